@@ -1,0 +1,562 @@
+//! Parsers for the lines that make up the body of every report, whatever its kind:
+//! call-trace frames and their context markers, register dumps, `Stack:` words, `Code:` bytes
+//! and the `CPU: … PID: … Comm: …` task line.
+//!
+//! Each function takes the normalized text of one line and returns `None` when the line does
+//! not have that shape; none of them can fail otherwise.
+
+use crate::report::{Code, Confidence, Context, Register, Symbol, Task};
+use nom::bytes::complete::{tag, take_while1};
+use nom::character::complete::{hex_digit1, space0, space1};
+use nom::combinator::{opt, recognize};
+use nom::sequence::preceded;
+use nom::{IResult, Parser};
+
+/// A frame as printed on one line, before the assembler gives it a context and line number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FrameLine {
+    pub addr: Option<u64>,
+    pub symbol: Option<Symbol>,
+    pub module: Option<String>,
+    pub build_id: Option<String>,
+    pub confidence: Confidence,
+}
+
+/// A context marker of a call trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    /// Switch to the given context (`<IRQ>`, `<NMI>`, `<TSK>`, `<TASK>`, `<SOFTIRQ>`, `<#DF>`).
+    Enter(Context),
+    /// Leave an interrupt context (`<EOI>`, `</IRQ>`, `</NMI>`, `</SOFTIRQ>`): back to task.
+    Leave,
+    /// End of the whole trace (`<EOT>`, `</TASK>`).
+    EndOfTrace,
+}
+
+/// Recognizes a bare marker token.
+pub(crate) fn parse_marker(token: &str) -> Option<Marker> {
+    let marker = match token {
+        "<TSK>" | "<TASK>" => Marker::Enter(Context::Task),
+        "<IRQ>" => Marker::Enter(Context::Irq),
+        "<SOFTIRQ>" => Marker::Enter(Context::SoftIrq),
+        "<NMI>" => Marker::Enter(Context::Nmi),
+        "<EOI>" | "</IRQ>" | "</NMI>" | "</SOFTIRQ>" | "<EOE>" => Marker::Leave,
+        "<EOT>" | "</TASK>" => Marker::EndOfTrace,
+        t if t.starts_with("<#") && t.ends_with('>') => Marker::Enter(Context::Exception),
+        "<DB>" | "<MCE>" | "<VC>" | "<DF>" | "<STACKFAULT>" => Marker::Enter(Context::Exception),
+        _ => return None,
+    };
+    Some(marker)
+}
+
+/// A line of a call trace: leading markers (old kernels print `<IRQ>  [<addr>] f+0x1/0x2`
+/// on one line), then at most one frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TraceLine {
+    pub markers: Vec<Marker>,
+    pub frame: Option<FrameLine>,
+}
+
+/// Parses a call-trace line: markers and/or one frame. `None` if the line is neither.
+pub(crate) fn parse_trace_line(text: &str) -> Option<TraceLine> {
+    let mut rest = text.trim_start();
+    let mut markers = Vec::new();
+    while rest.starts_with('<') {
+        let end = rest.find('>')?;
+        let token = rest.get(..=end)?;
+        markers.push(parse_marker(token)?);
+        rest = rest.get(end + 1..)?.trim_start();
+    }
+    if rest.is_empty() {
+        return (!markers.is_empty()).then_some(TraceLine {
+            markers,
+            frame: None,
+        });
+    }
+    let frame = parse_frame(rest)?;
+    Some(TraceLine {
+        markers,
+        frame: Some(frame),
+    })
+}
+
+/// Parses one frame (leading whitespace already allowed):
+/// `[<ffffffff8106920c>] ? fit_internal_poll_sendcq+0x6c/0xe0`,
+/// `[<ffffffff810002c0>] ? 0xffffffff810002c0`, ` ? f+0x1/0x2 [mod abcdef]`,
+/// ` f+0x1/0x2 net/core/dev.c:123 [inline]`.
+pub(crate) fn parse_frame(text: &str) -> Option<FrameLine> {
+    let text = text.trim();
+    let (rest, addr) = opt(bracketed_addr).parse(text).ok()?;
+    let rest = rest.trim_start();
+    let (rest, question) = opt(unreliable_mark).parse(rest).ok()?;
+    let confidence = if question.is_some() {
+        Confidence::Guessed
+    } else {
+        Confidence::Reliable
+    };
+    // A frame that prints as a bare address: `[<…>] 0xffffffff810002c0`.
+    if let Ok((tail, bare)) = hex_literal(rest) {
+        if tail.trim().is_empty() && (addr.is_some() || bare > 0xffff) {
+            return Some(FrameLine {
+                addr: Some(addr.unwrap_or(bare)),
+                symbol: None,
+                module: None,
+                build_id: None,
+                confidence,
+            });
+        }
+    }
+    let (rest, symbol) = symbol_offset(rest).ok()?;
+    let (module, build_id) = trailing_module(rest)?;
+    Some(FrameLine {
+        addr,
+        symbol: Some(symbol),
+        module,
+        build_id,
+        confidence,
+    })
+}
+
+fn unreliable_mark(input: &str) -> IResult<&str, ()> {
+    let (rest, _) = (tag("?"), space1).parse(input)?;
+    Ok((rest, ()))
+}
+
+fn bracketed_addr(input: &str) -> IResult<&str, u64> {
+    let (rest, digits) = preceded(tag("[<"), hex_digit1).parse(input)?;
+    let (rest, _) = tag(">]").parse(rest)?;
+    let value = u64::from_str_radix(digits, 16)
+        .map_err(|_| nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::HexDigit)))?;
+    Ok((rest, value))
+}
+
+fn hex_literal(input: &str) -> IResult<&str, u64> {
+    let (rest, digits) = preceded(tag("0x"), hex_digit1).parse(input)?;
+    let value = u64::from_str_radix(digits, 16)
+        .map_err(|_| nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::HexDigit)))?;
+    Ok((rest, value))
+}
+
+fn is_symbol_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$' | '@' | '-')
+}
+
+/// `name+0xoff/0xsize` or `name+0xoff` (the size is missing in some arm64 and old traces).
+pub(crate) fn symbol_offset(input: &str) -> IResult<&str, Symbol> {
+    let (rest, name) = recognize(take_while1::<_, &str, nom::error::Error<&str>>(is_symbol_char)).parse(input)?;
+    // `-` is allowed inside names (`__x64_sys_foo` never has one, but LTO symbols may), never
+    // at the start.
+    if name.starts_with('-') || name.starts_with('.') {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Alpha,
+        )));
+    }
+    let (rest, offset) = preceded(tag("+"), hex_literal).parse(rest)?;
+    let (rest, size) = opt(preceded(tag("/"), hex_literal)).parse(rest)?;
+    Ok((
+        rest,
+        Symbol {
+            name: name.to_owned(),
+            offset,
+            size,
+        },
+    ))
+}
+
+/// What may follow `sym+off/size`: ` [mod]`, ` [mod buildid]`, source info appended by a
+/// symbolizer (` net/x.c:12`, ` [inline]`), or nothing. Anything else means "not a frame".
+fn trailing_module(rest: &str) -> Option<(Option<String>, Option<String>)> {
+    let mut module = None;
+    let mut build_id = None;
+    let mut tokens = rest.split_whitespace().peekable();
+    while let Some(token) = tokens.next() {
+        if token == "[inline]" {
+            continue;
+        }
+        if let Some(inner) = token.strip_prefix('[') {
+            let name;
+            if let Some(n) = inner.strip_suffix(']') {
+                name = n;
+            } else {
+                name = inner;
+                let id = tokens.next()?;
+                let id = id.strip_suffix(']')?;
+                if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                build_id = Some(id.to_owned());
+            }
+            if name.is_empty() || !name.chars().all(|c| is_symbol_char(c) || c == ':') {
+                return None;
+            }
+            module = Some(name.to_owned());
+            continue;
+        }
+        // Source position added by a symbolizer: `path/file.c:123` (optionally `:col`).
+        if token.contains(':') && token.contains('.') && !token.starts_with('(') {
+            continue;
+        }
+        return None;
+    }
+    Some((module, build_id))
+}
+
+/// Parses a register-dump line into its registers: `RAX: 00000000fffffff5 RBX: …`,
+/// `RSP: 0000:ffff88103ef3f750  EFLAGS: 00000286`, `FS:  0000000000000000(0000) GS:…`,
+/// arm64 `x29: ffff… x28: …`, `sp : ffff…`, `pstate: 60000005 (nZCv daif -PAN -UAO)`.
+/// Returns `None` unless the whole line is register pairs.
+pub(crate) fn parse_registers(text: &str) -> Option<Vec<Register>> {
+    let mut registers = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let colon = rest.find(':')?;
+        let name = rest.get(..colon)?.trim_end();
+        if !is_register_name(name) {
+            return None;
+        }
+        let mut value_text = rest.get(colon + 1..)?.trim_start();
+        // `RSP: 0018:ffff…` carries the stack segment first.
+        if let Some((seg, after)) = value_text.split_once(':') {
+            if seg.len() == 4 && seg.bytes().all(|b| b.is_ascii_hexdigit()) {
+                value_text = after;
+            }
+        }
+        let digits_len = value_text
+            .bytes()
+            .take_while(u8::is_ascii_hexdigit)
+            .count();
+        if digits_len == 0 || digits_len > 16 {
+            return None;
+        }
+        let digits = value_text.get(..digits_len)?;
+        let value = u64::from_str_radix(digits, 16).ok()?;
+        registers.push(Register {
+            name: name.to_owned(),
+            value,
+            digits: u8::try_from(digits_len).ok()?,
+        });
+        rest = value_text.get(digits_len..)?.trim_start();
+        // `(0000)` selector after FS/GS, `(nZCv daif …)` after pstate.
+        if rest.starts_with('(') {
+            let close = rest.find(')')?;
+            rest = rest.get(close + 1..)?;
+        }
+        rest = rest.trim_start();
+    }
+    (!registers.is_empty()).then_some(registers)
+}
+
+fn is_register_name(name: &str) -> bool {
+    const NAMED: &[&str] = &[
+        "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R08", "R09", "R10", "R11",
+        "R12", "R13", "R14", "R15", "EFLAGS", "FS", "GS", "knlGS", "CS", "DS", "ES", "SS",
+        "CR0", "CR2", "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "PKRU",
+        "ORIG_RAX", "EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ESP", "sp", "pstate",
+    ];
+    if NAMED.contains(&name) {
+        return true;
+    }
+    // arm64 x0..x30.
+    name.strip_prefix('x')
+        .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The line that opens a register dump's instruction pointer: `RIP: 0010:[<addr>]  [<addr>]
+/// f+0x1/0x2`, `RIP: 0010:f+0x1/0x2`, `IP: [<addr>] f+0x1/0x2`, `EIP: …`, arm64 `pc : f+0x1/0x2`.
+pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
+    let text = text.trim_start();
+    let rest = ["RIP:", "EIP:", "IP:", "pc :", "PC is at"]
+        .iter()
+        .find_map(|p| text.strip_prefix(p))?
+        .trim_start();
+    // `0010:` code segment.
+    let rest = match rest.split_once(':') {
+        Some((seg, after)) if seg.len() == 4 && seg.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            after
+        }
+        _ => rest,
+    };
+    // Old x86: `[<addr>]  [<addr>] sym+off/size`: the address is printed twice.
+    let rest = rest.trim_start();
+    let (rest, first_addr) = match bracketed_addr(rest) {
+        Ok((r, a)) => (r.trim_start(), Some(a)),
+        Err(_) => (rest, None),
+    };
+    if let Some(mut frame) = parse_frame(rest) {
+        frame.addr = frame.addr.or(first_addr);
+        frame.confidence = Confidence::Reliable;
+        return Some(frame);
+    }
+    // `RIP: 0010:0x0` or a bare symbol-less address (`RIP: 0033:0x7f…`).
+    let (tail, value) = hex_literal(rest).ok()?;
+    let _ = tail;
+    Some(FrameLine {
+        addr: Some(first_addr.unwrap_or(value)),
+        symbol: None,
+        module: None,
+        build_id: None,
+        confidence: Confidence::Reliable,
+    })
+}
+
+/// Parses a line of raw stack words (`ffff88103ef3f750 0000000000000002 …`).
+pub(crate) fn parse_stack_words(text: &str) -> Option<Vec<u64>> {
+    let mut words = Vec::new();
+    for token in text.split_whitespace() {
+        if parse_marker(token).is_some() {
+            continue;
+        }
+        if !(token.len() == 16 || token.len() == 8) || !token.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return None;
+        }
+        words.push(u64::from_str_radix(token, 16).ok()?);
+    }
+    (!words.is_empty()).then_some(words)
+}
+
+/// Parses `Code: 48 89 e5 <0f> 0b …` (x86 bytes) or `Code: d2800001 (b9400021)` (arm64 words).
+pub(crate) fn parse_code(text: &str) -> Option<Code> {
+    let body = text.trim_start().strip_prefix("Code:")?;
+    let mut bytes = Vec::new();
+    let mut fault_index = None;
+    for token in body.split_whitespace() {
+        let (inner, marked) = if let Some(t) = token.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+            (t, true)
+        } else if let Some(t) = token.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+            (t, true)
+        } else {
+            (token, false)
+        };
+        if inner.is_empty() || inner.len() % 2 != 0 || !inner.bytes().all(|b| b.is_ascii_hexdigit()) {
+            // `Code: Bad RIP value.` and `Unable to access opcode bytes at …`.
+            if bytes.is_empty() {
+                return None;
+            }
+            break;
+        }
+        if marked {
+            fault_index = Some(bytes.len());
+        }
+        let word = u32::from_str_radix(inner, 16).ok();
+        match inner.len() {
+            2 => bytes.push(u8::from_str_radix(inner, 16).ok()?),
+            // Instruction words are printed as numbers; memory order is little-endian.
+            4 => bytes.extend_from_slice(&u16::try_from(word?).ok()?.to_le_bytes()),
+            8 => bytes.extend_from_slice(&word?.to_le_bytes()),
+            _ => return None,
+        }
+    }
+    (!bytes.is_empty()).then_some(Code { bytes, fault_index })
+}
+
+/// Parses the task line: `CPU: 10 PID: 20 Comm: thpool-worker0 4.0.0-lego+ #26`,
+/// `CPU: 1 UID: 0 PID: 5828 Comm: syz-executor Not tainted 6.12.0-rc4 #0 PREEMPT(full)`,
+/// `CPU: 0 PID: 1 Comm: swapper/0 Tainted: G        W  4.9.0 #1`.
+pub(crate) fn parse_task_line(text: &str) -> Option<Task> {
+    let text = text.trim_start();
+    let rest = text.strip_prefix("CPU:")?;
+    let mut task = Task::default();
+    let (cpu_text, rest) = rest.trim_start().split_once(' ')?;
+    task.cpu = cpu_text.parse().ok();
+    let (_, rest) = rest.split_once("PID:")?;
+    let rest = rest.trim_start();
+    let (pid_text, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    task.pid = pid_text.parse().ok();
+    let rest = rest.trim_start();
+    let Some(rest) = rest.strip_prefix("Comm:") else {
+        return Some(task);
+    };
+    let rest = rest.trim_start();
+    let (comm, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    task.comm = Some(comm.to_owned());
+    task.kernel = parse_kernel_release(rest);
+    Some(task)
+}
+
+/// From what follows `Comm: NAME`: the release and build (`4.0.0-lego+ #26`).
+fn parse_kernel_release(rest: &str) -> Option<String> {
+    let rest = rest.trim();
+    let rest = if let Some(r) = rest.strip_prefix("Not tainted") {
+        r
+    } else if let Some(r) = rest.strip_prefix("Tainted:") {
+        // Taint flags are single letters or spaces, padded; the release starts with a digit.
+        let idx = r.find(|c: char| c.is_ascii_digit())?;
+        r.get(idx..)?
+    } else {
+        rest
+    };
+    let tokens: Vec<&str> = rest.split_whitespace().collect();
+    let release = tokens.first()?;
+    match tokens.get(1) {
+        Some(build) if build.starts_with('#') => Some(format!("{release} {build}")),
+        _ => Some((*release).to_owned()),
+    }
+}
+
+/// `Stack:` / `Call Trace:` style section openers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    /// `Stack:` (raw words follow; may carry words on the same line).
+    Stack,
+    /// `Call Trace:`, `Call trace:`, `Backtrace:`.
+    CallTrace,
+}
+
+/// Recognizes a section opener and returns what follows it on the same line.
+pub(crate) fn parse_section(text: &str) -> Option<(Section, &str)> {
+    let text = text.trim_start();
+    for (prefix, section) in [
+        ("Call Trace:", Section::CallTrace),
+        ("Call trace:", Section::CallTrace),
+        ("Backtrace:", Section::CallTrace),
+        ("Stack:", Section::Stack),
+    ] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            return Some((section, rest));
+        }
+    }
+    None
+}
+
+/// Whether a line only carries spaces.
+pub(crate) fn is_blank(text: &str) -> bool {
+    space0::<&str, nom::error::Error<&str>>(text).is_ok_and(|(rest, _)| rest.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sym(name: &str, offset: u64, size: u64) -> Option<Symbol> {
+        Some(Symbol {
+            name: name.into(),
+            offset,
+            size: Some(size),
+        })
+    }
+
+    #[test]
+    fn lego_frames() {
+        let f = parse_frame("[<ffffffff8106920c>] fit_internal_poll_sendcq+0x6c/0xe0").unwrap();
+        assert_eq!(f.addr, Some(0xffffffff8106920c));
+        assert_eq!(f.symbol, sym("fit_internal_poll_sendcq", 0x6c, 0xe0));
+        assert_eq!(f.confidence, Confidence::Reliable);
+        let f = parse_frame("[<ffffffff8102bd00>] ? handle_bad_request+0x40/0x40").unwrap();
+        assert_eq!(f.confidence, Confidence::Guessed);
+        let f = parse_frame("[<ffffffff810002c0>] ? 0xffffffff810002c0").unwrap();
+        assert_eq!(f.addr, Some(0xffffffff810002c0));
+        assert_eq!(f.symbol, None);
+        let f = parse_frame("[<ffffffff8102ecf4>] common_handle_p2m_miss.isra.1+0x54/0xc0").unwrap();
+        assert_eq!(f.symbol.unwrap().name, "common_handle_p2m_miss.isra.1");
+    }
+
+    #[test]
+    fn linux_frames() {
+        let f = parse_frame(" ? __warn+0xe7/0x180 [lkdtm 0123abcd]").unwrap();
+        assert_eq!(f.confidence, Confidence::Guessed);
+        assert_eq!(f.addr, None);
+        assert_eq!(f.module.as_deref(), Some("lkdtm"));
+        assert_eq!(f.build_id.as_deref(), Some("0123abcd"));
+        let f = parse_frame(" lkdtm_do_action+0x1a/0x30 [lkdtm]").unwrap();
+        assert_eq!(f.module.as_deref(), Some("lkdtm"));
+        assert_eq!(f.build_id, None);
+        let f = parse_frame(" dump_stack+0x1b3/0x27c lib/dump_stack.c:52").unwrap();
+        assert_eq!(f.symbol, sym("dump_stack", 0x1b3, 0x27c));
+        let f = parse_frame(" __dump_stack lib/dump_stack.c:17 [inline]");
+        assert_eq!(f, None, "inlined frames without offsets are not raw frames");
+    }
+
+    #[test]
+    fn not_frames() {
+        for text in [
+            "watchdog: worker[0] CPU10 stucked",
+            "Modules linked in: foo bar",
+            "RAX: 0000000000000000 RBX: 0000000000000001",
+            "IPv6: ADDRCONF(NETDEV_CHANGE): lo: link becomes ready",
+            "",
+            "some text+0x1/0x2 and more words",
+        ] {
+            assert_eq!(parse_frame(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn markers_on_frame_lines() {
+        let line = parse_trace_line(" <IRQ>  [<ffffffff8146c8b8>] __const_udelay+0x28/0x30").unwrap();
+        assert_eq!(line.markers, vec![Marker::Enter(Context::Irq)]);
+        assert!(line.frame.is_some());
+        let line = parse_trace_line("<EOT>").unwrap();
+        assert_eq!(line.markers, vec![Marker::EndOfTrace]);
+        assert_eq!(parse_trace_line("<foo>"), None);
+    }
+
+    #[test]
+    fn registers() {
+        let regs = parse_registers("RSP: 0000:ffff88103ef3f750  EFLAGS: 00000286").unwrap();
+        assert_eq!(regs[0].name, "RSP");
+        assert_eq!(regs[0].value, 0xffff88103ef3f750);
+        assert_eq!(regs[1].printed(), "0x00000286");
+        let regs =
+            parse_registers("FS:  0000000000000000(0000) GS:ffff88107fca0000(0000) knlGS:0000000000000000")
+                .unwrap();
+        assert_eq!(regs.len(), 3);
+        let regs = parse_registers("x29: ffff000009a37d10 x28: ffff80001c52c000 ").unwrap();
+        assert_eq!(regs[1].name, "x28");
+        let regs = parse_registers("pstate: 60000005 (nZCv daif -PAN -UAO)").unwrap();
+        assert_eq!(regs[0].value, 0x60000005);
+        assert_eq!(parse_registers("CPU: 10 PID: 20 Comm: x"), None);
+        assert_eq!(parse_registers("RIP: 0010:foo+0x1/0x2"), None);
+    }
+
+    #[test]
+    fn instruction_pointer() {
+        let f = parse_instruction_pointer(
+            "RIP: 0010:[<ffffffff810522c3>]  [<ffffffff810522c3>] mlx4_ib_poll_cq+0x1d3/0x850",
+        )
+        .unwrap();
+        assert_eq!(f.addr, Some(0xffffffff810522c3));
+        assert_eq!(f.symbol, sym("mlx4_ib_poll_cq", 0x1d3, 0x850));
+        let f = parse_instruction_pointer("RIP: 0010:__memset+0x24/0x30").unwrap();
+        assert_eq!(f.addr, None);
+        let f = parse_instruction_pointer("pc : el0_svc+0x1c/0x30").unwrap();
+        assert_eq!(f.symbol.unwrap().name, "el0_svc");
+    }
+
+    #[test]
+    fn code_bytes() {
+        let code = parse_code("Code: 48 89 e5 <0f> 0b 5d c3").unwrap();
+        assert_eq!(code.bytes, vec![0x48, 0x89, 0xe5, 0x0f, 0x0b, 0x5d, 0xc3]);
+        assert_eq!(code.fault_index, Some(3));
+        let code = parse_code("Code: d2800001 (b9400021)").unwrap();
+        assert_eq!(code.bytes.len(), 8);
+        assert_eq!(code.fault_index, Some(4));
+        assert_eq!(parse_code("Code: Bad RIP value."), None);
+    }
+
+    #[test]
+    fn task_line() {
+        let t = parse_task_line("CPU: 10 PID: 20 Comm: thpool-worker0 4.0.0-lego+ #26").unwrap();
+        assert_eq!((t.cpu, t.pid), (Some(10), Some(20)));
+        assert_eq!(t.comm.as_deref(), Some("thpool-worker0"));
+        assert_eq!(t.kernel.as_deref(), Some("4.0.0-lego+ #26"));
+        let t = parse_task_line(
+            "CPU: 1 UID: 0 PID: 5828 Comm: syz-executor Not tainted 6.12.0-rc4 #0 PREEMPT(full)",
+        )
+        .unwrap();
+        assert_eq!(t.pid, Some(5828));
+        assert_eq!(t.kernel.as_deref(), Some("6.12.0-rc4 #0"));
+        let t = parse_task_line("CPU: 0 PID: 1 Comm: swapper/0 Tainted: G        W  4.9.0 #1").unwrap();
+        assert_eq!(t.kernel.as_deref(), Some("4.9.0 #1"));
+    }
+
+    #[test]
+    fn stack_words() {
+        assert_eq!(
+            parse_stack_words("0000000ffc53fddc 0000000000000002").unwrap(),
+            vec![0xffc53fddc, 2]
+        );
+        assert_eq!(parse_stack_words("Call Trace:"), None);
+    }
+}

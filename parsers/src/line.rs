@@ -1,0 +1,296 @@
+//! Console-line normalization: strip what the transport and printk added, keep it as fields.
+//!
+//! A serial console line can carry, in this order: a syslog or journalctl prefix
+//! (`Sep 23 02:31:17 host kernel: `), a `<N>` log level, a dmesg timestamp
+//! (`[  123.456789]`), a printk caller id (`[ T123]`/`[C1]`), and then the kernel's text. The
+//! transport adds CR, ANSI escapes and NUL bytes, and may garble UTF-8. [`normalize`] undoes
+//! all of that without ever failing.
+
+use bstr::ByteSlice;
+
+/// A console line after normalization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// 1-based line number in the input stream.
+    pub number: u64,
+    /// The kernel's text: no prefixes, no CR/ANSI/NUL; leading spaces after the timestamp kept
+    /// (they carry meaning in call traces).
+    pub text: String,
+    /// The dmesg timestamp in seconds.
+    pub time: Option<f64>,
+    /// The printk caller id (`CONFIG_PRINTK_CALLER`).
+    pub caller: Option<Caller>,
+    /// The `<N>` console log level.
+    pub level: Option<u8>,
+}
+
+/// Who printed a line, from `[T123]` (a task) or `[C1]` (a CPU in interrupt context).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// `[T<pid>]`.
+    Task(u32),
+    /// `[C<cpu>]`.
+    Cpu(u32),
+}
+
+/// Normalizes one raw line (without its `\n`).
+pub fn normalize(number: u64, raw: &[u8]) -> Line {
+    let cleaned = clean_bytes(raw);
+    let text = cleaned.to_str_lossy();
+    let mut rest: &str = &text;
+    let mut time = None;
+    let mut caller = None;
+    let mut level = None;
+
+    // Prefixes can come in a few orders on real consoles; peel them until none matches.
+    for _ in 0..4 {
+        let before = rest.len();
+        if let Some((lvl, after)) = strip_level(rest) {
+            level = Some(lvl);
+            rest = after;
+        }
+        if time.is_none() {
+            if let Some((t, after)) = strip_timestamp(rest) {
+                time = Some(t);
+                rest = after;
+                if let Some((c, after)) = strip_caller(rest) {
+                    caller = Some(c);
+                    rest = after;
+                }
+                rest = rest.strip_prefix(' ').unwrap_or(rest);
+                break;
+            }
+        }
+        if let Some(after) = strip_syslog(rest) {
+            rest = after;
+        }
+        if rest.len() == before {
+            break;
+        }
+    }
+    if caller.is_none() {
+        if let Some((c, after)) = strip_caller(rest) {
+            caller = Some(c);
+            rest = after.strip_prefix(' ').unwrap_or(after);
+        }
+    }
+    Line {
+        number,
+        text: rest.to_owned(),
+        time,
+        caller,
+        level,
+    }
+}
+
+/// Removes CR, NUL, other C0 controls except TAB, and ANSI escape sequences.
+fn clean_bytes(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let needs_cleaning = raw.iter().any(|&b| b < 0x20 && b != b'\t' || b == 0x7f);
+    if !needs_cleaning {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        i += 1;
+        if b == 0x1b {
+            i += escape_len(raw.get(i..).unwrap_or_default());
+            continue;
+        }
+        if b < 0x20 && b != b'\t' || b == 0x7f {
+            continue;
+        }
+        out.push(b);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Length of an ANSI escape sequence body following ESC.
+fn escape_len(rest: &[u8]) -> usize {
+    match rest.first() {
+        // CSI: ESC [ params... final byte in 0x40..=0x7e.
+        Some(b'[') => rest
+            .iter()
+            .skip(1)
+            .position(|b| (0x40..=0x7e).contains(b))
+            .map_or(rest.len(), |p| p + 2),
+        // OSC: ESC ] ... BEL or ESC \.
+        Some(b']') => rest
+            .iter()
+            .position(|&b| b == 0x07 || b == 0x1b)
+            .map_or(rest.len(), |p| p + 1),
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
+fn strip_level(s: &str) -> Option<(u8, &str)> {
+    let inner = s.strip_prefix('<')?;
+    let (digits, after) = inner.split_once('>')?;
+    if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((digits.parse().ok()?, after))
+}
+
+/// `[  123.456789]` → 123.456789.
+fn strip_timestamp(s: &str) -> Option<(f64, &str)> {
+    let inner = s.strip_prefix('[')?;
+    let (body, after) = inner.split_once(']')?;
+    let body = body.trim_start();
+    let (secs, frac) = body.split_once('.')?;
+    if secs.is_empty()
+        || frac.is_empty()
+        || !secs.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    Some((body.parse().ok()?, after))
+}
+
+/// `[ T123]`, `[T123]`, `[  C1]` directly after the timestamp.
+fn strip_caller(s: &str) -> Option<(Caller, &str)> {
+    let s = s.strip_prefix(' ').filter(|r| r.starts_with('[')).unwrap_or(s);
+    let inner = s.strip_prefix('[')?;
+    let (body, after) = inner.split_once(']')?;
+    let body = body.trim_start();
+    let (tag, digits) = body.split_at_checked(1)?;
+    if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let id: u32 = digits.parse().ok()?;
+    let caller = match tag {
+        "T" => Caller::Task(id),
+        "C" => Caller::Cpu(id),
+        _ => return None,
+    };
+    Some((caller, after))
+}
+
+/// Syslog / journalctl prefixes: `Sep 23 02:31:17 host kernel: `,
+/// `2024-01-02T03:04:05.123456+00:00 host kernel: `, with an optional facility
+/// (`kern.err kernel: `).
+fn strip_syslog(s: &str) -> Option<&str> {
+    let first = s.as_bytes().first()?;
+    if !first.is_ascii_alphanumeric() {
+        return None;
+    }
+    // The kernel tag ends the prefix; look for it only in the first 100 bytes.
+    let window = s.get(..s.len().min(120)).unwrap_or(s);
+    let lower = window.to_ascii_lowercase();
+    let idx = lower.find(" kernel: ")?;
+    let head = window.get(..idx)?;
+    if !looks_like_date(head) {
+        return None;
+    }
+    s.get(idx + " kernel: ".len()..)
+}
+
+fn looks_like_date(head: &str) -> bool {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let lower = head.get(..3).map(str::to_ascii_lowercase);
+    if lower.is_some_and(|m| MONTHS.contains(&m.as_str())) {
+        return head.contains(':');
+    }
+    // ISO 8601: 2024-01-02T03:04:05
+    let b = head.as_bytes();
+    b.len() >= 19
+        && b.iter().take(4).all(u8::is_ascii_digit)
+        && b.get(4) == Some(&b'-')
+        && b.get(10).is_some_and(|&c| c == b'T' || c == b' ')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(raw: &str, text: &str, time: Option<f64>, caller: Option<Caller>) {
+        let line = normalize(7, raw.as_bytes());
+        assert_eq!(line.text, text, "text of {raw:?}");
+        assert_eq!(line.time, time, "time of {raw:?}");
+        assert_eq!(line.caller, caller, "caller of {raw:?}");
+    }
+
+    #[test]
+    fn plain_timestamp() {
+        check(
+            "[187736.669027] watchdog: worker[0] CPU10 stucked",
+            "watchdog: worker[0] CPU10 stucked",
+            Some(187736.669027),
+            None,
+        );
+    }
+
+    #[test]
+    fn keeps_leading_space_of_frames() {
+        check(
+            "[   12.000001]  ? foo+0x1/0x2",
+            " ? foo+0x1/0x2",
+            Some(12.000001),
+            None,
+        );
+    }
+
+    #[test]
+    fn caller_ids() {
+        check(
+            "[   49.650190][  T126] wlan1: x",
+            "wlan1: x",
+            Some(49.65019),
+            Some(Caller::Task(126)),
+        );
+        check(
+            "[   63.198470][    C2] net_ratelimit: 3",
+            "net_ratelimit: 3",
+            Some(63.19847),
+            Some(Caller::Cpu(2)),
+        );
+        check(
+            "[  144.247612][T11794] IPv6: y",
+            "IPv6: y",
+            Some(144.247612),
+            Some(Caller::Task(11794)),
+        );
+    }
+
+    #[test]
+    fn transport_noise() {
+        check(
+            "\x1b[0;31m[    1.5] BUG: x\x1b[0m\r",
+            "BUG: x",
+            Some(1.5),
+            None,
+        );
+        check("a\0b\r", "ab", None, None);
+        let line = normalize(1, b"[ 1.0] caf\xff\xfe");
+        assert_eq!(line.text, "caf\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn syslog_and_levels() {
+        check(
+            "Sep 23 02:31:17 syzkaller kern.err kernel: [   68.938106] BUG: z",
+            "BUG: z",
+            Some(68.938106),
+            None,
+        );
+        check(
+            "2024-01-02T03:04:05.123456+00:00 host kernel: Oops: 0002",
+            "Oops: 0002",
+            None,
+            None,
+        );
+        let line = normalize(1, b"<4>[    2.000000] WARNING: w");
+        assert_eq!(line.level, Some(4));
+        assert_eq!(line.text, "WARNING: w");
+    }
+
+    #[test]
+    fn not_a_timestamp() {
+        check("[<ffffffff8106920c>] f+0x6c/0xe0", "[<ffffffff8106920c>] f+0x6c/0xe0", None, None);
+        check("[ cut here ]", "[ cut here ]", None, None);
+    }
+}
