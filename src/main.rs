@@ -1,1 +1,24 @@
-fn main() {}
+//! The `legolog` command: flags and glue; the work happens in the library crates.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match legolog::cli::run() {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("legolog: {err:#}");
+            ExitCode::from(legolog::cli::EXIT_ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -125,15 +125,23 @@ fn unreliable_mark(input: &str) -> IResult<&str, ()> {
 fn bracketed_addr(input: &str) -> IResult<&str, u64> {
     let (rest, digits) = preceded(tag("[<"), hex_digit1).parse(input)?;
     let (rest, _) = tag(">]").parse(rest)?;
-    let value = u64::from_str_radix(digits, 16)
-        .map_err(|_| nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::HexDigit)))?;
+    let value = u64::from_str_radix(digits, 16).map_err(|_| {
+        nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::HexDigit,
+        ))
+    })?;
     Ok((rest, value))
 }
 
 fn hex_literal(input: &str) -> IResult<&str, u64> {
     let (rest, digits) = preceded(tag("0x"), hex_digit1).parse(input)?;
-    let value = u64::from_str_radix(digits, 16)
-        .map_err(|_| nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::HexDigit)))?;
+    let value = u64::from_str_radix(digits, 16).map_err(|_| {
+        nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::HexDigit,
+        ))
+    })?;
     Ok((rest, value))
 }
 
@@ -143,7 +151,10 @@ fn is_symbol_char(c: char) -> bool {
 
 /// `name+0xoff/0xsize` or `name+0xoff` (the size is missing in some arm64 and old traces).
 pub(crate) fn symbol_offset(input: &str) -> IResult<&str, Symbol> {
-    let (rest, name) = recognize(take_while1::<_, &str, nom::error::Error<&str>>(is_symbol_char)).parse(input)?;
+    let (rest, name) = recognize(take_while1::<_, &str, nom::error::Error<&str>>(
+        is_symbol_char,
+    ))
+    .parse(input)?;
     // `-` is allowed inside names (`__x64_sys_foo` never has one, but LTO symbols may), never
     // at the start.
     if name.starts_with('-') || name.starts_with('.') {
@@ -222,10 +233,7 @@ pub(crate) fn parse_registers(text: &str) -> Option<Vec<Register>> {
                 value_text = after;
             }
         }
-        let digits_len = value_text
-            .bytes()
-            .take_while(u8::is_ascii_hexdigit)
-            .count();
+        let digits_len = value_text.bytes().take_while(u8::is_ascii_hexdigit).count();
         if digits_len == 0 || digits_len > 16 {
             return None;
         }
@@ -249,10 +257,10 @@ pub(crate) fn parse_registers(text: &str) -> Option<Vec<Register>> {
 
 fn is_register_name(name: &str) -> bool {
     const NAMED: &[&str] = &[
-        "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R08", "R09", "R10", "R11",
-        "R12", "R13", "R14", "R15", "EFLAGS", "FS", "GS", "knlGS", "CS", "DS", "ES", "SS",
-        "CR0", "CR2", "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "PKRU",
-        "ORIG_RAX", "EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ESP", "sp", "pstate",
+        "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R08", "R09", "R10", "R11", "R12",
+        "R13", "R14", "R15", "EFLAGS", "FS", "GS", "knlGS", "CS", "DS", "ES", "SS", "CR0", "CR2",
+        "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "PKRU", "ORIG_RAX", "EAX", "EBX",
+        "ECX", "EDX", "ESI", "EDI", "EBP", "ESP", "sp", "pstate",
     ];
     if NAMED.contains(&name) {
         return true;
@@ -272,9 +280,7 @@ pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
         .trim_start();
     // `0010:` code segment.
     let rest = match rest.split_once(':') {
-        Some((seg, after)) if seg.len() == 4 && seg.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            after
-        }
+        Some((seg, after)) if seg.len() == 4 && seg.bytes().all(|b| b.is_ascii_hexdigit()) => after,
         _ => rest,
     };
     // Old x86: `[<addr>]  [<addr>] sym+off/size`: the address is printed twice.
@@ -322,14 +328,16 @@ pub(crate) fn parse_code(text: &str) -> Option<Code> {
     let mut bytes = Vec::new();
     let mut fault_index = None;
     for token in body.split_whitespace() {
-        let (inner, marked) = if let Some(t) = token.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
-            (t, true)
-        } else if let Some(t) = token.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
-            (t, true)
-        } else {
-            (token, false)
-        };
-        if inner.is_empty() || inner.len() % 2 != 0 || !inner.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let (inner, marked) =
+            if let Some(t) = token.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+                (t, true)
+            } else if let Some(t) = token.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+                (t, true)
+            } else {
+                (token, false)
+            };
+        if inner.is_empty() || inner.len() % 2 != 0 || !inner.bytes().all(|b| b.is_ascii_hexdigit())
+        {
             // `Code: Bad RIP value.` and `Unable to access opcode bytes at …`.
             if bytes.is_empty() {
                 return None;
@@ -448,7 +456,8 @@ mod tests {
         let f = parse_frame("[<ffffffff810002c0>] ? 0xffffffff810002c0").unwrap();
         assert_eq!(f.addr, Some(0xffffffff810002c0));
         assert_eq!(f.symbol, None);
-        let f = parse_frame("[<ffffffff8102ecf4>] common_handle_p2m_miss.isra.1+0x54/0xc0").unwrap();
+        let f =
+            parse_frame("[<ffffffff8102ecf4>] common_handle_p2m_miss.isra.1+0x54/0xc0").unwrap();
         assert_eq!(f.symbol.unwrap().name, "common_handle_p2m_miss.isra.1");
     }
 
@@ -484,7 +493,8 @@ mod tests {
 
     #[test]
     fn markers_on_frame_lines() {
-        let line = parse_trace_line(" <IRQ>  [<ffffffff8146c8b8>] __const_udelay+0x28/0x30").unwrap();
+        let line =
+            parse_trace_line(" <IRQ>  [<ffffffff8146c8b8>] __const_udelay+0x28/0x30").unwrap();
         assert_eq!(line.markers, vec![Marker::Enter(Context::Irq)]);
         assert!(line.frame.is_some());
         let line = parse_trace_line("<EOT>").unwrap();
@@ -498,9 +508,10 @@ mod tests {
         assert_eq!(regs[0].name, "RSP");
         assert_eq!(regs[0].value, 0xffff88103ef3f750);
         assert_eq!(regs[1].printed(), "0x00000286");
-        let regs =
-            parse_registers("FS:  0000000000000000(0000) GS:ffff88107fca0000(0000) knlGS:0000000000000000")
-                .unwrap();
+        let regs = parse_registers(
+            "FS:  0000000000000000(0000) GS:ffff88107fca0000(0000) knlGS:0000000000000000",
+        )
+        .unwrap();
         assert_eq!(regs.len(), 3);
         let regs = parse_registers("x29: ffff000009a37d10 x28: ffff80001c52c000 ").unwrap();
         assert_eq!(regs[1].name, "x28");
@@ -547,7 +558,8 @@ mod tests {
         .unwrap();
         assert_eq!(t.pid, Some(5828));
         assert_eq!(t.kernel.as_deref(), Some("6.12.0-rc4 #0"));
-        let t = parse_task_line("CPU: 0 PID: 1 Comm: swapper/0 Tainted: G        W  4.9.0 #1").unwrap();
+        let t =
+            parse_task_line("CPU: 0 PID: 1 Comm: swapper/0 Tainted: G        W  4.9.0 #1").unwrap();
         assert_eq!(t.kernel.as_deref(), Some("4.9.0 #1"));
     }
 

@@ -1,8 +1,36 @@
 //! Kernel console logs in, structured reports out.
+//!
+//! `legolog-parsers` reads the serial-console output of a LegoOS or Linux kernel and finds
+//! every crash, stall and stack dump in it: kind, title, task, registers, raw stack words,
+//! `Code:` bytes and the call trace with each frame's address, symbol, module and the
+//! kernel's own reliability mark. It knows nothing about ELF files or output formats.
+//!
+//! # Brief overview
+//!
+//! * [`Parser`] streams [`Report`]s out of any [`std::io::Read`]; [`Parser::stats`] counts
+//!   lines, including those that belong to no report.
+//! * [`line::normalize`] strips timestamps, caller ids, syslog prefixes and transport noise.
+//! * [`Kind`] lists every report kind with its stable name.
+//!
+//! ```
+//! use legolog_parsers::{ParseConfig, Parser};
+//!
+//! let log = "[ 1.0] watchdog: worker[0] CPU10 stucked\n\
+//!            [ 1.1] RIP: 0010:[<ffffffff810522c3>]  [<ffffffff810522c3>] mlx4_ib_poll_cq+0x1d3/0x850\n";
+//! let reports: Vec<_> = Parser::new(log.as_bytes(), ParseConfig::standard()).collect::<Result<_, _>>()?;
+//! assert_eq!(reports[0].title, "watchdog: worker stuck in mlx4_ib_poll_cq");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 mod body;
+mod header;
+mod lego;
 pub mod line;
+mod linux;
 mod report;
+mod scan;
 
+pub use header::Dialect;
 pub use report::*;
+pub use scan::{ParseConfig, Parser, Stats};

@@ -151,7 +151,10 @@ fn strip_timestamp(s: &str) -> Option<(f64, &str)> {
 
 /// `[ T123]`, `[T123]`, `[  C1]` directly after the timestamp.
 fn strip_caller(s: &str) -> Option<(Caller, &str)> {
-    let s = s.strip_prefix(' ').filter(|r| r.starts_with('[')).unwrap_or(s);
+    let s = s
+        .strip_prefix(' ')
+        .filter(|r| r.starts_with('['))
+        .unwrap_or(s);
     let inner = s.strip_prefix('[')?;
     let (body, after) = inner.split_once(']')?;
     let body = body.trim_start();
@@ -290,7 +293,12 @@ mod tests {
 
     #[test]
     fn not_a_timestamp() {
-        check("[<ffffffff8106920c>] f+0x6c/0xe0", "[<ffffffff8106920c>] f+0x6c/0xe0", None, None);
+        check(
+            "[<ffffffff8106920c>] f+0x6c/0xe0",
+            "[<ffffffff8106920c>] f+0x6c/0xe0",
+            None,
+            None,
+        );
         check("[ cut here ]", "[ cut here ]", None, None);
     }
 }

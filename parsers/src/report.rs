@@ -106,7 +106,11 @@ pub struct Register {
 impl Register {
     /// The value as printed, with a `0x` prefix: `0x00000000fffffff5`.
     pub fn printed(&self) -> String {
-        format!("0x{:0width$x}", self.value, width = usize::from(self.digits))
+        format!(
+            "0x{:0width$x}",
+            self.value,
+            width = usize::from(self.digits)
+        )
     }
 }
 

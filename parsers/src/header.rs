@@ -1,0 +1,71 @@
+//! Report headers: the lines that open a report, from every dialect the parser knows.
+//!
+//! A header decides the report's [`Kind`]; the dialect modules ([`crate::lego`],
+//! [`crate::linux`]) recognize their own headers and give each a literal *trigger* — a
+//! substring that every such header line contains — so the scanner can skip the boot chatter
+//! between reports with one multi-pattern search instead of looking at every line.
+
+use crate::report::{Kind, Lego, Task};
+
+/// Which kernel family printed a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// LegoOS (4.0-derived, `<TSK>`/`<EOT>` traces, watchdog and FIT reports).
+    Lego,
+    /// Linux 2.6 to 6.x.
+    Linux,
+}
+
+/// How a header relates to a report that is already being assembled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Opens a report of its own.
+    Start,
+    /// A line that every report of some kinds prints after its header (`Oops: 0002 [#1] SMP`,
+    /// `Kernel panic - not syncing: Fatal exception`): it joins the active report if there is
+    /// one, and opens a report of its own only when there is none.
+    Continuation,
+    /// A dump that only counts when a call trace follows (`dump_stack()`'s `CPU: … PID: …`,
+    /// `NMI backtrace for cpu N`): dropped again if no frame arrives.
+    Tentative,
+}
+
+/// A recognized header line.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Header {
+    pub kind: Kind,
+    pub dialect: Dialect,
+    pub role: Role,
+    /// Task fields the header itself names (`worker[0] CPU10`, `INFO: task foo:123 blocked`).
+    pub task: Task,
+    /// LegoOS fields the header itself names.
+    pub lego: Option<Lego>,
+}
+
+impl Header {
+    pub(crate) fn new(kind: Kind, dialect: Dialect, role: Role) -> Header {
+        Header {
+            kind,
+            dialect,
+            role,
+            task: Task::default(),
+            lego: None,
+        }
+    }
+}
+
+/// Every literal that a header line of any dialect contains.
+pub(crate) fn triggers() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = crate::lego::TRIGGERS.to_vec();
+    all.extend_from_slice(crate::linux::TRIGGERS);
+    all.extend_from_slice(GENERIC_TRIGGERS);
+    all
+}
+
+/// Triggers of the generic section openers: a trace nobody announced still becomes a report.
+const GENERIC_TRIGGERS: &[&str] = &["Call Trace:", "Call trace:", "Backtrace:"];
+
+/// Recognizes a header in the normalized text of a line.
+pub(crate) fn match_header(text: &str) -> Option<Header> {
+    crate::lego::match_header(text).or_else(|| crate::linux::match_header(text))
+}

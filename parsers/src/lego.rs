@@ -1,0 +1,165 @@
+//! LegoOS report headers and titles.
+//!
+//! LegoOS prints Linux-shaped reports (its kernel is derived from 4.0) plus its own: the
+//! thread-pool watchdog, the spinlock debugger, FIT (InfiniBand RPC) timeouts and
+//! `BUG: failure at file:line/func()!`. The formats are the printk calls of LegoOS as seen in
+//! ../shared/corpus/lego.
+
+use crate::header::{Dialect, Header, Role};
+use crate::report::{Kind, Lego, LegoMsg, Task};
+use crate::scan::Draft;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Literals contained in every LegoOS header line.
+pub(crate) const TRIGGERS: &[&str] = &[
+    "stucked",
+    "Possible deadlock happend",
+    "Fail to to get the CQE",
+    "timeout (",
+    "BUG: failure at",
+    "Kernel Panic",
+];
+
+struct Patterns {
+    watchdog: Regex,
+    reply_timeout: Regex,
+    failure: Regex,
+    common_header: Regex,
+    msg: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| Patterns {
+        // `watchdog: worker[0] CPU10 stucked` (Aug 2018), `hb: worker[0] CPU 10 stucked` (Apr 2018).
+        watchdog: Regex::new(r"^(?:watchdog|hb): +worker\[(\d+)\] +CPU ?(\d+) +stucked").unwrap(),
+        // `ibapi_send_reply() polling timeout (100 ms), caller: f+0x1/0x2`,
+        // `ibapi_send_reply() CPU:3 PID:31 timeout (10000 ms), caller: …`.
+        reply_timeout: Regex::new(r"^(\w+)\(\) (?:.*?CPU:(\d+) PID:(\d+) )?.*timeout \(\d+ ms\)")
+            .unwrap(),
+        failure: Regex::new(r"^BUG: failure at (\S+?):(\d+)/(\w+)\(\)!").unwrap(),
+        common_header: Regex::new(r"common_header \[op=(0x[0-9a-fA-F]+|\d+) src_nid:(\d+)\]")
+            .unwrap(),
+        msg: Regex::new(
+            r"msg \[pid=(\d+),tgid=(\d+),flags=(0x[0-9a-fA-F]+|\d+),vaddr=(0x[0-9a-fA-F]+|\d+)\]",
+        )
+        .unwrap(),
+    })
+}
+
+/// Recognizes a LegoOS-only header.
+pub(crate) fn match_header(text: &str) -> Option<Header> {
+    let text = text.trim_start();
+    let p = patterns();
+    if let Some(caps) = p.watchdog.captures(text) {
+        let mut header = Header::new(Kind::LegoWatchdog, Dialect::Lego, Role::Start);
+        header.task.cpu = caps.get(2).and_then(|m| m.as_str().parse().ok());
+        header.lego = Some(Lego {
+            worker: caps.get(1).and_then(|m| m.as_str().parse().ok()),
+            ..Lego::default()
+        });
+        return Some(header);
+    }
+    if text.starts_with("Possible deadlock happend") {
+        return Some(lego_header(Kind::LegoSpinDeadlock, Role::Start));
+    }
+    if text.contains("Fail to to get the CQE") {
+        return Some(lego_header(Kind::LegoFitCqeTimeout, Role::Start));
+    }
+    if let Some(caps) = p.reply_timeout.captures(text) {
+        let mut header = lego_header(Kind::LegoFitTimeout, Role::Start);
+        header.task = Task {
+            cpu: caps.get(2).and_then(|m| m.as_str().parse().ok()),
+            pid: caps.get(3).and_then(|m| m.as_str().parse().ok()),
+            ..Task::default()
+        };
+        return Some(header);
+    }
+    if p.failure.is_match(text) {
+        return Some(lego_header(Kind::LegoBug, Role::Start));
+    }
+    if text.starts_with("Kernel Panic - not syncing") {
+        return Some(lego_header(Kind::Panic, Role::Continuation));
+    }
+    None
+}
+
+fn lego_header(kind: Kind, role: Role) -> Header {
+    let mut header = Header::new(kind, Dialect::Lego, role);
+    header.lego = Some(Lego::default());
+    header
+}
+
+/// Reads LegoOS fields from a body line of a LegoOS report (`common_header […]`, `msg […]`).
+pub(crate) fn absorb_line(lego: &mut Lego, text: &str) -> bool {
+    let p = patterns();
+    if let Some(caps) = p.common_header.captures(text) {
+        lego.op = caps.get(1).and_then(|m| parse_number(m.as_str()));
+        lego.src_nid = caps.get(2).and_then(|m| m.as_str().parse().ok());
+        return true;
+    }
+    if let Some(caps) = p.msg.captures(text) {
+        lego.msg = Some(LegoMsg {
+            pid: caps.get(1).and_then(|m| m.as_str().parse().ok()),
+            tgid: caps.get(2).and_then(|m| m.as_str().parse().ok()),
+            flags: caps.get(3).and_then(|m| parse_number(m.as_str())),
+            vaddr: caps.get(4).and_then(|m| parse_number(m.as_str())),
+        });
+        return true;
+    }
+    false
+}
+
+/// `Oops: 0002 [#1] SMP MEMORY`: LegoOS names the component after the flags.
+pub(crate) fn oops_component(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix("Oops:")?;
+    let flags = rest.split(']').nth(1)?;
+    flags
+        .split_whitespace()
+        .find(|w| matches!(*w, "MEMORY" | "PROCESSOR" | "STORAGE" | "MONITOR"))
+        .map(str::to_owned)
+}
+
+fn parse_number(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// Title of a LegoOS-only report, in the spirit of the syzbot conventions: what happened,
+/// then `in` the function that is to blame.
+pub(crate) fn title(draft: &Draft) -> String {
+    let guilty = draft.guilty_function();
+    let header = draft.header_text();
+    let base = match draft.kind {
+        Kind::LegoWatchdog => "watchdog: worker stuck".to_owned(),
+        Kind::LegoSpinDeadlock => "spinlock: possible deadlock".to_owned(),
+        Kind::LegoFitCqeTimeout => "fit: send CQE timeout".to_owned(),
+        Kind::LegoFitTimeout => {
+            let caps = patterns().reply_timeout.captures(header);
+            let func = caps.and_then(|c| c.get(1)).map_or("rpc", |m| m.as_str());
+            format!("fit: {func} timeout")
+        }
+        Kind::LegoBug => {
+            let caps = patterns().failure.captures(header);
+            if let Some(func) = caps.and_then(|c| c.get(3)) {
+                return format!("BUG: failure in {}", func.as_str());
+            }
+            "BUG: failure".to_owned()
+        }
+        Kind::Panic => {
+            let reason = header
+                .trim_start()
+                .strip_prefix("Kernel Panic - not syncing:")
+                .map_or("", str::trim);
+            return format!("kernel panic: {reason}");
+        }
+        _ => return crate::linux::title(draft),
+    };
+    match guilty {
+        Some(func) => format!("{base} in {func}"),
+        None => base,
+    }
+}

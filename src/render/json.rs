@@ -1,0 +1,185 @@
+//! The JSON contract (`--format json`), version 1. Documented in docs/json.md and
+//! docs/legolog.schema.json; a field is never renamed or retyped within a version.
+//!
+//! Addresses and 64-bit values are `"0x…"` strings: they do not fit in a JSON double.
+
+use crate::analysis::{Analysis, Located};
+use legolog_parsers::{Confidence, Frame, Report};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// Version of the JSON contract.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    inputs: Vec<Input>,
+    reports: Vec<JsonReport<'a>>,
+}
+
+#[derive(Serialize)]
+struct Input {
+    path: String,
+    lines: u64,
+    reports: usize,
+    unclaimed_lines: u64,
+    long_lines: u64,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    kind: &'static str,
+    title: &'a str,
+    corrupted: bool,
+    corrupted_reason: Option<&'a str>,
+    source: SourceSpan,
+    time: Option<f64>,
+    cpu: Option<u32>,
+    pid: Option<u32>,
+    comm: Option<&'a str>,
+    kernel: Option<&'a str>,
+    lego: Option<JsonLego>,
+    registers: BTreeMap<&'a str, String>,
+    rip: Option<JsonFrame<'a>>,
+    stack_words: Vec<String>,
+    code: Option<JsonCode>,
+    frames: Vec<JsonFrame<'a>>,
+}
+
+#[derive(Serialize)]
+struct SourceSpan {
+    path: String,
+    line_start: u64,
+    line_end: u64,
+}
+
+#[derive(Serialize)]
+struct JsonLego {
+    worker: Option<u32>,
+    op: Option<String>,
+    src_nid: Option<u32>,
+    msg: Option<JsonLegoMsg>,
+    component: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonLegoMsg {
+    pid: Option<u32>,
+    tgid: Option<u32>,
+    flags: Option<String>,
+    vaddr: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonCode {
+    bytes: String,
+    fault_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct JsonFrame<'a> {
+    address: Option<String>,
+    symbol: Option<&'a str>,
+    offset: Option<u64>,
+    size: Option<u64>,
+    module: Option<&'a str>,
+    build_id: Option<&'a str>,
+    reliable: bool,
+    context: &'static str,
+    line: u64,
+}
+
+/// Formats a 64-bit value the way the contract wants addresses: `0xffffffff8106920c`.
+pub fn hex(value: u64) -> String {
+    format!("{value:#x}")
+}
+
+/// Writes the whole analysis as one JSON document.
+pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
+    let document = Document {
+        version: VERSION,
+        inputs: analysis
+            .inputs
+            .iter()
+            .map(|input| Input {
+                path: input.source.to_string(),
+                lines: input.lines,
+                reports: input.reports,
+                unclaimed_lines: input.unclaimed_lines,
+                long_lines: input.long_lines,
+            })
+            .collect(),
+        reports: analysis
+            .reports
+            .iter()
+            .map(|located| json_report(analysis, located))
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> {
+    let report: &Report = &located.report;
+    JsonReport {
+        kind: report.kind.as_str(),
+        title: &report.title,
+        corrupted: report.corruption.is_some(),
+        corrupted_reason: report.corruption.as_ref().map(|c| c.reason.as_str()),
+        source: SourceSpan {
+            path: analysis.source_of(located).to_string(),
+            line_start: report.span.start,
+            line_end: report.span.end,
+        },
+        time: report.time,
+        cpu: report.task.cpu,
+        pid: report.task.pid,
+        comm: report.task.comm.as_deref(),
+        kernel: report.task.kernel.as_deref(),
+        lego: report.lego.as_ref().map(|lego| JsonLego {
+            worker: lego.worker,
+            op: lego.op.map(hex),
+            src_nid: lego.src_nid,
+            msg: lego.msg.as_ref().map(|msg| JsonLegoMsg {
+                pid: msg.pid,
+                tgid: msg.tgid,
+                flags: msg.flags.map(hex),
+                vaddr: msg.vaddr.map(hex),
+            }),
+            component: lego.component.clone(),
+        }),
+        registers: report
+            .registers
+            .iter()
+            .map(|r| (r.name.as_str(), r.printed()))
+            .collect(),
+        rip: report.rip.as_ref().map(json_frame),
+        stack_words: report
+            .stack_words
+            .iter()
+            .map(|w| format!("{w:#018x}"))
+            .collect(),
+        code: report.code.as_ref().map(|code| JsonCode {
+            bytes: code.bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            fault_index: code.fault_index,
+        }),
+        frames: report.frames.iter().map(json_frame).collect(),
+    }
+}
+
+fn json_frame(frame: &Frame) -> JsonFrame<'_> {
+    JsonFrame {
+        address: frame.addr.map(hex),
+        symbol: frame.symbol.as_ref().map(|s| s.name.as_str()),
+        offset: frame.symbol.as_ref().map(|s| s.offset),
+        size: frame.symbol.as_ref().and_then(|s| s.size),
+        module: frame.module.as_deref(),
+        build_id: frame.build_id.as_deref(),
+        reliable: frame.confidence == Confidence::Reliable,
+        context: frame.context.as_str(),
+        line: frame.line,
+    }
+}

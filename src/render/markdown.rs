@@ -1,0 +1,103 @@
+//! GitHub-flavoured Markdown: one section per report, ready to paste into a bug.
+
+use super::frame_text;
+use crate::analysis::Analysis;
+use legolog_parsers::Confidence;
+use std::io::Write;
+
+/// Writes one `##` section per report.
+pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
+    writeln!(out, "# legolog analysis")?;
+    writeln!(out)?;
+    writeln!(out, "| input | lines | reports | unclaimed lines |")?;
+    writeln!(out, "|---|---:|---:|---:|")?;
+    for input in &analysis.inputs {
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            input.source, input.lines, input.reports, input.unclaimed_lines
+        )?;
+    }
+    for (idx, located) in analysis.reports.iter().enumerate() {
+        let report = &located.report;
+        writeln!(out)?;
+        writeln!(out, "## {}. {}", idx + 1, escape(&report.title))?;
+        writeln!(out)?;
+        writeln!(out, "| field | value |")?;
+        writeln!(out, "|---|---|")?;
+        writeln!(out, "| kind | `{}` |", report.kind)?;
+        writeln!(
+            out,
+            "| source | `{}` lines {}–{} |",
+            analysis.source_of(located),
+            report.span.start,
+            report.span.end
+        )?;
+        if let Some(time) = report.time {
+            writeln!(out, "| time | {time:.6} s |")?;
+        }
+        let task = &report.task;
+        if let Some(cpu) = task.cpu {
+            writeln!(out, "| CPU | {cpu} |")?;
+        }
+        if let Some(pid) = task.pid {
+            writeln!(out, "| PID | {pid} |")?;
+        }
+        if let Some(comm) = &task.comm {
+            writeln!(out, "| comm | `{}` |", comm.replace('|', "\\|"))?;
+        }
+        if let Some(kernel) = &task.kernel {
+            writeln!(out, "| kernel | `{kernel}` |")?;
+        }
+        if let Some(lego) = &report.lego {
+            if let Some(worker) = lego.worker {
+                writeln!(out, "| LegoOS worker | {worker} |")?;
+            }
+            if let Some(op) = lego.op {
+                writeln!(out, "| LegoOS op | `{op:#x}` |")?;
+            }
+            if let Some(nid) = lego.src_nid {
+                writeln!(out, "| LegoOS src_nid | {nid} |")?;
+            }
+        }
+        if let Some(corruption) = &report.corruption {
+            writeln!(out, "| corrupted | {} |", escape(&corruption.reason))?;
+        }
+        if let Some(rip) = &report.rip {
+            writeln!(out, "| RIP | `{}` |", frame_text(rip))?;
+        }
+        if !report.frames.is_empty() {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "Call trace (`?` marks frames the kernel did not trust):"
+            )?;
+            writeln!(out)?;
+            writeln!(out, "```")?;
+            for frame in &report.frames {
+                let mark = match frame.confidence {
+                    Confidence::Reliable => "  ",
+                    Confidence::Guessed => "? ",
+                };
+                writeln!(out, "{mark}{}", frame_text(frame))?;
+            }
+            writeln!(out, "```")?;
+        }
+    }
+    Ok(())
+}
+
+/// Escapes the characters that would change the meaning of inline Markdown.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

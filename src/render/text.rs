@@ -1,0 +1,163 @@
+//! Output for people on a terminal: a summary table, then each report with its trace.
+
+use super::{frame_text, Style};
+use crate::analysis::Analysis;
+use comfy_table::{presets, ContentArrangement, Table};
+use legolog_parsers::{Confidence, Context};
+use std::io::Write;
+
+/// Writes the summary table and every report.
+pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::Result<()> {
+    let n_reports = analysis.reports.len();
+    for input in &analysis.inputs {
+        writeln!(
+            out,
+            "{}: {} lines, {} report{}, {} unclaimed line{}",
+            input.source,
+            input.lines,
+            input.reports,
+            plural(input.reports),
+            input.unclaimed_lines,
+            plural(input.unclaimed_lines as usize),
+        )?;
+    }
+    if n_reports == 0 {
+        writeln!(out, "no reports found")?;
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec!["#", "kind", "title", "where", "task", "frames"]);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
+    for (idx, located) in analysis.reports.iter().enumerate() {
+        let report = &located.report;
+        let n_guessed = report
+            .frames
+            .iter()
+            .filter(|f| f.confidence == Confidence::Guessed)
+            .count();
+        let mut title = report.title.clone();
+        if report.corruption.is_some() {
+            title.push_str(" (corrupted)");
+        }
+        table.add_row(vec![
+            (idx + 1).to_string(),
+            report.kind.as_str().to_owned(),
+            title,
+            format!(
+                "{}:{}-{}",
+                analysis.source_of(located).run_name(),
+                report.span.start,
+                report.span.end
+            ),
+            task_text(report),
+            format!("{} ({} ?)", report.frames.len(), n_guessed),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    for (idx, located) in analysis.reports.iter().enumerate() {
+        let report = &located.report;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {}",
+            style.bold(&format!("[{}] {}", idx + 1, report.kind)),
+            style.bold(&report.title)
+        )?;
+        writeln!(
+            out,
+            "    at {}:{}-{}{}",
+            analysis.source_of(located),
+            report.span.start,
+            report.span.end,
+            report
+                .time
+                .map(|t| format!(", t={t:.6}s"))
+                .unwrap_or_default()
+        )?;
+        if let Some(corruption) = &report.corruption {
+            writeln!(
+                out,
+                "    {}",
+                style.red(&format!("corrupted: {}", corruption.reason))
+            )?;
+        }
+        let task = task_text(report);
+        if !task.is_empty() {
+            writeln!(out, "    task: {task}")?;
+        }
+        if let Some(lego) = &report.lego {
+            let mut parts = Vec::new();
+            if let Some(worker) = lego.worker {
+                parts.push(format!("worker {worker}"));
+            }
+            if let Some(op) = lego.op {
+                parts.push(format!("op {op:#x}"));
+            }
+            if let Some(nid) = lego.src_nid {
+                parts.push(format!("src_nid {nid}"));
+            }
+            if let Some(component) = &lego.component {
+                parts.push(format!("component {component}"));
+            }
+            if !parts.is_empty() {
+                writeln!(out, "    lego: {}", parts.join(", "))?;
+            }
+        }
+        if let Some(rip) = &report.rip {
+            writeln!(out, "    RIP: {}", style.yellow(&frame_text(rip)))?;
+        }
+        if !report.frames.is_empty() {
+            writeln!(
+                out,
+                "    Call trace ({} frames, `?` = unreliable):",
+                report.frames.len()
+            )?;
+            let mut context = Context::Task;
+            for frame in &report.frames {
+                if frame.context != context {
+                    context = frame.context;
+                    writeln!(out, "      <{}>", context.as_str())?;
+                }
+                let text = frame_text(frame);
+                match frame.confidence {
+                    Confidence::Reliable => writeln!(out, "        {text}")?,
+                    Confidence::Guessed => {
+                        writeln!(out, "      {} {}", style.dim("?"), style.dim(&text))?
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn task_text(report: &legolog_parsers::Report) -> String {
+    let task = &report.task;
+    let mut parts = Vec::new();
+    if let Some(cpu) = task.cpu {
+        parts.push(format!("CPU {cpu}"));
+    }
+    if let Some(pid) = task.pid {
+        parts.push(format!("PID {pid}"));
+    }
+    if let Some(comm) = &task.comm {
+        parts.push(comm.clone());
+    }
+    if let Some(kernel) = &task.kernel {
+        parts.push(kernel.clone());
+    }
+    parts.join(" ")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
