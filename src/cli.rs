@@ -110,7 +110,7 @@ fn terminal_style(choice: ColorChoice) -> Style {
     };
     Style {
         color,
-        width: on_terminal.then(|| terminal_width()).flatten(),
+        width: on_terminal.then(terminal_width).flatten(),
     }
 }
 

@@ -48,12 +48,7 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
             (idx + 1).to_string(),
             report.kind.as_str().to_owned(),
             title,
-            format!(
-                "{}:{}-{}",
-                analysis.source_of(located).run_name(),
-                report.span.start,
-                report.span.end
-            ),
+            where_text(analysis, located),
             task_text(report),
             format!("{} ({} ?)", report.frames.len(), n_guessed),
         ]);
@@ -134,6 +129,20 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
         }
     }
     Ok(())
+}
+
+/// Lines of the report; prefixed with the run name when several inputs are shown.
+fn where_text(analysis: &Analysis, located: &crate::analysis::Located) -> String {
+    let span = &located.report.span;
+    if analysis.inputs.len() == 1 {
+        return format!("lines {}-{}", span.start, span.end);
+    }
+    format!(
+        "{}:{}-{}",
+        analysis.source_of(located).run_name(),
+        span.start,
+        span.end
+    )
 }
 
 fn task_text(report: &legolog_parsers::Report) -> String {

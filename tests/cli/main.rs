@@ -1,1 +1,5 @@
+//! CLI tests: every test runs the real `legolog` binary.
 
+mod analyze;
+mod bad_input;
+mod util;
