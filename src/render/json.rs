@@ -4,9 +4,9 @@
 //! Addresses and 64-bit values are `"0x…"` strings: they do not fit in a JSON double.
 
 use crate::analysis::{Analysis, Located};
-use legolog_parsers::{Confidence, Frame, Report};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use legolog_parsers::{Confidence, Frame, Register, Report};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use std::io::Write;
 
 /// Version of the JSON contract.
@@ -41,11 +41,24 @@ struct JsonReport<'a> {
     comm: Option<&'a str>,
     kernel: Option<&'a str>,
     lego: Option<JsonLego>,
-    registers: BTreeMap<&'a str, String>,
+    registers: Registers<'a>,
     rip: Option<JsonFrame<'a>>,
     stack_words: Vec<String>,
     code: Option<JsonCode>,
     frames: Vec<JsonFrame<'a>>,
+}
+
+/// Registers as a JSON object in the order the kernel printed them.
+struct Registers<'a>(&'a [Register]);
+
+impl Serialize for Registers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for register in self.0 {
+            map.serialize_entry(&register.name, &register.printed())?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -151,11 +164,7 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
             }),
             component: lego.component.clone(),
         }),
-        registers: report
-            .registers
-            .iter()
-            .map(|r| (r.name.as_str(), r.printed()))
-            .collect(),
+        registers: Registers(&report.registers),
         rip: report.rip.as_ref().map(json_frame),
         stack_words: report
             .stack_words

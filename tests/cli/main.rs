@@ -2,4 +2,5 @@
 
 mod analyze;
 mod bad_input;
+mod schema;
 mod util;
