@@ -92,8 +92,9 @@ impl<R: Read> Parser<R> {
     fn step(&mut self) -> io::Result<bool> {
         if self.draft.is_none() {
             let skipped = self.source.skip_to_trigger(trigger_finder())?;
-            self.stats.lines += skipped;
-            self.stats.unclaimed_lines += skipped;
+            self.stats.lines += skipped.lines;
+            self.stats.unclaimed_lines += skipped.lines;
+            self.stats.long_lines += skipped.long_lines;
         }
         let Some(raw) = self.source.next_line()? else {
             if let Some(draft) = self.draft.take() {
@@ -736,6 +737,27 @@ pub(crate) fn is_reporting_helper(name: &str) -> bool {
     HELPERS.contains(&base)
 }
 
+/// Lines passed over by [`LineSource::skip_to_trigger`].
+#[derive(Debug, Default, Clone, Copy)]
+struct Skipped {
+    lines: u64,
+    long_lines: u64,
+}
+
+impl Skipped {
+    /// Counts the complete lines of `region` (which starts at a line start and ends with `\n`).
+    fn add_lines(&mut self, region: &[u8], max_line_len: usize) {
+        let mut line_start = 0;
+        for nl in memchr::memchr_iter(b'\n', region) {
+            self.lines += 1;
+            if nl - line_start > max_line_len {
+                self.long_lines += 1;
+            }
+            line_start = nl + 1;
+        }
+    }
+}
+
 /// A raw line from the reader.
 struct RawLine<'a> {
     bytes: &'a [u8],
@@ -796,9 +818,10 @@ impl<R: Read> LineSource<R> {
         Ok(n > 0)
     }
 
-    /// Skips whole lines that contain no trigger; returns how many it skipped.
-    fn skip_to_trigger(&mut self, finder: &AhoCorasick) -> io::Result<u64> {
-        let mut skipped = 0u64;
+    /// Skips whole lines that contain no trigger; returns how many it skipped and how many of
+    /// those were longer than the line limit.
+    fn skip_to_trigger(&mut self, finder: &AhoCorasick) -> io::Result<Skipped> {
+        let mut skipped = Skipped::default();
         loop {
             if self.discarding {
                 return Ok(skipped);
@@ -817,11 +840,11 @@ impl<R: Read> LineSource<R> {
             if let Some(found) = finder.find(region) {
                 let line_start =
                     memchr::memrchr(b'\n', &region[..found.start()]).map_or(0, |i| i + 1);
-                skipped += memchr::memchr_iter(b'\n', &region[..line_start]).count() as u64;
+                skipped.add_lines(&region[..line_start], self.max_line_len);
                 self.pos += line_start;
                 return Ok(skipped);
             }
-            skipped += memchr::memchr_iter(b'\n', region).count() as u64;
+            skipped.add_lines(region, self.max_line_len);
             self.pos += last_nl + 1;
             if !self.fill()? && self.pos >= self.buf.len() {
                 return Ok(skipped);
@@ -880,5 +903,151 @@ impl<R: Read> LineSource<R> {
                 }));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::{expect, Expect};
+    use std::fmt::Write as _;
+
+    /// Parses `log` and renders every report compactly: kind, title, span, task, frames.
+    fn check(log: &str, expected: Expect) {
+        let mut parser = Parser::new(log.as_bytes(), ParseConfig::standard());
+        let mut out = String::new();
+        for report in parser.by_ref() {
+            let report = report.unwrap();
+            let _ = writeln!(
+                out,
+                "{} {:?} lines {}-{}{}",
+                report.kind,
+                report.title,
+                report.span.start,
+                report.span.end,
+                report
+                    .corruption
+                    .as_ref()
+                    .map(|c| format!(" corrupted: {}", c.reason))
+                    .unwrap_or_default()
+            );
+            if report.task != Task::default() {
+                let _ = writeln!(out, "  task {:?}", report.task);
+            }
+            for frame in &report.frames {
+                let mark = if frame.confidence == Confidence::Guessed {
+                    "? "
+                } else {
+                    ""
+                };
+                let name = frame.symbol.as_ref().map_or("??", |s| s.name.as_str());
+                let _ = writeln!(
+                    out,
+                    "  {} {mark}{name} @{}",
+                    frame.context.as_str(),
+                    frame.line
+                );
+            }
+        }
+        let stats = parser.stats();
+        let _ = writeln!(
+            out,
+            "lines {} unclaimed {}",
+            stats.lines, stats.unclaimed_lines
+        );
+        expected.assert_eq(&out);
+    }
+
+    #[test]
+    fn chatter_only() {
+        check(
+            "[    0.000000] Linux version 4.0.0-lego+\n[    1.000000] fit: connected\n",
+            expect![[r#"
+                lines 2 unclaimed 2
+            "#]],
+        );
+    }
+
+    #[test]
+    fn lego_spin_deadlock_with_irq_frames() {
+        check(
+            r#"[ 1.0] boot
+[ 3367.835389] ------------------- cut here -------------------
+[ 3367.841504] Possible deadlock happend locker_cpu: 0
+[ 3367.846934] Current call stack:
+[ 3367.850425] CPU: 0 PID: 1 Comm: kernel_init 4.0.0-lego+ #437
+[ 3367.899680] Call Trace:
+[ 3367.902396] <TSK>
+[ 3367.904528] [<ffffffff8101f4c2>] report_deadlock+0x62/0x80
+[ 3367.910637] [<ffffffff8101f52e>] debug_spin_lock+0x4e/0x60
+[ 3367.916745] [<ffffffff8101b1ae>] scheduler_tick+0x2e/0x60
+[ 3367.949518] [<ffffffff8105908a>] ? __mlx4_write_mtt+0xea/0x140
+[ 3368.080803] [<ffffffff8100eb32>] ret_from_fork+0x22/0x30
+[ 3368.086718] <EOT>
+[ 3369.000000] after
+"#,
+            expect![[r#"
+                lego-spin-deadlock "spinlock: possible deadlock in scheduler_tick" lines 3-13
+                  task Task { cpu: Some(0), pid: Some(1), comm: Some("kernel_init"), kernel: Some("4.0.0-lego+ #437") }
+                  task report_deadlock @8
+                  task debug_spin_lock @9
+                  task scheduler_tick @10
+                  task ? __mlx4_write_mtt @11
+                  task ret_from_fork @12
+                lines 14 unclaimed 3
+            "#]],
+        );
+    }
+
+    #[test]
+    fn caller_ids_keep_other_tasks_out() {
+        check(
+            r#"[   10.000000][ T100] Call Trace:
+[   10.000001][ T100]  <TASK>
+[   10.000002][ T200] IPv6: ADDRCONF(NETDEV_CHANGE): lo: link becomes ready
+[   10.000003][ T100]  dump_stack_lvl+0x1/0x2
+[   10.000004][ T200] wlan0: associated
+[   10.000005][ T100]  ? foo+0x10/0x20 [mod]
+[   10.000006][ T100]  bar+0x1/0x2
+[   10.000007][ T100]  </TASK>
+[   10.000008][ T300] next
+"#,
+            expect![[r#"
+                trace "stack trace in bar" lines 1-8
+                  task dump_stack_lvl @4
+                  task ? foo @6
+                  task bar @7
+                lines 9 unclaimed 3
+            "#]],
+        );
+    }
+
+    #[test]
+    fn trace_cut_by_end_of_input_is_corrupted() {
+        check(
+            "[ 1.0] watchdog: worker[1] CPU3 stucked\n[ 1.1] Call Trace:\n[ 1.2] <TSK>\n[ 1.3] [<ffffffff8106920c>] fit_internal_poll_sendcq+0x6c/0xe0\n",
+            expect![[r#"
+                lego-watchdog "watchdog: worker stuck in fit_internal_poll_sendcq" lines 1-4 corrupted: log ends inside the call trace
+                  task Task { cpu: Some(3), pid: None, comm: None, kernel: None }
+                  task fit_internal_poll_sendcq @4
+                lines 4 unclaimed 0
+            "#]],
+        );
+    }
+
+    #[test]
+    fn crlf_long_lines_and_no_final_newline() {
+        let long = "x".repeat(70 * 1024);
+        let log = format!("[ 1.0] a\r\n{long}\r\n[ 2.0] b");
+        let mut parser = Parser::new(log.as_bytes(), ParseConfig::standard());
+        assert!(parser.next().is_none());
+        assert_eq!(
+            parser.stats(),
+            &Stats {
+                lines: 3,
+                unclaimed_lines: 3,
+                long_lines: 1
+            }
+        );
     }
 }
