@@ -372,14 +372,15 @@ impl Draft {
             return Offer::Taken;
         }
         // An unrelated line: remember it; the report may still go on after it.
-        self.gap.push(line.clone());
-        if self.gap.len() > gap_limit(self.phase, self.kind) {
+        if self.gap.len() >= gap_limit(self.phase, self.kind) {
+            // The line is looked at again from the outside; it is not part of the gap.
             return Offer::Closes(if self.ended_by_marker {
                 Ending::Clean
             } else {
                 Ending::Faded
             });
         }
+        self.gap.push(line.clone());
         if self.phase == Phase::Trace && self.gap.len() >= gap_limit(Phase::Trace, self.kind) {
             self.phase = Phase::Post;
         }
