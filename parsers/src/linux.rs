@@ -41,7 +41,7 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
     if text.starts_with("general protection fault") {
         return linux(Kind::GeneralProtection, Role::Start);
     }
-    if text.starts_with("kernel BUG at") || text.starts_with("------------[ cut here ]") && false {
+    if text.starts_with("kernel BUG at") {
         return linux(Kind::KernelBug, Role::Start);
     }
     if text.contains("BUG: soft lockup") {
