@@ -69,6 +69,8 @@ pub struct Parser<R> {
     ready: VecDeque<Report>,
     stats: Stats,
     finished: bool,
+    /// The last line read had no newline: the input was cut in the middle of a line.
+    cut_off: bool,
 }
 
 impl<R: Read> Parser<R> {
@@ -81,6 +83,7 @@ impl<R: Read> Parser<R> {
             ready: VecDeque::new(),
             stats: Stats::default(),
             finished: false,
+            cut_off: false,
         }
     }
 
@@ -97,7 +100,12 @@ impl<R: Read> Parser<R> {
         }
         let Some(raw) = self.source.next_line()? else {
             if let Some(draft) = self.draft.take() {
-                self.close(draft, Ending::EndOfInput);
+                let ending = if self.cut_off {
+                    Ending::CutOff
+                } else {
+                    Ending::EndOfInput
+                };
+                self.close(draft, ending);
             }
             return Ok(false);
         };
@@ -105,6 +113,7 @@ impl<R: Read> Parser<R> {
         if raw.truncated {
             self.stats.long_lines += 1;
         }
+        self.cut_off = raw.unterminated;
         let line = line::normalize(self.stats.lines, raw.bytes);
         self.feed(line);
         Ok(true)
@@ -190,8 +199,10 @@ pub(crate) enum Ending {
     Clean,
     /// It stopped going on (only unrelated lines followed).
     Faded,
-    /// The input ended.
+    /// The input ended after a complete line.
     EndOfInput,
+    /// The input ended in the middle of a line: the log was cut.
+    CutOff,
 }
 
 /// What the draft says about an offered line.
@@ -610,7 +621,9 @@ impl Draft {
     }
 
     fn corruption(&self, ending: Ending) -> Option<Corruption> {
-        if ending == Ending::EndOfInput && self.phase == Phase::Trace && !self.ended_by_marker {
+        // Excerpts often stop right after a trace; only a log cut in the middle of a line is
+        // known to have lost the rest of the trace.
+        if ending == Ending::CutOff && self.phase == Phase::Trace && !self.ended_by_marker {
             let last = self.frames.last().and_then(|f| f.symbol.as_ref());
             if !last.is_some_and(|s| is_trace_bottom(&s.name)) {
                 return Some(Corruption {
@@ -740,6 +753,8 @@ pub(crate) fn is_reporting_helper(name: &str) -> bool {
 struct RawLine<'a> {
     bytes: &'a [u8],
     truncated: bool,
+    /// The input ended in the middle of this line (no final newline).
+    unterminated: bool,
 }
 
 /// A line reader with a hard line-length cap and a fast skip to the next trigger.
@@ -852,11 +867,13 @@ impl<R: Read> LineSource<R> {
                     return Ok(Some(RawLine {
                         bytes: &self.buf[start..start + self.max_line_len],
                         truncated: true,
+                        unterminated: false,
                     }));
                 }
                 return Ok(Some(RawLine {
                     bytes: &self.buf[start..start + nl],
                     truncated: false,
+                    unterminated: false,
                 }));
             }
             if pending.len() > self.max_line_len {
@@ -866,6 +883,7 @@ impl<R: Read> LineSource<R> {
                 return Ok(Some(RawLine {
                     bytes: &self.buf[start..start + self.max_line_len],
                     truncated: true,
+                    unterminated: false,
                 }));
             }
             if !self.fill()? {
@@ -877,6 +895,7 @@ impl<R: Read> LineSource<R> {
                 return Ok(Some(RawLine {
                     bytes: &self.buf[start..],
                     truncated: false,
+                    unterminated: true,
                 }));
             }
         }

@@ -600,6 +600,8 @@ pub(crate) static OOPSES: &[Oops] = &[
             r"WARNING: kernel not compiled with",
             r"USES DEPRECATED V2 CAPABILITIES",
             r"(?i)uses deprecated v2 capabilities",
+            r"WARNING: fbcon: Driver '.*' missed to adjust virtual screen size",
+            r"XFS \(.*\): WARNING",
         ],
     },
     Oops {
@@ -723,7 +725,7 @@ pub(crate) static OOPSES: &[Oops] = &[
         suppressions: &[
             r"INFO: lockdep is turned off",
             r"INFO: Stall ended before state dump start",
-            r"INFO: NMI handler .* took too long to run",
+            r"INFO: NMI handler",
             r"_INFO::",
             r"[A-Z_]+_INFO:",
             r"INFO: recovery required on readonly filesystem",

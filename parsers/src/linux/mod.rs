@@ -103,12 +103,27 @@ fn compile(re: &str) -> Regex {
 fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
     let (oops, pos) = table()
         .iter()
-        .filter_map(|o| text.find(o.oops.literal).map(|pos| (o, pos)))
+        .filter_map(|o| find_word(text, o.oops.literal).map(|pos| (o, pos)))
         .min_by_key(|(_, pos)| *pos)?;
     if oops.suppressions.iter().any(|re| re.is_match(text)) {
         return None;
     }
     Some((oops, pos))
+}
+
+/// The first occurrence of `literal` that does not continue a word (`ODEBUG:` and
+/// `CAM_INFO:` are not `BUG:` and `INFO:`).
+fn find_word(text: &str, literal: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find(literal)) {
+        let pos = from + found;
+        let before = text.get(..pos).and_then(|t| t.chars().next_back());
+        if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return Some(pos);
+        }
+        from = pos + literal.len();
+    }
+    None
 }
 
 /// Recognizes a Linux header.

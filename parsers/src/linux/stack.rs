@@ -195,7 +195,48 @@ const SKIP: &[&str] = &[
     "^lock_sync",
     "^find_usage_",
     "^check_irq_usage",
+    "^__x86_indirect_thunk",
+    "preempt_check",
+    "^spin_dump",
+    "^spin_bug",
+    "^do_raw_spin",
+    "^trace_hardirqs",
+    "^string$",
+    "^hex_string$",
+    "^vsnprintf",
+    "^sprintf",
+    "^snprintf",
+    "^__queue_work",
+    "^queue_work",
+    "^__wake_up",
+    "^kobject_put",
+    "^kobject_get",
+    "^kobject_del",
+    "^kobject_release",
+    "^usb_kill_urb",
+    "^usb_submit_urb",
+    "^kthread_stop",
+    "^__flush_work",
+    "^flush_work",
+    "^__cancel_work",
+    "^del_timer",
+    "^sysfs_remove",
+    "^device_del",
+    "^perf_trace_",
+    "^osq_lock",
 ];
+
+/// Functions known under several names that syzkaller reports under one.
+fn alias(name: &str) -> &str {
+    match name {
+        "synchronize_rcu_expedited"
+        | "synchronize_sched"
+        | "synchronize_sched_expedited"
+        | "synchronize_net"
+        | "synchronize_rcu_bh" => "synchronize_rcu",
+        _ => name,
+    }
+}
 
 fn common_skip() -> &'static Regex {
     static SKIP_RE: OnceLock<Regex> = OnceLock::new();
@@ -317,7 +358,7 @@ pub(super) fn guilty(
         Pick::First => kept.into_iter().next().map(str::to_owned),
         Pick::Stall => pick_stall(kept.collect()),
     }?;
-    Some(syscall_name(&chosen))
+    Some(syscall_name(alias(&chosen)))
 }
 
 /// The function name without compiler suffixes (`.isra.0`, `.constprop.1`, `.cold`).
