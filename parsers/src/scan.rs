@@ -234,9 +234,15 @@ fn gap_limit(phase: Phase, kind: Kind) -> usize {
         Phase::Preamble if matches!(kind, Kind::DumpStack | Kind::NmiBacktrace | Kind::Trace) => 3,
         Phase::Preamble => 40,
         Phase::Stack => 3,
-        Phase::Trace => 3,
+        // Other CPUs' messages often cut into a Linux trace; LegoOS traces are printed whole.
+        Phase::Trace if is_lego_kind(kind) => 3,
+        Phase::Trace => 6,
         Phase::Post => 2,
     }
+}
+
+fn is_lego_kind(kind: Kind) -> bool {
+    kind.as_str().starts_with("lego-")
 }
 
 /// A report being assembled. Dialect modules read it to make titles.

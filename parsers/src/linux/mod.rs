@@ -188,7 +188,13 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
         return matches!(
             draft.kind,
             Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
-        ) && draft.frames.is_empty();
+        );
+    }
+    // `kernel BUG at …` is followed by the trap it raises (`invalid opcode: 0000 [#1]`).
+    if header.kind == Kind::InvalidOpcode {
+        return matches!(draft.kind, Kind::KernelBug | Kind::Bug | Kind::Warning)
+            && draft.frames.is_empty()
+            && draft.registers.is_empty();
     }
     false
 }
