@@ -316,3 +316,173 @@ fn judge(draft: &Draft) -> Verdict {
         corruption: corrupt::check(draft, header_idx, true).map(|reason| Corruption { reason }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{ParseConfig, Parser};
+    use expect_test::{expect, Expect};
+
+    /// Parses `log` and prints each report's kind, title and corruption reason.
+    fn check(log: &str, expect: Expect) {
+        let mut res = String::new();
+        for report in Parser::new(log.as_bytes(), ParseConfig::standard()).flatten() {
+            let reason = report.corruption.map(|c| c.reason).unwrap_or_default();
+            res.push_str(&format!(
+                "{} | {} | {}\n",
+                report.kind, report.title, reason
+            ));
+        }
+        expect.assert_eq(&res);
+    }
+
+    #[test]
+    fn warning_blames_the_warning_site() {
+        check(
+            r"WARNING: CPU: 0 PID: 5 at net/core/dev.c:123 dev_watchdog+0x1/0x2
+Modules linked in:
+RIP: 0010:dev_watchdog+0x1/0x2
+Call Trace:
+ call_timer_fn+0x1/0x2
+ run_timer_softirq+0x1/0x2
+",
+            expect![[r#"
+                warning | WARNING in dev_watchdog | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn kasan_takes_access_from_next_line_and_skips_helpers() {
+        check(
+            r"BUG: KASAN: use-after-free in memcpy+0x1/0x2
+Read of size 8 at addr ffff88801 by task syz/1
+Call Trace:
+ dump_stack+0x1/0x2
+ kasan_report+0x1/0x2
+ memcpy+0x1/0x2
+ tty_release+0x1/0x2
+",
+            expect![[r#"
+                kasan | KASAN: use-after-free Read in tty_release | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn kernel_bug_keeps_its_trap_line() {
+        check(
+            r"kernel BUG at net/core/skbuff.c:2069!
+invalid opcode: 0000 [#1] SMP KASAN
+RIP: 0010:skb_pull+0xd5/0xf0
+Call Trace:
+ esp6_gro_receive+0xb4/0xbe0
+",
+            expect![[r#"
+                kernel-bug | kernel BUG in skb_pull | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn lockdep_blames_the_acquiring_function() {
+        check(
+            r"WARNING: possible circular locking dependency detected
+syz/5 is trying to acquire lock:
+ (&tty->lock){+.+.}, at: [<ffffffff81001000>] tty_buffer_flush+0x1/0x2
+but task is already holding lock:
+ (&buf->lock){+.+.}, at: [<ffffffff81002000>] tty_ldisc_flush+0x1/0x2
+Call Trace:
+ dump_stack+0x1/0x2
+ lock_acquire+0x1/0x2
+",
+            expect![[r#"
+                lockdep | possible deadlock in tty_buffer_flush | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn hung_task_skips_scheduler_and_names_synchronize_rcu() {
+        check(
+            r"INFO: task syz:123 blocked for more than 143 seconds.
+Call Trace:
+ __schedule+0x1/0x2
+ schedule+0x1/0x2
+ synchronize_rcu_expedited+0x1/0x2
+ synchronize_net+0x1/0x2
+",
+            expect![[r#"
+                hung-task | INFO: task hung in synchronize_rcu | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn rcu_stall_names_work_above_the_dispatcher() {
+        check(
+            r"rcu: INFO: rcu_preempt self-detected stall on CPU
+NMI backtrace for cpu 1
+Call Trace:
+ <IRQ>
+ dump_stack+0x1/0x2
+ apic_timer_interrupt+0xf/0x20
+ </IRQ>
+RIP: 0010:kvm_mmu_page_fault+0x2a3/0x1ad0
+ kvm_arch_vcpu_ioctl_run+0x1/0x2
+ kvm_vcpu_ioctl+0x1/0x2
+ do_vfs_ioctl+0x1/0x2
+",
+            expect![[r#"
+                rcu-stall | INFO: rcu detected stall in kvm_vcpu_ioctl | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn missing_frames_make_a_corrupted_title() {
+        check(
+            r"general protection fault: 0000 [#1] SMP KASAN
+Call Trace:
+",
+            expect![[r#"
+                general-protection | general protection fault in corrupted | no guilty frame in the report
+            "#]],
+        );
+    }
+
+    #[test]
+    fn suppressed_and_embedded_literals_are_no_reports() {
+        check(
+            r"INFO: lockdep is turned off.
+ODEBUG: Out of memory. ODEBUG disabled
+CAM_INFO: CAM-ISP: probe complete
+WARNING: /etc/ssh/moduli does not exist, using fixed modulus
+",
+            expect![[r#""#]],
+        );
+    }
+
+    #[test]
+    fn panic_title_and_syscall_names() {
+        check(
+            r"Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b
+",
+            expect![[r#"
+                panic | kernel panic: Attempted to kill init! | 
+            "#]],
+        );
+        check(
+            r"BUG: soft lockup - CPU#1 stuck for 134s! [syz:4588]
+RIP: 0010:d_walk+0x1/0x2
+Call Trace:
+ shrink_dcache_parent+0x1/0x2
+ do_rmdir+0x1/0x2
+ __x64_sys_rmdir+0x1/0x2
+ do_syscall_64+0x1/0x2
+",
+            expect![[r#"
+                soft-lockup | BUG: soft lockup in d_walk | 
+            "#]],
+        );
+    }
+}

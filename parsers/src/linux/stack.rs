@@ -224,6 +224,12 @@ const SKIP: &[&str] = &[
     "^device_del",
     "^perf_trace_",
     "^osq_lock",
+    "^rb_",
+    "^__rb_",
+    "strnstr",
+    "^try_to_grab_pending",
+    "^drain_workqueue",
+    "^device_unregister",
 ];
 
 /// Functions known under several names that syzkaller reports under one.
@@ -245,19 +251,6 @@ fn common_skip() -> &'static Regex {
 
 /// Calls into these frames dispatch the looping work of a stall: the frame above them names it.
 const STALL_ANCHORS: &[&str] = &[
-    r"^sys_",
-    r"^__x64_sys_",
-    r"^__ia32_sys_",
-    r"^__arm64_sys_",
-    r"^__do_sys_",
-    r"^__se_sys_",
-    r"^SyS_",
-    r"^compat_SyS_",
-    r"^__x64_compat_sys_",
-    r"^__ia32_compat_sys_",
-    r"^__do_compat_sys_",
-    r"^__se_compat_sys_",
-    r"^ksys_",
     r"^do_syscall_",
     r"^entry_SYSCALL",
     r"^x64_sys_call",
@@ -285,6 +278,25 @@ const STALL_ANCHORS: &[&str] = &[
     r"^__netif_receive_skb",
     r"^netif_receive_skb",
     r"^process_backlog$",
+    r"_compat_ioctl$",
+    r"^rtnetlink_rcv_msg$",
+    r"^nfnetlink_rcv_msg$",
+    r"^nfnetlink_rcv_batch$",
+    r"^genl_rcv_msg$",
+    r"^genl_family_rcv_msg",
+    r"^netlink_rcv_skb$",
+    r"^netlink_unicast$",
+    r"^netlink_sendmsg$",
+    r"^____sys_sendmsg$",
+    r"^__sock_sendmsg$",
+    r"^sock_sendmsg_nosec$",
+    r"^mmap_region$",
+    r"^do_mmap$",
+    r"^vm_mmap_pgoff$",
+    r"^do_dentry_open$",
+    r"^vfs_open$",
+    r"^path_openat$",
+    r"^do_filp_open$",
     r"^call_rcu",
     r"^rcu_do_batch$",
     r"^rcu_core$",
@@ -367,7 +379,8 @@ fn base_name(name: &str) -> &str {
 }
 
 fn pick_stall(frames: Vec<&str>) -> Option<String> {
-    let mut prev = *frames.first()?;
+    let first = *frames.first()?;
+    let mut prev = first;
     for frame in frames {
         if stall_anchors().is_match(frame) {
             if frame.starts_with("smp_call_function") {
@@ -377,7 +390,8 @@ fn pick_stall(frames: Vec<&str>) -> Option<String> {
         }
         prev = frame;
     }
-    None
+    // No dispatcher printed (a short or cut trace): the innermost function is all there is.
+    Some(first.to_owned())
 }
 
 /// Syscall entry points are named after the syscall: `__x64_sys_futex`, `__do_sys_futex`,
