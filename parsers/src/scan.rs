@@ -69,6 +69,8 @@ pub struct Parser<R> {
     ready: VecDeque<Report>,
     stats: Stats,
     finished: bool,
+    /// The last line read had no newline: the input was cut in the middle of a line.
+    cut_off: bool,
 }
 
 impl<R: Read> Parser<R> {
@@ -81,6 +83,7 @@ impl<R: Read> Parser<R> {
             ready: VecDeque::new(),
             stats: Stats::default(),
             finished: false,
+            cut_off: false,
         }
     }
 
@@ -98,7 +101,12 @@ impl<R: Read> Parser<R> {
         }
         let Some(raw) = self.source.next_line()? else {
             if let Some(draft) = self.draft.take() {
-                self.close(draft, Ending::EndOfInput);
+                let ending = if self.cut_off {
+                    Ending::CutOff
+                } else {
+                    Ending::EndOfInput
+                };
+                self.close(draft, ending);
             }
             return Ok(false);
         };
@@ -106,6 +114,7 @@ impl<R: Read> Parser<R> {
         if raw.truncated {
             self.stats.long_lines += 1;
         }
+        self.cut_off = raw.unterminated;
         let line = line::normalize(self.stats.lines, raw.bytes);
         self.feed(line);
         Ok(true)
@@ -191,8 +200,10 @@ pub(crate) enum Ending {
     Clean,
     /// It stopped going on (only unrelated lines followed).
     Faded,
-    /// The input ended.
+    /// The input ended after a complete line.
     EndOfInput,
+    /// The input ended in the middle of a line: the log was cut.
+    CutOff,
 }
 
 /// What the draft says about an offered line.
@@ -224,9 +235,15 @@ fn gap_limit(phase: Phase, kind: Kind) -> usize {
         Phase::Preamble if matches!(kind, Kind::DumpStack | Kind::NmiBacktrace | Kind::Trace) => 3,
         Phase::Preamble => 40,
         Phase::Stack => 3,
-        Phase::Trace => 3,
+        // Other CPUs' messages often cut into a Linux trace; LegoOS traces are printed whole.
+        Phase::Trace if is_lego_kind(kind) => 3,
+        Phase::Trace => 6,
         Phase::Post => 2,
     }
+}
+
+fn is_lego_kind(kind: Kind) -> bool {
+    kind.as_str().starts_with("lego-")
 }
 
 /// A report being assembled. Dialect modules read it to make titles.
@@ -251,6 +268,8 @@ pub(crate) struct Draft {
     /// Frames of later traces in the same report (KASAN alloc/free stacks, lockdep chains).
     pub extra_frames: Vec<Frame>,
     n_traces: usize,
+    /// The trace (1-based count) whose frames go to `frames`: the first one that has any.
+    primary_trace: Option<usize>,
     /// Every claimed line, for titles and excerpts (capped).
     pub lines: Vec<ExcerptLine>,
     n_claimed: u64,
@@ -283,6 +302,7 @@ impl Draft {
             frames: Vec::new(),
             extra_frames: Vec::new(),
             n_traces: 0,
+            primary_trace: None,
             lines: Vec::new(),
             n_claimed: 0,
             gap: Vec::new(),
@@ -425,13 +445,7 @@ impl Draft {
         if let Some((section, rest)) = body::parse_section(text) {
             match section {
                 Section::CallTrace => {
-                    if self.n_traces > 0 && !self.frames.is_empty() {
-                        self.n_traces += 1;
-                        self.phase = Phase::Trace;
-                        self.context = Context::Task;
-                    } else {
-                        self.enter_trace();
-                    }
+                    self.enter_trace();
                     if let Some(trace) = body::parse_trace_line(rest) {
                         self.add_trace_line(trace, line.number);
                     }
@@ -559,7 +573,8 @@ impl Draft {
                 context: self.context,
                 line: number,
             };
-            if self.n_traces <= 1 {
+            let primary = *self.primary_trace.get_or_insert(self.n_traces);
+            if primary == self.n_traces {
                 self.frames.push(frame);
             } else {
                 self.extra_frames.push(frame);
@@ -612,7 +627,15 @@ impl Draft {
     }
 
     fn corruption(&self, ending: Ending) -> Option<Corruption> {
-        if ending == Ending::EndOfInput && self.phase == Phase::Trace && !self.ended_by_marker {
+        // Linux excerpts often stop right after a trace; only a log cut in the middle of a line
+        // is known to have lost the rest of it. LegoOS always closes a trace with `<EOT>`, so
+        // there the input ending before it is enough.
+        let cut = match ending {
+            Ending::CutOff => true,
+            Ending::EndOfInput => self.dialect == Dialect::Lego,
+            Ending::Clean | Ending::Faded => false,
+        };
+        if cut && self.phase == Phase::Trace && !self.ended_by_marker {
             let last = self.frames.last().and_then(|f| f.symbol.as_ref());
             if !last.is_some_and(|s| is_trace_bottom(&s.name)) {
                 return Some(Corruption {
@@ -763,6 +786,8 @@ impl Skipped {
 struct RawLine<'a> {
     bytes: &'a [u8],
     truncated: bool,
+    /// The input ended in the middle of this line (no final newline).
+    unterminated: bool,
 }
 
 /// A line reader with a hard line-length cap and a fast skip to the next trigger.
@@ -876,11 +901,13 @@ impl<R: Read> LineSource<R> {
                     return Ok(Some(RawLine {
                         bytes: &self.buf[start..start + self.max_line_len],
                         truncated: true,
+                        unterminated: false,
                     }));
                 }
                 return Ok(Some(RawLine {
                     bytes: &self.buf[start..start + nl],
                     truncated: false,
+                    unterminated: false,
                 }));
             }
             if pending.len() > self.max_line_len {
@@ -890,6 +917,7 @@ impl<R: Read> LineSource<R> {
                 return Ok(Some(RawLine {
                     bytes: &self.buf[start..start + self.max_line_len],
                     truncated: true,
+                    unterminated: false,
                 }));
             }
             if !self.fill()? {
@@ -901,6 +929,7 @@ impl<R: Read> LineSource<R> {
                 return Ok(Some(RawLine {
                     bytes: &self.buf[start..],
                     truncated: false,
+                    unterminated: true,
                 }));
             }
         }

@@ -1,0 +1,998 @@
+//! The Linux header table: which lines open a report, of what kind, and how its title is made.
+//!
+//! The table follows syzkaller's `pkg/report/linux.go`: each [`Oops`] family has a literal that
+//! every header of the family contains (also a scanner trigger), a list of [`Format`]s tried in
+//! order, and suppressions (lines that contain the literal but are not reports). A format's
+//! `header` regex is searched in the header line; its optional `title` regex is searched in
+//! the whole report text (it may span lines, e.g. KASAN's `Read of size` line). The template
+//! `fmt` takes `{1}`, `{2}`… from the groups of the last regex that matched and `{FUNC}` from
+//! the guilty frame, chosen by the format's [`Stack`] rule.
+
+use crate::report::Kind;
+
+/// A family of headers sharing one literal.
+pub(crate) struct Oops {
+    /// Literal contained in every header of the family.
+    pub literal: &'static str,
+    /// Kind of a header that matches no format.
+    pub kind: Kind,
+    /// Formats, most specific first.
+    pub formats: &'static [Format],
+    /// Regexes of lines that contain the literal but are no report.
+    pub suppressions: &'static [&'static str],
+}
+
+/// One header format and its title.
+pub(crate) struct Format {
+    /// Regex searched in the header line; decides the format at header time.
+    pub header: &'static str,
+    /// Optional regex searched in the report text (lines joined by `\n`) from the header on;
+    /// the format applies only if it matches.
+    pub title: Option<&'static str>,
+    /// Title template.
+    pub fmt: &'static str,
+    pub kind: Kind,
+    /// How `{FUNC}` is found; `None` when the template has no `{FUNC}`.
+    pub stack: Option<Stack>,
+    /// The report normally has no call trace (do not flag it corrupted for lacking one).
+    pub no_stack_trace: bool,
+}
+
+/// Where the guilty frame is looked for: parts tried in order, each starting where the
+/// previous one matched; the first function not matched by a skip pattern wins.
+#[derive(Clone, Copy)]
+pub(crate) struct Stack {
+    pub parts: &'static [Part],
+    /// Extra skip patterns (regexes, unanchored) on top of the common list.
+    pub skip: &'static [&'static str],
+    /// How the function is chosen among the candidates that survive the skip patterns.
+    pub pick: Pick,
+}
+
+/// How a [`Stack`] rule picks among its candidate functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// The first candidate.
+    First,
+    /// Stalls and lockups: the candidate just above the first dispatcher or syscall entry
+    /// frame, which names the looping work rather than wherever the loop was interrupted.
+    Stall,
+}
+
+/// One step of a [`Stack`] rule.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Part {
+    /// The instruction pointer line (`RIP:`, `IP:`, `pc :`, `PC is at`).
+    Rip,
+    /// The reliable frames of the call traces after the current position.
+    Trace,
+    /// The first report line after the current position matching the regex; its group 1, if
+    /// any, is a candidate function.
+    Line(&'static str),
+}
+
+const RIP_TRACE: Stack = Stack {
+    parts: &[Part::Rip, Part::Trace],
+    skip: &[],
+    pick: Pick::First,
+};
+
+const TRACE: Stack = Stack {
+    parts: &[Part::Trace],
+    skip: &[],
+    pick: Pick::First,
+};
+
+/// `at: [<ffffffff81234567>] func+0x1/0x2` / `at: func+0x1/0x2` in lockdep reports.
+const AT_FUNC: &str = r"at: (?:\[<?[0-9a-fx]+>?\] +)?([a-zA-Z0-9_.]+)\+0x";
+
+const fn fmt(header: &'static str, fmt: &'static str, kind: Kind, stack: Option<Stack>) -> Format {
+    Format {
+        header,
+        title: None,
+        fmt,
+        kind,
+        stack,
+        no_stack_trace: false,
+    }
+}
+
+const fn plain(header: &'static str, fmt: &'static str, kind: Kind) -> Format {
+    Format {
+        header,
+        title: None,
+        fmt,
+        kind,
+        stack: None,
+        no_stack_trace: true,
+    }
+}
+
+const WARN_SRC: &str = r"WARNING: .* at [a-zA-Z0-9_./-]+:[0-9]+";
+
+const fn warn_file(
+    header: &'static str,
+    title: &'static str,
+    skip: &'static [&'static str],
+) -> Format {
+    fmt(
+        header,
+        title,
+        Kind::Warning,
+        Some(Stack {
+            parts: &[
+                Part::Line(r"WARNING: .* at [a-zA-Z0-9_./-]+:[0-9]+:? ([a-zA-Z0-9_.]+)\+0x"),
+                Part::Rip,
+                Part::Trace,
+            ],
+            skip,
+            pick: Pick::First,
+        }),
+    )
+}
+
+const DEADLOCK: Stack = Stack {
+    parts: &[Part::Line(AT_FUNC), Part::Line(AT_FUNC), Part::Trace],
+    skip: &[],
+    pick: Pick::First,
+};
+
+const LOCK_AT: Stack = Stack {
+    parts: &[Part::Line(AT_FUNC), Part::Trace],
+    skip: &[],
+    pick: Pick::First,
+};
+
+/// The table, in priority order (the family whose literal occurs first in a line wins; ties go
+/// to the earlier entry).
+pub(crate) static OOPSES: &[Oops] = &[
+    Oops {
+        literal: "BUG:",
+        kind: Kind::Bug,
+        formats: &[
+            Format {
+                header: r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
+                title: Some(
+                    r"BUG: KASAN: ([a-z\-]+) in [^\n]*\n(?:[^\n]*\n){0,4}?[^\n]*(Read|Write) (?:of size|at addr) [0-9]+",
+                ),
+                fmt: "KASAN: {1} {2} in {FUNC}",
+                kind: Kind::Kasan,
+                stack: Some(Stack {
+                    parts: &[
+                        Part::Line(r"BUG: KASAN: [a-z\-]+ in ([a-zA-Z0-9_.]+)"),
+                        Part::Trace,
+                    ],
+                    skip: &["slab_", "kfree", "vunmap", "vfree"],
+                    pick: Pick::First,
+                }),
+                no_stack_trace: false,
+            },
+            Format {
+                header: r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+ at addr ([0-9a-f]+)",
+                title: None,
+                fmt: "KASAN: {1} in {2} at addr {3}",
+                kind: Kind::Kasan,
+                stack: None,
+                no_stack_trace: false,
+            },
+            Format {
+                header: r"BUG: KASAN: ([a-z\-]+) on address",
+                title: Some(
+                    r"BUG: KASAN: ([a-z\-]+) on address[^\n]*\n(?:[^\n]*\n){0,4}?[^\n]*(Read|Write) of size [0-9]+",
+                ),
+                fmt: "KASAN: {1} {2}",
+                kind: Kind::Kasan,
+                stack: None,
+                no_stack_trace: false,
+            },
+            fmt(
+                r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
+                "KASAN: {1} in {FUNC}",
+                Kind::Kasan,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"BUG: KASAN: [a-z\-]+ in ([a-zA-Z0-9_.]+)"),
+                        Part::Trace,
+                    ],
+                    skip: &["slab_", "kfree", "vunmap", "vfree"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(r"BUG: KASAN: ([a-z\-]+)", "KASAN: {1}", Kind::Kasan, None),
+            fmt(
+                r"BUG: KMSAN: kernel-usb-infoleak",
+                "KMSAN: kernel-usb-infoleak in {FUNC}",
+                Kind::Kmsan,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &[
+                        "usb_submit_urb",
+                        "usb_start_wait_urb",
+                        "usb_bulk_msg",
+                        "usb_interrupt_msg",
+                        "usb_control_msg",
+                    ],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: KMSAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
+                "KMSAN: {1} in {FUNC}",
+                Kind::Kmsan,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["alloc_skb", "netlink_ack", "netlink_rcv_skb"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: KCSAN: data-race in ([a-zA-Z0-9_]+)(?:\.[a-z0-9.]+)? / ([a-zA-Z0-9_]+)",
+                "KCSAN: data-race in {1} / {2}",
+                Kind::Kcsan,
+                None,
+            ),
+            fmt(
+                r"BUG: KCSAN: assert: race in ([a-zA-Z0-9_]+)",
+                "KCSAN: assert: race in {1}",
+                Kind::Kcsan,
+                None,
+            ),
+            fmt(
+                r"BUG: KCSAN: ([a-z\-]+) in ([a-zA-Z0-9_]+)",
+                "KCSAN: {1} in {FUNC}",
+                Kind::Kcsan,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"BUG: KCSAN: [a-z\-]+ in ([a-zA-Z0-9_.]+)"),
+                        Part::Trace,
+                    ],
+                    skip: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: KFENCE: ([a-z\- ]+?) in ([a-zA-Z0-9_.]+)",
+                "KFENCE: {1} in {FUNC}",
+                Kind::Kfence,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"BUG: KFENCE: [a-z\- ]+? in ([a-zA-Z0-9_.]+)"),
+                        Part::Trace,
+                    ],
+                    skip: &["kfence", "kfree", "slab_"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|unable to handle kernel access)",
+                "BUG: unable to handle kernel paging request in {FUNC}",
+                Kind::PageFault,
+                Some(RIP_TRACE),
+            ),
+            fmt(
+                r"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference)",
+                "BUG: unable to handle kernel NULL pointer dereference in {FUNC}",
+                Kind::PageFault,
+                Some(RIP_TRACE),
+            ),
+            fmt(
+                r"BUG: (?:spinlock|rwlock) (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)",
+                "BUG: spinlock {1} in {FUNC}",
+                Kind::SpinlockLockup,
+                Some(TRACE),
+            ),
+            fmt(
+                r"BUG: soft lockup",
+                "BUG: soft lockup in {FUNC}",
+                Kind::SoftLockup,
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &[],
+                    pick: Pick::Stall,
+                }),
+            ),
+            fmt(
+                r"BUG: .*still has locks held!",
+                "BUG: still has locks held in {FUNC}",
+                Kind::Lockdep,
+                Some(TRACE),
+            ),
+            fmt(
+                r"BUG: lock held when returning to user space",
+                "BUG: lock held when returning to user space in {FUNC}",
+                Kind::Lockdep,
+                Some(LOCK_AT),
+            ),
+            fmt(
+                r"BUG: bad unlock balance detected!",
+                "BUG: bad unlock balance in {FUNC}",
+                Kind::Lockdep,
+                Some(LOCK_AT),
+            ),
+            fmt(
+                r"BUG: held lock freed!",
+                "BUG: held lock freed in {FUNC}",
+                Kind::Lockdep,
+                Some(LOCK_AT),
+            ),
+            fmt(
+                r"BUG: Invalid wait context",
+                "BUG: Invalid wait context in {FUNC}",
+                Kind::Lockdep,
+                Some(LOCK_AT),
+            ),
+            plain(
+                r"BUG: Bad rss-counter state",
+                "BUG: Bad rss-counter state",
+                Kind::Bug,
+            ),
+            plain(
+                r"BUG: non-zero nr_ptes on freeing mm",
+                "BUG: non-zero nr_ptes on freeing mm",
+                Kind::Bug,
+            ),
+            plain(
+                r"BUG: non-zero pgtables_bytes on freeing mm",
+                "BUG: non-zero pgtables_bytes on freeing mm",
+                Kind::Bug,
+            ),
+            fmt(
+                r"BUG: Bad page state",
+                "BUG: Bad page state in {FUNC}",
+                Kind::Bug,
+                Some(TRACE),
+            ),
+            fmt(
+                r"BUG: Bad page map",
+                "BUG: Bad page map in {FUNC}",
+                Kind::Bug,
+                Some(TRACE),
+            ),
+            fmt(
+                r"BUG: Bad page cache",
+                "BUG: Bad page cache in {FUNC}",
+                Kind::Bug,
+                Some(TRACE),
+            ),
+            plain(
+                r"BUG: workqueue lockup",
+                "BUG: workqueue lockup",
+                Kind::Other,
+            ),
+            fmt(
+                r"BUG: sleeping function called from invalid context",
+                "BUG: sleeping function called from invalid context in {FUNC}",
+                Kind::Bug,
+                Some(TRACE),
+            ),
+            fmt(
+                r"BUG: using __this_cpu_([a-z_]+)\(\) in preemptible",
+                "BUG: using __this_cpu_{1}() in preemptible code in {FUNC}",
+                Kind::Bug,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["check_preemption_disabled"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: using ([a-z_]+)\(\) in preemptible",
+                "BUG: using {1}() in preemptible code in {FUNC}",
+                Kind::Bug,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["check_preemption_disabled"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: workqueue leaked lock or atomic",
+                "BUG: workqueue leaked lock or atomic in {FUNC}",
+                Kind::Lockdep,
+                Some(Stack {
+                    parts: &[Part::Line(r"last function: ([a-zA-Z0-9_.]+)")],
+                    skip: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: scheduling while atomic",
+                "BUG: scheduling while atomic in {FUNC}",
+                Kind::SchedulingWhileAtomic,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["schedule"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: memory leak",
+                "memory leak in {FUNC}",
+                Kind::MemoryLeak,
+                Some(Stack {
+                    parts: &[Part::Line(r"backtrace"), Part::Trace],
+                    skip: &[
+                        "kmemleak",
+                        "mmap_region",
+                        "__kmalloc",
+                        "alloc",
+                        "kmem_cache",
+                        "create_object",
+                        "slab_post_alloc_hook",
+                        "idr_get_free",
+                        "kstrdup",
+                        "kmemdup",
+                        "radix_tree_",
+                        "vm_area_dup",
+                        "kobject_",
+                        "kset_",
+                    ],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"BUG: stack guard page was hit",
+                "BUG: stack guard page was hit in {FUNC}",
+                Kind::StackOverflow,
+                Some(RIP_TRACE),
+            ),
+            fmt(
+                r"BUG: corrupted list in ([a-zA-Z0-9_.]+)",
+                "BUG: corrupted list in {1}",
+                Kind::Bug,
+                None,
+            ),
+        ],
+        suppressions: &[r"BUG: failure at"],
+    },
+    Oops {
+        literal: "WARNING:",
+        kind: Kind::Warning,
+        formats: &[
+            fmt(
+                r"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected)",
+                "possible deadlock in {FUNC}",
+                Kind::Lockdep,
+                Some(DEADLOCK),
+            ),
+            fmt(
+                r"WARNING: inconsistent lock state",
+                "inconsistent lock state in {FUNC}",
+                Kind::Lockdep,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"inconsistent .* usage"),
+                        Part::Line(AT_FUNC),
+                        Part::Trace,
+                    ],
+                    skip: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"WARNING: suspicious RCU usage",
+                "WARNING: suspicious RCU usage in {FUNC}",
+                Kind::Lockdep,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["rcu", "lockdep"],
+                    pick: Pick::First,
+                }),
+            ),
+            plain(
+                r"WARNING: kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value",
+                "WARNING: kernel stack regs has bad '{1}' value",
+                Kind::Warning,
+            ),
+            plain(
+                r"WARNING: kernel stack frame pointer at [0-9a-f]+ in [^ ]* has bad value",
+                "WARNING: kernel stack frame pointer has bad value",
+                Kind::Warning,
+            ),
+            fmt(
+                r"WARNING: bad unlock balance detected!",
+                "WARNING: bad unlock balance in {FUNC}",
+                Kind::Lockdep,
+                Some(LOCK_AT),
+            ),
+            fmt(
+                r"WARNING: held lock freed!",
+                "WARNING: held lock freed in {FUNC}",
+                Kind::Lockdep,
+                Some(LOCK_AT),
+            ),
+            fmt(
+                r"WARNING: lock held when returning to user space",
+                "WARNING: lock held when returning to user space in {FUNC}",
+                Kind::Lockdep,
+                Some(LOCK_AT),
+            ),
+            fmt(
+                r"WARNING: .*still has locks held!",
+                "WARNING: still has locks held in {FUNC}",
+                Kind::Lockdep,
+                Some(TRACE),
+            ),
+            fmt(
+                r"WARNING: [Nn]ested lock was not taken",
+                "WARNING: nested lock was not taken in {FUNC}",
+                Kind::Lockdep,
+                Some(TRACE),
+            ),
+            warn_file(
+                r"WARNING: .* at lib/debugobjects\.c:[0-9]+ debug_print_object",
+                "WARNING: ODEBUG bug in {FUNC}",
+                &["debug_object", "debug_check", "^__debug", "^debug_"],
+            ),
+            warn_file(
+                r"WARNING: .* at mm/usercopy\.c:[0-9]+",
+                "WARNING: bad usercopy in {FUNC}",
+                &["usercopy", "__check"],
+            ),
+            warn_file(
+                r"WARNING: .* at lib/kobject\.c:[0-9]+",
+                "WARNING: kobject bug in {FUNC}",
+                &["kobject_"],
+            ),
+            warn_file(
+                r"WARNING: .* at fs/proc/generic\.c:[0-9]+",
+                "WARNING: proc registration bug in {FUNC}",
+                &["proc_"],
+            ),
+            warn_file(
+                r"WARNING: .* at lib/refcount\.c:[0-9]+",
+                "WARNING: refcount bug in {FUNC}",
+                &["refcount"],
+            ),
+            warn_file(
+                r"WARNING: .* at kernel/locking/lockdep\.c:[0-9]+",
+                "WARNING: locking bug in {FUNC}",
+                &[
+                    "lock_acquire",
+                    "lock_release",
+                    "lock_is_held",
+                    "lock",
+                    "^__lock",
+                    "^_raw_",
+                ],
+            ),
+            warn_file(
+                r"WARNING: .* at mm/(?:page_alloc|slab_common|slab|slub|util)\.c:[0-9]+ (?:[a-z_]*alloc|kmalloc|krealloc|kvmalloc)",
+                "WARNING: kmalloc bug in {FUNC}",
+                &[
+                    "kmalloc",
+                    "krealloc",
+                    "slab",
+                    "kvmalloc",
+                    "alloc_pages",
+                    "kmem_cache",
+                    "^__alloc",
+                ],
+            ),
+            warn_file(
+                r"WARNING: .* at mm/vmalloc\.c:[0-9]+ __vmalloc_node_range",
+                "WARNING: zero-size vmalloc in {FUNC}",
+                &["vmalloc", "vzalloc"],
+            ),
+            warn_file(WARN_SRC, "WARNING in {FUNC}", &[]),
+            fmt(
+                r"WARNING: [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)",
+                "WARNING in {FUNC}",
+                Kind::Warning,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"WARNING: [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)"),
+                        Part::Rip,
+                        Part::Trace,
+                    ],
+                    skip: &[],
+                    pick: Pick::First,
+                }),
+            ),
+        ],
+        suppressions: &[
+            r"WARNING: /etc/ssh/moduli does not exist",
+            r"WARNING: workqueue cpumask: online intersect > possible intersect",
+            r"WARNING: [Tt]he mand mount option",
+            r"WARNING: Unsupported flag value",
+            r"WARNING: Unprivileged eBPF is enabled",
+            r"WARNING: See https://kernel\.org",
+            r"WARNING: kernel not compiled with",
+            r"USES DEPRECATED V2 CAPABILITIES",
+            r"(?i)uses deprecated v2 capabilities",
+            r"WARNING: fbcon: Driver '.*' missed to adjust virtual screen size",
+            r"XFS \(.*\): WARNING",
+        ],
+    },
+    Oops {
+        literal: "INFO:",
+        kind: Kind::Other,
+        formats: &[
+            fmt(
+                r"INFO: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected)",
+                "possible deadlock in {FUNC}",
+                Kind::Lockdep,
+                Some(DEADLOCK),
+            ),
+            fmt(
+                r"INFO: inconsistent lock state",
+                "inconsistent lock state in {FUNC}",
+                Kind::Lockdep,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"inconsistent .* usage"),
+                        Part::Line(AT_FUNC),
+                        Part::Trace,
+                    ],
+                    skip: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"INFO: rcu_(?:preempt|sched|bh) (?:self-)?detected(?: expedited)? stalls?",
+                "INFO: rcu detected stall in {FUNC}",
+                Kind::RcuStall,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"apic_timer_interrupt|Exception stack|el1h_64_irq|<IRQ>"),
+                        Part::Rip,
+                        Part::Trace,
+                    ],
+                    skip: &[
+                        "apic_timer_interrupt",
+                        "rcu",
+                        "hrtimer",
+                        "tick_",
+                        "sched_clock",
+                        "irq_exit",
+                        "sysvec_",
+                        "asm_sysvec",
+                    ],
+                    pick: Pick::Stall,
+                }),
+            ),
+            fmt(
+                r"INFO: task .* blocked (?:in I/O wait )?for more than [0-9]+ seconds",
+                "INFO: task hung in {FUNC}",
+                Kind::HungTask,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &[
+                        "^schedule",
+                        "^__schedule",
+                        "_lock",
+                        "_slowlock",
+                        "^down",
+                        "rwsem",
+                        "completion",
+                        "^kthread",
+                        "^wait_",
+                        "^__wait",
+                        "context_switch",
+                        "__switch_to",
+                        "^io_schedule",
+                        "^bit_wait",
+                        "^out_of_line_wait",
+                        "^rt_mutex",
+                        "^__rt_mutex",
+                        "^percpu_down",
+                        "^__percpu_down",
+                        "^__flush_work",
+                        "^flush_work",
+                        "^synchronize_rcu_expedited",
+                        "^__synchronize_srcu",
+                        "^synchronize_srcu",
+                    ],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"INFO: task .* can't die for more than [0-9]+ seconds",
+                "INFO: task can't die in {FUNC}",
+                Kind::HungTask,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["^schedule", "^__schedule", "context_switch", "__switch_to"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"INFO: trying to register non-static key",
+                "INFO: trying to register non-static key in {FUNC}",
+                Kind::Lockdep,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["stack", "lock", "IRQ"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"INFO: suspicious RCU usage",
+                "INFO: suspicious RCU usage in {FUNC}",
+                Kind::Lockdep,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["rcu", "lockdep"],
+                    pick: Pick::First,
+                }),
+            ),
+            plain(
+                r"INFO: (Allocated|Freed) in ([a-zA-Z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+ (age=[0-9]+ cpu=[0-9]+ pid=[0-9]+)",
+                "INFO: {1} in {2} {3}",
+                Kind::Other,
+            ),
+        ],
+        suppressions: &[
+            r"INFO: lockdep is turned off",
+            r"INFO: Stall ended before state dump start",
+            r"INFO: NMI handler",
+            r"_INFO::",
+            r"[A-Z_]+_INFO:",
+            r"INFO: recovery required on readonly filesystem",
+        ],
+    },
+    Oops {
+        literal: "Unable to handle kernel",
+        kind: Kind::PageFault,
+        formats: &[fmt(
+            r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
+            "BUG: unable to handle kernel {1} in {FUNC}",
+            Kind::PageFault,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "general protection fault",
+        kind: Kind::GeneralProtection,
+        formats: &[fmt(
+            r"general protection fault",
+            "general protection fault in {FUNC}",
+            Kind::GeneralProtection,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[r"general protection fault .* error:\d+ in "],
+    },
+    Oops {
+        literal: "stack segment: ",
+        kind: Kind::GeneralProtection,
+        formats: &[fmt(
+            r"stack segment: ",
+            "stack segment fault in {FUNC}",
+            Kind::GeneralProtection,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Kernel panic",
+        kind: Kind::Panic,
+        formats: &[
+            fmt(
+                r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: (?:[a-f0-9]+)?",
+                "kernel panic: stack is corrupted in {FUNC}",
+                Kind::StackOverflow,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(
+                            r"Kernel stack is corrupted in: (?:[0-9a-f]+ )?([a-zA-Z0-9_.]+)",
+                        ),
+                        Part::Rip,
+                        Part::Trace,
+                    ],
+                    skip: &["stack_chk"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"Kernel panic - not syncing: corrupted stack end detected inside scheduler",
+                "kernel panic: corrupted stack end in {FUNC}",
+                Kind::StackOverflow,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["schedule", "retint_kernel"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"Kernel panic - not syncing: kernel stack overflow",
+                "kernel stack overflow in {FUNC}",
+                Kind::StackOverflow,
+                Some(RIP_TRACE),
+            ),
+            plain(
+                r"Kernel panic - not syncing: Attempted to kill init!",
+                "kernel panic: Attempted to kill init!",
+                Kind::Panic,
+            ),
+            plain(
+                r"Kernel panic - not syncing: Couldn't open N_TTY ldisc",
+                "kernel panic: Couldn't open N_TTY ldisc",
+                Kind::Panic,
+            ),
+            plain(
+                r"Kernel panic - not syncing: (.*?)\s*$",
+                "kernel panic: {1}",
+                Kind::Panic,
+            ),
+        ],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "PANIC: double fault",
+        kind: Kind::DoubleFault,
+        formats: &[fmt(
+            r"PANIC: double fault",
+            "PANIC: double fault in {FUNC}",
+            Kind::DoubleFault,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "kernel BUG",
+        kind: Kind::KernelBug,
+        formats: &[fmt(
+            r"kernel BUG",
+            "kernel BUG in {FUNC}",
+            Kind::KernelBug,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Kernel BUG",
+        kind: Kind::KernelBug,
+        formats: &[fmt(
+            r"Kernel BUG",
+            "kernel BUG in {FUNC}",
+            Kind::KernelBug,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "divide error:",
+        kind: Kind::DivideError,
+        formats: &[fmt(
+            r"divide error:",
+            "divide error in {FUNC}",
+            Kind::DivideError,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "invalid opcode:",
+        kind: Kind::InvalidOpcode,
+        formats: &[fmt(
+            r"invalid opcode:",
+            "invalid opcode in {FUNC}",
+            Kind::InvalidOpcode,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "int3:",
+        kind: Kind::Other,
+        formats: &[fmt(
+            r"int3:",
+            "int3 in {FUNC}",
+            Kind::Other,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "UBSAN:",
+        kind: Kind::Ubsan,
+        formats: &[
+            fmt(
+                r"UBSAN: Undefined behaviour in",
+                "UBSAN: undefined-behaviour in {FUNC}",
+                Kind::Ubsan,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["ubsan", "overflow"],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"UBSAN: ([a-z\-]+) in",
+                "UBSAN: {1} in {FUNC}",
+                Kind::Ubsan,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["ubsan", "overflow"],
+                    pick: Pick::First,
+                }),
+            ),
+        ],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "unregister_netdevice: waiting for",
+        kind: Kind::Other,
+        formats: &[plain(
+            r"unregister_netdevice: waiting for (?:.*) to become free",
+            "unregister_netdevice: waiting for DEV to become free",
+            Kind::Other,
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Internal error:",
+        kind: Kind::InternalError,
+        formats: &[fmt(
+            r"Internal error:",
+            "Internal error in {FUNC}",
+            Kind::InternalError,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Unhandled fault:",
+        kind: Kind::InternalError,
+        formats: &[fmt(
+            r"Unhandled fault:",
+            "Unhandled fault in {FUNC}",
+            Kind::InternalError,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Alignment trap:",
+        kind: Kind::InternalError,
+        formats: &[fmt(
+            r"Alignment trap:",
+            "Alignment trap in {FUNC}",
+            Kind::InternalError,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "trusty: ",
+        kind: Kind::Other,
+        formats: &[plain(
+            r"trusty: (?:panic|ASSERT FAILED)[^\n]*",
+            "{0}",
+            Kind::Other,
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "VFS: Busy inodes after unmount",
+        kind: Kind::Other,
+        formats: &[plain(
+            r"VFS: Busy inodes after unmount",
+            "VFS: Busy inodes after unmount (use-after-free)",
+            Kind::Other,
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "VFS: Close: file count is zero",
+        kind: Kind::Other,
+        formats: &[plain(
+            r"VFS: Close: file count is zero",
+            "VFS: Close: file count is zero (use-after-free)",
+            Kind::Other,
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "hard LOCKUP",
+        kind: Kind::HardLockup,
+        formats: &[fmt(
+            r"hard LOCKUP",
+            "BUG: hard lockup in {FUNC}",
+            Kind::HardLockup,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+];

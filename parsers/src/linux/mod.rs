@@ -1,0 +1,488 @@
+//! Linux report headers, titles and corruption rules (syzkaller/syzbot conventions).
+//!
+//! [`headers`] holds the table of header families and title formats, [`stack`] the
+//! guilty-frame selection, [`corrupt`] the rules that make a report untrustworthy. The scanner
+//! calls [`match_header`] on lines that contain one of [`TRIGGERS`], and [`title`] and
+//! [`corruption`] when a report is finished.
+
+mod corrupt;
+mod headers;
+mod stack;
+
+use crate::header::{Dialect, Header, Role};
+use crate::report::{Corruption, Kind, Task};
+use crate::scan::Draft;
+use headers::{Format, Oops, Pick, OOPSES};
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Literals contained in every Linux header line (the table's literals plus the deliberate
+/// dumps and continuation lines).
+pub(crate) const TRIGGERS: &[&str] = &[
+    "BUG:",
+    "WARNING:",
+    "INFO:",
+    "Unable to handle kernel",
+    "general protection fault",
+    "stack segment: ",
+    "Kernel panic",
+    "PANIC: double fault",
+    "kernel BUG",
+    "Kernel BUG",
+    "divide error:",
+    "invalid opcode:",
+    "int3:",
+    "UBSAN:",
+    "unregister_netdevice: waiting for",
+    "Internal error:",
+    "Unhandled fault:",
+    "Alignment trap:",
+    "trusty: ",
+    "VFS: ",
+    "hard LOCKUP",
+    "Oops",
+    "NMI backtrace for cpu",
+    "task:",
+    "Comm:",
+];
+
+/// A header family and format compiled once.
+struct CompiledOops {
+    oops: &'static Oops,
+    suppressions: Vec<Regex>,
+    formats: Vec<CompiledFormat>,
+}
+
+struct CompiledFormat {
+    format: &'static Format,
+    header: Regex,
+    title: Option<Regex>,
+    parts: Vec<stack::CompiledPart>,
+    skip: Option<Regex>,
+    pick: Pick,
+}
+
+fn table() -> &'static [CompiledOops] {
+    static TABLE: OnceLock<Vec<CompiledOops>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        OOPSES
+            .iter()
+            .map(|oops| CompiledOops {
+                oops,
+                suppressions: oops.suppressions.iter().map(|s| compile(s)).collect(),
+                formats: oops
+                    .formats
+                    .iter()
+                    .map(|format| CompiledFormat {
+                        format,
+                        header: compile(format.header),
+                        title: format.title.map(compile),
+                        parts: format.stack.map_or_else(Vec::new, |s| {
+                            s.parts.iter().map(stack::CompiledPart::new).collect()
+                        }),
+                        skip: format
+                            .stack
+                            .filter(|s| !s.skip.is_empty())
+                            .map(|s| compile(&s.skip.join("|"))),
+                        pick: format.stack.map_or(Pick::First, |s| s.pick),
+                    })
+                    .collect(),
+            })
+            .collect()
+    })
+}
+
+/// Compiles a regex of the static table.
+fn compile(re: &str) -> Regex {
+    // The table is static and covered by every test; a bad pattern is a programming error.
+    Regex::new(re).unwrap_or_else(|err| panic!("bad pattern {re:?} in the Linux table: {err}"))
+}
+
+/// The family whose literal occurs first in `text`, with the literal's position, unless the
+/// line is one of the family's suppressions.
+fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
+    let (oops, pos) = table()
+        .iter()
+        .filter_map(|o| find_word(text, o.oops.literal).map(|pos| (o, pos)))
+        .min_by_key(|(_, pos)| *pos)?;
+    if oops.suppressions.iter().any(|re| re.is_match(text)) {
+        return None;
+    }
+    Some((oops, pos))
+}
+
+/// The first occurrence of `literal` that does not continue a word (`ODEBUG:` and
+/// `CAM_INFO:` are not `BUG:` and `INFO:`).
+fn find_word(text: &str, literal: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find(literal)) {
+        let pos = from + found;
+        let before = text.get(..pos).and_then(|t| t.chars().next_back());
+        if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return Some(pos);
+        }
+        from = pos + literal.len();
+    }
+    None
+}
+
+/// Recognizes a Linux header.
+pub(crate) fn match_header(text: &str) -> Option<Header> {
+    let trimmed = text.trim_start();
+    let linux = |kind, role| Some(Header::new(kind, Dialect::Linux, role));
+    if trimmed.starts_with("Oops:") || trimmed.starts_with("Oops -") {
+        return linux(Kind::PageFault, Role::Continuation);
+    }
+    if let Some((oops, _)) = find_oops(text) {
+        let kind = oops
+            .formats
+            .iter()
+            .find(|f| f.header.is_match(text))
+            .map_or(oops.oops.kind, |f| f.format.kind);
+        // A panic after an oops is the end of that oops' report.
+        let role = if oops.oops.literal == "Kernel panic" {
+            Role::Continuation
+        } else {
+            Role::Start
+        };
+        return linux(kind, role);
+    }
+    if trimmed.starts_with("NMI backtrace for cpu") {
+        return linux(Kind::NmiBacktrace, Role::Tentative);
+    }
+    if trimmed.starts_with("task:") && trimmed.contains(" state:") {
+        let mut header = Header::new(Kind::TaskDump, Dialect::Linux, Role::Tentative);
+        header.task = parse_task_dump(trimmed);
+        return Some(header);
+    }
+    if let Some(task) = crate::body::parse_task_line(trimmed).filter(|t| t.comm.is_some()) {
+        let mut header = Header::new(Kind::DumpStack, Dialect::Linux, Role::Tentative);
+        header.task = task;
+        return Some(header);
+    }
+    None
+}
+
+/// `task:kworker/0:1    state:I stack:0     pid:18    ppid:2      flags:0x00004000`.
+fn parse_task_dump(text: &str) -> Task {
+    let mut task = Task::default();
+    if let Some(rest) = text.strip_prefix("task:") {
+        if let Some((comm, _)) = rest.split_once(" state:") {
+            task.comm = Some(comm.trim().to_owned());
+        }
+    }
+    if let Some((_, rest)) = text.split_once(" pid:") {
+        task.pid = rest.split_whitespace().next().and_then(|p| p.parse().ok());
+    }
+    task
+}
+
+/// Whether a header joins the active report instead of opening one.
+pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
+    // A `CPU: … PID: …` line is the task line of the report it appears in.
+    if header.kind == Kind::DumpStack {
+        return draft.kind != Kind::TaskDump || draft.frames.is_empty();
+    }
+    // Stall detectors print the stalled CPUs' backtraces as part of their report.
+    if header.kind == Kind::NmiBacktrace {
+        return matches!(
+            draft.kind,
+            Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
+        );
+    }
+    // `kernel BUG at …` is followed by the trap it raises (`invalid opcode: 0000 [#1]`).
+    if header.kind == Kind::InvalidOpcode {
+        return matches!(draft.kind, Kind::KernelBug | Kind::Bug | Kind::Warning)
+            && draft.frames.is_empty()
+            && draft.registers.is_empty();
+    }
+    false
+}
+
+/// Kinds whose header is followed by free-text description lines before the registers or
+/// trace (KASAN, lockdep, hung tasks, …).
+pub(crate) fn expects_description(kind: Kind) -> bool {
+    !matches!(
+        kind,
+        Kind::Trace | Kind::DumpStack | Kind::NmiBacktrace | Kind::TaskDump | Kind::LegoWatchdog
+    )
+}
+
+/// What the table says about a finished draft.
+struct Verdict {
+    title: String,
+    corruption: Option<Corruption>,
+}
+
+/// Title of a Linux report.
+pub(crate) fn title(draft: &Draft) -> String {
+    judge(draft).title
+}
+
+/// Linux-specific reasons to distrust a report.
+pub(crate) fn corruption(draft: &Draft) -> Option<Corruption> {
+    judge(draft).corruption
+}
+
+fn judge(draft: &Draft) -> Verdict {
+    let generic = |base: &str| Verdict {
+        title: match draft.guilty_function() {
+            Some(func) => format!("{base} in {func}"),
+            None => base.to_owned(),
+        },
+        corruption: None,
+    };
+    match draft.kind {
+        Kind::Trace | Kind::DumpStack => return generic("stack trace"),
+        Kind::TaskDump => return generic("task dump"),
+        Kind::NmiBacktrace => return generic("NMI backtrace"),
+        _ => {}
+    }
+    let found = draft
+        .lines
+        .iter()
+        .enumerate()
+        .find_map(|(idx, l)| find_oops(&l.text).map(|(oops, pos)| (idx, oops, pos)));
+    let Some((header_idx, oops, literal_pos)) = found else {
+        return generic(draft.header_text().trim());
+    };
+    let header_line = &draft.lines[header_idx];
+    let header_text = header_line.text.as_str();
+    let mut report_text = String::new();
+    for line in draft.lines.iter().skip(header_idx) {
+        report_text.push_str(&line.text);
+        report_text.push('\n');
+    }
+    for compiled in &oops.formats {
+        let Some(header_caps) = compiled.header.captures(header_text) else {
+            continue;
+        };
+        let caps = match &compiled.title {
+            Some(re) => match re.captures(&report_text) {
+                Some(caps) => caps,
+                None => continue,
+            },
+            None => header_caps,
+        };
+        let format = compiled.format;
+        let mut res = String::with_capacity(format.fmt.len() + 32);
+        let mut corruption = None;
+        let mut rest = format.fmt;
+        while let Some(open) = rest.find('{') {
+            res.push_str(rest.get(..open).unwrap_or(""));
+            let after = rest.get(open + 1..).unwrap_or("");
+            let Some(close) = after.find('}') else {
+                res.push_str(after);
+                rest = "";
+                break;
+            };
+            let name = after.get(..close).unwrap_or("");
+            if name == "FUNC" {
+                match stack::guilty(
+                    draft,
+                    header_line.line,
+                    &compiled.parts,
+                    compiled.skip.as_ref(),
+                    compiled.pick,
+                ) {
+                    Some(func) => res.push_str(&func),
+                    None => {
+                        res.push_str("corrupted");
+                        corruption = Some("no guilty frame in the report");
+                    }
+                }
+            } else if let Some(group) = name.parse::<usize>().ok().and_then(|i| caps.get(i)) {
+                res.push_str(group.as_str());
+            }
+            rest = after.get(close + 1..).unwrap_or("");
+        }
+        res.push_str(rest);
+        let corruption = corruption
+            .map(str::to_owned)
+            .or_else(|| corrupt::check(draft, header_idx, format.no_stack_trace))
+            .map(|reason| Corruption { reason });
+        return Verdict {
+            title: res,
+            corruption,
+        };
+    }
+    // No format: the header line from the literal on is the title.
+    let title = header_text
+        .get(literal_pos..)
+        .unwrap_or(header_text)
+        .trim_end();
+    Verdict {
+        title: title.to_owned(),
+        corruption: corrupt::check(draft, header_idx, true).map(|reason| Corruption { reason }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ParseConfig, Parser};
+    use expect_test::{expect, Expect};
+
+    /// Parses `log` and prints each report's kind, title and corruption reason.
+    fn check(log: &str, expect: Expect) {
+        let mut res = String::new();
+        for report in Parser::new(log.as_bytes(), ParseConfig::standard()).flatten() {
+            let reason = report.corruption.map(|c| c.reason).unwrap_or_default();
+            res.push_str(&format!(
+                "{} | {} | {}\n",
+                report.kind, report.title, reason
+            ));
+        }
+        expect.assert_eq(&res);
+    }
+
+    #[test]
+    fn warning_blames_the_warning_site() {
+        check(
+            r"WARNING: CPU: 0 PID: 5 at net/core/dev.c:123 dev_watchdog+0x1/0x2
+Modules linked in:
+RIP: 0010:dev_watchdog+0x1/0x2
+Call Trace:
+ call_timer_fn+0x1/0x2
+ run_timer_softirq+0x1/0x2
+",
+            expect![[r#"
+                warning | WARNING in dev_watchdog | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn kasan_takes_access_from_next_line_and_skips_helpers() {
+        check(
+            r"BUG: KASAN: use-after-free in memcpy+0x1/0x2
+Read of size 8 at addr ffff88801 by task syz/1
+Call Trace:
+ dump_stack+0x1/0x2
+ kasan_report+0x1/0x2
+ memcpy+0x1/0x2
+ tty_release+0x1/0x2
+",
+            expect![[r#"
+                kasan | KASAN: use-after-free Read in tty_release | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn kernel_bug_keeps_its_trap_line() {
+        check(
+            r"kernel BUG at net/core/skbuff.c:2069!
+invalid opcode: 0000 [#1] SMP KASAN
+RIP: 0010:skb_pull+0xd5/0xf0
+Call Trace:
+ esp6_gro_receive+0xb4/0xbe0
+",
+            expect![[r#"
+                kernel-bug | kernel BUG in skb_pull | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn lockdep_blames_the_acquiring_function() {
+        check(
+            r"WARNING: possible circular locking dependency detected
+syz/5 is trying to acquire lock:
+ (&tty->lock){+.+.}, at: [<ffffffff81001000>] tty_buffer_flush+0x1/0x2
+but task is already holding lock:
+ (&buf->lock){+.+.}, at: [<ffffffff81002000>] tty_ldisc_flush+0x1/0x2
+Call Trace:
+ dump_stack+0x1/0x2
+ lock_acquire+0x1/0x2
+",
+            expect![[r#"
+                lockdep | possible deadlock in tty_buffer_flush | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn hung_task_skips_scheduler_and_names_synchronize_rcu() {
+        check(
+            r"INFO: task syz:123 blocked for more than 143 seconds.
+Call Trace:
+ __schedule+0x1/0x2
+ schedule+0x1/0x2
+ synchronize_rcu_expedited+0x1/0x2
+ synchronize_net+0x1/0x2
+",
+            expect![[r#"
+                hung-task | INFO: task hung in synchronize_rcu | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn rcu_stall_names_work_above_the_dispatcher() {
+        check(
+            r"rcu: INFO: rcu_preempt self-detected stall on CPU
+NMI backtrace for cpu 1
+Call Trace:
+ <IRQ>
+ dump_stack+0x1/0x2
+ apic_timer_interrupt+0xf/0x20
+ </IRQ>
+RIP: 0010:kvm_mmu_page_fault+0x2a3/0x1ad0
+ kvm_arch_vcpu_ioctl_run+0x1/0x2
+ kvm_vcpu_ioctl+0x1/0x2
+ do_vfs_ioctl+0x1/0x2
+",
+            expect![[r#"
+                rcu-stall | INFO: rcu detected stall in kvm_vcpu_ioctl | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn missing_frames_make_a_corrupted_title() {
+        check(
+            r"general protection fault: 0000 [#1] SMP KASAN
+Call Trace:
+",
+            expect![[r#"
+                general-protection | general protection fault in corrupted | no guilty frame in the report
+            "#]],
+        );
+    }
+
+    #[test]
+    fn suppressed_and_embedded_literals_are_no_reports() {
+        check(
+            r"INFO: lockdep is turned off.
+ODEBUG: Out of memory. ODEBUG disabled
+CAM_INFO: CAM-ISP: probe complete
+WARNING: /etc/ssh/moduli does not exist, using fixed modulus
+",
+            expect![[r#""#]],
+        );
+    }
+
+    #[test]
+    fn panic_title_and_syscall_names() {
+        check(
+            r"Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b
+",
+            expect![[r#"
+                panic | kernel panic: Attempted to kill init! | 
+            "#]],
+        );
+        check(
+            r"BUG: soft lockup - CPU#1 stuck for 134s! [syz:4588]
+RIP: 0010:d_walk+0x1/0x2
+Call Trace:
+ shrink_dcache_parent+0x1/0x2
+ do_rmdir+0x1/0x2
+ __x64_sys_rmdir+0x1/0x2
+ do_syscall_64+0x1/0x2
+",
+            expect![[r#"
+                soft-lockup | BUG: soft lockup in d_walk | 
+            "#]],
+        );
+    }
+}

@@ -1,0 +1,423 @@
+//! Guilty-frame selection: which function a title blames.
+//!
+//! Follows syzkaller's rules: walk the parts of a format's [`Stack`](super::headers::Stack)
+//! rule in order, collect candidate functions (suffixes such as `.isra.0` dropped), drop those
+//! matched by the skip patterns (reporting helpers, allocators, locking primitives, string
+//! functions, syscall glue, …), and pick the first survivor, or for stalls the frame above the
+//! first dispatcher or syscall entry.
+
+use super::headers::{Part, Pick};
+use crate::report::Confidence;
+use crate::scan::Draft;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// A [`Part`] with its regex compiled.
+pub(super) enum CompiledPart {
+    Rip,
+    Trace,
+    Line(Regex),
+}
+
+impl CompiledPart {
+    pub(super) fn new(part: &Part) -> CompiledPart {
+        match part {
+            Part::Rip => CompiledPart::Rip,
+            Part::Trace => CompiledPart::Trace,
+            Part::Line(re) => CompiledPart::Line(super::compile(re)),
+        }
+    }
+}
+
+/// Functions that never explain a crash: they report it, or they are generic helpers.
+const SKIP: &[&str] = &[
+    "__sanitizer",
+    "__asan",
+    "kasan",
+    "hwasan",
+    "__msan",
+    "kmsan",
+    "kcsan",
+    "check_memory_region",
+    "check_heap_object",
+    "check_object",
+    "read_word_at_a_time",
+    "(read|write)_once_.*nocheck",
+    "print_address_description",
+    "panic",
+    "invalid_op",
+    "report_bug",
+    "fixup_bug",
+    "fixup_exception",
+    "do_error",
+    "_trap",
+    "dump_stack",
+    "show_stack",
+    "warn_slowpath",
+    "warn_alloc",
+    "warn_bogus",
+    "__warn",
+    "^warn_",
+    "debug_object",
+    "timer_is_static_object",
+    "work_is_static_object",
+    "__might_fault",
+    "print_unlock",
+    "imbalance_bug",
+    "lockdep",
+    "bit_spin",
+    "rcu_lock_acquire",
+    "lock_release",
+    "lock_class",
+    "mark_lock",
+    "(reacquire|mark)_held_locks",
+    "spin_lock",
+    "spin_trylock",
+    "spin_unlock",
+    "raw_read_lock",
+    "raw_read_trylock",
+    "raw_write_lock",
+    "raw_write_trylock",
+    "raw_read_unlock",
+    "raw_write_unlock",
+    "down_write",
+    "down_read",
+    "up_write",
+    "up_read",
+    "^mutex_lock",
+    "^mutex_unlock",
+    "memcpy",
+    "memcmp",
+    "memset",
+    "memchr",
+    "memmove",
+    "memdup",
+    "strcmp",
+    "strncmp",
+    "strnlen",
+    "strlen",
+    "strstr",
+    "strncpy_from_user",
+    "strchr",
+    "strncpy",
+    "strlcpy",
+    "strscpy",
+    "strcpy",
+    "strcat",
+    "strlcat",
+    "strncat",
+    "strsep",
+    "copy_to_user",
+    "copy_from_user",
+    "copy_to_iter",
+    "copy_from_iter",
+    "copy_page_to_iter",
+    "copy_page_from_iter",
+    "copy_user_",
+    "^copyin",
+    "^copyout",
+    "put_user",
+    "get_user",
+    "^kfree$",
+    "^kvfree",
+    "^kzfree",
+    "^kfree_sensitive",
+    "^__kmalloc",
+    "^kmalloc",
+    "^krealloc",
+    "^kvmalloc",
+    "^kcalloc",
+    "^kzalloc",
+    "^kstrdup",
+    "^kmemdup",
+    "^refcount_",
+    "^kref_",
+    "^ref_tracker",
+    "^static_key_",
+    "^__sanitizer_cov",
+    "^should_fail",
+    "^fail_dump",
+    "^__list_add",
+    "^__list_del",
+    "^list_add",
+    "^list_del",
+    "^__might_sleep",
+    "^___might_sleep",
+    "^__might_resched",
+    "^might_sleep",
+    "^__bad_area",
+    "^bad_area",
+    "^do_page_fault",
+    "^__do_page_fault",
+    "^exc_page_fault",
+    "^asm_exc_page_fault",
+    "^page_fault",
+    "^do_user_addr_fault",
+    "^do_kern_addr_fault",
+    "^no_context",
+    "^page_fault_oops",
+    "^kernelmode_fixup_or_oops",
+    "^handle_page_fault",
+    "^do_general_protection",
+    "^exc_general_protection",
+    "^asm_exc_general_protection",
+    "^general_protection",
+    "^exc_invalid_op",
+    "^asm_exc_invalid_op",
+    "^handle_bug",
+    "^do_int3",
+    "^exc_int3",
+    "^__die",
+    "^die$",
+    "^oops_",
+    "^bug_handler",
+    "^do_mem_abort",
+    "^el1_",
+    "^el1h_",
+    "^__do_kernel_fault",
+    "^do_translation_fault",
+    "^do_bad_area",
+    "^__dabt_svc",
+    "^__dabt_usr",
+    "^ret_from_fork",
+    "^entry_SYSCALL",
+    "^do_syscall_",
+    "^x64_sys_call",
+    "^__x64_sys_call",
+    "^ubsan",
+    "^__ubsan",
+    "^print_circular_bug",
+    "^check_noncircular",
+    "^check_prev_add",
+    "^validate_chain",
+    "^__lock_acquire",
+    "^lock_acquire",
+    "^lock_sync",
+    "^find_usage_",
+    "^check_irq_usage",
+    "^__x86_indirect_thunk",
+    "preempt_check",
+    "^spin_dump",
+    "^spin_bug",
+    "^do_raw_spin",
+    "^trace_hardirqs",
+    "^string$",
+    "^hex_string$",
+    "^vsnprintf",
+    "^sprintf",
+    "^snprintf",
+    "^__queue_work",
+    "^queue_work",
+    "^__wake_up",
+    "^kobject_put",
+    "^kobject_get",
+    "^kobject_del",
+    "^kobject_release",
+    "^usb_kill_urb",
+    "^usb_submit_urb",
+    "^kthread_stop",
+    "^__flush_work",
+    "^flush_work",
+    "^__cancel_work",
+    "^del_timer",
+    "^sysfs_remove",
+    "^device_del",
+    "^perf_trace_",
+    "^osq_lock",
+    "^rb_",
+    "^__rb_",
+    "strnstr",
+    "^try_to_grab_pending",
+    "^drain_workqueue",
+    "^device_unregister",
+];
+
+/// Functions known under several names that syzkaller reports under one.
+fn alias(name: &str) -> &str {
+    match name {
+        "synchronize_rcu_expedited"
+        | "synchronize_sched"
+        | "synchronize_sched_expedited"
+        | "synchronize_net"
+        | "synchronize_rcu_bh" => "synchronize_rcu",
+        _ => name,
+    }
+}
+
+fn common_skip() -> &'static Regex {
+    static SKIP_RE: OnceLock<Regex> = OnceLock::new();
+    SKIP_RE.get_or_init(|| super::compile(&SKIP.join("|")))
+}
+
+/// Calls into these frames dispatch the looping work of a stall: the frame above them names it.
+const STALL_ANCHORS: &[&str] = &[
+    r"^do_syscall_",
+    r"^entry_SYSCALL",
+    r"^x64_sys_call",
+    r"^el0_svc",
+    r"^invoke_syscall",
+    r"^(?:__)?vfs_(?:read|write|ioctl|readv|writev|iter_read|iter_write)$",
+    r"^do_vfs_ioctl$",
+    r"^new_sync_(?:read|write)$",
+    r"^__sys_(?:sendmsg|recvmsg|sendmmsg|recvmmsg|connect|bind|listen|accept4|sendto|recvfrom|setsockopt|getsockopt|socket)$",
+    r"^___sys_(?:sendmsg|recvmsg)$",
+    r"^sock_(?:sendmsg|recvmsg|do_ioctl|ioctl|write_iter|read_iter)$",
+    r"^smp_call_function",
+    r"^tasklet_action",
+    r"^call_timer_fn$",
+    r"^expire_timers$",
+    r"^__run_timers$",
+    r"^run_timer_softirq$",
+    r"^__hrtimer_run_queues$",
+    r"^process_one_work$",
+    r"^worker_thread$",
+    r"^kthread$",
+    r"^__do_softirq$",
+    r"^handle_softirqs$",
+    r"^net_rx_action$",
+    r"^__netif_receive_skb",
+    r"^netif_receive_skb",
+    r"^process_backlog$",
+    r"_compat_ioctl$",
+    r"^rtnetlink_rcv_msg$",
+    r"^nfnetlink_rcv_msg$",
+    r"^nfnetlink_rcv_batch$",
+    r"^genl_rcv_msg$",
+    r"^genl_family_rcv_msg",
+    r"^netlink_rcv_skb$",
+    r"^netlink_unicast$",
+    r"^netlink_sendmsg$",
+    r"^____sys_sendmsg$",
+    r"^__sock_sendmsg$",
+    r"^sock_sendmsg_nosec$",
+    r"^mmap_region$",
+    r"^do_mmap$",
+    r"^vm_mmap_pgoff$",
+    r"^do_dentry_open$",
+    r"^vfs_open$",
+    r"^path_openat$",
+    r"^do_filp_open$",
+    r"^call_rcu",
+    r"^rcu_do_batch$",
+    r"^rcu_core$",
+];
+
+fn stall_anchors() -> &'static Regex {
+    static ANCHORS: OnceLock<Regex> = OnceLock::new();
+    ANCHORS.get_or_init(|| super::compile(&STALL_ANCHORS.join("|")))
+}
+
+/// The function the title blames, from `parts` applied from the header line on.
+pub(super) fn guilty(
+    draft: &Draft,
+    header_line: u64,
+    parts: &[CompiledPart],
+    skip: Option<&Regex>,
+    pick: Pick,
+) -> Option<String> {
+    let mut candidates: Vec<String> = Vec::new();
+    let mut next_line = header_line;
+    for part in parts {
+        match part {
+            CompiledPart::Line(re) => {
+                let found = draft
+                    .lines
+                    .iter()
+                    .filter(|l| l.line >= next_line)
+                    .find_map(|l| re.captures(&l.text).map(|caps| (l.line, caps)));
+                let Some((line, caps)) = found else {
+                    next_line = u64::MAX;
+                    continue;
+                };
+                next_line = line.saturating_add(1);
+                if let Some(func) = caps.get(1) {
+                    candidates.push(func.as_str().to_owned());
+                }
+            }
+            CompiledPart::Rip => {
+                let found = draft
+                    .lines
+                    .iter()
+                    .filter(|l| l.line >= next_line)
+                    .find_map(|l| crate::body::parse_instruction_pointer(&l.text));
+                if let Some(name) = found.and_then(|f| f.symbol).map(|s| s.name) {
+                    candidates.push(name);
+                }
+            }
+            CompiledPart::Trace => {
+                let mut frames: Vec<_> = draft
+                    .frames
+                    .iter()
+                    .chain(draft.extra_frames.iter())
+                    .filter(|f| f.line >= next_line && f.confidence == Confidence::Reliable)
+                    .collect();
+                frames.sort_by_key(|f| f.line);
+                candidates.extend(
+                    frames
+                        .iter()
+                        .filter_map(|f| f.symbol.as_ref())
+                        .map(|s| s.name.clone()),
+                );
+            }
+        }
+    }
+    let kept = candidates
+        .iter()
+        .map(|name| base_name(name))
+        .filter(|name| !name.is_empty())
+        .filter(|name| !common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name)));
+    let chosen = match pick {
+        Pick::First => kept.into_iter().next().map(str::to_owned),
+        Pick::Stall => pick_stall(kept.collect()),
+    }?;
+    Some(syscall_name(alias(&chosen)))
+}
+
+/// The function name without compiler suffixes (`.isra.0`, `.constprop.1`, `.cold`).
+fn base_name(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+fn pick_stall(frames: Vec<&str>) -> Option<String> {
+    let first = *frames.first()?;
+    let mut prev = first;
+    for frame in frames {
+        if stall_anchors().is_match(frame) {
+            if frame.starts_with("smp_call_function") {
+                return Some("smp_call_function".to_owned());
+            }
+            return Some(prev.to_owned());
+        }
+        prev = frame;
+    }
+    // No dispatcher printed (a short or cut trace): the innermost function is all there is.
+    Some(first.to_owned())
+}
+
+/// Syscall entry points are named after the syscall: `__x64_sys_futex`, `__do_sys_futex`,
+/// `SyS_futex` → `sys_futex`.
+fn syscall_name(name: &str) -> String {
+    const PREFIXES: &[&str] = &[
+        "__x64_sys_",
+        "__ia32_sys_",
+        "__arm64_sys_",
+        "__riscv_sys_",
+        "__s390x_sys_",
+        "__do_sys_",
+        "__se_sys_",
+        "__x64_compat_sys_",
+        "__ia32_compat_sys_",
+        "__arm64_compat_sys_",
+        "__do_compat_sys_",
+        "__se_compat_sys_",
+        "compat_SyS_",
+        "SyS_",
+        "compat_sys_",
+    ];
+    for prefix in PREFIXES {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            return format!("sys_{rest}");
+        }
+    }
+    name.to_owned()
+}
