@@ -412,8 +412,11 @@ impl Draft {
         if header.role == Role::Continuation {
             return true;
         }
+        // A dump that has not printed a frame yet still takes its own task line
+        // (`NMI backtrace for cpu 1` is followed by `CPU: 1 PID: …`); any other header means
+        // the dump was only a message.
         if self.role == Role::Tentative && self.frames.is_empty() {
-            return false;
+            return header.kind == Kind::DumpStack && self.task.pid.is_none();
         }
         match (self.kind, header.kind) {
             // FIT's timeout message is followed by the WARN_ON that prints the trace.

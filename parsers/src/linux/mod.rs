@@ -190,6 +190,10 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
             Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
         );
     }
+    // The hung-task detector prints the blocked task with `sched_show_task`.
+    if header.kind == Kind::TaskDump {
+        return draft.kind == Kind::HungTask && draft.frames.is_empty();
+    }
     // `kernel BUG at …` is followed by the trap it raises (`invalid opcode: 0000 [#1]`).
     if header.kind == Kind::InvalidOpcode {
         return matches!(draft.kind, Kind::KernelBug | Kind::Bug | Kind::Warning)
