@@ -16,7 +16,11 @@ fn assert_valid(document: &serde_json::Value) {
         .iter_errors(document)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "schema violations:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "schema violations:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -47,14 +51,21 @@ fn lego_corpus_output_matches_the_schema() {
 fn schema_rejects_a_wrong_document() {
     let mut document = analyze_json(&[fixture("0826-w9-1.log").as_os_str()]);
     document["reports"][0]["frames"][0]["address"] = serde_json::json!(18446744071579193868u64);
-    assert!(!validator().is_valid(&document), "a numeric address must be refused");
+    assert!(
+        !validator().is_valid(&document),
+        "a numeric address must be refused"
+    );
 }
 
 #[test]
 fn every_kind_is_documented() {
     let doc = std::fs::read_to_string(root().join("docs/json.md")).unwrap();
     for kind in Kind::ALL {
-        let row = format!("| `{}` | {} |", kind.as_str(), kind.description().replace('|', "\\|"));
+        let row = format!(
+            "| `{}` | {} |",
+            kind.as_str(),
+            kind.description().replace('|', "\\|")
+        );
         assert!(doc.contains(&row), "docs/json.md lacks the row {row}");
     }
 }
