@@ -13,8 +13,16 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// How long a write waits for another process holding the database.
+/// How long a write waits for another process holding the database (override with the
+/// environment variable `LEGOLOG_BUSY_TIMEOUT_MS`).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn busy_timeout() -> Duration {
+    std::env::var("LEGOLOG_BUSY_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(BUSY_TIMEOUT, Duration::from_millis)
+}
 
 /// `PRAGMA application_id` of a legolog history ("LgLg"), so another program's SQLite file
 /// is recognized and left alone.
@@ -151,7 +159,7 @@ impl History {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|err| db_error(path, err))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
+        conn.busy_timeout(busy_timeout())
             .map_err(|err| db_error(path, err))?;
         let mut history = History {
             conn,
@@ -438,8 +446,8 @@ fn db_error(path: &Path, err: rusqlite::Error) -> anyhow::Error {
             anyhow!("{shown}: the history database is corrupt; left untouched, move it away or pass --db/--no-db")
         }
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => anyhow!(
-            "{shown}: the history database is locked by another process (waited {}s)",
-            BUSY_TIMEOUT.as_secs()
+            "{shown}: the history database is locked by another process (waited {} ms)",
+            busy_timeout().as_millis()
         ),
         Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => {
             anyhow!("{shown}: cannot write the history database: {err}")

@@ -115,6 +115,8 @@ pub enum Basis {
     Rip,
     /// No trusted frame and no RIP: the unreliable frames.
     Unreliable,
+    /// No frame at all, but the header names the function (`WARNING: … at file:line func+off`).
+    Header,
     /// No frame at all: the title with every number masked.
     Title,
 }
@@ -126,6 +128,7 @@ impl Basis {
             Basis::Trusted => "trusted",
             Basis::Rip => "rip",
             Basis::Unreliable => "unreliable",
+            Basis::Header => "header",
             Basis::Title => "title",
         }
     }
@@ -259,7 +262,23 @@ pub fn compute(
         frames.truncate(config.depth);
         return finish(kind, Basis::Unreliable, frames);
     }
+    if let Some(function) = header_function(report) {
+        return finish(kind, Basis::Header, vec![function.to_owned()]);
+    }
     finish(kind, Basis::Title, vec![mask_numbers(&report.title)])
+}
+
+/// The function a frameless header names: `WARNING: CPU: 7 PID: 34 at file.c:447 func+0x3/0x4`.
+fn header_function(report: &Report) -> Option<&str> {
+    let first = report.excerpt.first()?;
+    let (_, after) = first.text.split_once(" at ")?;
+    let (_location, symbol) = after.trim().split_once(' ')?;
+    let (name, _offset) = symbol.split_once("+0x")?;
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    valid.then(|| normalize_name(name))
 }
 
 /// Strips compiler-generated suffixes: `foo.isra.1`, `foo.constprop.0`, `foo.part.3`,

@@ -3,4 +3,5 @@
 mod analyze;
 mod bad_input;
 mod schema;
+mod signatures;
 mod util;
