@@ -2,6 +2,8 @@
 
 mod analyze;
 mod bad_input;
+mod history;
+mod report;
 mod schema;
 mod signatures;
 mod util;
