@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bad_input;
+mod correlate;
 mod history;
 mod report;
 mod schema;
