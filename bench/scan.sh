@@ -29,9 +29,9 @@ best() { # best wall time of 3 runs of "$@", in seconds
 
 bytes=$(stat -c %s "$log")
 t_grep=$(best grep -F -c 'Call Trace' "$log")
-t_legolog=$(best "$bin" analyze --format json "$log")
-rss_kb=$( { /usr/bin/time -f '%M' "$bin" analyze --format json "$log" > /dev/null; } 2>&1 | tail -n 1)
-reports=$("$bin" analyze --format json "$log" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["reports"]))')
+t_legolog=$(best "$bin" analyze --no-db --format json "$log")
+rss_kb=$( { /usr/bin/time -f '%M' "$bin" analyze --no-db --format json "$log" > /dev/null; } 2>&1 | tail -n 1)
+reports=$("$bin" analyze --no-db --format json "$log" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["reports"]))')
 python3 - "$bytes" "$t_grep" "$t_legolog" "$rss_kb" "$reports" <<'PY'
 import sys
 size, t_grep, t_lego, rss_kb, reports = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]

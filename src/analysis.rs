@@ -1,8 +1,18 @@
-//! Running the parser over inputs and keeping what the renderers need.
+//! Running the parser over inputs and keeping what the renderers need: each report with its
+//! signature, the labels of the known-bug rules it matches and, when a history is open, how
+//! often it was seen before.
 
+use crate::history::{History, LogRecord, ReportRecord, SignatureHistory};
 use crate::input::{self, Source};
+use crate::rules::RuleSet;
+use crate::run::{self, RunInfo};
+use crate::signature::{self, Signature};
 use anyhow::Context as _;
 use legolog_parsers::{ParseConfig, Parser, Report};
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::io::Read;
+use std::rc::Rc;
 
 /// What one input contributed.
 #[derive(Debug, Clone)]
@@ -17,15 +27,25 @@ pub struct InputSummary {
     pub unclaimed_lines: u64,
     /// Lines cut at the line-length limit.
     pub long_lines: u64,
+    /// SHA-256 of the decompressed content, hex: the history's identity of a log.
+    pub content_hash: String,
+    /// Run name and date from the file name (and mtime).
+    pub run: RunInfo,
 }
 
-/// A report together with the input it came from.
+/// A report together with the input it came from and what legolog knows about it.
 #[derive(Debug, Clone)]
 pub struct Located {
     /// Index into [`Analysis::inputs`].
     pub input: usize,
     /// The report.
     pub report: Report,
+    /// Its signature.
+    pub signature: Signature,
+    /// Names of the known-bug rules it matches.
+    pub labels: Vec<String>,
+    /// What the history says about its signature, when a history is open.
+    pub history: Option<SignatureHistory>,
 }
 
 /// Everything found in a set of inputs.
@@ -42,6 +62,70 @@ impl Analysis {
     pub fn source_of(&self, located: &Located) -> &Source {
         &self.inputs[located.input].source
     }
+
+    /// What to write into the history: every input with its reports.
+    pub fn log_records(&self) -> Vec<LogRecord> {
+        self.inputs
+            .iter()
+            .enumerate()
+            .map(|(input_idx, input)| {
+                let reports = self
+                    .reports
+                    .iter()
+                    .filter(|located| located.input == input_idx)
+                    .map(|located| {
+                        report_record(&located.report, &located.signature, &located.labels)
+                    })
+                    .collect();
+                log_record(input, reports)
+            })
+            .collect()
+    }
+
+    /// Records every input in `history` (idempotently) and attaches each signature's history.
+    pub fn record_and_attach(&mut self, history: &mut History) -> anyhow::Result<()> {
+        history.record(&self.log_records())?;
+        for located in &mut self.reports {
+            let summary = history.summary(&located.signature.id, signature::VERSION)?;
+            located.history = Some(summary);
+        }
+        Ok(())
+    }
+}
+
+/// The history row of one input.
+pub fn log_record(input: &InputSummary, reports: Vec<ReportRecord>) -> LogRecord {
+    LogRecord {
+        content_hash: input.content_hash.clone(),
+        path: input.source.to_string(),
+        run: input.run.name.clone(),
+        date: input.run.date,
+        reports,
+    }
+}
+
+/// The history row of one report.
+pub fn report_record(report: &Report, signature: &Signature, labels: &[String]) -> ReportRecord {
+    ReportRecord {
+        signature: signature.id.clone(),
+        signature_version: signature::VERSION,
+        kind: report.kind.as_str().to_owned(),
+        title: report.title.clone(),
+        labels: labels.to_vec(),
+        time: report.time,
+    }
+}
+
+/// The signature and labels of a report, trusting frames the way the kernel marked them.
+pub fn annotate(report: &Report, rules: &RuleSet) -> (Signature, Vec<String>) {
+    let trust = signature::kernel_trust(report);
+    let signature = signature::compute(report, &rules.signature, &trust);
+    let labels = rules
+        .matches(report, &trust)
+        .into_iter()
+        .map(|rule| rule.name.clone())
+        .collect();
+    (signature, labels)
 }
 
 /// Parses one source and appends its reports.
@@ -49,26 +133,78 @@ pub fn analyze_source(
     analysis: &mut Analysis,
     source: Source,
     config: &ParseConfig,
+    rules: &RuleSet,
 ) -> anyhow::Result<()> {
-    let reader = input::open(&source)?;
-    let mut parser = Parser::new(reader, config.clone());
     let input_idx = analysis.inputs.len();
+    let (summary, found) = parse_source(source, config, |report| {
+        let (signature, labels) = annotate(&report, rules);
+        Located {
+            input: input_idx,
+            report,
+            signature,
+            labels,
+            history: None,
+        }
+    })?;
+    analysis.inputs.push(summary);
+    analysis.reports.extend(found);
+    Ok(())
+}
+
+/// Parses one source, handing each report to `keep` (which may shrink it to what the caller
+/// needs, so memory stays bounded when many logs are read).
+pub fn parse_source<T>(
+    source: Source,
+    config: &ParseConfig,
+    mut keep: impl FnMut(Report) -> T,
+) -> anyhow::Result<(InputSummary, Vec<T>)> {
+    let mtime = match &source {
+        Source::Path(path) => std::fs::metadata(path).and_then(|m| m.modified()).ok(),
+        Source::Stdin => None,
+    };
+    let reader = input::open(&source)?;
+    let hasher = Rc::new(RefCell::new(Sha256::new()));
+    let hashing = HashingReader {
+        inner: reader,
+        hasher: Rc::clone(&hasher),
+    };
+    let mut parser = Parser::new(hashing, config.clone());
     let mut found = Vec::new();
     for report in parser.by_ref() {
         let report = report.with_context(|| format!("{source}: read error"))?;
-        found.push(Located {
-            input: input_idx,
-            report,
-        });
+        found.push(keep(report));
     }
     let stats = parser.stats();
-    analysis.inputs.push(InputSummary {
+    let (lines, unclaimed_lines, long_lines) =
+        (stats.lines, stats.unclaimed_lines, stats.long_lines);
+    drop(parser);
+    let digest = Rc::try_unwrap(hasher)
+        .map(|cell| cell.into_inner().finalize())
+        .unwrap_or_else(|shared| shared.borrow().clone().finalize());
+    let content_hash = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let run = run::run_info(&source.run_name(), mtime);
+    let summary = InputSummary {
         source,
-        lines: stats.lines,
+        lines,
         reports: found.len(),
-        unclaimed_lines: stats.unclaimed_lines,
-        long_lines: stats.long_lines,
-    });
-    analysis.reports.extend(found);
-    Ok(())
+        unclaimed_lines,
+        long_lines,
+        content_hash,
+        run,
+    };
+    Ok((summary, found))
+}
+
+/// Hashes the (decompressed) bytes as the parser reads them.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Rc<RefCell<Sha256>>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.borrow_mut().update(&buf[..n]);
+        Ok(n)
+    }
 }

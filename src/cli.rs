@@ -1,8 +1,14 @@
 //! The command line: clap definitions and the `run` that wires them to the library.
 
 use crate::analysis::{self, Analysis};
+use crate::bugreport;
+use crate::correlate;
+use crate::history::History;
 use crate::input::Source;
 use crate::render::{self, Style};
+use crate::rules::RuleSet;
+use crate::run::Date;
+use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use legolog_parsers::ParseConfig;
 use std::io::{self, IsTerminal, Write};
@@ -33,6 +39,14 @@ enum Command {
     /// Find and parse every report (oops, WARNING, lockup, LegoOS watchdog, …) in console logs.
     #[command(after_help = EXIT_CODES_HELP)]
     Analyze(AnalyzeArgs),
+    /// Group the reports of many logs (files or directories, read in parallel) by signature.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Correlate(CorrelateArgs),
+    /// List what the run history knows: signatures, counts, runs, dates.
+    History(HistoryArgs),
+    /// Write one report as a Markdown bug report (environment, occurrences, trace, excerpt).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Report(ReportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +62,118 @@ struct AnalyzeArgs {
     /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    #[command(flatten)]
+    db: DbArgs,
+
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+/// Where the run history lives.
+#[derive(Debug, Clone, clap::Args)]
+struct DbArgs {
+    /// History database to read and record into.
+    ///
+    /// Default: $XDG_DATA_HOME/legolog/history.sqlite3 (~/.local/share/legolog/history.sqlite3).
+    /// Created when missing; a file that is not a legolog history is never overwritten.
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+
+    /// Neither read nor record the run history.
+    #[arg(long, conflicts_with = "db")]
+    no_db: bool,
+}
+
+/// Known-bug rules.
+#[derive(Debug, Clone, clap::Args)]
+struct RulesArgs {
+    /// Known-bug rules (TOML, docs/rules.md), used with the built-in ones.
+    ///
+    /// Default: $XDG_CONFIG_HOME/legolog/rules.toml (~/.config/legolog/rules.toml) when it
+    /// exists. A rules file that cannot be read or compiled is an error (exit 2).
+    #[arg(long = "rules", value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CorrelateArgs {
+    /// Log files or directories (searched recursively); gzip, xz and zstd are detected by content.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    /// Cluster signatures of one kind whose frame similarity is at least this (0–1; 1 = exact).
+    ///
+    /// Similarity is one minus the edit distance over frame names divided by the signature
+    /// length; 0.8 lets one frame of five differ.
+    #[arg(long, value_name = "0..1", default_value_t = correlate::DEFAULT_SIMILARITY,
+          value_parser = parse_similarity)]
+    similarity: f64,
+
+    #[command(flatten)]
+    db: DbArgs,
+
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct HistoryArgs {
+    /// Show every recorded occurrence of one signature (a prefix of its id is enough).
+    #[arg(long, value_name = "ID")]
+    signature: Option<String>,
+
+    /// Only signatures seen in runs dated on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    since: Option<Date>,
+
+    /// Output format (text or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// History database to read.
+    ///
+    /// Default: $XDG_DATA_HOME/legolog/history.sqlite3 (~/.local/share/legolog/history.sqlite3).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// The log with the report; further logs count as occurrences when they hold the same bug.
+    #[arg(required = true, value_name = "LOG")]
+    logs: Vec<PathBuf>,
+
+    /// Which report of the given logs to write (1-based, in log order).
+    #[arg(long = "report", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    index: u32,
+
+    #[command(flatten)]
+    db: DbArgs,
+
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+fn parse_similarity(text: &str) -> Result<f64, String> {
+    let value: f64 = text.parse().map_err(|_| format!("not a number: {text}"))?;
+    if !(0.0..=1.0).contains(&value) {
+        return Err(format!("{value} is not between 0 and 1"));
+    }
+    Ok(value)
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("not a date (YYYY-MM-DD): {text}"))
 }
 
 /// Output formats.
@@ -73,18 +199,51 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Correlate(args) => correlate(args),
+        Command::History(args) => history(args),
+        Command::Report(args) => report(args),
     }
 }
 
-fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+/// Opens the history unless `--no-db`; `None` also when no default location can be found.
+fn open_history(args: &DbArgs) -> anyhow::Result<Option<History>> {
+    if args.no_db {
+        return Ok(None);
+    }
+    let path = match &args.db {
+        Some(path) => path.clone(),
+        None => match History::default_path() {
+            Some(path) => path,
+            None => {
+                eprintln!("legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)");
+                return Ok(None);
+            }
+        },
+    };
+    History::open(&path).map(Some)
+}
+
+fn analyze_all(logs: &[PathBuf], rules: &RuleSet) -> (Analysis, bool) {
     let config = ParseConfig::standard();
     let mut analysis = Analysis::default();
     let mut failed = false;
-    for log in &args.logs {
-        if let Err(err) = analysis::analyze_source(&mut analysis, Source::from_arg(log), &config) {
+    for log in logs {
+        let source = Source::from_arg(log);
+        if let Err(err) = analysis::analyze_source(&mut analysis, source, &config, rules) {
             eprintln!("legolog: {err:#}");
             failed = true;
         }
+    }
+    (analysis, failed)
+}
+
+fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    // Rules and history first: a bad rules file or database stops before any output.
+    let rules = RuleSet::load(args.rules.file.as_deref())?;
+    let mut history = open_history(&args.db)?;
+    let (mut analysis, failed) = analyze_all(&args.logs, &rules);
+    if let Some(history) = &mut history {
+        analysis.record_and_attach(history)?;
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -96,6 +255,136 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             render::text::write(&mut out, &analysis, style)?;
         }
     }
+    out.flush()?;
+    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+}
+
+fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
+    let rules = RuleSet::load(args.rules.file.as_deref())?;
+    let mut history = open_history(&args.db)?;
+    let (paths, walk_errors) = correlate::collect_paths(&args.paths);
+    let mut failed = !walk_errors.is_empty();
+    for err in walk_errors {
+        eprintln!("legolog: {err:#}");
+    }
+    let progress = if io::stderr().is_terminal() && paths.len() > 1 {
+        let bar = indicatif::ProgressBar::new(paths.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} logs, {elapsed} (eta {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let results = correlate::read_logs(&paths, &ParseConfig::standard(), &rules, &progress);
+    progress.finish_and_clear();
+    let mut logs = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(log) => logs.push(log),
+            Err(err) => {
+                eprintln!("legolog: {err:#}");
+                failed = true;
+            }
+        }
+    }
+    if let Some(history) = &mut history {
+        let records: Vec<_> = logs.iter().map(|log| log.log_record()).collect();
+        history.record(&records)?;
+    }
+    let groups = correlate::group(&logs, args.similarity);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Json => render::groups::write_json(&mut out, &logs, &groups)?,
+        Format::Markdown => render::groups::write_markdown(&mut out, &logs, &groups)?,
+        Format::Text => {
+            let style = terminal_style(args.color);
+            render::groups::write_text(&mut out, &logs, &groups, style)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+}
+
+fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let path = match args.db {
+        Some(path) => path,
+        None => match History::default_path() {
+            Some(path) => path,
+            None => bail!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)"),
+        },
+    };
+    if !path.exists() {
+        println!("no history yet at {}", path.display());
+        return Ok(ExitCode::from(EXIT_OK));
+    }
+    let history = History::open(&path)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if let Some(prefix) = &args.signature {
+        let ids = history.find_signatures(prefix)?;
+        let id = match ids.as_slice() {
+            [id] => id,
+            [] => bail!("{}: no signature starts with {prefix}", path.display()),
+            _ => bail!(
+                "{}: {} signatures start with {prefix}; give more of the id",
+                path.display(),
+                ids.len()
+            ),
+        };
+        let occurrences: Vec<_> = history
+            .occurrences(id)?
+            .into_iter()
+            .filter(|o| {
+                args.since
+                    .map_or(true, |since| o.date.is_some_and(|d| d >= since))
+            })
+            .collect();
+        render::groups::write_occurrences_text(&mut out, id, &occurrences)?;
+    } else {
+        let rows = history.signatures(args.since)?;
+        match args.format {
+            Format::Json => render::groups::write_history_json(&mut out, &rows)?,
+            _ => render::groups::write_history_text(
+                &mut out,
+                &rows,
+                terminal_style(ColorChoice::Auto),
+            )?,
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let rules = RuleSet::load(args.rules.file.as_deref())?;
+    let mut history = open_history(&args.db)?;
+    let (mut analysis, failed) = analyze_all(&args.logs, &rules);
+    if let Some(history) = &mut history {
+        analysis.record_and_attach(history)?;
+    }
+    let subject_idx = args.index as usize - 1;
+    if subject_idx >= analysis.reports.len() {
+        let logs: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "{}: no report {} (found {})",
+            logs.join(", "),
+            args.index,
+            analysis.reports.len()
+        );
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    bugreport::write(
+        &mut out,
+        &analysis,
+        subject_idx,
+        &rules,
+        &bugreport::TraceDecoration::default(),
+    )?;
     out.flush()?;
     Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
 }
@@ -131,16 +420,18 @@ mod tests {
 
     #[test]
     fn analyze_takes_several_logs_and_stdin() {
-        let cli = parse(&["legolog", "analyze", "a.log", "-", "b.log.gz"]).unwrap();
-        let Command::Analyze(args) = cli.command;
+        let Command::Analyze(args) = analyze_args(&["a.log", "-", "b.log.gz"]) else {
+            unreachable!()
+        };
         assert_eq!(args.logs.len(), 3);
         assert_eq!(args.format, Format::Text);
     }
 
     #[test]
     fn format_flag() {
-        let cli = parse(&["legolog", "analyze", "--format", "json", "a.log"]).unwrap();
-        let Command::Analyze(args) = cli.command;
+        let Command::Analyze(args) = analyze_args(&["--format", "json", "a.log"]) else {
+            unreachable!()
+        };
         assert_eq!(args.format, Format::Json);
         assert!(parse(&["legolog", "analyze", "--format", "yaml", "a.log"]).is_err());
     }
@@ -152,8 +443,104 @@ mod tests {
 
     #[test]
     fn color_flag() {
-        let cli = parse(&["legolog", "analyze", "--color", "never", "a.log"]).unwrap();
-        let Command::Analyze(args) = cli.command;
+        let Command::Analyze(args) = analyze_args(&["--color", "never", "a.log"]) else {
+            unreachable!()
+        };
         assert_eq!(args.color, ColorChoice::Never);
+    }
+
+    fn analyze_args(rest: &[&str]) -> Command {
+        let mut argv = vec!["legolog", "analyze"];
+        argv.extend_from_slice(rest);
+        parse(&argv).unwrap().command
+    }
+
+    fn command(argv: &[&str]) -> Command {
+        let mut full = vec!["legolog"];
+        full.extend_from_slice(argv);
+        parse(&full).unwrap().command
+    }
+
+    // --db PATH
+    #[test]
+    fn db_flag() {
+        let Command::Analyze(args) = analyze_args(&["--db", "/tmp/h.sqlite3", "a.log"]) else {
+            unreachable!()
+        };
+        assert_eq!(args.db.db, Some(PathBuf::from("/tmp/h.sqlite3")));
+        assert!(!args.db.no_db);
+        let Command::Correlate(args) = command(&["correlate", "--db", "h", "dir"]) else {
+            unreachable!()
+        };
+        assert_eq!(args.db.db, Some(PathBuf::from("h")));
+    }
+
+    // --no-db
+    #[test]
+    fn no_db_flag() {
+        let Command::Analyze(args) = analyze_args(&["--no-db", "a.log"]) else {
+            unreachable!()
+        };
+        assert!(args.db.no_db);
+        assert!(parse(&["legolog", "analyze", "--no-db", "--db", "h", "a.log"]).is_err());
+    }
+
+    // --rules FILE
+    #[test]
+    fn rules_flag() {
+        let Command::Analyze(args) = analyze_args(&["--rules", "my.toml", "a.log"]) else {
+            unreachable!()
+        };
+        assert_eq!(args.rules.file, Some(PathBuf::from("my.toml")));
+        let Command::Report(args) = command(&["report", "--rules", "r.toml", "a.log"]) else {
+            unreachable!()
+        };
+        assert_eq!(args.rules.file, Some(PathBuf::from("r.toml")));
+    }
+
+    // correlate PATH…
+    #[test]
+    fn correlate_takes_paths() {
+        let Command::Correlate(args) = command(&["correlate", "dir", "a.log.gz"]) else {
+            unreachable!()
+        };
+        assert_eq!(args.paths.len(), 2);
+        assert_eq!(args.similarity, correlate::DEFAULT_SIMILARITY);
+        assert!(parse(&["legolog", "correlate"]).is_err());
+    }
+
+    // --similarity
+    #[test]
+    fn similarity_flag() {
+        let Command::Correlate(args) = command(&["correlate", "--similarity", "1", "d"]) else {
+            unreachable!()
+        };
+        assert_eq!(args.similarity, 1.0);
+        assert!(parse(&["legolog", "correlate", "--similarity", "1.5", "d"]).is_err());
+        assert!(parse(&["legolog", "correlate", "--similarity", "x", "d"]).is_err());
+    }
+
+    // history --signature ID --since DATE
+    #[test]
+    fn history_flags() {
+        let Command::History(args) =
+            command(&["history", "--signature", "abc123", "--since", "2018-08-01"])
+        else {
+            unreachable!()
+        };
+        assert_eq!(args.signature.as_deref(), Some("abc123"));
+        assert_eq!(args.since, Date::parse("2018-08-01"));
+        assert!(parse(&["legolog", "history", "--since", "yesterday"]).is_err());
+    }
+
+    // report LOG --report N
+    #[test]
+    fn report_flags() {
+        let Command::Report(args) = command(&["report", "--report", "2", "a.log"]) else {
+            unreachable!()
+        };
+        assert_eq!(args.index, 2);
+        assert!(parse(&["legolog", "report", "--report", "0", "a.log"]).is_err());
+        assert!(parse(&["legolog", "report"]).is_err());
     }
 }

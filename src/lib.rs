@@ -1,10 +1,18 @@
 //! legolog: kernel console logs in, answers out.
 //!
 //! The binary's library half: it joins [`legolog_parsers`] (bytes → reports) and
-//! [`legolog_symbols`] (ELF/DWARF knowledge) and renders the result for people (terminal
-//! tables, Markdown) and programs (JSON). See ARCHITECTURE.md for the map.
+//! [`legolog_symbols`] (ELF/DWARF knowledge), computes signatures and known-bug labels,
+//! keeps the run history and renders the result for people (terminal tables, Markdown) and
+//! programs (JSON). See ARCHITECTURE.md for the map.
 
 pub mod analysis;
+pub mod bugreport;
 pub mod cli;
+pub mod correlate;
+pub mod dirs;
+pub mod history;
 pub mod input;
 pub mod render;
+pub mod rules;
+pub mod run;
+pub mod signature;

@@ -4,6 +4,7 @@
 //! Addresses and 64-bit values are `"0x…"` strings: they do not fit in a JSON double.
 
 use crate::analysis::{Analysis, Located};
+use crate::signature;
 use legolog_parsers::{Confidence, Frame, Register, Report};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -46,6 +47,26 @@ struct JsonReport<'a> {
     stack_words: Vec<String>,
     code: Option<JsonCode>,
     frames: Vec<JsonFrame<'a>>,
+    signature: JsonSignature<'a>,
+    labels: &'a [String],
+    history: Option<JsonHistory<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSignature<'a> {
+    id: &'a str,
+    short_id: &'a str,
+    version: u32,
+    basis: &'static str,
+    frames: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonHistory<'a> {
+    seen: u64,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    runs: &'a [String],
 }
 
 /// Registers as a JSON object in the order the kernel printed them.
@@ -176,6 +197,20 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
             fault_index: code.fault_index,
         }),
         frames: report.frames.iter().map(json_frame).collect(),
+        signature: JsonSignature {
+            id: &located.signature.id,
+            short_id: located.signature.short_id(),
+            version: signature::VERSION,
+            basis: located.signature.basis.as_str(),
+            frames: &located.signature.frames,
+        },
+        labels: &located.labels,
+        history: located.history.as_ref().map(|history| JsonHistory {
+            seen: history.seen,
+            first_seen: history.first_seen.map(|d| d.to_string()),
+            last_seen: history.last_seen.map(|d| d.to_string()),
+            runs: &history.runs,
+        }),
     }
 }
 

@@ -63,6 +63,23 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
         if let Some(corruption) = &report.corruption {
             writeln!(out, "| corrupted | {} |", escape(&corruption.reason))?;
         }
+        writeln!(
+            out,
+            "| signature | `{}` ({}) |",
+            located.signature.short_id(),
+            escape(&located.signature.frames_text())
+        )?;
+        if !located.labels.is_empty() {
+            let labels: Vec<String> = located.labels.iter().map(|l| format!("`{l}`")).collect();
+            writeln!(out, "| labels | {} |", labels.join(", "))?;
+        }
+        if let Some(history) = &located.history {
+            writeln!(
+                out,
+                "| history | {} |",
+                escape(&super::history_sentence(history))
+            )?;
+        }
         if let Some(rip) = &report.rip {
             writeln!(out, "| RIP | `{}` |", frame_text(rip))?;
         }
@@ -88,7 +105,7 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
 }
 
 /// Escapes the characters that would change the meaning of inline Markdown.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(

@@ -1,11 +1,43 @@
 //! Renderers: terminal text, JSON, Markdown. Each takes an [`Analysis`](crate::analysis::Analysis)
 //! and a writer; none of them decides anything about the reports.
 
+pub mod groups;
 pub mod json;
 pub mod markdown;
 pub mod text;
 
+use crate::history::SignatureHistory;
 use legolog_parsers::Frame;
+
+/// "seen 3 times since 2018-08-26 in runs 0826-w9-1, 0827-w9-2, 0828-w9-1".
+pub fn history_sentence(history: &SignatureHistory) -> String {
+    let times = if history.seen == 1 {
+        "once".to_owned()
+    } else {
+        format!("{} times", history.seen)
+    };
+    let since = history
+        .first_seen
+        .map(|d| format!(" since {d}"))
+        .unwrap_or_default();
+    let runs = if history.runs.len() == 1 {
+        "run"
+    } else {
+        "runs"
+    };
+    format!(
+        "seen {times}{since} in {runs} {}",
+        list_runs(&history.runs, 6)
+    )
+}
+
+/// At most `max` run names, then "and N more".
+pub fn list_runs(runs: &[String], max: usize) -> String {
+    if runs.len() <= max {
+        return runs.join(", ");
+    }
+    format!("{} and {} more", runs[..max].join(", "), runs.len() - max)
+}
 
 /// Terminal styling: colours only on a terminal and never when `NO_COLOR` is set.
 #[derive(Debug, Clone, Copy)]

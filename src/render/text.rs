@@ -103,6 +103,18 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
                 writeln!(out, "    lego: {}", parts.join(", "))?;
             }
         }
+        writeln!(
+            out,
+            "    signature: {} ({})",
+            located.signature.short_id(),
+            located.signature.frames_text()
+        )?;
+        for label in &located.labels {
+            writeln!(out, "    {}", style.red(&format!("known bug: {label}")))?;
+        }
+        if let Some(history) = &located.history {
+            writeln!(out, "    {}", super::history_sentence(history))?;
+        }
         if let Some(rip) = &report.rip {
             writeln!(out, "    RIP: {}", style.yellow(&frame_text(rip)))?;
         }

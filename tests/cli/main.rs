@@ -2,5 +2,9 @@
 
 mod analyze;
 mod bad_input;
+mod correlate;
+mod history;
+mod report;
 mod schema;
+mod signatures;
 mod util;

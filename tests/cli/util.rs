@@ -1,7 +1,9 @@
 //! Shared helpers for the CLI tests.
 
 use assert_cmd::Command;
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -13,10 +15,36 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("fixtures/logs").join(name)
 }
 
-/// The `legolog` binary, with colour and terminal detection neutralized.
+/// A home of its own for the running test (named after the test's thread), emptied once per
+/// test process: `XDG_DATA_HOME` and `XDG_CONFIG_HOME` point inside it, so no test ever reads
+/// or writes the real user's history or rules, and tests do not see each other's history.
+pub fn test_home() -> PathBuf {
+    static CLEANED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .replace("::", "-");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli-home")
+        .join(&name);
+    let mut cleaned = CLEANED.lock().unwrap_or_else(|e| e.into_inner());
+    if cleaned.get_or_insert_with(HashSet::new).insert(name) {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("creates the test home");
+    }
+    dir
+}
+
+/// The `legolog` binary, with colour and terminal detection neutralized and the XDG
+/// directories inside [`test_home`].
 pub fn legolog() -> Command {
     let mut cmd = Command::cargo_bin("legolog").expect("the binary is built for tests");
-    cmd.env_remove("NO_COLOR").env("COLUMNS", "120");
+    let home = test_home();
+    cmd.env_remove("NO_COLOR")
+        .env("COLUMNS", "120")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"));
     cmd
 }
 

@@ -1,0 +1,308 @@
+//! `legolog report`: one report as a Markdown bug report, ready to paste into a tracker.
+//!
+//! Sections: title (with labels), known-bug explanations, Environment, Occurrences, Call
+//! trace, Registers, Code, and the raw excerpt in a collapsible `<details>` block.
+//!
+//! Extension point for symbols (issue 3): [`TraceDecoration`] carries, per frame, the verdict
+//! and source location a symbolizer would supply; [`write`] renders the extra columns when they
+//! are present. Without `--vmlinux` every decoration is empty and the kernel's `?` mark is
+//! shown instead.
+
+use crate::analysis::{Analysis, Located};
+use crate::render::markdown::escape;
+use crate::render::{frame_text, history_sentence};
+use crate::rules::RuleSet;
+use legolog_parsers::Confidence;
+use std::io::Write;
+
+/// What a symbolizer adds to one frame (empty without symbols).
+#[derive(Debug, Clone, Default)]
+pub struct FrameDecoration {
+    /// `reliable`, `plausible`, `stale`, `fn-pointer`, `mismatch` or `unknown`.
+    pub verdict: Option<String>,
+    /// `file:line` of the frame.
+    pub location: Option<String>,
+}
+
+/// Per-frame decorations for one report, parallel to `report.frames`.
+#[derive(Debug, Clone, Default)]
+pub struct TraceDecoration {
+    /// Decorations by frame index; missing entries mean "nothing known".
+    pub frames: Vec<FrameDecoration>,
+}
+
+/// Writes the bug report for `analysis.reports[subject_idx]`.
+pub fn write(
+    out: &mut dyn Write,
+    analysis: &Analysis,
+    subject_idx: usize,
+    rules: &RuleSet,
+    decoration: &TraceDecoration,
+) -> anyhow::Result<()> {
+    let located: &Located = &analysis.reports[subject_idx];
+    let report = &located.report;
+    let mut title = escape(&report.title);
+    if !located.labels.is_empty() {
+        title = format!("[{}] {title}", located.labels.join(", "));
+    }
+    writeln!(out, "# {title}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Signature `{}` (v{}, {}): {}",
+        located.signature.short_id(),
+        crate::signature::VERSION,
+        located.signature.basis.as_str(),
+        escape(&located.signature.frames_text())
+    )?;
+    for label in &located.labels {
+        let Some(rule) = rules.find_rule(label) else {
+            continue;
+        };
+        writeln!(out)?;
+        write!(
+            out,
+            "**Known bug `{}`:** {}",
+            rule.name,
+            escape(&rule.description)
+        )?;
+        if let Some(link) = &rule.link {
+            write!(out, " ([link]({link}))")?;
+        }
+        writeln!(out)?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "## Environment")?;
+    writeln!(out)?;
+    writeln!(out, "| field | value |")?;
+    writeln!(out, "|---|---|")?;
+    writeln!(out, "| kind | `{}` |", report.kind)?;
+    let task = &report.task;
+    let rows = [
+        ("kernel", task.kernel.as_ref().map(|k| format!("`{k}`"))),
+        ("CPU", task.cpu.map(|c| c.to_string())),
+        ("PID", task.pid.map(|p| p.to_string())),
+        (
+            "comm",
+            task.comm
+                .as_ref()
+                .map(|c| format!("`{}`", c.replace('|', "\\|"))),
+        ),
+        (
+            "LegoOS worker",
+            report
+                .lego
+                .as_ref()
+                .and_then(|l| l.worker)
+                .map(|w| w.to_string()),
+        ),
+        (
+            "LegoOS op",
+            report
+                .lego
+                .as_ref()
+                .and_then(|l| l.op)
+                .map(|op| format!("`{op:#x}`")),
+        ),
+        (
+            "LegoOS src_nid",
+            report
+                .lego
+                .as_ref()
+                .and_then(|l| l.src_nid)
+                .map(|n| n.to_string()),
+        ),
+        ("time", report.time.map(|t| format!("{t:.6} s"))),
+        (
+            "corrupted",
+            report.corruption.as_ref().map(|c| escape(&c.reason)),
+        ),
+    ];
+    for (name, value) in rows {
+        if let Some(value) = value {
+            writeln!(out, "| {name} | {value} |")?;
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "## Occurrences")?;
+    writeln!(out)?;
+    match &located.history {
+        Some(history) => writeln!(out, "History: {}.", escape(&history_sentence(history)))?,
+        None => writeln!(out, "History: not consulted (`--no-db`).")?,
+    }
+    writeln!(out)?;
+    writeln!(out, "| log | run | report | lines | title |")?;
+    writeln!(out, "|---|---|---:|---|---|")?;
+    for (report_idx, other) in analysis.reports.iter().enumerate() {
+        if other.signature.id != located.signature.id {
+            continue;
+        }
+        let input = &analysis.inputs[other.input];
+        let subject = if report_idx == subject_idx {
+            " (this one)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "| `{}` | {} | {}{subject} | {}–{} | {} |",
+            input.source,
+            escape(&input.run.name),
+            report_idx + 1,
+            other.report.span.start,
+            other.report.span.end,
+            escape(&other.report.title)
+        )?;
+    }
+
+    if let Some(rip) = &report.rip {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Faulting/interrupted instruction: `{}`",
+            frame_text(rip)
+        )?;
+    }
+    if !report.frames.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Call trace")?;
+        writeln!(out)?;
+        let decorated = decoration
+            .frames
+            .iter()
+            .any(|d| d.verdict.is_some() || d.location.is_some());
+        if decorated {
+            writeln!(
+                out,
+                "`?` = not trusted by the kernel; verdicts from the symbolizer."
+            )?;
+        } else {
+            writeln!(
+                out,
+                "`?` = not trusted by the kernel's unwinder (no symbols loaded: no verdicts or file:line)."
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(out, "```text")?;
+        for (frame_idx, frame) in report.frames.iter().enumerate() {
+            let mark = match frame.confidence {
+                Confidence::Reliable => "  ",
+                Confidence::Guessed => "? ",
+            };
+            let mut line = format!("{mark}{}", frame_text(frame));
+            if let Some(extra) = decoration.frames.get(frame_idx) {
+                if let Some(verdict) = &extra.verdict {
+                    line.push_str(&format!("  [{verdict}]"));
+                }
+                if let Some(location) = &extra.location {
+                    line.push_str(&format!("  {location}"));
+                }
+            }
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out, "```")?;
+    }
+    if !report.registers.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Registers")?;
+        writeln!(out)?;
+        writeln!(out, "| register | value |")?;
+        writeln!(out, "|---|---|")?;
+        for register in &report.registers {
+            writeln!(out, "| {} | `{}` |", register.name, register.printed())?;
+        }
+    }
+    if let Some(code) = &report.code {
+        writeln!(out)?;
+        writeln!(out, "## Code")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Raw bytes; `<..>` marks the faulting instruction (disassembly comes with symbols)."
+        )?;
+        writeln!(out)?;
+        writeln!(out, "```text")?;
+        let bytes: Vec<String> = code
+            .bytes
+            .iter()
+            .enumerate()
+            .map(|(idx, b)| {
+                if Some(idx) == code.fault_index {
+                    format!("<{b:02x}>")
+                } else {
+                    format!("{b:02x}")
+                }
+            })
+            .collect();
+        writeln!(out, "Code: {}", bytes.join(" "))?;
+        writeln!(out, "```")?;
+    }
+    if !report.stack_words.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Stack")?;
+        writeln!(out)?;
+        writeln!(out, "```text")?;
+        for chunk in report.stack_words.chunks(4) {
+            let words: Vec<String> = chunk.iter().map(|w| format!("{w:016x}")).collect();
+            writeln!(out, "{}", words.join(" "))?;
+        }
+        writeln!(out, "```")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "<details>")?;
+    writeln!(
+        out,
+        "<summary>Raw excerpt: {} lines {}–{}</summary>",
+        html_escape(&analysis.inputs[located.input].source.to_string()),
+        report.span.start,
+        report.span.end
+    )?;
+    writeln!(out)?;
+    // A fence longer than any run of backticks in the excerpt keeps it verbatim.
+    let longest_ticks = report
+        .excerpt
+        .iter()
+        .map(|l| longest_run(&l.text, '`'))
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest_ticks.max(2) + 1);
+    writeln!(out, "{fence}text")?;
+    for line in &report.excerpt {
+        writeln!(out, "{}", line.text)?;
+    }
+    writeln!(out, "{fence}")?;
+    writeln!(out)?;
+    writeln!(out, "</details>")?;
+    let others = analysis.reports.len() - 1;
+    if others > 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "The given logs hold {others} other report{}; `--report N` picks another.",
+            if others == 1 { "" } else { "s" }
+        )?;
+    }
+    Ok(())
+}
+
+fn longest_run(text: &str, c: char) -> usize {
+    let mut best = 0;
+    let mut run = 0;
+    for ch in text.chars() {
+        if ch == c {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

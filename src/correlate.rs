@@ -1,0 +1,286 @@
+//! `legolog correlate`: many logs in parallel, reports grouped by signature, near-identical
+//! signatures clustered.
+
+use crate::analysis::{self, InputSummary};
+use crate::history::{LogRecord, ReportRecord};
+use crate::input::Source;
+use crate::rules::RuleSet;
+use crate::run::Date;
+use crate::signature::{self, Basis, Signature};
+use indicatif::ProgressBar;
+use legolog_parsers::ParseConfig;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Default `--similarity`: one frame of five may differ.
+pub const DEFAULT_SIMILARITY: f64 = 0.8;
+
+/// What correlate keeps of one report (the full report is dropped after parsing).
+#[derive(Debug, Clone)]
+pub struct Sighting {
+    /// Signature.
+    pub signature: Signature,
+    /// Title.
+    pub title: String,
+    /// Matched rules.
+    pub labels: Vec<String>,
+    /// CPU.
+    pub cpu: Option<u32>,
+    /// LegoOS op.
+    pub op: Option<u64>,
+    /// Kernel timestamp.
+    pub time: Option<f64>,
+}
+
+/// One log read by correlate.
+#[derive(Debug, Clone)]
+pub struct LogResult {
+    /// Counters, hash and run.
+    pub input: InputSummary,
+    /// Its reports.
+    pub sightings: Vec<Sighting>,
+}
+
+impl LogResult {
+    /// The history row for this log.
+    pub fn log_record(&self) -> LogRecord {
+        let reports = self
+            .sightings
+            .iter()
+            .map(|s| ReportRecord {
+                signature: s.signature.id.clone(),
+                signature_version: signature::VERSION,
+                kind: s.signature.kind.clone(),
+                title: s.title.clone(),
+                labels: s.labels.clone(),
+                time: s.time,
+            })
+            .collect();
+        analysis::log_record(&self.input, reports)
+    }
+}
+
+/// Reports that share one exact signature.
+#[derive(Debug, Clone)]
+pub struct SignatureGroup {
+    /// The signature.
+    pub signature: Signature,
+    /// Title of the first report.
+    pub title: String,
+    /// Labels (union).
+    pub labels: BTreeSet<String>,
+    /// Number of reports.
+    pub count: usize,
+    /// Distinct logs.
+    pub logs: BTreeSet<usize>,
+    /// Run names.
+    pub runs: BTreeSet<String>,
+    /// Earliest run date.
+    pub first_seen: Option<Date>,
+    /// Latest run date.
+    pub last_seen: Option<Date>,
+    /// CPUs.
+    pub cpus: BTreeSet<u32>,
+    /// LegoOS ops.
+    pub ops: BTreeSet<u64>,
+}
+
+/// A cluster of signature groups whose frames are similar; the first is the leader.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// Members, the most frequent (the leader) first.
+    pub members: Vec<SignatureGroup>,
+}
+
+/// How a member differs from its group's leader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// Frames the leader has and the member lacks.
+    pub missing: Vec<String>,
+    /// Frames the member has and the leader lacks.
+    pub extra: Vec<String>,
+}
+
+impl Group {
+    /// The leader.
+    pub fn leader(&self) -> &SignatureGroup {
+        // Groups are built with at least one member.
+        &self.members[0]
+    }
+
+    /// Reports in all members.
+    pub fn count(&self) -> usize {
+        self.members.iter().map(|m| m.count).sum()
+    }
+
+    /// Union of a per-member set.
+    pub fn union<T: Ord + Clone>(
+        &self,
+        field: impl Fn(&SignatureGroup) -> &BTreeSet<T>,
+    ) -> BTreeSet<T> {
+        self.members
+            .iter()
+            .flat_map(|m| field(m).iter().cloned())
+            .collect()
+    }
+
+    /// Earliest date over members.
+    pub fn first_seen(&self) -> Option<Date> {
+        self.members.iter().filter_map(|m| m.first_seen).min()
+    }
+
+    /// Latest date over members.
+    pub fn last_seen(&self) -> Option<Date> {
+        self.members.iter().filter_map(|m| m.last_seen).max()
+    }
+
+    /// How member `member_idx` differs from the leader.
+    pub fn difference(&self, member_idx: usize) -> Difference {
+        let leader = &self.leader().signature.frames;
+        let member = &self.members[member_idx].signature.frames;
+        Difference {
+            missing: leader
+                .iter()
+                .filter(|f| !member.contains(f))
+                .cloned()
+                .collect(),
+            extra: member
+                .iter()
+                .filter(|f| !leader.contains(f))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// Expands directories recursively (sorted, hidden entries skipped) and keeps files as given.
+pub fn collect_paths(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<anyhow::Error>) {
+    let mut paths = Vec::new();
+    let mut errors = Vec::new();
+    for arg in args {
+        if arg.is_dir() {
+            walk(arg, &mut paths, &mut errors);
+        } else {
+            paths.push(arg.clone());
+        }
+    }
+    (paths, errors)
+}
+
+fn walk(dir: &Path, paths: &mut Vec<PathBuf>, errors: &mut Vec<anyhow::Error>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            errors.push(anyhow::anyhow!(
+                "{}: cannot read directory: {err}",
+                dir.display()
+            ));
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect();
+    children.sort();
+    for child in children {
+        if child.is_dir() {
+            walk(&child, paths, errors);
+        } else {
+            paths.push(child);
+        }
+    }
+}
+
+/// Reads every log in parallel; results keep the order of `paths`.
+pub fn read_logs(
+    paths: &[PathBuf],
+    config: &ParseConfig,
+    rules: &RuleSet,
+    progress: &ProgressBar,
+) -> Vec<anyhow::Result<LogResult>> {
+    paths
+        .par_iter()
+        .map(|path| {
+            let source = Source::from_arg(path);
+            let result = analysis::parse_source(source, config, |report| {
+                let (signature, labels) = analysis::annotate(&report, rules);
+                Sighting {
+                    signature,
+                    title: report.title,
+                    labels,
+                    cpu: report.task.cpu,
+                    op: report.lego.as_ref().and_then(|lego| lego.op),
+                    time: report.time,
+                }
+            });
+            progress.inc(1);
+            result.map(|(input, sightings)| LogResult { input, sightings })
+        })
+        .collect()
+}
+
+/// Groups sightings by exact signature, then clusters signatures of the same kind whose frame
+/// similarity ([`signature::similarity`]) to a cluster's leader is at least `threshold`.
+/// Groups come out most frequent first.
+pub fn group(logs: &[LogResult], threshold: f64) -> Vec<Group> {
+    let mut by_id: BTreeMap<&str, SignatureGroup> = BTreeMap::new();
+    for (log_idx, log) in logs.iter().enumerate() {
+        for sighting in &log.sightings {
+            let entry = by_id
+                .entry(&sighting.signature.id)
+                .or_insert_with(|| SignatureGroup {
+                    signature: sighting.signature.clone(),
+                    title: sighting.title.clone(),
+                    labels: BTreeSet::new(),
+                    count: 0,
+                    logs: BTreeSet::new(),
+                    runs: BTreeSet::new(),
+                    first_seen: None,
+                    last_seen: None,
+                    cpus: BTreeSet::new(),
+                    ops: BTreeSet::new(),
+                });
+            entry.count += 1;
+            entry.labels.extend(sighting.labels.iter().cloned());
+            entry.logs.insert(log_idx);
+            entry.runs.insert(log.input.run.name.clone());
+            if let Some(date) = log.input.run.date {
+                entry.first_seen = Some(entry.first_seen.map_or(date, |d| d.min(date)));
+                entry.last_seen = Some(entry.last_seen.map_or(date, |d| d.max(date)));
+            }
+            entry.cpus.extend(sighting.cpu);
+            entry.ops.extend(sighting.op);
+        }
+    }
+    let mut singles: Vec<SignatureGroup> = by_id.into_values().collect();
+    singles.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.signature.id.cmp(&b.signature.id))
+    });
+    let mut groups: Vec<Group> = Vec::new();
+    for single in singles {
+        let home = groups.iter_mut().find(|group| {
+            let leader = &group.leader().signature;
+            leader.kind == single.signature.kind
+                && leader.basis != Basis::Title
+                && single.signature.basis != Basis::Title
+                && signature::similarity(&leader.frames, &single.signature.frames) >= threshold
+        });
+        match home {
+            Some(group) => group.members.push(single),
+            None => groups.push(Group {
+                members: vec![single],
+            }),
+        }
+    }
+    groups.sort_by(|a, b| {
+        b.count()
+            .cmp(&a.count())
+            .then_with(|| a.leader().signature.id.cmp(&b.leader().signature.id))
+    });
+    groups
+}

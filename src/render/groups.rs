@@ -1,0 +1,373 @@
+//! Output of `legolog correlate` (groups) and `legolog history` (signatures from the database).
+
+use super::markdown::escape;
+use super::{list_runs, Style};
+use crate::correlate::{Group, LogResult};
+use crate::history::{Occurrence, SignatureRow};
+use crate::run::Date;
+use crate::signature;
+use comfy_table::{presets, ContentArrangement, Table};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::io::Write;
+
+/// Group titles carry the labels: `[cq-stall] watchdog: worker stuck in mlx4_ib_poll_cq`.
+pub fn labelled_title<'a>(labels: impl IntoIterator<Item = &'a String>, title: &str) -> String {
+    let labels: Vec<&str> = labels.into_iter().map(String::as_str).collect();
+    if labels.is_empty() {
+        return title.to_owned();
+    }
+    format!("[{}] {title}", labels.join(", "))
+}
+
+fn date_text(date: Option<Date>) -> String {
+    date.map_or_else(|| "-".to_owned(), |d| d.to_string())
+}
+
+fn set_text<T: Ord>(set: &BTreeSet<T>, show: impl Fn(&T) -> String) -> String {
+    const MAX: usize = 6;
+    let mut parts: Vec<String> = set.iter().take(MAX).map(show).collect();
+    if set.len() > MAX {
+        parts.push(format!("+{}", set.len() - MAX));
+    }
+    parts.join(",")
+}
+
+/// The correlate table, then how the members of each fuzzy group differ.
+pub fn write_text(
+    out: &mut dyn Write,
+    logs: &[LogResult],
+    groups: &[Group],
+    style: Style,
+) -> anyhow::Result<()> {
+    let n_reports: usize = logs.iter().map(|l| l.sightings.len()).sum();
+    writeln!(
+        out,
+        "{} logs, {} reports, {} groups ({} signatures)",
+        logs.len(),
+        n_reports,
+        groups.len(),
+        groups.iter().map(|g| g.members.len()).sum::<usize>()
+    )?;
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "id",
+            "title",
+            "labels",
+            "count",
+            "runs",
+            "first seen",
+            "last seen",
+            "CPUs",
+            "ops",
+        ]);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
+    for group in groups {
+        let leader = group.leader();
+        let labels = group.union(|m| &m.labels);
+        let runs: Vec<String> = group.union(|m| &m.runs).into_iter().collect();
+        let mut id = leader.signature.short_id().to_owned();
+        if group.members.len() > 1 {
+            id.push_str(&format!(" (+{})", group.members.len() - 1));
+        }
+        table.add_row(vec![
+            id,
+            labelled_title(&labels, &leader.title),
+            labels.into_iter().collect::<Vec<_>>().join(","),
+            group.count().to_string(),
+            list_runs(&runs, 4),
+            date_text(group.first_seen()),
+            date_text(group.last_seen()),
+            set_text(&group.union(|m| &m.cpus), u32::to_string),
+            set_text(&group.union(|m| &m.ops), |op| format!("{op:#x}")),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    for group in groups.iter().filter(|g| g.members.len() > 1) {
+        let leader = group.leader();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {} signatures, leader {} ({} reports): {}",
+            style.bold(leader.signature.short_id()),
+            group.members.len(),
+            leader.signature.short_id(),
+            leader.count,
+            leader.signature.frames_text()
+        )?;
+        for (member_idx, member) in group.members.iter().enumerate().skip(1) {
+            writeln!(
+                out,
+                "  {} ({} reports, similarity {:.2}): {}",
+                member.signature.short_id(),
+                member.count,
+                signature::similarity(&leader.signature.frames, &member.signature.frames),
+                difference_text(group, member_idx)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn difference_text(group: &Group, member_idx: usize) -> String {
+    let diff = group.difference(member_idx);
+    let mut parts: Vec<String> = diff.missing.iter().map(|f| format!("-{f}")).collect();
+    parts.extend(diff.extra.iter().map(|f| format!("+{f}")));
+    if parts.is_empty() {
+        return "same frames in another order".to_owned();
+    }
+    parts.join(" ")
+}
+
+#[derive(Serialize)]
+struct JsonCorrelation {
+    version: u32,
+    logs: usize,
+    reports: usize,
+    groups: Vec<JsonGroup>,
+}
+
+#[derive(Serialize)]
+struct JsonGroup {
+    id: String,
+    short_id: String,
+    kind: String,
+    title: String,
+    labels: Vec<String>,
+    count: usize,
+    runs: Vec<String>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    cpus: Vec<u32>,
+    lego_ops: Vec<String>,
+    members: Vec<JsonMember>,
+}
+
+#[derive(Serialize)]
+struct JsonMember {
+    id: String,
+    version: u32,
+    frames: Vec<String>,
+    title: String,
+    count: usize,
+    similarity: f64,
+    missing: Vec<String>,
+    extra: Vec<String>,
+}
+
+/// The correlate JSON document (docs/json.md, "correlate").
+pub fn write_json(out: &mut dyn Write, logs: &[LogResult], groups: &[Group]) -> anyhow::Result<()> {
+    let document = JsonCorrelation {
+        version: super::json::VERSION,
+        logs: logs.len(),
+        reports: logs.iter().map(|l| l.sightings.len()).sum(),
+        groups: groups
+            .iter()
+            .map(|group| {
+                let leader = group.leader();
+                JsonGroup {
+                    id: leader.signature.id.clone(),
+                    short_id: leader.signature.short_id().to_owned(),
+                    kind: leader.signature.kind.clone(),
+                    title: leader.title.clone(),
+                    labels: group.union(|m| &m.labels).into_iter().collect(),
+                    count: group.count(),
+                    runs: group.union(|m| &m.runs).into_iter().collect(),
+                    first_seen: group.first_seen().map(|d| d.to_string()),
+                    last_seen: group.last_seen().map(|d| d.to_string()),
+                    cpus: group.union(|m| &m.cpus).into_iter().collect(),
+                    lego_ops: group
+                        .union(|m| &m.ops)
+                        .into_iter()
+                        .map(|op| format!("{op:#x}"))
+                        .collect(),
+                    members: group
+                        .members
+                        .iter()
+                        .enumerate()
+                        .map(|(member_idx, member)| {
+                            let diff = group.difference(member_idx);
+                            JsonMember {
+                                id: member.signature.id.clone(),
+                                version: signature::VERSION,
+                                frames: member.signature.frames.clone(),
+                                title: member.title.clone(),
+                                count: member.count,
+                                similarity: signature::similarity(
+                                    &leader.signature.frames,
+                                    &member.signature.frames,
+                                ),
+                                missing: diff.missing,
+                                extra: diff.extra,
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The correlate table as GitHub-flavoured Markdown.
+pub fn write_markdown(
+    out: &mut dyn Write,
+    logs: &[LogResult],
+    groups: &[Group],
+) -> anyhow::Result<()> {
+    let n_reports: usize = logs.iter().map(|l| l.sightings.len()).sum();
+    writeln!(out, "# legolog correlate")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} logs, {} reports, {} groups.",
+        logs.len(),
+        n_reports,
+        groups.len()
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| id | title | count | runs | first seen | last seen | CPUs | ops |"
+    )?;
+    writeln!(out, "|---|---|---:|---|---|---|---|---|")?;
+    for group in groups {
+        let leader = group.leader();
+        let runs: Vec<String> = group.union(|m| &m.runs).into_iter().collect();
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            leader.signature.short_id(),
+            escape(&labelled_title(&group.union(|m| &m.labels), &leader.title)),
+            group.count(),
+            escape(&list_runs(&runs, 4)),
+            date_text(group.first_seen()),
+            date_text(group.last_seen()),
+            set_text(&group.union(|m| &m.cpus), u32::to_string),
+            set_text(&group.union(|m| &m.ops), |op| format!("`{op:#x}`")),
+        )?;
+    }
+    for group in groups.iter().filter(|g| g.members.len() > 1) {
+        let leader = group.leader();
+        writeln!(out)?;
+        writeln!(out, "Group `{}`:", leader.signature.short_id())?;
+        writeln!(out)?;
+        for (member_idx, member) in group.members.iter().enumerate().skip(1) {
+            writeln!(
+                out,
+                "- `{}` ({} reports): {}",
+                member.signature.short_id(),
+                member.count,
+                escape(&difference_text(group, member_idx))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `legolog history`: one row per signature.
+pub fn write_history_text(
+    out: &mut dyn Write,
+    rows: &[SignatureRow],
+    style: Style,
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        writeln!(out, "no reports recorded")?;
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "id",
+            "kind",
+            "title",
+            "seen",
+            "first seen",
+            "last seen",
+            "runs",
+        ]);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
+    for row in rows {
+        table.add_row(vec![
+            row.signature.get(..12).unwrap_or(&row.signature).to_owned(),
+            row.kind.clone(),
+            labelled_title(&row.labels, &row.title),
+            row.history.seen.to_string(),
+            date_text(row.history.first_seen),
+            date_text(row.history.last_seen),
+            list_runs(&row.history.runs, 4),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}
+
+/// `legolog history --signature ID`: every occurrence.
+pub fn write_occurrences_text(
+    out: &mut dyn Write,
+    signature: &str,
+    occurrences: &[Occurrence],
+) -> anyhow::Result<()> {
+    writeln!(out, "signature {signature}: {} reports", occurrences.len())?;
+    for occurrence in occurrences {
+        writeln!(
+            out,
+            "  {}  {:<14} {} report {}: {}",
+            date_text(occurrence.date),
+            occurrence.run,
+            occurrence.path,
+            occurrence.position,
+            occurrence.title
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonHistoryRow<'a> {
+    id: &'a str,
+    kind: &'a str,
+    title: &'a str,
+    labels: &'a [String],
+    seen: u64,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    runs: &'a [String],
+}
+
+/// `legolog history --format json`.
+pub fn write_history_json(out: &mut dyn Write, rows: &[SignatureRow]) -> anyhow::Result<()> {
+    let rows: Vec<JsonHistoryRow> = rows
+        .iter()
+        .map(|row| JsonHistoryRow {
+            id: &row.signature,
+            kind: &row.kind,
+            title: &row.title,
+            labels: &row.labels,
+            seen: row.history.seen,
+            first_seen: row.history.first_seen.map(|d| d.to_string()),
+            last_seen: row.history.last_seen.map(|d| d.to_string()),
+            runs: &row.history.runs,
+        })
+        .collect();
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &serde_json::json!({ "version": super::json::VERSION, "signatures": rows }),
+    )?;
+    writeln!(out)?;
+    Ok(())
+}

@@ -1,0 +1,444 @@
+//! Known-bug rules: the built-in `cq-stall` and user rules from TOML (docs/rules.md).
+//!
+//! A rule has a name, a description, an optional link and one or more `when` blocks; it
+//! matches a report when every condition of at least one block holds. Conditions look at the
+//! kind, frame names (glob or regex, at a position, within the first N, or anywhere), register
+//! values, the LegoOS op and the report's own lines.
+
+use crate::signature::{self, glob_match, normalize_name, SignatureConfig, Trust};
+use anyhow::{anyhow, bail, Context as _};
+use legolog_parsers::{Kind, Report};
+use regex::Regex;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The built-in rules, embedded at build time.
+pub const BUILTIN: &str = include_str!("../rules/builtin.toml");
+
+/// A compiled set of rules plus the signature options a rules file may set.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    /// Rules in file order, built-in ones first.
+    pub rules: Vec<Rule>,
+    /// Signature options (`[signature]` in a rules file).
+    pub signature: SignatureConfig,
+}
+
+/// One known-bug rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The label the rule puts on matching reports.
+    pub name: String,
+    /// What the bug is and what to look at.
+    pub description: String,
+    /// A link to a tracker entry or write-up.
+    pub link: Option<String>,
+    whens: Vec<When>,
+}
+
+#[derive(Debug, Clone)]
+struct When {
+    kinds: Vec<Kind>,
+    ops: Vec<u64>,
+    text: Option<String>,
+    text_regex: Option<Regex>,
+    registers: Vec<(String, u64, u64)>,
+    frames: Vec<FrameCond>,
+}
+
+#[derive(Debug, Clone)]
+struct FrameCond {
+    name: NameMatcher,
+    position: Option<usize>,
+    within: Option<usize>,
+    rip: bool,
+    any_trust: bool,
+}
+
+#[derive(Debug, Clone)]
+enum NameMatcher {
+    Glob(String),
+    Regex(Regex),
+}
+
+impl NameMatcher {
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            NameMatcher::Glob(glob) => glob_match(glob, name),
+            NameMatcher::Regex(regex) => regex.is_match(name),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileToml {
+    #[serde(default)]
+    signature: Option<SignatureToml>,
+    #[serde(default)]
+    rule: Vec<RuleToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignatureToml {
+    depth: Option<usize>,
+    #[serde(default)]
+    skip: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleToml {
+    name: String,
+    description: String,
+    link: Option<String>,
+    #[serde(default)]
+    when: Vec<WhenToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhenToml {
+    #[serde(default)]
+    kind: Vec<String>,
+    #[serde(default)]
+    lego_op: Vec<String>,
+    text: Option<String>,
+    text_regex: Option<String>,
+    #[serde(default)]
+    registers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    frames: Vec<FrameToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrameToml {
+    glob: Option<String>,
+    regex: Option<String>,
+    position: Option<usize>,
+    within: Option<usize>,
+    #[serde(default)]
+    rip: bool,
+    trust: Option<String>,
+}
+
+impl RuleSet {
+    /// The built-in rules only, with the standard signature options.
+    pub fn builtin() -> RuleSet {
+        let mut set = RuleSet {
+            rules: Vec::new(),
+            signature: SignatureConfig::standard(),
+        };
+        // The embedded file is tested below; a failure here is a build defect.
+        set.add_text(BUILTIN, Path::new("<builtin rules>"))
+            .expect("the built-in rules compile");
+        set
+    }
+
+    /// The built-in rules plus a user rules file (`--rules FILE`, or the default location when
+    /// it exists).
+    pub fn load(user_file: Option<&Path>) -> anyhow::Result<RuleSet> {
+        let mut set = RuleSet::builtin();
+        let path = match user_file {
+            Some(path) => path.to_owned(),
+            None => match default_path() {
+                Some(path) if path.exists() => path,
+                _ => return Ok(set),
+            },
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|err| anyhow!("{}: cannot read rules file: {err}", path.display()))?;
+        set.add_text(&text, &path)?;
+        Ok(set)
+    }
+
+    fn add_text(&mut self, text: &str, path: &Path) -> anyhow::Result<()> {
+        let file: FileToml = toml::from_str(text).map_err(|err| {
+            // toml's messages span several lines (a snippet of the file); keep one line.
+            let message = err.message().trim().replace('\n', " ");
+            let line = err
+                .span()
+                .map(|span| text[..span.start].matches('\n').count() + 1);
+            match line {
+                Some(line) => anyhow!("{}:{line}: bad rules file: {message}", path.display()),
+                None => anyhow!("{}: bad rules file: {message}", path.display()),
+            }
+        })?;
+        if let Some(sig) = file.signature {
+            if let Some(depth) = sig.depth {
+                if depth == 0 {
+                    bail!("{}: [signature] depth must be at least 1", path.display());
+                }
+                self.signature.depth = depth;
+            }
+            self.signature.skip.extend(sig.skip);
+        }
+        for rule in file.rule {
+            let compiled = compile_rule(rule)
+                .with_context(|| format!("{}", path.display()))
+                .map_err(|err| anyhow!("{err:#}"))?;
+            self.rules.push(compiled);
+        }
+        Ok(())
+    }
+
+    /// The rules that match a report, in rule order.
+    pub fn matches<'a>(
+        &'a self,
+        report: &Report,
+        frame_trust: &dyn Fn(usize) -> Trust,
+    ) -> Vec<&'a Rule> {
+        self.rules
+            .iter()
+            .filter(|rule| {
+                rule.whens
+                    .iter()
+                    .any(|w| w.matches(report, frame_trust, &self.signature))
+            })
+            .collect()
+    }
+
+    /// A rule by name.
+    pub fn find_rule(&self, name: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.name == name)
+    }
+}
+
+/// `$XDG_CONFIG_HOME/legolog/rules.toml`, else `~/.config/legolog/rules.toml`.
+pub fn default_path() -> Option<PathBuf> {
+    crate::dirs::config_home().map(|dir| dir.join("legolog").join("rules.toml"))
+}
+
+fn compile_rule(rule: RuleToml) -> anyhow::Result<Rule> {
+    let name = rule.name;
+    if name.is_empty() || name.contains(char::is_whitespace) || name.contains(',') {
+        bail!("rule name {name:?} must be one word without commas");
+    }
+    if rule.when.is_empty() {
+        bail!("rule `{name}` has no [[rule.when]] block");
+    }
+    let mut whens = Vec::new();
+    for when in rule.when {
+        whens.push(compile_when(when).with_context(|| format!("rule `{name}`"))?);
+    }
+    Ok(Rule {
+        name,
+        description: rule.description.trim().to_owned(),
+        link: rule.link,
+        whens,
+    })
+}
+
+fn compile_when(when: WhenToml) -> anyhow::Result<When> {
+    let mut kinds = Vec::new();
+    for name in &when.kind {
+        let Some(kind) = Kind::ALL.iter().find(|k| k.as_str() == name) else {
+            bail!("unknown kind `{name}` (see docs/json.md for the list)");
+        };
+        kinds.push(*kind);
+    }
+    let mut ops = Vec::new();
+    for op in &when.lego_op {
+        ops.push(parse_u64(op).with_context(|| format!("bad lego_op `{op}`"))?);
+    }
+    let text_regex = match &when.text_regex {
+        Some(pattern) => Some(compile_regex(pattern)?),
+        None => None,
+    };
+    let mut registers = Vec::new();
+    for (name, value) in &when.registers {
+        let (low, high) = match value.split_once("..") {
+            Some((low, high)) => (parse_u64(low), parse_u64(high)),
+            None => (parse_u64(value), parse_u64(value)),
+        };
+        let (Ok(low), Ok(high)) = (low, high) else {
+            bail!("register {name}: bad value `{value}` (want 0x… or 0xLOW..0xHIGH)");
+        };
+        registers.push((name.to_ascii_uppercase(), low, high));
+    }
+    let mut frames = Vec::new();
+    for frame in when.frames {
+        let name = match (frame.glob, frame.regex) {
+            (Some(glob), None) => NameMatcher::Glob(glob),
+            (None, Some(regex)) => NameMatcher::Regex(compile_regex(&regex)?),
+            _ => bail!("a frame condition needs exactly one of `glob` and `regex`"),
+        };
+        let any_trust = match frame.trust.as_deref() {
+            None | Some("trusted") => false,
+            Some("any") => true,
+            Some(other) => bail!("frame trust `{other}`: want `trusted` or `any`"),
+        };
+        frames.push(FrameCond {
+            name,
+            position: frame.position,
+            within: frame.within,
+            rip: frame.rip,
+            any_trust,
+        });
+    }
+    Ok(When {
+        kinds,
+        ops,
+        text: when.text,
+        text_regex,
+        registers,
+        frames,
+    })
+}
+
+fn compile_regex(pattern: &str) -> anyhow::Result<Regex> {
+    Regex::new(pattern).map_err(|err| {
+        // regex errors draw a caret diagram over several lines; keep the last (the reason).
+        let reason = err.to_string();
+        let reason = reason.lines().last().unwrap_or("").trim().to_owned();
+        anyhow!("bad regex `{pattern}`: {reason}")
+    })
+}
+
+fn parse_u64(text: &str) -> anyhow::Result<u64> {
+    let text = text.trim();
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|err| anyhow!("{err}"))
+}
+
+impl When {
+    fn matches(
+        &self,
+        report: &Report,
+        frame_trust: &dyn Fn(usize) -> Trust,
+        config: &SignatureConfig,
+    ) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.contains(&report.kind) {
+            return false;
+        }
+        if !self.ops.is_empty() {
+            let op = report.lego.as_ref().and_then(|lego| lego.op);
+            if !op.is_some_and(|op| self.ops.contains(&op)) {
+                return false;
+            }
+        }
+        if let Some(text) = &self.text {
+            if !report
+                .excerpt
+                .iter()
+                .any(|line| line.text.contains(text.as_str()))
+            {
+                return false;
+            }
+        }
+        if let Some(regex) = &self.text_regex {
+            if !report.excerpt.iter().any(|line| regex.is_match(&line.text)) {
+                return false;
+            }
+        }
+        for (name, low, high) in &self.registers {
+            let value = report
+                .registers
+                .iter()
+                .find(|r| r.name.eq_ignore_ascii_case(name))
+                .map(|r| r.value);
+            if !value.is_some_and(|v| (*low..=*high).contains(&v)) {
+                return false;
+            }
+        }
+        self.frames
+            .iter()
+            .all(|cond| cond.matches(report, frame_trust, config))
+    }
+}
+
+impl FrameCond {
+    fn matches(
+        &self,
+        report: &Report,
+        frame_trust: &dyn Fn(usize) -> Trust,
+        config: &SignatureConfig,
+    ) -> bool {
+        if self.rip {
+            let rip = report.rip.as_ref().and_then(|rip| rip.symbol.as_ref());
+            if rip.is_some_and(|s| self.name.matches(normalize_name(&s.name))) {
+                return true;
+            }
+        }
+        // The same sequence signatures use: trusted frames (or all), suffixes stripped,
+        // generic frames skipped.
+        let names = report
+            .frames
+            .iter()
+            .enumerate()
+            .filter(|(frame_idx, _)| self.any_trust || frame_trust(*frame_idx).is_trusted())
+            .filter_map(|(_, frame)| frame.symbol.as_ref())
+            .map(|symbol| normalize_name(&symbol.name))
+            .filter(|name| {
+                !config
+                    .skip
+                    .iter()
+                    .any(|glob| signature::glob_match(glob, name))
+            });
+        let limit = match (self.position, self.within) {
+            (Some(position), _) => {
+                return names
+                    .clone()
+                    .nth(position)
+                    .is_some_and(|n| self.name.matches(n))
+            }
+            (None, Some(within)) => within,
+            (None, None) => usize::MAX,
+        };
+        names.take(limit).any(|name| self.name.matches(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_compile() {
+        let set = RuleSet::builtin();
+        assert!(set.find_rule("cq-stall").is_some());
+    }
+
+    fn load_text(text: &str) -> anyhow::Result<RuleSet> {
+        let mut set = RuleSet::builtin();
+        set.add_text(text, Path::new("my.toml"))?;
+        Ok(set)
+    }
+
+    #[test]
+    fn bad_regex_names_file_rule_and_reason_on_one_line() {
+        let err = load_text(
+            "[[rule]]\nname = \"x\"\ndescription = \"d\"\n[[rule.when]]\nframes = [{ regex = \"(\" }]\n",
+        )
+        .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.starts_with("my.toml: rule `x`: bad regex `(`"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+
+    #[test]
+    fn toml_syntax_error_is_one_line_with_a_line_number() {
+        let err = load_text("[[rule]]\nname = \n").unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.starts_with("my.toml:2: bad rules file"), "{text}");
+        assert_eq!(text.lines().count(), 1);
+    }
+
+    #[test]
+    fn unknown_kind_and_fields_are_refused() {
+        let err = load_text(
+            "[[rule]]\nname = \"x\"\ndescription = \"d\"\n[[rule.when]]\nkind = [\"nope\"]\n",
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("unknown kind `nope`"));
+        assert!(load_text("[[rule]]\nname = \"x\"\ndescrption = \"d\"\n").is_err());
+    }
+}

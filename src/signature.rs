@@ -1,0 +1,434 @@
+//! Report signatures: a stable name for "the same bug" across runs and machines.
+//!
+//! A signature is the report's kind plus the top N (default 5) trusted frame names, after a
+//! skip list of generic frames and with compiler suffixes stripped. Addresses, offsets, KASLR,
+//! CPU, PID and timestamps never enter it. The scheme is versioned ([`VERSION`]) and described
+//! in docs/signatures.md; the id is the SHA-256 of the canonical text ([`Signature::canonical`]).
+//!
+//! Which frames count as trusted is a parameter: without symbols the kernel's own `?` mark
+//! decides ([`kernel_trust`]); with symbols a per-frame verdict can be mapped to [`Trust`] and
+//! passed to [`compute`] instead.
+
+use legolog_parsers::{Confidence, Report};
+use sha2::{Digest, Sha256};
+
+/// Version of the signature scheme. Bump it whenever the canonical text of any report could
+/// change: the history keeps the version next to each id and never mixes versions.
+pub const VERSION: u32 = 1;
+
+/// Frames kept in a signature by default.
+pub const DEFAULT_DEPTH: usize = 5;
+
+/// Generic frames that say nothing about the bug: stack dumpers, printk, panic/WARN/BUG
+/// helpers, sanitizer reporting, lock primitives and the debugging spinlock. Globs (`*`, `?`).
+pub const DEFAULT_SKIP: &[&str] = &[
+    "dump_stack",
+    "dump_stack_lvl",
+    "show_stack",
+    "show_trace_log_lvl",
+    "printk",
+    "vprintk*",
+    "_printk",
+    "panic",
+    "__warn",
+    "warn_slowpath_*",
+    "__warn_printk",
+    "report_bug",
+    "handle_bug",
+    "exc_invalid_op",
+    "asm_exc_invalid_op",
+    "do_error_trap",
+    "do_invalid_op",
+    "invalid_op",
+    "fixup_bug",
+    "__might_sleep",
+    "___might_sleep",
+    "__might_fault",
+    "kasan_report*",
+    "__kasan_report",
+    "__asan_*",
+    "check_memory_region*",
+    "print_address_description*",
+    "print_report",
+    "kmsan_report",
+    "__msan_*",
+    "ubsan_*",
+    "__ubsan_*",
+    "_raw_spin_*",
+    "_raw_read_*",
+    "_raw_write_*",
+    "raw_spin_*",
+    "spin_lock*",
+    "spin_unlock*",
+    "do_raw_spin_*",
+    "debug_spin_lock",
+    "debug_spin_unlock",
+    "queued_spin_lock_slowpath",
+    "native_queued_spin_lock_slowpath",
+    "__pv_queued_spin_lock_slowpath",
+    "mutex_lock*",
+    "mutex_unlock*",
+    "__mutex_lock*",
+    "down_read*",
+    "down_write*",
+    "up_read",
+    "up_write",
+    "lock_acquire",
+    "lock_release",
+];
+
+/// How far a frame can be trusted, as far as signatures and rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Printed without `?`, or judged `reliable` against the machine code.
+    Reliable,
+    /// Judged `plausible` by the symbolizer (a `?` frame after a matching call).
+    Plausible,
+    /// Printed with `?` and not vouched for, or judged `stale`, `fn-pointer` or `mismatch`.
+    Unreliable,
+}
+
+impl Trust {
+    /// Reliable and plausible frames go into signatures.
+    pub fn is_trusted(self) -> bool {
+        matches!(self, Trust::Reliable | Trust::Plausible)
+    }
+}
+
+/// The kernel's own judgment: a frame printed with `?` is unreliable.
+///
+/// This is the trust function used when no symbols are loaded; a symbolizer supplies its own
+/// (verdicts `reliable`/`plausible` → trusted, everything else → [`Trust::Unreliable`]).
+pub fn kernel_trust(report: &Report) -> impl Fn(usize) -> Trust + '_ {
+    move |frame_idx| match report.frames.get(frame_idx).map(|f| f.confidence) {
+        Some(Confidence::Reliable) => Trust::Reliable,
+        _ => Trust::Unreliable,
+    }
+}
+
+/// What the signature frames were taken from (see docs/signatures.md, "fallbacks").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Trusted trace frames (the normal case).
+    Trusted,
+    /// No trusted frame: the RIP function, then unreliable frames.
+    Rip,
+    /// No trusted frame and no RIP: the unreliable frames.
+    Unreliable,
+    /// No frame at all, but the header names the function (`WARNING: … at file:line func+off`).
+    Header,
+    /// No frame at all: the title with every number masked.
+    Title,
+}
+
+impl Basis {
+    /// The name used in the canonical text and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Trusted => "trusted",
+            Basis::Rip => "rip",
+            Basis::Unreliable => "unreliable",
+            Basis::Header => "header",
+            Basis::Title => "title",
+        }
+    }
+}
+
+/// Options for [`compute`].
+#[derive(Debug, Clone)]
+pub struct SignatureConfig {
+    /// Frames kept.
+    pub depth: usize,
+    /// Globs of frame names (after normalization) that never enter a signature.
+    pub skip: Vec<String>,
+}
+
+impl SignatureConfig {
+    /// The documented defaults: depth 5 and [`DEFAULT_SKIP`].
+    pub fn standard() -> SignatureConfig {
+        SignatureConfig {
+            depth: DEFAULT_DEPTH,
+            skip: DEFAULT_SKIP.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    fn skips(&self, name: &str) -> bool {
+        self.skip.iter().any(|pattern| glob_match(pattern, name))
+    }
+}
+
+/// A computed signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// The report kind's stable name.
+    pub kind: String,
+    /// Normalized frame names, innermost first (or the masked title for [`Basis::Title`]).
+    pub frames: Vec<String>,
+    /// Where the frames came from.
+    pub basis: Basis,
+    /// SHA-256 of [`Signature::canonical`], lower-case hex (64 characters).
+    pub id: String,
+}
+
+impl Signature {
+    /// The first 12 hex characters of the id, for tables and command lines.
+    pub fn short_id(&self) -> &str {
+        // The id is always 64 ASCII hex characters (built in `finish`).
+        &self.id[..12]
+    }
+
+    /// The canonical text the id hashes: `v1|KIND|BASIS|frame1|frame2|…`.
+    pub fn canonical(&self) -> String {
+        canonical(&self.kind, self.basis, &self.frames)
+    }
+
+    /// The frames joined for people: `a > b > c`.
+    pub fn frames_text(&self) -> String {
+        self.frames.join(" > ")
+    }
+}
+
+fn canonical(kind: &str, basis: Basis, frames: &[String]) -> String {
+    let mut text = format!("v{VERSION}|{kind}|{}", basis.as_str());
+    for frame in frames {
+        text.push('|');
+        text.push_str(frame);
+    }
+    text
+}
+
+fn finish(kind: &str, basis: Basis, frames: Vec<String>) -> Signature {
+    let digest = Sha256::digest(canonical(kind, basis, &frames).as_bytes());
+    let id = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Signature {
+        kind: kind.to_owned(),
+        frames,
+        basis,
+        id,
+    }
+}
+
+/// Computes the signature of a report.
+///
+/// `frame_trust(frame_idx)` says how far frame `frame_idx` of `report.frames` can be trusted;
+/// pass [`kernel_trust`] without symbols.
+pub fn compute(
+    report: &Report,
+    config: &SignatureConfig,
+    frame_trust: &dyn Fn(usize) -> Trust,
+) -> Signature {
+    let kind = report.kind.as_str();
+    let names = |trusted: bool| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (frame_idx, frame) in report.frames.iter().enumerate() {
+            if frame_trust(frame_idx).is_trusted() != trusted {
+                continue;
+            }
+            let Some(symbol) = &frame.symbol else {
+                continue;
+            };
+            let name = normalize_name(&symbol.name);
+            if config.skips(name) || out.last().is_some_and(|last| last == name) {
+                continue;
+            }
+            out.push(name.to_owned());
+        }
+        out
+    };
+    let mut frames = names(true);
+    if !frames.is_empty() {
+        frames.truncate(config.depth);
+        return finish(kind, Basis::Trusted, frames);
+    }
+    let unreliable = names(false);
+    let rip = report
+        .rip
+        .as_ref()
+        .and_then(|rip| rip.symbol.as_ref())
+        .map(|symbol| normalize_name(&symbol.name))
+        .filter(|name| !config.skips(name));
+    if let Some(rip) = rip {
+        frames.push(rip.to_owned());
+        for name in unreliable {
+            if frames.last() != Some(&name) {
+                frames.push(name);
+            }
+        }
+        frames.truncate(config.depth);
+        return finish(kind, Basis::Rip, frames);
+    }
+    if !unreliable.is_empty() {
+        frames = unreliable;
+        frames.truncate(config.depth);
+        return finish(kind, Basis::Unreliable, frames);
+    }
+    if let Some(function) = header_function(report) {
+        return finish(kind, Basis::Header, vec![function.to_owned()]);
+    }
+    finish(kind, Basis::Title, vec![mask_numbers(&report.title)])
+}
+
+/// The function a frameless header names: `WARNING: CPU: 7 PID: 34 at file.c:447 func+0x3/0x4`.
+fn header_function(report: &Report) -> Option<&str> {
+    let first = report.excerpt.first()?;
+    let (_, after) = first.text.split_once(" at ")?;
+    let (_location, symbol) = after.trim().split_once(' ')?;
+    let (name, _offset) = symbol.split_once("+0x")?;
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    valid.then(|| normalize_name(name))
+}
+
+/// Strips compiler-generated suffixes: `foo.isra.1`, `foo.constprop.0`, `foo.part.3`,
+/// `foo.cold`, `foo.cold.7`, `foo.llvm.123`, `foo.lto_priv.0` (and chains of them) → `foo`.
+pub fn normalize_name(name: &str) -> &str {
+    const SUFFIXES: &[&str] = &["isra", "constprop", "part", "cold", "llvm", "lto_priv"];
+    let mut cut = name.len();
+    let mut rest = name;
+    while let Some(dot) = rest.find('.') {
+        let tail = &rest[dot + 1..];
+        let token = tail.split('.').next().unwrap_or("");
+        if SUFFIXES.contains(&token) {
+            cut = name.len() - rest.len() + dot;
+            break;
+        }
+        rest = tail;
+    }
+    &name[..cut]
+}
+
+/// Replaces every run of digits (and `0x…` hex numbers) by `N`, so titles that carry CPU
+/// numbers, jiffies or addresses compare equal.
+pub fn mask_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut idx = 0;
+    while idx < bytes.len() {
+        let c = bytes[idx];
+        if c.is_ascii_digit() {
+            let mut end = idx + 1;
+            if c == b'0' && bytes.get(end) == Some(&b'x') {
+                end += 1;
+                while end < bytes.len() && bytes[end].is_ascii_hexdigit() {
+                    end += 1;
+                }
+            } else {
+                while end < bytes.len() && bytes[end].is_ascii_digit() {
+                    end += 1;
+                }
+            }
+            out.push('N');
+            idx = end;
+            continue;
+        }
+        // Not a digit: copy one UTF-8 character.
+        let ch_len = text[idx..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&text[idx..idx + ch_len]);
+        idx += ch_len;
+    }
+    out
+}
+
+/// Shell-style glob: `*` matches any run of characters, `?` one character; nothing else is
+/// special.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+/// Similarity of two frame sequences in `[0, 1]`: one minus the edit distance over frame
+/// names (strsim's generic Levenshtein) divided by the longer length, where a missing tail of
+/// either sequence is free (signatures are truncations of longer stacks, so an inserted frame
+/// pushes the last one out without being a second difference).
+pub fn similarity(a: &[String], b: &[String]) -> f64 {
+    let longest = a.len().max(b.len());
+    if longest == 0 {
+        return 1.0;
+    }
+    let mut best = lev(a, b);
+    // Both truncated at the same depth: an inserted frame pushed the last one out of one side.
+    // Dropping j tail frames from one side still costs at least j (the lengths then differ).
+    if a.len() == b.len() {
+        for k in 1..a.len() {
+            best = best.min(lev(&a[..k], b)).min(lev(a, &b[..k]));
+        }
+    }
+    1.0 - best as f64 / longest as f64
+}
+
+fn lev(a: &[String], b: &[String]) -> usize {
+    // strsim wants sized containers it can iterate by reference.
+    let (a, b): (Vec<&String>, Vec<&String>) = (a.iter().collect(), b.iter().collect());
+    strsim::generic_levenshtein(&a, &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_are_stripped() {
+        assert_eq!(
+            normalize_name("common_handle_p2m_miss.isra.1"),
+            "common_handle_p2m_miss"
+        );
+        assert_eq!(normalize_name("__warn.constprop.1"), "__warn");
+        assert_eq!(normalize_name("foo.part.3.cold"), "foo");
+        assert_eq!(normalize_name("foo.cold"), "foo");
+        assert_eq!(normalize_name("plain"), "plain");
+        assert_eq!(normalize_name("a.b"), "a.b");
+    }
+
+    #[test]
+    fn numbers_are_masked() {
+        assert_eq!(
+            mask_numbers("stall on CPU { 10} (t=60001 jiffies at 0xffff12ab)"),
+            "stall on CPU { N} (t=N jiffies at N)"
+        );
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*_poll_cq", "mlx4_ib_poll_cq"));
+        assert!(glob_match("_raw_spin_*", "_raw_spin_lock_irqsave"));
+        assert!(!glob_match("*_poll_cq", "fit_poll_cq_pass"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(glob_match("*", ""));
+    }
+
+    fn v(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn similarity_counts_an_inserted_frame_once() {
+        let a = v(&["a", "b", "c", "d", "e"]);
+        assert_eq!(similarity(&a, &a), 1.0);
+        let inserted = v(&["a", "x", "b", "c", "d"]);
+        assert!((similarity(&a, &inserted) - 0.8).abs() < 1e-9);
+        let replaced = v(&["a", "x", "c", "d", "e"]);
+        assert!((similarity(&a, &replaced) - 0.8).abs() < 1e-9);
+        let other = v(&["p", "q", "r", "s", "t"]);
+        assert_eq!(similarity(&a, &other), 0.0);
+    }
+}

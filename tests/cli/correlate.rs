@@ -1,0 +1,124 @@
+//! Issue 4, acceptance 2: `legolog correlate` over directories.
+
+use crate::util::{fixture, legolog, root};
+use serde_json::Value;
+
+/// Issue 4, acceptance 2: the LegoOS corpus correlates without error.
+#[test]
+fn issue_4_correlate_the_lego_corpus() {
+    let corpus = root().join("../shared/corpus/lego");
+    if !corpus.is_dir() {
+        eprintln!("correlate: ../shared/corpus/lego not found, skipped");
+        return;
+    }
+    let output = legolog()
+        .args(["correlate", "--no-db", "--format", "json"])
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stderr.is_empty(), "no progress bar when piped");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["logs"].as_u64().unwrap() >= 100);
+    let groups = json["groups"].as_array().unwrap();
+    let cq: Vec<&Value> = groups
+        .iter()
+        .filter(|g| g["labels"] == serde_json::json!(["cq-stall"]))
+        .collect();
+    let n_cq: u64 = cq.iter().map(|g| g["count"].as_u64().unwrap()).sum();
+    assert_eq!(n_cq, 3, "the seed's copy and two send-CQE timeouts");
+    let text = legolog()
+        .args(["correlate", "--no-db"])
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("[cq-stall] watchdog: worker stuck in mlx4_ib_poll_cq"),
+        "{text}"
+    );
+    assert!(text.contains("0826-w9-1"));
+}
+
+/// Variants from several runs form one group with runs, dates, CPUs and ops; a near variant
+/// joins the group and the output says how it differs; --similarity 1 keeps it apart.
+#[test]
+fn groups_runs_and_fuzzy_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
+    let nested = dir.path().join("nested/deeper");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::write(dir.path().join("0826-w9-1.log"), &seed).unwrap();
+    std::fs::write(
+        nested.join("0901-w14-2.log"),
+        seed.replace("CPU10", "CPU3").replace("CPU: 10", "CPU: 3"),
+    )
+    .unwrap();
+    // One more reliable frame (an inlined helper not inlined in this build).
+    let near = seed.replace(
+        "[187736.906771] [<ffffffff81069ab5>] fit_ack_reply_callback+0x185/0x1e0",
+        "[187736.906771] [<ffffffff81069ab5>] fit_ack_reply_callback+0x185/0x1e0\n[187736.906800] [<ffffffff81069b00>] handle_ack+0x10/0x40",
+    );
+    let gz = {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut enc, near.as_bytes()).unwrap();
+        enc.finish().unwrap()
+    };
+    std::fs::write(nested.join("0902-w9-7.log.gz"), gz).unwrap();
+    let run = |extra: &[&str]| -> Value {
+        let output = legolog()
+            .args(["correlate", "--no-db", "--format", "json"])
+            .args(extra)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let json = run(&[]);
+    let groups = json["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{json:#}");
+    let group = &groups[0];
+    assert_eq!(group["count"], 3);
+    assert_eq!(
+        group["runs"],
+        serde_json::json!(["0826-w9-1", "0901-w14-2", "0902-w9-7"])
+    );
+    assert_eq!(group["cpus"], serde_json::json!([3, 10]));
+    assert_eq!(group["lego_ops"], serde_json::json!(["0x30000000"]));
+    let members = group["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[1]["extra"], serde_json::json!(["handle_ack"]));
+    // The extra frame pushed the last one out of the top five.
+    assert_eq!(members[1]["missing"], serde_json::json!(["kthread"]));
+    assert_eq!(
+        run(&["--similarity", "1"])["groups"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let text = legolog()
+        .args(["correlate", "--no-db"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("+handle_ack"), "{text}");
+    let markdown = legolog()
+        .args(["correlate", "--no-db", "--format", "markdown"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(markdown.stdout)
+        .unwrap()
+        .contains("| id | title | count |"));
+}
