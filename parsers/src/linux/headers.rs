@@ -43,6 +43,8 @@ pub(crate) struct Format {
 #[derive(Clone, Copy)]
 pub(crate) struct Stack {
     pub parts: &'static [Part],
+    /// Parts tried when `parts` find no function (syzkaller's `parts2`).
+    pub fallback: &'static [Part],
     /// Extra skip patterns (regexes, unanchored) on top of the common list.
     pub skip: &'static [&'static str],
     /// How the function is chosen among the candidates that survive the skip patterns.
@@ -74,12 +76,14 @@ pub(crate) enum Part {
 const RIP_TRACE: Stack = Stack {
     parts: &[Part::Rip, Part::Trace],
     skip: &[],
+    fallback: &[],
     pick: Pick::First,
 };
 
 const TRACE: Stack = Stack {
     parts: &[Part::Trace],
     skip: &[],
+    fallback: &[],
     pick: Pick::First,
 };
 
@@ -126,6 +130,7 @@ const fn warn_file(
                 Part::Trace,
             ],
             skip,
+            fallback: &[],
             pick: Pick::First,
         }),
     )
@@ -134,12 +139,14 @@ const fn warn_file(
 const DEADLOCK: Stack = Stack {
     parts: &[Part::Line(AT_FUNC), Part::Line(AT_FUNC), Part::Trace],
     skip: &[],
+    fallback: &[],
     pick: Pick::First,
 };
 
 const LOCK_AT: Stack = Stack {
     parts: &[Part::Line(AT_FUNC), Part::Trace],
     skip: &[],
+    fallback: &[],
     pick: Pick::First,
 };
 
@@ -163,6 +170,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &["slab_", "kfree", "vunmap", "vfree"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
                 no_stack_trace: false,
@@ -195,6 +203,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &["slab_", "kfree", "vunmap", "vfree"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -212,6 +221,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "usb_interrupt_msg",
                         "usb_control_msg",
                     ],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -222,6 +232,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["alloc_skb", "netlink_ack", "netlink_rcv_skb"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -247,6 +258,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -260,6 +272,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &["kfence", "kfree", "slab_"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -288,6 +301,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Rip, Part::Trace],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::Stall,
                 }),
             ),
@@ -372,6 +386,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["check_preemption_disabled"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -382,6 +397,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["check_preemption_disabled"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -392,6 +408,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Line(r"last function: ([a-zA-Z0-9_.]+)")],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -402,6 +419,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["schedule"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -427,6 +445,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "kobject_",
                         "kset_",
                     ],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -466,6 +485,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -476,6 +496,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["rcu", "lockdep"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -586,6 +607,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -625,6 +647,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -633,11 +656,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "INFO: rcu detected stall in {FUNC}",
                 Kind::RcuStall,
                 Some(Stack {
-                    parts: &[
-                        Part::Line(r"apic_timer_interrupt|Exception stack|el1h_64_irq|<IRQ>"),
-                        Part::Rip,
-                        Part::Trace,
-                    ],
+                    parts: &[Part::Line(r"apic_timer_interrupt"), Part::Rip, Part::Trace],
                     skip: &[
                         "apic_timer_interrupt",
                         "rcu",
@@ -647,6 +666,10 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "irq_exit",
                         "sysvec_",
                         "asm_sysvec",
+                    ],
+                    fallback: &[
+                        Part::Line(r"apic_timer_interrupt|Exception stack|el1h_64_irq"),
+                        Part::Trace,
                     ],
                     pick: Pick::Stall,
                 }),
@@ -683,6 +706,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "^__synchronize_srcu",
                         "^synchronize_srcu",
                     ],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -693,6 +717,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["^schedule", "^__schedule", "context_switch", "__switch_to"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -703,6 +728,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["stack", "lock", "IRQ"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -713,6 +739,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["rcu", "lockdep"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -781,6 +808,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &["stack_chk"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -791,6 +819,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["schedule", "retint_kernel"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -895,6 +924,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["ubsan", "overflow"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -905,6 +935,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["ubsan", "overflow"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),

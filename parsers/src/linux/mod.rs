@@ -58,6 +58,7 @@ struct CompiledFormat {
     header: Regex,
     title: Option<Regex>,
     parts: Vec<stack::CompiledPart>,
+    fallback: Vec<stack::CompiledPart>,
     skip: Option<Regex>,
     pick: Pick,
 }
@@ -79,6 +80,9 @@ fn table() -> &'static [CompiledOops] {
                         title: format.title.map(compile),
                         parts: format.stack.map_or_else(Vec::new, |s| {
                             s.parts.iter().map(stack::CompiledPart::new).collect()
+                        }),
+                        fallback: format.stack.map_or_else(Vec::new, |s| {
+                            s.fallback.iter().map(stack::CompiledPart::new).collect()
                         }),
                         skip: format
                             .stack
@@ -278,13 +282,23 @@ fn judge(draft: &Draft) -> Verdict {
             };
             let name = after.get(..close).unwrap_or("");
             if name == "FUNC" {
-                match stack::guilty(
+                let found = stack::guilty(
                     draft,
-                    header_line.line,
+                    header_idx,
                     &compiled.parts,
                     compiled.skip.as_ref(),
                     compiled.pick,
-                ) {
+                )
+                .or_else(|| {
+                    stack::guilty(
+                        draft,
+                        header_idx,
+                        &compiled.fallback,
+                        compiled.skip.as_ref(),
+                        compiled.pick,
+                    )
+                });
+                match found {
                     Some(func) => res.push_str(&func),
                     None => {
                         res.push_str("corrupted");
@@ -481,7 +495,7 @@ Call Trace:
  do_syscall_64+0x1/0x2
 ",
             expect![[r#"
-                soft-lockup | BUG: soft lockup in d_walk | 
+                soft-lockup | BUG: soft lockup in sys_rmdir | 
             "#]],
         );
     }
