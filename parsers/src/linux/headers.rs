@@ -124,11 +124,7 @@ const fn warn_file(
         title,
         Kind::Warning,
         Some(Stack {
-            parts: &[
-                Part::Line(r"WARNING: .* at [a-zA-Z0-9_./-]+:[0-9]+:? ([a-zA-Z0-9_.]+)\+0x"),
-                Part::Rip,
-                Part::Trace,
-            ],
+            parts: &[Part::Rip, Part::Trace],
             skip,
             fallback: &[],
             pick: Pick::First,

@@ -194,6 +194,12 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
             Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
         );
     }
+    // arm: `Unable to handle kernel paging request at …` goes on with `Internal error: Oops:`.
+    if header.kind == Kind::InternalError {
+        return draft.kind == Kind::PageFault
+            && draft.frames.is_empty()
+            && draft.registers.is_empty();
+    }
     // `kernel BUG at …` is followed by the trap it raises (`invalid opcode: 0000 [#1]`).
     if header.kind == Kind::InvalidOpcode {
         return matches!(draft.kind, Kind::KernelBug | Kind::Bug | Kind::Warning)

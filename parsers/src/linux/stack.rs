@@ -53,6 +53,10 @@ const SKIP: &[&str] = &[
     "_trap",
     "dump_stack",
     "show_stack",
+    "dump_backtrace",
+    "unwind_backtrace",
+    "walk_stackframe",
+    "^print_report$",
     "warn_slowpath",
     "warn_alloc",
     "warn_bogus",
@@ -317,8 +321,8 @@ fn stall_anchors() -> &'static Regex {
 /// (`header_idx`) on.
 ///
 /// The parts share one cursor, as syzkaller's do: a line part moves it past the first line it
-/// matches (or to the end when none does), the instruction-pointer part past the first
-/// `RIP:`/`IP:`/`pc :` line, and a trace part collects the reliable frames up to the next
+/// matches (and leaves it where it is when none does), the instruction-pointer part past the
+/// first `RIP:`/`IP:`/`pc :` line, and a trace part collects the reliable frames up to the next
 /// `Call Trace:`/`Allocated by`/`Freed by` line once it has seen a frame.
 pub(super) fn guilty(
     draft: &Draft,
@@ -339,7 +343,6 @@ pub(super) fn guilty(
                     .enumerate()
                     .find_map(|(idx, l)| re.captures(&l.text).map(|caps| (idx, caps)));
                 let Some((idx, caps)) = found else {
-                    cursor = lines.len();
                     continue;
                 };
                 cursor += idx + 1;
@@ -353,7 +356,6 @@ pub(super) fn guilty(
                     .enumerate()
                     .find_map(|(idx, l)| rip_re().captures(&l.text).map(|caps| (idx, caps)));
                 let Some((idx, caps)) = found else {
-                    cursor = lines.len();
                     continue;
                 };
                 cursor += idx + 1;
@@ -369,6 +371,18 @@ pub(super) fn guilty(
                         if seen_frame {
                             break;
                         }
+                        continue;
+                    }
+                    // 32-bit ARM prints `(callee) from [<…>] (caller+0x…)`: the caller
+                    // line of the innermost frame is the only place its caller appears.
+                    if let Some(caps) = arm_frame_re().captures(&line.text) {
+                        seen_frame = true;
+                        candidates.extend(
+                            [caps.get(1), caps.get(2)]
+                                .into_iter()
+                                .flatten()
+                                .map(|m| m.as_str().to_owned()),
+                        );
                         continue;
                     }
                     let Some(frame) =
@@ -411,6 +425,16 @@ fn rip_re() -> &'static Regex {
     RIP.get_or_init(|| {
         super::compile(
             r"(?:IP|NIP|pc |PC is at):? *(?:(?:[0-9a-f]{4}:)?(?:\[<?(?:0x)?[0-9a-f]+>?\] +){0,2}([a-zA-Z0-9_]+)(?:\.|\+0x)|(?:[0-9a-f]{4}:)?0x[0-9a-f]+|(?:[0-9a-f]{4}:)?\[<?(?:0x)?[0-9a-f]+>?\] +(?:\[< *\(null\)>\] +)?\(null\)|[0-9]+: +\(null\))",
+        )
+    })
+}
+
+/// A 32-bit ARM backtrace line: callee and caller.
+fn arm_frame_re() -> &'static Regex {
+    static ARM: OnceLock<Regex> = OnceLock::new();
+    ARM.get_or_init(|| {
+        super::compile(
+            r"^ *\[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_.]+)\) from \[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_]+)[.+]",
         )
     })
 }
