@@ -59,6 +59,10 @@ pub(crate) enum Pick {
     /// Stalls and lockups: the candidate just above the first dispatcher or syscall entry
     /// frame, which names the looping work rather than wherever the loop was interrupted.
     Stall,
+    /// Hung tasks: a task blocked in `rtnl_lock` or a `synchronize_*` call is reported there
+    /// (grouping hangs on those two global waits); otherwise the first frame that is not
+    /// scheduling, locking or waiting.
+    HungTask,
 }
 
 /// One step of a [`Stack`] rule.
@@ -305,7 +309,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: .*still has locks held!",
                 "BUG: still has locks held in {FUNC}",
                 Kind::Lockdep,
-                Some(TRACE),
+                Some(LOCK_AT),
             ),
             fmt(
                 r"BUG: lock held when returning to user space",
@@ -528,7 +532,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"WARNING: .*still has locks held!",
                 "WARNING: still has locks held in {FUNC}",
                 Kind::Lockdep,
-                Some(TRACE),
+                Some(LOCK_AT),
             ),
             fmt(
                 r"WARNING: [Nn]ested lock was not taken",
@@ -676,34 +680,9 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::HungTask,
                 Some(Stack {
                     parts: &[Part::Trace],
-                    skip: &[
-                        "^schedule",
-                        "^__schedule",
-                        "_lock",
-                        "_slowlock",
-                        "^down",
-                        "rwsem",
-                        "completion",
-                        "^kthread",
-                        "^wait_",
-                        "^__wait",
-                        "context_switch",
-                        "__switch_to",
-                        "^io_schedule",
-                        "^bit_wait",
-                        "^out_of_line_wait",
-                        "^rt_mutex",
-                        "^__rt_mutex",
-                        "^percpu_down",
-                        "^__percpu_down",
-                        "^__flush_work",
-                        "^flush_work",
-                        "^synchronize_rcu_expedited",
-                        "^__synchronize_srcu",
-                        "^synchronize_srcu",
-                    ],
+                    skip: &[],
                     fallback: &[],
-                    pick: Pick::First,
+                    pick: Pick::HungTask,
                 }),
             ),
             fmt(

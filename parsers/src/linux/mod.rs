@@ -398,7 +398,7 @@ Call Trace:
  esp6_gro_receive+0xb4/0xbe0
 ",
             expect![[r#"
-                kernel-bug | kernel BUG in skb_pull | 
+                kernel-bug | kernel BUG in esp6_gro_receive | 
             "#]],
         );
     }

@@ -234,6 +234,70 @@ const SKIP: &[&str] = &[
     "^try_to_grab_pending",
     "^drain_workqueue",
     "^device_unregister",
+    "^__mutex_lock",
+    "^mutex_",
+    "^__mutex_",
+    "^down$",
+    "^down_trylock",
+    "^__down",
+    "^up$",
+    "dec_and_lock",
+    "printk",
+    "^scnprintf",
+    "^vscnprintf",
+    "^kvasprintf",
+    "^kasprintf",
+    "^pointer$",
+    "^number$",
+    "^format_decode",
+    "^debug_check_no_locks",
+    "^debug_smp_processor_id",
+    "^skb_over_panic",
+    "^skb_under_panic",
+    "^skb_put$",
+    "^skb_push$",
+    "^skb_pull$",
+    "^__skb_put",
+    "^folio_unlock$",
+    "^unlock_page$",
+    "^__phys_addr",
+    "^__virt_to_phys",
+    "^lock_timer_base",
+    "^try_to_del_timer",
+    "^wait_for_completion",
+    "^cancel_work",
+    "^cancel_delayed_work",
+    "^usb_start_wait_urb",
+    "^usb_bulk_msg",
+    "^usb_control_msg",
+    "^usb_interrupt_msg",
+    "^crc[0-9a-z_]*$",
+    "^__crc[0-9a-z_]*$",
+    "^klist_",
+    "^xas_",
+    "^rhashtable_lookup",
+    "fortify",
+    "^print_tainted",
+    "^get_taint",
+    "^check_panic_on_warn",
+    "^__local_bh_enable",
+    "^local_bh_enable",
+    "^do_tag_check_fault",
+    "^handle_bad_stack",
+    "^stack_trace_consume_entry",
+    "^arch_stack_walk",
+    "^stack_trace_save",
+    "^_?_?dev_(?:info|err|warn|notice|printk|emerg|crit|alert|dbg)",
+    "^va_format",
+    "bad_stack",
+    "^insert_work",
+    "^__queue_delayed_work",
+    "^queue_delayed_work",
+    "^put_device$",
+    "^__mod_timer",
+    "^mod_timer",
+    "^__try_to_del_timer",
+    "^timer_delete",
 ];
 
 /// Functions known under several names that syzkaller reports under one.
@@ -414,6 +478,7 @@ pub(super) fn guilty(
     let chosen = match pick {
         Pick::First => kept.into_iter().next().map(str::to_owned),
         Pick::Stall => pick_stall(kept.collect()),
+        Pick::HungTask => pick_hung_task(kept.collect()),
     }?;
     Some(syscall_name(alias(&chosen)))
 }
@@ -454,6 +519,44 @@ fn is_stack_start(text: &str) -> bool {
 /// The function name without compiler suffixes (`.isra.0`, `.constprop.1`, `.cold`).
 fn base_name(name: &str) -> &str {
     name.split('.').next().unwrap_or(name)
+}
+
+fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
+    for frame in &frames {
+        if frame.contains("rtnl_lock") {
+            return Some((*frame).to_owned());
+        }
+        if [
+            "synchronize_rcu",
+            "synchronize_srcu",
+            "synchronize_net",
+            "synchronize_sched",
+        ]
+        .iter()
+        .any(|anchor| frame.contains(anchor))
+        {
+            return Some("synchronize_rcu".to_owned());
+        }
+    }
+    const WAITING: &[&str] = &[
+        "sched",
+        "_lock",
+        "_slowlock",
+        "down",
+        "rwsem",
+        "completion",
+        "kthread",
+        "wait",
+        "synchronize",
+        "context_switch",
+        "__switch_to",
+        "cancel_delayed_work",
+        "rcu_barrier",
+    ];
+    frames
+        .into_iter()
+        .find(|frame| !WAITING.iter().any(|w| frame.contains(w)))
+        .map(str::to_owned)
 }
 
 fn pick_stall(frames: Vec<&str>) -> Option<String> {
