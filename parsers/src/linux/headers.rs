@@ -157,6 +157,20 @@ pub(crate) static OOPSES: &[Oops] = &[
         literal: "BUG:",
         kind: Kind::Bug,
         formats: &[
+            fmt(
+                r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in ([a-zA-Z0-9_.]+)",
+                "KASAN: invalid-free in {FUNC}",
+                Kind::Kasan,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"BUG: KASAN: [a-z\- ]+ in ([a-zA-Z0-9_.]+)"),
+                        Part::Trace,
+                    ],
+                    skip: &["slab_", "kfree", "vunmap", "vfree"],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
                 title: Some(
@@ -336,6 +350,11 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(LOCK_AT),
             ),
             plain(
+                r"BUG: Dentry .* still in use \([0-9]+\) \[([a-z]+) of",
+                "BUG: Dentry still in use in {1}",
+                Kind::Bug,
+            ),
+            plain(
                 r"BUG: Bad rss-counter state",
                 "BUG: Bad rss-counter state",
                 Kind::Bug,
@@ -450,7 +469,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 }),
             ),
             fmt(
-                r"BUG: stack guard page was hit",
+                r"BUG: (?:[A-Z]+ )?stack guard page was hit",
                 "BUG: stack guard page was hit in {FUNC}",
                 Kind::StackOverflow,
                 Some(RIP_TRACE),
@@ -578,7 +597,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(
-                r"WARNING: .* at mm/(?:page_alloc|slab_common|slab|slub|util)\.c:[0-9]+ (?:[a-z_]*alloc|kmalloc|krealloc|kvmalloc)",
+                r"WARNING: .* at mm/(?:slab_common|slab|slub|util)\.c:[0-9]+ (?:__)?(?:kmalloc|krealloc|kvmalloc)",
                 "WARNING: kmalloc bug in {FUNC}",
                 &[
                     "kmalloc",
@@ -594,6 +613,17 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"WARNING: .* at mm/vmalloc\.c:[0-9]+ __vmalloc_node_range",
                 "WARNING: zero-size vmalloc in {FUNC}",
                 &["vmalloc", "vzalloc"],
+            ),
+            warn_file(
+                r"WARNING: .* at drivers/usb/core/urb\.c:[0-9]+ usb_submit_urb",
+                "WARNING in {FUNC}/usb_submit_urb",
+                &[
+                    "usb_submit_urb",
+                    "usb_start_wait_urb",
+                    "usb_bulk_msg",
+                    "usb_interrupt_msg",
+                    "usb_control_msg",
+                ],
             ),
             warn_file(WARN_SRC, "WARNING in {FUNC}", &[]),
             fmt(
@@ -726,6 +756,7 @@ pub(crate) static OOPSES: &[Oops] = &[
         ],
         suppressions: &[
             r"INFO: lockdep is turned off",
+            r"INFO:[^ \t]",
             r"INFO: Stall ended before state dump start",
             r"INFO: NMI handler",
             r"_INFO::",
@@ -836,12 +867,36 @@ pub(crate) static OOPSES: &[Oops] = &[
     Oops {
         literal: "kernel BUG",
         kind: Kind::KernelBug,
-        formats: &[fmt(
-            r"kernel BUG",
-            "kernel BUG in {FUNC}",
-            Kind::KernelBug,
-            Some(RIP_TRACE),
-        )],
+        formats: &[
+            fmt(
+                r"kernel BUG at mm/usercopy\.c",
+                "BUG: bad usercopy in {FUNC}",
+                Kind::KernelBug,
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &["usercopy", "__check"],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"kernel BUG at lib/list_debug\.c",
+                "BUG: corrupted list in {FUNC}",
+                Kind::KernelBug,
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &["list_"],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"kernel BUG",
+                "kernel BUG in {FUNC}",
+                Kind::KernelBug,
+                Some(RIP_TRACE),
+            ),
+        ],
         suppressions: &[],
     },
     Oops {
@@ -859,7 +914,18 @@ pub(crate) static OOPSES: &[Oops] = &[
         literal: "divide error:",
         kind: Kind::DivideError,
         formats: &[fmt(
-            r"divide error:",
+            r"divide[ _]error:",
+            "divide error in {FUNC}",
+            Kind::DivideError,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "divide_error:",
+        kind: Kind::DivideError,
+        formats: &[fmt(
+            r"divide_error:",
             "divide error in {FUNC}",
             Kind::DivideError,
             Some(RIP_TRACE),
@@ -981,13 +1047,25 @@ pub(crate) static OOPSES: &[Oops] = &[
         suppressions: &[],
     },
     Oops {
-        literal: "VFS: Close: file count is zero",
+        literal: "VFS: Close: file count is",
         kind: Kind::Other,
         formats: &[plain(
-            r"VFS: Close: file count is zero",
+            r"VFS: Close: file count is (?:zero|0)",
             "VFS: Close: file count is zero (use-after-free)",
             Kind::Other,
         )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "SYZFAIL:",
+        kind: Kind::Other,
+        formats: &[plain(r"SYZFAIL: (.*?)\s*$", "SYZFAIL: {1}", Kind::Other)],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "SYZFATAL:",
+        kind: Kind::Other,
+        formats: &[plain(r"SYZFATAL: (.*?)\s*$", "SYZFATAL: {1}", Kind::Other)],
         suppressions: &[],
     },
     Oops {
