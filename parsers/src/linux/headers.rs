@@ -75,6 +75,9 @@ pub(crate) enum Part {
     /// The first report line after the current position matching the regex; its group 1, if
     /// any, is a candidate function.
     Line(&'static str),
+    /// Like [`Part::Line`], but the rule finds nothing when no line matches (the stall rules
+    /// need the interrupt frame to know where the interrupted code starts).
+    Anchor(&'static str),
 }
 
 const RIP_TRACE: Stack = Stack {
@@ -686,7 +689,11 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "INFO: rcu detected stall in {FUNC}",
                 Kind::RcuStall,
                 Some(Stack {
-                    parts: &[Part::Line(r"apic_timer_interrupt"), Part::Rip, Part::Trace],
+                    parts: &[
+                        Part::Anchor(r"apic_timer_interrupt"),
+                        Part::Rip,
+                        Part::Trace,
+                    ],
                     skip: &[
                         "apic_timer_interrupt",
                         "rcu",
@@ -698,7 +705,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "asm_sysvec",
                     ],
                     fallback: &[
-                        Part::Line(r"apic_timer_interrupt|Exception stack|el1h_64_irq"),
+                        Part::Anchor(r"apic_timer_interrupt|Exception stack|el1h_64_irq"),
                         Part::Trace,
                     ],
                     pick: Pick::Stall,

@@ -191,6 +191,15 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
     if header.kind == Kind::DumpStack {
         return draft.kind != Kind::TaskDump || draft.frames.is_empty();
     }
+    // Newer kernels print the hung task, and a stall's grace-period kthread, as a
+    // `task:NAME state:…` dump inside the report.
+    if header.kind == Kind::TaskDump {
+        return match draft.kind {
+            Kind::HungTask => draft.frames.is_empty(),
+            Kind::RcuStall => true,
+            _ => false,
+        };
+    }
     // Stall detectors print the stalled CPUs' backtraces as part of their report.
     if header.kind == Kind::NmiBacktrace {
         return matches!(

@@ -17,6 +17,7 @@ pub(super) enum CompiledPart {
     Rip,
     Trace,
     Line(Regex),
+    Anchor(Regex),
 }
 
 impl CompiledPart {
@@ -25,6 +26,7 @@ impl CompiledPart {
             Part::Rip => CompiledPart::Rip,
             Part::Trace => CompiledPart::Trace,
             Part::Line(re) => CompiledPart::Line(super::compile(re)),
+            Part::Anchor(re) => CompiledPart::Anchor(super::compile(re)),
         }
     }
 }
@@ -330,6 +332,7 @@ const STALL_ANCHORS: &[&str] = &[
     r"^entry_SYSCALL",
     r"^x64_sys_call",
     r"^el0_svc",
+    r"^ret_fast_syscall$",
     r"^invoke_syscall",
     r"^(?:__)?vfs_(?:read|write|ioctl|readv|writev|iter_read|iter_write)$",
     r"^do_vfs_ioctl$",
@@ -341,7 +344,6 @@ const STALL_ANCHORS: &[&str] = &[
     r"^__do_fault$",
     r"^new_sync_(?:read|write)$",
     r"^__sys_(?:sendmsg|recvmsg|sendmmsg|recvmmsg|connect|bind|listen|accept4|sendto|recvfrom|setsockopt|getsockopt|socket)$",
-    r"^___sys_(?:sendmsg|recvmsg)$",
     r"^sock_(?:sendmsg|recvmsg|do_ioctl|ioctl|write_iter|read_iter)$",
     r"^smp_call_function",
     r"^tasklet_action",
@@ -366,6 +368,7 @@ const STALL_ANCHORS: &[&str] = &[
     r"^genl_rcv_msg$",
     r"^genl_family_rcv_msg",
     r"^netlink_rcv_skb$",
+    r"^netlink_dump$",
     r"^netlink_unicast$",
     r"^netlink_sendmsg$",
     r"^____sys_sendmsg$",
@@ -408,12 +411,15 @@ pub(super) fn guilty(
     for part in parts {
         let rest = lines.get(cursor..).unwrap_or(&[]);
         match part {
-            CompiledPart::Line(re) => {
+            CompiledPart::Line(re) | CompiledPart::Anchor(re) => {
                 let found = rest
                     .iter()
                     .enumerate()
                     .find_map(|(idx, l)| re.captures(&l.text).map(|caps| (idx, caps)));
                 let Some((idx, caps)) = found else {
+                    if matches!(part, CompiledPart::Anchor(_)) {
+                        return None;
+                    }
                     continue;
                 };
                 cursor += idx + 1;
@@ -601,7 +607,14 @@ fn syscall_name(name: &str) -> String {
         "compat_sys_",
     ];
     // Old kernels' `SyS_`/`SYSC_` wrappers are reported under the bare syscall name.
-    for prefix in ["compat_SyS_", "compat_SYSC_", "SyS_", "SYSC_"] {
+    for prefix in [
+        "compat_SyS_",
+        "compat_SYSC_",
+        "SyS_",
+        "SYSC_",
+        "ksys_",
+        "sys_",
+    ] {
         if let Some(rest) = name.strip_prefix(prefix) {
             return rest.to_owned();
         }
