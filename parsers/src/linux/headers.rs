@@ -108,6 +108,23 @@ const fn fmt(header: &'static str, fmt: &'static str, kind: Kind, stack: Option<
     }
 }
 
+/// A format whose report normally prints no call trace, with a guilty frame from its lines.
+const fn no_trace(
+    header: &'static str,
+    fmt: &'static str,
+    kind: Kind,
+    stack: Option<Stack>,
+) -> Format {
+    Format {
+        header,
+        title: None,
+        fmt,
+        kind,
+        stack,
+        no_stack_trace: true,
+    }
+}
+
 const fn plain(header: &'static str, fmt: &'static str, kind: Kind) -> Format {
     Format {
         header,
@@ -328,7 +345,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Lockdep,
                 Some(LOCK_AT),
             ),
-            fmt(
+            no_trace(
                 r"BUG: lock held when returning to user space",
                 "BUG: lock held when returning to user space in {FUNC}",
                 Kind::Lockdep,
@@ -544,7 +561,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Lockdep,
                 Some(LOCK_AT),
             ),
-            fmt(
+            no_trace(
                 r"WARNING: lock held when returning to user space",
                 "WARNING: lock held when returning to user space in {FUNC}",
                 Kind::Lockdep,
@@ -808,7 +825,7 @@ pub(crate) static OOPSES: &[Oops] = &[
         literal: "Kernel panic",
         kind: Kind::Panic,
         formats: &[
-            fmt(
+            no_trace(
                 r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: (?:[a-f0-9]+)?",
                 "kernel panic: stack is corrupted in {FUNC}",
                 Kind::StackOverflow,

@@ -147,8 +147,9 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
             .iter()
             .find(|f| f.header.is_match(text))
             .map_or(oops.oops.kind, |f| f.format.kind);
-        // A panic after an oops is the end of that oops' report.
-        let role = if oops.oops.literal == "Kernel panic" {
+        // A panic after an oops is the end of that oops' report; the fuzzer's own failure
+        // lines cut into kernel reports without ending them.
+        let role = if matches!(oops.oops.literal, "Kernel panic" | "SYZFAIL:" | "SYZFATAL:") {
             Role::Continuation
         } else {
             Role::Start
@@ -332,7 +333,7 @@ fn judge(draft: &Draft) -> Verdict {
         res.push_str(rest);
         let corruption = corruption
             .map(str::to_owned)
-            .or_else(|| corrupt::check(draft, header_idx, format.no_stack_trace))
+            .or_else(|| corrupt::check(draft, header_idx, literal_pos, format.no_stack_trace))
             .map(|reason| Corruption { reason });
         return Verdict {
             title: res,
@@ -346,7 +347,8 @@ fn judge(draft: &Draft) -> Verdict {
         .trim_end();
     Verdict {
         title: title.to_owned(),
-        corruption: corrupt::check(draft, header_idx, true).map(|reason| Corruption { reason }),
+        corruption: corrupt::check(draft, header_idx, literal_pos, true)
+            .map(|reason| Corruption { reason }),
     }
 }
 
