@@ -106,6 +106,9 @@ pub(crate) fn parse_frame(text: &str) -> Option<FrameLine> {
             });
         }
     }
+    if let Some(frame) = arm_frame(addr, rest) {
+        return Some(frame);
+    }
     let (rest, symbol) = symbol_offset(rest).ok()?;
     let (module, build_id) = trailing_module(rest)?;
     Some(FrameLine {
@@ -114,6 +117,30 @@ pub(crate) fn parse_frame(text: &str) -> Option<FrameLine> {
         module,
         build_id,
         confidence,
+    })
+}
+
+/// 32-bit ARM: `[<808ea9f4>] (gsmld_receive_buf) from [<808dcfac>] (tty_ioctl+0x7b4/0xa6c)`.
+/// The frame is the function in the first parentheses, entered at its start; the caller is
+/// printed again as the next line's frame.
+fn arm_frame(addr: Option<u64>, rest: &str) -> Option<FrameLine> {
+    let inner = rest.strip_prefix('(')?;
+    let (name, tail) = inner.split_once(')')?;
+    if name.is_empty() || !name.chars().all(is_symbol_char) {
+        return None;
+    }
+    let tail = tail.trim_start().strip_prefix("from ")?;
+    let (_, _) = bracketed_addr(tail.trim_start()).ok()?;
+    Some(FrameLine {
+        addr,
+        symbol: Some(Symbol {
+            name: name.to_owned(),
+            offset: 0,
+            size: None,
+        }),
+        module: None,
+        build_id: None,
+        confidence: Confidence::Reliable,
     })
 }
 
@@ -265,8 +292,12 @@ fn is_register_name(name: &str) -> bool {
     if NAMED.contains(&name) {
         return true;
     }
-    // arm64 x0..x30.
+    // arm64 x0..x30, 32-bit ARM r0..r15 (and its `ip`/`fp`).
+    if name == "ip" || name == "fp" {
+        return true;
+    }
     name.strip_prefix('x')
+        .or_else(|| name.strip_prefix('r'))
         .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -309,7 +340,12 @@ pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
 /// Parses a line of raw stack words (`ffff88103ef3f750 0000000000000002 …`).
 pub(crate) fn parse_stack_words(text: &str) -> Option<Vec<u64>> {
     let mut words = Vec::new();
-    for token in text.split_whitespace() {
+    let mut tokens = text.split_whitespace().peekable();
+    // 32-bit ARM labels each line with the low bits of its address: `de80: 00000004 …`.
+    if tokens.peek().is_some_and(|t| is_arm_stack_label(t)) {
+        tokens.next();
+    }
+    for token in tokens {
         if parse_marker(token).is_some() {
             continue;
         }
@@ -320,6 +356,36 @@ pub(crate) fn parse_stack_words(text: &str) -> Option<Vec<u64>> {
         words.push(u64::from_str_radix(token, 16).ok()?);
     }
     (!words.is_empty()).then_some(words)
+}
+
+/// `de80:` in a 32-bit ARM stack dump.
+fn is_arm_stack_label(token: &str) -> bool {
+    token
+        .strip_suffix(':')
+        .is_some_and(|t| (3..=4).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Lines a 32-bit ARM backtrace prints between its frames: `Exception stack(0x… to 0x…)`, the
+/// labelled words after it, and the callee-saved registers (` r10:84e00c00 r9:20000000 …`).
+pub(crate) fn is_arm_trace_aside(text: &str) -> bool {
+    let text = text.trim();
+    if text.starts_with("Exception stack(") {
+        return true;
+    }
+    let mut tokens = text.split_whitespace().peekable();
+    if tokens.peek().is_some_and(|t| is_arm_stack_label(t)) {
+        return tokens.all(|t| t.len() == 8 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+    !text.is_empty()
+        && text.split_whitespace().all(|t| {
+            t.split_once(':').is_some_and(|(name, value)| {
+                matches!(name, "ip" | "fp")
+                    || name.strip_prefix('r').is_some_and(|n| {
+                        !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit())
+                    }) && !value.is_empty()
+                        && value.bytes().all(|b| b.is_ascii_hexdigit())
+            })
+        })
 }
 
 /// Parses `Code: 48 89 e5 <0f> 0b …` (x86 bytes) or `Code: d2800001 (b9400021)` (arm64 words).
@@ -473,6 +539,12 @@ mod tests {
         assert_eq!(f.build_id, None);
         let f = parse_frame(" dump_stack+0x1b3/0x27c lib/dump_stack.c:52").unwrap();
         assert_eq!(f.symbol, sym("dump_stack", 0x1b3, 0x27c));
+        let f = parse_frame(
+            "[<808ea9f4>] (gsmld_receive_buf) from [<808dcfac>] (tty_ioctl+0x7b4/0xa6c)",
+        )
+        .unwrap();
+        assert_eq!(f.addr, Some(0x808ea9f4));
+        assert_eq!(f.symbol.unwrap().name, "gsmld_receive_buf");
         let f = parse_frame(" __dump_stack lib/dump_stack.c:17 [inline]");
         assert_eq!(f, None, "inlined frames without offsets are not raw frames");
     }

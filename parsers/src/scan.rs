@@ -268,6 +268,8 @@ pub(crate) struct Draft {
     /// Frames of later traces in the same report (KASAN alloc/free stacks, lockdep chains).
     pub extra_frames: Vec<Frame>,
     n_traces: usize,
+    /// Frames seen in the current trace.
+    n_trace_frames: usize,
     /// The trace (1-based count) whose frames go to `frames`: the first one that has any.
     primary_trace: Option<usize>,
     /// Every claimed line, for titles and excerpts (capped).
@@ -302,6 +304,7 @@ impl Draft {
             frames: Vec::new(),
             extra_frames: Vec::new(),
             n_traces: 0,
+            n_trace_frames: 0,
             primary_trace: None,
             lines: Vec::new(),
             n_claimed: 0,
@@ -342,6 +345,7 @@ impl Draft {
         self.phase = Phase::Trace;
         self.context = Context::Task;
         self.n_traces += 1;
+        self.n_trace_frames = 0;
     }
 
     fn claim(&mut self, line: &Line) {
@@ -392,7 +396,14 @@ impl Draft {
             return Offer::Taken;
         }
         // An unrelated line: remember it; the report may still go on after it.
-        if self.gap.len() >= gap_limit(self.phase, self.kind) {
+        let limit = if self.phase == Phase::Trace && self.n_trace_frames == 0 {
+            // A `Call Trace:` whose frames have not started yet: other messages that cut in
+            // right after it do not end it.
+            gap_limit(Phase::Preamble, self.kind)
+        } else {
+            gap_limit(self.phase, self.kind)
+        };
+        if self.gap.len() >= limit {
             // The line is looked at again from the outside; it is not part of the gap.
             return Offer::Closes(if self.ended_by_marker {
                 Ending::Clean
@@ -401,7 +412,7 @@ impl Draft {
             });
         }
         self.gap.push(line.clone());
-        if self.phase == Phase::Trace && self.gap.len() >= gap_limit(Phase::Trace, self.kind) {
+        if self.phase == Phase::Trace && self.gap.len() >= limit {
             self.phase = Phase::Post;
         }
         Offer::Taken
@@ -482,6 +493,9 @@ impl Draft {
                     return true;
                 }
             }
+        }
+        if self.phase == Phase::Trace && body::is_arm_trace_aside(text) {
+            return true;
         }
         if let Some(registers) = body::parse_registers(text) {
             if self.registers.iter().all(|r| r.name != registers[0].name) {
@@ -576,6 +590,7 @@ impl Draft {
                 context: self.context,
                 line: number,
             };
+            self.n_trace_frames += 1;
             let primary = *self.primary_trace.get_or_insert(self.n_traces);
             if primary == self.n_traces {
                 self.frames.push(frame);

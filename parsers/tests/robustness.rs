@@ -83,7 +83,7 @@ proptest! {
             let line = &fragments[idx % fragments.len()];
             let cut = cut.min(line.len());
             let cut = (0..=cut).rev().find(|&c| line.is_char_boundary(c)).unwrap_or(0);
-            log.extend_from_slice(line[..cut].as_bytes());
+            log.extend_from_slice(&line.as_bytes()[..cut]);
             log.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
         }
         check_invariants(&log, ParseConfig::standard());

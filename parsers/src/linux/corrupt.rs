@@ -15,16 +15,28 @@ fn is_trace_keyword(text: &str) -> bool {
         || text.contains(" backtrace:")
 }
 
-/// Why the report from line `header_idx` of the draft on is corrupted, if it is.
-pub(super) fn check(draft: &Draft, header_idx: usize, no_stack_trace: bool) -> Option<String> {
+/// Why the report from line `header_idx` of the draft on is corrupted, if it is; the header's
+/// literal starts at `literal_pos` (junk before it, such as a login prompt, is harmless).
+pub(super) fn check(
+    draft: &Draft,
+    header_idx: usize,
+    literal_pos: usize,
+    no_stack_trace: bool,
+) -> Option<String> {
     let header = draft.lines.get(header_idx).map_or("", |l| l.text.as_str());
-    if timestamp_inside(header) {
+    let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
+    if lines
+        .iter()
+        .any(|l| l.text.contains("printk messages dropped"))
+    {
+        return Some("the console dropped messages inside the report".to_owned());
+    }
+    if timestamp_inside(header.get(literal_pos..).unwrap_or(header)) {
         return Some("another line's timestamp inside the header".to_owned());
     }
     if no_stack_trace {
         return None;
     }
-    let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
     let n_traces = lines.iter().filter(|l| is_trace_keyword(&l.text)).count();
     if n_traces == 0 && draft.frames.is_empty() {
         return Some("no call trace".to_owned());

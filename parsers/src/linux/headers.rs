@@ -43,6 +43,8 @@ pub(crate) struct Format {
 #[derive(Clone, Copy)]
 pub(crate) struct Stack {
     pub parts: &'static [Part],
+    /// Parts tried when `parts` find no function (syzkaller's `parts2`).
+    pub fallback: &'static [Part],
     /// Extra skip patterns (regexes, unanchored) on top of the common list.
     pub skip: &'static [&'static str],
     /// How the function is chosen among the candidates that survive the skip patterns.
@@ -57,6 +59,10 @@ pub(crate) enum Pick {
     /// Stalls and lockups: the candidate just above the first dispatcher or syscall entry
     /// frame, which names the looping work rather than wherever the loop was interrupted.
     Stall,
+    /// Hung tasks: a task blocked in `rtnl_lock` or a `synchronize_*` call is reported there
+    /// (grouping hangs on those two global waits); otherwise the first frame that is not
+    /// scheduling, locking or waiting.
+    HungTask,
 }
 
 /// One step of a [`Stack`] rule.
@@ -69,17 +75,22 @@ pub(crate) enum Part {
     /// The first report line after the current position matching the regex; its group 1, if
     /// any, is a candidate function.
     Line(&'static str),
+    /// Like [`Part::Line`], but the rule finds nothing when no line matches (the stall rules
+    /// need the interrupt frame to know where the interrupted code starts).
+    Anchor(&'static str),
 }
 
 const RIP_TRACE: Stack = Stack {
     parts: &[Part::Rip, Part::Trace],
     skip: &[],
+    fallback: &[],
     pick: Pick::First,
 };
 
 const TRACE: Stack = Stack {
     parts: &[Part::Trace],
     skip: &[],
+    fallback: &[],
     pick: Pick::First,
 };
 
@@ -94,6 +105,23 @@ const fn fmt(header: &'static str, fmt: &'static str, kind: Kind, stack: Option<
         kind,
         stack,
         no_stack_trace: false,
+    }
+}
+
+/// A format whose report normally prints no call trace, with a guilty frame from its lines.
+const fn no_trace(
+    header: &'static str,
+    fmt: &'static str,
+    kind: Kind,
+    stack: Option<Stack>,
+) -> Format {
+    Format {
+        header,
+        title: None,
+        fmt,
+        kind,
+        stack,
+        no_stack_trace: true,
     }
 }
 
@@ -120,12 +148,9 @@ const fn warn_file(
         title,
         Kind::Warning,
         Some(Stack {
-            parts: &[
-                Part::Line(r"WARNING: .* at [a-zA-Z0-9_./-]+:[0-9]+:? ([a-zA-Z0-9_.]+)\+0x"),
-                Part::Rip,
-                Part::Trace,
-            ],
+            parts: &[Part::Rip, Part::Trace],
             skip,
+            fallback: &[],
             pick: Pick::First,
         }),
     )
@@ -134,12 +159,14 @@ const fn warn_file(
 const DEADLOCK: Stack = Stack {
     parts: &[Part::Line(AT_FUNC), Part::Line(AT_FUNC), Part::Trace],
     skip: &[],
+    fallback: &[],
     pick: Pick::First,
 };
 
 const LOCK_AT: Stack = Stack {
     parts: &[Part::Line(AT_FUNC), Part::Trace],
     skip: &[],
+    fallback: &[],
     pick: Pick::First,
 };
 
@@ -150,6 +177,20 @@ pub(crate) static OOPSES: &[Oops] = &[
         literal: "BUG:",
         kind: Kind::Bug,
         formats: &[
+            fmt(
+                r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in ([a-zA-Z0-9_.]+)",
+                "KASAN: invalid-free in {FUNC}",
+                Kind::Kasan,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"BUG: KASAN: [a-z\- ]+ in ([a-zA-Z0-9_.]+)"),
+                        Part::Trace,
+                    ],
+                    skip: &["slab_", "kfree", "vunmap", "vfree"],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
                 title: Some(
@@ -163,6 +204,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &["slab_", "kfree", "vunmap", "vfree"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
                 no_stack_trace: false,
@@ -195,6 +237,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &["slab_", "kfree", "vunmap", "vfree"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -212,6 +255,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "usb_interrupt_msg",
                         "usb_control_msg",
                     ],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -222,6 +266,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["alloc_skb", "netlink_ack", "netlink_rcv_skb"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -247,6 +292,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -260,6 +306,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &["kfence", "kfree", "slab_"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -288,6 +335,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Rip, Part::Trace],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::Stall,
                 }),
             ),
@@ -295,9 +343,9 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: .*still has locks held!",
                 "BUG: still has locks held in {FUNC}",
                 Kind::Lockdep,
-                Some(TRACE),
+                Some(LOCK_AT),
             ),
-            fmt(
+            no_trace(
                 r"BUG: lock held when returning to user space",
                 "BUG: lock held when returning to user space in {FUNC}",
                 Kind::Lockdep,
@@ -320,6 +368,11 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "BUG: Invalid wait context in {FUNC}",
                 Kind::Lockdep,
                 Some(LOCK_AT),
+            ),
+            plain(
+                r"BUG: Dentry .* still in use \([0-9]+\) \[([a-z]+) of",
+                "BUG: Dentry still in use in {1}",
+                Kind::Bug,
             ),
             plain(
                 r"BUG: Bad rss-counter state",
@@ -372,6 +425,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["check_preemption_disabled"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -382,6 +436,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["check_preemption_disabled"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -392,6 +447,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Line(r"last function: ([a-zA-Z0-9_.]+)")],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -402,6 +458,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["schedule"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -427,11 +484,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "kobject_",
                         "kset_",
                     ],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
             fmt(
-                r"BUG: stack guard page was hit",
+                r"BUG: (?:[A-Z]+ )?stack guard page was hit",
                 "BUG: stack guard page was hit in {FUNC}",
                 Kind::StackOverflow,
                 Some(RIP_TRACE),
@@ -466,6 +524,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -476,6 +535,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["rcu", "lockdep"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -501,7 +561,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Lockdep,
                 Some(LOCK_AT),
             ),
-            fmt(
+            no_trace(
                 r"WARNING: lock held when returning to user space",
                 "WARNING: lock held when returning to user space in {FUNC}",
                 Kind::Lockdep,
@@ -511,7 +571,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"WARNING: .*still has locks held!",
                 "WARNING: still has locks held in {FUNC}",
                 Kind::Lockdep,
-                Some(TRACE),
+                Some(LOCK_AT),
             ),
             fmt(
                 r"WARNING: [Nn]ested lock was not taken",
@@ -557,7 +617,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(
-                r"WARNING: .* at mm/(?:page_alloc|slab_common|slab|slub|util)\.c:[0-9]+ (?:[a-z_]*alloc|kmalloc|krealloc|kvmalloc)",
+                r"WARNING: .* at mm/(?:slab_common|slab|slub|util)\.c:[0-9]+ (?:__)?(?:kmalloc|krealloc|kvmalloc)",
                 "WARNING: kmalloc bug in {FUNC}",
                 &[
                     "kmalloc",
@@ -574,6 +634,17 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "WARNING: zero-size vmalloc in {FUNC}",
                 &["vmalloc", "vzalloc"],
             ),
+            warn_file(
+                r"WARNING: .* at drivers/usb/core/urb\.c:[0-9]+ usb_submit_urb",
+                "WARNING in {FUNC}/usb_submit_urb",
+                &[
+                    "usb_submit_urb",
+                    "usb_start_wait_urb",
+                    "usb_bulk_msg",
+                    "usb_interrupt_msg",
+                    "usb_control_msg",
+                ],
+            ),
             warn_file(WARN_SRC, "WARNING in {FUNC}", &[]),
             fmt(
                 r"WARNING: [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)",
@@ -586,6 +657,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -625,6 +697,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &[],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -634,7 +707,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::RcuStall,
                 Some(Stack {
                     parts: &[
-                        Part::Line(r"apic_timer_interrupt|Exception stack|el1h_64_irq|<IRQ>"),
+                        Part::Anchor(r"apic_timer_interrupt"),
                         Part::Rip,
                         Part::Trace,
                     ],
@@ -648,6 +721,10 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "sysvec_",
                         "asm_sysvec",
                     ],
+                    fallback: &[
+                        Part::Anchor(r"apic_timer_interrupt|Exception stack|el1h_64_irq"),
+                        Part::Trace,
+                    ],
                     pick: Pick::Stall,
                 }),
             ),
@@ -657,33 +734,9 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::HungTask,
                 Some(Stack {
                     parts: &[Part::Trace],
-                    skip: &[
-                        "^schedule",
-                        "^__schedule",
-                        "_lock",
-                        "_slowlock",
-                        "^down",
-                        "rwsem",
-                        "completion",
-                        "^kthread",
-                        "^wait_",
-                        "^__wait",
-                        "context_switch",
-                        "__switch_to",
-                        "^io_schedule",
-                        "^bit_wait",
-                        "^out_of_line_wait",
-                        "^rt_mutex",
-                        "^__rt_mutex",
-                        "^percpu_down",
-                        "^__percpu_down",
-                        "^__flush_work",
-                        "^flush_work",
-                        "^synchronize_rcu_expedited",
-                        "^__synchronize_srcu",
-                        "^synchronize_srcu",
-                    ],
-                    pick: Pick::First,
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::HungTask,
                 }),
             ),
             fmt(
@@ -693,6 +746,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["^schedule", "^__schedule", "context_switch", "__switch_to"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -703,6 +757,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["stack", "lock", "IRQ"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -713,6 +768,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["rcu", "lockdep"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -724,6 +780,7 @@ pub(crate) static OOPSES: &[Oops] = &[
         ],
         suppressions: &[
             r"INFO: lockdep is turned off",
+            r"INFO:[^ \t]",
             r"INFO: Stall ended before state dump start",
             r"INFO: NMI handler",
             r"_INFO::",
@@ -768,7 +825,7 @@ pub(crate) static OOPSES: &[Oops] = &[
         literal: "Kernel panic",
         kind: Kind::Panic,
         formats: &[
-            fmt(
+            no_trace(
                 r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: (?:[a-f0-9]+)?",
                 "kernel panic: stack is corrupted in {FUNC}",
                 Kind::StackOverflow,
@@ -781,6 +838,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                         Part::Trace,
                     ],
                     skip: &["stack_chk"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -791,6 +849,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["schedule", "retint_kernel"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -832,12 +891,36 @@ pub(crate) static OOPSES: &[Oops] = &[
     Oops {
         literal: "kernel BUG",
         kind: Kind::KernelBug,
-        formats: &[fmt(
-            r"kernel BUG",
-            "kernel BUG in {FUNC}",
-            Kind::KernelBug,
-            Some(RIP_TRACE),
-        )],
+        formats: &[
+            fmt(
+                r"kernel BUG at mm/usercopy\.c",
+                "BUG: bad usercopy in {FUNC}",
+                Kind::KernelBug,
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &["usercopy", "__check"],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"kernel BUG at lib/list_debug\.c",
+                "BUG: corrupted list in {FUNC}",
+                Kind::KernelBug,
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &["list_"],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            fmt(
+                r"kernel BUG",
+                "kernel BUG in {FUNC}",
+                Kind::KernelBug,
+                Some(RIP_TRACE),
+            ),
+        ],
         suppressions: &[],
     },
     Oops {
@@ -855,7 +938,18 @@ pub(crate) static OOPSES: &[Oops] = &[
         literal: "divide error:",
         kind: Kind::DivideError,
         formats: &[fmt(
-            r"divide error:",
+            r"divide[ _]error:",
+            "divide error in {FUNC}",
+            Kind::DivideError,
+            Some(RIP_TRACE),
+        )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "divide_error:",
+        kind: Kind::DivideError,
+        formats: &[fmt(
+            r"divide_error:",
             "divide error in {FUNC}",
             Kind::DivideError,
             Some(RIP_TRACE),
@@ -895,6 +989,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["ubsan", "overflow"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -905,6 +1000,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["ubsan", "overflow"],
+                    fallback: &[],
                     pick: Pick::First,
                 }),
             ),
@@ -975,13 +1071,25 @@ pub(crate) static OOPSES: &[Oops] = &[
         suppressions: &[],
     },
     Oops {
-        literal: "VFS: Close: file count is zero",
+        literal: "VFS: Close: file count is",
         kind: Kind::Other,
         formats: &[plain(
-            r"VFS: Close: file count is zero",
+            r"VFS: Close: file count is (?:zero|0)",
             "VFS: Close: file count is zero (use-after-free)",
             Kind::Other,
         )],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "SYZFAIL:",
+        kind: Kind::Other,
+        formats: &[plain(r"SYZFAIL: (.*?)\s*$", "SYZFAIL: {1}", Kind::Other)],
+        suppressions: &[],
+    },
+    Oops {
+        literal: "SYZFATAL:",
+        kind: Kind::Other,
+        formats: &[plain(r"SYZFATAL: (.*?)\s*$", "SYZFATAL: {1}", Kind::Other)],
         suppressions: &[],
     },
     Oops {

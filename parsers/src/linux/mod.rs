@@ -38,7 +38,11 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "Unhandled fault:",
     "Alignment trap:",
     "trusty: ",
-    "VFS: ",
+    "VFS: Busy inodes",
+    "VFS: Close: file count",
+    "divide_error:",
+    "SYZFAIL:",
+    "SYZFATAL:",
     "hard LOCKUP",
     "Oops",
     "NMI backtrace for cpu",
@@ -58,6 +62,7 @@ struct CompiledFormat {
     header: Regex,
     title: Option<Regex>,
     parts: Vec<stack::CompiledPart>,
+    fallback: Vec<stack::CompiledPart>,
     skip: Option<Regex>,
     pick: Pick,
 }
@@ -79,6 +84,9 @@ fn table() -> &'static [CompiledOops] {
                         title: format.title.map(compile),
                         parts: format.stack.map_or_else(Vec::new, |s| {
                             s.parts.iter().map(stack::CompiledPart::new).collect()
+                        }),
+                        fallback: format.stack.map_or_else(Vec::new, |s| {
+                            s.fallback.iter().map(stack::CompiledPart::new).collect()
                         }),
                         skip: format
                             .stack
@@ -139,8 +147,9 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
             .iter()
             .find(|f| f.header.is_match(text))
             .map_or(oops.oops.kind, |f| f.format.kind);
-        // A panic after an oops is the end of that oops' report.
-        let role = if oops.oops.literal == "Kernel panic" {
+        // A panic after an oops is the end of that oops' report; the fuzzer's own failure
+        // lines cut into kernel reports without ending them.
+        let role = if matches!(oops.oops.literal, "Kernel panic" | "SYZFAIL:" | "SYZFATAL:") {
             Role::Continuation
         } else {
             Role::Start
@@ -183,6 +192,15 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
     if header.kind == Kind::DumpStack {
         return draft.kind != Kind::TaskDump || draft.frames.is_empty();
     }
+    // Newer kernels print the hung task, and a stall's grace-period kthread, as a
+    // `task:NAME state:…` dump inside the report.
+    if header.kind == Kind::TaskDump {
+        return match draft.kind {
+            Kind::HungTask => draft.frames.is_empty(),
+            Kind::RcuStall => true,
+            _ => false,
+        };
+    }
     // Stall detectors print the stalled CPUs' backtraces as part of their report.
     if header.kind == Kind::NmiBacktrace {
         return matches!(
@@ -190,9 +208,11 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
             Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
         );
     }
-    // The hung-task detector prints the blocked task with `sched_show_task`.
-    if header.kind == Kind::TaskDump {
-        return draft.kind == Kind::HungTask && draft.frames.is_empty();
+    // arm: `Unable to handle kernel paging request at …` goes on with `Internal error: Oops:`.
+    if header.kind == Kind::InternalError {
+        return draft.kind == Kind::PageFault
+            && draft.frames.is_empty()
+            && draft.registers.is_empty();
     }
     // `kernel BUG at …` is followed by the trap it raises (`invalid opcode: 0000 [#1]`).
     if header.kind == Kind::InvalidOpcode {
@@ -282,13 +302,23 @@ fn judge(draft: &Draft) -> Verdict {
             };
             let name = after.get(..close).unwrap_or("");
             if name == "FUNC" {
-                match stack::guilty(
+                let found = stack::guilty(
                     draft,
-                    header_line.line,
+                    header_idx,
                     &compiled.parts,
                     compiled.skip.as_ref(),
                     compiled.pick,
-                ) {
+                )
+                .or_else(|| {
+                    stack::guilty(
+                        draft,
+                        header_idx,
+                        &compiled.fallback,
+                        compiled.skip.as_ref(),
+                        compiled.pick,
+                    )
+                });
+                match found {
                     Some(func) => res.push_str(&func),
                     None => {
                         res.push_str("corrupted");
@@ -303,7 +333,7 @@ fn judge(draft: &Draft) -> Verdict {
         res.push_str(rest);
         let corruption = corruption
             .map(str::to_owned)
-            .or_else(|| corrupt::check(draft, header_idx, format.no_stack_trace))
+            .or_else(|| corrupt::check(draft, header_idx, literal_pos, format.no_stack_trace))
             .map(|reason| Corruption { reason });
         return Verdict {
             title: res,
@@ -317,7 +347,8 @@ fn judge(draft: &Draft) -> Verdict {
         .trim_end();
     Verdict {
         title: title.to_owned(),
-        corruption: corrupt::check(draft, header_idx, true).map(|reason| Corruption { reason }),
+        corruption: corrupt::check(draft, header_idx, literal_pos, true)
+            .map(|reason| Corruption { reason }),
     }
 }
 
@@ -382,7 +413,7 @@ Call Trace:
  esp6_gro_receive+0xb4/0xbe0
 ",
             expect![[r#"
-                kernel-bug | kernel BUG in skb_pull | 
+                kernel-bug | kernel BUG in esp6_gro_receive | 
             "#]],
         );
     }
@@ -485,7 +516,7 @@ Call Trace:
  do_syscall_64+0x1/0x2
 ",
             expect![[r#"
-                soft-lockup | BUG: soft lockup in d_walk | 
+                soft-lockup | BUG: soft lockup in sys_rmdir | 
             "#]],
         );
     }

@@ -17,6 +17,7 @@ pub(super) enum CompiledPart {
     Rip,
     Trace,
     Line(Regex),
+    Anchor(Regex),
 }
 
 impl CompiledPart {
@@ -25,6 +26,7 @@ impl CompiledPart {
             Part::Rip => CompiledPart::Rip,
             Part::Trace => CompiledPart::Trace,
             Part::Line(re) => CompiledPart::Line(super::compile(re)),
+            Part::Anchor(re) => CompiledPart::Anchor(super::compile(re)),
         }
     }
 }
@@ -53,6 +55,10 @@ const SKIP: &[&str] = &[
     "_trap",
     "dump_stack",
     "show_stack",
+    "dump_backtrace",
+    "unwind_backtrace",
+    "walk_stackframe",
+    "^print_report$",
     "warn_slowpath",
     "warn_alloc",
     "warn_bogus",
@@ -230,6 +236,77 @@ const SKIP: &[&str] = &[
     "^try_to_grab_pending",
     "^drain_workqueue",
     "^device_unregister",
+    "^__mutex_lock",
+    "^mutex_",
+    "^__mutex_",
+    "^down$",
+    "^down_trylock",
+    "^__down",
+    "^up$",
+    "dec_and_lock",
+    "printk",
+    "^scnprintf",
+    "^vscnprintf",
+    "^kvasprintf",
+    "^kasprintf",
+    "^pointer$",
+    "^number$",
+    "^format_decode",
+    "^debug_check_no_locks",
+    "^debug_smp_processor_id",
+    "^skb_over_panic",
+    "^skb_under_panic",
+    "^skb_put$",
+    "^skb_push$",
+    "^skb_pull$",
+    "^__skb_put",
+    "^folio_unlock$",
+    "^unlock_page$",
+    "^__phys_addr",
+    "^__virt_to_phys",
+    "^lock_timer_base",
+    "^try_to_del_timer",
+    "^wait_for_completion",
+    "^cancel_work",
+    "^cancel_delayed_work",
+    "^usb_start_wait_urb",
+    "^usb_bulk_msg",
+    "^usb_control_msg",
+    "^usb_interrupt_msg",
+    "^crc[0-9a-z_]*$",
+    "^__crc[0-9a-z_]*$",
+    "^klist_",
+    "^xas_",
+    "^rhashtable_lookup",
+    "fortify",
+    "^print_tainted",
+    "^get_taint",
+    "^check_panic_on_warn",
+    "^__local_bh_enable",
+    "^local_bh_enable",
+    "^do_tag_check_fault",
+    "^handle_bad_stack",
+    "^stack_trace_consume_entry",
+    "^arch_stack_walk",
+    "^stack_trace_save",
+    "^_?_?dev_(?:info|err|warn|notice|printk|emerg|crit|alert|dbg)",
+    "^va_format",
+    "bad_stack",
+    "^insert_work",
+    "^__queue_delayed_work",
+    "^queue_delayed_work",
+    "^put_device$",
+    "^__alloc_pages",
+    "^alloc_pages",
+    "^__alloc_frozen_pages",
+    "^alloc_frozen_pages",
+    "^kmalloc_order",
+    "^_*kmalloc_large",
+    "^__get_free_pages",
+    "^__mod_timer",
+    "^mod_timer",
+    "^__try_to_del_timer",
+    "^timer_delete",
 ];
 
 /// Functions known under several names that syzkaller reports under one.
@@ -255,12 +332,18 @@ const STALL_ANCHORS: &[&str] = &[
     r"^entry_SYSCALL",
     r"^x64_sys_call",
     r"^el0_svc",
+    r"^ret_fast_syscall$",
     r"^invoke_syscall",
     r"^(?:__)?vfs_(?:read|write|ioctl|readv|writev|iter_read|iter_write)$",
     r"^do_vfs_ioctl$",
+    r"^ksys_(?:ioctl|read|write|pread64|pwrite64|readv|writev)$",
+    r"^(?:__x64_|__ia32_|__arm64_|__se_|__do_)?(?:compat_)?sys_ioctl$",
+    r"^(?:compat_)?SyS_ioctl$",
+    r"^__fput$",
+    r"^task_work_run$",
+    r"^__do_fault$",
     r"^new_sync_(?:read|write)$",
     r"^__sys_(?:sendmsg|recvmsg|sendmmsg|recvmmsg|connect|bind|listen|accept4|sendto|recvfrom|setsockopt|getsockopt|socket)$",
-    r"^___sys_(?:sendmsg|recvmsg)$",
     r"^sock_(?:sendmsg|recvmsg|do_ioctl|ioctl|write_iter|read_iter)$",
     r"^smp_call_function",
     r"^tasklet_action",
@@ -285,6 +368,7 @@ const STALL_ANCHORS: &[&str] = &[
     r"^genl_rcv_msg$",
     r"^genl_family_rcv_msg",
     r"^netlink_rcv_skb$",
+    r"^netlink_dump$",
     r"^netlink_unicast$",
     r"^netlink_sendmsg$",
     r"^____sys_sendmsg$",
@@ -307,75 +391,185 @@ fn stall_anchors() -> &'static Regex {
     ANCHORS.get_or_init(|| super::compile(&STALL_ANCHORS.join("|")))
 }
 
-/// The function the title blames, from `parts` applied from the header line on.
+/// The function the title blames, from `parts` applied to the report lines from the header
+/// (`header_idx`) on.
+///
+/// The parts share one cursor, as syzkaller's do: a line part moves it past the first line it
+/// matches (and leaves it where it is when none does), the instruction-pointer part past the
+/// first `RIP:`/`IP:`/`pc :` line, and a trace part collects the reliable frames up to the next
+/// `Call Trace:`/`Allocated by`/`Freed by` line once it has seen a frame.
 pub(super) fn guilty(
     draft: &Draft,
-    header_line: u64,
+    header_idx: usize,
     parts: &[CompiledPart],
     skip: Option<&Regex>,
     pick: Pick,
 ) -> Option<String> {
+    let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
     let mut candidates: Vec<String> = Vec::new();
-    let mut next_line = header_line;
+    let mut cursor = 0;
     for part in parts {
+        let rest = lines.get(cursor..).unwrap_or(&[]);
         match part {
-            CompiledPart::Line(re) => {
-                let found = draft
-                    .lines
+            CompiledPart::Line(re) | CompiledPart::Anchor(re) => {
+                let found = rest
                     .iter()
-                    .filter(|l| l.line >= next_line)
-                    .find_map(|l| re.captures(&l.text).map(|caps| (l.line, caps)));
-                let Some((line, caps)) = found else {
-                    next_line = u64::MAX;
+                    .enumerate()
+                    .find_map(|(idx, l)| re.captures(&l.text).map(|caps| (idx, caps)));
+                let Some((idx, caps)) = found else {
+                    if matches!(part, CompiledPart::Anchor(_)) {
+                        return None;
+                    }
                     continue;
                 };
-                next_line = line.saturating_add(1);
+                cursor += idx + 1;
                 if let Some(func) = caps.get(1) {
                     candidates.push(func.as_str().to_owned());
                 }
             }
             CompiledPart::Rip => {
-                let found = draft
-                    .lines
+                let found = rest
                     .iter()
-                    .filter(|l| l.line >= next_line)
-                    .find_map(|l| crate::body::parse_instruction_pointer(&l.text));
-                if let Some(name) = found.and_then(|f| f.symbol).map(|s| s.name) {
-                    candidates.push(name);
+                    .enumerate()
+                    .find_map(|(idx, l)| rip_re().captures(&l.text).map(|caps| (idx, caps)));
+                let Some((idx, caps)) = found else {
+                    continue;
+                };
+                cursor += idx + 1;
+                if let Some(func) = caps.get(1) {
+                    candidates.push(func.as_str().to_owned());
                 }
             }
             CompiledPart::Trace => {
-                let mut frames: Vec<_> = draft
-                    .frames
-                    .iter()
-                    .chain(draft.extra_frames.iter())
-                    .filter(|f| f.line >= next_line && f.confidence == Confidence::Reliable)
-                    .collect();
-                frames.sort_by_key(|f| f.line);
-                candidates.extend(
-                    frames
-                        .iter()
-                        .filter_map(|f| f.symbol.as_ref())
-                        .map(|s| s.name.clone()),
-                );
+                let mut seen_frame = false;
+                for line in rest {
+                    cursor += 1;
+                    if is_stack_start(&line.text) {
+                        if seen_frame {
+                            break;
+                        }
+                        continue;
+                    }
+                    // 32-bit ARM prints `(callee) from [<…>] (caller+0x…)`: the caller
+                    // line of the innermost frame is the only place its caller appears.
+                    if let Some(caps) = arm_frame_re().captures(&line.text) {
+                        seen_frame = true;
+                        candidates.extend(
+                            [caps.get(1), caps.get(2)]
+                                .into_iter()
+                                .flatten()
+                                .map(|m| m.as_str().to_owned()),
+                        );
+                        continue;
+                    }
+                    let Some(frame) =
+                        crate::body::parse_trace_line(&line.text).and_then(|t| t.frame)
+                    else {
+                        continue;
+                    };
+                    seen_frame = true;
+                    if frame.confidence != Confidence::Reliable {
+                        continue;
+                    }
+                    if let Some(symbol) = frame.symbol {
+                        candidates.push(symbol.name);
+                    }
+                }
             }
         }
     }
+    // Dispatchers anchor a stall's choice even where the skip patterns would drop them.
+    let keeps_anchor = pick == Pick::Stall;
     let kept = candidates
         .iter()
         .map(|name| base_name(name))
         .filter(|name| !name.is_empty())
-        .filter(|name| !common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name)));
+        .filter(|name| {
+            (keeps_anchor && stall_anchors().is_match(name))
+                || (!common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name)))
+        });
     let chosen = match pick {
         Pick::First => kept.into_iter().next().map(str::to_owned),
         Pick::Stall => pick_stall(kept.collect()),
+        Pick::HungTask => pick_hung_task(kept.collect()),
     }?;
     Some(syscall_name(alias(&chosen)))
+}
+
+/// syzkaller's instruction-pointer line: `RIP: 0010:f+0x1/0x2`, `IP: [<…>] f+0x1/0x2`,
+/// `pc : f+0x1/0x2`, `PC is at f+0x1/0x2`, `NIP [c0…] f+0x1/0x2`, or one without a symbol.
+fn rip_re() -> &'static Regex {
+    static RIP: OnceLock<Regex> = OnceLock::new();
+    RIP.get_or_init(|| {
+        super::compile(
+            r"(?:IP|NIP|pc |PC is at):? *(?:(?:[0-9a-f]{4}:)?(?:\[<?(?:0x)?[0-9a-f]+>?\] +){0,2}([a-zA-Z0-9_]+)(?:\.|\+0x)|(?:[0-9a-f]{4}:)?0x[0-9a-f]+|(?:[0-9a-f]{4}:)?\[<?(?:0x)?[0-9a-f]+>?\] +(?:\[< *\(null\)>\] +)?\(null\)|[0-9]+: +\(null\))",
+        )
+    })
+}
+
+/// A 32-bit ARM backtrace line: callee and caller.
+fn arm_frame_re() -> &'static Regex {
+    static ARM: OnceLock<Regex> = OnceLock::new();
+    ARM.get_or_init(|| {
+        super::compile(
+            r"^ *\[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_.]+)\) from \[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_]+)[.+]",
+        )
+    })
+}
+
+/// Lines that open a stack trace (syzkaller's `stackStartRes`).
+fn is_stack_start(text: &str) -> bool {
+    let text = text.trim_start();
+    text.starts_with("Call Trace")
+        || text.starts_with("Call trace")
+        || text.starts_with("Allocated by task")
+        || text.starts_with("Freed by task")
+        || text.starts_with("Allocated:")
+        || text.starts_with("Freed:")
+        || text.starts_with("Backtrace:")
 }
 
 /// The function name without compiler suffixes (`.isra.0`, `.constprop.1`, `.cold`).
 fn base_name(name: &str) -> &str {
     name.split('.').next().unwrap_or(name)
+}
+
+fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
+    for frame in &frames {
+        if frame.contains("rtnl_lock") {
+            return Some((*frame).to_owned());
+        }
+        if [
+            "synchronize_rcu",
+            "synchronize_srcu",
+            "synchronize_net",
+            "synchronize_sched",
+        ]
+        .iter()
+        .any(|anchor| frame.contains(anchor))
+        {
+            return Some("synchronize_rcu".to_owned());
+        }
+    }
+    const WAITING: &[&str] = &[
+        "sched",
+        "_lock",
+        "_slowlock",
+        "down",
+        "rwsem",
+        "completion",
+        "kthread",
+        "wait",
+        "synchronize",
+        "context_switch",
+        "__switch_to",
+        "cancel_delayed_work",
+        "rcu_barrier",
+    ];
+    frames
+        .into_iter()
+        .find(|frame| !WAITING.iter().any(|w| frame.contains(w)))
+        .map(str::to_owned)
 }
 
 fn pick_stall(frames: Vec<&str>) -> Option<String> {
@@ -410,10 +604,21 @@ fn syscall_name(name: &str) -> String {
         "__arm64_compat_sys_",
         "__do_compat_sys_",
         "__se_compat_sys_",
-        "compat_SyS_",
-        "SyS_",
         "compat_sys_",
     ];
+    // Old kernels' `SyS_`/`SYSC_` wrappers are reported under the bare syscall name.
+    for prefix in [
+        "compat_SyS_",
+        "compat_SYSC_",
+        "SyS_",
+        "SYSC_",
+        "ksys_",
+        "sys_",
+    ] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            return rest.to_owned();
+        }
+    }
     for prefix in PREFIXES {
         if let Some(rest) = name.strip_prefix(prefix) {
             return format!("sys_{rest}");
