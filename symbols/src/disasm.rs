@@ -183,10 +183,19 @@ pub(crate) fn is_instruction_boundary(code: &[u8], start_addr: u64, offset: usiz
     let mut pos = 0usize;
     while pos < offset && decoder.can_decode() {
         let instr = decoder.decode();
-        pos = pos.saturating_add(instr.len().max(1));
         if instr.is_invalid() {
-            decoder.set_position(pos).ok();
+            if decoder.last_error() == iced_x86::DecoderError::NoMoreBytes {
+                return false;
+            }
+            // Skip one undecodable byte, as objdump's `(bad)` does.
+            pos = pos.saturating_add(1);
+            if decoder.set_position(pos).is_err() {
+                return false;
+            }
+            decoder.set_ip(start_addr.wrapping_add(pos as u64));
+            continue;
         }
+        pos = pos.saturating_add(instr.len());
     }
     pos == offset
 }

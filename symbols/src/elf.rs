@@ -187,6 +187,12 @@ fn check_header(path: &Path, bytes: &[u8]) -> Result<()> {
             path: path.to_owned(),
         });
     }
+    if bytes.len() < 64 {
+        return Err(Error::Truncated {
+            path: path.to_owned(),
+            what: "ELF header".to_owned(),
+        });
+    }
     let class_bits = match bytes.get(4) {
         Some(1) => 32,
         Some(2) => 64,

@@ -161,6 +161,22 @@ impl Image {
         data.get(start_offset..end_offset)
     }
 
+    /// The code bytes `[start, start + len)`, cut at the end of the executable section that
+    /// contains `start`.
+    pub(crate) fn code_at(&self, start: u64, len: u64) -> Option<&[u8]> {
+        let section = self
+            .elf
+            .sections
+            .iter()
+            .find(|s| s.is_text() && s.contains(start))?;
+        let data = section.data.as_ref()?.as_slice();
+        let start_offset = usize::try_from(start - section.addr).ok()?;
+        let end_offset = start_offset
+            .saturating_add(usize::try_from(len).ok()?)
+            .min(data.len());
+        data.get(start_offset..end_offset)
+    }
+
     /// The name of the undefined symbol a relocatable image's PC-relative field at `addr` refers
     /// to (e.g. a module's `call printk`).
     pub(crate) fn reloc_name(&self, addr: u64) -> Option<&str> {

@@ -334,9 +334,16 @@ pub(crate) fn judge_ip(image: &Image, frame: &FrameQuery<'_>, placement: Placeme
         return Judgement::unknown();
     };
     let offset = link - sym.start;
+    // Decode from the function's start through the instruction at `link` (at most 15 bytes long).
     let on_boundary = image
-        .code_before(link, offset)
-        .map(|code| disasm::is_instruction_boundary(code, sym.start, code.len()));
+        .code_at(sym.start, offset.saturating_add(15))
+        .and_then(|code| {
+            Some(disasm::is_instruction_boundary(
+                code,
+                sym.start,
+                usize::try_from(offset).ok()?,
+            ))
+        });
     match on_boundary {
         Some(false) => Judgement::mismatch(
             Mismatch::NotInstructionBoundary { addr: link },

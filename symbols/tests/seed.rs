@@ -1,14 +1,9 @@
 //! The seed log 0826-w9-1 against the fixture ELF built from it (fixtures/vmlinux/README.md).
 //! The frames are hard-coded here: this crate never reads log text.
 
-use legolog_symbols::{
-    Confidence, FrameQuery, LogSymbol, Observation, SymbolizeConfig, Symbolizer, Verdict,
-};
+use legolog_symbols::{Confidence, FrameQuery, LogSymbol, Observation, Symbolizer, Verdict};
 
-pub const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../fixtures/vmlinux/vmlinux-0826-w9-1"
-);
+use crate::util::{config, FIXTURE};
 
 /// `(addr, name, offset, size, marked with ?)` of the 19 call-trace frames, in log order.
 pub const SEED_FRAMES: [(u64, &str, u64, u64, bool); 19] = [
@@ -85,7 +80,7 @@ pub const SEED_FRAMES: [(u64, &str, u64, u64, bool); 19] = [
 pub const SEED_RIP: (u64, &str, u64, u64) = (0xffffffff810522c3, "mlx4_ib_poll_cq", 0x1d3, 0x850);
 
 /// The verdict each frame was designed to get (fixtures/vmlinux/README.md).
-const DESIGNED: [Verdict; 19] = [
+pub const DESIGNED: [Verdict; 19] = [
     Verdict::Reliable,  // CALL mlx4_ib_poll_cq ends there
     Verdict::Plausible, // ? CALL fit_internal_poll_sendcq = the frame above
     Verdict::Stale,     // ? rep movsb, no CALL
@@ -106,13 +101,6 @@ const DESIGNED: [Verdict; 19] = [
     Verdict::FnPointer, // ? = kthread+0
     Verdict::Reliable,  // indirect CALL *%rbx
 ];
-
-pub fn config() -> SymbolizeConfig {
-    SymbolizeConfig {
-        module_dirs: vec![],
-        strip_prefixes: vec![],
-    }
-}
 
 pub fn query(frame: &(u64, &'static str, u64, u64, bool), shift: u64) -> FrameQuery<'static> {
     FrameQuery {

@@ -1,0 +1,8 @@
+//! Integration tests of legolog-symbols, compiled into one binary and grouped by topic.
+
+mod bad_input;
+mod mismatch;
+mod modules;
+mod oracle;
+mod seed;
+mod util;
