@@ -8,7 +8,7 @@ use std::path::Path;
 
 use goblin::elf::header::{EM_X86_64, ET_REL};
 use goblin::elf::section_header::{SHF_ALLOC, SHF_COMPRESSED, SHF_EXECINSTR, SHT_NOBITS, SHT_RELA};
-use goblin::elf::sym::{STB_GLOBAL, STB_WEAK, STT_FILE, STT_FUNC, STT_NOTYPE, STT_SECTION};
+use goblin::elf::sym::{STB_GLOBAL, STB_WEAK, STT_FUNC, STT_NOTYPE};
 
 use crate::bytes::{Bytes, Slice};
 use crate::error::{Error, Result};
@@ -118,7 +118,8 @@ pub(crate) fn parse(path: &Path, bytes: Bytes) -> Result<ElfFile> {
     let mut symbols = Vec::new();
     for (sym_idx, sym) in elf.syms.iter().enumerate() {
         let typ = sym.st_type();
-        if !(typ == STT_FUNC || typ == STT_NOTYPE) || typ == STT_SECTION || typ == STT_FILE {
+        // Code symbols only: FUNC, and NOTYPE labels of assembly entry code.
+        if typ != STT_FUNC && typ != STT_NOTYPE {
             continue;
         }
         let Some(section) = sections.get(sym.st_shndx) else {

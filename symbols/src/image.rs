@@ -44,8 +44,8 @@ pub struct Image {
 
 impl Image {
     pub(crate) fn load(path: &Path, bytes: Bytes, strip_prefixes: &[String]) -> Result<Image> {
-        let elf = elf::parse(path, bytes)?;
-        let symbols = SymbolTable::new(elf.symbols.clone(), &elf.sections);
+        let mut elf = elf::parse(path, bytes)?;
+        let symbols = SymbolTable::new(std::mem::take(&mut elf.symbols), &elf.sections);
         if symbols.len() == 0 {
             return Err(crate::Error::NoSymbols {
                 path: path.to_owned(),

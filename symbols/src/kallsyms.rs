@@ -137,3 +137,91 @@ impl Entry {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sym(name: &str, addr: u64, elf_size: u64, rank: u8) -> TextSymbol {
+        TextSymbol {
+            name: name.into(),
+            addr,
+            elf_size,
+            section_idx: 1,
+            rank: (rank, 0, 0),
+        }
+    }
+
+    fn table() -> SymbolTable {
+        let text = Section {
+            name: ".text".into(),
+            addr: 0x1000,
+            size: 0x100,
+            flags: 0x6,
+            data: None,
+        };
+        let symbols = vec![
+            sym("helper", 0x1000, 0x1e, 0),
+            sym("alias_of_helper", 0x1000, 0x1e, 1),
+            sym("setup", 0x1020, 0x10, 0),
+            // Two static functions of the same name in different files.
+            sym("setup", 0x1040, 0x3c, 0),
+            sym("last", 0x1080, 0x8, 0),
+        ];
+        SymbolTable::new(
+            symbols,
+            &[
+                Section {
+                    name: String::new(),
+                    addr: 0,
+                    size: 0,
+                    flags: 0,
+                    data: None,
+                },
+                text,
+            ],
+        )
+    }
+
+    #[test]
+    fn kallsyms_sizes_include_padding() {
+        let table = table();
+        let helper = table.find(0x101f).unwrap();
+        assert_eq!(
+            (
+                helper.name.as_str(),
+                helper.start,
+                helper.kallsyms_size,
+                helper.elf_size
+            ),
+            ("helper", 0x1000, 0x20, 0x1e)
+        );
+        // The last symbol of a section ends at the section's end.
+        assert_eq!(table.find(0x10ff).unwrap().kallsyms_size, 0x80);
+        assert_eq!(table.find(0x1100), None);
+        assert_eq!(table.find(0xfff), None);
+    }
+
+    #[test]
+    fn repeated_names_are_told_apart_by_size() {
+        let table = table();
+        assert_eq!(
+            table.find_by_name("setup", Some(0x40)).unwrap().start,
+            0x1040
+        );
+        assert_eq!(
+            table.find_by_name("setup", Some(0x20)).unwrap().start,
+            0x1020
+        );
+        assert_eq!(table.find_by_name("setup", None).unwrap().start, 0x1020);
+        assert_eq!(
+            table.find_by_name("setup", Some(0x999)).unwrap().start,
+            0x1020
+        );
+        assert_eq!(
+            table.find_by_name("alias_of_helper", None).unwrap().start,
+            0x1000
+        );
+        assert_eq!(table.find_by_name("nothing", None), None);
+    }
+}

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::bytes::Bytes;
+use crate::dwarf::SourceFrame;
 use crate::error::{Error, Result};
-use crate::image::Image;
+use crate::image::{Image, Probe};
 use crate::kaslr::{self, Observation, SlideEstimate};
 use crate::module::ModuleSet;
 use crate::verdict::{self, Confidence, FrameQuery, Judgement, Mismatch, Placement, Verdict};
@@ -78,6 +79,19 @@ impl Symbolizer {
     /// their symbol (`sym+off`), since the module's load address is not in the log.
     pub fn module(&self, name: &str) -> Result<Option<Rc<Image>>> {
         self.modules.load(name)
+    }
+
+    /// Source frames of `probe` in the vmlinux (`module == None`) or in a module (a probe in the
+    /// module's synthetic address space, e.g. from [`Judgement::probe`] or `start + offset` of
+    /// [`Image::find_symbol_by_name`]). Empty when the module is not found.
+    pub fn find_frames(&self, module: Option<&str>, probe: Probe) -> Result<Vec<SourceFrame>> {
+        match module {
+            None => self.kernel.find_frames(probe),
+            Some(name) => match self.module(name)? {
+                Some(image) => image.find_frames(probe),
+                None => Ok(Vec::new()),
+            },
+        }
     }
 
     /// The path module `name` would be loaded from, if any.
