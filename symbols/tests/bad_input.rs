@@ -203,3 +203,30 @@ fn corrupted_bytes_never_panic() {
     }
     assert!(n_opened > 0);
 }
+
+#[test]
+fn corrupted_module_bytes_never_panic() {
+    let original = std::fs::read(crate::util::MODULE_FIXTURE).unwrap();
+    // A relocatable object opened directly is laid out and relocated like a module.
+    let symbolizer = Symbolizer::from_bytes(original.clone(), &config()).unwrap();
+    assert!(symbolizer.kernel().is_relocatable());
+    let mut n_opened = 0;
+    for pos in (0..original.len()).step_by(3) {
+        for value in [0xffu8, 0x00, 0x80] {
+            let mut bytes = original.clone();
+            bytes[pos] = value;
+            let Ok(symbolizer) = Symbolizer::from_bytes(bytes, &config()) else {
+                continue;
+            };
+            n_opened += 1;
+            let kernel = symbolizer.kernel();
+            for sym in kernel.symbols().collect::<Vec<_>>() {
+                for offset in [0, 1, sym.elf_size / 2, sym.kallsyms_size] {
+                    let _ = kernel.find_frames(Probe::ReturnAddress(sym.start + offset));
+                    let _ = kernel.find_frames(Probe::Exact(sym.start + offset));
+                }
+            }
+        }
+    }
+    assert!(n_opened > 0);
+}
