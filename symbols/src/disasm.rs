@@ -1,6 +1,11 @@
 //! x86-64 decoding with iced-x86: the `Code:` line, and "does a CALL end exactly here?".
 
-use iced_x86::{Decoder, DecoderOptions, FlowControl, Formatter, GasFormatter};
+use std::collections::HashMap;
+
+use iced_x86::{
+    Decoder, DecoderOptions, FlowControl, Formatter, GasFormatter, OpKind, SymbolResolver,
+    SymbolResult,
+};
 
 /// The longest CALL encoding considered when decoding backwards: `ff 14 25 disp32` (7 bytes)
 /// or a 6-byte form with one prefix.
@@ -22,6 +27,8 @@ pub struct Instruction {
     pub text: String,
     /// Whether this is the faulting instruction (the byte printed in `<..>`).
     pub is_fault: bool,
+    /// The runtime address a direct CALL or jump goes to, when the faulting IP was given.
+    pub target: Option<u64>,
 }
 
 /// Disassembles a `Code:` line's bytes the way the kernel's `scripts/decodecode` does.
@@ -33,6 +40,17 @@ pub struct Instruction {
 /// faulting IP (the address of byte `fault_index`); with it, instructions get addresses and
 /// branch targets are absolute.
 pub fn disassemble(bytes: &[u8], fault_index: Option<usize>, ip: Option<u64>) -> Vec<Instruction> {
+    disassemble_with_names(bytes, fault_index, ip, &HashMap::new())
+}
+
+/// [`disassemble`], printing the branch targets found in `names` (runtime address → text) by
+/// name.
+pub(crate) fn disassemble_with_names(
+    bytes: &[u8],
+    fault_index: Option<usize>,
+    ip: Option<u64>,
+    names: &HashMap<u64, String>,
+) -> Vec<Instruction> {
     let fault_index = fault_index.filter(|&idx| idx < bytes.len());
     let base = match (ip, fault_index) {
         (Some(ip), Some(idx)) => Some(ip.wrapping_sub(idx as u64)),
@@ -42,14 +60,22 @@ pub fn disassemble(bytes: &[u8], fault_index: Option<usize>, ip: Option<u64>) ->
     let mut res = Vec::new();
     match fault_index {
         None => {
-            decode_run(bytes, 0, bytes.len(), base, None, &mut res);
+            decode_run(bytes, 0, bytes.len(), base, None, names, &mut res);
         }
         Some(fault) => {
-            let resumed = decode_run(bytes, 0, fault, base, None, &mut res);
+            let resumed = decode_run(bytes, 0, fault, base, None, names, &mut res);
             if resumed < fault {
                 push_bytes(bytes, resumed, fault, base, &mut res);
             }
-            decode_run(bytes, fault, bytes.len(), base, Some(fault), &mut res);
+            decode_run(
+                bytes,
+                fault,
+                bytes.len(),
+                base,
+                Some(fault),
+                names,
+                &mut res,
+            );
         }
     }
     res
@@ -63,6 +89,7 @@ fn decode_run(
     limit: usize,
     base: Option<u64>,
     fault: Option<usize>,
+    names: &HashMap<u64, String>,
     res: &mut Vec<Instruction>,
 ) -> usize {
     let Some(window) = bytes.get(start..limit) else {
@@ -70,7 +97,8 @@ fn decode_run(
     };
     let window_ip = base.unwrap_or(0).wrapping_add(start as u64);
     let mut decoder = Decoder::with_ip(64, window, window_ip, DecoderOptions::NONE);
-    let mut formatter = GasFormatter::new();
+    let resolver: Box<dyn SymbolResolver> = Box::new(NameResolver(names.clone()));
+    let mut formatter = GasFormatter::with_options(Some(resolver), None);
     let mut pos = start;
     while decoder.can_decode() {
         let instr = decoder.decode();
@@ -89,7 +117,15 @@ fn decode_run(
         }
         let mut text = String::new();
         formatter.format(&instr, &mut text);
-        res.push(instruction(bytes, pos, len, base, text, fault == Some(pos)));
+        let mut decoded = instruction(bytes, pos, len, base, text, fault == Some(pos));
+        let is_direct_branch = matches!(
+            instr.op0_kind(),
+            OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64
+        );
+        if base.is_some() && is_direct_branch {
+            decoded.target = Some(instr.near_branch_target());
+        }
+        res.push(decoded);
         pos += len;
     }
     pos
@@ -128,6 +164,24 @@ fn instruction(
         bytes: bytes.get(offset..end).unwrap_or(&[]).to_vec(),
         text,
         is_fault,
+        target: None,
+    }
+}
+
+/// Prints known addresses by name in the formatter's output.
+struct NameResolver(HashMap<u64, String>);
+
+impl SymbolResolver for NameResolver {
+    fn symbol(
+        &mut self,
+        _instruction: &iced_x86::Instruction,
+        _operand: u32,
+        _instruction_operand: Option<u32>,
+        address: u64,
+        _address_size: u32,
+    ) -> Option<SymbolResult<'_>> {
+        let name = self.0.get(&address)?;
+        Some(SymbolResult::with_str(address, name.as_str()))
     }
 }
 

@@ -1,9 +1,11 @@
 //! The entry point: a vmlinux plus the modules found on demand.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::bytes::Bytes;
+use crate::disasm::{self, Instruction};
 use crate::dwarf::SourceFrame;
 use crate::error::{Error, Result};
 use crate::image::{Image, Probe};
@@ -192,6 +194,34 @@ impl Symbolizer {
             }
         }
         crate::annotate::annotate_value(value)
+    }
+
+    /// [`crate::disassemble`] with direct CALL/JMP targets in the vmlinux's text printed as
+    /// `sym+0xoff` (`ip` is the runtime faulting IP; `slide` is removed to look targets up).
+    pub fn disassemble(
+        &self,
+        bytes: &[u8],
+        fault_index: Option<usize>,
+        ip: Option<u64>,
+        slide: i64,
+    ) -> Vec<Instruction> {
+        let plain = disasm::disassemble(bytes, fault_index, ip);
+        let mut names = HashMap::new();
+        for target in plain.iter().filter_map(|instruction| instruction.target) {
+            let link = target.wrapping_sub(slide as u64);
+            let Some(sym) = self.kernel.find_symbol(link) else {
+                continue;
+            };
+            let name = match link - sym.start {
+                0 => sym.name,
+                offset => format!("{}+{offset:#x}", sym.name),
+            };
+            names.insert(target, name);
+        }
+        if names.is_empty() {
+            return plain;
+        }
+        disasm::disassemble_with_names(bytes, fault_index, ip, &names)
     }
 
     /// A mismatch when the build ID printed by the log (hex) is not the vmlinux's; `None` when

@@ -206,3 +206,29 @@ fn stack_words_and_registers() {
         Some("direct map")
     );
 }
+
+#[test]
+fn code_bytes_are_disassembled_with_names() {
+    let symbolizer = Symbolizer::open(FIXTURE, &config()).unwrap();
+    // The bytes around fit_internal_poll_sendcq+0x67 as a `Code:` line would print them, with
+    // the CALL as the "faulting" byte, under a slide of 0x1200000.
+    let slide = 0x1200000;
+    let bytes = [0x90, 0x90, 0x90, 0xe8, 0xe4, 0x8e, 0xfe, 0xff, 0x85, 0xc0];
+    let ip = 0xffffffff81069207 + slide as u64;
+    let insns = symbolizer.disassemble(&bytes, Some(3), Some(ip), slide);
+    let texts: Vec<_> = insns
+        .iter()
+        .map(|i| (i.text.as_str(), i.is_fault))
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            ("nop", false),
+            ("nop", false),
+            ("nop", false),
+            ("call mlx4_ib_poll_cq", true),
+            ("test %eax,%eax", false)
+        ]
+    );
+    assert_eq!(insns[3].target, Some(0xffffffff810520f0 + slide as u64));
+}
