@@ -230,3 +230,36 @@ fn corrupted_module_bytes_never_panic() {
     }
     assert!(n_opened > 0);
 }
+
+/// DWARF is not parsed when the image is opened: broken DWARF surfaces as an error of the first
+/// source lookup, while symbols and verdicts keep working.
+#[test]
+fn broken_dwarf_is_reported_lazily() {
+    let mut bytes = fixture_bytes();
+    let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+    let info = elf
+        .section_headers
+        .iter()
+        .find(|s| elf.shdr_strtab.get_at(s.sh_name) == Some(".debug_info"))
+        .unwrap();
+    let version = info.sh_offset as usize + 4;
+    drop(elf);
+    bytes[version..version + 2].copy_from_slice(&0xffffu16.to_le_bytes());
+    let symbolizer = Symbolizer::from_bytes(bytes, &config()).unwrap();
+    assert!(symbolizer.kernel().has_dwarf());
+    assert_eq!(
+        symbolizer
+            .kernel()
+            .find_symbol(0xffffffff8106920b)
+            .unwrap()
+            .name,
+        "fit_internal_poll_sendcq"
+    );
+    assert_eq!(judge_all(&symbolizer, 0, 0), DESIGNED);
+    let err = symbolizer
+        .kernel()
+        .find_frames(Probe::ReturnAddress(0xffffffff8106920c))
+        .err()
+        .unwrap();
+    assert!(matches!(err, Error::Dwarf { .. }), "{err:?}");
+}
