@@ -1,0 +1,170 @@
+//! Lookups against the committed fixture ELF (fixtures/vmlinux/vmlinux-0826-w9-1).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use legolog_symbols::{Confidence, FrameQuery, LogSymbol, Probe, SymbolizeConfig, Symbolizer};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../fixtures/vmlinux/vmlinux-0826-w9-1"
+);
+
+/// The seed's 19 call-trace frames: `(addr, name, offset, size, marked with ?)`.
+const FRAMES: [(u64, &str, u64, u64, bool); 19] = [
+    (
+        0xffffffff8106920c,
+        "fit_internal_poll_sendcq",
+        0x6c,
+        0xe0,
+        false,
+    ),
+    (
+        0xffffffff8106ab2f,
+        "fit_send_reply_with_rdma_write_with_imm",
+        0x25f,
+        0x3a0,
+        true,
+    ),
+    (0xffffffff81033ff0, "_lego_copy_to_user", 0x110, 0x250, true),
+    (0xffffffff81028d65, "__free_pages", 0x25, 0x30, true),
+    (0xffffffff8102e981, "__storage_read", 0xf1, 0x120, true),
+    (0xffffffff81019865, "scheduler_tick", 0x55, 0x60, true),
+    (
+        0xffffffff810693d2,
+        "fit_send_message_with_rdma_write_with_imm_request",
+        0x152,
+        0x350,
+        true,
+    ),
+    (
+        0xffffffff810693d2,
+        "fit_send_message_with_rdma_write_with_imm_request",
+        0x152,
+        0x350,
+        true,
+    ),
+    (0xffffffff8103043f, "__vma_adjust", 0x38f, 0x550, true),
+    (0xffffffff81030944, "vma_merge", 0x1a4, 0x280, true),
+    (
+        0xffffffff81030f20,
+        "arch_get_unmapped_area_topdown",
+        0xe0,
+        0x220,
+        true,
+    ),
+    (
+        0xffffffff810693d2,
+        "fit_send_message_with_rdma_write_with_imm_request",
+        0x152,
+        0x350,
+        false,
+    ),
+    (
+        0xffffffff81069ab5,
+        "fit_ack_reply_callback",
+        0x185,
+        0x1e0,
+        false,
+    ),
+    (
+        0xffffffff8102f129,
+        "handle_p2m_flush_one",
+        0x69,
+        0x160,
+        true,
+    ),
+    (0xffffffff8102bde0, "thpool_worker_func", 0xe0, 0x3a0, false),
+    (0xffffffff8102bd00, "handle_bad_request", 0x40, 0x40, true),
+    (0xffffffff81020ca6, "kthread", 0xf6, 0x120, false),
+    (0xffffffff81020bb0, "__kthread_parkme", 0x70, 0x70, true),
+    (0xffffffff8100e632, "ret_from_fork", 0x22, 0x30, false),
+];
+
+fn config() -> SymbolizeConfig {
+    SymbolizeConfig {
+        module_dirs: vec![],
+        strip_prefixes: vec![],
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    c.bench_function("open", |b| {
+        b.iter(|| Symbolizer::open(FIXTURE, &config()).unwrap())
+    });
+    c.bench_function("open_and_symbolize_19_frames_cold", |b| {
+        b.iter(|| {
+            let symbolizer = Symbolizer::open(FIXTURE, &config()).unwrap();
+            for frame in &FRAMES {
+                symbolizer
+                    .kernel()
+                    .find_frames(Probe::ReturnAddress(frame.0))
+                    .unwrap();
+            }
+        })
+    });
+
+    let symbolizer = Symbolizer::open(FIXTURE, &config()).unwrap();
+    let kernel = symbolizer.kernel();
+    c.bench_function("find_symbol_19", |b| {
+        b.iter(|| {
+            FRAMES
+                .iter()
+                .filter_map(|f| kernel.find_symbol(f.0 - 1))
+                .count()
+        })
+    });
+    c.bench_function("find_symbol_by_name_19", |b| {
+        b.iter(|| {
+            FRAMES
+                .iter()
+                .filter_map(|f| kernel.find_symbol_by_name(f.1, Some(f.3)))
+                .count()
+        })
+    });
+    c.bench_function("find_frames_19_warm", |b| {
+        b.iter(|| {
+            FRAMES
+                .iter()
+                .map(|f| kernel.find_frames(Probe::ReturnAddress(f.0)).unwrap().len())
+                .sum::<usize>()
+        })
+    });
+    let code_addrs: Vec<u64> = kernel
+        .symbols()
+        .flat_map(|sym| sym.start..sym.start + sym.elf_size)
+        .collect();
+    c.bench_function("find_frames_every_code_byte", |b| {
+        b.iter(|| {
+            code_addrs
+                .iter()
+                .map(|&a| kernel.find_frames(Probe::Exact(a)).unwrap().len())
+                .sum::<usize>()
+        })
+    });
+    c.bench_function("judge_19", |b| {
+        b.iter(|| {
+            let mut callee = "mlx4_ib_poll_cq";
+            for f in &FRAMES {
+                let query = FrameQuery {
+                    addr: Some(f.0),
+                    symbol: Some(LogSymbol {
+                        name: f.1,
+                        offset: f.2,
+                        size: Some(f.3),
+                    }),
+                    module: None,
+                    build_id: None,
+                    confidence: if f.4 {
+                        Confidence::Guessed
+                    } else {
+                        Confidence::Reliable
+                    },
+                };
+                symbolizer.judge(&query, Some(callee), 0);
+                callee = f.1;
+            }
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

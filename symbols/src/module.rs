@@ -1,0 +1,235 @@
+//! Finding and loading kernel modules (`NAME.ko`, `.ko.xz`, `.ko.zst`, `.ko.gz`) from directories.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::bytes::Bytes;
+use crate::error::{Error, Result};
+use crate::image::Image;
+
+/// Directory levels searched below each module directory (Debian's debug layout
+/// `usr/lib/debug/lib/modules/VER/kernel/drivers/net/ethernet/intel/e1000e/` needs 11).
+const MAX_DEPTH: usize = 24;
+/// A decompressed module may not exceed this size.
+const MAX_MODULE_BYTES: u64 = 2 << 30;
+
+/// The compression of a module file, from its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Compression {
+    None,
+    Xz,
+    Zstd,
+    Gzip,
+}
+
+/// Normalized module name → candidate files.
+type Index = HashMap<String, Vec<(PathBuf, Compression)>>;
+
+enum Cached {
+    Loaded(Rc<Image>),
+    Missing,
+    Failed,
+}
+
+/// Module files under the configured directories, indexed on first use, and the modules loaded
+/// so far.
+pub(crate) struct ModuleSet {
+    dirs: Vec<PathBuf>,
+    strip_prefixes: Vec<String>,
+    index: RefCell<Option<Index>>,
+    loaded: RefCell<HashMap<String, Cached>>,
+}
+
+/// Module names match with `-` and `_` treated as the same character, as `modprobe` does.
+pub(crate) fn normalize(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+impl ModuleSet {
+    pub(crate) fn new(dirs: Vec<PathBuf>, strip_prefixes: Vec<String>) -> ModuleSet {
+        ModuleSet {
+            dirs,
+            strip_prefixes,
+            index: RefCell::new(None),
+            loaded: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The file that would be loaded for module `name`: among all matches, one under a `debug`
+    /// directory wins (it carries DWARF), then the shortest path, then the lexically first.
+    pub(crate) fn find_file(&self, name: &str) -> Option<PathBuf> {
+        self.find_entry(name).map(|(path, _)| path)
+    }
+
+    fn find_entry(&self, name: &str) -> Option<(PathBuf, Compression)> {
+        let mut index = self.index.borrow_mut();
+        let index = index.get_or_insert_with(|| build_index(&self.dirs));
+        let candidates = index.get(&normalize(name))?;
+        candidates
+            .iter()
+            .min_by_key(|(path, _)| {
+                let in_debug = path.components().any(|c| c.as_os_str() == "debug");
+                (!in_debug, path.as_os_str().len(), path.clone())
+            })
+            .cloned()
+    }
+
+    /// Loads module `name`. `Ok(None)` when no file matches; the first failure is returned as an
+    /// error and later calls for the same module return `Ok(None)`, so the caller warns once.
+    pub(crate) fn load(&self, name: &str) -> Result<Option<Rc<Image>>> {
+        let key = normalize(name);
+        if let Some(cached) = self.loaded.borrow().get(&key) {
+            return Ok(match cached {
+                Cached::Loaded(image) => Some(Rc::clone(image)),
+                Cached::Missing | Cached::Failed => None,
+            });
+        }
+        let Some((path, compression)) = self.find_entry(name) else {
+            self.loaded.borrow_mut().insert(key, Cached::Missing);
+            return Ok(None);
+        };
+        let res = read_module(&path, compression)
+            .and_then(|bytes| Image::load(&path, bytes, &self.strip_prefixes));
+        match res {
+            Ok(image) => {
+                let image = Rc::new(image);
+                self.loaded
+                    .borrow_mut()
+                    .insert(key, Cached::Loaded(Rc::clone(&image)));
+                Ok(Some(image))
+            }
+            Err(err) => {
+                self.loaded.borrow_mut().insert(key, Cached::Failed);
+                Err(err)
+            }
+        }
+    }
+}
+
+fn build_index(dirs: &[PathBuf]) -> Index {
+    let mut index = Index::new();
+    let mut stack: Vec<(PathBuf, usize)> = dirs.iter().map(|dir| (dir.clone(), 0)).collect();
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            // `file_type` does not follow symlinks: a symlinked directory is not entered (no
+            // loops), a symlinked file is still indexed below.
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if file_type.is_dir() {
+                if depth < MAX_DEPTH {
+                    stack.push((path, depth + 1));
+                }
+                continue;
+            }
+            let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some((stem, compression)) = split_module_name(file_name) else {
+                continue;
+            };
+            index
+                .entry(normalize(stem))
+                .or_default()
+                .push((path.clone(), compression));
+        }
+    }
+    index
+}
+
+fn split_module_name(file_name: &str) -> Option<(&str, Compression)> {
+    let suffixes = [
+        (".ko", Compression::None),
+        (".ko.xz", Compression::Xz),
+        (".ko.zst", Compression::Zstd),
+        (".ko.gz", Compression::Gzip),
+        (".ko.debug", Compression::None),
+    ];
+    suffixes.iter().find_map(|(suffix, compression)| {
+        let stem = file_name.strip_suffix(suffix)?;
+        (!stem.is_empty()).then_some((stem, *compression))
+    })
+}
+
+fn read_module(path: &Path, compression: Compression) -> Result<Bytes> {
+    let io_err = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let (format, reader): (&'static str, Box<dyn Read>) = match compression {
+        Compression::None => {
+            // SAFETY: read-only map, see `Symbolizer::open`.
+            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
+            return Ok(Bytes::from_mmap(map));
+        }
+        Compression::Xz => ("xz", Box::new(xz2::read::XzDecoder::new(file))),
+        Compression::Zstd => match zstd::stream::read::Decoder::new(file) {
+            Ok(decoder) => ("zstd", Box::new(decoder)),
+            Err(source) => {
+                return Err(Error::Decompress {
+                    path: path.to_owned(),
+                    format: "zstd",
+                    source,
+                })
+            }
+        },
+        Compression::Gzip => ("gzip", Box::new(flate2::read::GzDecoder::new(file))),
+    };
+    decompress(path, format, reader).map(Bytes::from_vec)
+}
+
+/// Reads a whole decompression stream, refusing output beyond [`MAX_MODULE_BYTES`].
+pub(crate) fn decompress(path: &Path, format: &'static str, reader: impl Read) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let res = reader.take(MAX_MODULE_BYTES + 1).read_to_end(&mut out);
+    if let Err(source) = res {
+        return Err(Error::Decompress {
+            path: path.to_owned(),
+            format,
+            source,
+        });
+    }
+    if out.len() as u64 > MAX_MODULE_BYTES {
+        return Err(Error::LimitExceeded {
+            path: path.to_owned(),
+            what: format!("decompresses to more than {MAX_MODULE_BYTES} bytes"),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_file_names() {
+        assert_eq!(
+            split_module_name("lkdtm.ko"),
+            Some(("lkdtm", Compression::None))
+        );
+        assert_eq!(
+            split_module_name("mlx4_ib.ko.xz"),
+            Some(("mlx4_ib", Compression::Xz))
+        );
+        assert_eq!(
+            split_module_name("e1000e.ko.zst"),
+            Some(("e1000e", Compression::Zstd))
+        );
+        assert_eq!(
+            split_module_name("dm-crypt.ko.gz"),
+            Some(("dm-crypt", Compression::Gzip))
+        );
+        assert_eq!(split_module_name(".ko"), None);
+        assert_eq!(split_module_name("vmlinux"), None);
+        assert_eq!(normalize("dm-crypt"), "dm_crypt");
+    }
+}

@@ -1,0 +1,234 @@
+//! The seed log 0826-w9-1 against the fixture ELF built from it (fixtures/vmlinux/README.md).
+//! The frames are hard-coded here: this crate never reads log text.
+
+use legolog_symbols::{Confidence, FrameQuery, LogSymbol, Observation, Symbolizer, Verdict};
+
+use crate::util::{config, FIXTURE};
+
+/// `(addr, name, offset, size, marked with ?)` of the 19 call-trace frames, in log order.
+pub const SEED_FRAMES: [(u64, &str, u64, u64, bool); 19] = [
+    (
+        0xffffffff8106920c,
+        "fit_internal_poll_sendcq",
+        0x6c,
+        0xe0,
+        false,
+    ),
+    (
+        0xffffffff8106ab2f,
+        "fit_send_reply_with_rdma_write_with_imm",
+        0x25f,
+        0x3a0,
+        true,
+    ),
+    (0xffffffff81033ff0, "_lego_copy_to_user", 0x110, 0x250, true),
+    (0xffffffff81028d65, "__free_pages", 0x25, 0x30, true),
+    (0xffffffff8102e981, "__storage_read", 0xf1, 0x120, true),
+    (0xffffffff81019865, "scheduler_tick", 0x55, 0x60, true),
+    (
+        0xffffffff810693d2,
+        "fit_send_message_with_rdma_write_with_imm_request",
+        0x152,
+        0x350,
+        true,
+    ),
+    (
+        0xffffffff810693d2,
+        "fit_send_message_with_rdma_write_with_imm_request",
+        0x152,
+        0x350,
+        true,
+    ),
+    (0xffffffff8103043f, "__vma_adjust", 0x38f, 0x550, true),
+    (0xffffffff81030944, "vma_merge", 0x1a4, 0x280, true),
+    (
+        0xffffffff81030f20,
+        "arch_get_unmapped_area_topdown",
+        0xe0,
+        0x220,
+        true,
+    ),
+    (
+        0xffffffff810693d2,
+        "fit_send_message_with_rdma_write_with_imm_request",
+        0x152,
+        0x350,
+        false,
+    ),
+    (
+        0xffffffff81069ab5,
+        "fit_ack_reply_callback",
+        0x185,
+        0x1e0,
+        false,
+    ),
+    (
+        0xffffffff8102f129,
+        "handle_p2m_flush_one",
+        0x69,
+        0x160,
+        true,
+    ),
+    (0xffffffff8102bde0, "thpool_worker_func", 0xe0, 0x3a0, false),
+    (0xffffffff8102bd00, "handle_bad_request", 0x40, 0x40, true),
+    (0xffffffff81020ca6, "kthread", 0xf6, 0x120, false),
+    (0xffffffff81020bb0, "__kthread_parkme", 0x70, 0x70, true),
+    (0xffffffff8100e632, "ret_from_fork", 0x22, 0x30, false),
+];
+
+/// The RIP: `mlx4_ib_poll_cq+0x1d3/0x850`.
+pub const SEED_RIP: (u64, &str, u64, u64) = (0xffffffff810522c3, "mlx4_ib_poll_cq", 0x1d3, 0x850);
+
+/// The verdict each frame was designed to get (fixtures/vmlinux/README.md).
+pub const DESIGNED: [Verdict; 19] = [
+    Verdict::Reliable,  // CALL mlx4_ib_poll_cq ends there
+    Verdict::Plausible, // ? CALL fit_internal_poll_sendcq = the frame above
+    Verdict::Stale,     // ? rep movsb, no CALL
+    Verdict::Stale,     // ? CALL __free_pages_ok, not the frame above
+    Verdict::Plausible, // ? CALL __free_pages = the frame above
+    Verdict::Stale,     // ? mov, no CALL
+    Verdict::Stale,     // ? CALL fit_internal_poll_sendcq, frame above is scheduler_tick
+    Verdict::Stale,     // ? same word again, frame above is itself
+    Verdict::Plausible, // ? indirect CALL *0x8(%rax)
+    Verdict::Plausible, // ? CALL __vma_adjust = the frame above
+    Verdict::Stale,     // ? JMP, not a CALL
+    Verdict::Reliable,  // CALL fit_internal_poll_sendcq
+    Verdict::Reliable,  // CALL inside a two-level inline chain
+    Verdict::Plausible, // ? indirect CALL *%rax
+    Verdict::Reliable,  // indirect CALL *%rdx
+    Verdict::FnPointer, // ? = thpool_worker_func+0, int3 padding before it
+    Verdict::Reliable,  // indirect CALL *%r12
+    Verdict::FnPointer, // ? = kthread+0
+    Verdict::Reliable,  // indirect CALL *%rbx
+];
+
+pub fn query(frame: &(u64, &'static str, u64, u64, bool), shift: u64) -> FrameQuery<'static> {
+    FrameQuery {
+        addr: Some(frame.0.wrapping_add(shift)),
+        symbol: Some(LogSymbol {
+            name: frame.1,
+            offset: frame.2,
+            size: Some(frame.3),
+        }),
+        module: None,
+        build_id: None,
+        confidence: if frame.4 {
+            Confidence::Guessed
+        } else {
+            Confidence::Reliable
+        },
+    }
+}
+
+/// Judges every frame; the callee of a frame is the function of the frame printed before it.
+pub fn judge_all(symbolizer: &Symbolizer, shift: u64, slide: i64) -> Vec<Verdict> {
+    let mut callee = SEED_RIP.1;
+    let mut res = Vec::new();
+    for frame in &SEED_FRAMES {
+        res.push(
+            symbolizer
+                .judge(&query(frame, shift), Some(callee), slide)
+                .verdict,
+        );
+        callee = frame.1;
+    }
+    res
+}
+
+#[test]
+fn seed_verdicts_are_as_designed() {
+    let symbolizer = Symbolizer::open(FIXTURE, &config()).unwrap();
+    assert_eq!(judge_all(&symbolizer, 0, 0), DESIGNED);
+}
+
+#[test]
+fn seed_frames_resolve_to_file_and_line() {
+    let symbolizer = Symbolizer::open(FIXTURE, &config()).unwrap();
+    let kernel = symbolizer.kernel();
+    assert!(kernel.has_dwarf());
+    let mut lines = Vec::new();
+    let rip = FrameQuery {
+        addr: Some(SEED_RIP.0),
+        symbol: Some(LogSymbol {
+            name: SEED_RIP.1,
+            offset: SEED_RIP.2,
+            size: Some(SEED_RIP.3),
+        }),
+        module: None,
+        build_id: None,
+        confidence: Confidence::Reliable,
+    };
+    let judgement = symbolizer.judge_ip(&rip, 0);
+    assert_eq!(judgement.verdict, Verdict::Reliable);
+    let probes = std::iter::once(judgement.probe.unwrap()).chain(
+        SEED_FRAMES
+            .iter()
+            .map(|frame| symbolizer.judge(&query(frame, 0), None, 0).probe.unwrap()),
+    );
+    for probe in probes {
+        let frames = kernel.find_frames(probe).unwrap();
+        assert!(!frames.is_empty(), "{probe:x?}");
+        let text: Vec<String> = frames
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}:{}",
+                    f.function.as_deref().unwrap(),
+                    f.file.as_deref().unwrap(),
+                    f.line.unwrap()
+                )
+            })
+            .collect();
+        lines.push(format!("{probe:x?}: {}", text.join(" <- ")));
+    }
+    let expected = "\
+Exact(ffffffff810522c3): mlx4_ib_poll_one drivers/infiniband/hw/mlx4/cq.c:9 <- mlx4_ib_poll_cq drivers/infiniband/hw/mlx4/cq.c:16
+ReturnAddress(ffffffff8106920c): fit_internal_poll_sendcq net/lego/fit_internal.c:10
+ReturnAddress(ffffffff8106ab2f): fit_send_reply_with_rdma_write_with_imm net/lego/fit_internal.c:44
+ReturnAddress(ffffffff81033ff0): _lego_copy_to_user kernel/uaccess.c:9
+ReturnAddress(ffffffff81028d65): __free_pages mm/page_alloc.c:9
+ReturnAddress(ffffffff8102e981): __storage_read managers/memory/storage.c:8
+ReturnAddress(ffffffff81019865): scheduler_tick kernel/sched/core.c:10
+ReturnAddress(ffffffff810693d2): fit_send_message_with_rdma_write_with_imm_request net/lego/fit_internal.c:18
+ReturnAddress(ffffffff810693d2): fit_send_message_with_rdma_write_with_imm_request net/lego/fit_internal.c:18
+ReturnAddress(ffffffff8103043f): __vma_adjust managers/memory/vm/mmap.c:9
+ReturnAddress(ffffffff81030944): vma_merge managers/memory/vm/mmap.c:23
+ReturnAddress(ffffffff81030f20): arch_get_unmapped_area_topdown managers/memory/vm/mmap.c:38
+ReturnAddress(ffffffff810693d2): fit_send_message_with_rdma_write_with_imm_request net/lego/fit_internal.c:18
+ReturnAddress(ffffffff81069ab5): fit_do_send_ack include/lego/fit_ibapi.h:8 <- fit_reply_ack include/lego/fit_ibapi.h:15 <- fit_ack_reply_callback net/lego/fit_internal.c:32
+ReturnAddress(ffffffff8102f129): handle_p2m_flush_one managers/memory/handle_pcache/flush.c:9
+ReturnAddress(ffffffff8102bde0): thpool_worker_func managers/memory/core.c:17
+Exact(ffffffff8102bd00): thpool_worker_func managers/memory/core.c:14
+ReturnAddress(ffffffff81020ca6): kthread kernel/kthread.c:17
+Exact(ffffffff81020bb0): kthread kernel/kthread.c:14
+ReturnAddress(ffffffff8100e632): ret_from_fork arch/x86/entry/entry_64.S:15
+";
+    let actual = lines.join("\n") + "\n";
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn kaslr_slide_is_inferred() {
+    let symbolizer = Symbolizer::open(FIXTURE, &config()).unwrap();
+    let shift = 0x1200000;
+    let observations: Vec<Observation<'_>> = SEED_FRAMES
+        .iter()
+        .map(|f| Observation {
+            addr: f.0 + shift,
+            name: f.1,
+            offset: f.2,
+            size: Some(f.3),
+        })
+        .collect();
+    let estimate = symbolizer.infer_slide(&observations);
+    assert_eq!(estimate.slide, Some(0x1200000));
+    assert_eq!(estimate.slide_hex().as_deref(), Some("0x1200000"));
+    assert_eq!(estimate.agreeing, 19);
+    assert!(estimate.disagreeing.is_empty() && estimate.unresolved.is_empty());
+    // The verdicts do not change once the slide is applied.
+    assert_eq!(judge_all(&symbolizer, shift, 0x1200000), DESIGNED);
+    // Without the slide every frame disagrees with the ELF.
+    assert!(judge_all(&symbolizer, shift, 0)
+        .iter()
+        .all(|&v| v == Verdict::Mismatch));
+}
