@@ -2,6 +2,7 @@
 //! signature, the labels of the known-bug rules it matches and, when a history is open, how
 //! often it was seen before.
 
+use crate::decode::{Decoded, Decoder};
 use crate::history::{History, LogRecord, ReportRecord, SignatureHistory};
 use crate::input::{self, Source};
 use crate::rules::RuleSet;
@@ -46,6 +47,8 @@ pub struct Located {
     pub labels: Vec<String>,
     /// What the history says about its signature, when a history is open.
     pub history: Option<SignatureHistory>,
+    /// What the kernel image says about it, with `--vmlinux`.
+    pub decoded: Option<Decoded>,
 }
 
 /// Everything found in a set of inputs.
@@ -119,31 +122,47 @@ pub fn report_record(report: &Report, signature: &Signature, labels: &[String]) 
 /// The signature and labels of a report, trusting frames the way the kernel marked them.
 pub fn annotate(report: &Report, rules: &RuleSet) -> (Signature, Vec<String>) {
     let trust = signature::kernel_trust(report);
-    let signature = signature::compute(report, &rules.signature, &trust);
+    annotate_with(report, rules, &trust)
+}
+
+/// The signature and labels of a report, trusting frames as `trust` says (the kernel's marks,
+/// or the verdicts of a kernel image).
+pub fn annotate_with(
+    report: &Report,
+    rules: &RuleSet,
+    trust: &dyn Fn(usize) -> signature::Trust,
+) -> (Signature, Vec<String>) {
+    let signature = signature::compute(report, &rules.signature, trust);
     let labels = rules
-        .matches(report, &trust)
+        .matches(report, trust)
         .into_iter()
         .map(|rule| rule.name.clone())
         .collect();
     (signature, labels)
 }
 
-/// Parses one source and appends its reports.
+/// Parses one source and appends its reports, decoded against a kernel image when given one.
 pub fn analyze_source(
     analysis: &mut Analysis,
     source: Source,
     config: &ParseConfig,
     rules: &RuleSet,
+    decoder: Option<&Decoder>,
 ) -> anyhow::Result<()> {
     let input_idx = analysis.inputs.len();
     let (summary, found) = parse_source(source, config, |report| {
-        let (signature, labels) = annotate(&report, rules);
+        let decoded = decoder.map(|decoder| decoder.decode(&report));
+        let (signature, labels) = match &decoded {
+            Some(decoded) => annotate_with(&report, rules, &|idx| decoded.trust(&report, idx)),
+            None => annotate(&report, rules),
+        };
         Located {
             input: input_idx,
             report,
             signature,
             labels,
             history: None,
+            decoded,
         }
     })?;
     analysis.inputs.push(summary);

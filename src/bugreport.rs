@@ -3,33 +3,17 @@
 //! Sections: title (with labels), known-bug explanations, Environment, Occurrences, Call
 //! trace, Registers, Code, and the raw excerpt in a collapsible `<details>` block.
 //!
-//! Extension point for symbols (issue 3): [`TraceDecoration`] carries, per frame, the verdict
-//! and source location a symbolizer would supply; [`write`] renders the extra columns when they
-//! are present. Without `--vmlinux` every decoration is empty and the kernel's `?` mark is
-//! shown instead.
+//! With `--vmlinux` the report carries its decoding ([`crate::decode::Decoded`]): each frame's
+//! verdict and file:line with the inline chain, register annotations and the `Code:`
+//! disassembly. Without it the kernel's `?` marks and the raw bytes are shown.
 
 use crate::analysis::{Analysis, Located};
+use crate::decode::location_text;
 use crate::render::markdown::escape;
 use crate::render::{frame_text, history_sentence};
 use crate::rules::RuleSet;
 use legolog_parsers::Confidence;
 use std::io::Write;
-
-/// What a symbolizer adds to one frame (empty without symbols).
-#[derive(Debug, Clone, Default)]
-pub struct FrameDecoration {
-    /// `reliable`, `plausible`, `stale`, `fn-pointer`, `mismatch` or `unknown`.
-    pub verdict: Option<String>,
-    /// `file:line` of the frame.
-    pub location: Option<String>,
-}
-
-/// Per-frame decorations for one report, parallel to `report.frames`.
-#[derive(Debug, Clone, Default)]
-pub struct TraceDecoration {
-    /// Decorations by frame index; missing entries mean "nothing known".
-    pub frames: Vec<FrameDecoration>,
-}
 
 /// Writes the bug report for `analysis.reports[subject_idx]`.
 pub fn write(
@@ -37,7 +21,6 @@ pub fn write(
     analysis: &Analysis,
     subject_idx: usize,
     rules: &RuleSet,
-    decoration: &TraceDecoration,
 ) -> anyhow::Result<()> {
     let located: &Located = &analysis.reports[subject_idx];
     let report = &located.report;
@@ -169,15 +152,22 @@ pub fn write(
         writeln!(out)?;
         writeln!(out, "## Call trace")?;
         writeln!(out)?;
-        let decorated = decoration
-            .frames
-            .iter()
-            .any(|d| d.verdict.is_some() || d.location.is_some());
-        if decorated {
+        let decoded = located.decoded.as_ref();
+        if let Some(decoded) = decoded {
             writeln!(
                 out,
-                "`?` = not trusted by the kernel; verdicts from the symbolizer."
+                "`?` = not trusted by the kernel; `[verdict]` from the machine code of the vmlinux \
+                 (reliable, plausible, stale, fn-pointer, mismatch, unknown); inlined callers \
+                 follow as `inlined by` lines."
             )?;
+            if let Some(slide) = decoded.kaslr_slide {
+                writeln!(out)?;
+                writeln!(out, "KASLR slide: `{slide:#x}`")?;
+            }
+            for warning in &decoded.warnings {
+                writeln!(out)?;
+                writeln!(out, "> **Warning:** {}", escape(warning))?;
+            }
         } else {
             writeln!(
                 out,
@@ -192,15 +182,23 @@ pub fn write(
                 Confidence::Guessed => "? ",
             };
             let mut line = format!("{mark}{}", frame_text(frame));
-            if let Some(extra) = decoration.frames.get(frame_idx) {
-                if let Some(verdict) = &extra.verdict {
-                    line.push_str(&format!("  [{verdict}]"));
-                }
-                if let Some(location) = &extra.location {
+            let decoding = decoded.and_then(|d| d.frames.get(frame_idx));
+            if let Some(decoding) = decoding {
+                line.push_str(&format!("  [{}]", decoding.verdict.as_str()));
+                if let Some(location) = location_text(&decoding.location) {
                     line.push_str(&format!("  {location}"));
                 }
             }
             writeln!(out, "{line}")?;
+            for inlined_by in decoding.map_or(&[][..], |d| d.location.get(1..).unwrap_or(&[])) {
+                writeln!(
+                    out,
+                    "      inlined by {} at {}",
+                    inlined_by.function.as_deref().unwrap_or("??"),
+                    location_text(std::slice::from_ref(inlined_by))
+                        .unwrap_or_else(|| "??".to_owned())
+                )?;
+            }
         }
         writeln!(out, "```")?;
     }
@@ -208,10 +206,23 @@ pub fn write(
         writeln!(out)?;
         writeln!(out, "## Registers")?;
         writeln!(out)?;
-        writeln!(out, "| register | value |")?;
-        writeln!(out, "|---|---|")?;
+        writeln!(out, "| register | value | note |")?;
+        writeln!(out, "|---|---|---|")?;
+        let notes = located
+            .decoded
+            .as_ref()
+            .map_or(&[][..], |d| d.register_notes.as_slice());
         for register in &report.registers {
-            writeln!(out, "| {} | `{}` |", register.name, register.printed())?;
+            let note = notes
+                .iter()
+                .find(|(name, _)| *name == register.name)
+                .map_or(String::new(), |(_, note)| escape(note));
+            writeln!(
+                out,
+                "| {} | `{}` | {note} |",
+                register.name,
+                register.printed()
+            )?;
         }
     }
     if let Some(code) = &report.code {
@@ -220,7 +231,12 @@ pub fn write(
         writeln!(out)?;
         writeln!(
             out,
-            "Raw bytes; `<..>` marks the faulting instruction (disassembly comes with symbols)."
+            "Raw bytes; `<..>` marks the faulting instruction{}.",
+            if located.decoded.is_some() {
+                ", `=>` in the disassembly below"
+            } else {
+                " (run with --vmlinux for a disassembly)"
+            }
         )?;
         writeln!(out)?;
         writeln!(out, "```text")?;
@@ -238,6 +254,30 @@ pub fn write(
             .collect();
         writeln!(out, "Code: {}", bytes.join(" "))?;
         writeln!(out, "```")?;
+        let instructions = located
+            .decoded
+            .as_ref()
+            .map_or(&[][..], |d| d.instructions.as_slice());
+        if !instructions.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "```text")?;
+            for instruction in instructions {
+                let mark = if instruction.is_fault { "=> " } else { "   " };
+                let bytes: Vec<String> = instruction
+                    .bytes
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                writeln!(
+                    out,
+                    "{mark}{:3}: {:<24} {}",
+                    instruction.offset,
+                    bytes.join(" "),
+                    instruction.text
+                )?;
+            }
+            writeln!(out, "```")?;
+        }
     }
     if !report.stack_words.is_empty() {
         writeln!(out)?;

@@ -3,6 +3,7 @@
 use crate::analysis::{self, Analysis};
 use crate::bugreport;
 use crate::correlate;
+use crate::decode::{self, Decoder};
 use crate::history::History;
 use crate::input::Source;
 use crate::render::{self, Style};
@@ -47,6 +48,10 @@ enum Command {
     /// Write one report as a Markdown bug report (environment, occurrences, trace, excerpt).
     #[command(after_help = EXIT_CODES_HELP)]
     Report(ReportArgs),
+    /// Resolve addresses or SYM+OFF[/SIZE] to function, file:line and inline chain, like
+    /// `addr2line -f -i -p`.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Symbolize(SymbolizeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +73,56 @@ struct AnalyzeArgs {
 
     #[command(flatten)]
     rules: RulesArgs,
+
+    #[command(flatten)]
+    symbols: SymbolArgs,
+}
+
+/// The kernel image that symbolizes frames.
+#[derive(Debug, Clone, clap::Args)]
+struct SymbolArgs {
+    /// Kernel ELF with symbols (ideally DWARF) of the kernel that printed the log.
+    ///
+    /// Every frame and the RIP get a verdict (reliable, plausible, stale, fn-pointer, mismatch)
+    /// and file:line with the inline chain; the KASLR slide is inferred from the log. A vmlinux
+    /// that does not belong to the log is reported as a mismatch, never symbolized. An unusable
+    /// file is a warning: the analysis goes on without symbols (exit code 2).
+    #[arg(long, value_name = "VMLINUX")]
+    vmlinux: Option<PathBuf>,
+
+    /// Directory searched recursively for module files (NAME.ko, .ko.xz, .ko.zst, .ko.gz),
+    /// Debian's debug layout included; repeatable.
+    #[arg(long = "modules", value_name = "DIR", requires = "vmlinux")]
+    module_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct SymbolizeArgs {
+    /// Kernel ELF with symbols.
+    #[arg(long, value_name = "VMLINUX", required = true)]
+    vmlinux: PathBuf,
+
+    /// Directory searched recursively for module files; repeatable.
+    #[arg(long = "modules", value_name = "DIR")]
+    module_dirs: Vec<PathBuf>,
+
+    /// Output format: text (addr2line -f -i -p shape) or json.
+    #[arg(long, short = 'f', value_enum, default_value_t = SymbolizeFormat::Text)]
+    format: SymbolizeFormat,
+
+    /// Addresses (hex, link-time) or SYM+OFF[/SIZE], each optionally followed by a module
+    /// name; none reads one query per line from standard input.
+    #[arg(value_name = "QUERY")]
+    queries: Vec<String>,
+}
+
+/// Output formats of `symbolize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SymbolizeFormat {
+    /// `function at file:line`, then ` (inlined by) …` lines.
+    Text,
+    /// One JSON document with a location list per query.
+    Json,
 }
 
 /// Where the run history lives.
@@ -162,6 +217,9 @@ struct ReportArgs {
 
     #[command(flatten)]
     rules: RulesArgs,
+
+    #[command(flatten)]
+    symbols: SymbolArgs,
 }
 
 fn parse_similarity(text: &str) -> Result<f64, String> {
@@ -202,7 +260,70 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Correlate(args) => correlate(args),
         Command::History(args) => history(args),
         Command::Report(args) => report(args),
+        Command::Symbolize(args) => symbolize(args),
     }
+}
+
+fn symbolize(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
+    let decoder = Decoder::open(&args.vmlinux, &args.module_dirs)?;
+    let queries: Vec<String> = if args.queries.is_empty() {
+        io::stdin()
+            .lines()
+            .collect::<io::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|line| !line.trim().is_empty())
+            .collect()
+    } else {
+        // `ADDR [MOD] ADDR …`: a word that is not an address or SYM+OFF names a module.
+        let mut grouped: Vec<String> = Vec::new();
+        for word in &args.queries {
+            match grouped.last_mut() {
+                Some(last) if !looks_like_query(word) && !last.contains(' ') => {
+                    last.push(' ');
+                    last.push_str(word);
+                }
+                _ => grouped.push(word.clone()),
+            }
+        }
+        grouped
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut failed = false;
+    let mut results = Vec::with_capacity(queries.len());
+    for query in &queries {
+        let mut words = query.split_whitespace();
+        let text = words.next().unwrap_or_default();
+        let module = words.next();
+        match decode::resolve_query(decoder.symbolizer(), text, module) {
+            Ok(probe) => {
+                let location = match probe {
+                    Some(probe) => decoder.symbolizer().find_frames(module, probe)?,
+                    None => Vec::new(),
+                };
+                results.push((query.clone(), location));
+            }
+            Err(err) => {
+                eprintln!("legolog: {err:#}");
+                failed = true;
+            }
+        }
+    }
+    match args.format {
+        SymbolizeFormat::Text => {
+            for (_, location) in &results {
+                render::symbolize::write_text(&mut out, location)?;
+            }
+        }
+        SymbolizeFormat::Json => render::symbolize::write_json(&mut out, &results)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+}
+
+/// Whether a `symbolize` argument is a query (`0x…`, hex, `SYM+OFF`) rather than a module name.
+fn looks_like_query(word: &str) -> bool {
+    word.starts_with("0x") || word.contains('+') || word.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Opens the history unless `--no-db`; `None` also when no default location can be found.
@@ -223,13 +344,27 @@ fn open_history(args: &DbArgs) -> anyhow::Result<Option<History>> {
     History::open(&path).map(Some)
 }
 
-fn analyze_all(logs: &[PathBuf], rules: &RuleSet) -> (Analysis, bool) {
+/// Opens `--vmlinux` when given; an unusable file is reported and the analysis goes on.
+fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
+    let Some(vmlinux) = &args.vmlinux else {
+        return (None, false);
+    };
+    match Decoder::open(vmlinux, &args.module_dirs) {
+        Ok(decoder) => (Some(decoder), false),
+        Err(err) => {
+            eprintln!("legolog: {err:#}; continuing without symbols");
+            (None, true)
+        }
+    }
+}
+
+fn analyze_all(logs: &[PathBuf], rules: &RuleSet, decoder: Option<&Decoder>) -> (Analysis, bool) {
     let config = ParseConfig::standard();
     let mut analysis = Analysis::default();
     let mut failed = false;
     for log in logs {
         let source = Source::from_arg(log);
-        if let Err(err) = analysis::analyze_source(&mut analysis, source, &config, rules) {
+        if let Err(err) = analysis::analyze_source(&mut analysis, source, &config, rules, decoder) {
             eprintln!("legolog: {err:#}");
             failed = true;
         }
@@ -241,7 +376,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     // Rules and history first: a bad rules file or database stops before any output.
     let rules = RuleSet::load(args.rules.file.as_deref())?;
     let mut history = open_history(&args.db)?;
-    let (mut analysis, failed) = analyze_all(&args.logs, &rules);
+    let (decoder, decoder_failed) = open_decoder(&args.symbols);
+    let (mut analysis, failed) = analyze_all(&args.logs, &rules, decoder.as_ref());
+    let failed = failed || decoder_failed;
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;
     }
@@ -362,7 +499,9 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
 fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let rules = RuleSet::load(args.rules.file.as_deref())?;
     let mut history = open_history(&args.db)?;
-    let (mut analysis, failed) = analyze_all(&args.logs, &rules);
+    let (decoder, decoder_failed) = open_decoder(&args.symbols);
+    let (mut analysis, failed) = analyze_all(&args.logs, &rules, decoder.as_ref());
+    let failed = failed || decoder_failed;
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;
     }
@@ -378,13 +517,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    bugreport::write(
-        &mut out,
-        &analysis,
-        subject_idx,
-        &rules,
-        &bugreport::TraceDecoration::default(),
-    )?;
+    bugreport::write(&mut out, &analysis, subject_idx, &rules)?;
     out.flush()?;
     Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
 }

@@ -469,6 +469,23 @@ fn parse_kernel_release(rest: &str) -> Option<String> {
     }
 }
 
+/// `Kernel Offset: 0x11400000 from 0xffffffff81000000 (relocation range: …)`, printed by x86
+/// panics: the KASLR slide. `Kernel Offset: disabled` is a slide of 0.
+pub(crate) fn parse_kernel_offset(text: &str) -> Option<u64> {
+    let rest = text
+        .trim_start()
+        .strip_prefix("Kernel Offset:")?
+        .trim_start();
+    if rest.starts_with("disabled") {
+        return Some(0);
+    }
+    let digits = rest.strip_prefix("0x")?;
+    let end = digits
+        .find(|c: char| !c.is_ascii_hexdigit())
+        .unwrap_or(digits.len());
+    u64::from_str_radix(digits.get(..end)?, 16).ok()
+}
+
 /// `Stack:` / `Call Trace:` style section openers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Section {
@@ -633,6 +650,16 @@ mod tests {
         let t =
             parse_task_line("CPU: 0 PID: 1 Comm: swapper/0 Tainted: G        W  4.9.0 #1").unwrap();
         assert_eq!(t.kernel.as_deref(), Some("4.9.0 #1"));
+    }
+
+    #[test]
+    fn kernel_offset() {
+        assert_eq!(
+            parse_kernel_offset("Kernel Offset: 0x11400000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)"),
+            Some(0x11400000)
+        );
+        assert_eq!(parse_kernel_offset("Kernel Offset: disabled"), Some(0));
+        assert_eq!(parse_kernel_offset("Kernel panic - not syncing"), None);
     }
 
     #[test]

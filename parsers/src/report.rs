@@ -29,6 +29,8 @@ pub struct Report {
     pub code: Option<Code>,
     /// Call-trace frames, outermost last, in print order.
     pub frames: Vec<Frame>,
+    /// The KASLR offset the kernel printed itself (`Kernel Offset: 0x… from 0x…`), if any.
+    pub kernel_offset: Option<u64>,
     /// The report's own lines (normalized), for excerpts; capped by the parser's config.
     pub excerpt: Vec<ExcerptLine>,
 }

@@ -265,6 +265,7 @@ pub(crate) struct Draft {
     pub stack_words: Vec<u64>,
     pub code: Option<Code>,
     pub frames: Vec<Frame>,
+    kernel_offset: Option<u64>,
     /// Frames of later traces in the same report (KASAN alloc/free stacks, lockdep chains).
     pub extra_frames: Vec<Frame>,
     n_traces: usize,
@@ -302,6 +303,7 @@ impl Draft {
             stack_words: Vec::new(),
             code: None,
             frames: Vec::new(),
+            kernel_offset: None,
             extra_frames: Vec::new(),
             n_traces: 0,
             n_trace_frames: 0,
@@ -536,6 +538,10 @@ impl Draft {
                 return true;
             }
         }
+        if let Some(offset) = body::parse_kernel_offset(text) {
+            self.kernel_offset = Some(offset);
+            return true;
+        }
         if is_end_marker(text) {
             self.ended_by_marker = true;
             self.phase = Phase::Post;
@@ -639,6 +645,7 @@ impl Draft {
             stack_words: self.stack_words,
             code: self.code,
             frames: self.frames,
+            kernel_offset: self.kernel_offset,
             excerpt: self.lines,
         };
         (Some(report), n_gap)

@@ -4,8 +4,10 @@
 //! Addresses and 64-bit values are `"0x…"` strings: they do not fit in a JSON double.
 
 use crate::analysis::{Analysis, Located};
+use crate::decode::{Decoded, FrameDecoding};
 use crate::signature;
 use legolog_parsers::{Confidence, Frame, Register, Report};
+use legolog_symbols::{Instruction, SourceFrame};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::io::Write;
@@ -45,11 +47,28 @@ struct JsonReport<'a> {
     registers: Registers<'a>,
     rip: Option<JsonFrame<'a>>,
     stack_words: Vec<String>,
-    code: Option<JsonCode>,
+    code: Option<JsonCode<'a>>,
     frames: Vec<JsonFrame<'a>>,
     signature: JsonSignature<'a>,
     labels: &'a [String],
     history: Option<JsonHistory<'a>>,
+    kaslr_slide: Option<String>,
+    warnings: &'a [String],
+    stack_verdicts: Vec<Option<&'static str>>,
+    register_notes: RegisterNotes<'a>,
+}
+
+/// Register name → annotation, in print order.
+struct RegisterNotes<'a>(&'a [(String, String)]);
+
+impl Serialize for RegisterNotes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, note) in self.0 {
+            map.serialize_entry(name, note)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -107,9 +126,39 @@ struct JsonLegoMsg {
 }
 
 #[derive(Serialize)]
-struct JsonCode {
+struct JsonCode<'a> {
     bytes: String,
     fault_index: Option<usize>,
+    instructions: Vec<JsonInstruction<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonInstruction<'a> {
+    offset: usize,
+    address: Option<String>,
+    bytes: String,
+    text: &'a str,
+    fault: bool,
+}
+
+/// One source position of a frame (the contract's `location` entries).
+#[derive(Serialize)]
+pub struct JsonLocation<'a> {
+    function: Option<&'a str>,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+}
+
+impl<'a> From<&'a SourceFrame> for JsonLocation<'a> {
+    fn from(frame: &'a SourceFrame) -> JsonLocation<'a> {
+        JsonLocation {
+            function: frame.function.as_deref(),
+            file: frame.file.as_deref(),
+            line: frame.line,
+            column: frame.column,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -123,6 +172,8 @@ struct JsonFrame<'a> {
     reliable: bool,
     context: &'static str,
     line: u64,
+    verdict: &'static str,
+    location: Vec<JsonLocation<'a>>,
 }
 
 /// Formats a 64-bit value the way the contract wants addresses: `0xffffffff8106920c`.
@@ -158,6 +209,7 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
 
 fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> {
     let report: &Report = &located.report;
+    let decoded: Option<&Decoded> = located.decoded.as_ref();
     JsonReport {
         kind: report.kind.as_str(),
         title: &report.title,
@@ -186,7 +238,10 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
             component: lego.component.clone(),
         }),
         registers: Registers(&report.registers),
-        rip: report.rip.as_ref().map(json_frame),
+        rip: report
+            .rip
+            .as_ref()
+            .map(|rip| json_frame(rip, decoded.and_then(|d| d.rip.as_ref()))),
         stack_words: report
             .stack_words
             .iter()
@@ -195,8 +250,16 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
         code: report.code.as_ref().map(|code| JsonCode {
             bytes: code.bytes.iter().map(|b| format!("{b:02x}")).collect(),
             fault_index: code.fault_index,
+            instructions: decoded
+                .map(|d| d.instructions.iter().map(json_instruction).collect())
+                .unwrap_or_default(),
         }),
-        frames: report.frames.iter().map(json_frame).collect(),
+        frames: report
+            .frames
+            .iter()
+            .enumerate()
+            .map(|(idx, frame)| json_frame(frame, decoded.and_then(|d| d.frames.get(idx))))
+            .collect(),
         signature: JsonSignature {
             id: &located.signature.id,
             short_id: located.signature.short_id(),
@@ -211,10 +274,44 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
             last_seen: history.last_seen.map(|d| d.to_string()),
             runs: &history.runs,
         }),
+        kaslr_slide: decoded.and_then(|d| d.kaslr_slide).map(signed_hex),
+        warnings: decoded.map_or(&[], |d| d.warnings.as_slice()),
+        stack_verdicts: match decoded {
+            Some(d) => d
+                .stack_verdicts
+                .iter()
+                .map(|v| v.map(|v| v.as_str()))
+                .collect(),
+            None => vec![None; report.stack_words.len()],
+        },
+        register_notes: RegisterNotes(decoded.map_or(&[], |d| d.register_notes.as_slice())),
     }
 }
 
-fn json_frame(frame: &Frame) -> JsonFrame<'_> {
+/// A slide as `"0x…"`, with a minus sign when the kernel sits below its link address.
+fn signed_hex(value: i64) -> String {
+    if value < 0 {
+        format!("-{:#x}", value.unsigned_abs())
+    } else {
+        format!("{value:#x}")
+    }
+}
+
+fn json_instruction(instruction: &Instruction) -> JsonInstruction<'_> {
+    JsonInstruction {
+        offset: instruction.offset,
+        address: instruction.addr.map(hex),
+        bytes: instruction
+            .bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        text: &instruction.text,
+        fault: instruction.is_fault,
+    }
+}
+
+fn json_frame<'a>(frame: &'a Frame, decoding: Option<&'a FrameDecoding>) -> JsonFrame<'a> {
     JsonFrame {
         address: frame.addr.map(hex),
         symbol: frame.symbol.as_ref().map(|s| s.name.as_str()),
@@ -225,5 +322,9 @@ fn json_frame(frame: &Frame) -> JsonFrame<'_> {
         reliable: frame.confidence == Confidence::Reliable,
         context: frame.context.as_str(),
         line: frame.line,
+        verdict: decoding.map_or("unknown", |d| d.verdict.as_str()),
+        location: decoding
+            .map(|d| d.location.iter().map(JsonLocation::from).collect())
+            .unwrap_or_default(),
     }
 }

@@ -4,6 +4,7 @@
 pub mod groups;
 pub mod json;
 pub mod markdown;
+pub mod symbolize;
 pub mod text;
 
 use crate::history::SignatureHistory;

@@ -2,6 +2,7 @@
 
 use super::{frame_text, Style};
 use crate::analysis::Analysis;
+use crate::decode::{location_text, FrameDecoding};
 use comfy_table::{presets, ContentArrangement, Table};
 use legolog_parsers::{Confidence, Context};
 use std::io::Write;
@@ -115,27 +116,51 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
         if let Some(history) = &located.history {
             writeln!(out, "    {}", super::history_sentence(history))?;
         }
+        let decoded = located.decoded.as_ref();
+        if let Some(decoded) = decoded {
+            if let Some(slide) = decoded.kaslr_slide {
+                writeln!(out, "    KASLR slide: {slide:#x}")?;
+            }
+            for warning in &decoded.warnings {
+                writeln!(out, "    {}", style.red(&format!("warning: {warning}")))?;
+            }
+        }
         if let Some(rip) = &report.rip {
-            writeln!(out, "    RIP: {}", style.yellow(&frame_text(rip)))?;
+            let suffix = decoding_suffix(decoded.and_then(|d| d.rip.as_ref()));
+            writeln!(out, "    RIP: {}{suffix}", style.yellow(&frame_text(rip)))?;
         }
         if !report.frames.is_empty() {
+            let legend = if decoded.is_some() {
+                "`?` = unreliable, [verdict] from the vmlinux"
+            } else {
+                "`?` = unreliable"
+            };
             writeln!(
                 out,
-                "    Call trace ({} frames, `?` = unreliable):",
+                "    Call trace ({} frames, {legend}):",
                 report.frames.len()
             )?;
             let mut context = Context::Task;
-            for frame in &report.frames {
+            for (frame_idx, frame) in report.frames.iter().enumerate() {
                 if frame.context != context {
                     context = frame.context;
                     writeln!(out, "      <{}>", context.as_str())?;
                 }
-                let text = frame_text(frame);
+                let decoding = decoded.and_then(|d| d.frames.get(frame_idx));
+                let text = format!("{}{}", frame_text(frame), decoding_suffix(decoding));
                 match frame.confidence {
                     Confidence::Reliable => writeln!(out, "        {text}")?,
                     Confidence::Guessed => {
                         writeln!(out, "      {} {}", style.dim("?"), style.dim(&text))?
                     }
+                }
+                for inlined_by in decoding.map_or(&[][..], |d| d.location.get(1..).unwrap_or(&[])) {
+                    writeln!(
+                        out,
+                        "          inlined by {} {}",
+                        inlined_by.function.as_deref().unwrap_or("??"),
+                        location_text(std::slice::from_ref(inlined_by)).unwrap_or_default()
+                    )?;
                 }
             }
         }
@@ -155,6 +180,25 @@ fn where_text(analysis: &Analysis, located: &crate::analysis::Located) -> String
         span.start,
         span.end
     )
+}
+
+/// `  [verdict] file:line (function)` after a frame, when a vmlinux judged it.
+fn decoding_suffix(decoding: Option<&FrameDecoding>) -> String {
+    let Some(decoding) = decoding else {
+        return String::new();
+    };
+    let mut suffix = format!("  [{}]", decoding.verdict.as_str());
+    if let Some(location) = location_text(&decoding.location) {
+        suffix.push_str(&format!(" {location}"));
+        if let Some(function) = decoding
+            .location
+            .first()
+            .and_then(|f| f.function.as_deref())
+        {
+            suffix.push_str(&format!(" ({function})"));
+        }
+    }
+    suffix
 }
 
 fn task_text(report: &legolog_parsers::Report) -> String {

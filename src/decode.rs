@@ -1,0 +1,341 @@
+//! Joining reports with a kernel image: every frame and the RIP get a verdict and a source
+//! location, the report a KASLR slide, its `Stack:` words and registers an explanation and its
+//! `Code:` bytes a disassembly. The ELF work is `legolog_symbols`'; this module only decides
+//! what to ask it and what to warn about.
+
+use crate::signature::Trust;
+use anyhow::Context as _;
+use legolog_parsers::{Confidence, Frame, Report};
+use legolog_symbols::{
+    FrameQuery, Instruction, LogSymbol, Observation, Probe, SourceFrame, SymbolizeConfig,
+    Symbolizer, Verdict,
+};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// What the kernel image says about one frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameDecoding {
+    /// The frame's verdict.
+    pub verdict: Verdict,
+    /// Source positions, innermost first (`addr2line -i` order); empty when unknown or when the
+    /// frame does not match the image (a mismatch is never shown as a fact).
+    pub location: Vec<SourceFrame>,
+}
+
+/// What the kernel image says about one report.
+#[derive(Debug, Clone, Default)]
+pub struct Decoded {
+    /// KASLR slide (runtime − link address), when the log allows inferring it.
+    pub kaslr_slide: Option<i64>,
+    /// Problems found while decoding (mismatch, stripped ELF, missing module, …).
+    pub warnings: Vec<String>,
+    /// The RIP's decoding, when the report has a RIP.
+    pub rip: Option<FrameDecoding>,
+    /// One entry per frame of `report.frames`.
+    pub frames: Vec<FrameDecoding>,
+    /// One entry per `Stack:` word: the verdict it would get as a `?` frame, `None` for words
+    /// that are not kernel text.
+    pub stack_verdicts: Vec<Option<Verdict>>,
+    /// Register name → explanation, for registers that have one.
+    pub register_notes: Vec<(String, String)>,
+    /// The `Code:` bytes decoded, the faulting instruction marked.
+    pub instructions: Vec<Instruction>,
+}
+
+impl Decoded {
+    /// How far a signature may trust each frame: the verdict where the image judged it, the
+    /// kernel's `?` mark where it could not.
+    pub fn trust(&self, report: &Report, frame_idx: usize) -> Trust {
+        let verdict = self.frames.get(frame_idx).map(|d| d.verdict);
+        match verdict {
+            Some(Verdict::Reliable) => Trust::Reliable,
+            Some(Verdict::Plausible) => Trust::Plausible,
+            Some(Verdict::Stale | Verdict::FnPointer | Verdict::Mismatch) => Trust::Unreliable,
+            _ => match report.frames.get(frame_idx).map(|f| f.confidence) {
+                Some(Confidence::Reliable) => Trust::Reliable,
+                _ => Trust::Unreliable,
+            },
+        }
+    }
+}
+
+/// A kernel image (and its modules) ready to decode reports.
+pub struct Decoder {
+    symbolizer: Symbolizer,
+    path: PathBuf,
+    /// Warnings already printed on stderr: each is said once per run.
+    said: RefCell<BTreeSet<String>>,
+}
+
+impl Decoder {
+    /// Opens `vmlinux`; modules are looked up in `module_dirs` when a frame names one.
+    pub fn open(vmlinux: &Path, module_dirs: &[PathBuf]) -> anyhow::Result<Decoder> {
+        let config = SymbolizeConfig {
+            module_dirs: module_dirs.to_vec(),
+            strip_prefixes: Vec::new(),
+        };
+        let symbolizer = Symbolizer::open(vmlinux, &config)
+            .with_context(|| format!("{}: cannot use as --vmlinux", vmlinux.display()))?;
+        let decoder = Decoder {
+            symbolizer,
+            path: vmlinux.to_owned(),
+            said: RefCell::new(BTreeSet::new()),
+        };
+        if !decoder.symbolizer.kernel().has_dwarf() {
+            decoder.say(format!(
+                "{}: no DWARF (stripped ELF): functions from the symbol table only, no file:line",
+                vmlinux.display()
+            ));
+        }
+        Ok(decoder)
+    }
+
+    /// The symbolizer, for direct lookups (`legolog symbolize`).
+    pub fn symbolizer(&self) -> &Symbolizer {
+        &self.symbolizer
+    }
+
+    /// Prints a warning on stderr unless it was printed before.
+    fn say(&self, warning: String) {
+        if self.said.borrow_mut().insert(warning.clone()) {
+            eprintln!("legolog: warning: {warning}");
+        }
+    }
+
+    /// Decodes one report.
+    pub fn decode(&self, report: &Report) -> Decoded {
+        let mut warnings = BTreeSet::new();
+        let slide = self.slide(report, &mut warnings);
+        let applied = slide.unwrap_or(0);
+        let rip = report
+            .rip
+            .as_ref()
+            .map(|rip| self.decode_frame(rip, None, applied, &mut warnings));
+        let mut callee = report
+            .rip
+            .as_ref()
+            .and_then(|rip| rip.symbol.as_ref())
+            .map(|s| s.name.clone());
+        let mut frames = Vec::with_capacity(report.frames.len());
+        for frame in &report.frames {
+            frames.push(self.decode_frame(frame, Some(callee.as_deref()), applied, &mut warnings));
+            callee = frame.symbol.as_ref().map(|s| s.name.clone());
+        }
+        // Raw stack words and register values can only be read as kernel addresses when the
+        // slide is known (or printed addresses show there is none to apply).
+        let stack_verdicts = match slide {
+            Some(slide) => self
+                .symbolizer
+                .stack_word_verdicts(&report.stack_words, slide),
+            None => vec![None; report.stack_words.len()],
+        };
+        let register_notes = report
+            .registers
+            .iter()
+            .filter(|register| holds_values(&register.name))
+            .filter_map(|register| {
+                let note = match slide {
+                    Some(slide) => self.symbolizer.annotate_register(register.value, slide),
+                    None => legolog_symbols::annotate_value(register.value),
+                };
+                note.map(|note| (register.name.clone(), note))
+            })
+            .collect();
+        let instructions = report
+            .code
+            .as_ref()
+            .map(|code| {
+                let ip = report.rip.as_ref().and_then(|rip| rip.addr);
+                self.symbolizer
+                    .disassemble(&code.bytes, code.fault_index, ip, applied)
+            })
+            .unwrap_or_default();
+        for warning in &warnings {
+            self.say(warning.clone());
+        }
+        Decoded {
+            kaslr_slide: slide,
+            warnings: warnings.into_iter().collect(),
+            rip,
+            frames,
+            stack_verdicts,
+            register_notes,
+            instructions,
+        }
+    }
+
+    /// The slide from the frames that print both an address and a symbol, else the one the
+    /// kernel printed (`Kernel Offset:`).
+    fn slide(&self, report: &Report, warnings: &mut BTreeSet<String>) -> Option<i64> {
+        let observations: Vec<Observation<'_>> = report
+            .rip
+            .iter()
+            .chain(&report.frames)
+            .filter(|frame| frame.module.is_none())
+            .filter_map(|frame| {
+                let symbol = frame.symbol.as_ref()?;
+                Some(Observation {
+                    addr: frame.addr?,
+                    name: &symbol.name,
+                    offset: symbol.offset,
+                    size: symbol.size,
+                })
+            })
+            .collect();
+        if observations.is_empty() {
+            return report.kernel_offset.map(|offset| offset as i64);
+        }
+        let estimate = self.symbolizer.infer_slide(&observations);
+        if !estimate.disagreeing.is_empty() {
+            warnings.insert(format!(
+                "{}: {} of {} frames disagree on the KASLR slide {}: the log may interleave two boots or the vmlinux may not match",
+                self.path.display(),
+                estimate.disagreeing.len(),
+                observations.len(),
+                estimate.slide_hex().unwrap_or_else(|| "?".to_owned())
+            ));
+        }
+        estimate
+            .slide
+            .or(report.kernel_offset.map(|offset| offset as i64))
+    }
+
+    /// Judges and locates one frame; `callee` is `None` for the RIP (an exact address) and
+    /// `Some(function above)` for a trace frame (a return address).
+    fn decode_frame(
+        &self,
+        frame: &Frame,
+        callee: Option<Option<&str>>,
+        slide: i64,
+        warnings: &mut BTreeSet<String>,
+    ) -> FrameDecoding {
+        let query = FrameQuery {
+            addr: frame.addr,
+            symbol: frame.symbol.as_ref().map(|s| LogSymbol {
+                name: &s.name,
+                offset: s.offset,
+                size: s.size,
+            }),
+            module: frame.module.as_deref(),
+            build_id: frame.build_id.as_deref(),
+            confidence: match frame.confidence {
+                Confidence::Reliable => legolog_symbols::Confidence::Reliable,
+                Confidence::Guessed => legolog_symbols::Confidence::Guessed,
+            },
+        };
+        if let Some(module) = frame.module.as_deref() {
+            match self.symbolizer.module(module) {
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    warnings.insert(format!(
+                        "module {module} not found in --modules directories: its frames stay unknown"
+                    ));
+                }
+                Err(err) => {
+                    warnings.insert(format!("module {module}: {err}"));
+                }
+            }
+        }
+        let judgement = match callee {
+            None => self.symbolizer.judge_ip(&query, slide),
+            Some(callee) => self.symbolizer.judge(&query, callee, slide),
+        };
+        if let Some(mismatch) = &judgement.mismatch {
+            warnings.insert(format!(
+                "{} does not match the log ({mismatch}): mismatched frames are not symbolized",
+                self.path.display()
+            ));
+        }
+        let location = match (judgement.verdict, judgement.probe) {
+            (Verdict::Mismatch, _) | (_, None) => Vec::new(),
+            (_, Some(probe)) => match self.symbolizer.find_frames(frame.module.as_deref(), probe) {
+                Ok(location) => location,
+                Err(err) => {
+                    warnings.insert(format!("{}: {err}", self.path.display()));
+                    Vec::new()
+                }
+            },
+        };
+        FrameDecoding {
+            verdict: judgement.verdict,
+            location,
+        }
+    }
+}
+
+/// Whether a register holds data or addresses worth explaining; flags, segment selectors and
+/// control registers other than CR2 (the faulting address) do not.
+fn holds_values(name: &str) -> bool {
+    !matches!(
+        name,
+        "EFLAGS"
+            | "CS"
+            | "DS"
+            | "ES"
+            | "SS"
+            | "CR0"
+            | "CR3"
+            | "CR4"
+            | "DR6"
+            | "DR7"
+            | "PKRU"
+            | "ORIG_RAX"
+            | "pstate"
+    )
+}
+
+/// `file:line` of the innermost location, for one-line renderings.
+pub fn location_text(location: &[SourceFrame]) -> Option<String> {
+    let first = location.first()?;
+    let file = first.file.as_deref()?;
+    Some(match first.line {
+        Some(line) => format!("{file}:{line}"),
+        None => file.to_owned(),
+    })
+}
+
+/// Resolves `ADDR`, `SYM+OFF[/SIZE]` and an optional module name to the probe
+/// `addr2line -f -i` would use: the address itself.
+pub fn resolve_query(
+    symbolizer: &Symbolizer,
+    query: &str,
+    module: Option<&str>,
+) -> anyhow::Result<Option<Probe>> {
+    let query = query.trim();
+    if let Some(hex) = query
+        .strip_prefix("0x")
+        .or_else(|| query.strip_prefix("0X"))
+    {
+        let addr =
+            u64::from_str_radix(hex, 16).with_context(|| format!("{query}: not a hex address"))?;
+        return Ok(Some(Probe::Exact(addr)));
+    }
+    if query.bytes().all(|b| b.is_ascii_hexdigit()) && !query.is_empty() {
+        let addr = u64::from_str_radix(query, 16)
+            .with_context(|| format!("{query}: not a hex address"))?;
+        return Ok(Some(Probe::Exact(addr)));
+    }
+    let (name, rest) = query
+        .split_once('+')
+        .with_context(|| format!("{query}: expected ADDR or SYM+OFF[/SIZE]"))?;
+    let (offset_text, size_text) = match rest.split_once('/') {
+        Some((offset, size)) => (offset, Some(size)),
+        None => (rest, None),
+    };
+    let parse_hex = |text: &str| -> anyhow::Result<u64> {
+        let digits = text.trim_start_matches("0x");
+        u64::from_str_radix(digits, 16).with_context(|| format!("{query}: {text} is not hex"))
+    };
+    let offset = parse_hex(offset_text)?;
+    let size = size_text.map(parse_hex).transpose()?;
+    let symbol = match module {
+        None => symbolizer.kernel().find_symbol_by_name(name, size),
+        Some(module) => match symbolizer.module(module)? {
+            Some(image) => image.find_symbol_by_name(name, size),
+            None => anyhow::bail!("module {module} not found in --modules directories"),
+        },
+    };
+    Ok(symbol.map(|symbol| Probe::Exact(symbol.start + offset)))
+}
