@@ -243,9 +243,15 @@ impl Decoder {
             Some(callee) => self.symbolizer.judge(&query, callee, slide),
         };
         if let Some(mismatch) = &judgement.mismatch {
+            let image = match frame.module.as_deref() {
+                Some(module) => self
+                    .symbolizer
+                    .module_path(module)
+                    .map_or_else(|| module.to_owned(), |p| p.display().to_string()),
+                None => self.path.display().to_string(),
+            };
             warnings.insert(format!(
-                "{} does not match the log ({mismatch}): mismatched frames are not symbolized",
-                self.path.display()
+                "{image} does not match the log ({mismatch}): mismatched frames are not symbolized"
             ));
         }
         let location = match (judgement.verdict, judgement.probe) {

@@ -7,4 +7,5 @@ mod history;
 mod report;
 mod schema;
 mod signatures;
+mod symbolize;
 mod util;

@@ -156,3 +156,36 @@ fn report_picks_a_report_and_counts_occurrences_in_given_logs() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no report 3 (found 1)"));
 }
+
+/// Issue 4, acceptance 4: with the fixture ELF the report's trace carries verdicts and
+/// file:line, the inline chain, and the register table its annotations.
+#[test]
+fn issue_4_report_with_the_fixture_elf() {
+    let output = legolog()
+        .args(["report", "--no-db", "--vmlinux"])
+        .arg(crate::util::root().join("fixtures/vmlinux/vmlinux-0826-w9-1"))
+        .arg(fixture("0826-w9-1.log"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let markdown = String::from_utf8(output.stdout).unwrap();
+    let doc = structure(&markdown);
+    let (_, trace) = doc
+        .code_blocks
+        .iter()
+        .find(|(_, text)| text.contains("fit_internal_poll_sendcq+0x6c/0xe0"))
+        .expect("a code block with the trace");
+    let first = trace.lines().next().unwrap();
+    assert!(
+        first.contains("[reliable]") && first.ends_with("net/lego/fit_internal.c:10"),
+        "{first}"
+    );
+    assert!(trace.contains("inlined by fit_reply_ack at include/lego/fit_ibapi.h:15"));
+    assert_eq!(trace.lines().filter(|l| l.contains("[stale]")).count(), 6);
+    let rax = doc
+        .table_cells
+        .iter()
+        .position(|c| c == "RAX")
+        .expect("RAX row");
+    assert_eq!(doc.table_cells[rax + 2], "-EAGAIN (32-bit)");
+}
