@@ -121,6 +121,19 @@ pub(crate) fn oops_component(text: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// `WARNING: CPU: 14 PID: 22 at net/lego/fit_internal.c:1108 fit_internal_poll_sendcq+0xe5/0x140`
+/// → `fit_internal_poll_sendcq`.
+fn warning_function(header: &str) -> Option<&str> {
+    let (_, rest) = header.split_once(" at ")?;
+    let func = rest.split_whitespace().nth(1)?;
+    let name = func.split('+').next()?;
+    (!name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+    .then_some(name)
+}
+
 fn parse_number(text: &str) -> Option<u64> {
     match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
@@ -155,6 +168,18 @@ pub(crate) fn title(draft: &Draft) -> String {
                 .strip_prefix("Kernel Panic - not syncing:")
                 .map_or("", str::trim);
             return format!("kernel panic: {reason}");
+        }
+        Kind::Warning => {
+            // Diary pastes often keep only the WARNING line; its header names the function,
+            // which tells a LegoOS developer more than syzkaller's `in corrupted`.
+            let title = crate::linux::title(draft);
+            return match (
+                title.strip_suffix(" in corrupted"),
+                warning_function(header),
+            ) {
+                (Some(base), Some(func)) => format!("{base} in {func}"),
+                _ => title,
+            };
         }
         _ => return crate::linux::title(draft),
     };

@@ -1106,3 +1106,20 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod lego_title_tests {
+    use super::*;
+
+    #[test]
+    fn lego_warning_without_trace_is_named_after_its_header() {
+        let log = "[  317.49] WARNING: CPU: 14 PID: 22 at managers/processor/pgtable.c:365 pcache_copy_page_range+0x5d1/0x6c0\n\
+                   [  317.50] CPU: 14 PID: 22 Comm: python 4.0.0-lego+ #93\n";
+        let reports: Vec<Report> = Parser::new(log.as_bytes(), ParseConfig::standard())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].title, "WARNING in pcache_copy_page_range");
+        assert!(reports[0].lego.is_some());
+    }
+}
