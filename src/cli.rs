@@ -178,6 +178,9 @@ struct CorrelateArgs {
 
     #[command(flatten)]
     rules: RulesArgs,
+
+    #[command(flatten)]
+    symbols: SymbolArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -415,7 +418,21 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let results = correlate::read_logs(&paths, &ParseConfig::standard(), &rules, &progress);
+    // Open the image once here to report an unusable file before the work starts; the
+    // workers open their own.
+    let (decoder, decoder_failed) = open_decoder(&args.symbols);
+    failed |= decoder_failed;
+    let image = decoder.map(|_| correlate::KernelImage {
+        vmlinux: args.symbols.vmlinux.clone().unwrap_or_default(),
+        module_dirs: args.symbols.module_dirs.clone(),
+    });
+    let results = correlate::read_logs(
+        &paths,
+        &ParseConfig::standard(),
+        &rules,
+        image.as_ref(),
+        &progress,
+    );
     progress.finish_and_clear();
     let mut logs = Vec::with_capacity(results.len());
     for result in results {
@@ -675,5 +692,62 @@ mod tests {
         assert_eq!(args.index, 2);
         assert!(parse(&["legolog", "report", "--report", "0", "a.log"]).is_err());
         assert!(parse(&["legolog", "report"]).is_err());
+    }
+
+    // --vmlinux FILE, --modules DIR (repeatable, needs --vmlinux)
+    #[test]
+    fn vmlinux_and_modules_flags() {
+        let Command::Analyze(args) = command(&[
+            "analyze",
+            "--vmlinux",
+            "vmlinux",
+            "--modules",
+            "a",
+            "--modules",
+            "b",
+            "x.log",
+        ]) else {
+            unreachable!()
+        };
+        assert_eq!(args.symbols.vmlinux, Some(PathBuf::from("vmlinux")));
+        assert_eq!(
+            args.symbols.module_dirs,
+            vec![PathBuf::from("a"), PathBuf::from("b")]
+        );
+        assert!(parse(&["legolog", "analyze", "--modules", "a", "x.log"]).is_err());
+        let Command::Correlate(args) = command(&["correlate", "--vmlinux", "v", "dir"]) else {
+            unreachable!()
+        };
+        assert!(args.symbols.vmlinux.is_some());
+        let Command::Report(args) = command(&["report", "--vmlinux", "v", "x.log"]) else {
+            unreachable!()
+        };
+        assert!(args.symbols.vmlinux.is_some());
+    }
+
+    // symbolize --vmlinux FILE [--modules DIR] [--format json] QUERY…
+    #[test]
+    fn symbolize_command() {
+        let Command::Symbolize(args) = command(&[
+            "symbolize",
+            "--vmlinux",
+            "v",
+            "--format",
+            "json",
+            "0xffffffff81000000",
+            "f+0x1/0x2",
+            "lkdtm",
+        ]) else {
+            unreachable!()
+        };
+        assert_eq!(args.format, SymbolizeFormat::Json);
+        assert_eq!(args.queries.len(), 3);
+        assert!(
+            parse(&["legolog", "symbolize", "0x1"]).is_err(),
+            "--vmlinux is required"
+        );
+        assert!(looks_like_query("0xffffffff81000000"));
+        assert!(looks_like_query("f+0x1/0x2"));
+        assert!(!looks_like_query("lkdtm"));
     }
 }

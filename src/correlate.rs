@@ -2,6 +2,7 @@
 //! signatures clustered.
 
 use crate::analysis::{self, InputSummary};
+use crate::decode::Decoder;
 use crate::history::{LogRecord, ReportRecord};
 use crate::input::Source;
 use crate::rules::RuleSet;
@@ -199,27 +200,47 @@ pub fn read_logs(
     paths: &[PathBuf],
     config: &ParseConfig,
     rules: &RuleSet,
+    image: Option<&KernelImage>,
     progress: &ProgressBar,
 ) -> Vec<anyhow::Result<LogResult>> {
     paths
         .par_iter()
-        .map(|path| {
-            let source = Source::from_arg(path);
-            let result = analysis::parse_source(source, config, |report| {
-                let (signature, labels) = analysis::annotate(&report, rules);
-                Sighting {
-                    signature,
-                    title: report.title,
-                    labels,
-                    cpu: report.task.cpu,
-                    op: report.lego.as_ref().and_then(|lego| lego.op),
-                    time: report.time,
-                }
-            });
-            progress.inc(1);
-            result.map(|(input, sightings)| LogResult { input, sightings })
-        })
+        // A decoder is not `Send`: each worker opens its own (an mmap and the symbol table).
+        .map_init(
+            || image.and_then(|image| Decoder::open(&image.vmlinux, &image.module_dirs).ok()),
+            |decoder, path| {
+                let source = Source::from_arg(path);
+                let result = analysis::parse_source(source, config, |report| {
+                    let decoded = decoder.as_ref().map(|decoder| decoder.decode(&report));
+                    let (signature, labels) = match &decoded {
+                        Some(decoded) => analysis::annotate_with(&report, rules, &|idx| {
+                            decoded.trust(&report, idx)
+                        }),
+                        None => analysis::annotate(&report, rules),
+                    };
+                    Sighting {
+                        signature,
+                        title: report.title,
+                        labels,
+                        cpu: report.task.cpu,
+                        op: report.lego.as_ref().and_then(|lego| lego.op),
+                        time: report.time,
+                    }
+                });
+                progress.inc(1);
+                result.map(|(input, sightings)| LogResult { input, sightings })
+            },
+        )
         .collect()
+}
+
+/// The kernel image `correlate` judges frames with (`--vmlinux`, `--modules`).
+#[derive(Debug, Clone)]
+pub struct KernelImage {
+    /// The vmlinux.
+    pub vmlinux: PathBuf,
+    /// Module search directories.
+    pub module_dirs: Vec<PathBuf>,
 }
 
 /// Groups sightings by exact signature, then clusters signatures of the same kind whose frame

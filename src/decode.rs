@@ -10,9 +10,9 @@ use legolog_symbols::{
     FrameQuery, Instruction, LogSymbol, Observation, Probe, SourceFrame, SymbolizeConfig,
     Symbolizer, Verdict,
 };
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// What the kernel image says about one frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,12 +61,21 @@ impl Decoded {
     }
 }
 
-/// A kernel image (and its modules) ready to decode reports.
+/// A kernel image (and its modules) ready to decode reports. Not `Send` (the symbolizer caches
+/// modules behind `Rc`): parallel callers open one per worker.
 pub struct Decoder {
     symbolizer: Symbolizer,
     path: PathBuf,
-    /// Warnings already printed on stderr: each is said once per run.
-    said: RefCell<BTreeSet<String>>,
+}
+
+/// Warnings already printed on stderr: each is said once per run, whatever the number of
+/// decoders (one per worker thread in `correlate`).
+fn say(warning: &str) {
+    static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let mut said = SAID.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if said.insert(warning.to_owned()) {
+        eprintln!("legolog: warning: {warning}");
+    }
 }
 
 impl Decoder {
@@ -81,10 +90,9 @@ impl Decoder {
         let decoder = Decoder {
             symbolizer,
             path: vmlinux.to_owned(),
-            said: RefCell::new(BTreeSet::new()),
         };
         if !decoder.symbolizer.kernel().has_dwarf() {
-            decoder.say(format!(
+            say(&format!(
                 "{}: no DWARF (stripped ELF): functions from the symbol table only, no file:line",
                 vmlinux.display()
             ));
@@ -95,13 +103,6 @@ impl Decoder {
     /// The symbolizer, for direct lookups (`legolog symbolize`).
     pub fn symbolizer(&self) -> &Symbolizer {
         &self.symbolizer
-    }
-
-    /// Prints a warning on stderr unless it was printed before.
-    fn say(&self, warning: String) {
-        if self.said.borrow_mut().insert(warning.clone()) {
-            eprintln!("legolog: warning: {warning}");
-        }
     }
 
     /// Decodes one report.
@@ -153,7 +154,7 @@ impl Decoder {
             })
             .unwrap_or_default();
         for warning in &warnings {
-            self.say(warning.clone());
+            say(warning);
         }
         Decoded {
             kaslr_slide: slide,
