@@ -28,8 +28,9 @@ pub struct InputSummary {
     pub unclaimed_lines: u64,
     /// Lines cut at the line-length limit.
     pub long_lines: u64,
-    /// SHA-256 of the decompressed content, hex: the history's identity of a log.
-    pub content_hash: String,
+    /// SHA-256 of the decompressed content, hex: the history's identity of a log. Only
+    /// computed when a history will record the log ([`Identity::Hash`]).
+    pub content_hash: Option<String>,
     /// Run name and date from the file name (and mtime).
     pub run: RunInfo,
 }
@@ -66,12 +67,12 @@ impl Analysis {
         &self.inputs[located.input].source
     }
 
-    /// What to write into the history: every input with its reports.
+    /// What to write into the history: every hashed input with its reports.
     pub fn log_records(&self) -> Vec<LogRecord> {
         self.inputs
             .iter()
             .enumerate()
-            .map(|(input_idx, input)| {
+            .filter_map(|(input_idx, input)| {
                 let reports = self
                     .reports
                     .iter()
@@ -96,15 +97,25 @@ impl Analysis {
     }
 }
 
-/// The history row of one input.
-pub fn log_record(input: &InputSummary, reports: Vec<ReportRecord>) -> LogRecord {
-    LogRecord {
-        content_hash: input.content_hash.clone(),
+/// The history row of one input; `None` when it was parsed without [`Identity::Hash`].
+pub fn log_record(input: &InputSummary, reports: Vec<ReportRecord>) -> Option<LogRecord> {
+    Some(LogRecord {
+        content_hash: input.content_hash.clone()?,
         path: input.source.to_string(),
         run: input.run.name.clone(),
         date: input.run.date,
         reports,
-    }
+    })
+}
+
+/// Whether parsing also computes each log's content hash, its identity in the history. Hashing
+/// costs about a third of the parse on a large log, so it is only done when a history records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// Compute the SHA-256 of the decompressed content.
+    Hash,
+    /// No history: skip it.
+    Skip,
 }
 
 /// The history row of one report.
@@ -148,9 +159,10 @@ pub fn analyze_source(
     config: &ParseConfig,
     rules: &RuleSet,
     decoder: Option<&Decoder>,
+    identity: Identity,
 ) -> anyhow::Result<()> {
     let input_idx = analysis.inputs.len();
-    let (summary, found) = parse_source(source, config, |report| {
+    let (summary, found) = parse_source(source, config, identity, |report| {
         let decoded = decoder.map(|decoder| decoder.decode(&report));
         let (signature, labels) = match &decoded {
             Some(decoded) => annotate_with(&report, rules, &|idx| decoded.trust(&report, idx)),
@@ -175,6 +187,7 @@ pub fn analyze_source(
 pub fn parse_source<T>(
     source: Source,
     config: &ParseConfig,
+    identity: Identity,
     mut keep: impl FnMut(Report) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
     let mtime = match &source {
@@ -182,10 +195,13 @@ pub fn parse_source<T>(
         Source::Stdin => None,
     };
     let reader = input::open(&source)?;
-    let hasher = Rc::new(RefCell::new(Sha256::new()));
+    let hasher = match identity {
+        Identity::Hash => Some(Rc::new(RefCell::new(Sha256::new()))),
+        Identity::Skip => None,
+    };
     let hashing = HashingReader {
         inner: reader,
-        hasher: Rc::clone(&hasher),
+        hasher: hasher.clone(),
     };
     let mut parser = Parser::new(hashing, config.clone());
     let mut found = Vec::new();
@@ -197,10 +213,12 @@ pub fn parse_source<T>(
     let (lines, unclaimed_lines, long_lines) =
         (stats.lines, stats.unclaimed_lines, stats.long_lines);
     drop(parser);
-    let digest = Rc::try_unwrap(hasher)
-        .map(|cell| cell.into_inner().finalize())
-        .unwrap_or_else(|shared| shared.borrow().clone().finalize());
-    let content_hash = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let content_hash = hasher.map(|hasher| {
+        let digest = Rc::try_unwrap(hasher)
+            .map(|cell| cell.into_inner().finalize())
+            .unwrap_or_else(|shared| shared.borrow().clone().finalize());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    });
     let run = run::run_info(&source.run_name(), mtime);
     let summary = InputSummary {
         source,
@@ -214,16 +232,18 @@ pub fn parse_source<T>(
     Ok((summary, found))
 }
 
-/// Hashes the (decompressed) bytes as the parser reads them.
+/// Hashes the (decompressed) bytes as the parser reads them, when asked to.
 struct HashingReader<R> {
     inner: R,
-    hasher: Rc<RefCell<Sha256>>,
+    hasher: Option<Rc<RefCell<Sha256>>>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.borrow_mut().update(&buf[..n]);
+        if let Some(hasher) = &self.hasher {
+            hasher.borrow_mut().update(&buf[..n]);
+        }
         Ok(n)
     }
 }

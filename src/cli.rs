@@ -1,6 +1,6 @@
 //! The command line: clap definitions and the `run` that wires them to the library.
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, Analysis, Identity};
 use crate::bugreport;
 use crate::correlate;
 use crate::decode::{self, Decoder};
@@ -347,6 +347,14 @@ fn open_history(args: &DbArgs) -> anyhow::Result<Option<History>> {
     History::open(&path).map(Some)
 }
 
+/// Logs are hashed only when a history will record them.
+fn identity_for(history: &Option<History>) -> Identity {
+    match history {
+        Some(_) => Identity::Hash,
+        None => Identity::Skip,
+    }
+}
+
 /// Opens `--vmlinux` when given; an unusable file is reported and the analysis goes on.
 fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
     let Some(vmlinux) = &args.vmlinux else {
@@ -361,13 +369,20 @@ fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
     }
 }
 
-fn analyze_all(logs: &[PathBuf], rules: &RuleSet, decoder: Option<&Decoder>) -> (Analysis, bool) {
+fn analyze_all(
+    logs: &[PathBuf],
+    rules: &RuleSet,
+    decoder: Option<&Decoder>,
+    identity: Identity,
+) -> (Analysis, bool) {
     let config = ParseConfig::standard();
     let mut analysis = Analysis::default();
     let mut failed = false;
     for log in logs {
         let source = Source::from_arg(log);
-        if let Err(err) = analysis::analyze_source(&mut analysis, source, &config, rules, decoder) {
+        if let Err(err) =
+            analysis::analyze_source(&mut analysis, source, &config, rules, decoder, identity)
+        {
             eprintln!("legolog: {err:#}");
             failed = true;
         }
@@ -380,7 +395,8 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let rules = RuleSet::load(args.rules.file.as_deref())?;
     let mut history = open_history(&args.db)?;
     let (decoder, decoder_failed) = open_decoder(&args.symbols);
-    let (mut analysis, failed) = analyze_all(&args.logs, &rules, decoder.as_ref());
+    let (mut analysis, failed) =
+        analyze_all(&args.logs, &rules, decoder.as_ref(), identity_for(&history));
     let failed = failed || decoder_failed;
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;
@@ -431,6 +447,7 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         &ParseConfig::standard(),
         &rules,
         image.as_ref(),
+        identity_for(&history),
         &progress,
     );
     progress.finish_and_clear();
@@ -445,7 +462,7 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(history) = &mut history {
-        let records: Vec<_> = logs.iter().map(|log| log.log_record()).collect();
+        let records: Vec<_> = logs.iter().filter_map(|log| log.log_record()).collect();
         history.record(&records)?;
     }
     let groups = correlate::group(&logs, args.similarity);
@@ -517,7 +534,8 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let rules = RuleSet::load(args.rules.file.as_deref())?;
     let mut history = open_history(&args.db)?;
     let (decoder, decoder_failed) = open_decoder(&args.symbols);
-    let (mut analysis, failed) = analyze_all(&args.logs, &rules, decoder.as_ref());
+    let (mut analysis, failed) =
+        analyze_all(&args.logs, &rules, decoder.as_ref(), identity_for(&history));
     let failed = failed || decoder_failed;
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;

@@ -1,6 +1,7 @@
 //! `legolog correlate`: many logs in parallel, reports grouped by signature, near-identical
 //! signatures clustered.
 
+use crate::analysis::Identity;
 use crate::analysis::{self, InputSummary};
 use crate::decode::Decoder;
 use crate::history::{LogRecord, ReportRecord};
@@ -44,8 +45,8 @@ pub struct LogResult {
 }
 
 impl LogResult {
-    /// The history row for this log.
-    pub fn log_record(&self) -> LogRecord {
+    /// The history row for this log; `None` when it was read without hashing.
+    pub fn log_record(&self) -> Option<LogRecord> {
         let reports = self
             .sightings
             .iter()
@@ -201,6 +202,7 @@ pub fn read_logs(
     config: &ParseConfig,
     rules: &RuleSet,
     image: Option<&KernelImage>,
+    identity: Identity,
     progress: &ProgressBar,
 ) -> Vec<anyhow::Result<LogResult>> {
     paths
@@ -210,7 +212,7 @@ pub fn read_logs(
             || image.and_then(|image| Decoder::open(&image.vmlinux, &image.module_dirs).ok()),
             |decoder, path| {
                 let source = Source::from_arg(path);
-                let result = analysis::parse_source(source, config, |report| {
+                let result = analysis::parse_source(source, config, identity, |report| {
                     let decoded = decoder.as_ref().map(|decoder| decoder.decode(&report));
                     let (signature, labels) = match &decoded {
                         Some(decoded) => analysis::annotate_with(&report, rules, &|idx| {
