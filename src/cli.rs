@@ -390,17 +390,41 @@ fn analyze_all(
     (analysis, failed)
 }
 
-fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    // Rules and history first: a bad rules file or database stops before any output.
-    let rules = RuleSet::load(args.rules.file.as_deref())?;
-    let mut history = open_history(&args.db)?;
-    let (decoder, decoder_failed) = open_decoder(&args.symbols);
+/// What `analyze` and `report` share: rules, history, the kernel image, the parsed logs.
+struct Loaded {
+    rules: RuleSet,
+    analysis: Analysis,
+    /// An input or the kernel image could not be read (exit code 2).
+    failed: bool,
+}
+
+/// Loads rules and history first (a bad rules file or database stops before any output), then
+/// the kernel image, then parses, decodes and records every log.
+fn load(
+    logs: &[PathBuf],
+    rules: &RulesArgs,
+    db: &DbArgs,
+    symbols: &SymbolArgs,
+) -> anyhow::Result<Loaded> {
+    let rules = RuleSet::load(rules.file.as_deref())?;
+    let mut history = open_history(db)?;
+    let (decoder, decoder_failed) = open_decoder(symbols);
     let (mut analysis, failed) =
-        analyze_all(&args.logs, &rules, decoder.as_ref(), identity_for(&history));
-    let failed = failed || decoder_failed;
+        analyze_all(logs, &rules, decoder.as_ref(), identity_for(&history));
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;
     }
+    Ok(Loaded {
+        rules,
+        analysis,
+        failed: failed || decoder_failed,
+    })
+}
+
+fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let Loaded {
+        analysis, failed, ..
+    } = load(&args.logs, &args.rules, &args.db, &args.symbols)?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match args.format {
@@ -531,15 +555,11 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let rules = RuleSet::load(args.rules.file.as_deref())?;
-    let mut history = open_history(&args.db)?;
-    let (decoder, decoder_failed) = open_decoder(&args.symbols);
-    let (mut analysis, failed) =
-        analyze_all(&args.logs, &rules, decoder.as_ref(), identity_for(&history));
-    let failed = failed || decoder_failed;
-    if let Some(history) = &mut history {
-        analysis.record_and_attach(history)?;
-    }
+    let Loaded {
+        rules,
+        analysis,
+        failed,
+    } = load(&args.logs, &args.rules, &args.db, &args.symbols)?;
     let subject_idx = args.index as usize - 1;
     if subject_idx >= analysis.reports.len() {
         let logs: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();
