@@ -6,7 +6,6 @@ use crate::correlate::{Group, LogResult};
 use crate::history::{Occurrence, SignatureRow};
 use crate::run::Date;
 use crate::signature;
-use comfy_table::{presets, ContentArrangement, Table};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -52,11 +51,8 @@ pub fn write_text(
     if groups.is_empty() {
         return Ok(());
     }
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
+    let mut table = super::table(
+        vec![
             "id",
             "title",
             "labels",
@@ -66,10 +62,9 @@ pub fn write_text(
             "last seen",
             "CPUs",
             "ops",
-        ]);
-    if let Some(width) = style.width {
-        table.set_width(width);
-    }
+        ],
+        style,
+    );
     for group in groups {
         let leader = group.leader();
         let labels = group.union(|m| &m.labels);
@@ -285,11 +280,8 @@ pub fn write_history_text(
         writeln!(out, "no reports recorded")?;
         return Ok(());
     }
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
+    let mut table = super::table(
+        vec![
             "id",
             "kind",
             "title",
@@ -297,10 +289,9 @@ pub fn write_history_text(
             "first seen",
             "last seen",
             "runs",
-        ]);
-    if let Some(width) = style.width {
-        table.set_width(width);
-    }
+        ],
+        style,
+    );
     for row in rows {
         table.add_row(vec![
             row.signature.get(..12).unwrap_or(&row.signature).to_owned(),

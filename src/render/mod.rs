@@ -87,6 +87,19 @@ impl Style {
     }
 }
 
+/// A table in the house style, sized to the terminal when there is one.
+pub fn table(header: Vec<&str>, style: Style) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_header(header);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
+    table
+}
+
 /// A frame as one line: `fit_internal_poll_sendcq+0x6c/0xe0 [mod] (0xffffffff8106920c)`.
 pub fn frame_text(frame: &Frame) -> String {
     let mut text = match &frame.symbol {

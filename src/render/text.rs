@@ -3,7 +3,6 @@
 use super::{frame_text, Style};
 use crate::analysis::Analysis;
 use crate::decode::{location_text, FrameDecoding};
-use comfy_table::{presets, ContentArrangement, Table};
 use legolog_parsers::{Confidence, Context};
 use std::io::Write;
 
@@ -26,14 +25,7 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
         writeln!(out, "no reports found")?;
         return Ok(());
     }
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec!["#", "kind", "title", "where", "task", "frames"]);
-    if let Some(width) = style.width {
-        table.set_width(width);
-    }
+    let mut table = super::table(vec!["#", "kind", "title", "where", "task", "frames"], style);
     for (idx, located) in analysis.reports.iter().enumerate() {
         let report = &located.report;
         let n_guessed = report
