@@ -1,6 +1,6 @@
 //! Issue 4, acceptance 2: `legolog correlate` over directories.
 
-use crate::util::{fixture, legolog, root};
+use crate::util::{fixture, legolog, root, succeed};
 use serde_json::Value;
 
 /// Issue 4, acceptance 2: the LegoOS corpus correlates without error.
@@ -11,15 +11,10 @@ fn issue_4_correlate_the_lego_corpus() {
         eprintln!("correlate: ../shared/corpus/lego not found, skipped");
         return;
     }
-    let output = legolog()
-        .args(["correlate", "--no-db", "--format", "json"])
-        .arg(&corpus)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeed(
+        &mut legolog()
+            .args(["correlate", "--no-db", "--format", "json"])
+            .arg(&corpus),
     );
     assert!(output.stderr.is_empty(), "no progress bar when piped");
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -70,16 +65,11 @@ fn groups_runs_and_fuzzy_members() {
     };
     std::fs::write(nested.join("0902-w9-7.log.gz"), gz).unwrap();
     let run = |extra: &[&str]| -> Value {
-        let output = legolog()
-            .args(["correlate", "--no-db", "--format", "json"])
-            .args(extra)
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        let output = succeed(
+            &mut legolog()
+                .args(["correlate", "--no-db", "--format", "json"])
+                .args(extra)
+                .arg(dir.path()),
         );
         serde_json::from_slice(&output.stdout).unwrap()
     };

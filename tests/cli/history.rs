@@ -1,21 +1,16 @@
 //! Issue 4, acceptance 3 and 5: the run history is idempotent, counts variants, survives a
 //! killed writer and a concurrent second process; bad databases and rules files give one line.
 
-use crate::util::{fixture, legolog, root, test_home};
+use crate::util::{fixture, legolog, root, succeed, test_home};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn analyze_with_db(db: &Path, log: &Path) -> Value {
-    let output = legolog()
-        .args(["analyze", "--format", "json", "--db"])
-        .arg(db)
-        .arg(log)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeed(
+        &mut legolog()
+            .args(["analyze", "--format", "json", "--db"])
+            .arg(db)
+            .arg(log),
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }

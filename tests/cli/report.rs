@@ -1,7 +1,7 @@
 //! Issue 4, acceptance 4: `legolog report` writes a Markdown bug report; the test parses it
 //! with pulldown-cmark and checks its structure.
 
-use crate::util::{fixture, legolog};
+use crate::util::{fixture, legolog, succeed};
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 
 #[derive(Debug, Default)]
@@ -58,16 +58,11 @@ fn structure(markdown: &str) -> Structure {
 fn issue_4_report_of_the_seed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.sqlite3");
-    let output = legolog()
-        .args(["report", "--db"])
-        .arg(&db)
-        .arg(fixture("0826-w9-1.log"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeed(
+        &mut legolog()
+            .args(["report", "--db"])
+            .arg(&db)
+            .arg(fixture("0826-w9-1.log")),
     );
     let markdown = String::from_utf8(output.stdout).unwrap();
     let doc = structure(&markdown);

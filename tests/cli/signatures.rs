@@ -1,7 +1,7 @@
 //! Issue 4, acceptance 1: variants of one bug share one signature, different bugs never do,
 //! and `cq-stall` labels exactly the send-CQ stalls.
 
-use crate::util::{fixture, legolog, root};
+use crate::util::{fixture, legolog, root, succeed};
 use regex::{Captures, Regex};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -160,15 +160,10 @@ fn changes_for(n: u64, n_variants: u64) -> Vec<Change> {
 }
 
 fn analyze_dir(paths: &[PathBuf]) -> Vec<(String, Value)> {
-    let output = legolog()
-        .args(["analyze", "--no-db", "--format", "json"])
-        .args(paths)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeed(
+        &mut legolog()
+            .args(["analyze", "--no-db", "--format", "json"])
+            .args(paths),
     );
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     json["reports"]

@@ -48,19 +48,19 @@ pub fn legolog() -> Command {
     cmd
 }
 
-/// Runs `legolog analyze --format json ARGS…` and parses stdout.
-pub fn analyze_json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
-    let output = legolog()
-        .arg("analyze")
-        .arg("--format")
-        .arg("json")
-        .args(args)
-        .output()
-        .expect("runs");
+/// Runs a command that must succeed; on failure the assertion shows its stderr.
+pub fn succeed(cmd: &mut Command) -> std::process::Output {
+    let output = cmd.output().expect("runs");
     assert!(
         output.status.success(),
-        "legolog failed: {}",
+        "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    output
+}
+
+/// Runs `legolog analyze --format json ARGS…` and parses stdout.
+pub fn analyze_json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let output = succeed(legolog().args(["analyze", "--format", "json"]).args(args));
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
