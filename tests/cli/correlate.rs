@@ -12,7 +12,7 @@ fn issue_4_correlate_the_lego_corpus() {
         return;
     }
     let output = succeed(
-        &mut legolog()
+        legolog()
             .args(["correlate", "--no-db", "--format", "json"])
             .arg(&corpus),
     );
@@ -66,7 +66,7 @@ fn groups_runs_and_fuzzy_members() {
     std::fs::write(nested.join("0902-w9-7.log.gz"), gz).unwrap();
     let run = |extra: &[&str]| -> Value {
         let output = succeed(
-            &mut legolog()
+            legolog()
                 .args(["correlate", "--no-db", "--format", "json"])
                 .args(extra)
                 .arg(dir.path()),

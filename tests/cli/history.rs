@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 fn analyze_with_db(db: &Path, log: &Path) -> Value {
     let output = succeed(
-        &mut legolog()
+        legolog()
             .args(["analyze", "--format", "json", "--db"])
             .arg(db)
             .arg(log),

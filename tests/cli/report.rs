@@ -59,7 +59,7 @@ fn issue_4_report_of_the_seed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.sqlite3");
     let output = succeed(
-        &mut legolog()
+        legolog()
             .args(["report", "--db"])
             .arg(&db)
             .arg(fixture("0826-w9-1.log")),

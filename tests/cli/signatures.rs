@@ -161,7 +161,7 @@ fn changes_for(n: u64, n_variants: u64) -> Vec<Change> {
 
 fn analyze_dir(paths: &[PathBuf]) -> Vec<(String, Value)> {
     let output = succeed(
-        &mut legolog()
+        legolog()
             .args(["analyze", "--no-db", "--format", "json"])
             .args(paths),
     );
