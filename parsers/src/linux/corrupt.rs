@@ -2,6 +2,8 @@
 //! trace announced but with no frames, a title merged with another line's timestamp.
 
 use crate::scan::Draft;
+use regex::Regex;
+use std::sync::OnceLock;
 
 /// Lines that announce a stack trace.
 fn is_trace_keyword(text: &str) -> bool {
@@ -34,6 +36,9 @@ pub(super) fn check(
     if timestamp_inside(header.get(literal_pos..).unwrap_or(header)) {
         return Some("another line's timestamp inside the header".to_owned());
     }
+    if let Some(reason) = trace_without_frames(lines, no_stack_trace) {
+        return Some(reason.to_owned());
+    }
     if no_stack_trace {
         return None;
     }
@@ -64,4 +69,54 @@ fn timestamp_inside(text: &str) -> bool {
         rest = after;
     }
     false
+}
+
+/// Every line that announces a stack trace must be followed by a frame within the next few
+/// lines (before another trace starts); a log that ends right after it was cut.
+fn trace_without_frames(
+    lines: &[crate::report::ExcerptLine],
+    no_stack_trace: bool,
+) -> Option<&'static str> {
+    for (idx, line) in lines.iter().enumerate() {
+        if !is_stack_keyword(&line.text) {
+            continue;
+        }
+        let after = lines.get(idx + 1..).unwrap_or(&[]);
+        let has_frame = after
+            .iter()
+            .take(15)
+            .take_while(|l| !is_stack_keyword(&l.text))
+            .any(|l| is_frame_line(&l.text));
+        if has_frame {
+            continue;
+        }
+        // Even reports that need no trace are cut when the log stops at `Call Trace:`.
+        if after.len() < 2 {
+            return Some("the log ends where a call trace begins");
+        }
+        if !no_stack_trace {
+            return Some("no frames after a call trace line");
+        }
+    }
+    None
+}
+
+/// A stack frame line, in any of the formats the kernel prints (or an explicit
+/// `(stack is not available)`).
+fn is_frame_line(text: &str) -> bool {
+    text.contains("(stack is not available)")
+        || crate::body::parse_trace_line(text).is_some_and(|t| t.frame.is_some())
+}
+
+/// syzkaller's `linuxStackKeywords`: lines after which a stack trace must follow
+/// (`stack backtrace:` of lockdep is not one; its `Call Trace:` is).
+fn is_stack_keyword(text: &str) -> bool {
+    static KEYWORDS: OnceLock<Regex> = OnceLock::new();
+    KEYWORDS
+        .get_or_init(|| {
+            super::compile(
+                r"Call ?Trace|Call trace:|Allocated:|Allocated by task [0-9]+:|Freed:|Freed by task [0-9]+:|[^k] backtrace(?: \(crc [[:xdigit:]]*\))?:|Backtrace:|Uninit was stored to memory at",
+            )
+        })
+        .is_match(text)
 }

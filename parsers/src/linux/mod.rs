@@ -486,6 +486,33 @@ Call Trace:
     }
 
     #[test]
+    fn a_trace_cut_off_or_without_frames_is_corrupted() {
+        check(
+            r"Kernel panic - not syncing: Couldn't open N_TTY ldisc for ptm1 --- error -12.
+CPU: 1 PID: 14836 Comm: syz-executor5 Not tainted 4.12.0-rc4+ #15
+Call Trace:
+",
+            expect![[r#"
+                panic | kernel panic: Couldn't open N_TTY ldisc | the log ends where a call trace begins
+            "#]],
+        );
+        check(
+            r"BUG: KASAN: use-after-free in memcpy+0x1/0x2
+Read of size 8 at addr ffff88801 by task syz/1
+Call Trace:
+ memcpy+0x1/0x2
+ tty_release+0x1/0x2
+Allocated by task 3625515936:
+RIP: 0010:depot_fetch_stack+0x11/0x40
+RSP: 0000:ffff8801d818fd48 EFLAGS: 00010006
+",
+            expect![[r#"
+                kasan | KASAN: use-after-free Read in tty_release | no frames after a call trace line
+            "#]],
+        );
+    }
+
+    #[test]
     fn suppressed_and_embedded_literals_are_no_reports() {
         check(
             r"INFO: lockdep is turned off.
