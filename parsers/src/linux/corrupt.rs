@@ -17,15 +17,14 @@ fn is_trace_keyword(text: &str) -> bool {
         || text.contains(" backtrace:")
 }
 
-/// Why the report from line `header_idx` of the draft on is corrupted, if it is; the header's
-/// literal starts at `literal_pos` (junk before it, such as a login prompt, is harmless).
+/// Why the report from line `header_idx` of the draft on, titled `title`, is corrupted, if it
+/// is.
 pub(super) fn check(
     draft: &Draft,
     header_idx: usize,
-    literal_pos: usize,
+    title: &str,
     no_stack_trace: bool,
 ) -> Option<String> {
-    let header = draft.lines.get(header_idx).map_or("", |l| l.text.as_str());
     let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
     if lines
         .iter()
@@ -33,8 +32,8 @@ pub(super) fn check(
     {
         return Some("the console dropped messages inside the report".to_owned());
     }
-    if timestamp_inside(header.get(literal_pos..).unwrap_or(header)) {
-        return Some("another line's timestamp inside the header".to_owned());
+    if timestamp_inside(title) {
+        return Some("another line's timestamp inside the title".to_owned());
     }
     if let Some(reason) = trace_without_frames(lines, no_stack_trace) {
         return Some(reason.to_owned());

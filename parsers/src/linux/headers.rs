@@ -1051,13 +1051,21 @@ pub(crate) static OOPSES: &[Oops] = &[
         suppressions: &[],
     },
     Oops {
-        literal: "trusty: ",
+        // Only the secure OS' panic is a report; its other chatter is not.
+        literal: "trusty: panic",
         kind: Kind::Other,
-        formats: &[plain(
-            r"trusty: (?:panic|ASSERT FAILED)[^\n]*",
-            "{0}",
-            Kind::Other,
-        )],
+        formats: &[
+            plain(
+                r"trusty: panic \(.*?\):(?: DEBUG)? ASSERT FAILED at \(.*?\):? (.*)",
+                "trusty: ASSERT FAILED: {1}",
+                Kind::Other,
+            ),
+            plain(
+                r"trusty: panic \(.*?\): (.+)",
+                "trusty: panic: {1}",
+                Kind::Other,
+            ),
+        ],
         suppressions: &[],
     },
     Oops {

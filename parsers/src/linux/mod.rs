@@ -37,7 +37,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "Internal error:",
     "Unhandled fault:",
     "Alignment trap:",
-    "trusty: ",
+    "trusty: panic",
     "VFS: Busy inodes",
     "VFS: Close: file count",
     "divide_error:",
@@ -331,9 +331,11 @@ fn judge(draft: &Draft) -> Verdict {
             rest = after.get(close + 1..).unwrap_or("");
         }
         res.push_str(rest);
+        // A capture at the end of the line may bring its trailing spaces.
+        res.truncate(res.trim_end().len());
         let corruption = corruption
             .map(str::to_owned)
-            .or_else(|| corrupt::check(draft, header_idx, literal_pos, format.no_stack_trace))
+            .or_else(|| corrupt::check(draft, header_idx, &res, format.no_stack_trace))
             .map(|reason| Corruption { reason });
         return Verdict {
             title: res,
@@ -347,7 +349,7 @@ fn judge(draft: &Draft) -> Verdict {
         .trim_end();
     Verdict {
         title: title.to_owned(),
-        corruption: corrupt::check(draft, header_idx, literal_pos, true)
+        corruption: corrupt::check(draft, header_idx, title, true)
             .map(|reason| Corruption { reason }),
     }
 }
@@ -508,6 +510,37 @@ RSP: 0000:ffff8801d818fd48 EFLAGS: 00010006
 ",
             expect![[r#"
                 kasan | KASAN: use-after-free Read in tty_release | no frames after a call trace line
+            "#]],
+        );
+    }
+
+    #[test]
+    fn trusty_panics_are_reports_and_its_chatter_is_not() {
+        check(
+            r"trusty: app-mgmt-test-srv2: 146: Channel wait failed: 0(4)
+trusty: panic (caller [ 1117.140866] trusty: 0xffffffffe000fbb8): ASSERT FAILED at (trusty/kernel/lib/trusty/ipc.c:472): !list_in_list(&chan->node)
+trusty: HALT: (reason = 9)
+",
+            expect![[r#"
+                other | trusty: ASSERT FAILED: !list_in_list(&chan->node) | 
+            "#]],
+        );
+        check(
+            r"trusty: panic (caller 0xffffffffe0002314): failed(-5) to start app 6
+",
+            expect![[r#"
+                other | trusty: panic: failed(-5) to start app 6 | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_timestamp_merged_into_the_title_is_corruption() {
+        check(
+            r"Kernel panic - not syncing: Out of memory and no killable processes[   37.540478] ...
+",
+            expect![[r#"
+                panic | kernel panic: Out of memory and no killable processes[   37.540478] ... | another line's timestamp inside the title
             "#]],
         );
     }
