@@ -208,9 +208,12 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
             Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
         );
     }
-    // arm: `Unable to handle kernel paging request at …` goes on with `Internal error: Oops:`.
+    // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
+    // `Internal error: Oops:`.
     if header.kind == Kind::InternalError {
-        return draft.kind == Kind::PageFault
+        let unhandled_fault =
+            draft.kind == Kind::InternalError && draft.header_text().contains("Unhandled fault:");
+        return (draft.kind == Kind::PageFault || unhandled_fault)
             && draft.frames.is_empty()
             && draft.registers.is_empty();
     }
@@ -510,6 +513,24 @@ RSP: 0000:ffff8801d818fd48 EFLAGS: 00010006
 ",
             expect![[r#"
                 kasan | KASAN: use-after-free Read in tty_release | no frames after a call trace line
+            "#]],
+        );
+    }
+
+    #[test]
+    fn arm_unhandled_fault_goes_on_with_its_internal_error() {
+        check(
+            r"Unhandled fault: page domain fault (0x01b) at 0x00000008
+pgd = 4c5c9ce0
+Internal error: : 1b [#1] SMP ARM
+PC is at jffs2_parse_param+0xa8/0x18c
+LR is at jffs2_parse_param+0x98/0x18c
+Backtrace:
+[<8054b7c0>] (jffs2_parse_param) from [<8037e608>] (vfs_parse_fs_param+0xf8/0x23c)
+[<8037e608>] (vfs_parse_fs_param) from [<8037e7dc>] (vfs_parse_fs_string+0x90/0xd4)
+",
+            expect![[r#"
+                internal-error | Unhandled fault in jffs2_parse_param | 
             "#]],
         );
     }
