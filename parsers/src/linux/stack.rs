@@ -183,8 +183,6 @@ const SKIP: &[&str] = &[
     "^__do_kernel_fault",
     "^do_translation_fault",
     "^do_bad_area",
-    "^__dabt_svc",
-    "^__dabt_usr",
     "^ret_from_fork",
     "^entry_SYSCALL",
     "^do_syscall_",
