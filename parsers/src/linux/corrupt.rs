@@ -35,7 +35,12 @@ pub(super) fn check(
     if timestamp_inside(title) {
         return Some("another line's timestamp inside the title".to_owned());
     }
-    if let Some(reason) = trace_without_frames(lines, no_stack_trace) {
+    let texts: Vec<&str> = lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .chain(draft.pending_lines())
+        .collect();
+    if let Some(reason) = trace_without_frames(&texts, no_stack_trace) {
         return Some(reason.to_owned());
     }
     if no_stack_trace {
@@ -72,26 +77,24 @@ fn timestamp_inside(text: &str) -> bool {
 
 /// Every line that announces a stack trace must be followed by a frame within the next few
 /// lines (before another trace starts); a log that ends right after it was cut.
-fn trace_without_frames(
-    lines: &[crate::report::ExcerptLine],
-    no_stack_trace: bool,
-) -> Option<&'static str> {
+fn trace_without_frames(lines: &[&str], no_stack_trace: bool) -> Option<&'static str> {
     for (idx, line) in lines.iter().enumerate() {
-        if !is_stack_keyword(&line.text) {
+        if !is_stack_keyword(line) {
             continue;
         }
         let after = lines.get(idx + 1..).unwrap_or(&[]);
         let has_frame = after
             .iter()
             .take(15)
-            .take_while(|l| !is_stack_keyword(&l.text))
-            .any(|l| is_frame_line(&l.text));
+            .take_while(|l| !is_stack_keyword(l))
+            .any(|l| is_frame_line(l));
         if has_frame {
             continue;
         }
-        // Even reports that need no trace are cut when the log stops at `Call Trace:`.
+        // Even reports that need no trace are cut when they stop at `Call Trace:` (the log ends
+        // or another report begins).
         if after.len() < 2 {
-            return Some("the log ends where a call trace begins");
+            return Some("the report stops where a call trace begins");
         }
         if !no_stack_trace {
             return Some("no frames after a call trace line");

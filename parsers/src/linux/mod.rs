@@ -498,7 +498,7 @@ CPU: 1 PID: 14836 Comm: syz-executor5 Not tainted 4.12.0-rc4+ #15
 Call Trace:
 ",
             expect![[r#"
-                panic | kernel panic: Couldn't open N_TTY ldisc | the log ends where a call trace begins
+                panic | kernel panic: Couldn't open N_TTY ldisc | the report stops where a call trace begins
             "#]],
         );
         check(
@@ -513,6 +513,28 @@ RSP: 0000:ffff8801d818fd48 EFLAGS: 00010006
 ",
             expect![[r#"
                 kasan | KASAN: use-after-free Read in tty_release | no frames after a call trace line
+            "#]],
+        );
+        // Another oops cut in right where the allocation stack should have been printed.
+        check(
+            r"BUG: KASAN: slab-out-of-bounds in __unwind_start+0x2d/0x330
+Write of size 88 at addr ffff8801d818fe98 by task loop0/4078
+Call Trace:
+ ? kthread+0x37a/0x440
+ __unwind_start+0x2d/0x330
+ loop_thread+0x1/0x2
+
+Allocated by task 3625515936:
+BUG: unable to handle kernel paging request at 000000007c8b2954
+IP: depot_fetch_stack+0x11/0x40
+Oops: 0000 [#1] SMP KASAN
+RIP: 0010:depot_fetch_stack+0x11/0x40
+Call Trace:
+ save_stack+0x1/0x2
+",
+            expect![[r#"
+                kasan | KASAN: slab-out-of-bounds Write in __unwind_start | the report stops where a call trace begins
+                page-fault | BUG: unable to handle kernel paging request in depot_fetch_stack | 
             "#]],
         );
     }
