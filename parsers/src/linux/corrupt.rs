@@ -1,6 +1,7 @@
 //! When a Linux report cannot be trusted (syzkaller's `isCorrupted` rules): no call trace, a
 //! trace announced but with no frames, a title merged with another line's timestamp.
 
+use crate::report::Confidence;
 use crate::scan::Draft;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -83,8 +84,11 @@ fn trace_without_frames(lines: &[&str], no_stack_trace: bool) -> Option<&'static
             continue;
         }
         let after = lines.get(idx + 1..).unwrap_or(&[]);
+        // Like syzkaller, look at the trace without its `? func` guesses: they neither show
+        // that a trace was printed nor take room in the window a frame must appear in.
         let has_frame = after
             .iter()
+            .filter(|text| !is_guessed_frame(text))
             .take(15)
             .take_while(|l| !is_stack_keyword(l))
             .any(|l| is_frame_line(l));
@@ -108,6 +112,14 @@ fn trace_without_frames(lines: &[&str], no_stack_trace: bool) -> Option<&'static
 fn is_frame_line(text: &str) -> bool {
     text.contains("(stack is not available)")
         || crate::body::parse_trace_line(text).is_some_and(|t| t.frame.is_some())
+}
+
+/// An x86 `? func+0x1/0x2` frame (PowerPC's trailing `(unreliable)` is not one of these).
+fn is_guessed_frame(text: &str) -> bool {
+    !text.trim_end().ends_with("(unreliable)")
+        && crate::body::parse_trace_line(text)
+            .and_then(|t| t.frame)
+            .is_some_and(|f| f.confidence == Confidence::Guessed)
 }
 
 /// syzkaller's `linuxStackKeywords`: lines after which a stack trace must follow

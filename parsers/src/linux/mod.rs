@@ -515,6 +515,27 @@ RSP: 0000:ffff8801d818fd48 EFLAGS: 00010006
                 kasan | KASAN: use-after-free Read in tty_release | no frames after a call trace line
             "#]],
         );
+        // Only guesses (`? func`) follow `Call Trace:`: no trace was really printed.
+        check(
+            r"BUG: KASAN: use-after-free in __unwind_start+0x2d/0x330
+Write of size 88 at addr ffff8801cd04fe98 by task loop0/26991
+Call Trace:
+ ? kthread+0x37a/0x440
+ ? loop_get_status64+0x110/0x110
+ ? ret_from_fork+0x24/0x30
+
+Allocated by task 0:
+(stack is not available)
+
+Freed by task 0:
+(stack is not available)
+
+The buggy address belongs to the object at ffff8801cd04fe80
+",
+            expect![[r#"
+                kasan | KASAN: use-after-free Write in __unwind_start | no frames after a call trace line
+            "#]],
+        );
         // Another oops cut in right where the allocation stack should have been printed.
         check(
             r"BUG: KASAN: slab-out-of-bounds in __unwind_start+0x2d/0x330
