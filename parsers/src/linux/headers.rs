@@ -577,7 +577,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"WARNING: [Nn]ested lock was not taken",
                 "WARNING: nested lock was not taken in {FUNC}",
                 Kind::Lockdep,
-                Some(TRACE),
+                Some(LOCK_AT),
             ),
             warn_file(
                 r"WARNING: .* at lib/debugobjects\.c:[0-9]+ debug_print_object",
