@@ -345,14 +345,17 @@ fn judge(draft: &Draft) -> Verdict {
             corruption,
         };
     }
-    // No format: the header line from the literal on is the title.
+    // No format: the header line from the literal on is the title. An oops of no known
+    // format still owes its call trace; a `WARNING:` of no known format is mostly a driver's
+    // plain message (`usb 5-1: WARNING: … support is incomplete`) that prints none.
     let title = header_text
         .get(literal_pos..)
         .unwrap_or(header_text)
         .trim_end();
+    let no_stack_trace = oops.oops.literal == "WARNING:";
     Verdict {
         title: title.to_owned(),
-        corruption: corrupt::check(draft, header_idx, title, true)
+        corruption: corrupt::check(draft, header_idx, title, no_stack_trace)
             .map(|reason| Corruption { reason }),
     }
 }
@@ -574,6 +577,44 @@ Backtrace:
 ",
             expect![[r#"
                 internal-error | Unhandled fault in jffs2_parse_param | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_message_the_console_replays_is_reported_once() {
+        check(
+            r"INFO: t
+** replaying previous printk message **
+INFO: task udevd:5612 blocked for more than 143 seconds.
+Call Trace:
+ __schedule+0x1/0x2
+ schedule+0x1/0x2
+ read_cache_folio+0x1/0x2
+",
+            expect![[r#"
+                hung-task | INFO: task hung in read_cache_folio | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn an_oops_of_no_known_format_owes_a_trace_and_a_plain_warning_does_not() {
+        check(
+            r"BUG: unable to handle kernel 
+
+paging request at ffffffff761cd3a8
+IP: SyS_bpf+0x3c9/0x4c40 kernel/bpf/syscall.c:1443
+",
+            expect![[r#"
+                bug | BUG: unable to handle kernel | no call trace
+            "#]],
+        );
+        check(
+            r"usb 5-1: WARNING: ath10k USB support is incomplete, don't expect anything to work!
+",
+            expect![[r#"
+                warning | WARNING: ath10k USB support is incomplete, don't expect anything to work! | 
             "#]],
         );
     }
