@@ -582,7 +582,20 @@ pub(crate) static OOPSES: &[Oops] = &[
             warn_file(
                 r"WARNING: .* at lib/debugobjects\.c:[0-9]+ debug_print_object",
                 "WARNING: ODEBUG bug in {FUNC}",
-                &["debug_object", "debug_check", "^__debug", "^debug_"],
+                &[
+                    "debug_object",
+                    "debug_check",
+                    "^__debug",
+                    "^debug_",
+                    // The users of ODEBUG that checked the object for their caller.
+                    "call_rcu",
+                    "vunmap",
+                    "^vfree",
+                    "free_pages",
+                    "init_timer",
+                    "slab_free",
+                    "^kmem_cache_free",
+                ],
             ),
             warn_file(
                 r"WARNING: .* at mm/usercopy\.c:[0-9]+",

@@ -395,6 +395,37 @@ Call Trace:
     }
 
     #[test]
+    fn warning_in_a_generic_helper_blames_its_caller() {
+        check(
+            r"WARNING: CPU: 0 PID: 5830 at fs/dcache.c:379 fast_dput+0x1/0x2
+Modules linked in:
+RIP: 0010:fast_dput+0x1/0x2
+Call Trace:
+ dput+0xe8/0x1a0
+ ovl_stack_put+0x6a/0xa0
+ ovl_destroy_inode+0xaa/0x150
+",
+            expect![[r#"
+                warning | WARNING in ovl_stack_put | 
+            "#]],
+        );
+        check(
+            r"WARNING: CPU: 1 PID: 0 at lib/debugobjects.c:291 debug_print_object+0x1/0x2
+RIP: 0010:debug_print_object+0x1/0x2
+Call Trace:
+ debug_check_no_obj_freed+0x65d/0xf1a
+ __vunmap+0xde/0x320
+ vfree+0x68/0x100
+ kvfree+0x4a/0x70
+ xt_free_table_info+0x126/0x180
+",
+            expect![[r#"
+                warning | WARNING: ODEBUG bug in xt_free_table_info | 
+            "#]],
+        );
+    }
+
+    #[test]
     fn kasan_takes_access_from_next_line_and_skips_helpers() {
         check(
             r"BUG: KASAN: use-after-free in memcpy+0x1/0x2

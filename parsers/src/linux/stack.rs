@@ -305,6 +305,22 @@ const SKIP: &[&str] = &[
     "^mod_timer",
     "^__try_to_del_timer",
     "^timer_delete",
+    // Generic teardown and registration helpers that warn about their caller's misuse.
+    "^rollback_registered",
+    "^unregister_netdev",
+    "^dpm_sysfs_remove",
+    "^i2c_del_adapter",
+    "^kobject_",
+    "^device_add$",
+    "^device_release$",
+    "^add_uevent_var",
+    "^devres_release_all",
+    "^ida_free",
+    "^cleanup_srcu_struct",
+    "^fast_dput",
+    "^dput$",
+    "^mark_buffer_dirty",
+    "^program_check_",
 ];
 
 /// Functions known under several names that syzkaller reports under one.
