@@ -365,7 +365,7 @@ pub(crate) static OOPSES: &[Oops] = &[
             ),
             fmt(
                 r"BUG: Invalid wait context",
-                "BUG: Invalid wait context in {FUNC}",
+                "WARNING: locking bug in {FUNC}",
                 Kind::Lockdep,
                 Some(LOCK_AT),
             ),
@@ -534,7 +534,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Lockdep,
                 Some(Stack {
                     parts: &[Part::Trace],
-                    skip: &["rcu", "lockdep"],
+                    skip: &["rcu", "lockdep", "kmem", "slab"],
                     fallback: &[],
                     pick: Pick::First,
                 }),
@@ -637,6 +637,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                     "krealloc",
                     "slab",
                     "kvmalloc",
+                    "vmalloc",
                     "alloc_pages",
                     "kmem_cache",
                     "^__alloc",
@@ -659,6 +660,22 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(WARN_SRC, "WARNING in {FUNC}", &[]),
+            // Newer kernels: `WARNING: [cond] file.c:123 at func+0x1/0x2, CPU#0: comm/pid`.
+            fmt(
+                r"WARNING: \[.*\] [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)",
+                "WARNING in {FUNC}",
+                Kind::Warning,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"WARNING: \[.*\] [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)"),
+                        Part::Rip,
+                        Part::Trace,
+                    ],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
             fmt(
                 r"WARNING: [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)",
                 "WARNING in {FUNC}",
@@ -780,7 +797,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Lockdep,
                 Some(Stack {
                     parts: &[Part::Trace],
-                    skip: &["rcu", "lockdep"],
+                    skip: &["rcu", "lockdep", "kmem", "slab"],
                     fallback: &[],
                     pick: Pick::First,
                 }),

@@ -426,6 +426,33 @@ Call Trace:
     }
 
     #[test]
+    fn newer_warning_header_and_invalid_wait_context() {
+        check(
+            r"WARNING: [time_after(jiffies, timeout)] io_uring/io_uring.c:3026 at io_ring_exit_work+0x44c/0xbc0, CPU#0: kworker/u8:0/10040
+Modules linked in:
+RIP: 0010:io_ring_exit_work+0x44c/0xbc0
+Call Trace:
+ process_one_work+0x1/0x2
+",
+            expect![[r#"
+                warning | WARNING in io_ring_exit_work | 
+            "#]],
+        );
+        check(
+            r"BUG: Invalid wait context
+syz/5 is trying to lock:
+ffff8880 (&n->list_lock){-.-.}-{3:3}, at: deactivate_slab+0x1/0x2
+Call Trace:
+ dump_stack+0x1/0x2
+ __lock_acquire+0x1/0x2
+",
+            expect![[r#"
+                lockdep | WARNING: locking bug in deactivate_slab | 
+            "#]],
+        );
+    }
+
+    #[test]
     fn kasan_takes_access_from_next_line_and_skips_helpers() {
         check(
             r"BUG: KASAN: use-after-free in memcpy+0x1/0x2

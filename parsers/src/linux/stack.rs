@@ -321,6 +321,12 @@ const SKIP: &[&str] = &[
     "^dput$",
     "^mark_buffer_dirty",
     "^program_check_",
+    "^hwrng_unregister",
+    "^get_device_parent",
+    "^__timer_delete",
+    "^do_read_cache_folio",
+    "^kmem_cache_alloc",
+    "^kmem_cache_free",
 ];
 
 /// Functions known under several names that syzkaller reports under one.
