@@ -492,7 +492,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: (?:[A-Z]+ )?stack guard page was hit",
                 "BUG: stack guard page was hit in {FUNC}",
                 Kind::StackOverflow,
-                Some(RIP_TRACE),
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::Stall,
+                }),
             ),
             fmt(
                 r"BUG: corrupted list in ([a-zA-Z0-9_.]+)",
@@ -880,14 +885,19 @@ pub(crate) static OOPSES: &[Oops] = &[
                     parts: &[Part::Trace],
                     skip: &["schedule", "retint_kernel"],
                     fallback: &[],
-                    pick: Pick::First,
+                    pick: Pick::Stall,
                 }),
             ),
             fmt(
                 r"Kernel panic - not syncing: kernel stack overflow",
                 "kernel stack overflow in {FUNC}",
                 Kind::StackOverflow,
-                Some(RIP_TRACE),
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::Stall,
+                }),
             ),
             plain(
                 r"Kernel panic - not syncing: Attempted to kill init!",

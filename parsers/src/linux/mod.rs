@@ -453,6 +453,28 @@ Call Trace:
     }
 
     #[test]
+    fn stack_exhaustion_names_the_work_that_recursed() {
+        check(
+            r"Kernel panic - not syncing: corrupted stack end detected inside scheduler
+Workqueue: writeback wb_workfn (flush-8:0)
+Call Trace:
+ dump_stack+0x1d3/0x2c6
+ panic+0x2ad/0x55f
+ __schedule+0x1ec6/0x1ed0
+ rmap_walk+0x119/0x350
+ shrink_node+0x3e1/0x17f0
+ wb_writeback+0xa73/0xfc0
+ wb_workfn+0x1/0x2
+ process_one_work+0x1/0x2
+ worker_thread+0x1/0x2
+",
+            expect![[r#"
+                stack-overflow | kernel panic: corrupted stack end in wb_workfn | 
+            "#]],
+        );
+    }
+
+    #[test]
     fn kasan_takes_access_from_next_line_and_skips_helpers() {
         check(
             r"BUG: KASAN: use-after-free in memcpy+0x1/0x2
