@@ -36,6 +36,9 @@ pub(crate) struct Format {
     pub stack: Option<Stack>,
     /// The report normally has no call trace (do not flag it corrupted for lacking one).
     pub no_stack_trace: bool,
+    /// Why a report of this format is incomplete by nature, if it is (syzkaller's
+    /// `corrupted` formats).
+    pub incomplete: Option<&'static str>,
 }
 
 /// Where the guilty frame is looked for: parts tried in order, each starting where the
@@ -105,6 +108,7 @@ const fn fmt(header: &'static str, fmt: &'static str, kind: Kind, stack: Option<
         kind,
         stack,
         no_stack_trace: false,
+        incomplete: None,
     }
 }
 
@@ -122,6 +126,7 @@ const fn no_trace(
         kind,
         stack,
         no_stack_trace: true,
+        incomplete: None,
     }
 }
 
@@ -133,6 +138,25 @@ const fn plain(header: &'static str, fmt: &'static str, kind: Kind) -> Format {
         kind,
         stack: None,
         no_stack_trace: true,
+        incomplete: None,
+    }
+}
+
+/// A format whose reports always lack what the title should name.
+const fn incomplete(
+    header: &'static str,
+    fmt: &'static str,
+    kind: Kind,
+    reason: &'static str,
+) -> Format {
+    Format {
+        header,
+        title: None,
+        fmt,
+        kind,
+        stack: None,
+        no_stack_trace: true,
+        incomplete: Some(reason),
     }
 }
 
@@ -208,6 +232,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::First,
                 }),
                 no_stack_trace: false,
+                incomplete: None,
             },
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+ at addr ([0-9a-f]+)",
@@ -216,6 +241,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 kind: Kind::Kasan,
                 stack: None,
                 no_stack_trace: false,
+                incomplete: None,
             },
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) on address",
@@ -226,6 +252,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 kind: Kind::Kasan,
                 stack: None,
                 no_stack_trace: false,
+                incomplete: None,
             },
             fmt(
                 r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
@@ -533,16 +560,27 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::First,
                 }),
             ),
-            fmt(
-                r"WARNING: suspicious RCU usage",
-                "WARNING: suspicious RCU usage in {FUNC}",
-                Kind::Lockdep,
-                Some(Stack {
+            // Its header, kernel version, rule and source line come in one block; a report
+            // with other messages inside that block is titled without a function.
+            Format {
+                header: r"WARNING: suspicious RCU usage",
+                title: Some(r"WARNING: suspicious RCU usage\n[^\n]*\n-+\n"),
+                fmt: "WARNING: suspicious RCU usage in {FUNC}",
+                kind: Kind::Lockdep,
+                stack: Some(Stack {
                     parts: &[Part::Trace],
                     skip: &["rcu", "lockdep", "kmem", "slab"],
                     fallback: &[],
                     pick: Pick::First,
                 }),
+                no_stack_trace: false,
+                incomplete: None,
+            },
+            incomplete(
+                r"WARNING: suspicious RCU usage",
+                "WARNING: suspicious RCU usage",
+                Kind::Lockdep,
+                "other messages are mixed into the report's header block",
             ),
             plain(
                 r"WARNING: kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value",
@@ -908,6 +946,13 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"Kernel panic - not syncing: Couldn't open N_TTY ldisc",
                 "kernel panic: Couldn't open N_TTY ldisc",
                 Kind::Panic,
+            ),
+            // The panic that ends an oops, found with no oops before it: the oops was lost.
+            incomplete(
+                r"Kernel panic - not syncing: Fatal exception",
+                "kernel panic: Fatal exception",
+                Kind::Panic,
+                "the panic ends an oops that is missing from the log",
             ),
             plain(
                 r"Kernel panic - not syncing: (.*?)\s*$",

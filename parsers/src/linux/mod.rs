@@ -337,6 +337,7 @@ fn judge(draft: &Draft) -> Verdict {
         // A capture at the end of the line may bring its trailing spaces.
         res.truncate(res.trim_end().len());
         let corruption = corruption
+            .or(format.incomplete)
             .map(str::to_owned)
             .or_else(|| corrupt::check(draft, header_idx, &res, format.no_stack_trace))
             .map(|reason| Corruption { reason });
@@ -695,6 +696,31 @@ IP: SyS_bpf+0x3c9/0x4c40 kernel/bpf/syscall.c:1443
 ",
             expect![[r#"
                 warning | WARNING: ath10k USB support is incomplete, don't expect anything to work! | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn formats_that_are_incomplete_by_nature() {
+        check(
+            r"Kernel panic - not syncing: Fatal exception in interrupt
+",
+            expect![[r#"
+                panic | kernel panic: Fatal exception | the panic ends an oops that is missing from the log
+            "#]],
+        );
+        check(
+            r"WARNING: suspicious RCU usage
+4.15.0+ #222 Not tainted
+FAULT_INJECTION: forcing a failure.
+-----------------------------
+./include/linux/rcupdate.h:302 Illegal context switch in RCU read-side critical section!
+Call Trace:
+ dump_stack+0x194/0x257
+ should_fail+0x8c0/0xa40
+",
+            expect![[r#"
+                lockdep | WARNING: suspicious RCU usage | other messages are mixed into the report's header block
             "#]],
         );
     }
