@@ -187,6 +187,22 @@ const DEADLOCK: Stack = Stack {
     pick: Pick::First,
 };
 
+/// `… is trying to release lock (x) at:` with the function on the same line (old kernels) or
+/// printed as a frame on the next one, then the call trace.
+const UNLOCK_AT: Stack = Stack {
+    parts: &[
+        Part::Line(
+            r"is trying to release lock.*?(?:at: (?:\[<?[0-9a-fx]+>?\] +)?([a-zA-Z0-9_.]+)\+0x)?$",
+        ),
+        Part::Line(r"^ *(?:\[<?[0-9a-fx]+>?\] +)?([a-zA-Z0-9_.]+)\+0x"),
+        Part::Line(r"Call (?:T|t)race"),
+        Part::Trace,
+    ],
+    skip: &[],
+    fallback: &[],
+    pick: Pick::First,
+};
+
 const LOCK_AT: Stack = Stack {
     parts: &[Part::Line(AT_FUNC), Part::Trace],
     skip: &[],
@@ -382,7 +398,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: bad unlock balance detected!",
                 "BUG: bad unlock balance in {FUNC}",
                 Kind::Lockdep,
-                Some(LOCK_AT),
+                Some(UNLOCK_AT),
             ),
             fmt(
                 r"BUG: held lock freed!",
@@ -596,7 +612,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"WARNING: bad unlock balance detected!",
                 "WARNING: bad unlock balance in {FUNC}",
                 Kind::Lockdep,
-                Some(LOCK_AT),
+                Some(UNLOCK_AT),
             ),
             fmt(
                 r"WARNING: held lock freed!",

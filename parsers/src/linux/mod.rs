@@ -726,6 +726,28 @@ Call Trace:
     }
 
     #[test]
+    fn bad_unlock_balance_takes_the_release_site_from_the_next_line() {
+        check(
+            r"WARNING: bad unlock balance detected!
+5.9.0 #15 Not tainted
+-------------------------------------
+syz-fuzzer/4405 is trying to release lock (&mm->mmap_lock) at:
+[<ffffa00010726344>] __might_fault+0x154/0x1b0
+but there are no more locks to release!
+stack backtrace:
+Call trace:
+ dump_backtrace+0x0/0x4d0
+ lock_release+0x69c/0xa68
+ __might_fault+0x170/0x1b0
+ restore_fpsimd_context+0x418/0x798
+",
+            expect![[r#"
+                lockdep | WARNING: bad unlock balance in restore_fpsimd_context | 
+            "#]],
+        );
+    }
+
+    #[test]
     fn trusty_panics_are_reports_and_its_chatter_is_not() {
         check(
             r"trusty: app-mgmt-test-srv2: 146: Channel wait failed: 0(4)
