@@ -151,8 +151,6 @@ const SKIP: &[&str] = &[
     "^___might_sleep",
     "^__might_resched",
     "^might_sleep",
-    "^__bad_area",
-    "^bad_area",
     "^do_page_fault",
     "^__do_page_fault",
     "^exc_page_fault",
