@@ -97,6 +97,15 @@ const TRACE: Stack = Stack {
     pick: Pick::First,
 };
 
+/// The frames after `Call Trace:`, not the lone frames of `… at:` lines printed before it;
+/// any frames when there is no such line.
+const CALL_TRACE: Stack = Stack {
+    parts: &[Part::Line(r"Call (?:T|t)race"), Part::Trace],
+    skip: &[],
+    fallback: &[Part::Trace],
+    pick: Pick::First,
+};
+
 /// `at: [<ffffffff81234567>] func+0x1/0x2` / `at: func+0x1/0x2` in lockdep reports.
 const AT_FUNC: &str = r"at: (?:\[<?[0-9a-fx]+>?\] +)?([a-zA-Z0-9_.]+)\+0x";
 
@@ -459,7 +468,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: sleeping function called from invalid context",
                 "BUG: sleeping function called from invalid context in {FUNC}",
                 Kind::Bug,
-                Some(TRACE),
+                Some(CALL_TRACE),
             ),
             fmt(
                 r"BUG: using __this_cpu_([a-z_]+)\(\) in preemptible",

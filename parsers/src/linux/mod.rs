@@ -748,6 +748,26 @@ Call trace:
     }
 
     #[test]
+    fn sleeping_in_atomic_ignores_the_preemption_site_frame() {
+        check(
+            r"BUG: sleeping function called from invalid context at kernel/printk/printk.c:2525
+in_atomic(): 1, irqs_disabled(): 1, non_block: 0, pid: 6529, name: syz
+Preemption disabled at:
+[<0000000000000000>] 0x0
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0xcd/0x134
+ __might_resched.cold+0x222/0x26b
+ console_lock+0x17/0x80
+ do_con_write+0x10f/0x1e40
+",
+            expect![[r#"
+                bug | BUG: sleeping function called from invalid context in console_lock | 
+            "#]],
+        );
+    }
+
+    #[test]
     fn trusty_panics_are_reports_and_its_chatter_is_not() {
         check(
             r"trusty: app-mgmt-test-srv2: 146: Channel wait failed: 0(4)
