@@ -9,7 +9,7 @@ use crate::report::{Code, Confidence, Context, Register, Symbol, Task};
 use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::{hex_digit1, space0, space1};
 use nom::combinator::{opt, recognize};
-use nom::sequence::preceded;
+use nom::sequence::{delimited, preceded};
 use nom::{IResult, Parser};
 
 /// A frame as printed on one line, before the assembler gives it a context and line number.
@@ -86,10 +86,21 @@ pub(crate) fn parse_trace_line(text: &str) -> Option<TraceLine> {
 /// ` f+0x1/0x2 net/core/dev.c:123 [inline]`.
 pub(crate) fn parse_frame(text: &str) -> Option<FrameLine> {
     let text = text.trim();
-    let (rest, addr) = opt(bracketed_addr).parse(text).ok()?;
+    // PowerPC prints the stack pointer and then the return address:
+    // `[c000000049a87710] [c0000000000286fc] __switch_to+0x43c/0x6d0`, and marks guesses
+    // with a trailing `(unreliable)`.
+    let (text, ppc_unreliable) = match text.strip_suffix("(unreliable)") {
+        Some(head) => (head.trim_end(), true),
+        None => (text, false),
+    };
+    let (rest, addr) = match ppc_addrs(text) {
+        Ok((rest, pc)) => (rest, Some(pc)),
+        Err(_) if ppc_unreliable => return None,
+        Err(_) => opt(bracketed_addr).parse(text).ok()?,
+    };
     let rest = rest.trim_start();
     let (rest, question) = opt(unreliable_mark).parse(rest).ok()?;
-    let confidence = if question.is_some() {
+    let confidence = if question.is_some() || ppc_unreliable {
         Confidence::Guessed
     } else {
         Confidence::Reliable
@@ -153,6 +164,19 @@ fn bracketed_addr(input: &str) -> IResult<&str, u64> {
     let (rest, digits) = preceded(tag("[<"), hex_digit1).parse(input)?;
     let (rest, _) = tag(">]").parse(rest)?;
     let value = u64::from_str_radix(digits, 16).map_err(|_| {
+        nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::HexDigit,
+        ))
+    })?;
+    Ok((rest, value))
+}
+
+/// PowerPC's `[sp] [pc]` pair (no angle brackets); the value is the return address.
+fn ppc_addrs(input: &str) -> IResult<&str, u64> {
+    let bare = |input| delimited(tag("["), hex_digit1, tag("]")).parse(input);
+    let (rest, (_, _, pc)) = (bare, space1, bare).parse(input)?;
+    let value = u64::from_str_radix(pc, 16).map_err(|_| {
         nom::Err::Error(nom::error::Error::new(
             input,
             nom::error::ErrorKind::HexDigit,
@@ -542,6 +566,29 @@ mod tests {
         let f =
             parse_frame("[<ffffffff8102ecf4>] common_handle_p2m_miss.isra.1+0x54/0xc0").unwrap();
         assert_eq!(f.symbol.unwrap().name, "common_handle_p2m_miss.isra.1");
+    }
+
+    #[test]
+    fn powerpc_frames() {
+        let f =
+            parse_frame("[c000000049a87710] [c0000000000286fc] __switch_to+0x43c/0x6d0").unwrap();
+        assert_eq!(f.addr, Some(0xc0000000000286fc));
+        assert_eq!(f.symbol, sym("__switch_to", 0x43c, 0x6d0));
+        assert_eq!(f.confidence, Confidence::Reliable);
+        let f =
+            parse_frame("[c000000049a87530] [c000000049a875a0] 0xc000000049a875a0 (unreliable)")
+                .unwrap();
+        assert_eq!(f.addr, Some(0xc000000049a875a0));
+        assert_eq!(f.confidence, Confidence::Guessed);
+        let f = parse_frame(
+            "[c00000003ae5b800] [c00000000135c19c] dump_stack+0x128/0x1cc (unreliable)",
+        )
+        .unwrap();
+        assert_eq!(f.symbol, sym("dump_stack", 0x128, 0x1cc));
+        assert_eq!(f.confidence, Confidence::Guessed);
+        // One bare bracket is no frame (nor is a lone `(unreliable)`).
+        assert!(parse_frame("[c000000049a87710] __switch_to+0x43c/0x6d0").is_none());
+        assert!(parse_frame("dump_stack+0x128/0x1cc (unreliable)").is_none());
     }
 
     #[test]

@@ -320,6 +320,12 @@ impl Draft {
     }
 
     /// The text of the header line.
+    /// Unrelated lines after the last claimed one, still pending when the report ends (the
+    /// start of a section the log cut off, for instance).
+    pub fn pending_lines(&self) -> impl Iterator<Item = &str> {
+        self.gap.iter().map(|l| l.text.as_str())
+    }
+
     pub fn header_text(&self) -> &str {
         self.lines.first().map_or("", |l| l.text.as_str())
     }
@@ -611,6 +617,21 @@ impl Draft {
         let n_gap = self.gap.len() as u64;
         if self.role == Role::Tentative && self.frames.is_empty() {
             return (None, self.n_claimed + n_gap);
+        }
+        // The console cut this message short and prints it again whole right after.
+        let last_text = match self.gap.last() {
+            Some(line) => Some(line.text.as_str()),
+            None => self.lines.last().map(|l| l.text.as_str()),
+        };
+        if matches!(ending, Ending::Clean)
+            && last_text.is_some_and(|t| t.contains("** replaying previous printk message **"))
+        {
+            return (None, self.n_claimed + n_gap);
+        }
+        // Pending lines show where the log stopped printing the report only when a new header
+        // or the end of the input came right after them; when it faded out, it went on.
+        if matches!(ending, Ending::Faded) {
+            self.gap.clear();
         }
         if self.dialect != Dialect::Lego
             && self

@@ -36,6 +36,9 @@ pub(crate) struct Format {
     pub stack: Option<Stack>,
     /// The report normally has no call trace (do not flag it corrupted for lacking one).
     pub no_stack_trace: bool,
+    /// Why a report of this format is incomplete by nature, if it is (syzkaller's
+    /// `corrupted` formats).
+    pub incomplete: Option<&'static str>,
 }
 
 /// Where the guilty frame is looked for: parts tried in order, each starting where the
@@ -94,6 +97,15 @@ const TRACE: Stack = Stack {
     pick: Pick::First,
 };
 
+/// The frames after `Call Trace:`, not the lone frames of `… at:` lines printed before it;
+/// any frames when there is no such line.
+const CALL_TRACE: Stack = Stack {
+    parts: &[Part::Line(r"Call (?:T|t)race"), Part::Trace],
+    skip: &[],
+    fallback: &[Part::Trace],
+    pick: Pick::First,
+};
+
 /// `at: [<ffffffff81234567>] func+0x1/0x2` / `at: func+0x1/0x2` in lockdep reports.
 const AT_FUNC: &str = r"at: (?:\[<?[0-9a-fx]+>?\] +)?([a-zA-Z0-9_.]+)\+0x";
 
@@ -105,6 +117,7 @@ const fn fmt(header: &'static str, fmt: &'static str, kind: Kind, stack: Option<
         kind,
         stack,
         no_stack_trace: false,
+        incomplete: None,
     }
 }
 
@@ -122,6 +135,7 @@ const fn no_trace(
         kind,
         stack,
         no_stack_trace: true,
+        incomplete: None,
     }
 }
 
@@ -133,6 +147,25 @@ const fn plain(header: &'static str, fmt: &'static str, kind: Kind) -> Format {
         kind,
         stack: None,
         no_stack_trace: true,
+        incomplete: None,
+    }
+}
+
+/// A format whose reports always lack what the title should name.
+const fn incomplete(
+    header: &'static str,
+    fmt: &'static str,
+    kind: Kind,
+    reason: &'static str,
+) -> Format {
+    Format {
+        header,
+        title: None,
+        fmt,
+        kind,
+        stack: None,
+        no_stack_trace: true,
+        incomplete: Some(reason),
     }
 }
 
@@ -158,6 +191,22 @@ const fn warn_file(
 
 const DEADLOCK: Stack = Stack {
     parts: &[Part::Line(AT_FUNC), Part::Line(AT_FUNC), Part::Trace],
+    skip: &[],
+    fallback: &[],
+    pick: Pick::First,
+};
+
+/// `… is trying to release lock (x) at:` with the function on the same line (old kernels) or
+/// printed as a frame on the next one, then the call trace.
+const UNLOCK_AT: Stack = Stack {
+    parts: &[
+        Part::Line(
+            r"is trying to release lock.*?(?:at: (?:\[<?[0-9a-fx]+>?\] +)?([a-zA-Z0-9_.]+)\+0x)?$",
+        ),
+        Part::Line(r"^ *(?:\[<?[0-9a-fx]+>?\] +)?([a-zA-Z0-9_.]+)\+0x"),
+        Part::Line(r"Call (?:T|t)race"),
+        Part::Trace,
+    ],
     skip: &[],
     fallback: &[],
     pick: Pick::First,
@@ -208,6 +257,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::First,
                 }),
                 no_stack_trace: false,
+                incomplete: None,
             },
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+ at addr ([0-9a-f]+)",
@@ -216,6 +266,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 kind: Kind::Kasan,
                 stack: None,
                 no_stack_trace: false,
+                incomplete: None,
             },
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) on address",
@@ -226,6 +277,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 kind: Kind::Kasan,
                 stack: None,
                 no_stack_trace: false,
+                incomplete: None,
             },
             fmt(
                 r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
@@ -355,7 +407,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: bad unlock balance detected!",
                 "BUG: bad unlock balance in {FUNC}",
                 Kind::Lockdep,
-                Some(LOCK_AT),
+                Some(UNLOCK_AT),
             ),
             fmt(
                 r"BUG: held lock freed!",
@@ -365,7 +417,7 @@ pub(crate) static OOPSES: &[Oops] = &[
             ),
             fmt(
                 r"BUG: Invalid wait context",
-                "BUG: Invalid wait context in {FUNC}",
+                "WARNING: locking bug in {FUNC}",
                 Kind::Lockdep,
                 Some(LOCK_AT),
             ),
@@ -416,7 +468,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: sleeping function called from invalid context",
                 "BUG: sleeping function called from invalid context in {FUNC}",
                 Kind::Bug,
-                Some(TRACE),
+                Some(CALL_TRACE),
             ),
             fmt(
                 r"BUG: using __this_cpu_([a-z_]+)\(\) in preemptible",
@@ -492,7 +544,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: (?:[A-Z]+ )?stack guard page was hit",
                 "BUG: stack guard page was hit in {FUNC}",
                 Kind::StackOverflow,
-                Some(RIP_TRACE),
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::Stall,
+                }),
             ),
             fmt(
                 r"BUG: corrupted list in ([a-zA-Z0-9_.]+)",
@@ -528,16 +585,27 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::First,
                 }),
             ),
-            fmt(
-                r"WARNING: suspicious RCU usage",
-                "WARNING: suspicious RCU usage in {FUNC}",
-                Kind::Lockdep,
-                Some(Stack {
+            // Its header, kernel version, rule and source line come in one block; a report
+            // with other messages inside that block is titled without a function.
+            Format {
+                header: r"WARNING: suspicious RCU usage",
+                title: Some(r"WARNING: suspicious RCU usage\n[^\n]*\n-+\n"),
+                fmt: "WARNING: suspicious RCU usage in {FUNC}",
+                kind: Kind::Lockdep,
+                stack: Some(Stack {
                     parts: &[Part::Trace],
-                    skip: &["rcu", "lockdep"],
+                    skip: &["rcu", "lockdep", "kmem", "slab"],
                     fallback: &[],
                     pick: Pick::First,
                 }),
+                no_stack_trace: false,
+                incomplete: None,
+            },
+            incomplete(
+                r"WARNING: suspicious RCU usage",
+                "WARNING: suspicious RCU usage",
+                Kind::Lockdep,
+                "other messages are mixed into the report's header block",
             ),
             plain(
                 r"WARNING: kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value",
@@ -553,7 +621,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"WARNING: bad unlock balance detected!",
                 "WARNING: bad unlock balance in {FUNC}",
                 Kind::Lockdep,
-                Some(LOCK_AT),
+                Some(UNLOCK_AT),
             ),
             fmt(
                 r"WARNING: held lock freed!",
@@ -577,12 +645,25 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"WARNING: [Nn]ested lock was not taken",
                 "WARNING: nested lock was not taken in {FUNC}",
                 Kind::Lockdep,
-                Some(TRACE),
+                Some(LOCK_AT),
             ),
             warn_file(
                 r"WARNING: .* at lib/debugobjects\.c:[0-9]+ debug_print_object",
                 "WARNING: ODEBUG bug in {FUNC}",
-                &["debug_object", "debug_check", "^__debug", "^debug_"],
+                &[
+                    "debug_object",
+                    "debug_check",
+                    "^__debug",
+                    "^debug_",
+                    // The users of ODEBUG that checked the object for their caller.
+                    "call_rcu",
+                    "vunmap",
+                    "^vfree",
+                    "free_pages",
+                    "init_timer",
+                    "slab_free",
+                    "^kmem_cache_free",
+                ],
             ),
             warn_file(
                 r"WARNING: .* at mm/usercopy\.c:[0-9]+",
@@ -624,6 +705,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                     "krealloc",
                     "slab",
                     "kvmalloc",
+                    "vmalloc",
                     "alloc_pages",
                     "kmem_cache",
                     "^__alloc",
@@ -646,6 +728,22 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(WARN_SRC, "WARNING in {FUNC}", &[]),
+            // Newer kernels: `WARNING: [cond] file.c:123 at func+0x1/0x2, CPU#0: comm/pid`.
+            fmt(
+                r"WARNING: \[.*\] [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)",
+                "WARNING in {FUNC}",
+                Kind::Warning,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"WARNING: \[.*\] [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)"),
+                        Part::Rip,
+                        Part::Trace,
+                    ],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
             fmt(
                 r"WARNING: [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)",
                 "WARNING in {FUNC}",
@@ -767,7 +865,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Lockdep,
                 Some(Stack {
                     parts: &[Part::Trace],
-                    skip: &["rcu", "lockdep"],
+                    skip: &["rcu", "lockdep", "kmem", "slab"],
                     fallback: &[],
                     pick: Pick::First,
                 }),
@@ -850,14 +948,19 @@ pub(crate) static OOPSES: &[Oops] = &[
                     parts: &[Part::Trace],
                     skip: &["schedule", "retint_kernel"],
                     fallback: &[],
-                    pick: Pick::First,
+                    pick: Pick::Stall,
                 }),
             ),
             fmt(
                 r"Kernel panic - not syncing: kernel stack overflow",
                 "kernel stack overflow in {FUNC}",
                 Kind::StackOverflow,
-                Some(RIP_TRACE),
+                Some(Stack {
+                    parts: &[Part::Rip, Part::Trace],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::Stall,
+                }),
             ),
             plain(
                 r"Kernel panic - not syncing: Attempted to kill init!",
@@ -868,6 +971,13 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"Kernel panic - not syncing: Couldn't open N_TTY ldisc",
                 "kernel panic: Couldn't open N_TTY ldisc",
                 Kind::Panic,
+            ),
+            // The panic that ends an oops, found with no oops before it: the oops was lost.
+            incomplete(
+                r"Kernel panic - not syncing: Fatal exception",
+                "kernel panic: Fatal exception",
+                Kind::Panic,
+                "the panic ends an oops that is missing from the log",
             ),
             plain(
                 r"Kernel panic - not syncing: (.*?)\s*$",
@@ -1051,13 +1161,21 @@ pub(crate) static OOPSES: &[Oops] = &[
         suppressions: &[],
     },
     Oops {
-        literal: "trusty: ",
+        // Only the secure OS' panic is a report; its other chatter is not.
+        literal: "trusty: panic",
         kind: Kind::Other,
-        formats: &[plain(
-            r"trusty: (?:panic|ASSERT FAILED)[^\n]*",
-            "{0}",
-            Kind::Other,
-        )],
+        formats: &[
+            plain(
+                r"trusty: panic \(.*?\):(?: DEBUG)? ASSERT FAILED at \(.*?\):? (.*)",
+                "trusty: ASSERT FAILED: {1}",
+                Kind::Other,
+            ),
+            plain(
+                r"trusty: panic \(.*?\): (.+)",
+                "trusty: panic: {1}",
+                Kind::Other,
+            ),
+        ],
         suppressions: &[],
     },
     Oops {

@@ -37,7 +37,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "Internal error:",
     "Unhandled fault:",
     "Alignment trap:",
-    "trusty: ",
+    "trusty: panic",
     "VFS: Busy inodes",
     "VFS: Close: file count",
     "divide_error:",
@@ -208,9 +208,12 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
             Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
         );
     }
-    // arm: `Unable to handle kernel paging request at …` goes on with `Internal error: Oops:`.
+    // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
+    // `Internal error: Oops:`.
     if header.kind == Kind::InternalError {
-        return draft.kind == Kind::PageFault
+        let unhandled_fault =
+            draft.kind == Kind::InternalError && draft.header_text().contains("Unhandled fault:");
+        return (draft.kind == Kind::PageFault || unhandled_fault)
             && draft.frames.is_empty()
             && draft.registers.is_empty();
     }
@@ -331,23 +334,29 @@ fn judge(draft: &Draft) -> Verdict {
             rest = after.get(close + 1..).unwrap_or("");
         }
         res.push_str(rest);
+        // A capture at the end of the line may bring its trailing spaces.
+        res.truncate(res.trim_end().len());
         let corruption = corruption
+            .or(format.incomplete)
             .map(str::to_owned)
-            .or_else(|| corrupt::check(draft, header_idx, literal_pos, format.no_stack_trace))
+            .or_else(|| corrupt::check(draft, header_idx, &res, format.no_stack_trace))
             .map(|reason| Corruption { reason });
         return Verdict {
             title: res,
             corruption,
         };
     }
-    // No format: the header line from the literal on is the title.
+    // No format: the header line from the literal on is the title. An oops of no known
+    // format still owes its call trace; a `WARNING:` of no known format is mostly a driver's
+    // plain message (`usb 5-1: WARNING: … support is incomplete`) that prints none.
     let title = header_text
         .get(literal_pos..)
         .unwrap_or(header_text)
         .trim_end();
+    let no_stack_trace = oops.oops.literal == "WARNING:";
     Verdict {
         title: title.to_owned(),
-        corruption: corrupt::check(draft, header_idx, literal_pos, true)
+        corruption: corrupt::check(draft, header_idx, title, no_stack_trace)
             .map(|reason| Corruption { reason }),
     }
 }
@@ -382,6 +391,86 @@ Call Trace:
 ",
             expect![[r#"
                 warning | WARNING in dev_watchdog | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn warning_in_a_generic_helper_blames_its_caller() {
+        check(
+            r"WARNING: CPU: 0 PID: 5830 at fs/dcache.c:379 fast_dput+0x1/0x2
+Modules linked in:
+RIP: 0010:fast_dput+0x1/0x2
+Call Trace:
+ dput+0xe8/0x1a0
+ ovl_stack_put+0x6a/0xa0
+ ovl_destroy_inode+0xaa/0x150
+",
+            expect![[r#"
+                warning | WARNING in ovl_stack_put | 
+            "#]],
+        );
+        check(
+            r"WARNING: CPU: 1 PID: 0 at lib/debugobjects.c:291 debug_print_object+0x1/0x2
+RIP: 0010:debug_print_object+0x1/0x2
+Call Trace:
+ debug_check_no_obj_freed+0x65d/0xf1a
+ __vunmap+0xde/0x320
+ vfree+0x68/0x100
+ kvfree+0x4a/0x70
+ xt_free_table_info+0x126/0x180
+",
+            expect![[r#"
+                warning | WARNING: ODEBUG bug in xt_free_table_info | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn newer_warning_header_and_invalid_wait_context() {
+        check(
+            r"WARNING: [time_after(jiffies, timeout)] io_uring/io_uring.c:3026 at io_ring_exit_work+0x44c/0xbc0, CPU#0: kworker/u8:0/10040
+Modules linked in:
+RIP: 0010:io_ring_exit_work+0x44c/0xbc0
+Call Trace:
+ process_one_work+0x1/0x2
+",
+            expect![[r#"
+                warning | WARNING in io_ring_exit_work | 
+            "#]],
+        );
+        check(
+            r"BUG: Invalid wait context
+syz/5 is trying to lock:
+ffff8880 (&n->list_lock){-.-.}-{3:3}, at: deactivate_slab+0x1/0x2
+Call Trace:
+ dump_stack+0x1/0x2
+ __lock_acquire+0x1/0x2
+",
+            expect![[r#"
+                lockdep | WARNING: locking bug in deactivate_slab | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn stack_exhaustion_names_the_work_that_recursed() {
+        check(
+            r"Kernel panic - not syncing: corrupted stack end detected inside scheduler
+Workqueue: writeback wb_workfn (flush-8:0)
+Call Trace:
+ dump_stack+0x1d3/0x2c6
+ panic+0x2ad/0x55f
+ __schedule+0x1ec6/0x1ed0
+ rmap_walk+0x119/0x350
+ shrink_node+0x3e1/0x17f0
+ wb_writeback+0xa73/0xfc0
+ wb_workfn+0x1/0x2
+ process_one_work+0x1/0x2
+ worker_thread+0x1/0x2
+",
+            expect![[r#"
+                stack-overflow | kernel panic: corrupted stack end in wb_workfn | 
             "#]],
         );
     }
@@ -481,6 +570,230 @@ Call Trace:
 ",
             expect![[r#"
                 general-protection | general protection fault in corrupted | no guilty frame in the report
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_trace_cut_off_or_without_frames_is_corrupted() {
+        check(
+            r"Kernel panic - not syncing: Couldn't open N_TTY ldisc for ptm1 --- error -12.
+CPU: 1 PID: 14836 Comm: syz-executor5 Not tainted 4.12.0-rc4+ #15
+Call Trace:
+",
+            expect![[r#"
+                panic | kernel panic: Couldn't open N_TTY ldisc | the report stops where a call trace begins
+            "#]],
+        );
+        check(
+            r"BUG: KASAN: use-after-free in memcpy+0x1/0x2
+Read of size 8 at addr ffff88801 by task syz/1
+Call Trace:
+ memcpy+0x1/0x2
+ tty_release+0x1/0x2
+Allocated by task 3625515936:
+RIP: 0010:depot_fetch_stack+0x11/0x40
+RSP: 0000:ffff8801d818fd48 EFLAGS: 00010006
+",
+            expect![[r#"
+                kasan | KASAN: use-after-free Read in tty_release | no frames after a call trace line
+            "#]],
+        );
+        // Only guesses (`? func`) follow `Call Trace:`: no trace was really printed.
+        check(
+            r"BUG: KASAN: use-after-free in __unwind_start+0x2d/0x330
+Write of size 88 at addr ffff8801cd04fe98 by task loop0/26991
+Call Trace:
+ ? kthread+0x37a/0x440
+ ? loop_get_status64+0x110/0x110
+ ? ret_from_fork+0x24/0x30
+
+Allocated by task 0:
+(stack is not available)
+
+Freed by task 0:
+(stack is not available)
+
+The buggy address belongs to the object at ffff8801cd04fe80
+",
+            expect![[r#"
+                kasan | KASAN: use-after-free Write in __unwind_start | no frames after a call trace line
+            "#]],
+        );
+        // Another oops cut in right where the allocation stack should have been printed.
+        check(
+            r"BUG: KASAN: slab-out-of-bounds in __unwind_start+0x2d/0x330
+Write of size 88 at addr ffff8801d818fe98 by task loop0/4078
+Call Trace:
+ ? kthread+0x37a/0x440
+ __unwind_start+0x2d/0x330
+ loop_thread+0x1/0x2
+
+Allocated by task 3625515936:
+BUG: unable to handle kernel paging request at 000000007c8b2954
+IP: depot_fetch_stack+0x11/0x40
+Oops: 0000 [#1] SMP KASAN
+RIP: 0010:depot_fetch_stack+0x11/0x40
+Call Trace:
+ save_stack+0x1/0x2
+",
+            expect![[r#"
+                kasan | KASAN: slab-out-of-bounds Write in __unwind_start | the report stops where a call trace begins
+                page-fault | BUG: unable to handle kernel paging request in depot_fetch_stack | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn arm_unhandled_fault_goes_on_with_its_internal_error() {
+        check(
+            r"Unhandled fault: page domain fault (0x01b) at 0x00000008
+pgd = 4c5c9ce0
+Internal error: : 1b [#1] SMP ARM
+PC is at jffs2_parse_param+0xa8/0x18c
+LR is at jffs2_parse_param+0x98/0x18c
+Backtrace:
+[<8054b7c0>] (jffs2_parse_param) from [<8037e608>] (vfs_parse_fs_param+0xf8/0x23c)
+[<8037e608>] (vfs_parse_fs_param) from [<8037e7dc>] (vfs_parse_fs_string+0x90/0xd4)
+",
+            expect![[r#"
+                internal-error | Unhandled fault in jffs2_parse_param | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_message_the_console_replays_is_reported_once() {
+        check(
+            r"INFO: t
+** replaying previous printk message **
+INFO: task udevd:5612 blocked for more than 143 seconds.
+Call Trace:
+ __schedule+0x1/0x2
+ schedule+0x1/0x2
+ read_cache_folio+0x1/0x2
+",
+            expect![[r#"
+                hung-task | INFO: task hung in read_cache_folio | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn an_oops_of_no_known_format_owes_a_trace_and_a_plain_warning_does_not() {
+        check(
+            r"BUG: unable to handle kernel 
+
+paging request at ffffffff761cd3a8
+IP: SyS_bpf+0x3c9/0x4c40 kernel/bpf/syscall.c:1443
+",
+            expect![[r#"
+                bug | BUG: unable to handle kernel | no call trace
+            "#]],
+        );
+        check(
+            r"usb 5-1: WARNING: ath10k USB support is incomplete, don't expect anything to work!
+",
+            expect![[r#"
+                warning | WARNING: ath10k USB support is incomplete, don't expect anything to work! | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn formats_that_are_incomplete_by_nature() {
+        check(
+            r"Kernel panic - not syncing: Fatal exception in interrupt
+",
+            expect![[r#"
+                panic | kernel panic: Fatal exception | the panic ends an oops that is missing from the log
+            "#]],
+        );
+        check(
+            r"WARNING: suspicious RCU usage
+4.15.0+ #222 Not tainted
+FAULT_INJECTION: forcing a failure.
+-----------------------------
+./include/linux/rcupdate.h:302 Illegal context switch in RCU read-side critical section!
+Call Trace:
+ dump_stack+0x194/0x257
+ should_fail+0x8c0/0xa40
+",
+            expect![[r#"
+                lockdep | WARNING: suspicious RCU usage | other messages are mixed into the report's header block
+            "#]],
+        );
+    }
+
+    #[test]
+    fn bad_unlock_balance_takes_the_release_site_from_the_next_line() {
+        check(
+            r"WARNING: bad unlock balance detected!
+5.9.0 #15 Not tainted
+-------------------------------------
+syz-fuzzer/4405 is trying to release lock (&mm->mmap_lock) at:
+[<ffffa00010726344>] __might_fault+0x154/0x1b0
+but there are no more locks to release!
+stack backtrace:
+Call trace:
+ dump_backtrace+0x0/0x4d0
+ lock_release+0x69c/0xa68
+ __might_fault+0x170/0x1b0
+ restore_fpsimd_context+0x418/0x798
+",
+            expect![[r#"
+                lockdep | WARNING: bad unlock balance in restore_fpsimd_context | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn sleeping_in_atomic_ignores_the_preemption_site_frame() {
+        check(
+            r"BUG: sleeping function called from invalid context at kernel/printk/printk.c:2525
+in_atomic(): 1, irqs_disabled(): 1, non_block: 0, pid: 6529, name: syz
+Preemption disabled at:
+[<0000000000000000>] 0x0
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0xcd/0x134
+ __might_resched.cold+0x222/0x26b
+ console_lock+0x17/0x80
+ do_con_write+0x10f/0x1e40
+",
+            expect![[r#"
+                bug | BUG: sleeping function called from invalid context in console_lock | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn trusty_panics_are_reports_and_its_chatter_is_not() {
+        check(
+            r"trusty: app-mgmt-test-srv2: 146: Channel wait failed: 0(4)
+trusty: panic (caller [ 1117.140866] trusty: 0xffffffffe000fbb8): ASSERT FAILED at (trusty/kernel/lib/trusty/ipc.c:472): !list_in_list(&chan->node)
+trusty: HALT: (reason = 9)
+",
+            expect![[r#"
+                other | trusty: ASSERT FAILED: !list_in_list(&chan->node) | 
+            "#]],
+        );
+        check(
+            r"trusty: panic (caller 0xffffffffe0002314): failed(-5) to start app 6
+",
+            expect![[r#"
+                other | trusty: panic: failed(-5) to start app 6 | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_timestamp_merged_into_the_title_is_corruption() {
+        check(
+            r"Kernel panic - not syncing: Out of memory and no killable processes[   37.540478] ...
+",
+            expect![[r#"
+                panic | kernel panic: Out of memory and no killable processes[   37.540478] ... | another line's timestamp inside the title
             "#]],
         );
     }
