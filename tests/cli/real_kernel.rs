@@ -8,7 +8,7 @@
 //! and `LEGOLOG_REAL_KVER` in the environment) plus binutils. Without them they print
 //! `real_kernel: <reason>, skipped` and pass, so CI machines without the 600 MB vmlinux pass.
 
-use crate::util::{fixture, legolog};
+use crate::util::{fixture, legolog, root};
 use regex::Regex;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -642,6 +642,27 @@ fn issue_3_real_vmlinux_against_seed_log_is_a_mismatch() {
     assert!(output.status.success());
     let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     assert_mismatch(&json, &output.stderr);
+}
+
+/// Issue 3, acceptance 3: the fixture ELF (a LegoOS-shaped image) against a real Debian log is
+/// a mismatch. Needs no cache: both files are committed.
+#[test]
+fn issue_3_fixture_vmlinux_against_real_log_is_a_mismatch() {
+    for log in real_logs() {
+        let output = legolog()
+            .arg("analyze")
+            .arg("--no-db")
+            .arg("--format")
+            .arg("json")
+            .arg("--vmlinux")
+            .arg(root().join("fixtures/vmlinux/vmlinux-0826-w9-1"))
+            .arg(&log)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{}", log.display());
+        let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+        assert_mismatch(&json, &output.stderr);
+    }
 }
 
 /// No frame or RIP has a location; every one that names a kernel symbol is `mismatch` (module
