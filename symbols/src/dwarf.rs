@@ -10,8 +10,9 @@
 //! follow), go to the whole-file `Context`, built on first need as before.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gimli::Reader as _;
 use std::path::{Path, PathBuf};
@@ -35,19 +36,29 @@ pub struct SourceFrame {
 }
 
 pub(crate) struct DwarfInfo {
-    path: PathBuf,
-    endian: gimli::RunTimeEndian,
-    /// `(name, bytes)` of every `.debug_*` section; gimli readers are made from them on first use.
-    debug_sections: Vec<(String, Slice)>,
+    sections: Sections,
     /// `.debug_aranges` as `(begin, end, unit offset)`, sorted by `begin`; built on first use.
     unit_index: OnceCell<Vec<(u64, u64, usize)>>,
     /// Unit offset → its own context; `None` when the unit must go to the whole-file context.
     unit_contexts: RefCell<HashMap<usize, Option<Rc<Context>>>>,
     context: OnceCell<std::result::Result<Context, gimli::Error>>,
+}
+
+/// The plain data a lookup needs (shared by the worker threads of
+/// [`DwarfInfo::find_frames_batch`]; the caches stay in [`DwarfInfo`]).
+struct Sections {
+    path: PathBuf,
+    endian: gimli::RunTimeEndian,
+    /// `(name, bytes)` of every `.debug_*` section; gimli readers are made from them on first use.
+    debug_sections: Vec<(String, Slice)>,
     extra_prefixes: Vec<String>,
 }
 
 type Context = addr2line::Context<Reader>;
+
+/// Upper bound on [`DwarfInfo::find_frames_batch`]'s threads: each holds one unit's parsed
+/// functions and lines.
+const MAX_WORKERS: usize = 8;
 
 /// Attribute forms that refer outside the unit; a unit using one cannot be read on its own.
 const CROSS_UNIT_FORMS: [u64; 5] = [
@@ -78,42 +89,30 @@ impl DwarfInfo {
             .filter_map(|s| Some((s.name.clone(), s.data.clone()?)))
             .collect();
         Some(DwarfInfo {
-            path: path.to_owned(),
-            endian,
-            debug_sections,
+            sections: Sections {
+                path: path.to_owned(),
+                endian,
+                debug_sections,
+                extra_prefixes: extra_prefixes.to_vec(),
+            },
             unit_index: OnceCell::new(),
             unit_contexts: RefCell::new(HashMap::new()),
             context: OnceCell::new(),
-            extra_prefixes: extra_prefixes.to_vec(),
         })
-    }
-
-    fn section(&self, id: gimli::SectionId) -> Option<&Slice> {
-        self.debug_sections
-            .iter()
-            .find(|(name, _)| name == id.name())
-            .map(|(_, slice)| slice)
-    }
-
-    fn reader(&self, slice: Option<&Slice>) -> Reader {
-        match slice {
-            Some(slice) => slice.reader(self.endian),
-            None => gimli::EndianReader::new(Bytes::from_vec(Vec::new()), self.endian),
-        }
     }
 
     /// The whole-file context: every unit's ranges, parsed on first use.
     fn context(&self) -> Result<&Context> {
         let res = self.context.get_or_init(|| {
             let load = |id: gimli::SectionId| -> std::result::Result<Reader, gimli::Error> {
-                Ok(self.reader(self.section(id)))
+                Ok(self.sections.reader(self.sections.section(id)))
             };
             addr2line::Context::from_dwarf(gimli::Dwarf::load(load)?)
         });
         match res {
             Ok(ctx) => Ok(ctx),
             Err(err) => Err(Error::Dwarf {
-                path: self.path.clone(),
+                path: self.sections.path.clone(),
                 source: *err,
             }),
         }
@@ -124,7 +123,8 @@ impl DwarfInfo {
     fn unit_index(&self) -> &[(u64, u64, usize)] {
         self.unit_index.get_or_init(|| {
             let aranges = gimli::DebugAranges::from(
-                self.reader(self.section(gimli::SectionId::DebugAranges)),
+                self.sections
+                    .reader(self.sections.section(gimli::SectionId::DebugAranges)),
             );
             let mut index = Vec::new();
             let mut headers = aranges.headers();
@@ -146,20 +146,127 @@ impl DwarfInfo {
     /// The one-unit context for the unit `.debug_aranges` assigns `addr` to, if any and if
     /// that unit can be read on its own.
     fn unit_context(&self, addr: u64) -> Option<Rc<Context>> {
-        let index = self.unit_index();
-        let idx = index.partition_point(|&(begin, _, _)| begin <= addr);
-        let &(_, end, unit_offset) = index.get(idx.checked_sub(1)?)?;
-        if addr >= end {
-            return None;
-        }
+        let unit_offset = unit_of(self.unit_index(), addr)?;
         if let Some(known) = self.unit_contexts.borrow().get(&unit_offset) {
             return known.clone();
         }
-        let context = self.build_unit_context(unit_offset).map(Rc::new);
+        let context = self.sections.build_unit_context(unit_offset).map(Rc::new);
         self.unit_contexts
             .borrow_mut()
             .insert(unit_offset, context.clone());
         context
+    }
+
+    /// Frames for `addr`, innermost first; empty when the DWARF does not cover it.
+    pub(crate) fn find_frames(&self, addr: u64) -> Result<Vec<SourceFrame>> {
+        if let Some(unit_context) = self.unit_context(addr) {
+            if let Ok(frames) = self.sections.find_frames_in(&unit_context, addr) {
+                if !frames.is_empty() {
+                    return Ok(frames);
+                }
+            }
+        }
+        self.find_frames_whole(addr)
+    }
+
+    /// Frames for `addr` from the whole-file context.
+    fn find_frames_whole(&self, addr: u64) -> Result<Vec<SourceFrame>> {
+        self.sections.find_frames_in(self.context()?, addr)
+    }
+
+    /// [`DwarfInfo::find_frames`] for many addresses at once, answers in the order of `addrs`.
+    ///
+    /// The addresses are grouped by unit; each unit's context is built once, answers all of its
+    /// addresses and is dropped, so memory stays around one unit per worker instead of growing
+    /// with every unit touched, and the units are spread over up to
+    /// `std::thread::available_parallelism` worker threads. Addresses that no unit takes go to
+    /// the whole-file context, as in [`DwarfInfo::find_frames`]. The per-address cache of
+    /// [`DwarfInfo::find_frames`] is neither used nor filled.
+    pub(crate) fn find_frames_batch(&self, addrs: &[u64]) -> Vec<Result<Vec<SourceFrame>>> {
+        let index = self.unit_index();
+        let mut by_unit: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut fallback = Vec::new();
+        for (addr_idx, &addr) in addrs.iter().enumerate() {
+            match unit_of(index, addr) {
+                Some(unit_offset) => by_unit.entry(unit_offset).or_default().push(addr_idx),
+                None => fallback.push(addr_idx),
+            }
+        }
+        let groups: Vec<(usize, Vec<usize>)> = by_unit.into_iter().collect();
+        let n_workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_WORKERS)
+            .min(groups.len().max(1));
+        let next_group = AtomicUsize::new(0);
+        let sections = &self.sections;
+        let work = || {
+            let mut answered = Vec::new();
+            let mut unanswered = Vec::new();
+            loop {
+                let Some((unit_offset, addr_idxs)) =
+                    groups.get(next_group.fetch_add(1, Ordering::Relaxed))
+                else {
+                    return (answered, unanswered);
+                };
+                let Some(context) = sections.build_unit_context(*unit_offset) else {
+                    unanswered.extend_from_slice(addr_idxs);
+                    continue;
+                };
+                for &addr_idx in addr_idxs {
+                    let Some(&addr) = addrs.get(addr_idx) else {
+                        continue;
+                    };
+                    match sections.find_frames_in(&context, addr) {
+                        Ok(frames) if !frames.is_empty() => answered.push((addr_idx, frames)),
+                        _ => unanswered.push(addr_idx),
+                    }
+                }
+            }
+        };
+        let outcomes: Vec<_> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..n_workers).map(|_| scope.spawn(work)).collect();
+            let mut outcomes = vec![work()];
+            for worker in workers {
+                match worker.join() {
+                    Ok(outcome) => outcomes.push(outcome),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            outcomes
+        });
+        let mut res: Vec<Option<Result<Vec<SourceFrame>>>> = addrs.iter().map(|_| None).collect();
+        for (answered, unanswered) in outcomes {
+            for (addr_idx, frames) in answered {
+                if let Some(slot) = res.get_mut(addr_idx) {
+                    *slot = Some(Ok(frames));
+                }
+            }
+            fallback.extend(unanswered);
+        }
+        for addr_idx in fallback {
+            if let (Some(slot), Some(&addr)) = (res.get_mut(addr_idx), addrs.get(addr_idx)) {
+                *slot = Some(self.find_frames_whole(addr));
+            }
+        }
+        res.into_iter()
+            .map(|answer| answer.unwrap_or_else(|| Ok(Vec::new())))
+            .collect()
+    }
+}
+
+impl Sections {
+    fn section(&self, id: gimli::SectionId) -> Option<&Slice> {
+        self.debug_sections
+            .iter()
+            .find(|(name, _)| name == id.name())
+            .map(|(_, slice)| slice)
+    }
+
+    fn reader(&self, slice: Option<&Slice>) -> Reader {
+        match slice {
+            Some(slice) => slice.reader(self.endian),
+            None => gimli::EndianReader::new(Bytes::from_vec(Vec::new()), self.endian),
+        }
     }
 
     fn build_unit_context(&self, unit_offset: usize) -> Option<Context> {
@@ -186,19 +293,12 @@ impl DwarfInfo {
         addr2line::Context::from_dwarf(gimli::Dwarf::load(load).ok()?).ok()
     }
 
-    /// Frames for `addr`, innermost first; empty when the DWARF does not cover it.
-    pub(crate) fn find_frames(&self, addr: u64) -> Result<Vec<SourceFrame>> {
-        if let Some(unit_context) = self.unit_context(addr) {
-            if let Ok(frames) = self.find_frames_in(&unit_context, addr) {
-                if !frames.is_empty() {
-                    return Ok(frames);
-                }
-            }
-        }
-        self.find_frames_in(self.context()?, addr)
-    }
-
     fn find_frames_in(&self, ctx: &Context, addr: u64) -> Result<Vec<SourceFrame>> {
+        // addr2line 0.24 computes `probe + 1` unchecked (a panic in debug builds); no unit
+        // can cover the last byte of the address space anyway.
+        if addr == u64::MAX {
+            return Ok(Vec::new());
+        }
         let dwarf_err = |source| Error::Dwarf {
             path: self.path.clone(),
             source,
@@ -255,6 +355,13 @@ impl DwarfInfo {
         }
         rest.to_owned()
     }
+}
+
+/// The unit `.debug_aranges` assigns `addr` to.
+fn unit_of(index: &[(u64, u64, usize)], addr: u64) -> Option<usize> {
+    let idx = index.partition_point(|&(begin, _, _)| begin <= addr);
+    let &(_, end, unit_offset) = index.get(idx.checked_sub(1)?)?;
+    (addr < end).then_some(unit_offset)
 }
 
 /// Whether an abbreviation table (the bytes from its start to the end of `.debug_abbrev`) uses
