@@ -12,6 +12,8 @@ use crate::run::Date;
 use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use legolog_parsers::ParseConfig;
+use legolog_symbols::{Probe, SourceFrame};
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -293,22 +295,36 @@ fn symbolize(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut failed = false;
-    let mut results = Vec::with_capacity(queries.len());
+    // Resolve every query first, then look the probes up per image in one batch (grouped by
+    // compilation unit, in parallel); results keep the order of the queries.
+    let mut results: Vec<(String, Vec<SourceFrame>)> = Vec::with_capacity(queries.len());
+    let mut batches: BTreeMap<Option<&str>, Vec<(usize, Probe)>> = BTreeMap::new();
     for query in &queries {
         let mut words = query.split_whitespace();
         let text = words.next().unwrap_or_default();
         let module = words.next();
         match decode::resolve_query(decoder.symbolizer(), text, module) {
             Ok(probe) => {
-                let location = match probe {
-                    Some(probe) => decoder.symbolizer().find_frames(module, probe)?,
-                    None => Vec::new(),
-                };
-                results.push((query.clone(), location));
+                if let Some(probe) = probe {
+                    batches
+                        .entry(module)
+                        .or_default()
+                        .push((results.len(), probe));
+                }
+                results.push((query.clone(), Vec::new()));
             }
             Err(err) => {
                 eprintln!("legolog: {err:#}");
                 failed = true;
+            }
+        }
+    }
+    for (module, batch) in batches {
+        let probes: Vec<Probe> = batch.iter().map(|(_, probe)| *probe).collect();
+        let answers = decoder.symbolizer().find_frames_batch(module, &probes)?;
+        for ((result_idx, _), answer) in batch.iter().zip(answers) {
+            if let Some(result) = results.get_mut(*result_idx) {
+                result.1 = answer?;
             }
         }
     }

@@ -68,12 +68,17 @@ pub struct Decoder {
     path: PathBuf,
 }
 
-/// Warnings already printed on stderr: each is said once per run, whatever the number of
-/// decoders (one per worker thread in `correlate`).
+/// Prints a warning on stderr unless it was printed before in this run.
 fn say(warning: &str) {
+    say_once(warning, warning);
+}
+
+/// Prints a warning on stderr unless one with the same `key` was printed before in this run,
+/// whatever the number of decoders (one per worker thread in `correlate`).
+fn say_once(key: &str, warning: &str) {
     static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let mut said = SAID.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if said.insert(warning.to_owned()) {
+    if said.insert(key.to_owned()) {
         eprintln!("legolog: warning: {warning}");
     }
 }
@@ -106,14 +111,22 @@ impl Decoder {
     }
 
     /// Decodes one report.
+    ///
+    /// A report is all or nothing per image: when one of its frames (or its RIP) shows that the
+    /// vmlinux, or a module, is not the build that printed the report, every frame of that image
+    /// becomes a mismatch without a location, and nothing else about the report (slide, stack
+    /// words, register symbols, branch targets) is read from a vmlinux that does not belong to
+    /// it. Frames that happen to agree with a foreign image (`ret_from_fork+0x22/0x30` exists in
+    /// the LegoOS fixture and in Debian 6.1 alike) would otherwise be shown as facts.
     pub fn decode(&self, report: &Report) -> Decoded {
         let mut warnings = BTreeSet::new();
         let slide = self.slide(report, &mut warnings);
         let applied = slide.unwrap_or(0);
-        let rip = report
+        let mut mismatches = Vec::new();
+        let mut rip = report
             .rip
             .as_ref()
-            .map(|rip| self.decode_frame(rip, None, applied, &mut warnings));
+            .map(|rip| self.decode_frame(rip, None, applied, &mut warnings, &mut mismatches));
         let mut callee = report
             .rip
             .as_ref()
@@ -121,12 +134,67 @@ impl Decoder {
             .map(|s| s.name.clone());
         let mut frames = Vec::with_capacity(report.frames.len());
         for frame in &report.frames {
-            frames.push(self.decode_frame(frame, Some(callee.as_deref()), applied, &mut warnings));
+            frames.push(self.decode_frame(
+                frame,
+                Some(callee.as_deref()),
+                applied,
+                &mut warnings,
+                &mut mismatches,
+            ));
             callee = frame.symbol.as_ref().map(|s| s.name.clone());
         }
+        let foreign: BTreeSet<Option<&str>> = mismatches
+            .iter()
+            .map(|(image, _)| image.as_deref())
+            .collect();
+        let decoded_frames = report
+            .rip
+            .iter()
+            .zip(rip.iter_mut())
+            .chain(report.frames.iter().zip(frames.iter_mut()));
+        for (frame, decoding) in decoded_frames {
+            if foreign.contains(&frame.module.as_deref()) && frame.symbol.is_some() {
+                decoding.verdict = Verdict::Mismatch;
+                decoding.location.clear();
+            }
+        }
+        // Said once per image on stderr (below), once per report in `warnings`.
+        let mut mismatch_warnings = Vec::new();
+        for image in &foreign {
+            let reasons: Vec<&String> = mismatches
+                .iter()
+                .filter(|(mismatched, _)| mismatched.as_deref() == *image)
+                .map(|(_, reason)| reason)
+                .collect();
+            let path = match image {
+                None => self.path.display().to_string(),
+                Some(module) => format!("module {module}"),
+            };
+            let more = match reasons.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            mismatch_warnings.push(format!(
+                "{path} does not match the log ({}{more}): no frame of this report is symbolized with it",
+                reasons[0]
+            ));
+            say_once(
+                &format!("mismatch {path}"),
+                &format!(
+                    "{path} does not match the log ({}): reports it does not match are not symbolized",
+                    reasons[0]
+                ),
+            );
+        }
         // Raw stack words and register values can only be read as kernel addresses when the
-        // slide is known (or printed addresses show there is none to apply).
-        let stack_verdicts = match slide {
+        // slide is known (or printed addresses show there is none to apply) and the vmlinux is
+        // the one that printed the report.
+        let kernel_fits = !foreign.contains(&None);
+        let slide = match kernel_fits {
+            true => slide,
+            false => report.kernel_offset.map(|offset| offset as i64),
+        };
+        let stack_verdicts = match slide.filter(|_| kernel_fits) {
             Some(slide) => self
                 .symbolizer
                 .stack_word_verdicts(&report.stack_words, slide),
@@ -137,7 +205,7 @@ impl Decoder {
             .iter()
             .filter(|register| holds_values(&register.name))
             .filter_map(|register| {
-                let note = match slide {
+                let note = match slide.filter(|_| kernel_fits) {
                     Some(slide) => self.symbolizer.annotate_register(register.value, slide),
                     None => legolog_symbols::annotate_value(register.value),
                 };
@@ -149,13 +217,18 @@ impl Decoder {
             .as_ref()
             .map(|code| {
                 let ip = report.rip.as_ref().and_then(|rip| rip.addr);
-                self.symbolizer
-                    .disassemble(&code.bytes, code.fault_index, ip, applied)
+                match kernel_fits {
+                    true => self
+                        .symbolizer
+                        .disassemble(&code.bytes, code.fault_index, ip, applied),
+                    false => legolog_symbols::disassemble(&code.bytes, code.fault_index, ip),
+                }
             })
             .unwrap_or_default();
         for warning in &warnings {
             say(warning);
         }
+        warnings.extend(mismatch_warnings);
         Decoded {
             kaslr_slide: slide,
             warnings: warnings.into_iter().collect(),
@@ -211,6 +284,7 @@ impl Decoder {
         callee: Option<Option<&str>>,
         slide: i64,
         warnings: &mut BTreeSet<String>,
+        mismatches: &mut Vec<(Option<String>, String)>,
     ) -> FrameDecoding {
         let query = FrameQuery {
             addr: frame.addr,
@@ -244,16 +318,7 @@ impl Decoder {
             Some(callee) => self.symbolizer.judge(&query, callee, slide),
         };
         if let Some(mismatch) = &judgement.mismatch {
-            let image = match frame.module.as_deref() {
-                Some(module) => self
-                    .symbolizer
-                    .module_path(module)
-                    .map_or_else(|| module.to_owned(), |p| p.display().to_string()),
-                None => self.path.display().to_string(),
-            };
-            warnings.insert(format!(
-                "{image} does not match the log ({mismatch}): mismatched frames are not symbolized"
-            ));
+            mismatches.push((frame.module.clone(), mismatch.to_string()));
         }
         let location = match (judgement.verdict, judgement.probe) {
             (Verdict::Mismatch, _) | (_, None) => Vec::new(),

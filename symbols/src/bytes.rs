@@ -78,6 +78,16 @@ impl Slice {
         }
     }
 
+    /// The sub-range `range` (relative to this slice); `None` when it does not lie within it.
+    pub(crate) fn sub(&self, range: Range<usize>) -> Option<Slice> {
+        let start = self.range.start.checked_add(range.start)?;
+        let end = self.range.start.checked_add(range.end)?;
+        if end > self.range.end {
+            return None;
+        }
+        Slice::new(self.bytes.clone(), start..end)
+    }
+
     pub(crate) fn as_slice(&self) -> &[u8] {
         self.bytes.get(self.range.clone()).unwrap_or(&[])
     }

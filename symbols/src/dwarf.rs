@@ -1,10 +1,18 @@
 //! Source positions and inline chains from DWARF, through addr2line.
 //!
-//! Nothing is parsed when an image is opened: the addr2line `Context` (unit address ranges) is
-//! built on the first lookup, and addr2line parses a unit's lines and functions only when an
-//! address inside that unit is looked up.
+//! Nothing is parsed when an image is opened. On the first lookup `.debug_aranges` is read into
+//! an index (address range → compilation unit), and each unit that a lookup lands in gets an
+//! addr2line `Context` of its own, built over that unit's bytes of `.debug_info` only: a
+//! whole-file `Context` parses every unit's header, abbreviations and line-program header up
+//! front, which for a distribution vmlinux (2,300 units, 5.5 MB of abbreviations) costs more than
+//! symbolizing a whole trace. Addresses that `.debug_aranges` does not cover, and units that
+//! refer to other units (`DW_FORM_ref_addr` and friends, which a one-unit context cannot
+//! follow), go to the whole-file `Context`, built on first need as before.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gimli::Reader as _;
 use std::path::{Path, PathBuf};
@@ -28,13 +36,38 @@ pub struct SourceFrame {
 }
 
 pub(crate) struct DwarfInfo {
+    sections: Sections,
+    /// `.debug_aranges` as `(begin, end, unit offset)`, sorted by `begin`; built on first use.
+    unit_index: OnceCell<Vec<(u64, u64, usize)>>,
+    /// Unit offset → its own context; `None` when the unit must go to the whole-file context.
+    unit_contexts: RefCell<HashMap<usize, Option<Rc<Context>>>>,
+    context: OnceCell<std::result::Result<Context, gimli::Error>>,
+}
+
+/// The plain data a lookup needs (shared by the worker threads of
+/// [`DwarfInfo::find_frames_batch`]; the caches stay in [`DwarfInfo`]).
+struct Sections {
     path: PathBuf,
     endian: gimli::RunTimeEndian,
     /// `(name, bytes)` of every `.debug_*` section; gimli readers are made from them on first use.
     debug_sections: Vec<(String, Slice)>,
-    context: OnceCell<std::result::Result<addr2line::Context<Reader>, gimli::Error>>,
     extra_prefixes: Vec<String>,
 }
+
+type Context = addr2line::Context<Reader>;
+
+/// Upper bound on [`DwarfInfo::find_frames_batch`]'s threads: each holds one unit's parsed
+/// functions and lines.
+const MAX_WORKERS: usize = 8;
+
+/// Attribute forms that refer outside the unit; a unit using one cannot be read on its own.
+const CROSS_UNIT_FORMS: [u64; 5] = [
+    0x10,   // DW_FORM_ref_addr
+    0x16,   // DW_FORM_indirect (the real form is only known per DIE)
+    0x1c,   // DW_FORM_ref_sup4
+    0x24,   // DW_FORM_ref_sup8
+    0x1f20, // DW_FORM_GNU_ref_alt
+];
 
 impl DwarfInfo {
     /// Keeps the debug sections, or returns `None` when there is no `.debug_info`.
@@ -56,40 +89,216 @@ impl DwarfInfo {
             .filter_map(|s| Some((s.name.clone(), s.data.clone()?)))
             .collect();
         Some(DwarfInfo {
-            path: path.to_owned(),
-            endian,
-            debug_sections,
+            sections: Sections {
+                path: path.to_owned(),
+                endian,
+                debug_sections,
+                extra_prefixes: extra_prefixes.to_vec(),
+            },
+            unit_index: OnceCell::new(),
+            unit_contexts: RefCell::new(HashMap::new()),
             context: OnceCell::new(),
-            extra_prefixes: extra_prefixes.to_vec(),
         })
     }
 
-    fn context(&self) -> Result<&addr2line::Context<Reader>> {
+    /// The whole-file context: every unit's ranges, parsed on first use.
+    fn context(&self) -> Result<&Context> {
         let res = self.context.get_or_init(|| {
             let load = |id: gimli::SectionId| -> std::result::Result<Reader, gimli::Error> {
-                let slice = self
-                    .debug_sections
-                    .iter()
-                    .find(|(name, _)| name == id.name());
-                Ok(match slice {
-                    Some((_, slice)) => slice.reader(self.endian),
-                    None => gimli::EndianReader::new(Bytes::from_vec(Vec::new()), self.endian),
-                })
+                Ok(self.sections.reader(self.sections.section(id)))
             };
             addr2line::Context::from_dwarf(gimli::Dwarf::load(load)?)
         });
         match res {
             Ok(ctx) => Ok(ctx),
             Err(err) => Err(Error::Dwarf {
-                path: self.path.clone(),
+                path: self.sections.path.clone(),
                 source: *err,
             }),
         }
     }
 
+    /// `.debug_aranges` as a sorted index; empty when the section is missing or unreadable
+    /// (every lookup then goes to the whole-file context, which reads it again and reports).
+    fn unit_index(&self) -> &[(u64, u64, usize)] {
+        self.unit_index.get_or_init(|| {
+            let aranges = gimli::DebugAranges::from(
+                self.sections
+                    .reader(self.sections.section(gimli::SectionId::DebugAranges)),
+            );
+            let mut index = Vec::new();
+            let mut headers = aranges.headers();
+            while let Ok(Some(header)) = headers.next() {
+                let unit_offset = header.debug_info_offset().0;
+                let mut entries = header.entries();
+                while let Ok(Some(entry)) = entries.next() {
+                    let range = entry.range();
+                    if range.begin < range.end {
+                        index.push((range.begin, range.end, unit_offset));
+                    }
+                }
+            }
+            index.sort_unstable();
+            index
+        })
+    }
+
+    /// The one-unit context for the unit `.debug_aranges` assigns `addr` to, if any and if
+    /// that unit can be read on its own.
+    fn unit_context(&self, addr: u64) -> Option<Rc<Context>> {
+        let unit_offset = unit_of(self.unit_index(), addr)?;
+        if let Some(known) = self.unit_contexts.borrow().get(&unit_offset) {
+            return known.clone();
+        }
+        let context = self.sections.build_unit_context(unit_offset).map(Rc::new);
+        self.unit_contexts
+            .borrow_mut()
+            .insert(unit_offset, context.clone());
+        context
+    }
+
     /// Frames for `addr`, innermost first; empty when the DWARF does not cover it.
     pub(crate) fn find_frames(&self, addr: u64) -> Result<Vec<SourceFrame>> {
-        let ctx = self.context()?;
+        if let Some(unit_context) = self.unit_context(addr) {
+            if let Ok(frames) = self.sections.find_frames_in(&unit_context, addr) {
+                if !frames.is_empty() {
+                    return Ok(frames);
+                }
+            }
+        }
+        self.find_frames_whole(addr)
+    }
+
+    /// Frames for `addr` from the whole-file context.
+    fn find_frames_whole(&self, addr: u64) -> Result<Vec<SourceFrame>> {
+        self.sections.find_frames_in(self.context()?, addr)
+    }
+
+    /// [`DwarfInfo::find_frames`] for many addresses at once, answers in the order of `addrs`.
+    ///
+    /// The addresses are grouped by unit; each unit's context is built once, answers all of its
+    /// addresses and is dropped, so memory stays around one unit per worker instead of growing
+    /// with every unit touched, and the units are spread over up to
+    /// `std::thread::available_parallelism` worker threads. Addresses that no unit takes go to
+    /// the whole-file context, as in [`DwarfInfo::find_frames`]. The per-address cache of
+    /// [`DwarfInfo::find_frames`] is neither used nor filled.
+    pub(crate) fn find_frames_batch(&self, addrs: &[u64]) -> Vec<Result<Vec<SourceFrame>>> {
+        let index = self.unit_index();
+        let mut by_unit: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut fallback = Vec::new();
+        for (addr_idx, &addr) in addrs.iter().enumerate() {
+            match unit_of(index, addr) {
+                Some(unit_offset) => by_unit.entry(unit_offset).or_default().push(addr_idx),
+                None => fallback.push(addr_idx),
+            }
+        }
+        let groups: Vec<(usize, Vec<usize>)> = by_unit.into_iter().collect();
+        let n_workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_WORKERS)
+            .min(groups.len().max(1));
+        let next_group = AtomicUsize::new(0);
+        let sections = &self.sections;
+        let work = || {
+            let mut answered = Vec::new();
+            let mut unanswered = Vec::new();
+            loop {
+                let Some((unit_offset, addr_idxs)) =
+                    groups.get(next_group.fetch_add(1, Ordering::Relaxed))
+                else {
+                    return (answered, unanswered);
+                };
+                let Some(context) = sections.build_unit_context(*unit_offset) else {
+                    unanswered.extend_from_slice(addr_idxs);
+                    continue;
+                };
+                for &addr_idx in addr_idxs {
+                    let Some(&addr) = addrs.get(addr_idx) else {
+                        continue;
+                    };
+                    match sections.find_frames_in(&context, addr) {
+                        Ok(frames) if !frames.is_empty() => answered.push((addr_idx, frames)),
+                        _ => unanswered.push(addr_idx),
+                    }
+                }
+            }
+        };
+        let outcomes: Vec<_> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..n_workers).map(|_| scope.spawn(work)).collect();
+            let mut outcomes = vec![work()];
+            for worker in workers {
+                match worker.join() {
+                    Ok(outcome) => outcomes.push(outcome),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            outcomes
+        });
+        let mut res: Vec<Option<Result<Vec<SourceFrame>>>> = addrs.iter().map(|_| None).collect();
+        for (answered, unanswered) in outcomes {
+            for (addr_idx, frames) in answered {
+                if let Some(slot) = res.get_mut(addr_idx) {
+                    *slot = Some(Ok(frames));
+                }
+            }
+            fallback.extend(unanswered);
+        }
+        for addr_idx in fallback {
+            if let (Some(slot), Some(&addr)) = (res.get_mut(addr_idx), addrs.get(addr_idx)) {
+                *slot = Some(self.find_frames_whole(addr));
+            }
+        }
+        res.into_iter()
+            .map(|answer| answer.unwrap_or_else(|| Ok(Vec::new())))
+            .collect()
+    }
+}
+
+impl Sections {
+    fn section(&self, id: gimli::SectionId) -> Option<&Slice> {
+        self.debug_sections
+            .iter()
+            .find(|(name, _)| name == id.name())
+            .map(|(_, slice)| slice)
+    }
+
+    fn reader(&self, slice: Option<&Slice>) -> Reader {
+        match slice {
+            Some(slice) => slice.reader(self.endian),
+            None => gimli::EndianReader::new(Bytes::from_vec(Vec::new()), self.endian),
+        }
+    }
+
+    fn build_unit_context(&self, unit_offset: usize) -> Option<Context> {
+        let info = self.section(gimli::SectionId::DebugInfo)?;
+        let header = gimli::DebugInfo::from(info.reader(self.endian))
+            .header_from_offset(gimli::DebugInfoOffset(unit_offset))
+            .ok()?;
+        let unit_end = unit_offset.checked_add(header.length_including_self())?;
+        let abbrev = self.section(gimli::SectionId::DebugAbbrev)?;
+        let abbrev_offset = header.debug_abbrev_offset().0;
+        if refers_outside_unit(abbrev.as_slice().get(abbrev_offset..)?)? {
+            return None;
+        }
+        let unit_info = info.sub(unit_offset..unit_end)?;
+        let load = |id: gimli::SectionId| -> std::result::Result<Reader, gimli::Error> {
+            Ok(match id {
+                gimli::SectionId::DebugInfo => unit_info.reader(self.endian),
+                // Its unit offsets are the whole section's: a one-unit context must not read it
+                // (it would take the ranges of the file's first unit for this one).
+                gimli::SectionId::DebugAranges => self.reader(None),
+                id => self.reader(self.section(id)),
+            })
+        };
+        addr2line::Context::from_dwarf(gimli::Dwarf::load(load).ok()?).ok()
+    }
+
+    fn find_frames_in(&self, ctx: &Context, addr: u64) -> Result<Vec<SourceFrame>> {
+        // addr2line 0.24 computes `probe + 1` unchecked (a panic in debug builds); no unit
+        // can cover the last byte of the address space anyway.
+        if addr == u64::MAX {
+            return Ok(Vec::new());
+        }
         let dwarf_err = |source| Error::Dwarf {
             path: self.path.clone(),
             source,
@@ -145,5 +354,76 @@ impl DwarfInfo {
             rest = stripped;
         }
         rest.to_owned()
+    }
+}
+
+/// The unit `.debug_aranges` assigns `addr` to.
+fn unit_of(index: &[(u64, u64, usize)], addr: u64) -> Option<usize> {
+    let idx = index.partition_point(|&(begin, _, _)| begin <= addr);
+    let &(_, end, unit_offset) = index.get(idx.checked_sub(1)?)?;
+    (addr < end).then_some(unit_offset)
+}
+
+/// Whether an abbreviation table (the bytes from its start to the end of `.debug_abbrev`) uses
+/// a form that refers outside its unit. `None` when the table cannot be read.
+fn refers_outside_unit(table: &[u8]) -> Option<bool> {
+    let mut pos = 0;
+    loop {
+        let code = read_uleb(table, &mut pos)?;
+        if code == 0 {
+            return Some(false);
+        }
+        let _tag = read_uleb(table, &mut pos)?;
+        pos = pos.checked_add(1)?; // DW_CHILDREN_yes/no
+        loop {
+            let name = read_uleb(table, &mut pos)?;
+            let form = read_uleb(table, &mut pos)?;
+            if name == 0 && form == 0 {
+                break;
+            }
+            if CROSS_UNIT_FORMS.contains(&form) {
+                return Some(true);
+            }
+            if form == 0x21 {
+                // DW_FORM_implicit_const: the value (SLEB128) sits in the table.
+                read_uleb(table, &mut pos)?;
+            }
+        }
+    }
+}
+
+/// Reads an (S|U)LEB128 at `pos` (the bytes are skipped the same way for both), advancing it.
+fn read_uleb(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    let mut shift = 0u32;
+    loop {
+        let byte = *bytes.get(*pos)?;
+        *pos += 1;
+        if shift < 64 {
+            value |= u64::from(byte & 0x7f) << shift;
+        }
+        shift = shift.saturating_add(7);
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abbreviation_tables_with_cross_unit_forms_are_recognized() {
+        // code 1, DW_TAG_compile_unit, children; DW_AT_name/DW_FORM_string; end; end of table.
+        let plain = [1, 0x11, 1, 0x03, 0x08, 0, 0, 0];
+        assert_eq!(refers_outside_unit(&plain), Some(false));
+        // code 1, DW_TAG_subprogram, no children; DW_AT_abstract_origin/DW_FORM_ref_addr.
+        let cross = [1, 0x2e, 0, 0x31, 0x10, 0, 0, 0];
+        assert_eq!(refers_outside_unit(&cross), Some(true));
+        // DW_FORM_implicit_const carries a value; DW_FORM_GNU_ref_alt is two bytes of ULEB.
+        let implicit = [1, 0x2e, 0, 0x3a, 0x21, 0x7f, 0x31, 0xa0, 0x3e, 0, 0, 0];
+        assert_eq!(refers_outside_unit(&implicit), Some(true));
+        assert_eq!(refers_outside_unit(&[1, 0x2e]), None);
     }
 }

@@ -96,6 +96,22 @@ impl Symbolizer {
         }
     }
 
+    /// [`Symbolizer::find_frames`] for many probes in the same image, answers in the same order
+    /// (see [`Image::find_frames_batch`]). All empty when the module is not found.
+    pub fn find_frames_batch(
+        &self,
+        module: Option<&str>,
+        probes: &[Probe],
+    ) -> Result<Vec<Result<Vec<SourceFrame>>>> {
+        match module {
+            None => Ok(self.kernel.find_frames_batch(probes)),
+            Some(name) => match self.module(name)? {
+                Some(image) => Ok(image.find_frames_batch(probes)),
+                None => Ok(probes.iter().map(|_| Ok(Vec::new())).collect()),
+            },
+        }
+    }
+
     /// The path module `name` would be loaded from, if any.
     pub fn module_path(&self, name: &str) -> Option<PathBuf> {
         self.modules.find_file(name)

@@ -232,3 +232,32 @@ fn kaslr_slide_is_inferred() {
         .iter()
         .all(|&v| v == Verdict::Mismatch));
 }
+
+/// `find_frames_batch` (grouped by unit, threads) answers exactly as `find_frames` one by one,
+/// in the order asked, for every byte of every function of the fixture and for addresses
+/// outside all units.
+#[test]
+fn batch_lookups_equal_single_lookups() {
+    let symbolizer = Symbolizer::open(FIXTURE, &config()).unwrap();
+    let kernel = symbolizer.kernel();
+    let mut probes = Vec::new();
+    for sym in kernel.symbols() {
+        for offset in 0..sym.kallsyms_size.min(0x400) {
+            probes.push(legolog_symbols::Probe::Exact(sym.start + offset));
+            probes.push(legolog_symbols::Probe::ReturnAddress(sym.start + offset));
+        }
+    }
+    probes.push(legolog_symbols::Probe::Exact(0));
+    probes.push(legolog_symbols::Probe::Exact(u64::MAX));
+    probes.reverse();
+    let batch = kernel.find_frames_batch(&probes);
+    assert_eq!(batch.len(), probes.len());
+    let mut n_located = 0;
+    for (probe, answer) in probes.iter().zip(batch) {
+        let single = kernel.find_frames(*probe).unwrap();
+        let answer = answer.unwrap();
+        n_located += usize::from(answer.first().is_some_and(|f| f.file.is_some()));
+        assert_eq!(answer, single, "{probe:?}");
+    }
+    assert!(n_located > 1000, "{n_located}");
+}
