@@ -46,13 +46,14 @@ pub struct Decoded {
 
 impl Decoded {
     /// How far a signature may trust each frame: the verdict where the image judged it, the
-    /// kernel's `?` mark where it could not.
+    /// kernel's `?` mark where it could not — including a mismatch, where the image has no say,
+    /// so a wrong `--vmlinux` never changes a signature.
     pub fn trust(&self, report: &Report, frame_idx: usize) -> Trust {
         let verdict = self.frames.get(frame_idx).map(|d| d.verdict);
         match verdict {
             Some(Verdict::Reliable) => Trust::Reliable,
             Some(Verdict::Plausible) => Trust::Plausible,
-            Some(Verdict::Stale | Verdict::FnPointer | Verdict::Mismatch) => Trust::Unreliable,
+            Some(Verdict::Stale | Verdict::FnPointer) => Trust::Unreliable,
             _ => match report.frames.get(frame_idx).map(|f| f.confidence) {
                 Some(Confidence::Reliable) => Trust::Reliable,
                 _ => Trust::Unreliable,

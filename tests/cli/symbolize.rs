@@ -351,3 +351,21 @@ fn symbolize_by_symbol_and_offset() {
         "mlx4_ib_poll_one at drivers/infiniband/hw/mlx4/cq.c:9\n (inlined by) mlx4_ib_poll_cq at drivers/infiniband/hw/mlx4/cq.c:16\n"
     );
 }
+
+/// A vmlinux that does not match has no say in the signature: it stays the one the kernel's
+/// own `?` marks give.
+#[test]
+fn foreign_vmlinux_leaves_signatures_alone() {
+    let log = fixture("real/6.1-warning.log");
+    let (_, plain, _) = analyze(&[log.as_os_str()]);
+    let (_, foreign, _) = analyze(&[
+        "--vmlinux".as_ref(),
+        fixture_elf().as_os_str(),
+        log.as_os_str(),
+    ]);
+    assert_eq!(foreign["reports"][0]["frames"][1]["verdict"], "mismatch");
+    assert_eq!(
+        plain["reports"][0]["signature"]["id"],
+        foreign["reports"][0]["signature"]["id"]
+    );
+}
