@@ -128,49 +128,43 @@ impl Symbolizer {
     /// and in `fixtures/vmlinux/README.md`. A module that cannot be loaded gives
     /// [`Verdict::Unknown`]; call [`Symbolizer::module`] to learn why.
     pub fn judge(&self, frame: &FrameQuery<'_>, callee: Option<&str>, slide: i64) -> Judgement {
-        match frame.module {
-            Some(name) => {
-                let Ok(Some(image)) = self.module(name) else {
-                    return Judgement::unknown();
-                };
-                if let Some(mismatch) = module_build_id_mismatch(&image, frame) {
-                    return Judgement {
-                        verdict: Verdict::Mismatch,
-                        mismatch: Some(mismatch),
-                        probe: None,
-                    };
-                }
-                verdict::judge_return(&image, frame, Placement::SymbolOnly, callee)
-            }
-            None => verdict::judge_return(
-                &self.kernel,
-                frame,
-                self.kernel_placement(frame, slide),
-                callee,
-            ),
-        }
+        self.judge_in_image(frame, slide, |image, placement| {
+            verdict::judge_return(image, frame, placement, callee)
+        })
     }
 
     /// Judges the RIP (or any exact instruction address): [`Verdict::Reliable`] when the log's
     /// symbol agrees with the ELF and the address is on an instruction boundary of its function,
     /// [`Verdict::Mismatch`] otherwise. `frame.confidence` is ignored.
     pub fn judge_ip(&self, frame: &FrameQuery<'_>, slide: i64) -> Judgement {
-        match frame.module {
-            Some(name) => {
-                let Ok(Some(image)) = self.module(name) else {
-                    return Judgement::unknown();
-                };
-                if let Some(mismatch) = module_build_id_mismatch(&image, frame) {
-                    return Judgement {
-                        verdict: Verdict::Mismatch,
-                        mismatch: Some(mismatch),
-                        probe: None,
-                    };
-                }
-                verdict::judge_ip(&image, frame, Placement::SymbolOnly)
-            }
-            None => verdict::judge_ip(&self.kernel, frame, self.kernel_placement(frame, slide)),
+        self.judge_in_image(frame, slide, |image, placement| {
+            verdict::judge_ip(image, frame, placement)
+        })
+    }
+
+    /// Runs `judge` on the image that holds `frame`: its module (placed by symbol, after the
+    /// build id check; [`Verdict::Unknown`] when it cannot be loaded) or the vmlinux (placed by
+    /// address minus `slide` when the log printed one).
+    fn judge_in_image(
+        &self,
+        frame: &FrameQuery<'_>,
+        slide: i64,
+        judge: impl FnOnce(&Image, Placement) -> Judgement,
+    ) -> Judgement {
+        let Some(name) = frame.module else {
+            return judge(&self.kernel, self.kernel_placement(frame, slide));
+        };
+        let Ok(Some(image)) = self.module(name) else {
+            return Judgement::unknown();
+        };
+        if let Some(mismatch) = module_build_id_mismatch(&image, frame) {
+            return Judgement {
+                verdict: Verdict::Mismatch,
+                mismatch: Some(mismatch),
+                probe: None,
+            };
         }
+        judge(&image, Placement::SymbolOnly)
     }
 
     /// For each raw `Stack:` word: `None` unless it is (after removing `slide`) an address in
