@@ -6,4 +6,5 @@ mod mismatch;
 mod modules;
 mod oracle;
 mod seed;
+mod seed_frames;
 mod util;
