@@ -160,15 +160,23 @@ fn unreliable_mark(input: &str) -> IResult<&str, ()> {
     Ok((rest, ()))
 }
 
-fn bracketed_addr(input: &str) -> IResult<&str, u64> {
-    let (rest, digits) = preceded(tag("[<"), hex_digit1).parse(input)?;
-    let (rest, _) = tag(">]").parse(rest)?;
-    let value = u64::from_str_radix(digits, 16).map_err(|_| {
+/// The value of hex `digits` taken from `input`; more than 64 bits is a parse error.
+fn hex_value<'a>(
+    input: &'a str,
+    digits: &str,
+) -> Result<u64, nom::Err<nom::error::Error<&'a str>>> {
+    u64::from_str_radix(digits, 16).map_err(|_| {
         nom::Err::Error(nom::error::Error::new(
             input,
             nom::error::ErrorKind::HexDigit,
         ))
-    })?;
+    })
+}
+
+fn bracketed_addr(input: &str) -> IResult<&str, u64> {
+    let (rest, digits) = preceded(tag("[<"), hex_digit1).parse(input)?;
+    let (rest, _) = tag(">]").parse(rest)?;
+    let value = hex_value(input, digits)?;
     Ok((rest, value))
 }
 
@@ -176,23 +184,13 @@ fn bracketed_addr(input: &str) -> IResult<&str, u64> {
 fn ppc_addrs(input: &str) -> IResult<&str, u64> {
     let bare = |input| delimited(tag("["), hex_digit1, tag("]")).parse(input);
     let (rest, (_, _, pc)) = (bare, space1, bare).parse(input)?;
-    let value = u64::from_str_radix(pc, 16).map_err(|_| {
-        nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::HexDigit,
-        ))
-    })?;
+    let value = hex_value(input, pc)?;
     Ok((rest, value))
 }
 
 fn hex_literal(input: &str) -> IResult<&str, u64> {
     let (rest, digits) = preceded(tag("0x"), hex_digit1).parse(input)?;
-    let value = u64::from_str_radix(digits, 16).map_err(|_| {
-        nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::HexDigit,
-        ))
-    })?;
+    let value = hex_value(input, digits)?;
     Ok((rest, value))
 }
 

@@ -25,6 +25,7 @@
 
 use crate::disasm::{self, CallKind, CallSite};
 use crate::image::{Image, Probe};
+use crate::kallsyms::SymbolInfo;
 
 /// The judgement of one frame. [`Verdict::as_str`] gives the word used in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -218,17 +219,7 @@ fn place(
                 .filter_map(|&probe| image.find_symbol(probe))
                 .find(|elf| elf.name == sym.name && elf.start.wrapping_add(sym.offset) == link);
             match found {
-                Some(elf) => match sym.size {
-                    Some(size) if size != elf.kallsyms_size => Err(Judgement::mismatch(
-                        Mismatch::SizeDiffers {
-                            name: elf.name,
-                            log_size: size,
-                            elf_size: elf.kallsyms_size,
-                        },
-                        None,
-                    )),
-                    _ => Ok(link),
-                },
+                Some(elf) => same_size(elf, sym.size).map(|_| link),
                 None => {
                     let at = if exact { link } else { link.wrapping_sub(1) };
                     let elf = image
@@ -254,19 +245,27 @@ fn place(
                 },
                 None,
             )),
-            Some(elf) => match sym.size {
-                Some(size) if size != elf.kallsyms_size => Err(Judgement::mismatch(
-                    Mismatch::SizeDiffers {
-                        name: elf.name,
-                        log_size: size,
-                        elf_size: elf.kallsyms_size,
-                    },
-                    None,
-                )),
-                _ => Ok(elf.start.wrapping_add(sym.offset)),
-            },
+            Some(elf) => {
+                let start = elf.start;
+                same_size(elf, sym.size).map(|_| start.wrapping_add(sym.offset))
+            }
         },
         (Placement::SymbolOnly, None) => Err(Judgement::unknown()),
+    }
+}
+
+/// A mismatch when the log printed a kallsyms size that is not the ELF's.
+fn same_size(elf: SymbolInfo, log_size: Option<u64>) -> Result<(), Judgement> {
+    match log_size {
+        Some(size) if size != elf.kallsyms_size => Err(Judgement::mismatch(
+            Mismatch::SizeDiffers {
+                name: elf.name,
+                log_size: size,
+                elf_size: elf.kallsyms_size,
+            },
+            None,
+        )),
+        _ => Ok(()),
     }
 }
 
