@@ -25,6 +25,7 @@
 
 mod body;
 mod header;
+pub mod kernel;
 mod lego;
 pub mod line;
 mod linux;

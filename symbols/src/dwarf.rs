@@ -350,11 +350,35 @@ impl Sections {
                 break;
             }
         }
+        if rest == file {
+            if let Some(stripped) = comp_dir.and_then(|dir| strip_tree_ancestor(file, dir)) {
+                rest = stripped;
+            }
+        }
         while let Some(stripped) = rest.strip_prefix("./") {
             rest = stripped;
         }
         rest.to_owned()
     }
+}
+
+/// `file` relative to the deepest ancestor of `comp_dir` (at least two levels below `/`) that
+/// holds it. Assembly units of an out-of-tree build (Debian builds in
+/// `linux-6.1.192/debian/build/build_amd64_none_amd64`) record their build directory as
+/// `DW_AT_comp_dir` but their sources by absolute path in the tree above it
+/// (`linux-6.1.192/arch/x86/entry/entry_64.S`), where C units record paths relative to the tree.
+fn strip_tree_ancestor<'a>(file: &'a str, comp_dir: &str) -> Option<&'a str> {
+    if !file.starts_with('/') {
+        return None;
+    }
+    let mut dir = comp_dir.trim_end_matches('/');
+    while dir.matches('/').count() >= 2 {
+        if let Some(rest) = file.strip_prefix(dir).and_then(|s| s.strip_prefix('/')) {
+            return Some(rest);
+        }
+        dir = dir.get(..dir.rfind('/')?)?;
+    }
+    None
 }
 
 /// The unit `.debug_aranges` assigns `addr` to.
@@ -412,6 +436,20 @@ fn read_uleb(bytes: &[u8], pos: &mut usize) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assembly_paths_are_made_relative_to_the_tree_above_the_build_directory() {
+        let build = "/build/reproducible-path/linux-6.1.192/debian/build/build_amd64_none_amd64";
+        assert_eq!(
+            strip_tree_ancestor(
+                "/build/reproducible-path/linux-6.1.192/arch/x86/entry/entry_64.S",
+                build
+            ),
+            Some("arch/x86/entry/entry_64.S")
+        );
+        assert_eq!(strip_tree_ancestor("/usr/include/stddef.h", build), None);
+        assert_eq!(strip_tree_ancestor("arch/x86/a.c", build), None);
+    }
 
     #[test]
     fn abbreviation_tables_with_cross_unit_forms_are_recognized() {

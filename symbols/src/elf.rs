@@ -2,13 +2,13 @@
 //! build ID. Relocatable objects (kernel modules) are laid out at synthetic addresses and their
 //! relocations applied, so that everything downstream sees one flat address space.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
 use goblin::elf::header::{EM_X86_64, ET_REL};
 use goblin::elf::section_header::{SHF_ALLOC, SHF_COMPRESSED, SHF_EXECINSTR, SHT_NOBITS, SHT_RELA};
-use goblin::elf::sym::{STB_GLOBAL, STB_WEAK, STT_FUNC, STT_NOTYPE};
+use goblin::elf::sym::{STB_GLOBAL, STB_WEAK, STT_FUNC, STT_NOTYPE, STT_OBJECT};
 
 use crate::bytes::{Bytes, Slice};
 use crate::error::{Error, Result};
@@ -58,6 +58,11 @@ pub(crate) struct ElfFile {
     /// For relocatable objects: address of a PC-relative field → the undefined symbol it refers
     /// to (e.g. a module's `call printk`), so direct call targets can still be named.
     pub(crate) reloc_names: HashMap<u64, String>,
+    /// Names of symbols that are not code (data objects, labels outside executable sections):
+    /// a log naming one of them says nothing about whether the image is the right build.
+    pub(crate) data_names: HashSet<String>,
+    /// The `linux_banner` string (`Linux version REL (…) #N …`), when the image holds its bytes.
+    pub(crate) banner: Option<String>,
 }
 
 /// Parses `bytes` as an x86-64 ELF.
@@ -116,22 +121,27 @@ pub(crate) fn parse(path: &Path, bytes: Bytes) -> Result<ElfFile> {
     }
 
     let mut symbols = Vec::new();
+    let mut data_names = HashSet::new();
+    let mut banner = None;
     for (sym_idx, sym) in elf.syms.iter().enumerate() {
         let typ = sym.st_type();
-        // Code symbols only: FUNC, and NOTYPE labels of assembly entry code.
-        if typ != STT_FUNC && typ != STT_NOTYPE {
-            continue;
-        }
         let Some(section) = sections.get(sym.st_shndx) else {
             continue;
         };
-        if sym.st_shndx == 0 || !section.is_text() {
-            continue;
-        }
         let Some(name) = elf.strtab.get_at(sym.st_name) else {
             continue;
         };
-        if name.is_empty() {
+        if sym.st_shndx == 0 || name.is_empty() {
+            continue;
+        }
+        // Code symbols only: FUNC, and NOTYPE labels of assembly entry code.
+        if (typ != STT_FUNC && typ != STT_NOTYPE) || !section.is_text() {
+            if typ == STT_OBJECT || typ == STT_NOTYPE {
+                if name == "linux_banner" {
+                    banner = read_c_string(section, sym.st_value, is_relocatable);
+                }
+                data_names.insert(name.to_owned());
+            }
             continue;
         }
         let addr = if is_relocatable {
@@ -177,7 +187,26 @@ pub(crate) fn parse(path: &Path, bytes: Bytes) -> Result<ElfFile> {
         symbols,
         build_id,
         reloc_names,
+        data_names,
+        banner,
     })
+}
+
+/// The NUL-terminated string at symbol value `value` in `section` (bytes present, i.e. not a
+/// debug-only file where the section is NOBITS), without its trailing newline; at most 4 KiB.
+fn read_c_string(section: &Section, value: u64, is_relocatable: bool) -> Option<String> {
+    let data = section.data.as_ref()?.as_slice();
+    let offset = match is_relocatable {
+        true => value,
+        false => value.checked_sub(section.addr)?,
+    };
+    let start = usize::try_from(offset).ok()?;
+    let rest = data.get(start..)?;
+    let rest = rest.get(..rest.len().min(4096))?;
+    let end = rest.iter().position(|&b| b == 0)?;
+    let text = std::str::from_utf8(rest.get(..end)?).ok()?;
+    let text = text.trim_end_matches('\n');
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// Checks the identification bytes and the header tables' extents before goblin sees the file, so

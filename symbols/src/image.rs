@@ -81,6 +81,38 @@ impl Image {
         self.elf.build_id.as_deref()
     }
 
+    /// The build ID in lower-case hex, as logs and debuginfod print it.
+    pub fn build_id_hex(&self) -> Option<String> {
+        Some(self.build_id()?.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The kernel's `linux_banner` (`Linux version REL (…) #N …`, without the newline), when the
+    /// image holds its bytes; a debug-only file (`.rodata` NOBITS) does not.
+    pub fn banner(&self) -> Option<&str> {
+        self.elf.banner.as_deref()
+    }
+
+    /// Whether `name` is a symbol of the image that is not code (a data object): a log that
+    /// prints it as `sym+off/size` is no evidence about the build.
+    pub fn is_data_symbol(&self, name: &str) -> bool {
+        self.elf.data_names.contains(name)
+    }
+
+    /// Opens an ELF file on its own (vmlinux, module or `.debug` file) to read its identity:
+    /// build ID, banner, symbols. Modules are laid out as [`crate::Symbolizer::module`] does.
+    pub fn open(path: &Path) -> Result<Image> {
+        let file = std::fs::File::open(path).map_err(|source| crate::Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        // SAFETY: read-only map, see `Symbolizer::open`.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| crate::Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Image::load(path, Bytes::from_mmap(map), &[])
+    }
+
     /// Whether `build_id_hex` (as a log prints it, hex, any case) is this image's build ID.
     /// `None` when the image has no build ID to compare with.
     pub fn build_id_matches(&self, build_id_hex: &str) -> Option<bool> {

@@ -41,6 +41,9 @@ pub(crate) struct ModuleSet {
     strip_prefixes: Vec<String>,
     index: RefCell<Option<Index>>,
     loaded: RefCell<HashMap<String, Cached>>,
+    /// Files chosen for a module by the caller (found by build ID), taking precedence over the
+    /// directories.
+    chosen: RefCell<HashMap<String, PathBuf>>,
 }
 
 /// Module names match with `-` and `_` treated as the same character, as `modprobe` does.
@@ -55,7 +58,15 @@ impl ModuleSet {
             strip_prefixes,
             index: RefCell::new(None),
             loaded: RefCell::new(HashMap::new()),
+            chosen: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Makes `path` the file of module `name` from now on (forgetting what was loaded before).
+    pub(crate) fn choose(&self, name: &str, path: PathBuf) {
+        let key = normalize(name);
+        self.loaded.borrow_mut().remove(&key);
+        self.chosen.borrow_mut().insert(key, path);
     }
 
     /// The file that would be loaded for module `name`: among all matches, one under a `debug`
@@ -65,6 +76,14 @@ impl ModuleSet {
     }
 
     fn find_entry(&self, name: &str) -> Option<(PathBuf, Compression)> {
+        if let Some(path) = self.chosen.borrow().get(&normalize(name)) {
+            let compression = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(split_module_name)
+                .map_or(Compression::None, |(_, compression)| compression);
+            return Some((path.clone(), compression));
+        }
         let mut index = self.index.borrow_mut();
         let index = index.get_or_insert_with(|| build_index(&self.dirs));
         let candidates = index.get(&normalize(name))?;

@@ -112,6 +112,12 @@ impl Symbolizer {
         }
     }
 
+    /// Loads module `name` from `path` from now on, whatever the module directories hold (a
+    /// file found by its build ID: `.build-id/xx/yyyy.debug`, a debuginfod download).
+    pub fn use_module_file(&self, name: &str, path: PathBuf) {
+        self.modules.choose(name, path);
+    }
+
     /// The path module `name` would be loaded from, if any.
     pub fn module_path(&self, name: &str) -> Option<PathBuf> {
         self.modules.find_file(name)

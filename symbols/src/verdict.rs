@@ -7,6 +7,8 @@
 //!    `A` is outside every text symbol.
 //! 2. [`Verdict::Mismatch`]: the log's `sym+off/size` disagrees with the ELF: the name is not
 //!    there, its kallsyms size differs, or (with an address) the symbol at `A` is another one.
+//!    Only text symbols count: a frame naming one of the image's data objects, or printing a
+//!    size no function has (more than 256 MiB), is [`Verdict::Unknown`], never a mismatch.
 //!    The [`Judgement::mismatch`] says which; the caller should warn once and show nothing of
 //!    this image as fact.
 //! 3. A CALL ending exactly at `A` is searched by decoding each start `A - k`, `k` in 2..=7, and
@@ -201,6 +203,21 @@ pub(crate) enum Placement {
     SymbolOnly,
 }
 
+/// The largest kallsyms size taken as evidence about a build. No function is this large; a
+/// larger printed size is the distance from a data object to the next text symbol (lkdtm's
+/// EXEC_DATA prints `data_area+0x0/0xffffffffffff76e0`), not a function's size.
+const MAX_TEXT_SYMBOL_SIZE: u64 = 1 << 28;
+
+/// Whether the log's `sym+off/size` can tell anything about the build: only text symbols can.
+/// A data object named in a trace (the RIP of a jump into data), or an absurd size, says nothing
+/// and must never condemn the image as foreign.
+fn is_text_evidence(image: &Image, sym: &LogSymbol<'_>) -> bool {
+    if sym.size.is_some_and(|size| size > MAX_TEXT_SYMBOL_SIZE) {
+        return false;
+    }
+    !(image.is_data_symbol(sym.name) && image.find_symbol_by_name(sym.name, None).is_none())
+}
+
 /// Checks the log's symbol against the image and returns the link-time address to judge.
 fn place(
     image: &Image,
@@ -208,6 +225,12 @@ fn place(
     placement: Placement,
     exact: bool,
 ) -> Result<u64, Judgement> {
+    if frame
+        .symbol
+        .is_some_and(|sym| !is_text_evidence(image, &sym))
+    {
+        return Err(Judgement::unknown());
+    }
     match (placement, frame.symbol) {
         (Placement::Address(link), Some(sym)) => {
             // `%pB` names the symbol of `addr - 1` (so `off == size` is possible); `%pS` the
