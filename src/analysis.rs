@@ -2,13 +2,15 @@
 //! signature, the labels of the known-bug rules it matches and, when a history is open, how
 //! often it was seen before.
 
-use crate::decode::{Decoded, Decoder};
+use crate::decode::Decoded;
 use crate::history::{History, LogRecord, ReportRecord, SignatureHistory};
 use crate::input::{self, Source};
+use crate::locate::Locator;
 use crate::rules::RuleSet;
 use crate::run::{self, RunInfo};
 use crate::signature::{self, Signature};
 use anyhow::Context as _;
+use legolog_parsers::kernel::BannerScanner;
 use legolog_parsers::{ParseConfig, Parser, Report};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
@@ -48,7 +50,7 @@ pub struct Located {
     pub labels: Vec<String>,
     /// What the history says about its signature, when a history is open.
     pub history: Option<SignatureHistory>,
-    /// What the kernel image says about it, with `--vmlinux`.
+    /// What the kernel image says about it, when one was given or found.
     pub decoded: Option<Decoded>,
 }
 
@@ -152,18 +154,24 @@ pub fn annotate_with(
     (signature, labels)
 }
 
-/// Parses one source and appends its reports, decoded against a kernel image when given one.
+/// Parses one source and appends its reports, decoded against the kernel image the locator
+/// finds for each (given, or found from what the log says about its kernel).
 pub fn analyze_source(
     analysis: &mut Analysis,
     source: Source,
     config: &ParseConfig,
     rules: &RuleSet,
-    decoder: Option<&Decoder>,
+    locator: Option<&Locator>,
     identity: Identity,
 ) -> anyhow::Result<()> {
     let input_idx = analysis.inputs.len();
-    let (summary, found) = parse_source(source, config, identity, |report| {
-        let decoded = decoder.map(|decoder| decoder.decode(&report));
+    let banners = Rc::new(RefCell::new(BannerScanner::new()));
+    let watch = locator.map(|_| Rc::clone(&banners));
+    let (summary, found) = parse_source_watching(source, config, identity, watch, |report| {
+        let decoded = locator.and_then(|locator| {
+            let banners = banners.borrow();
+            locator.decode(&report, banners.before(report.span.start))
+        });
         let (signature, labels) = match &decoded {
             Some(decoded) => annotate_with(&report, rules, &|idx| decoded.trust(&report, idx)),
             None => annotate(&report, rules),
@@ -188,6 +196,18 @@ pub fn parse_source<T>(
     source: Source,
     config: &ParseConfig,
     identity: Identity,
+    keep: impl FnMut(Report) -> T,
+) -> anyhow::Result<(InputSummary, Vec<T>)> {
+    parse_source_watching(source, config, identity, None, keep)
+}
+
+/// [`parse_source`], also feeding the bytes read to `banners` (boot banners are outside every
+/// report, so the parser does not keep them).
+pub fn parse_source_watching<T>(
+    source: Source,
+    config: &ParseConfig,
+    identity: Identity,
+    banners: Option<Rc<RefCell<BannerScanner>>>,
     mut keep: impl FnMut(Report) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
     let mtime = match &source {
@@ -202,6 +222,7 @@ pub fn parse_source<T>(
     let hashing = HashingReader {
         inner: reader,
         hasher: hasher.clone(),
+        banners,
     };
     let mut parser = Parser::new(hashing, config.clone());
     let mut found = Vec::new();
@@ -236,6 +257,7 @@ pub fn parse_source<T>(
 struct HashingReader<R> {
     inner: R,
     hasher: Option<Rc<RefCell<Sha256>>>,
+    banners: Option<Rc<RefCell<BannerScanner>>>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
@@ -243,6 +265,12 @@ impl<R: Read> Read for HashingReader<R> {
         let n = self.inner.read(buf)?;
         if let Some(hasher) = &self.hasher {
             hasher.borrow_mut().update(&buf[..n]);
+        }
+        if let Some(banners) = &self.banners {
+            match n {
+                0 => banners.borrow_mut().finish(),
+                n => banners.borrow_mut().feed(&buf[..n]),
+            }
         }
         Ok(n)
     }

@@ -6,6 +6,7 @@ use crate::correlate;
 use crate::decode::{self, Decoder};
 use crate::history::History;
 use crate::input::Source;
+use crate::locate::{self, LocateOptions, Locator};
 use crate::render::{self, Style};
 use crate::rules::RuleSet;
 use crate::run::Date;
@@ -22,12 +23,15 @@ use std::process::ExitCode;
 pub const EXIT_OK: u8 = 0;
 /// Exit code for bad input or usage: a missing or unreadable file, binary data, an empty log.
 pub const EXIT_ERROR: u8 = 2;
+/// Exit code with `--strict` when a report does not match its kernel image.
+pub const EXIT_MISMATCH: u8 = 3;
 
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  every input was read (whether or not it held reports)
   2  an input could not be read (missing, a directory, empty, binary, corrupt compression)
-     or the command line was wrong; other inputs are still analyzed and printed";
+     or the command line was wrong; other inputs are still analyzed and printed
+  3  with --strict: a report does not match the kernel image that decoded it";
 
 /// Turn kernel console logs (LegoOS and Linux) into structured reports.
 #[derive(Debug, Parser)]
@@ -78,6 +82,9 @@ struct AnalyzeArgs {
 
     #[command(flatten)]
     symbols: SymbolArgs,
+
+    #[command(flatten)]
+    locate: LocateArgs,
 }
 
 /// The kernel image that symbolizes frames.
@@ -93,9 +100,46 @@ struct SymbolArgs {
     vmlinux: Option<PathBuf>,
 
     /// Directory searched recursively for module files (NAME.ko, .ko.xz, .ko.zst, .ko.gz),
-    /// Debian's debug layout included; repeatable.
-    #[arg(long = "modules", value_name = "DIR", requires = "vmlinux")]
+    /// Debian's debug layout included; repeatable. Used with whichever vmlinux decodes a report.
+    #[arg(long = "modules", value_name = "DIR")]
     module_dirs: Vec<PathBuf>,
+}
+
+/// Finding the kernel image without `--vmlinux`, and showing source lines.
+#[derive(Debug, Clone, clap::Args)]
+struct LocateArgs {
+    /// Directory of kernel build trees or archived builds, searched for `vmlinux*` (and modules
+    /// below it); repeatable, also `debug_dirs = [...]` in $XDG_CONFIG_HOME/legolog/config.toml.
+    ///
+    /// A vmlinux is chosen when its linux_banner is the build the log printed (its `Linux
+    /// version` banner, or the release and #build of its `CPU: … Comm:` lines). What was read
+    /// is indexed in $XDG_CACHE_HOME/legolog/debug-dirs.json, so unchanged files are not read
+    /// again.
+    #[arg(long = "debug-dir", value_name = "DIR")]
+    debug_dirs: Vec<PathBuf>,
+
+    /// Root of installed distro debug packages (default /, also `debug_root` in the config
+    /// file): usr/lib/debug/boot/vmlinux-REL, usr/lib/debug/lib/modules/REL/vmlinux,
+    /// lib/modules/REL/build/vmlinux and usr/lib/debug/.build-id/xx/yyyy.debug; modules under
+    /// usr/lib/debug/lib/modules/REL. Then debuginfod (DEBUGINFOD_URLS) by build id.
+    #[arg(long, value_name = "DIR")]
+    debug_root: Option<PathBuf>,
+
+    /// Kernel release (`uname -r`) to look up when the log prints none.
+    #[arg(long, short = 'r', value_name = "RELEASE")]
+    release: Option<String>,
+
+    /// Exit with code 3 when a report does not match the kernel image that decoded it.
+    #[arg(long)]
+    strict: bool,
+
+    /// Kernel source tree: show the source lines around each frame's line.
+    #[arg(long, value_name = "DIR")]
+    src: Option<PathBuf>,
+
+    /// Lines of source shown before and after each frame's line with --src.
+    #[arg(long, value_name = "N", default_value_t = 3, requires = "src")]
+    context: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -225,6 +269,9 @@ struct ReportArgs {
 
     #[command(flatten)]
     symbols: SymbolArgs,
+
+    #[command(flatten)]
+    locate: LocateArgs,
 }
 
 fn parse_similarity(text: &str) -> Result<f64, String> {
@@ -388,7 +435,7 @@ fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
 fn analyze_all(
     logs: &[PathBuf],
     rules: &RuleSet,
-    decoder: Option<&Decoder>,
+    locator: Option<&Locator>,
     identity: Identity,
 ) -> (Analysis, bool) {
     let config = ParseConfig::standard();
@@ -397,7 +444,7 @@ fn analyze_all(
     for log in logs {
         let source = Source::from_arg(log);
         if let Err(err) =
-            analysis::analyze_source(&mut analysis, source, &config, rules, decoder, identity)
+            analysis::analyze_source(&mut analysis, source, &config, rules, locator, identity)
         {
             eprintln!("legolog: {err:#}");
             failed = true;
@@ -421,26 +468,52 @@ fn load(
     rules: &RulesArgs,
     db: &DbArgs,
     symbols: &SymbolArgs,
+    locate: &LocateArgs,
 ) -> anyhow::Result<Loaded> {
     let rules = RuleSet::load(rules.file.as_deref())?;
     let mut history = open_history(db)?;
-    let (decoder, decoder_failed) = open_decoder(symbols);
-    let (mut analysis, failed) =
-        analyze_all(logs, &rules, decoder.as_ref(), identity_for(&history));
+    let options = LocateOptions::with_config(
+        symbols.vmlinux.clone(),
+        symbols.module_dirs.clone(),
+        locate.debug_dirs.clone(),
+        locate.debug_root.clone(),
+        locate.release.clone(),
+        locate.src.clone().map(|src| (src, locate.context)),
+    )?;
+    let locator = Locator::new(options);
+    let (mut analysis, failed) = analyze_all(logs, &rules, Some(&locator), identity_for(&history));
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;
     }
     Ok(Loaded {
         rules,
         analysis,
-        failed: failed || decoder_failed,
+        failed: failed || locator.failed(),
     })
+}
+
+/// The exit code once the output is written: 3 for `--strict` mismatches (explained on
+/// stderr), 2 when something could not be read.
+fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
+    if strict {
+        if let Some(explanation) = locate::strict_failure(analysis) {
+            eprintln!("legolog: {explanation}");
+            return ExitCode::from(EXIT_MISMATCH);
+        }
+    }
+    ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK })
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let Loaded {
         analysis, failed, ..
-    } = load(&args.logs, &args.rules, &args.db, &args.symbols)?;
+    } = load(
+        &args.logs,
+        &args.rules,
+        &args.db,
+        &args.symbols,
+        &args.locate,
+    )?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match args.format {
@@ -452,7 +525,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+    Ok(exit_code(&analysis, args.locate.strict, failed))
 }
 
 fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
@@ -575,7 +648,13 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         rules,
         analysis,
         failed,
-    } = load(&args.logs, &args.rules, &args.db, &args.symbols)?;
+    } = load(
+        &args.logs,
+        &args.rules,
+        &args.db,
+        &args.symbols,
+        &args.locate,
+    )?;
     let subject_idx = args.index as usize - 1;
     if subject_idx >= analysis.reports.len() {
         let logs: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();
@@ -590,7 +669,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::BufWriter::new(stdout.lock());
     bugreport::write(&mut out, &analysis, subject_idx, &rules)?;
     out.flush()?;
-    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+    Ok(exit_code(&analysis, args.locate.strict, failed))
 }
 
 fn terminal_style(choice: ColorChoice) -> Style {
@@ -768,7 +847,31 @@ mod tests {
             args.symbols.module_dirs,
             vec![PathBuf::from("a"), PathBuf::from("b")]
         );
-        assert!(parse(&["legolog", "analyze", "--modules", "a", "x.log"]).is_err());
+        assert!(parse(&["legolog", "analyze", "--context", "5", "x.log"]).is_err());
+        let Command::Analyze(args) = command(&[
+            "analyze",
+            "--debug-dir",
+            "a",
+            "--debug-dir",
+            "b",
+            "--debug-root",
+            "/r",
+            "-r",
+            "6.1.0-56-amd64",
+            "--strict",
+            "--src",
+            "linux",
+            "--context",
+            "5",
+            "x.log",
+        ]) else {
+            unreachable!()
+        };
+        assert_eq!(args.locate.debug_dirs.len(), 2);
+        assert_eq!(args.locate.debug_root, Some(PathBuf::from("/r")));
+        assert_eq!(args.locate.release.as_deref(), Some("6.1.0-56-amd64"));
+        assert!(args.locate.strict);
+        assert_eq!(args.locate.context, 5);
         let Command::Correlate(args) = command(&["correlate", "--vmlinux", "v", "dir"]) else {
             unreachable!()
         };

@@ -22,6 +22,58 @@ pub struct FrameDecoding {
     /// Source positions, innermost first (`addr2line -i` order); empty when unknown or when the
     /// frame does not match the image (a mismatch is never shown as a fact).
     pub location: Vec<SourceFrame>,
+    /// Source lines around the innermost location, with `--src`.
+    pub source: Option<crate::source::Snippet>,
+}
+
+/// How a kernel image or module file was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// `--vmlinux` / `--modules`.
+    Given,
+    /// In a `--debug-dir`, chosen because its `linux_banner` is the build the log printed.
+    DebugDir,
+    /// At a distro path for the release under `--debug-root`.
+    DebugRoot,
+    /// At `.build-id/xx/yyyy.debug` under `--debug-root`, by the build id.
+    BuildId,
+    /// Downloaded from (or cached for) a debuginfod server, by the build id.
+    Debuginfod,
+}
+
+impl How {
+    /// The stable word used in JSON: `given`, `debug-dir`, `debug-root`, `build-id`, `debuginfod`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Given => "given",
+            How::DebugDir => "debug-dir",
+            How::DebugRoot => "debug-root",
+            How::BuildId => "build-id",
+            How::Debuginfod => "debuginfod",
+        }
+    }
+}
+
+/// Which file decoded a report (or one of its modules), and why it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// How it was found.
+    pub how: How,
+    /// Why, in a sentence (`its linux_banner equals the log's`, `--vmlinux`, …).
+    pub why: String,
+    /// Its GNU build id (hex), when it has one.
+    pub build_id: Option<String>,
+}
+
+/// A module file used for a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleImage {
+    /// The module name as the log printed it.
+    pub name: String,
+    /// The file and how it was found.
+    pub image: ImageInfo,
 }
 
 /// What the kernel image says about one report.
@@ -42,6 +94,14 @@ pub struct Decoded {
     pub register_notes: Vec<(String, String)>,
     /// The `Code:` bytes decoded, the faulting instruction marked.
     pub instructions: Vec<Instruction>,
+    /// The vmlinux that decoded the report, and why it was chosen.
+    pub image: Option<ImageInfo>,
+    /// The module files used, in the order the report names them.
+    pub modules: Vec<ModuleImage>,
+    /// Whether a frame proved the vmlinux not to be the build that printed the report.
+    pub foreign_kernel: bool,
+    /// Whether any frame (vmlinux or module) is a mismatch.
+    pub mismatch: bool,
 }
 
 impl Decoded {
@@ -74,6 +134,11 @@ fn say(warning: &str) {
     say_once(warning, warning);
 }
 
+/// [`say`] for the other modules: a warning on stderr, once per run.
+pub fn say_warning(warning: &str) {
+    say(warning);
+}
+
 /// Prints a warning on stderr unless one with the same `key` was printed before in this run,
 /// whatever the number of decoders (one per worker thread in `correlate`).
 fn say_once(key: &str, warning: &str) {
@@ -104,6 +169,11 @@ impl Decoder {
             ));
         }
         Ok(decoder)
+    }
+
+    /// The vmlinux file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The symbolizer, for direct lookups (`legolog symbolize`).
@@ -230,6 +300,10 @@ impl Decoder {
             say(warning);
         }
         warnings.extend(mismatch_warnings);
+        let mismatch = rip
+            .iter()
+            .chain(&frames)
+            .any(|decoding| decoding.verdict == Verdict::Mismatch);
         Decoded {
             kaslr_slide: slide,
             warnings: warnings.into_iter().collect(),
@@ -238,6 +312,10 @@ impl Decoder {
             stack_verdicts,
             register_notes,
             instructions,
+            image: None,
+            modules: Vec::new(),
+            foreign_kernel: !kernel_fits,
+            mismatch,
         }
     }
 
@@ -319,7 +397,10 @@ impl Decoder {
             Some(callee) => self.symbolizer.judge(&query, callee, slide),
         };
         if let Some(mismatch) = &judgement.mismatch {
-            mismatches.push((frame.module.clone(), mismatch.to_string()));
+            mismatches.push((
+                frame.module.clone(),
+                format!("the log printed {}: {mismatch}", printed(frame)),
+            ));
         }
         let location = match (judgement.verdict, judgement.probe) {
             (Verdict::Mismatch, _) | (_, None) => Vec::new(),
@@ -334,8 +415,31 @@ impl Decoder {
         FrameDecoding {
             verdict: judgement.verdict,
             location,
+            source: None,
         }
     }
+}
+
+/// A frame as the log printed it: `ADDR SYM+OFF/SIZE [MOD BUILD-ID]`, for quoting in warnings.
+fn printed(frame: &Frame) -> String {
+    let mut parts = Vec::new();
+    if let Some(addr) = frame.addr {
+        parts.push(format!("{addr:x}"));
+    }
+    if let Some(symbol) = &frame.symbol {
+        let mut text = format!("{}+{:#x}", symbol.name, symbol.offset);
+        if let Some(size) = symbol.size {
+            text.push_str(&format!("/{size:#x}"));
+        }
+        parts.push(text);
+    }
+    if let Some(module) = &frame.module {
+        match &frame.build_id {
+            Some(id) => parts.push(format!("[{module} {id}]")),
+            None => parts.push(format!("[{module}]")),
+        }
+    }
+    format!("`{}`", parts.join(" "))
 }
 
 /// Whether a register holds data or addresses worth explaining; flags, segment selectors and

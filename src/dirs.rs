@@ -22,3 +22,8 @@ fn base(var: &str, fallback: &str) -> Option<PathBuf> {
     let home = std::env::var_os("HOME").map(PathBuf::from)?;
     Some(home.join(fallback))
 }
+
+/// `$XDG_CACHE_HOME`, else `$HOME/.cache`.
+pub fn cache_home() -> Option<PathBuf> {
+    base("XDG_CACHE_HOME", ".cache")
+}

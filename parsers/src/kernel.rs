@@ -28,8 +28,7 @@ impl KernelBuild {
         match &self.banner {
             Some(own) => own.trim_end() == banner.trim_end(),
             None => linux_banner(banner).is_some_and(|other| {
-                other.release == self.release
-                    && (self.build.is_none() || other.build == self.build)
+                other.release == self.release && (self.build.is_none() || other.build == self.build)
             }),
         }
     }
@@ -90,7 +89,10 @@ pub fn task_kernel(kernel: &str) -> Option<KernelBuild> {
     }
     Some(KernelBuild {
         release: release.to_owned(),
-        build: words.next().filter(|w| w.starts_with('#')).map(str::to_owned),
+        build: words
+            .next()
+            .filter(|w| w.starts_with('#'))
+            .map(str::to_owned),
         banner: None,
     })
 }
@@ -187,8 +189,8 @@ impl BannerScanner {
             if hit < skip_to {
                 continue;
             }
-            let line_start = memchr::memrchr(b'\n', buf.get(..hit).unwrap_or_default())
-                .map_or(0, |pos| pos + 1);
+            let line_start =
+                memchr::memrchr(b'\n', buf.get(..hit).unwrap_or_default()).map_or(0, |pos| pos + 1);
             let line_end = memchr::memchr(b'\n', buf.get(hit..).unwrap_or_default())
                 .map_or(buf.len(), |pos| hit + pos);
             self.lines += count_newlines(buf.get(counted..line_start).unwrap_or_default());

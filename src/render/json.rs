@@ -52,10 +52,37 @@ struct JsonReport<'a> {
     signature: JsonSignature<'a>,
     labels: &'a [String],
     history: Option<JsonHistory<'a>>,
+    image: Option<JsonImage<'a>>,
+    modules: Vec<JsonModule<'a>>,
     kaslr_slide: Option<String>,
     warnings: &'a [String],
     stack_verdicts: Vec<Option<&'static str>>,
     register_notes: RegisterNotes<'a>,
+}
+
+/// Which file decoded a report, how it was found and why.
+#[derive(Serialize)]
+struct JsonImage<'a> {
+    path: String,
+    how: &'static str,
+    why: &'a str,
+    build_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonModule<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    image: JsonImage<'a>,
+}
+
+fn json_image(image: &crate::decode::ImageInfo) -> JsonImage<'_> {
+    JsonImage {
+        path: image.path.display().to_string(),
+        how: image.how.as_str(),
+        why: &image.why,
+        build_id: image.build_id.as_deref(),
+    }
 }
 
 /// Register name → annotation, in print order.
@@ -273,6 +300,16 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
             first_seen: history.first_seen.map(|d| d.to_string()),
             last_seen: history.last_seen.map(|d| d.to_string()),
             runs: &history.runs,
+        }),
+        image: decoded.and_then(|d| d.image.as_ref()).map(json_image),
+        modules: decoded.map_or_else(Vec::new, |d| {
+            d.modules
+                .iter()
+                .map(|module| JsonModule {
+                    name: &module.name,
+                    image: json_image(&module.image),
+                })
+                .collect()
         }),
         kaslr_slide: decoded.and_then(|d| d.kaslr_slide).map(signed_hex),
         warnings: decoded.map_or(&[], |d| d.warnings.as_slice()),

@@ -1,6 +1,7 @@
 //! GitHub-flavoured Markdown: one section per report, ready to paste into a bug.
 
 use super::frame_text;
+use super::text::decoding_suffix;
 use crate::analysis::Analysis;
 use legolog_parsers::Confidence;
 use std::io::Write;
@@ -80,8 +81,26 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
                 escape(&super::history_sentence(history))
             )?;
         }
+        let decoded = located.decoded.as_ref();
+        if let Some(decoded) = decoded {
+            if let Some(image) = &decoded.image {
+                writeln!(out, "| image | {} |", escape(&super::image_sentence(image)))?;
+            }
+            for module in &decoded.modules {
+                writeln!(
+                    out,
+                    "| module `{}` | {} |",
+                    module.name,
+                    escape(&super::image_sentence(&module.image))
+                )?;
+            }
+            for warning in &decoded.warnings {
+                writeln!(out, "| warning | {} |", escape(warning))?;
+            }
+        }
         if let Some(rip) = &report.rip {
-            writeln!(out, "| RIP | `{}` |", frame_text(rip))?;
+            let suffix = decoding_suffix(decoded.and_then(|d| d.rip.as_ref()));
+            writeln!(out, "| RIP | `{}`{} |", frame_text(rip), escape(&suffix))?;
         }
         if !report.frames.is_empty() {
             writeln!(out)?;
@@ -91,12 +110,37 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
             )?;
             writeln!(out)?;
             writeln!(out, "```")?;
-            for frame in &report.frames {
+            for (frame_idx, frame) in report.frames.iter().enumerate() {
                 let mark = match frame.confidence {
                     Confidence::Reliable => "  ",
                     Confidence::Guessed => "? ",
                 };
-                writeln!(out, "{mark}{}", frame_text(frame))?;
+                let suffix = decoding_suffix(decoded.and_then(|d| d.frames.get(frame_idx)));
+                writeln!(out, "{mark}{}{suffix}", frame_text(frame))?;
+            }
+            writeln!(out, "```")?;
+        }
+        let snippets = decoded.into_iter().flat_map(|decoded| {
+            let rip = report.rip.iter().zip(decoded.rip.iter());
+            rip.chain(report.frames.iter().zip(decoded.frames.iter()))
+        });
+        let mut shown = 0;
+        for (frame, decoding) in snippets {
+            let Some(snippet) = &decoding.source else {
+                continue;
+            };
+            if shown == 0 {
+                writeln!(out)?;
+                writeln!(out, "Source (`>` marks each frame's line):")?;
+            }
+            shown += 1;
+            writeln!(out)?;
+            writeln!(out, "`{}` at `{}`:", frame_text(frame), snippet.file)?;
+            writeln!(out)?;
+            writeln!(out, "```c")?;
+            for (number, text) in &snippet.lines {
+                let mark = if *number == snippet.marked { ">" } else { " " };
+                writeln!(out, "{mark}{number:>5} {text}")?;
             }
             writeln!(out, "```")?;
         }

@@ -117,3 +117,18 @@ pub fn frame_text(frame: &Frame) -> String {
     }
     text
 }
+
+/// Which image decoded a report and why: `PATH (how: why, build id ID)`.
+pub fn image_sentence(image: &crate::decode::ImageInfo) -> String {
+    let mut text = format!(
+        "{} ({}: {}",
+        image.path.display(),
+        image.how.as_str(),
+        image.why
+    );
+    if let Some(id) = &image.build_id {
+        text.push_str(&format!(", build id {id}"));
+    }
+    text.push(')');
+    text
+}

@@ -4,7 +4,7 @@ use super::{frame_text, Style};
 use crate::analysis::Analysis;
 use crate::decode::{location_text, FrameDecoding};
 use legolog_parsers::{Confidence, Context};
-use std::io::Write;
+use std::io::{self, Write};
 
 /// Writes the summary table and every report.
 pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::Result<()> {
@@ -110,6 +110,17 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
         }
         let decoded = located.decoded.as_ref();
         if let Some(decoded) = decoded {
+            if let Some(image) = &decoded.image {
+                writeln!(out, "    image: {}", super::image_sentence(image))?;
+            }
+            for module in &decoded.modules {
+                writeln!(
+                    out,
+                    "    module {}: {}",
+                    module.name,
+                    super::image_sentence(&module.image)
+                )?;
+            }
             if let Some(slide) = decoded.kaslr_slide {
                 writeln!(out, "    KASLR slide: {slide:#x}")?;
             }
@@ -118,8 +129,10 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
             }
         }
         if let Some(rip) = &report.rip {
-            let suffix = decoding_suffix(decoded.and_then(|d| d.rip.as_ref()));
+            let rip_decoding = decoded.and_then(|d| d.rip.as_ref());
+            let suffix = decoding_suffix(rip_decoding);
             writeln!(out, "    RIP: {}{suffix}", style.yellow(&frame_text(rip)))?;
+            write_snippet(out, rip_decoding, style)?;
         }
         if !report.frames.is_empty() {
             let legend = if decoded.is_some() {
@@ -154,7 +167,32 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
                         location_text(std::slice::from_ref(inlined_by)).unwrap_or_default()
                     )?;
                 }
+                write_snippet(out, decoding, style)?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// The `--src` lines of a frame, its own line marked with `>`.
+fn write_snippet(
+    out: &mut dyn Write,
+    decoding: Option<&FrameDecoding>,
+    style: Style,
+) -> io::Result<()> {
+    let Some(snippet) = decoding.and_then(|d| d.source.as_ref()) else {
+        return Ok(());
+    };
+    let width = snippet
+        .lines
+        .last()
+        .map_or(1, |(number, _)| number.to_string().len());
+    for (number, text) in &snippet.lines {
+        let line = format!("{number:>width$} {text}");
+        if *number == snippet.marked {
+            writeln!(out, "          > {}", style.yellow(&line))?;
+        } else {
+            writeln!(out, "            {}", style.dim(&line))?;
         }
     }
     Ok(())
@@ -175,7 +213,8 @@ fn where_text(analysis: &Analysis, located: &crate::analysis::Located) -> String
 }
 
 /// `  [verdict] file:line (function)` after a frame, when a vmlinux judged it.
-fn decoding_suffix(decoding: Option<&FrameDecoding>) -> String {
+/// `  [verdict] file:line (function)` after a decoded frame, empty otherwise.
+pub(super) fn decoding_suffix(decoding: Option<&FrameDecoding>) -> String {
     let Some(decoding) = decoding else {
         return String::new();
     };

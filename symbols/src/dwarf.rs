@@ -362,8 +362,8 @@ impl Sections {
     }
 }
 
-/// `file` relative to the deepest ancestor of `comp_dir` (at least two levels below `/`) that
-/// holds it. Assembly units of an out-of-tree build (Debian builds in
+/// `file` relative to the deepest ancestor of `comp_dir` (at least three levels below `/`, so
+/// shared roots such as `/usr/src` are never taken for a tree) that holds it. Assembly units of an out-of-tree build (Debian builds in
 /// `linux-6.1.192/debian/build/build_amd64_none_amd64`) record their build directory as
 /// `DW_AT_comp_dir` but their sources by absolute path in the tree above it
 /// (`linux-6.1.192/arch/x86/entry/entry_64.S`), where C units record paths relative to the tree.
@@ -372,7 +372,7 @@ fn strip_tree_ancestor<'a>(file: &'a str, comp_dir: &str) -> Option<&'a str> {
         return None;
     }
     let mut dir = comp_dir.trim_end_matches('/');
-    while dir.matches('/').count() >= 2 {
+    while dir.matches('/').count() >= 3 {
         if let Some(rest) = file.strip_prefix(dir).and_then(|s| s.strip_prefix('/')) {
             return Some(rest);
         }
@@ -449,6 +449,14 @@ mod tests {
         );
         assert_eq!(strip_tree_ancestor("/usr/include/stddef.h", build), None);
         assert_eq!(strip_tree_ancestor("arch/x86/a.c", build), None);
+        // Out-of-tree modules: headers of a sibling tree stay absolute.
+        assert_eq!(
+            strip_tree_ancestor(
+                "/usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vdso/processor.h",
+                "/usr/src/linux-headers-6.1.0-56-amd64"
+            ),
+            None
+        );
     }
 
     #[test]

@@ -83,7 +83,12 @@ impl Image {
 
     /// The build ID in lower-case hex, as logs and debuginfod print it.
     pub fn build_id_hex(&self) -> Option<String> {
-        Some(self.build_id()?.iter().map(|b| format!("{b:02x}")).collect())
+        Some(
+            self.build_id()?
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
     }
 
     /// The kernel's `linux_banner` (`Linux version REL (…) #N …`, without the newline), when the

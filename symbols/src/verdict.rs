@@ -153,8 +153,14 @@ impl std::fmt::Display for Mismatch {
                 )
             }
             Mismatch::SymbolDiffers { addr, log, elf } => match elf {
-                Some(elf) => write!(f, "{addr:#x} is {log} in the log but {elf} in the ELF"),
-                None => write!(f, "{addr:#x} is {log} in the log but no symbol in the ELF"),
+                Some(elf) => write!(
+                    f,
+                    "the ELF has {elf} there, not {log} (link address {addr:#x})"
+                ),
+                None => write!(
+                    f,
+                    "the ELF has no symbol there, not {log} (link address {addr:#x})"
+                ),
             },
             Mismatch::NotInstructionBoundary { addr } => {
                 write!(f, "{addr:#x} is not an instruction boundary in the ELF")
