@@ -42,7 +42,7 @@ impl SourceTree {
     pub fn snippet(&self, location: &[SourceFrame]) -> Option<Snippet> {
         let first = location.first()?;
         let file = first.file.as_deref()?;
-        let line = u32::try_from(first.line?).ok()?;
+        let line = first.line?;
         let text = self.file(file)?;
         let first_line = line.saturating_sub(self.context).max(1);
         let last_line = line.saturating_add(self.context);
