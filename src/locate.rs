@@ -112,8 +112,9 @@ pub struct Locator {
     options: LocateOptions,
     debuginfod: Debuginfod,
     sources: Option<SourceTree>,
-    /// Decoders by vmlinux path; `None` when the file could not be used.
-    decoders: RefCell<HashMap<PathBuf, Option<Rc<Decoder>>>>,
+    /// Decoders by candidate path, with the debug file used instead of a stripped candidate;
+    /// `None` when the file could not be used.
+    decoders: RefCell<HashMap<PathBuf, Option<Opened>>>,
     /// The verified choice per build the log names.
     chosen: RefCell<HashMap<Option<KernelBuild>, Option<Candidate>>>,
     /// Module files chosen by build id, per (vmlinux, build id).
@@ -180,10 +181,10 @@ impl Locator {
         };
         let mut first: Option<(Candidate, Decoded)> = None;
         for candidate in candidates {
-            let Some(decoder) = self.decoder(&candidate) else {
+            let Some(opened) = self.decoder(&candidate) else {
                 continue;
             };
-            let decoded = self.decode_with(&decoder, &candidate, report);
+            let decoded = self.decode_with(&opened, &candidate, report);
             if !decoded.foreign_kernel {
                 self.chosen.borrow_mut().insert(build, Some(candidate));
                 return Some(decoded);
@@ -318,13 +319,44 @@ impl Locator {
     }
 
     /// The decoder of a candidate, opened once; a vmlinux without DWARF is replaced by its
-    /// debug file when one is found by build id.
-    fn decoder(&self, candidate: &Candidate) -> Option<Rc<Decoder>> {
+    /// debug file when one is found by build id (`.build-id` link, debuginfod).
+    fn decoder(&self, candidate: &Candidate) -> Option<Opened> {
         if let Some(cached) = self.decoders.borrow().get(&candidate.path) {
             return cached.clone();
         }
-        let decoder = match Decoder::open(&candidate.path, &candidate.module_dirs) {
-            Ok(decoder) => Some(Rc::new(decoder)),
+        let opened = match Decoder::open(&candidate.path, &candidate.module_dirs) {
+            Ok(decoder) => {
+                let kernel = decoder.symbolizer().kernel();
+                let debug = match (kernel.has_dwarf(), kernel.build_id_hex()) {
+                    (false, Some(id)) => {
+                        let mut warnings = Vec::new();
+                        let found = self.find_by_build_id(&id, &mut warnings);
+                        for warning in &warnings {
+                            say(warning);
+                        }
+                        found.and_then(|info| {
+                            match Decoder::open(&info.path, &candidate.module_dirs) {
+                                Ok(debug) => Some((Rc::new(debug), info)),
+                                Err(err) => {
+                                    say(&format!("{err:#}"));
+                                    None
+                                }
+                            }
+                        })
+                    }
+                    _ => None,
+                };
+                Some(match debug {
+                    Some((debug, info)) => Opened {
+                        decoder: debug,
+                        debug_file: Some(info),
+                    },
+                    None => Opened {
+                        decoder: Rc::new(decoder),
+                        debug_file: None,
+                    },
+                })
+            }
             Err(err) => {
                 eprintln!("legolog: {err:#}; continuing without symbols");
                 None
@@ -332,11 +364,12 @@ impl Locator {
         };
         self.decoders
             .borrow_mut()
-            .insert(candidate.path.clone(), decoder.clone());
-        decoder
+            .insert(candidate.path.clone(), opened.clone());
+        opened
     }
 
-    fn decode_with(&self, decoder: &Decoder, candidate: &Candidate, report: &Report) -> Decoded {
+    fn decode_with(&self, opened: &Opened, candidate: &Candidate, report: &Report) -> Decoded {
+        let decoder = &opened.decoder;
         let mut warnings = Vec::new();
         let modules = self.prepare_modules(decoder, candidate, report, &mut warnings);
         for warning in &warnings {
@@ -345,11 +378,22 @@ impl Locator {
         let mut decoded = decoder.decode(report);
         decoded.warnings.extend(warnings);
         let kernel = decoder.symbolizer().kernel();
-        decoded.image = Some(ImageInfo {
-            path: candidate.path.clone(),
-            how: candidate.how,
-            why: candidate.why.clone(),
-            build_id: kernel.build_id_hex(),
+        decoded.image = Some(match &opened.debug_file {
+            Some(debug) => ImageInfo {
+                why: format!(
+                    "the debug file of {} ({}), which has no DWARF: {}",
+                    candidate.path.display(),
+                    candidate.why,
+                    debug.why
+                ),
+                ..debug.clone()
+            },
+            None => ImageInfo {
+                path: candidate.path.clone(),
+                how: candidate.how,
+                why: candidate.why.clone(),
+                build_id: kernel.build_id_hex(),
+            },
         });
         decoded.modules = modules;
         if let Some(sources) = &self.sources {
@@ -448,7 +492,7 @@ impl Locator {
                         return Some(ImageInfo {
                             path,
                             how: How::BuildId,
-                            why: "its build id is the one the log printed".to_owned(),
+                            why: "the .build-id link of that build id".to_owned(),
                             build_id: Some(id),
                         })
                     }
@@ -461,8 +505,8 @@ impl Locator {
             path: found.path,
             how: How::Debuginfod,
             why: match found.server {
-                Some(server) => format!("downloaded from {server} for the log's build id"),
-                None => "in the debuginfod cache for the log's build id".to_owned(),
+                Some(server) => format!("downloaded from {server} by build id"),
+                None => "in the debuginfod cache by build id".to_owned(),
             },
             build_id: Some(id),
         })
@@ -546,6 +590,14 @@ impl Locator {
         *self.index.borrow_mut() = Some(entries.clone());
         entries
     }
+}
+
+/// An opened candidate: its decoder, and the debug file found for it by build id when the
+/// candidate itself has no DWARF.
+#[derive(Clone)]
+struct Opened {
+    decoder: Rc<Decoder>,
+    debug_file: Option<ImageInfo>,
 }
 
 /// What the index remembers of one file in a debug dir.

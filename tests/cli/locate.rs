@@ -646,3 +646,47 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// A stripped vmlinux at a `--debug-root` distro path is replaced by its debug file, found by
+/// the build id at `usr/lib/debug/.build-id/xx/yyyy.debug`.
+#[test]
+fn issue_11_stripped_vmlinux_gets_its_debug_file_by_build_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let build = dir.path().join("lib/modules/4.0.0-lego+/build");
+    std::fs::create_dir_all(&build).unwrap();
+    let status = Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(build.join("vmlinux"))
+        .arg(fixture_elf())
+        .status()
+        .expect("binutils strip runs");
+    assert!(status.success());
+    let elf = std::fs::read(fixture_elf()).unwrap();
+    let at = elf.windows(4).position(|w| w == b"GNU\0").unwrap();
+    let id: String = elf[at + 4..at + 24]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let links = dir
+        .path()
+        .join(format!("usr/lib/debug/.build-id/{}", &id[..2]));
+    std::fs::create_dir_all(&links).unwrap();
+    std::fs::copy(fixture_elf(), links.join(format!("{}.debug", &id[2..]))).unwrap();
+    let (code, json, stderr) = analyze(
+        &[
+            os("--debug-root"),
+            dir.path().as_os_str(),
+            fixture("0826-w9-1.log").as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = &json["reports"][0];
+    assert_eq!(report["image"]["how"], "build-id", "{}", report["image"]);
+    assert_eq!(report["image"]["build_id"], id.as_str());
+    assert_eq!(
+        report["rip"]["location"][0]["file"],
+        "drivers/infiniband/hw/mlx4/cq.c"
+    );
+}
