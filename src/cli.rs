@@ -467,8 +467,7 @@ fn load(
     logs: &[PathBuf],
     rules: &RulesArgs,
     db: &DbArgs,
-    symbols: &SymbolArgs,
-    locate: &LocateArgs,
+    (symbols, locate): (&SymbolArgs, &LocateArgs),
 ) -> anyhow::Result<Loaded> {
     let rules = RuleSet::load(rules.file.as_deref())?;
     let mut history = open_history(db)?;
@@ -505,15 +504,11 @@ fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let symbols = (&args.symbols, &args.locate);
+    let loaded = load(&args.logs, &args.rules, &args.db, symbols)?;
     let Loaded {
         analysis, failed, ..
-    } = load(
-        &args.logs,
-        &args.rules,
-        &args.db,
-        &args.symbols,
-        &args.locate,
-    )?;
+    } = loaded;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match args.format {
@@ -644,17 +639,12 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let symbols = (&args.symbols, &args.locate);
     let Loaded {
         rules,
         analysis,
         failed,
-    } = load(
-        &args.logs,
-        &args.rules,
-        &args.db,
-        &args.symbols,
-        &args.locate,
-    )?;
+    } = load(&args.logs, &args.rules, &args.db, symbols)?;
     let subject_idx = args.index as usize - 1;
     if subject_idx >= analysis.reports.len() {
         let logs: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();

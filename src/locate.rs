@@ -614,41 +614,11 @@ struct IndexEntry {
 /// Files named `vmlinux` or `vmlinux-*`/`vmlinux.*` (not objects, scripts or maps) below
 /// `dirs`; symlinked directories are not entered, so a link loop cannot trap the walk.
 fn vmlinux_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack: Vec<(PathBuf, usize)> = dirs.iter().map(|dir| (dir.clone(), 0)).collect();
-    while let Some((dir, depth)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
-            let path = entry.path();
-            if file_type.is_dir() {
-                if depth < MAX_DEBUG_DIR_DEPTH {
-                    stack.push((path, depth + 1));
-                }
-                continue;
-            }
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            let is_vmlinux = name == "vmlinux"
-                || (name.starts_with("vmlinux")
-                    && !name.ends_with(".o")
-                    && !name.ends_with(".lds")
-                    && !name.ends_with(".a")
-                    && !name.ends_with(".cmd")
-                    && !name.ends_with(".map")
-                    && !name.ends_with(".symvers")
-                    && !name.ends_with(".h")
-                    && !name.ends_with(".c"));
-            if is_vmlinux {
-                found.push(path);
-            }
-        }
-    }
+    const NOT_IMAGES: [&str; 8] = [".o", ".lds", ".a", ".cmd", ".map", ".symvers", ".h", ".c"];
+    let mut found = legolog_symbols::files_below(dirs, MAX_DEBUG_DIR_DEPTH, |name| {
+        name == "vmlinux"
+            || (name.starts_with("vmlinux") && !NOT_IMAGES.iter().any(|ext| name.ends_with(ext)))
+    });
     found.sort();
     found
 }

@@ -138,14 +138,17 @@ impl BannerScanner {
             self.keep_pending(bytes);
             return;
         };
-        let (complete, tail) = bytes.split_at(last_newline + 1);
-        if self.pending.is_empty() {
-            self.scan(complete);
-        } else {
+        let (mut complete, tail) = bytes.split_at(last_newline + 1);
+        if !self.pending.is_empty() {
+            // Finish the line the previous read cut, without copying the rest of this read.
+            let first_end = memchr::memchr(b'\n', complete).map_or(complete.len(), |pos| pos + 1);
+            let (first, rest) = complete.split_at(first_end);
             let mut joined = std::mem::take(&mut self.pending);
-            joined.extend_from_slice(complete);
+            joined.extend_from_slice(first);
             self.scan(&joined);
+            complete = rest;
         }
+        self.scan(complete);
         self.keep_pending(tail);
     }
 

@@ -51,5 +51,6 @@ pub use error::{Error, Result};
 pub use image::{Image, Probe};
 pub use kallsyms::SymbolInfo;
 pub use kaslr::{Observation, SlideEstimate};
+pub use module::files_below;
 pub use symbolizer::{SymbolizeConfig, Symbolizer};
 pub use verdict::{Confidence, FrameQuery, Judgement, LogSymbol, Mismatch, Verdict};

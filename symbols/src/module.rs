@@ -130,37 +130,57 @@ impl ModuleSet {
 
 fn build_index(dirs: &[PathBuf]) -> Index {
     let mut index = Index::new();
+    let files = files_below(dirs, MAX_DEPTH, |name| split_module_name(name).is_some());
+    for path in files {
+        let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some((stem, compression)) = split_module_name(file_name) else {
+            continue;
+        };
+        index
+            .entry(normalize(stem))
+            .or_default()
+            .push((path.clone(), compression));
+    }
+    index
+}
+
+/// The files below `dirs` (at most `max_depth` levels down) whose name `keep` accepts, in walk
+/// order. `file_type` does not follow symlinks: a symlinked directory is not entered (no
+/// loops), a symlinked file is still listed. Unreadable directories are skipped.
+pub fn files_below(
+    dirs: &[PathBuf],
+    max_depth: usize,
+    mut keep: impl FnMut(&str) -> bool,
+) -> Vec<PathBuf> {
+    let mut found = Vec::new();
     let mut stack: Vec<(PathBuf, usize)> = dirs.iter().map(|dir| (dir.clone(), 0)).collect();
     while let Some((dir, depth)) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for entry in entries.flatten() {
-            // `file_type` does not follow symlinks: a symlinked directory is not entered (no
-            // loops), a symlinked file is still indexed below.
             let Ok(file_type) = entry.file_type() else {
                 continue;
             };
             let path = entry.path();
             if file_type.is_dir() {
-                if depth < MAX_DEPTH {
+                if depth < max_depth {
                     stack.push((path, depth + 1));
                 }
                 continue;
             }
-            let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            let Some((stem, compression)) = split_module_name(file_name) else {
-                continue;
-            };
-            index
-                .entry(normalize(stem))
-                .or_default()
-                .push((path.clone(), compression));
+            if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(&mut keep)
+            {
+                found.push(path);
+            }
         }
     }
-    index
+    found
 }
 
 fn split_module_name(file_name: &str) -> Option<(&str, Compression)> {

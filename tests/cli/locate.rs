@@ -553,16 +553,14 @@ fn issue_11_bad_debug_files_and_servers() {
     std::fs::create_dir_all(&link_dir).unwrap();
     let debug = link_dir.join(format!("{}.debug", &build_id[2..]));
     std::fs::write(&debug, b"not an ELF").unwrap();
-    let (code, json, stderr) = analyze(
-        &[
-            os("--debug-root"),
-            root_dir.as_os_str(),
-            os("--vmlinux"),
-            &elf,
-            log.as_os_str(),
-        ],
-        &[],
-    );
+    let with_root = [
+        os("--debug-root"),
+        root_dir.as_os_str(),
+        os("--vmlinux"),
+        &elf,
+        log.as_os_str(),
+    ];
+    let (code, json, stderr) = analyze(&with_root, &[]);
     assert_eq!(code, Some(0), "{stderr}");
     let bad: Vec<&str> = stderr.lines().filter(|l| l.contains(".debug")).collect();
     assert_eq!(bad.len(), 1, "{stderr}");
@@ -573,16 +571,7 @@ fn issue_11_bad_debug_files_and_servers() {
     std::fs::remove_file(&debug).unwrap();
     std::os::unix::fs::symlink(&debug, &debug).unwrap();
     let started = Instant::now();
-    let (code, _, stderr) = analyze(
-        &[
-            os("--debug-root"),
-            root_dir.as_os_str(),
-            os("--vmlinux"),
-            &elf,
-            log.as_os_str(),
-        ],
-        &[],
-    );
+    let (code, _, stderr) = analyze(&with_root, &[]);
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
