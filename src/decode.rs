@@ -150,25 +150,37 @@ fn say_once(key: &str, warning: &str) {
 }
 
 impl Decoder {
-    /// Opens `vmlinux`; modules are looked up in `module_dirs` when a frame names one.
+    /// Opens `vmlinux`; modules are looked up in `module_dirs` when a frame names one. A
+    /// vmlinux without DWARF is said once on stderr.
     pub fn open(vmlinux: &Path, module_dirs: &[PathBuf]) -> anyhow::Result<Decoder> {
+        let decoder = Decoder::open_quietly(vmlinux, module_dirs)?;
+        decoder.say_if_stripped();
+        Ok(decoder)
+    }
+
+    /// Says once on stderr that the vmlinux has no DWARF, if it has none.
+    pub fn say_if_stripped(&self) {
+        if !self.symbolizer.kernel().has_dwarf() {
+            say(&format!(
+                "{}: no DWARF (stripped ELF): functions from the symbol table only, no file:line",
+                self.path.display()
+            ));
+        }
+    }
+
+    /// [`Decoder::open`] without the warning about a stripped vmlinux (for a caller that may
+    /// find its debug file).
+    pub fn open_quietly(vmlinux: &Path, module_dirs: &[PathBuf]) -> anyhow::Result<Decoder> {
         let config = SymbolizeConfig {
             module_dirs: module_dirs.to_vec(),
             strip_prefixes: Vec::new(),
         };
         let symbolizer = Symbolizer::open(vmlinux, &config)
             .with_context(|| format!("{}: cannot use as --vmlinux", vmlinux.display()))?;
-        let decoder = Decoder {
+        Ok(Decoder {
             symbolizer,
             path: vmlinux.to_owned(),
-        };
-        if !decoder.symbolizer.kernel().has_dwarf() {
-            say(&format!(
-                "{}: no DWARF (stripped ELF): functions from the symbol table only, no file:line",
-                vmlinux.display()
-            ));
-        }
-        Ok(decoder)
+        })
     }
 
     /// The vmlinux file.

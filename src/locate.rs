@@ -324,7 +324,7 @@ impl Locator {
         if let Some(cached) = self.decoders.borrow().get(&candidate.path) {
             return cached.clone();
         }
-        let opened = match Decoder::open(&candidate.path, &candidate.module_dirs) {
+        let opened = match Decoder::open_quietly(&candidate.path, &candidate.module_dirs) {
             Ok(decoder) => {
                 let kernel = decoder.symbolizer().kernel();
                 let debug = match (kernel.has_dwarf(), kernel.build_id_hex()) {
@@ -351,10 +351,13 @@ impl Locator {
                         decoder: debug,
                         debug_file: Some(info),
                     },
-                    None => Opened {
-                        decoder: Rc::new(decoder),
-                        debug_file: None,
-                    },
+                    None => {
+                        decoder.say_if_stripped();
+                        Opened {
+                            decoder: Rc::new(decoder),
+                            debug_file: None,
+                        }
+                    }
                 })
             }
             Err(err) => {

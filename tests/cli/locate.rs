@@ -138,6 +138,24 @@ fn issue_11_debug_dir_picks_the_build_by_banner() {
     let index = std::fs::read_to_string(&index_path).expect("the index is written");
     assert_eq!(index.matches("4.0.0-lego+").count(), 2, "{index}");
     std::fs::write(&index_path, index.replace(") #27 SMP", ") #28 SMP")).unwrap();
+    // The config file's debug_dirs work like --debug-dir.
+    let config = crate::util::test_home().join("config/legolog");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        format!("debug_dirs = [{:?}]\n", builds.display().to_string()),
+    )
+    .unwrap();
+    let (_, json, stderr) = analyze(&[logs.join("26.log").as_os_str()], &[]);
+    let path = json["reports"][0]["image"]["path"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        path.ends_with("lego-26/vmlinux"),
+        "from config.toml: {path} {stderr}"
+    );
+    std::fs::remove_file(config.join("config.toml")).unwrap();
     let (_, json, stderr) = run("28.log");
     let path = json["reports"][0]["image"]["path"]
         .as_str()
@@ -673,6 +691,10 @@ fn issue_11_stripped_vmlinux_gets_its_debug_file_by_build_id() {
     assert_eq!(code, Some(0), "{stderr}");
     let report = &json["reports"][0];
     assert_eq!(report["image"]["how"], "build-id", "{}", report["image"]);
+    assert!(
+        !stderr.contains("no DWARF"),
+        "the debug file replaced it: {stderr}"
+    );
     assert_eq!(report["image"]["build_id"], id.as_str());
     assert_eq!(
         report["rip"]["location"][0]["file"],
