@@ -2,6 +2,7 @@
 //! `--debug-root` distro layouts, `.build-id` and a real `debuginfod` server by build id;
 //! `--src`; data symbols never condemn an image; `--strict`; bad debug files and servers.
 
+use crate::real_kernel::{real_kernel, real_logs, RealKernel};
 use crate::util::{fixture, legolog, root};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -36,14 +37,18 @@ fn os(text: &str) -> &std::ffi::OsStr {
     text.as_ref()
 }
 
-/// The module's build id, from its ELF note (read with readelf-free code: the note is the
-/// 20 bytes after `GNU\0` in `.note.gnu.build-id`).
+/// The fixture module's build id.
 fn module_build_id() -> String {
-    let bytes = std::fs::read(fixture_module()).unwrap();
+    build_id_of(&fixture_module())
+}
+
+/// An ELF's GNU build id: the 20 bytes after the note's `GNU\0` name (the first such note).
+fn build_id_of(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
     let at = bytes
         .windows(4)
         .position(|w| w == b"GNU\0")
-        .expect("the fixture module has a GNU build-id note");
+        .expect("the ELF has a GNU build-id note");
     bytes[at + 4..at + 24]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -312,26 +317,12 @@ fn issue_11_src_shows_source_lines() {
 /// of the real logs, without `--vmlinux`.
 #[test]
 fn issue_11_debug_root_locates_the_real_kernel() {
-    let Some(env) = real_env() else {
-        eprintln!("locate: no ~/.cache/legolog/real-kernel.env, skipped");
-        return;
+    let real = match real_kernel() {
+        Ok(real) => real,
+        Err(why) => return eprintln!("locate: {why}, skipped"),
     };
-    let Some(vmlinux) = env
-        .get("LEGOLOG_REAL_VMLINUX")
-        .map(PathBuf::from)
-        .filter(|p| p.is_file())
-    else {
-        eprintln!("locate: no real vmlinux in the cache, skipped");
-        return;
-    };
-    // …/dbg/usr/lib/debug/boot/vmlinux-REL → …/dbg
-    let debug_root = vmlinux.ancestors().nth(5).unwrap().to_owned();
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(fixture("real"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "log"))
-        .collect();
-    logs.sort();
+    let debug_root = debug_root_of(&real);
+    let logs = real_logs();
     let mut kernel_frames = 0;
     for log in &logs {
         let (code, json, stderr) = analyze(
@@ -341,16 +332,10 @@ fn issue_11_debug_root_locates_the_real_kernel() {
         assert_eq!(code, Some(0), "{}: {stderr}", log.display());
         for report in json["reports"].as_array().unwrap() {
             assert_eq!(report["image"]["how"], "debug-root", "{}", log.display());
-            assert_eq!(
-                report["image"]["build_id"].as_str(),
-                env.get("LEGOLOG_REAL_VMLINUX_BUILD_ID").map(String::as_str)
-            );
-            let frames = report["rip"]
-                .as_object()
-                .map(|_| &report["rip"])
-                .into_iter()
-                .chain(report["frames"].as_array().unwrap());
-            for frame in frames.filter(|f| f["module"].is_null() && f["symbol"].is_string()) {
+            assert_eq!(report["image"]["path"], real.vmlinux.to_str().unwrap());
+            let kernel =
+                all_frames(report).filter(|f| f["module"].is_null() && f["symbol"].is_string());
+            for frame in kernel {
                 kernel_frames += 1;
                 assert!(
                     frame["location"].as_array().is_some_and(|l| !l.is_empty()),
@@ -367,17 +352,107 @@ fn issue_11_debug_root_locates_the_real_kernel() {
     assert!(kernel_frames > 100, "{kernel_frames}");
 }
 
-fn real_env() -> Option<std::collections::HashMap<String, String>> {
-    let home = std::env::var_os("HOME")?;
-    let text =
-        std::fs::read_to_string(PathBuf::from(home).join(".cache/legolog/real-kernel.env")).ok()?;
-    Some(
-        text.lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-            .collect(),
+/// `ROOT/usr/lib/debug/boot/vmlinux-REL` → `ROOT`.
+fn debug_root_of(real: &RealKernel) -> PathBuf {
+    let layout = format!("usr/lib/debug/boot/vmlinux-{}", real.kver);
+    let root = real.vmlinux.to_str().unwrap().strip_suffix(&layout);
+    PathBuf::from(root.expect("the cache holds the Debian debug package layout"))
+}
+
+fn all_frames(report: &Value) -> impl Iterator<Item = &Value> {
+    let rip = report["rip"].as_object().map(|_| &report["rip"]);
+    rip.into_iter().chain(report["frames"].as_array().unwrap())
+}
+
+/// Acceptance 4 on the real kernel: lkdtm's EXEC_DATA RIP `data_area+0x0/0xffffffffffff76e0`
+/// (made from the real oops log: its RIP lines name the data object instead) leaves lkdtm's
+/// other frames symbolized.
+#[test]
+fn issue_11_real_exec_data_keeps_lkdtm_frames() {
+    let real = match real_kernel() {
+        Ok(real) => real,
+        Err(why) => return eprintln!("locate: {why}, skipped"),
+    };
+    let text = std::fs::read_to_string(fixture("real/6.1-oops.log")).unwrap();
+    let text = text.replace(
+        "RIP: 0010:lkdtm_ACCESS_NULL+0x14/0x53 [lkdtm]",
+        "RIP: 0010:data_area+0x0/0xffffffffffff76e0 [lkdtm]",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("exec-data.log");
+    std::fs::write(&log, text).unwrap();
+    let (code, json, stderr) = analyze(
+        &[
+            os("--strict"),
+            os("--debug-root"),
+            debug_root_of(&real).as_os_str(),
+            os("--modules"),
+            real.modules.as_os_str(),
+            log.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = &json["reports"][0];
+    assert_eq!(report["rip"]["symbol"], "data_area");
+    assert_eq!(report["rip"]["verdict"], "unknown");
+    let lkdtm: Vec<&Value> = report["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["module"] == "lkdtm")
+        .collect();
+    assert!(!lkdtm.is_empty());
+    for frame in lkdtm {
+        assert_ne!(frame["verdict"], "mismatch", "{frame} {stderr}");
+        assert!(frame["location"][0]["file"].is_string(), "{frame}");
+    }
+}
+
+/// Acceptance 3 on the real kernel: a `debuginfod` serving the real lkdtm.ko gives every lkdtm
+/// frame a location when the trace prints lkdtm's build id (`%pSb`, made from the real oops log).
+#[test]
+fn issue_11_real_lkdtm_from_debuginfod() {
+    let real = match real_kernel() {
+        Ok(real) => real,
+        Err(why) => return eprintln!("locate: {why}, skipped"),
+    };
+    let lkdtm = real.modules.join("lkdtm.ko");
+    let build_id = build_id_of(&lkdtm);
+    let served = tempfile::tempdir().unwrap();
+    std::fs::copy(&lkdtm, served.path().join("lkdtm.ko")).unwrap();
+    let server = start_debuginfod(served.path(), &build_id);
+    let text = std::fs::read_to_string(fixture("real/6.1-oops.log")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("oops-build-ids.log");
+    std::fs::write(
+        &log,
+        text.replace(" [lkdtm]", &format!(" [lkdtm {build_id}]")),
     )
+    .unwrap();
+    let cache = dir.path().join("cache");
+    let (code, json, stderr) = analyze(
+        &[
+            os("--debug-root"),
+            debug_root_of(&real).as_os_str(),
+            log.as_os_str(),
+        ],
+        &[
+            ("DEBUGINFOD_URLS", &server.url),
+            ("DEBUGINFOD_CACHE_PATH", cache.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = &json["reports"][0];
+    let lkdtm_frames: Vec<&Value> = all_frames(report)
+        .filter(|f| f["module"] == "lkdtm")
+        .collect();
+    assert!(lkdtm_frames.len() >= 2, "{report}");
+    for frame in lkdtm_frames {
+        assert_eq!(frame["build_id"], build_id.as_str());
+        assert!(frame["location"][0]["file"].is_string(), "{frame} {stderr}");
+    }
+    assert_eq!(report["modules"][0]["how"], "debuginfod");
 }
 
 /// A `debuginfod` serving `dir` on a free loopback port, killed on drop.
@@ -669,12 +744,7 @@ fn issue_11_stripped_vmlinux_gets_its_debug_file_by_build_id() {
         .status()
         .expect("binutils strip runs");
     assert!(status.success());
-    let elf = std::fs::read(fixture_elf()).unwrap();
-    let at = elf.windows(4).position(|w| w == b"GNU\0").unwrap();
-    let id: String = elf[at + 4..at + 24]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = build_id_of(&fixture_elf());
     let links = dir
         .path()
         .join(format!("usr/lib/debug/.build-id/{}", &id[..2]));

@@ -16,14 +16,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The debug files of the kernel that printed `fixtures/logs/real/*.log`.
-struct RealKernel {
-    kver: String,
-    vmlinux: PathBuf,
-    modules: PathBuf,
+pub(crate) struct RealKernel {
+    pub(crate) kver: String,
+    pub(crate) vmlinux: PathBuf,
+    pub(crate) modules: PathBuf,
 }
 
 /// The real kernel's files, or why the test cannot run here.
-fn real_kernel() -> Result<RealKernel, String> {
+pub(crate) fn real_kernel() -> Result<RealKernel, String> {
     let mut vars: HashMap<String, String> = HashMap::new();
     let cache = std::env::var_os("LEGOLOG_CACHE")
         .map(PathBuf::from)
@@ -95,7 +95,7 @@ fn real_kernel() -> Result<RealKernel, String> {
     Ok(real)
 }
 
-fn real_logs() -> Vec<PathBuf> {
+pub(crate) fn real_logs() -> Vec<PathBuf> {
     let mut logs: Vec<PathBuf> = std::fs::read_dir(fixture("real"))
         .expect("fixtures/logs/real exists")
         .map(|entry| entry.expect("lists fixtures/logs/real").path())
