@@ -160,6 +160,14 @@ pub fn write(
                  (reliable, plausible, stale, fn-pointer, mismatch, unknown); inlined callers \
                  follow as `inlined by` lines."
             )?;
+            if let Some(image) = &decoded.image {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "Kernel image: {}",
+                    escape(&crate::render::image_sentence(image))
+                )?;
+            }
             if let Some(slide) = decoded.kaslr_slide {
                 writeln!(out)?;
                 writeln!(out, "KASLR slide: `{slide:#x}`")?;
@@ -201,6 +209,9 @@ pub fn write(
             }
         }
         writeln!(out, "```")?;
+        if let Some(decoded) = decoded {
+            crate::render::markdown::write_snippets(out, report, decoded)?;
+        }
     }
     if !report.registers.is_empty() {
         writeln!(out)?;

@@ -237,7 +237,7 @@ impl Locator {
         Candidate {
             path: vmlinux.to_owned(),
             how: How::Given,
-            why: "given with --vmlinux".to_owned(),
+            why: "--vmlinux".to_owned(),
             module_dirs: self.options.module_dirs.clone(),
         }
     }

@@ -120,30 +120,40 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
             }
             writeln!(out, "```")?;
         }
-        let snippets = decoded.into_iter().flat_map(|decoded| {
-            let rip = report.rip.iter().zip(decoded.rip.iter());
-            rip.chain(report.frames.iter().zip(decoded.frames.iter()))
-        });
-        let mut shown = 0;
-        for (frame, decoding) in snippets {
-            let Some(snippet) = &decoding.source else {
-                continue;
-            };
-            if shown == 0 {
-                writeln!(out)?;
-                writeln!(out, "Source (`>` marks each frame's line):")?;
-            }
-            shown += 1;
-            writeln!(out)?;
-            writeln!(out, "`{}` at `{}`:", frame_text(frame), snippet.file)?;
-            writeln!(out)?;
-            writeln!(out, "```c")?;
-            for (number, text) in &snippet.lines {
-                let mark = if *number == snippet.marked { ">" } else { " " };
-                writeln!(out, "{mark}{number:>5} {text}")?;
-            }
-            writeln!(out, "```")?;
+        if let Some(decoded) = decoded {
+            write_snippets(out, report, decoded)?;
         }
+    }
+    Ok(())
+}
+
+/// The `--src` lines of every decoded frame (the RIP first), each frame's line marked with `>`.
+pub fn write_snippets(
+    out: &mut dyn Write,
+    report: &legolog_parsers::Report,
+    decoded: &crate::decode::Decoded,
+) -> std::io::Result<()> {
+    let rip = report.rip.iter().zip(decoded.rip.iter());
+    let snippets = rip.chain(report.frames.iter().zip(decoded.frames.iter()));
+    let mut shown = 0;
+    for (frame, decoding) in snippets {
+        let Some(snippet) = &decoding.source else {
+            continue;
+        };
+        if shown == 0 {
+            writeln!(out)?;
+            writeln!(out, "Source (`>` marks each frame's line):")?;
+        }
+        shown += 1;
+        writeln!(out)?;
+        writeln!(out, "`{}` at `{}`:", frame_text(frame), snippet.file)?;
+        writeln!(out)?;
+        writeln!(out, "```c")?;
+        for (number, text) in &snippet.lines {
+            let mark = if *number == snippet.marked { ">" } else { " " };
+            writeln!(out, "{mark}{number:>5} {text}")?;
+        }
+        writeln!(out, "```")?;
     }
     Ok(())
 }
