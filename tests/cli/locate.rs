@@ -687,7 +687,14 @@ fn issue_11_bad_debug_files_and_servers() {
     .into_bytes();
     wrong.extend_from_slice(&vmlinux);
     let wrong = lying_server(wrong);
-    for (url, says) in [(truncated, "ended early"), (wrong, "its build id is")] {
+    // A server that accepts the connection and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow = format!("http://{}", silent.local_addr().unwrap());
+    for (url, says) in [
+        (truncated, "ended early"),
+        (wrong, "its build id is"),
+        (slow, "not asked again"),
+    ] {
         let cache = tempfile::tempdir().unwrap();
         let started = Instant::now();
         let (code, json, stderr) = analyze(
