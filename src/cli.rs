@@ -95,7 +95,9 @@ struct SymbolArgs {
     /// Every frame and the RIP get a verdict (reliable, plausible, stale, fn-pointer, mismatch)
     /// and file:line with the inline chain; the KASLR slide is inferred from the log. A vmlinux
     /// that does not belong to the log is reported as a mismatch, never symbolized. An unusable
-    /// file is a warning: the analysis goes on without symbols (exit code 2).
+    /// file is a warning: the analysis goes on without symbols (exit code 2). Without it (or
+    /// when it does not match), `analyze` and `report` look for the image themselves: see
+    /// --debug-dir and --debug-root.
     #[arg(long, value_name = "VMLINUX")]
     vmlinux: Option<PathBuf>,
 
