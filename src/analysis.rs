@@ -11,9 +11,7 @@ use crate::signature::{self, Signature};
 use anyhow::Context as _;
 use legolog_parsers::{ParseConfig, Parser, Report};
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
 use std::io::Read;
-use std::rc::Rc;
 
 /// What one input contributed.
 #[derive(Debug, Clone)]
@@ -195,13 +193,9 @@ pub fn parse_source<T>(
         Source::Stdin => None,
     };
     let reader = input::open(&source)?;
-    let hasher = match identity {
-        Identity::Hash => Some(Rc::new(RefCell::new(Sha256::new()))),
-        Identity::Skip => None,
-    };
     let hashing = HashingReader {
         inner: reader,
-        hasher: hasher.clone(),
+        hasher: matches!(identity, Identity::Hash).then(Sha256::new),
     };
     let mut parser = Parser::new(hashing, config.clone());
     let mut found = Vec::new();
@@ -212,11 +206,8 @@ pub fn parse_source<T>(
     let stats = parser.stats();
     let (lines, unclaimed_lines, long_lines) =
         (stats.lines, stats.unclaimed_lines, stats.long_lines);
-    drop(parser);
-    let content_hash = hasher.map(|hasher| {
-        let digest = Rc::try_unwrap(hasher)
-            .map(|cell| cell.into_inner().finalize())
-            .unwrap_or_else(|shared| shared.borrow().clone().finalize());
+    let content_hash = parser.into_inner().hasher.map(|hasher| {
+        let digest = hasher.finalize();
         digest.iter().map(|b| format!("{b:02x}")).collect()
     });
     let run = run::run_info(&source.run_name(), mtime);
@@ -235,14 +226,14 @@ pub fn parse_source<T>(
 /// Hashes the (decompressed) bytes as the parser reads them, when asked to.
 struct HashingReader<R> {
     inner: R,
-    hasher: Option<Rc<RefCell<Sha256>>>,
+    hasher: Option<Sha256>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Some(hasher) = &self.hasher {
-            hasher.borrow_mut().update(&buf[..n]);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
         }
         Ok(n)
     }
