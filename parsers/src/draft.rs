@@ -81,7 +81,11 @@ pub(crate) struct Draft {
     report: Report,
     dialect: Dialect,
     role: Role,
-    caller: Option<Caller>,
+    /// The printk callers whose lines belong to the report (`[T123]`, `[C1]`): the header's,
+    /// plus those whose headers joined it. Empty when the log prints no caller ids.
+    callers: Vec<Caller>,
+    /// Lines of other callers since this report's callers last printed.
+    silence: u64,
     phase: Phase,
     context: Context,
     /// Frames of later traces in the same report (KASAN alloc/free stacks, lockdep chains).
@@ -121,7 +125,8 @@ impl Draft {
             },
             dialect: header.dialect,
             role: header.role,
-            caller: line.caller,
+            callers: line.caller.into_iter().collect(),
+            silence: 0,
             phase: Phase::Preamble,
             context: Context::Task,
             extra_frames: Vec::new(),
@@ -144,6 +149,35 @@ impl Draft {
         let mut draft = Draft::open(header, line, config);
         draft.enter_trace();
         draft
+    }
+
+    /// Whether `caller`'s lines belong to this report.
+    pub(crate) fn is_callers(&self, caller: Caller) -> bool {
+        self.callers.contains(&caller)
+    }
+
+    /// Whether the log printed no caller id on the line that opened this report.
+    pub(crate) fn has_no_caller(&self) -> bool {
+        self.callers.is_empty()
+    }
+
+    /// Whether another caller's header joins this report rather than open its own: only the
+    /// per-CPU backtraces a stall detector asks for. (A panic printed by another task is that
+    /// task's own report.)
+    pub(crate) fn takes_header_of_other_caller(&self, header: &Header) -> bool {
+        header.kind == Kind::NmiBacktrace && self.joins(header)
+    }
+
+    /// Counts a line of a caller that is not this report's; returns the count since this
+    /// report's callers last printed.
+    pub(crate) fn hear_other(&mut self) -> u64 {
+        self.silence += 1;
+        self.silence
+    }
+
+    /// The number of the report's first line.
+    pub(crate) fn start(&self) -> u64 {
+        self.report.span.start
     }
 
     /// What the dialect modules may read of the report being built.
@@ -196,11 +230,18 @@ impl Draft {
         config: &ParseConfig,
     ) -> Offer {
         let _ = config;
-        if let (Some(mine), Some(theirs)) = (self.caller, line.caller) {
-            if mine != theirs && header.is_none() {
-                return Offer::Foreign;
+        if let Some(theirs) = line.caller {
+            if !self.callers.is_empty() && !self.callers.contains(&theirs) {
+                match header {
+                    None => return Offer::Foreign,
+                    // Another caller's header that belongs here (`NMI backtrace for cpu 1`
+                    // printed by CPU 1 inside a stall report): its lines are the report's too.
+                    Some(header) if self.joins(header) => self.callers.push(theirs),
+                    Some(_) => {}
+                }
             }
         }
+        self.silence = 0;
         if self.n_claimed as usize >= self.max_report_lines {
             return Offer::Closes(Ending::Faded);
         }

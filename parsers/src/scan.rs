@@ -16,7 +16,8 @@ use crate::body::{self, Section};
 use crate::config::{ParseConfig, Stats};
 use crate::dialect;
 use crate::draft::{Draft, Ending, Offer};
-use crate::line::{self, Line};
+use crate::header::Header;
+use crate::line::{self, Caller, Line};
 use crate::report::Report;
 use crate::source::{RawLine, Skipped, Splitter};
 use aho_corasick::AhoCorasick;
@@ -54,7 +55,7 @@ impl Scanner {
             source: Splitter::new(config.max_line_len),
             core: Core {
                 config,
-                draft: None,
+                drafts: Vec::new(),
                 ready: VecDeque::new(),
                 stats: Stats::default(),
                 cut_off: false,
@@ -73,7 +74,7 @@ impl Scanner {
         let body_len = memchr::memrchr(b'\n', rest).map_or(0, |nl| nl + 1);
         let (mut body, tail) = rest.split_at(body_len);
         while !body.is_empty() {
-            if self.core.draft.is_none() {
+            if self.core.drafts.is_empty() {
                 body = self.core.skip_to_trigger(body, max_line_len);
             }
             let Some(nl) = memchr::memchr(b'\n', body) else {
@@ -108,14 +109,20 @@ impl Scanner {
         self.core.close_all(ending);
     }
 
-    /// The next finished report, in the order the reports started.
+    /// The next finished report, in the order the reports started: a report that finished
+    /// while one that started before it is still being assembled waits for it.
     pub fn pop(&mut self) -> Option<Report> {
+        let first_open = self.core.drafts.iter().map(Draft::start).min();
+        let next = self.core.ready.front()?;
+        if first_open.is_some_and(|open| open < next.span.start) {
+            return None;
+        }
         self.core.ready.pop_front()
     }
 
     /// Whether a report is being assembled (and [`Scanner::flush`] would finish it).
     pub fn in_progress(&self) -> bool {
-        self.core.draft.is_some()
+        !self.core.drafts.is_empty()
     }
 
     /// Counters so far.
@@ -124,11 +131,21 @@ impl Scanner {
     }
 }
 
+/// Reports assembled at once, from different callers (`[T123]`/`[C1]`); opening one more
+/// finishes the oldest.
+const MAX_IN_FLIGHT: usize = 8;
+
+/// Lines of other callers after which a report whose callers printed nothing more is over.
+const MAX_SILENCE: u64 = 1000;
+
 /// Everything but the line splitting: drafts, finished reports, counters.
 #[derive(Debug)]
 struct Core {
     config: ParseConfig,
-    draft: Option<Draft>,
+    /// Reports being assembled, in the order they started. Without caller ids there is at
+    /// most one.
+    drafts: Vec<Draft>,
+    /// Finished reports, in the order they started.
     ready: VecDeque<Report>,
     stats: Stats,
     /// The last line looked at had no newline: the input was cut in the middle of a line.
@@ -168,49 +185,103 @@ impl Core {
 
     fn feed(&mut self, line: Line) {
         let header = dialect::match_header(&line.text);
-        if let Some(draft) = self.draft.as_mut() {
-            match draft.offer(&line, header.as_ref(), &self.config) {
-                Offer::Taken => return,
-                Offer::Last => {
-                    if let Some(draft) = self.draft.take() {
-                        self.close(draft, Ending::Clean);
-                    }
-                    return;
+        let target = self.route(&line, header.as_ref());
+        if let Some(idx) = target {
+            let offer = match self.drafts.get_mut(idx) {
+                Some(draft) => draft.offer(&line, header.as_ref(), &self.config),
+                None => Offer::Foreign,
+            };
+            match offer {
+                Offer::Taken => {}
+                Offer::Last => self.close(idx, Ending::Clean),
+                Offer::Foreign => self.stats.unclaimed_lines += 1,
+                Offer::Closes(ending) => {
+                    self.close(idx, ending);
+                    self.open(&line, header);
                 }
-                Offer::Foreign => {
+            }
+        } else {
+            self.open(&line, header);
+        }
+        if let Some(caller) = line.caller {
+            self.hear(caller);
+        }
+    }
+
+    /// The report in progress that `line` is to be offered to, if any: the one of its caller;
+    /// without caller ids, the latest one.
+    fn route(&self, line: &Line, header: Option<&Header>) -> Option<usize> {
+        let Some(caller) = line.caller else {
+            return self.drafts.len().checked_sub(1);
+        };
+        if let Some(idx) = self.drafts.iter().position(|d| d.is_callers(caller)) {
+            return Some(idx);
+        }
+        // A report opened by a line without caller id takes the lines that carry one.
+        if let Some(idx) = self.drafts.iter().rposition(Draft::has_no_caller) {
+            return Some(idx);
+        }
+        let header = header?;
+        self.drafts
+            .iter()
+            .rposition(|d| d.takes_header_of_other_caller(header))
+    }
+
+    /// Opens a report on a line that no report in progress took, or counts it as unclaimed.
+    fn open(&mut self, line: &Line, header: Option<Header>) {
+        let draft = match header {
+            Some(header) => Draft::open(header, line, &self.config),
+            // A call trace nobody announced still becomes a report.
+            None => match body::parse_section(&line.text) {
+                Some((Section::CallTrace, _)) => Draft::open_trace(line, &self.config),
+                _ => {
                     self.stats.unclaimed_lines += 1;
                     return;
                 }
-                Offer::Closes(ending) => {
-                    if let Some(draft) = self.draft.take() {
-                        self.close(draft, ending);
-                    }
-                }
-            }
-        }
-        match header {
-            Some(header) => self.draft = Some(Draft::open(header, &line, &self.config)),
-            None => match body::parse_section(&line.text) {
-                // A call trace nobody announced still becomes a report.
-                Some((Section::CallTrace, _)) => {
-                    self.draft = Some(Draft::open_trace(&line, &self.config));
-                }
-                _ => self.stats.unclaimed_lines += 1,
             },
+        };
+        if self.drafts.len() >= MAX_IN_FLIGHT {
+            self.close(0, Ending::Faded);
+        }
+        self.drafts.push(draft);
+    }
+
+    /// A line of `caller` was looked at: the reports of other callers have been silent once
+    /// more, and those silent for too long are over.
+    fn hear(&mut self, caller: Caller) {
+        let mut idx = 0;
+        while let Some(draft) = self.drafts.get_mut(idx) {
+            if !draft.has_no_caller()
+                && !draft.is_callers(caller)
+                && draft.hear_other() > MAX_SILENCE
+            {
+                self.close(idx, Ending::Faded);
+            } else {
+                idx += 1;
+            }
         }
     }
 
     fn close_all(&mut self, ending: Ending) {
-        if let Some(draft) = self.draft.take() {
-            self.close(draft, ending);
+        while !self.drafts.is_empty() {
+            self.close(0, ending);
         }
     }
 
-    fn close(&mut self, draft: Draft, ending: Ending) {
+    fn close(&mut self, idx: usize, ending: Ending) {
+        if idx >= self.drafts.len() {
+            return;
+        }
+        let draft = self.drafts.remove(idx);
         let (report, n_unclaimed) = draft.finish(ending);
         self.stats.unclaimed_lines += n_unclaimed;
         if let Some(report) = report {
-            self.ready.push_back(report);
+            let at = self
+                .ready
+                .iter()
+                .rposition(|r| r.span.start <= report.span.start)
+                .map_or(0, |i| i + 1);
+            self.ready.insert(at, report);
         }
     }
 }
@@ -429,6 +500,68 @@ mod tests {
                 lines 9 unclaimed 3
             "#]],
         );
+    }
+
+    #[test]
+    fn concurrent_reports_of_two_callers_are_both_assembled() {
+        check(
+            r#"[   10.000000][ T100] WARNING: CPU: 0 PID: 100 at net/core/dev.c:1 dev_watchdog+0x1/0x2
+[   10.000001][ T100] Call Trace:
+[   10.000002][ T200] BUG: KASAN: use-after-free in tty_release+0x1/0x2
+[   10.000003][ T100]  call_timer_fn+0x1/0x2
+[   10.000004][ T200] Read of size 8 at addr ffff88801 by task syz/200
+[   10.000005][ T200] Call Trace:
+[   10.000006][ T100]  run_timer_softirq+0x1/0x2
+[   10.000007][ T200]  kasan_report+0x1/0x2
+[   10.000008][ T300] wlan0: associated
+[   10.000009][ T200]  tty_release+0x1/0x2
+[   10.000010][ T200]  __fput+0x1/0x2
+[   10.000011][ T100] ---[ end trace 0000000000000000 ]---
+"#,
+            expect![[r#"
+                warning "WARNING in call_timer_fn" lines 1-12
+                  task call_timer_fn @4
+                  task run_timer_softirq @7
+                kasan "KASAN: use-after-free Read in tty_release" lines 3-11
+                  task kasan_report @8
+                  task tty_release @10
+                  task __fput @11
+                lines 12 unclaimed 1
+            "#]],
+        );
+    }
+
+    #[test]
+    fn without_caller_ids_a_new_header_ends_the_report() {
+        check(
+            r#"[   10.000000] WARNING: CPU: 0 PID: 100 at net/core/dev.c:1 dev_watchdog+0x1/0x2
+[   10.000001] Call Trace:
+[   10.000002] BUG: KASAN: use-after-free in tty_release+0x1/0x2
+[   10.000003]  call_timer_fn+0x1/0x2
+[   10.000004] Read of size 8 at addr ffff88801 by task syz/200
+"#,
+            expect![[r#"
+                warning "WARNING in corrupted" lines 1-2 corrupted: no guilty frame in the report
+                kasan "KASAN: use-after-free in tty_release" lines 3-4
+                  task call_timer_fn @4
+                lines 5 unclaimed 1
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_stall_takes_the_backtraces_other_cpus_print_for_it() {
+        let log = "[  1.0][   C0] rcu: INFO: rcu_preempt self-detected stall on CPU\n\
+                   [  1.1][   C0] Call Trace:\n\
+                   [  1.2][   C0]  rcu_sched_clock_irq+0x1/0x2\n\
+                   [  1.3][   C1] NMI backtrace for cpu 1\n\
+                   [  1.4][   C1] Call Trace:\n\
+                   [  1.5][   C1]  nmi_cpu_backtrace+0x1/0x2\n";
+        let reports: Vec<Report> = Parser::new(log.as_bytes(), ParseConfig::standard())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(reports.len(), 1, "{reports:#?}");
+        assert_eq!(reports[0].excerpt.len(), 6);
     }
 
     #[test]
