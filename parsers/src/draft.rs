@@ -100,6 +100,9 @@ pub(crate) struct Draft {
     gap: Vec<Line>,
     /// The trace ended with an explicit end marker.
     ended_by_marker: bool,
+    /// Inside a register dump that x86 printed within the trace (an interrupted context's):
+    /// its lines belong to the trace, whose frames go on after it.
+    nested_dump: bool,
     max_excerpt_lines: usize,
     max_report_lines: usize,
 }
@@ -136,6 +139,7 @@ impl Draft {
             n_claimed: 0,
             gap: Vec::new(),
             ended_by_marker: false,
+            nested_dump: false,
             max_excerpt_lines: config.max_excerpt_lines,
             max_report_lines: config.max_report_lines,
         };
@@ -195,6 +199,7 @@ impl Draft {
     }
 
     fn enter_trace(&mut self) {
+        self.nested_dump = false;
         self.phase = Phase::Trace;
         self.context = Context::Task;
         self.n_traces += 1;
@@ -373,6 +378,28 @@ impl Draft {
         if self.phase == Phase::Trace && body::is_arm_trace_aside(text) {
             return true;
         }
+        if self.nested_dump && self.phase == Phase::Trace {
+            // The interrupted context's registers and code are not the report's.
+            if body::parse_registers(text).is_some() || body::parse_code(text).is_some() {
+                return true;
+            }
+        }
+        if let Some(ip) = self.nested_instruction_pointer(text) {
+            self.nested_dump = true;
+            if ip.symbol.is_some() {
+                self.push_frame(Frame {
+                    addr: ip.addr,
+                    symbol: ip.symbol,
+                    module: ip.module,
+                    build_id: ip.build_id,
+                    confidence: Confidence::Reliable,
+                    context: self.context,
+                    line: line.number,
+                    from_registers: true,
+                });
+            }
+            return true;
+        }
         if let Some(registers) = body::parse_registers(text) {
             let first = registers.first().map(|r| r.name.as_str());
             if self
@@ -396,6 +423,7 @@ impl Draft {
                     confidence: Confidence::Reliable,
                     context: self.context,
                     line: line.number,
+                    from_registers: false,
                 });
             }
             self.leave_trace();
@@ -449,7 +477,32 @@ impl Draft {
         }
     }
 
+    /// An x86 `RIP:`/`EIP:` line in the middle of a call trace that has frames: the unwinder
+    /// crossed into an interrupted context and prints its registers (`show_regs_if_on_stack`),
+    /// then goes on with that context's frames.
+    fn nested_instruction_pointer(&self, text: &str) -> Option<body::FrameLine> {
+        if self.phase != Phase::Trace || self.n_trace_frames == 0 || self.ended_by_marker {
+            return None;
+        }
+        let trimmed = text.trim_start();
+        if !(trimmed.starts_with("RIP: ") || trimmed.starts_with("EIP: ")) {
+            return None;
+        }
+        body::parse_instruction_pointer(text)
+    }
+
+    fn push_frame(&mut self, frame: Frame) {
+        self.n_trace_frames += 1;
+        let primary = *self.primary_trace.get_or_insert(self.n_traces);
+        if primary == self.n_traces {
+            self.report.frames.push(frame);
+        } else {
+            self.extra_frames.push(frame);
+        }
+    }
+
     fn add_trace_line(&mut self, trace: body::TraceLine, number: u64) {
+        self.nested_dump = false;
         for marker in trace.markers {
             match marker {
                 Marker::Enter(context) => self.context = context,
@@ -475,14 +528,9 @@ impl Draft {
                 confidence: parsed.confidence,
                 context: self.context,
                 line: number,
+                from_registers: false,
             };
-            self.n_trace_frames += 1;
-            let primary = *self.primary_trace.get_or_insert(self.n_traces);
-            if primary == self.n_traces {
-                self.report.frames.push(frame);
-            } else {
-                self.extra_frames.push(frame);
-            }
+            self.push_frame(frame);
         }
     }
 
