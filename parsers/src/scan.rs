@@ -292,9 +292,20 @@ fn trigger_finder() -> &'static AhoCorasick {
         #[allow(clippy::expect_used)] // static literals; covered by every test
         AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(dialect::triggers())
+            .build(prefilter(&dialect::triggers()))
             .expect("trigger literals are valid patterns")
     })
+}
+
+/// The literals the skip search looks for: the triggers without those that contain another
+/// one (`BUG: failure at` is found as `BUG:`).
+fn prefilter(triggers: &[&'static str]) -> Vec<&'static str> {
+    let mut literals = triggers.to_vec();
+    literals.sort_unstable();
+    literals.dedup();
+    let all = literals.clone();
+    literals.retain(|l| !all.iter().any(|other| other != l && l.contains(other)));
+    literals
 }
 
 /// Size of the reads of [`Parser`].
@@ -439,6 +450,22 @@ mod tests {
     }
 
     #[test]
+    fn the_skip_search_finds_every_trigger_with_few_literals() {
+        let triggers = dialect::triggers();
+        let literals = prefilter(&triggers);
+        for trigger in &triggers {
+            assert!(
+                literals.iter().any(|l| trigger.contains(l)),
+                "{trigger:?} has no literal in the skip search"
+            );
+        }
+        assert!(
+            literals.len() < triggers.len(),
+            "`BUG: failure at` is found as `BUG:`"
+        );
+    }
+
+    #[test]
     fn chatter_only() {
         check(
             "[    0.000000] Linux version 4.0.0-lego+\n[    1.000000] fit: connected\n",
@@ -529,6 +556,36 @@ mod tests {
                 lines 12 unclaimed 1
             "#]],
         );
+    }
+
+    #[test]
+    fn a_report_whose_caller_went_silent_comes_out_while_the_input_goes_on() {
+        let mut scanner = Scanner::new(ParseConfig::standard());
+        scanner.push(b"[ 1.0][ T100] WARNING: CPU: 0 PID: 100 at a.c:1 f+0x1/0x2\n");
+        scanner.push(b"[ 1.0][ T100] Call Trace:\n[ 1.0][ T100]  g+0x1/0x2\n");
+        for _ in 0..MAX_SILENCE {
+            scanner.push(b"[ 1.1][ T200] chatter of another task\n");
+        }
+        assert!(scanner.pop().is_none(), "T100 may still go on");
+        scanner.push(b"[ 1.1][ T200] chatter of another task\n");
+        let report = scanner.pop().expect("silent for too long: over");
+        assert_eq!(report.frames.len(), 1);
+        assert!(!scanner.in_progress());
+    }
+
+    #[test]
+    fn a_report_that_finished_first_waits_for_one_that_started_before_it() {
+        let mut scanner = Scanner::new(ParseConfig::standard());
+        scanner.push(b"[ 1.0][ T100] WARNING: CPU: 0 PID: 100 at a.c:1 f+0x1/0x2\n");
+        scanner.push(b"[ 1.1][ T200] Kernel panic - not syncing: x\n");
+        scanner.push(b"[ 1.2][ T200] ---[ end Kernel panic - not syncing: x ]---\n");
+        assert!(
+            scanner.pop().is_none(),
+            "T200's panic is over but T100's report started first"
+        );
+        scanner.flush();
+        assert_eq!(scanner.pop().expect("T100's").kind, crate::Kind::Warning);
+        assert_eq!(scanner.pop().expect("T200's").kind, crate::Kind::Panic);
     }
 
     #[test]

@@ -161,13 +161,32 @@ pub(crate) struct Skipped {
 impl Skipped {
     /// Counts the complete lines of `region` (which starts at a line start and ends with `\n`).
     pub(crate) fn add_lines(&mut self, region: &[u8], max_line_len: usize) {
-        let mut line_start = 0;
-        for nl in memchr::memchr_iter(b'\n', region) {
-            self.lines += 1;
-            if nl - line_start > max_line_len {
-                self.long_lines += 1;
+        // Vectorized counting; lines are only walked one by one where one may be too long.
+        self.lines += memchr::memchr_iter(b'\n', region).count() as u64;
+        if has_long_line(region, max_line_len) {
+            let mut line_start = 0;
+            for nl in memchr::memchr_iter(b'\n', region) {
+                if nl - line_start > max_line_len {
+                    self.long_lines += 1;
+                }
+                line_start = nl + 1;
             }
-            line_start = nl + 1;
         }
     }
+}
+
+/// Whether some line of `region` (which starts at a line start) is longer than `max_len`: a
+/// stretch of more than `max_len` bytes without a newline. Looks at one window of `max_len + 1`
+/// bytes per step, from its end, so short lines cost one short backward search per window.
+fn has_long_line(region: &[u8], max_len: usize) -> bool {
+    let mut start = 0;
+    while let Some(window) = region.get(start..=start + max_len) {
+        match memchr::memrchr(b'\n', window) {
+            Some(nl) => start += nl + 1,
+            None => return true,
+        }
+    }
+    // The rest is at most `max_len` bytes: a line there is not too long, or runs past the
+    // region (which ends with a newline, so it cannot).
+    false
 }
