@@ -120,21 +120,14 @@ def main():
                     chunk_bytes += len(line)
                 continue
             if boot is not None:
-                line = b"[%12.6f] " % t + rng.choice(boot)
-                line += b"\n"
-                chunk.append(line)
-                chunk_bytes += len(line)
-                if chunk_bytes > 1 << 20:
-                    out.write(b"".join(chunk))
-                    written += chunk_bytes
-                    chunk, chunk_bytes = [], 0
-                continue
-            msg = rng.choice(CHATTER).format(n=rng.randrange(100))
-            caller = "[ T%d]" % rng.randrange(1, 5000) if rng.random() < 0.5 else ""
-            line = ("[%12.6f]%s %s" % (t, caller, msg)).encode()
-            if rng.random() < 0.01:
-                line += b" \xff\xfe"
-            line += b"\r\n" if rng.random() < 0.3 else b"\n"
+                line = b"[%12.6f] " % t + rng.choice(boot) + b"\n"
+            else:
+                msg = rng.choice(CHATTER).format(n=rng.randrange(100))
+                caller = "[ T%d]" % rng.randrange(1, 5000) if rng.random() < 0.5 else ""
+                line = ("[%12.6f]%s %s" % (t, caller, msg)).encode()
+                if rng.random() < 0.01:
+                    line += b" \xff\xfe"
+                line += b"\r\n" if rng.random() < 0.3 else b"\n"
             chunk.append(line)
             chunk_bytes += len(line)
             if chunk_bytes > 1 << 20:

@@ -387,16 +387,8 @@ impl Draft {
         if let Some(ip) = self.nested_instruction_pointer(text) {
             self.nested_dump = true;
             if ip.symbol.is_some() {
-                self.push_frame(Frame {
-                    addr: ip.addr,
-                    symbol: ip.symbol,
-                    module: ip.module,
-                    build_id: ip.build_id,
-                    confidence: Confidence::Reliable,
-                    context: self.context,
-                    line: line.number,
-                    from_registers: true,
-                });
+                let frame = self.ip_frame(ip, line.number, true);
+                self.push_frame(frame);
             }
             return true;
         }
@@ -415,16 +407,7 @@ impl Draft {
         }
         if let Some(ip) = body::parse_instruction_pointer(text) {
             if self.report.rip.is_none() {
-                self.report.rip = Some(Frame {
-                    addr: ip.addr,
-                    symbol: ip.symbol,
-                    module: ip.module,
-                    build_id: ip.build_id,
-                    confidence: Confidence::Reliable,
-                    context: self.context,
-                    line: line.number,
-                    from_registers: false,
-                });
+                self.report.rip = Some(self.ip_frame(ip, line.number, false));
             }
             self.leave_trace();
             return true;
@@ -489,6 +472,20 @@ impl Draft {
             return None;
         }
         body::parse_instruction_pointer(text)
+    }
+
+    /// The frame of an instruction pointer line, in the current context.
+    fn ip_frame(&self, ip: body::FrameLine, line: u64, from_registers: bool) -> Frame {
+        Frame {
+            addr: ip.addr,
+            symbol: ip.symbol,
+            module: ip.module,
+            build_id: ip.build_id,
+            confidence: Confidence::Reliable,
+            context: self.context,
+            line,
+            from_registers,
+        }
     }
 
     fn push_frame(&mut self, frame: Frame) {
