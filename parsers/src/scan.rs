@@ -289,7 +289,6 @@ impl Core {
 fn trigger_finder() -> &'static AhoCorasick {
     static FINDER: OnceLock<AhoCorasick> = OnceLock::new();
     FINDER.get_or_init(|| {
-        #[allow(clippy::expect_used)] // static literals; covered by every test
         AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(prefilter(&dialect::triggers()))

@@ -84,7 +84,7 @@ impl Splitter {
         if self.partial.is_empty() {
             return (None, chunk);
         }
-        let room = self.max_line_len - self.partial.len();
+        let room = self.max_line_len.saturating_sub(self.partial.len());
         let (line_part, rest) = match newline {
             Some(nl) => (
                 chunk.get(..nl).unwrap_or_default(),
