@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Writes a noisy kernel console log of about SIZE bytes: boot chatter with reports sprinkled in.
 
-Usage: gen-noisy-log.py OUT SIZE_MIB [SEED]
+Usage: gen-noisy-log.py OUT SIZE_MIB [SEED] [CHATTER]
+
+CHATTER is `synthetic` (default: the messages below, ~77-byte lines with caller ids) or `boot`:
+the real boot lines of fixtures/logs/real/*.log (Debian 6.1 under qemu, everything before the
+capture's own `legolog-init:` lines), ~66 bytes a line, retimed.
 
 The chatter mixes the shapes a real serial console carries: dmesg timestamps, printk caller ids,
 driver messages, CRLF line ends, an ANSI escape now and then and a few invalid UTF-8 bytes. A
@@ -14,6 +18,22 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED_LOG = os.path.join(HERE, "..", "fixtures", "logs", "0826-w9-1.log")
+REAL_DIR = os.path.join(HERE, "..", "fixtures", "logs", "real")
+
+
+def boot_chatter():
+    """The kernel's own boot messages from the real serial logs, without their timestamps."""
+    lines = []
+    for name in sorted(os.listdir(REAL_DIR)):
+        if not name.endswith(".log"):
+            continue
+        with open(os.path.join(REAL_DIR, name), "rb") as f:
+            for raw in f.read().splitlines():
+                if b"legolog-init:" in raw:
+                    break
+                if raw.startswith(b"[") and b"] " in raw:
+                    lines.append(raw.split(b"] ", 1)[1].rstrip(b"\r"))
+    return lines
 
 CHATTER = [
     "usb 1-1: new high-speed USB device number {n} using xhci_hcd",
@@ -70,6 +90,7 @@ Call Trace:
 def main():
     out_path, size_mib = sys.argv[1], int(sys.argv[2])
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
+    boot = boot_chatter() if len(sys.argv) > 4 and sys.argv[4] == "boot" else None
     with open(SEED_LOG, "rb") as f:
         seed_lines = [l.split(b"] ", 1)[1] for l in f.read().splitlines()]
     target = size_mib * 1024 * 1024
@@ -98,12 +119,15 @@ def main():
                     chunk.append(line)
                     chunk_bytes += len(line)
                 continue
-            msg = rng.choice(CHATTER).format(n=rng.randrange(100))
-            caller = "[ T%d]" % rng.randrange(1, 5000) if rng.random() < 0.5 else ""
-            line = ("[%12.6f]%s %s" % (t, caller, msg)).encode()
-            if rng.random() < 0.01:
-                line += b" \xff\xfe"
-            line += b"\r\n" if rng.random() < 0.3 else b"\n"
+            if boot is not None:
+                line = b"[%12.6f] " % t + rng.choice(boot) + b"\n"
+            else:
+                msg = rng.choice(CHATTER).format(n=rng.randrange(100))
+                caller = "[ T%d]" % rng.randrange(1, 5000) if rng.random() < 0.5 else ""
+                line = ("[%12.6f]%s %s" % (t, caller, msg)).encode()
+                if rng.random() < 0.01:
+                    line += b" \xff\xfe"
+                line += b"\r\n" if rng.random() < 0.3 else b"\n"
             chunk.append(line)
             chunk_bytes += len(line)
             if chunk_bytes > 1 << 20:

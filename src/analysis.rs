@@ -11,11 +11,9 @@ use crate::run::{self, RunInfo};
 use crate::signature::{self, Signature};
 use anyhow::Context as _;
 use legolog_parsers::kernel::BannerScanner;
-use legolog_parsers::{ParseConfig, Parser, Report};
+use legolog_parsers::{ParseConfig, Report, Scanner};
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
 use std::io::Read;
-use std::rc::Rc;
 
 /// What one input contributed.
 #[derive(Debug, Clone)]
@@ -165,26 +163,25 @@ pub fn analyze_source(
     identity: Identity,
 ) -> anyhow::Result<()> {
     let input_idx = analysis.inputs.len();
-    let banners = Rc::new(RefCell::new(BannerScanner::new()));
-    let watch = locator.map(|_| Rc::clone(&banners));
-    let (summary, found) = parse_source_watching(source, config, identity, watch, |report| {
-        let decoded = locator.and_then(|locator| {
-            let banners = banners.borrow();
-            locator.decode(&report, banners.before(report.span.start))
-        });
-        let (signature, labels) = match &decoded {
-            Some(decoded) => annotate_with(&report, rules, &|idx| decoded.trust(&report, idx)),
-            None => annotate(&report, rules),
-        };
-        Located {
-            input: input_idx,
-            report,
-            signature,
-            labels,
-            history: None,
-            decoded,
-        }
-    })?;
+    let banners = locator.map(|_| BannerScanner::new());
+    let (summary, found) =
+        parse_source_watching(source, config, identity, banners, |report, banners| {
+            let decoded = locator.and_then(|locator| {
+                locator.decode(&report, banners.and_then(|b| b.before(report.span.start)))
+            });
+            let (signature, labels) = match &decoded {
+                Some(decoded) => annotate_with(&report, rules, &|idx| decoded.trust(&report, idx)),
+                None => annotate(&report, rules),
+            };
+            Located {
+                input: input_idx,
+                report,
+                signature,
+                labels,
+                history: None,
+                decoded,
+            }
+        })?;
     analysis.inputs.push(summary);
     analysis.reports.extend(found);
     Ok(())
@@ -198,46 +195,60 @@ pub fn parse_source<T>(
     identity: Identity,
     keep: impl FnMut(Report) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
-    parse_source_watching(source, config, identity, None, keep)
+    let mut keep = keep;
+    parse_source_watching(source, config, identity, None, |report, _| keep(report))
 }
 
 /// [`parse_source`], also feeding the bytes read to `banners` (boot banners are outside every
-/// report, so the parser does not keep them).
+/// report, so the parser does not keep them); `keep` sees the banners read so far.
 pub fn parse_source_watching<T>(
     source: Source,
     config: &ParseConfig,
     identity: Identity,
-    banners: Option<Rc<RefCell<BannerScanner>>>,
-    mut keep: impl FnMut(Report) -> T,
+    mut banners: Option<BannerScanner>,
+    mut keep: impl FnMut(Report, Option<&BannerScanner>) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
     let mtime = match &source {
         Source::Path(path) => std::fs::metadata(path).and_then(|m| m.modified()).ok(),
         Source::Stdin => None,
     };
-    let reader = input::open(&source)?;
-    let hasher = match identity {
-        Identity::Hash => Some(Rc::new(RefCell::new(Sha256::new()))),
-        Identity::Skip => None,
-    };
-    let hashing = HashingReader {
-        inner: reader,
-        hasher: hasher.clone(),
-        banners,
-    };
-    let mut parser = Parser::new(hashing, config.clone());
+    let mut reader = input::open(&source)?;
+    let mut hasher = matches!(identity, Identity::Hash).then(Sha256::new);
+    let mut scanner = Scanner::new(config.clone());
     let mut found = Vec::new();
-    for report in parser.by_ref() {
-        let report = report.with_context(|| format!("{source}: read error"))?;
-        found.push(keep(report));
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(n) => n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err).with_context(|| format!("{source}: read error")),
+        };
+        let chunk = &buf[..n];
+        if let Some(hasher) = &mut hasher {
+            hasher.update(chunk);
+        }
+        if let Some(banners) = &mut banners {
+            match n {
+                0 => banners.finish(),
+                _ => banners.feed(chunk),
+            }
+        }
+        match n {
+            0 => scanner.finish(),
+            _ => scanner.push(chunk),
+        }
+        while let Some(report) = scanner.pop() {
+            found.push(keep(report, banners.as_ref()));
+        }
+        if n == 0 {
+            break;
+        }
     }
-    let stats = parser.stats();
+    let stats = scanner.stats();
     let (lines, unclaimed_lines, long_lines) =
         (stats.lines, stats.unclaimed_lines, stats.long_lines);
-    drop(parser);
     let content_hash = hasher.map(|hasher| {
-        let digest = Rc::try_unwrap(hasher)
-            .map(|cell| cell.into_inner().finalize())
-            .unwrap_or_else(|shared| shared.borrow().clone().finalize());
+        let digest = hasher.finalize();
         digest.iter().map(|b| format!("{b:02x}")).collect()
     });
     let run = run::run_info(&source.run_name(), mtime);
@@ -253,25 +264,5 @@ pub fn parse_source_watching<T>(
     Ok((summary, found))
 }
 
-/// Hashes the (decompressed) bytes as the parser reads them, when asked to.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Option<Rc<RefCell<Sha256>>>,
-    banners: Option<Rc<RefCell<BannerScanner>>>,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(hasher) = &self.hasher {
-            hasher.borrow_mut().update(&buf[..n]);
-        }
-        if let Some(banners) = &self.banners {
-            match n {
-                0 => banners.borrow_mut().finish(),
-                n => banners.borrow_mut().feed(&buf[..n]),
-            }
-        }
-        Ok(n)
-    }
-}
+/// Bytes read per step: large enough that the scanner's search runs over long stretches.
+const READ_CHUNK: usize = 256 * 1024;

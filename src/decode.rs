@@ -217,9 +217,11 @@ impl Decoder {
             .map(|s| s.name.clone());
         let mut frames = Vec::with_capacity(report.frames.len());
         for frame in &report.frames {
+            // The RIP of a register dump inside the trace is an exact address, like the RIP.
+            let callee_of_frame = (!frame.from_registers).then_some(callee.as_deref());
             frames.push(self.decode_frame(
                 frame,
-                Some(callee.as_deref()),
+                callee_of_frame,
                 applied,
                 &mut warnings,
                 &mut mismatches,

@@ -283,20 +283,9 @@ fn header_function(report: &Report) -> Option<&str> {
 
 /// Strips compiler-generated suffixes: `foo.isra.1`, `foo.constprop.0`, `foo.part.3`,
 /// `foo.cold`, `foo.cold.7`, `foo.llvm.123`, `foo.lto_priv.0` (and chains of them) → `foo`.
+/// The parser's own rule, so titles and signatures agree on a function's name.
 pub fn normalize_name(name: &str) -> &str {
-    const SUFFIXES: &[&str] = &["isra", "constprop", "part", "cold", "llvm", "lto_priv"];
-    let mut cut = name.len();
-    let mut rest = name;
-    while let Some(dot) = rest.find('.') {
-        let tail = &rest[dot + 1..];
-        let token = tail.split('.').next().unwrap_or("");
-        if SUFFIXES.contains(&token) {
-            cut = name.len() - rest.len() + dot;
-            break;
-        }
-        rest = tail;
-    }
-    &name[..cut]
+    legolog_parsers::base_name(name)
 }
 
 /// Replaces every run of digits (and `0x…` hex numbers) by `N`, so titles that carry CPU

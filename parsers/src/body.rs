@@ -519,18 +519,11 @@ pub(crate) enum Section {
 
 /// Recognizes a section opener and returns what follows it on the same line.
 pub(crate) fn parse_section(text: &str) -> Option<(Section, &str)> {
-    let text = text.trim_start();
-    for (prefix, section) in [
-        ("Call Trace:", Section::CallTrace),
-        ("Call trace:", Section::CallTrace),
-        ("Backtrace:", Section::CallTrace),
-        ("Stack:", Section::Stack),
-    ] {
-        if let Some(rest) = text.strip_prefix(prefix) {
-            return Some((section, rest));
-        }
+    if let Some(rest) = crate::vocab::trace_opener_rest(text) {
+        return Some((Section::CallTrace, rest));
     }
-    None
+    let rest = text.trim_start().strip_prefix("Stack:")?;
+    Some((Section::Stack, rest))
 }
 
 /// Whether a line only carries spaces.

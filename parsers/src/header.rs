@@ -1,9 +1,7 @@
 //! Report headers: the lines that open a report, from every dialect the parser knows.
 //!
 //! A header decides the report's [`Kind`]; the dialect modules ([`crate::lego`],
-//! [`crate::linux`]) recognize their own headers and give each a literal *trigger* — a
-//! substring that every such header line contains — so the scanner can skip the boot chatter
-//! between reports with one multi-pattern search instead of looking at every line.
+//! [`crate::linux`]) recognize their own headers; [`crate::dialect`] asks both.
 
 use crate::report::{Kind, Lego, Task};
 
@@ -52,20 +50,4 @@ impl Header {
             lego: None,
         }
     }
-}
-
-/// Every literal that a header line of any dialect contains.
-pub(crate) fn triggers() -> Vec<&'static str> {
-    let mut all: Vec<&'static str> = crate::lego::TRIGGERS.to_vec();
-    all.extend_from_slice(crate::linux::TRIGGERS);
-    all.extend_from_slice(GENERIC_TRIGGERS);
-    all
-}
-
-/// Triggers of the generic section openers: a trace nobody announced still becomes a report.
-const GENERIC_TRIGGERS: &[&str] = &["Call Trace:", "Call trace:", "Backtrace:"];
-
-/// Recognizes a header in the normalized text of a line.
-pub(crate) fn match_header(text: &str) -> Option<Header> {
-    crate::lego::match_header(text).or_else(|| crate::linux::match_header(text))
 }

@@ -7,7 +7,7 @@
 
 use crate::header::{Dialect, Header, Role};
 use crate::report::{Kind, Lego, LegoMsg, Task};
-use crate::scan::Draft;
+use crate::view::View;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -29,6 +29,7 @@ struct Patterns {
     msg: Regex,
 }
 
+#[allow(clippy::unwrap_used)] // static patterns, compiled by every test
 fn patterns() -> &'static Patterns {
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     PATTERNS.get_or_init(|| Patterns {
@@ -143,7 +144,8 @@ fn parse_number(text: &str) -> Option<u64> {
 
 /// Title of a LegoOS-only report, in the spirit of the syzbot conventions: what happened,
 /// then `in` the function that is to blame.
-pub(crate) fn title(draft: &Draft) -> String {
+/// `linux_title` is what the Linux rules call the same report.
+pub(crate) fn title(draft: &View<'_>, linux_title: &str) -> String {
     let guilty = draft.guilty_function();
     let header = draft.header_text();
     let base = match draft.kind {
@@ -172,7 +174,7 @@ pub(crate) fn title(draft: &Draft) -> String {
         Kind::Warning => {
             // Diary pastes often keep only the WARNING line; its header names the function,
             // which tells a LegoOS developer more than syzkaller's `in corrupted`.
-            let title = crate::linux::title(draft);
+            let title = linux_title.to_owned();
             return match (
                 title.strip_suffix(" in corrupted"),
                 warning_function(header),
@@ -181,7 +183,7 @@ pub(crate) fn title(draft: &Draft) -> String {
                 _ => title,
             };
         }
-        _ => return crate::linux::title(draft),
+        _ => return linux_title.to_owned(),
     };
     match guilty {
         Some(func) => format!("{base} in {func}"),

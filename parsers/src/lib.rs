@@ -9,6 +9,8 @@
 //!
 //! * [`Parser`] streams [`Report`]s out of any [`std::io::Read`]; [`Parser::stats`] counts
 //!   lines, including those that belong to no report.
+//! * [`Scanner`] is the push-based core under it, for live inputs: chunks in, each report out
+//!   as soon as it is complete, [`Scanner::flush`] when the input goes quiet.
 //! * [`line::normalize`] strips timestamps, caller ids, syslog prefixes and transport noise.
 //! * [`Kind`] lists every report kind with its stable name.
 //!
@@ -22,8 +24,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 mod body;
+mod config;
+mod dialect;
+mod draft;
 mod header;
 pub mod kernel;
 mod lego;
@@ -31,7 +37,12 @@ pub mod line;
 mod linux;
 mod report;
 mod scan;
+mod source;
+mod view;
+mod vocab;
 
+pub use config::{ParseConfig, Stats};
 pub use header::Dialect;
 pub use report::*;
-pub use scan::{ParseConfig, Parser, Stats};
+pub use scan::{Parser, Scanner};
+pub use vocab::base_name;

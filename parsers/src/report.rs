@@ -142,6 +142,10 @@ pub struct Frame {
     pub context: Context,
     /// 1-based input line number of the frame.
     pub line: u64,
+    /// The frame is the instruction pointer of a register dump printed inside the trace (x86
+    /// prints an interrupted context's `RIP:` … `R15:` between its frames): an exact address,
+    /// not a return address. `false` for [`Report::rip`] and for return addresses.
+    pub from_registers: bool,
 }
 
 /// `name+0xoff/0xsize` as printed by `%pB`/`%pS`.

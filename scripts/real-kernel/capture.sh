@@ -11,7 +11,7 @@
 #   --kabi 6.1.0-NN  use that Debian kernel ABI; default: the one named in
 #                    fixtures/logs/real/MANIFEST when apt still has it, else the newest
 #   --latest         use the newest linux-image-6.1.0-NN-amd64-dbg apt offers
-#   SCENARIO         any of: softlockup oops warning hung-task sysrq (default: all)
+#   SCENARIO         any of: softlockup oops warning hung-task sysrq irq-warning (default: all)
 # env: LEGOLOG_CACHE (default ~/.cache/legolog), LEGOLOG_QEMU_TIMEOUT (s, default 300)
 # Idempotent: every step is skipped when its result is already in the cache.
 set -euo pipefail
@@ -22,7 +22,7 @@ CACHE=${LEGOLOG_CACHE:-$HOME/.cache/legolog}
 OUT=$REPO/fixtures/logs/real
 MANIFEST=$OUT/MANIFEST
 QEMU_TIMEOUT=${LEGOLOG_QEMU_TIMEOUT:-300}
-ALL_SCENARIOS=(softlockup oops warning hung-task sysrq)
+ALL_SCENARIOS=(softlockup oops warning hung-task sysrq irq-warning)
 
 log() { printf '[capture %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
 	--kabi) KABI=${2:?--kabi needs 6.1.0-NN}; shift ;;
 	--latest) LATEST=1 ;;
 	-h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
-	softlockup|oops|warning|hung-task|sysrq) SCENARIOS+=("$1") ;;
+	softlockup|oops|warning|hung-task|sysrq|irq-warning) SCENARIOS+=("$1") ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
@@ -230,6 +230,7 @@ expect() { # scenario → extended regexes that must all match the log
 	oops) printf '%s\n' 'BUG: kernel NULL pointer dereference' 'Oops: ' 'RIP: 0010:lkdtm_ACCESS_NULL\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' 'Kernel Offset: 0x' ;;
 	warning) printf '%s\n' 'WARNING: CPU: [0-9]+ PID: [0-9]+ at drivers/misc/lkdtm/bugs.c:[0-9]+ lkdtm_WARNING' 'direct_entry(\.cold)?\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' ;;
 	hung-task) printf '%s\n' 'INFO: task .* blocked for more than [0-9]+ seconds' 'schedule\+0x[0-9a-f]+/0x[0-9a-f]+' 'direct_entry(\.cold)?\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' ;;
+	irq-warning) printf '%s\n' 'WARNING: CPU: [0-9]+ PID: [0-9]+ at drivers/misc/lkdtm/bugs.c:[0-9]+ lkdtm_WARNING' 'lkdtm_kprobe_handler\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' ' </IRQ>' 'asm_common_interrupt\+0x[0-9a-f]+/0x[0-9a-f]+' ;;
 	sysrq) printf '%s\n' 'sysrq: Show State' 'task:.* state:' 'schedule\+0x[0-9a-f]+/0x[0-9a-f]+' 'direct_entry(\.cold)?\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' 'sysrq: Show backtrace of all active CPUs' ;;
 	esac
 }

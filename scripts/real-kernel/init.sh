@@ -10,6 +10,10 @@
 #   hung-task   lkdtm HUNG_TASK with kernel.hung_task_timeout_secs=5
 #   sysrq       a task parked in lkdtm HUNG_TASK (so the dump has [lkdtm] frames), then
 #               sysrq-t (all task states) and sysrq-l (backtrace of the active CPUs)
+#   irq-warning lkdtm WARNING at the INT_HW_IRQ_EN crash point (a kprobe on handle_irq_event),
+#               i.e. inside a hard-IRQ handler: x86 prints the interrupted context's registers
+#               in the middle of the Call Trace and then goes on with its frames. Writes to
+#               the serial port make the IRQs (lkdtm fires on the 10th hit).
 # Lines starting with "legolog-init:" go through /dev/kmsg: they are ours, not the kernel's,
 # and record the ground truth (kallsyms _text, lkdtm section addresses) for the test authors.
 
@@ -85,6 +89,17 @@ sysrq)
 	note "echo l > /proc/sysrq-trigger"
 	echo l > /proc/sysrq-trigger
 	sleep 2
+	;;
+irq-warning)
+	note "echo WARNING > /sys/kernel/debug/provoke-crash/INT_HW_IRQ_EN, then serial writes for IRQs"
+	echo WARNING > /sys/kernel/debug/provoke-crash/INT_HW_IRQ_EN
+	i=0
+	while [ $i -lt 200 ] && ! dmesg | grep -q 'WARNING: CPU'; do
+		echo "legolog-init: serial write $i for an IRQ" > /dev/ttyS0
+		i=$((i + 1))
+		sleep 0.1
+	done
+	sleep 1
 	;;
 *)
 	note "unknown scenario '$scenario'"

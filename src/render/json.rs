@@ -198,6 +198,7 @@ struct JsonFrame<'a> {
     build_id: Option<&'a str>,
     reliable: bool,
     context: &'static str,
+    from_registers: bool,
     line: u64,
     verdict: &'static str,
     location: Vec<JsonLocation<'a>>,
@@ -358,6 +359,7 @@ fn json_frame<'a>(frame: &'a Frame, decoding: Option<&'a FrameDecoding>) -> Json
         build_id: frame.build_id.as_deref(),
         reliable: frame.confidence == Confidence::Reliable,
         context: frame.context.as_str(),
+        from_registers: frame.from_registers,
         line: frame.line,
         verdict: decoding.map_or("unknown", |d| d.verdict.as_str()),
         location: decoding

@@ -190,9 +190,70 @@ fn issue_3_real_kernel_frames_agree_with_addr2line() {
         entries.len(),
         disagreements.join("\n")
     );
-    // Every frame mention of the five logs (528 when captured) is checked.
-    assert!(entries.len() >= 500, "only {} frames found", entries.len());
+    // Every frame mention of the six logs (553 when the IRQ one was added) is checked.
+    assert!(entries.len() >= 550, "only {} frames found", entries.len());
     assert!(n_module > 0, "no [lkdtm] frame checked");
+}
+
+/// Issue 9 §2: a WARNING in a hard-IRQ handler (lkdtm INT_HW_IRQ_EN) prints the interrupted
+/// contexts' registers inside its Call Trace; the trace goes on after each dump, and every
+/// frame of it, the dumps' RIPs included, is a frame of the report.
+#[test]
+fn issue_9_irq_trace_keeps_its_frames_after_register_dumps() {
+    let log = fixture("real").join("6.1-irq-warning.log");
+    let output = legolog()
+        .args(["analyze", "--no-db", "--format", "json"])
+        .arg(&log)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    let reports = json["reports"].as_array().expect("reports");
+    let warning = reports
+        .iter()
+        .find(|r| r["kind"] == "warning")
+        .expect("the WARNING is a report");
+    let frames = warning["frames"].as_array().expect("frames");
+    let text = std::fs::read_to_string(&log).expect("reads the log");
+    let lines: Vec<&str> = text.lines().collect();
+    let (start, end) = (
+        warning["source"]["line_start"].as_u64().expect("start") as usize,
+        warning["source"]["line_end"].as_u64().expect("end") as usize,
+    );
+    // Independently of the parser: every `sym+off/size` line between `Call Trace:` and the
+    // end marker, and every `RIP:` after the trace started, is a frame, in order.
+    let frame_re =
+        Regex::new(r"\] (?:RIP: 0010:| (?:\? )?)([A-Za-z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+")
+            .unwrap();
+    let trace_start = (start..=end)
+        .find(|&n| lines[n - 1].contains("Call Trace:"))
+        .expect("a Call Trace");
+    let expected: Vec<(String, bool)> = (trace_start..=end)
+        .filter_map(|n| {
+            let caps = frame_re.captures(lines[n - 1])?;
+            Some((caps[1].to_owned(), lines[n - 1].contains("RIP: ")))
+        })
+        .collect();
+    let got: Vec<(String, bool)> = frames
+        .iter()
+        .filter_map(|f| {
+            Some((
+                f["symbol"].as_str()?.to_owned(),
+                f["from_registers"].as_bool().expect("from_registers"),
+            ))
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(expected.iter().filter(|(_, regs)| *regs).count(), 2);
+    let last = frames.last().expect("frames");
+    assert_eq!(last["symbol"], "ret_from_fork");
+    assert_eq!(last["context"], "task");
+    let handler = frames
+        .iter()
+        .find(|f| f["symbol"] == "handle_softirqs")
+        .expect("the softirq interrupted inside the IRQ");
+    assert_eq!(handler["context"], "irq");
+    assert_eq!(warning["rip"]["symbol"], "lkdtm_WARNING");
 }
 
 /// Runs `legolog analyze --format json` on one real log and collects its RIPs and frames.
@@ -226,10 +287,15 @@ fn analyze_entries(real: &RealKernel, log: &Path) -> Vec<Entry> {
         );
         let rip = Some(&report["rip"]).filter(|rip| !rip.is_null());
         let frames = report["frames"].as_array().expect("frames");
+        // The RIP of a register dump inside a trace is an exact address, like the RIP.
+        let kind_of = |frame: &Value| match frame["from_registers"].as_bool() {
+            Some(true) => Kind::Ip,
+            _ => Kind::Return,
+        };
         let all = rip
             .map(|rip| (Kind::Ip, rip))
             .into_iter()
-            .chain(frames.iter().map(|frame| (Kind::Return, frame)));
+            .chain(frames.iter().map(|frame| (kind_of(frame), frame)));
         for (kind, frame) in all {
             // A user-space RIP (`RIP: 0033:0x47b7a0`) names no symbol: nothing to compare.
             let Some(symbol) = frame["symbol"].as_str() else {

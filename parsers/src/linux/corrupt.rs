@@ -2,26 +2,15 @@
 //! trace announced but with no frames, a title merged with another line's timestamp.
 
 use crate::report::Confidence;
-use crate::scan::Draft;
+use crate::view::View;
+use crate::vocab;
 use regex::Regex;
 use std::sync::OnceLock;
-
-/// Lines that announce a stack trace.
-fn is_trace_keyword(text: &str) -> bool {
-    let text = text.trim_start();
-    text.starts_with("Call Trace")
-        || text.starts_with("Call trace")
-        || text.starts_with("Backtrace:")
-        || text.starts_with("backtrace")
-        || text.starts_with("Allocated by task")
-        || text.starts_with("Freed by task")
-        || text.contains(" backtrace:")
-}
 
 /// Why the report from line `header_idx` of the draft on, titled `title`, is corrupted, if it
 /// is.
 pub(super) fn check(
-    draft: &Draft,
+    draft: &View<'_>,
     header_idx: usize,
     title: &str,
     no_stack_trace: bool,
@@ -47,7 +36,10 @@ pub(super) fn check(
     if no_stack_trace {
         return None;
     }
-    let n_traces = lines.iter().filter(|l| is_trace_keyword(&l.text)).count();
+    let n_traces = lines
+        .iter()
+        .filter(|l| vocab::announces_trace(&l.text))
+        .count();
     if n_traces == 0 && draft.frames.is_empty() {
         return Some("no call trace".to_owned());
     }
@@ -128,7 +120,7 @@ fn is_stack_keyword(text: &str) -> bool {
     static KEYWORDS: OnceLock<Regex> = OnceLock::new();
     KEYWORDS
         .get_or_init(|| {
-            super::compile(
+            super::headers::compile(
                 r"Call ?Trace|Call trace:|Allocated:|Allocated by task [0-9]+:|Freed:|Freed by task [0-9]+:|[^k] backtrace(?: \(crc [[:xdigit:]]*\))?:|Backtrace:|Uninit was stored to memory at",
             )
         })

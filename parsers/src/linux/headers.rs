@@ -9,6 +9,7 @@
 //! the guilty frame, chosen by the format's [`Stack`] rule.
 
 use crate::report::Kind;
+use regex::Regex;
 
 /// A family of headers sharing one literal.
 pub(crate) struct Oops {
@@ -1222,3 +1223,9 @@ pub(crate) static OOPSES: &[Oops] = &[
         suppressions: &[],
     },
 ];
+
+/// Compiles a regex of the static table.
+pub(super) fn compile(re: &str) -> Regex {
+    // The table is static and covered by every test; a bad pattern is a programming error.
+    Regex::new(re).unwrap_or_else(|err| panic!("bad pattern {re:?} in the Linux table: {err}"))
+}

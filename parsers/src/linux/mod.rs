@@ -11,8 +11,8 @@ mod stack;
 
 use crate::header::{Dialect, Header, Role};
 use crate::report::{Corruption, Kind, Task};
-use crate::scan::Draft;
-use headers::{Format, Oops, Pick, OOPSES};
+use crate::view::View;
+use headers::{compile, Format, Oops, Pick, OOPSES};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -100,12 +100,6 @@ fn table() -> &'static [CompiledOops] {
     })
 }
 
-/// Compiles a regex of the static table.
-fn compile(re: &str) -> Regex {
-    // The table is static and covered by every test; a bad pattern is a programming error.
-    Regex::new(re).unwrap_or_else(|err| panic!("bad pattern {re:?} in the Linux table: {err}"))
-}
-
 /// The family whose literal occurs first in `text`, with the literal's position, unless the
 /// line is one of the family's suppressions.
 fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
@@ -187,7 +181,7 @@ fn parse_task_dump(text: &str) -> Task {
 }
 
 /// Whether a header joins the active report instead of opening one.
-pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
+pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
     // A `CPU: … PID: …` line is the task line of the report it appears in.
     if header.kind == Kind::DumpStack {
         return draft.kind != Kind::TaskDump || draft.frames.is_empty();
@@ -235,23 +229,15 @@ pub(crate) fn expects_description(kind: Kind) -> bool {
     )
 }
 
-/// What the table says about a finished draft.
-struct Verdict {
-    title: String,
-    corruption: Option<Corruption>,
+/// What the table says about a finished draft: its title and the Linux-specific reasons to
+/// distrust it.
+pub(crate) struct Verdict {
+    pub title: String,
+    pub corruption: Option<Corruption>,
 }
 
-/// Title of a Linux report.
-pub(crate) fn title(draft: &Draft) -> String {
-    judge(draft).title
-}
-
-/// Linux-specific reasons to distrust a report.
-pub(crate) fn corruption(draft: &Draft) -> Option<Corruption> {
-    judge(draft).corruption
-}
-
-fn judge(draft: &Draft) -> Verdict {
+/// Title and corruption verdict of a report by syzkaller's rules.
+pub(crate) fn judge(draft: &View<'_>) -> Verdict {
     let generic = |base: &str| Verdict {
         title: match draft.guilty_function() {
             Some(func) => format!("{base} in {func}"),
@@ -273,7 +259,9 @@ fn judge(draft: &Draft) -> Verdict {
     let Some((header_idx, oops, literal_pos)) = found else {
         return generic(draft.header_text().trim());
     };
-    let header_line = &draft.lines[header_idx];
+    let Some(header_line) = draft.lines.get(header_idx) else {
+        return generic(draft.header_text().trim());
+    };
     let header_text = header_line.text.as_str();
     let mut report_text = String::new();
     for line in draft.lines.iter().skip(header_idx) {

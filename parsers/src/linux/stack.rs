@@ -8,7 +8,8 @@
 
 use super::headers::{Part, Pick};
 use crate::report::Confidence;
-use crate::scan::Draft;
+use crate::view::View;
+use crate::vocab;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -25,8 +26,8 @@ impl CompiledPart {
         match part {
             Part::Rip => CompiledPart::Rip,
             Part::Trace => CompiledPart::Trace,
-            Part::Line(re) => CompiledPart::Line(super::compile(re)),
-            Part::Anchor(re) => CompiledPart::Anchor(super::compile(re)),
+            Part::Line(re) => CompiledPart::Line(super::headers::compile(re)),
+            Part::Anchor(re) => CompiledPart::Anchor(super::headers::compile(re)),
         }
     }
 }
@@ -341,7 +342,7 @@ fn alias(name: &str) -> &str {
 
 fn common_skip() -> &'static Regex {
     static SKIP_RE: OnceLock<Regex> = OnceLock::new();
-    SKIP_RE.get_or_init(|| super::compile(&SKIP.join("|")))
+    SKIP_RE.get_or_init(|| super::headers::compile(&SKIP.join("|")))
 }
 
 /// Calls into these frames dispatch the looping work of a stall: the frame above them names it.
@@ -406,7 +407,7 @@ const STALL_ANCHORS: &[&str] = &[
 
 fn stall_anchors() -> &'static Regex {
     static ANCHORS: OnceLock<Regex> = OnceLock::new();
-    ANCHORS.get_or_init(|| super::compile(&STALL_ANCHORS.join("|")))
+    ANCHORS.get_or_init(|| super::headers::compile(&STALL_ANCHORS.join("|")))
 }
 
 /// The function the title blames, from `parts` applied to the report lines from the header
@@ -417,7 +418,7 @@ fn stall_anchors() -> &'static Regex {
 /// first `RIP:`/`IP:`/`pc :` line, and a trace part collects the reliable frames up to the next
 /// `Call Trace:`/`Allocated by`/`Freed by` line once it has seen a frame.
 pub(super) fn guilty(
-    draft: &Draft,
+    draft: &View<'_>,
     header_idx: usize,
     parts: &[CompiledPart],
     skip: Option<&Regex>,
@@ -462,7 +463,7 @@ pub(super) fn guilty(
                 let mut seen_frame = false;
                 for line in rest {
                     cursor += 1;
-                    if is_stack_start(&line.text) {
+                    if vocab::starts_stack(&line.text) {
                         if seen_frame {
                             break;
                         }
@@ -500,7 +501,7 @@ pub(super) fn guilty(
     let keeps_anchor = pick == Pick::Stall;
     let kept = candidates
         .iter()
-        .map(|name| base_name(name))
+        .map(|name| vocab::base_name(name))
         .filter(|name| !name.is_empty())
         .filter(|name| {
             (keeps_anchor && stall_anchors().is_match(name))
@@ -519,7 +520,7 @@ pub(super) fn guilty(
 fn rip_re() -> &'static Regex {
     static RIP: OnceLock<Regex> = OnceLock::new();
     RIP.get_or_init(|| {
-        super::compile(
+        super::headers::compile(
             r"(?:IP|NIP|pc |PC is at):? *(?:(?:[0-9a-f]{4}:)?(?:\[<?(?:0x)?[0-9a-f]+>?\] +){0,2}([a-zA-Z0-9_]+)(?:\.|\+0x)|(?:[0-9a-f]{4}:)?0x[0-9a-f]+|(?:[0-9a-f]{4}:)?\[<?(?:0x)?[0-9a-f]+>?\] +(?:\[< *\(null\)>\] +)?\(null\)|[0-9]+: +\(null\))",
         )
     })
@@ -529,27 +530,10 @@ fn rip_re() -> &'static Regex {
 fn arm_frame_re() -> &'static Regex {
     static ARM: OnceLock<Regex> = OnceLock::new();
     ARM.get_or_init(|| {
-        super::compile(
+        super::headers::compile(
             r"^ *\[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_.]+)\) from \[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_]+)[.+]",
         )
     })
-}
-
-/// Lines that open a stack trace (syzkaller's `stackStartRes`).
-fn is_stack_start(text: &str) -> bool {
-    let text = text.trim_start();
-    text.starts_with("Call Trace")
-        || text.starts_with("Call trace")
-        || text.starts_with("Allocated by task")
-        || text.starts_with("Freed by task")
-        || text.starts_with("Allocated:")
-        || text.starts_with("Freed:")
-        || text.starts_with("Backtrace:")
-}
-
-/// The function name without compiler suffixes (`.isra.0`, `.constprop.1`, `.cold`).
-fn base_name(name: &str) -> &str {
-    name.split('.').next().unwrap_or(name)
 }
 
 fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
