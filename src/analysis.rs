@@ -3,10 +3,10 @@
 //! often it was seen before.
 
 use crate::decode::{Decoded, Decoder};
-use crate::history::{History, LogRecord, ReportRecord, SignatureHistory};
+use crate::history::{BugHistory, History, LogRecord, ReportRecord};
 use crate::input::{self, Source};
 use crate::rules::RuleSet;
-use crate::run::{self, RunInfo};
+use crate::run::{self, RunInfo, RunOverrides};
 use crate::signature::{self, Signature};
 use anyhow::Context as _;
 use legolog_parsers::{ParseConfig, Parser, Report};
@@ -31,7 +31,7 @@ pub struct InputSummary {
     /// SHA-256 of the decompressed content, hex: the history's identity of a log. Only
     /// computed when a history will record the log ([`Identity::Hash`]).
     pub content_hash: Option<String>,
-    /// Run name and date from the file name (and mtime).
+    /// Run name and node from the file name, date from the log's wall clock (or the flags).
     pub run: RunInfo,
 }
 
@@ -46,8 +46,8 @@ pub struct Located {
     pub signature: Signature,
     /// Names of the known-bug rules it matches.
     pub labels: Vec<String>,
-    /// What the history says about its signature, when a history is open.
-    pub history: Option<SignatureHistory>,
+    /// What the history says about its bug, when a history is open.
+    pub history: Option<BugHistory>,
     /// What the kernel image says about it, with `--vmlinux`.
     pub decoded: Option<Decoded>,
 }
@@ -67,8 +67,8 @@ impl Analysis {
         &self.inputs[located.input].source
     }
 
-    /// What to write into the history: every hashed input with its reports.
-    pub fn log_records(&self) -> Vec<LogRecord> {
+    /// What to write into the history: every hashed input (by index) with its reports.
+    pub fn log_records(&self) -> Vec<(usize, LogRecord)> {
         self.inputs
             .iter()
             .enumerate()
@@ -81,19 +81,34 @@ impl Analysis {
                         report_record(&located.report, &located.signature, &located.labels)
                     })
                     .collect();
-                log_record(input, reports)
+                log_record(input, reports).map(|record| (input_idx, record))
             })
             .collect()
     }
 
-    /// Records every input in `history` (idempotently) and attaches each signature's history.
+    /// Records every input in `history` (idempotently, one transaction) and attaches each
+    /// report's bug.
     pub fn record_and_attach(&mut self, history: &mut History) -> anyhow::Result<()> {
-        history.record(&self.log_records())?;
-        for located in &mut self.reports {
-            let summary = history.summary(&located.signature.id, signature::VERSION)?;
-            located.history = Some(summary);
+        let (inputs, records): (Vec<usize>, Vec<LogRecord>) =
+            self.log_records().into_iter().unzip();
+        let attachments = history.record(&records)?;
+        for (input_idx, log_attachments) in inputs.into_iter().zip(attachments) {
+            let located = self
+                .reports
+                .iter_mut()
+                .filter(|located| located.input == input_idx);
+            for (located, attachment) in located.zip(log_attachments) {
+                located.history = Some(history.bug_history(&attachment)?);
+            }
         }
         Ok(())
+    }
+
+    /// Applies `--run`, `--node` and `--run-date` to every input.
+    pub fn override_runs(&mut self, overrides: &RunOverrides) {
+        for input in &mut self.inputs {
+            overrides.apply(&mut input.run);
+        }
     }
 }
 
@@ -103,6 +118,7 @@ pub fn log_record(input: &InputSummary, reports: Vec<ReportRecord>) -> Option<Lo
         content_hash: input.content_hash.clone()?,
         path: input.source.to_string(),
         run: input.run.name.clone(),
+        node: input.run.node.clone(),
         date: input.run.date,
         reports,
     })
@@ -120,13 +136,33 @@ pub enum Identity {
 
 /// The history row of one report.
 pub fn report_record(report: &Report, signature: &Signature, labels: &[String]) -> ReportRecord {
+    signature_record(
+        signature,
+        &report.title,
+        labels,
+        report.time,
+        report.task.kernel.clone(),
+    )
+}
+
+/// The history row of a report known by its signature, title and labels.
+pub fn signature_record(
+    signature: &Signature,
+    title: &str,
+    labels: &[String],
+    time: Option<f64>,
+    kernel: Option<String>,
+) -> ReportRecord {
     ReportRecord {
         signature: signature.id.clone(),
         signature_version: signature::VERSION,
-        kind: report.kind.as_str().to_owned(),
-        title: report.title.clone(),
+        kind: signature.kind.clone(),
+        basis: signature.basis,
+        frames: signature.frames.clone(),
+        title: title.to_owned(),
         labels: labels.to_vec(),
-        time: report.time,
+        time,
+        kernel,
     }
 }
 
@@ -136,14 +172,15 @@ pub fn annotate(report: &Report, rules: &RuleSet) -> (Signature, Vec<String>) {
     annotate_with(report, rules, &trust)
 }
 
-/// The signature and labels of a report, trusting frames as `trust` says (the kernel's marks,
-/// or the verdicts of a kernel image).
+/// The signature and labels of a report. The signature always trusts frames the way the kernel
+/// marked them (scheme version 2: identity never depends on symbols, docs/signatures.md); the
+/// known-bug rules see `trust` (the kernel's marks, or the verdicts of a kernel image).
 pub fn annotate_with(
     report: &Report,
     rules: &RuleSet,
     trust: &dyn Fn(usize) -> signature::Trust,
 ) -> (Signature, Vec<String>) {
-    let signature = signature::compute(report, &rules.signature, trust);
+    let signature = signature::compute(report, &rules.signature, &signature::kernel_trust(report));
     let labels = rules
         .matches(report, trust)
         .into_iter()
@@ -190,20 +227,19 @@ pub fn parse_source<T>(
     identity: Identity,
     mut keep: impl FnMut(Report) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
-    let mtime = match &source {
-        Source::Path(path) => std::fs::metadata(path).and_then(|m| m.modified()).ok(),
-        Source::Stdin => None,
-    };
     let reader = input::open(&source)?;
-    let hasher = match identity {
-        Identity::Hash => Some(Rc::new(RefCell::new(Sha256::new()))),
-        Identity::Skip => None,
-    };
-    let hashing = HashingReader {
+    let seen = Rc::new(RefCell::new(Seen {
+        hasher: match identity {
+            Identity::Hash => Some(Sha256::new()),
+            Identity::Skip => None,
+        },
+        head: Vec::new(),
+    }));
+    let content = ContentReader {
         inner: reader,
-        hasher: hasher.clone(),
+        seen: seen.clone(),
     };
-    let mut parser = Parser::new(hashing, config.clone());
+    let mut parser = Parser::new(content, config.clone());
     let mut found = Vec::new();
     for report in parser.by_ref() {
         let report = report.with_context(|| format!("{source}: read error"))?;
@@ -213,13 +249,14 @@ pub fn parse_source<T>(
     let (lines, unclaimed_lines, long_lines) =
         (stats.lines, stats.unclaimed_lines, stats.long_lines);
     drop(parser);
-    let content_hash = hasher.map(|hasher| {
-        let digest = Rc::try_unwrap(hasher)
-            .map(|cell| cell.into_inner().finalize())
-            .unwrap_or_else(|shared| shared.borrow().clone().finalize());
+    let seen = Rc::try_unwrap(seen)
+        .map(RefCell::into_inner)
+        .unwrap_or_else(|shared| shared.borrow().clone());
+    let content_hash = seen.hasher.map(|hasher| {
+        let digest = hasher.finalize();
         digest.iter().map(|b| format!("{b:02x}")).collect()
     });
-    let run = run::run_info(&source.run_name(), mtime);
+    let run = run::run_info(&source.run_name(), &seen.head);
     let summary = InputSummary {
         source,
         lines,
@@ -232,18 +269,29 @@ pub fn parse_source<T>(
     Ok((summary, found))
 }
 
-/// Hashes the (decompressed) bytes as the parser reads them, when asked to.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Option<Rc<RefCell<Sha256>>>,
+/// What the reader keeps of the bytes it passes on: the hash (when asked) and the first
+/// [`run::DATE_HEAD_BYTES`], where the log's wall-clock date is looked for.
+#[derive(Clone)]
+struct Seen {
+    hasher: Option<Sha256>,
+    head: Vec<u8>,
 }
 
-impl<R: Read> Read for HashingReader<R> {
+/// Hashes the (decompressed) bytes as the parser reads them, and keeps the log's start.
+struct ContentReader<R> {
+    inner: R,
+    seen: Rc<RefCell<Seen>>,
+}
+
+impl<R: Read> Read for ContentReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Some(hasher) = &self.hasher {
-            hasher.borrow_mut().update(&buf[..n]);
+        let mut seen = self.seen.borrow_mut();
+        if let Some(hasher) = &mut seen.hasher {
+            hasher.update(&buf[..n]);
         }
+        let room = run::DATE_HEAD_BYTES.saturating_sub(seen.head.len()).min(n);
+        seen.head.extend_from_slice(&buf[..room]);
         Ok(n)
     }
 }

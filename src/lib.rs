@@ -6,14 +6,17 @@
 //! programs (JSON). See ARCHITECTURE.md for the map.
 
 pub mod analysis;
+pub mod bugcmd;
 pub mod bugreport;
 pub mod cli;
 pub mod correlate;
 pub mod decode;
 pub mod dirs;
+pub mod explain;
 pub mod history;
 pub mod input;
 pub mod render;
 pub mod rules;
 pub mod run;
 pub mod signature;
+pub mod store;

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 /// Version of the signature scheme. Bump it whenever the canonical text of any report could
 /// change: the history keeps the version next to each id and never mixes versions.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Frames kept in a signature by default.
 pub const DEFAULT_DEPTH: usize = 5;
@@ -177,7 +177,7 @@ impl Signature {
         &self.id[..12]
     }
 
-    /// The canonical text the id hashes: `v1|KIND|BASIS|frame1|frame2|…`.
+    /// The canonical text the id hashes: `v2|KIND|BASIS|frame1|frame2|…`.
     pub fn canonical(&self) -> String {
         canonical(&self.kind, self.basis, &self.frames)
     }
@@ -189,7 +189,12 @@ impl Signature {
 }
 
 fn canonical(kind: &str, basis: Basis, frames: &[String]) -> String {
-    let mut text = format!("v{VERSION}|{kind}|{}", basis.as_str());
+    canonical_versioned(VERSION, kind, basis, frames)
+}
+
+/// The canonical text under scheme `version` (the history re-signs version-1 records with it).
+pub fn canonical_versioned(version: u32, kind: &str, basis: Basis, frames: &[String]) -> String {
+    let mut text = format!("v{version}|{kind}|{}", basis.as_str());
     for frame in frames {
         text.push('|');
         text.push_str(frame);
@@ -266,6 +271,65 @@ pub fn compute(
         return finish(kind, Basis::Header, vec![function.to_owned()]);
     }
     finish(kind, Basis::Title, vec![mask_numbers(&report.title)])
+}
+
+/// What happened to one frame of a report when its signature was built (`legolog explain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameNote {
+    /// The name as printed (or `?` when the frame has no symbol).
+    pub printed: String,
+    /// The normalized name.
+    pub name: String,
+    /// In the signature.
+    pub kept: bool,
+    /// Why, in a few words: `kept`, `marked ? by the kernel`, `skip list: GLOB`,
+    /// `repeats the frame above`, `beyond depth N`, `no symbol`, `basis is …`.
+    pub reason: String,
+}
+
+/// Frame by frame, why the signature holds what it holds (for the trusted basis; other bases
+/// explain themselves by [`Basis`]).
+pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature) -> Vec<FrameNote> {
+    let trust = kernel_trust(report);
+    let mut kept: Vec<String> = Vec::new();
+    let mut notes = Vec::new();
+    for (frame_idx, frame) in report.frames.iter().enumerate() {
+        let Some(symbol) = &frame.symbol else {
+            notes.push(FrameNote {
+                printed: "?".to_owned(),
+                name: String::new(),
+                kept: false,
+                reason: "no symbol".to_owned(),
+            });
+            continue;
+        };
+        let name = normalize_name(&symbol.name).to_owned();
+        let reason = if signature.basis != Basis::Trusted {
+            if signature.frames.contains(&name) {
+                format!("kept ({} basis)", signature.basis.as_str())
+            } else {
+                format!("not used ({} basis)", signature.basis.as_str())
+            }
+        } else if !trust(frame_idx).is_trusted() {
+            "marked ? by the kernel".to_owned()
+        } else if let Some(glob) = config.skip.iter().find(|g| glob_match(g, &name)) {
+            format!("skip list: {glob}")
+        } else if kept.last() == Some(&name) {
+            "repeats the frame above".to_owned()
+        } else if kept.len() >= config.depth {
+            format!("beyond depth {}", config.depth)
+        } else {
+            kept.push(name.clone());
+            "kept".to_owned()
+        };
+        notes.push(FrameNote {
+            printed: symbol.name.clone(),
+            kept: reason.starts_with("kept"),
+            name,
+            reason,
+        });
+    }
+    notes
 }
 
 /// The function a frameless header names: `WARNING: CPU: 7 PID: 34 at file.c:447 func+0x3/0x4`.

@@ -82,6 +82,12 @@ struct JsonSignature<'a> {
 
 #[derive(Serialize)]
 struct JsonHistory<'a> {
+    bug: &'a str,
+    bug_name: Option<&'a str>,
+    bug_link: Option<&'a str>,
+    #[serde(rename = "match")]
+    matched: &'static str,
+    similarity: Option<f64>,
     seen: u64,
     first_seen: Option<String>,
     last_seen: Option<String>,
@@ -269,6 +275,14 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
         },
         labels: &located.labels,
         history: located.history.as_ref().map(|history| JsonHistory {
+            bug: &history.bug,
+            bug_name: history.name.as_deref(),
+            bug_link: history.link.as_deref(),
+            matched: history.matched.as_str(),
+            similarity: match history.matched {
+                crate::history::Match::Similar(s) => Some(s),
+                _ => None,
+            },
             seen: history.seen,
             first_seen: history.first_seen.map(|d| d.to_string()),
             last_seen: history.last_seen.map(|d| d.to_string()),
