@@ -110,7 +110,7 @@ pub fn write(
             )?,
             Match::New => writeln!(
                 out,
-                "  bug {}{name}: new, no recorded bug was similar enough",
+                "  bug {}{name}: founded by this signature (no recorded bug was similar enough)",
                 bug.bug
             )?,
             Match::Similar(similarity) => {

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bad_input;
+mod bugs;
 mod correlate;
 mod history;
 mod real_kernel;

@@ -16,14 +16,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The debug files of the kernel that printed `fixtures/logs/real/*.log`.
-struct RealKernel {
-    kver: String,
-    vmlinux: PathBuf,
-    modules: PathBuf,
+pub struct RealKernel {
+    pub kver: String,
+    pub vmlinux: PathBuf,
+    pub modules: PathBuf,
 }
 
 /// The real kernel's files, or why the test cannot run here.
-fn real_kernel() -> Result<RealKernel, String> {
+pub fn real_kernel() -> Result<RealKernel, String> {
     let mut vars: HashMap<String, String> = HashMap::new();
     let cache = std::env::var_os("LEGOLOG_CACHE")
         .map(PathBuf::from)
@@ -384,7 +384,7 @@ fn symbolize_locations(json: &Value) -> Vec<String> {
 
 /// GNU binutils' view of the vmlinux and the modules.
 struct Oracle {
-    vmlinux: PathBuf,
+    pub vmlinux: PathBuf,
     /// Text symbol name → (address, kallsyms size = distance to the next text symbol).
     kernel_symbols: HashMap<String, Vec<(u64, u64)>>,
     /// Module name → its `objdump -t`.
