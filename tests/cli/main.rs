@@ -5,6 +5,8 @@ mod bad_input;
 mod bugs;
 mod correlate;
 mod history;
+mod pg;
+mod postgres;
 mod real_kernel;
 mod report;
 mod schema;
