@@ -123,8 +123,11 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
     let url = server.create_db("killed");
     let dir = tempfile::tempdir().unwrap();
     let logs = seed_copies(dir.path(), "k", 400);
-    let mut seen_partial_states = Vec::new();
-    for delay_ms in [30u64, 150, 400, 800, 1500] {
+    // Create the schema first so the writer's transaction is the recording itself.
+    succeed(legolog().args(["analyze", "--db", &url]).arg(fixture("0826-w9-1.log")));
+    let mut watcher = server.client("killed");
+    let mut caught_mid_write = 0;
+    for attempt in 0..5 {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("legolog"))
             .args(["correlate", "--db", &url])
             .arg(&logs)
@@ -133,22 +136,61 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // Wait until the writer holds the write lock: it is inside its transaction.
+        let started = std::time::Instant::now();
+        let mut in_write = false;
+        while started.elapsed() < std::time::Duration::from_secs(60) {
+            let held: i64 = watcher
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            if held > 0 {
+                in_write = true;
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+        }
         let _ = child.kill();
         let _ = child.wait();
         let (incomplete, n_logs) = consistency(&server, "killed");
-        assert_eq!(incomplete, 0, "after {delay_ms} ms");
-        assert!(n_logs == 0 || n_logs == 400, "all or nothing: {n_logs}");
-        seen_partial_states.push(n_logs);
-        eprintln!("killed after {delay_ms} ms: {n_logs} logs recorded");
+        eprintln!("attempt {attempt}: killed in the write: {in_write}, {n_logs} logs recorded");
+        assert_eq!(incomplete, 0, "attempt {attempt}");
+        assert!(n_logs == 1 || n_logs == 401, "all or nothing: {n_logs}");
+        if in_write && n_logs == 1 {
+            caught_mid_write += 1;
+            // The server ended the dead connection's transaction: its lock is gone.
+            let started = std::time::Instant::now();
+            loop {
+                let held: i64 = watcher
+                    .query_one(
+                        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+                        &[],
+                    )
+                    .unwrap()
+                    .get(0);
+                if held == 0 {
+                    break;
+                }
+                assert!(started.elapsed().as_secs() < 30, "the lock outlived the writer");
+            }
+        }
+        if n_logs == 401 {
+            break;
+        }
     }
+    assert!(caught_mid_write > 0, "no kill landed inside a write transaction");
     let output = legolog()
         .args(["correlate", "--db", &url])
         .arg(&logs)
         .output()
         .unwrap();
     assert!(output.status.success());
-    assert_eq!(consistency(&server, "killed"), (0, 400));
+    assert_eq!(consistency(&server, "killed"), (0, 401));
 }
 
 fn one_line_exit_2(output: &std::process::Output, needle: &str) {
