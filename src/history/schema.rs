@@ -3,8 +3,9 @@
 
 use super::backend::Dialect;
 
-/// SQLite migrations.
-const SQLITE: &[&str] = &[
+/// The migrations, written for SQLite; [`migrations`] gives PostgreSQL the same steps with its
+/// types.
+const STEPS: &[&str] = &[
     // 1: logs and reports.
     "CREATE TABLE logs (
          id INTEGER PRIMARY KEY,
@@ -84,92 +85,38 @@ const SQLITE: &[&str] = &[
      );",
 ];
 
-/// PostgreSQL migrations: the same steps with PostgreSQL's types.
-const POSTGRES: &[&str] = &[
-    "CREATE TABLE logs (
-         id BIGSERIAL PRIMARY KEY,
-         content_hash TEXT NOT NULL UNIQUE,
-         path TEXT NOT NULL,
-         run TEXT NOT NULL,
-         seen_on TEXT NOT NULL,
-         recorded_at BIGINT NOT NULL,
-         n_reports BIGINT NOT NULL
-     );
-     CREATE TABLE reports (
-         log_id BIGINT NOT NULL REFERENCES logs(id),
-         position BIGINT NOT NULL,
-         signature TEXT NOT NULL,
-         signature_version BIGINT NOT NULL,
-         kind TEXT NOT NULL,
-         title TEXT NOT NULL,
-         labels TEXT NOT NULL,
-         time DOUBLE PRECISION,
-         PRIMARY KEY (log_id, position)
-     );
-     CREATE INDEX reports_by_signature ON reports(signature, signature_version);",
-    "ALTER TABLE logs ADD COLUMN node TEXT;
-     ALTER TABLE reports ADD COLUMN basis TEXT;
-     ALTER TABLE reports ADD COLUMN frames TEXT;
-     ALTER TABLE reports ADD COLUMN kernel TEXT;
-     ALTER TABLE reports ADD COLUMN bug_id BIGINT;
-     ALTER TABLE reports ADD COLUMN match_kind TEXT;
-     ALTER TABLE reports ADD COLUMN similarity DOUBLE PRECISION;
-     CREATE INDEX reports_by_bug ON reports(bug_id);
-     CREATE TABLE bugs (
-         id BIGSERIAL PRIMARY KEY,
-         public_id TEXT NOT NULL UNIQUE,
-         kind TEXT NOT NULL,
-         title TEXT NOT NULL,
-         labels TEXT NOT NULL,
-         name TEXT,
-         link TEXT,
-         merged_into BIGINT,
-         n_logs BIGINT NOT NULL DEFAULT 0,
-         first_seen TEXT,
-         last_seen TEXT
-     );
-     CREATE INDEX bugs_by_last_seen ON bugs(last_seen);
-     CREATE TABLE signatures (
-         signature TEXT NOT NULL,
-         version BIGINT NOT NULL,
-         bug_id BIGINT NOT NULL,
-         kind TEXT NOT NULL,
-         basis TEXT NOT NULL,
-         frames TEXT,
-         founding BIGINT NOT NULL,
-         PRIMARY KEY (signature, version)
-     );
-     CREATE INDEX signatures_by_bug ON signatures(bug_id);
-     CREATE TABLE bug_index (
-         kind TEXT NOT NULL,
-         frame TEXT NOT NULL,
-         pos BIGINT NOT NULL,
-         signature TEXT NOT NULL,
-         version BIGINT NOT NULL,
-         PRIMARY KEY (kind, frame, pos, signature, version)
-     );
-     CREATE TABLE bug_logs (
-         bug_id BIGINT NOT NULL,
-         log_id BIGINT NOT NULL,
-         PRIMARY KEY (bug_id, log_id)
-     );
-     CREATE TABLE bug_runs (
-         bug_id BIGINT NOT NULL,
-         run TEXT NOT NULL,
-         first_seen TEXT NOT NULL,
-         PRIMARY KEY (bug_id, run)
-     );",
-];
-
-/// The migrations of a dialect.
-pub fn migrations(dialect: Dialect) -> &'static [&'static str] {
-    match dialect {
-        Dialect::Sqlite => SQLITE,
-        Dialect::Postgres => POSTGRES,
-    }
+/// The migrations of a dialect: PostgreSQL gets `BIGSERIAL` row ids, `BIGINT` integers and
+/// `DOUBLE PRECISION` floats, so both databases hold the same schema, step for step.
+pub fn migrations(dialect: Dialect) -> Vec<String> {
+    STEPS
+        .iter()
+        .map(|step| match dialect {
+            Dialect::Sqlite => (*step).to_owned(),
+            Dialect::Postgres => step
+                .replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
+                .replace("INTEGER", "BIGINT")
+                .replace(" REAL", " DOUBLE PRECISION"),
+        })
+        .collect()
 }
 
 /// The schema version this legolog writes.
 pub fn current() -> i64 {
-    SQLITE.len() as i64
+    STEPS.len() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_gets_the_same_steps_with_its_types() {
+        let steps = migrations(Dialect::Postgres);
+        assert_eq!(steps.len() as i64, current());
+        assert!(steps[0].contains("id BIGSERIAL PRIMARY KEY"));
+        assert!(steps[0].contains("time DOUBLE PRECISION"));
+        assert!(!steps
+            .iter()
+            .any(|s| s.contains("INTEGER") || s.contains(" REAL")));
+    }
 }

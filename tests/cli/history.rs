@@ -135,15 +135,7 @@ fn default_location_and_no_db() {
 }
 
 fn corpus_copy(dir: &Path, n_logs: usize) -> PathBuf {
-    let logs = dir.join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
-    for idx in 0..n_logs {
-        // Different content per file (the hash is the identity), same bug.
-        let text = format!("{seed}[    {idx}.000000] run {idx} done\n");
-        std::fs::write(logs.join(format!("0826-w{}-{idx}.log", idx % 16)), text).unwrap();
-    }
-    logs
+    crate::util::seed_copies(dir, "logs", n_logs)
 }
 
 fn count_rows(db: &Path) -> (i64, i64, String) {

@@ -4,21 +4,10 @@
 //! in one line with exit 2 — never a silent fallback to a local file.
 
 use crate::pg::PgServer;
-use crate::util::{fixture, legolog, succeed};
+use crate::util::{fixture, legolog, seed_copies, succeed};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn seed_copies(dir: &Path, prefix: &str, n: usize) -> PathBuf {
-    let logs = dir.join(prefix);
-    std::fs::create_dir_all(&logs).unwrap();
-    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
-    for idx in 0..n {
-        let text = format!("{seed}[    {idx}.000000] {prefix} run {idx} done\n");
-        std::fs::write(logs.join(format!("0826-w{}-{idx}.log", idx % 16)), text).unwrap();
-    }
-    logs
-}
 
 /// Logs whose reports are not all recorded (must be none) and the number of logs.
 fn consistency(server: &PgServer, db: &str) -> (i64, i64) {
@@ -124,7 +113,11 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
     let dir = tempfile::tempdir().unwrap();
     let logs = seed_copies(dir.path(), "k", 400);
     // Create the schema first so the writer's transaction is the recording itself.
-    succeed(legolog().args(["analyze", "--db", &url]).arg(fixture("0826-w9-1.log")));
+    succeed(
+        legolog()
+            .args(["analyze", "--db", &url])
+            .arg(fixture("0826-w9-1.log")),
+    );
     let mut watcher = server.client("killed");
     let mut caught_mid_write = 0;
     for attempt in 0..5 {
@@ -140,14 +133,7 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
         let started = std::time::Instant::now();
         let mut in_write = false;
         while started.elapsed() < std::time::Duration::from_secs(60) {
-            let held: i64 = watcher
-                .query_one(
-                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-                    &[],
-                )
-                .unwrap()
-                .get(0);
-            if held > 0 {
+            if write_lock_held(&mut watcher) {
                 in_write = true;
                 break;
             }
@@ -166,24 +152,23 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
             // The server ended the dead connection's transaction: its lock is gone.
             let started = std::time::Instant::now();
             loop {
-                let held: i64 = watcher
-                    .query_one(
-                        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-                        &[],
-                    )
-                    .unwrap()
-                    .get(0);
-                if held == 0 {
+                if !write_lock_held(&mut watcher) {
                     break;
                 }
-                assert!(started.elapsed().as_secs() < 30, "the lock outlived the writer");
+                assert!(
+                    started.elapsed().as_secs() < 30,
+                    "the lock outlived the writer"
+                );
             }
         }
         if n_logs == 401 {
             break;
         }
     }
-    assert!(caught_mid_write > 0, "no kill landed inside a write transaction");
+    assert!(
+        caught_mid_write > 0,
+        "no kill landed inside a write transaction"
+    );
     let output = legolog()
         .args(["correlate", "--db", &url])
         .arg(&logs)
@@ -191,6 +176,18 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
         .unwrap();
     assert!(output.status.success());
     assert_eq!(consistency(&server, "killed"), (0, 401));
+}
+
+/// Whether some connection holds legolog's write lock (is inside a write transaction).
+fn write_lock_held(client: &mut postgres::Client) -> bool {
+    let held: i64 = client
+        .query_one(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    held > 0
 }
 
 fn one_line_exit_2(output: &std::process::Output, needle: &str) {
