@@ -145,6 +145,30 @@ fn issue_8_runs_and_a_renamed_function_are_one_bug() {
     assert_eq!(group["bug"], bugs[0]);
     assert_eq!(group["seen"], 8);
     assert_eq!(group["new"], false);
+    // A bug the history never saw is new in this run, and only in this run.
+    let other_dir = dir.path().join("other");
+    std::fs::create_dir(&other_dir).unwrap();
+    std::fs::copy(fixture("real/6.1-warning.log"), other_dir.join("w.log")).unwrap();
+    let correlate_other = || {
+        json_of(&succeed(
+            legolog()
+                .args(["correlate", "--format", "json", "--db"])
+                .arg(&db)
+                .arg(&other_dir),
+        ))
+    };
+    let first = correlate_other();
+    assert_eq!(first["groups"][0]["new"], true);
+    assert_eq!(first["groups"][0]["seen"], 1);
+    assert_ne!(first["groups"][0]["bug"], bugs[0]);
+    assert_eq!(correlate_other()["groups"][0]["new"], false);
+    // Without a history the fields are null.
+    let no_db = json_of(&succeed(
+        legolog()
+            .args(["correlate", "--format", "json", "--no-db"])
+            .arg(&other_dir),
+    ));
+    assert_eq!(no_db["groups"][0]["bug"], Value::Null);
 }
 
 /// Runs and dates: the log's wall clock, else --run-date, else the day of first recording;
