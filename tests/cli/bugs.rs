@@ -42,8 +42,14 @@ fn issue_8_signatures_do_not_depend_on_symbols() {
             return;
         }
     };
+    let boots = [
+        signatures(&[fixture("real/6.1-warning.log").as_os_str()]),
+        signatures(&[fixture("real/6.1-warning-boot2.log").as_os_str()]),
+    ];
+    assert_eq!(boots[0], boots[1], "two boots (two KASLR offsets) of one WARNING");
     for name in [
         "6.1-warning.log",
+        "6.1-warning-boot2.log",
         "6.1-oops.log",
         "6.1-hung-task.log",
         "6.1-softlockup.log",
