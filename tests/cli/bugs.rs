@@ -46,7 +46,10 @@ fn issue_8_signatures_do_not_depend_on_symbols() {
         signatures(&[fixture("real/6.1-warning.log").as_os_str()]),
         signatures(&[fixture("real/6.1-warning-boot2.log").as_os_str()]),
     ];
-    assert_eq!(boots[0], boots[1], "two boots (two KASLR offsets) of one WARNING");
+    assert_eq!(
+        boots[0], boots[1],
+        "two boots (two KASLR offsets) of one WARNING"
+    );
     for name in [
         "6.1-warning.log",
         "6.1-warning-boot2.log",
@@ -128,6 +131,7 @@ fn issue_8_runs_and_a_renamed_function_are_one_bug() {
     assert_eq!(history["seen"], 7);
     assert_eq!(history["match"], "similar");
     assert_eq!(history["similarity"], 0.8);
+    crate::schema::assert_valid(&json);
     assert_eq!(history["runs"].as_array().unwrap().len(), 7);
     // The same content again under another name counts once.
     let copy = dir.path().join("copy-of-a-run.log");
@@ -484,4 +488,52 @@ fn issue_8_newer_history_is_refused() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("is newer than this legolog"), "{stderr}");
     assert_eq!(std::fs::read(&db).unwrap(), bytes);
+}
+
+/// The history's location: `db = "…"` in the config file, overridden by LEGOLOG_DB, overridden
+/// by --db; a bad config file is one line and exit 2.
+#[test]
+fn issue_8_history_location_from_config_and_environment() {
+    let home = crate::util::test_home();
+    let dir = tempfile::tempdir().unwrap();
+    let from_config = dir.path().join("from-config.sqlite3");
+    std::fs::create_dir_all(home.join("config/legolog")).unwrap();
+    std::fs::write(
+        home.join("config/legolog/config.toml"),
+        format!("db = {:?}\n", from_config.to_str().unwrap()),
+    )
+    .unwrap();
+    succeed(legolog().arg("analyze").arg(fixture("0826-w9-1.log")));
+    assert!(from_config.exists());
+    assert!(!home.join("data/legolog/history.sqlite3").exists());
+    let from_env = dir.path().join("from-env.sqlite3");
+    succeed(
+        legolog()
+            .env("LEGOLOG_DB", &from_env)
+            .arg("analyze")
+            .arg(fixture("0826-w9-1.log")),
+    );
+    assert!(from_env.exists());
+    let from_flag = dir.path().join("from-flag.sqlite3");
+    succeed(
+        legolog()
+            .env("LEGOLOG_DB", &from_env)
+            .args(["analyze", "--db"])
+            .arg(&from_flag)
+            .arg(fixture("0826-w9-1.log")),
+    );
+    assert!(from_flag.exists());
+    std::fs::write(home.join("config/legolog/config.toml"), "db = 3\n").unwrap();
+    let output = legolog()
+        .arg("analyze")
+        .arg(fixture("0826-w9-1.log"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("config.toml: `db` must be a string"),
+        "{stderr}"
+    );
 }
