@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"10000 100000 1000000"}
 BUGS=${BUGS:-20000}
 REPS=${REPS:-5}
+for tool in sqlite3 psql python3; do
+    command -v $tool >/dev/null || { echo "bench/history.sh: needs $tool" >&2; exit 1; }
+done
 cargo build --release --quiet
 BIN=$PWD/target/release/legolog
 WORK=$(mktemp -d /tmp/legolog-bench-history.XXXXXX)
