@@ -68,7 +68,7 @@ for backend in sqlite postgres; do
         s=$(date +%s)
         python3 bench/gen-history.py $backend "$n" "$BUGS" | fill
         fill_s=$(( $(date +%s) - s ))
-        rec=(); fuz=()
+        rec=(); fuz=(); base=()
         for rep in $(seq 1 "$REPS"); do
             warning_log "$WORK/new.log" "$n-$rep" "new_${rep}_a" "new_${rep}_b" "new_${rep}_c" "new_${rep}_d" "new_${rep}_e"
             rec+=("$(time_ms "$BIN" analyze --db "$DB" --format json "$WORK/new.log")")
@@ -78,11 +78,26 @@ for backend in sqlite postgres; do
                 || { echo "bench: the fuzzy probe did not match bug $bug" >&2; exit 1; }
             warning_log "$WORK/fuzzy.log" "$n-$rep-b" "$(frame $bug 0)" "renamed_$rep" "$(frame $bug 2)" "$(frame $bug 3)" "$(frame $bug 4)"
             fuz+=("$(time_ms "$BIN" analyze --db "$DB" --format json "$WORK/fuzzy.log")")
+            # The peer: the same command without a history.
+            base+=("$(time_ms "$BIN" analyze --no-db --format json "$WORK/fuzzy.log")")
         done
         RESULT[$backend,$n,record]=$(printf '%s\n' "${rec[@]}" | median)
         RESULT[$backend,$n,fuzzy]=$(printf '%s\n' "${fuz[@]}" | median)
-        printf '%-8s %8s reports (filled in %3ss): record one new log %5s ms, fuzzy seen-before %5s ms\n' \
-            $backend "$n" "$fill_s" "${RESULT[$backend,$n,record]}" "${RESULT[$backend,$n,fuzzy]}"
+        nodb=$(printf '%s\n' "${base[@]}" | median)
+        printf '%-8s %8s reports (filled in %3ss): record one new log %5s ms, fuzzy seen-before %5s ms (same log --no-db: %s ms)\n' \
+            $backend "$n" "$fill_s" "${RESULT[$backend,$n,record]}" "${RESULT[$backend,$n,fuzzy]}" "$nodb"
+        if [ $backend = sqlite ] && [ "$n" = "${SIZES##* }" ]; then
+            echo "sqlite query plan of the fuzzy candidate lookup (src/history/mod.rs, most_similar):"
+            sqlite3 "$DB" "EXPLAIN QUERY PLAN SELECT DISTINCT s.bug_id, s.frames FROM bug_index i
+                JOIN signatures s ON s.signature = i.signature AND s.version = i.version
+                WHERE i.kind = 'warning' AND i.pos < 3 AND i.frame IN ('fn_1', 'fn_2', 'fn_3')" | sed 's/^/    /'
+        fi
+        if [ $backend = postgres ] && [ "$n" = "${SIZES##* }" ]; then
+            echo "postgres query plan of the fuzzy candidate lookup:"
+            psql -q -h 127.0.0.1 -p "$PORT" -U legolog -d "h$n" -c "EXPLAIN SELECT DISTINCT s.bug_id, s.frames FROM bug_index i
+                JOIN signatures s ON s.signature = i.signature AND s.version = i.version
+                WHERE i.kind = 'warning' AND i.pos < 3 AND i.frame IN ('fn_1', 'fn_2', 'fn_3')" | sed 's/^/    /'
+        fi
     done
 done
 first=${SIZES%% *}; last=${SIZES##* }
