@@ -557,7 +557,7 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     }
     let mut groups = correlate::group(&logs, args.similarity);
     if let Some(history) = &mut history {
-        correlate::record_and_attach(history, &logs, &mut groups)?;
+        groups = correlate::record_and_attach(history, &logs, groups)?;
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

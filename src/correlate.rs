@@ -310,22 +310,28 @@ pub fn group(logs: &[LogResult], threshold: f64) -> Vec<Group> {
             }),
         }
     }
+    sort_groups(&mut groups);
+    groups
+}
+
+/// Most reports first, then by leader id.
+fn sort_groups(groups: &mut [Group]) {
     groups.sort_by(|a, b| {
         b.count()
             .cmp(&a.count())
             .then_with(|| a.leader().signature.id.cmp(&b.leader().signature.id))
     });
-    groups
 }
 
-/// Records the logs in the history (one transaction) and gives each group the bug of its
-/// leader's signature: its id, name, `seen` counting the whole history, and whether this run
-/// created it.
+/// Records the logs in the history (one transaction) and regroups the signatures by the
+/// history's bugs, so correlate answers from the same model as `analyze` and `history`: each
+/// group is one bug (leader: its most frequent signature here), with the bug's id, name,
+/// `seen` counting the whole history, and whether this run created it.
 pub fn record_and_attach(
     history: &mut History,
     logs: &[LogResult],
-    groups: &mut [Group],
-) -> anyhow::Result<()> {
+    groups: Vec<Group>,
+) -> anyhow::Result<Vec<Group>> {
     let records: Vec<LogRecord> = logs.iter().filter_map(LogResult::log_record).collect();
     let attachments: Vec<Attachment> = history.record(&records)?.into_iter().flatten().collect();
     let created: BTreeSet<i64> = attachments
@@ -333,17 +339,36 @@ pub fn record_and_attach(
         .filter(|a| a.created)
         .map(|a| a.bug)
         .collect();
-    for group in groups {
-        let Some(bug) = history.bug_of_signature(&group.leader().signature.id)? else {
-            continue;
-        };
+    let mut by_bug: BTreeMap<i64, Vec<SignatureGroup>> = BTreeMap::new();
+    let mut unrecorded: Vec<Group> = Vec::new();
+    for member in groups.into_iter().flat_map(|g| g.members) {
+        match history.bug_of_signature(&member.signature.id)? {
+            Some(bug) => by_bug.entry(bug).or_default().push(member),
+            None => unrecorded.push(Group {
+                members: vec![member],
+                bug: None,
+                new: false,
+            }),
+        }
+    }
+    let mut out = unrecorded;
+    for (bug, mut members) in by_bug {
+        members.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.signature.id.cmp(&b.signature.id))
+        });
         let attachment = Attachment {
             bug,
             matched: crate::history::Match::Exact,
             created: false,
         };
-        group.bug = Some(history.bug_history(&attachment)?);
-        group.new = created.contains(&bug);
+        out.push(Group {
+            members,
+            bug: Some(history.bug_history(&attachment)?),
+            new: created.contains(&bug),
+        });
     }
-    Ok(())
+    sort_groups(&mut out);
+    Ok(out)
 }
