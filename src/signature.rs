@@ -224,21 +224,11 @@ pub fn compute(
 ) -> Signature {
     let kind = report.kind.as_str();
     let names = |trusted: bool| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (frame_idx, frame) in report.frames.iter().enumerate() {
-            if frame_trust(frame_idx).is_trusted() != trusted {
-                continue;
-            }
-            let Some(symbol) = &frame.symbol else {
-                continue;
-            };
-            let name = normalize_name(&symbol.name);
-            if config.skips(name) || out.last().is_some_and(|last| last == name) {
-                continue;
-            }
-            out.push(name.to_owned());
-        }
-        out
+        walk(report, config, frame_trust, trusted)
+            .into_iter()
+            .filter(|step| step.reason == Step::Kept)
+            .map(|step| step.name)
+            .collect()
     };
     let mut frames = names(true);
     if !frames.is_empty() {
@@ -287,49 +277,97 @@ pub struct FrameNote {
     pub reason: String,
 }
 
-/// Frame by frame, why the signature holds what it holds (for the trusted basis; other bases
-/// explain themselves by [`Basis`]).
-pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature) -> Vec<FrameNote> {
-    let trust = kernel_trust(report);
-    let mut kept: Vec<String> = Vec::new();
-    let mut notes = Vec::new();
+/// Why a frame is in or out of the candidate list, before the depth cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Kept,
+    NoSymbol,
+    OtherTrust,
+    Skipped(String),
+    Repeat,
+}
+
+struct Walked {
+    printed: String,
+    name: String,
+    reason: Step,
+}
+
+/// One pass over the frames whose trust is `trusted`: the names a signature takes (in order,
+/// skip list and recursion applied) and why each other frame was left out. [`compute`] and
+/// [`explain`] both read it, so an explanation can never disagree with the signature.
+fn walk(
+    report: &Report,
+    config: &SignatureConfig,
+    frame_trust: &dyn Fn(usize) -> Trust,
+    trusted: bool,
+) -> Vec<Walked> {
+    let mut last_kept: Option<String> = None;
+    let mut out = Vec::with_capacity(report.frames.len());
     for (frame_idx, frame) in report.frames.iter().enumerate() {
         let Some(symbol) = &frame.symbol else {
-            notes.push(FrameNote {
+            out.push(Walked {
                 printed: "?".to_owned(),
                 name: String::new(),
-                kept: false,
-                reason: "no symbol".to_owned(),
+                reason: Step::NoSymbol,
             });
             continue;
         };
         let name = normalize_name(&symbol.name).to_owned();
-        let reason = if signature.basis != Basis::Trusted {
-            if signature.frames.contains(&name) {
-                format!("kept ({} basis)", signature.basis.as_str())
-            } else {
-                format!("not used ({} basis)", signature.basis.as_str())
-            }
-        } else if !trust(frame_idx).is_trusted() {
-            "marked ? by the kernel".to_owned()
+        let reason = if frame_trust(frame_idx).is_trusted() != trusted {
+            Step::OtherTrust
         } else if let Some(glob) = config.skip.iter().find(|g| glob_match(g, &name)) {
-            format!("skip list: {glob}")
-        } else if kept.last() == Some(&name) {
-            "repeats the frame above".to_owned()
-        } else if kept.len() >= config.depth {
-            format!("beyond depth {}", config.depth)
+            Step::Skipped(glob.clone())
+        } else if last_kept.as_ref() == Some(&name) {
+            Step::Repeat
         } else {
-            kept.push(name.clone());
-            "kept".to_owned()
+            last_kept = Some(name.clone());
+            Step::Kept
         };
-        notes.push(FrameNote {
+        out.push(Walked {
             printed: symbol.name.clone(),
-            kept: reason.starts_with("kept"),
             name,
             reason,
         });
     }
-    notes
+    out
+}
+
+/// Frame by frame, why the signature holds what it holds (for the trusted basis; other bases
+/// say which frames they used).
+pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature) -> Vec<FrameNote> {
+    let trust = kernel_trust(report);
+    let mut kept = 0;
+    walk(report, config, &trust, true)
+        .into_iter()
+        .map(|step| {
+            let reason = if signature.basis != Basis::Trusted && step.reason != Step::NoSymbol {
+                if signature.frames.contains(&step.name) {
+                    format!("kept ({} basis)", signature.basis.as_str())
+                } else {
+                    format!("not used ({} basis)", signature.basis.as_str())
+                }
+            } else {
+                match step.reason {
+                    Step::NoSymbol => "no symbol".to_owned(),
+                    Step::OtherTrust => "marked ? by the kernel".to_owned(),
+                    Step::Skipped(glob) => format!("skip list: {glob}"),
+                    Step::Repeat => "repeats the frame above".to_owned(),
+                    Step::Kept if kept >= config.depth => format!("beyond depth {}", config.depth),
+                    Step::Kept => {
+                        kept += 1;
+                        "kept".to_owned()
+                    }
+                }
+            };
+            FrameNote {
+                printed: step.printed,
+                kept: reason.starts_with("kept"),
+                name: step.name,
+                reason,
+            }
+        })
+        .collect()
 }
 
 /// The function a frameless header names: `WARNING: CPU: 7 PID: 34 at file.c:447 func+0x3/0x4`.
