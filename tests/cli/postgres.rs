@@ -169,6 +169,36 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
         caught_mid_write > 0,
         "no kill landed inside a write transaction"
     );
+    // The server drops the writer's connection in the middle of the write: one line, exit 2,
+    // nothing recorded.
+    let child = Command::new(assert_cmd::cargo::cargo_bin("legolog"))
+        .args(["correlate", "--db", &url])
+        .arg(&logs)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !write_lock_held(&mut watcher) {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the writer never took the lock"
+        );
+    }
+    watcher
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        )
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("connection dropped by the server: {stderr}");
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("127.0.0.1"), "{stderr}");
+    assert!(!stderr.contains(crate::pg::PASSWORD), "{stderr}");
+    assert_eq!(consistency(&server, "killed"), (0, 1));
     let output = legolog()
         .args(["correlate", "--db", &url])
         .arg(&logs)
