@@ -100,7 +100,24 @@ for backend in sqlite postgres; do
         fi
     done
 done
-first=${SIZES%% *}; last=${SIZES##* }
+# A log of 20,000 one-line watchdog reports recorded into the largest history, against the same
+# command without a history (issue 8 measured 224 s vs 0.33 s before bugs).
+python3 -c "
+import sys
+with open(sys.argv[1], 'w') as out:
+    for i in range(20000):
+        out.write('[%12.6f] watchdog: worker[%d] CPU%d stucked\\n' % (100 + i * 0.5, i % 8, i % 16))
+" "$WORK/many.log"
+last=${SIZES##* }
+nodb=$(time_ms "$BIN" analyze --no-db --format json "$WORK/many.log")
+for backend in sqlite postgres; do
+    if [ $backend = sqlite ]; then DB=$WORK/h-$last.sqlite3; else DB="postgresql://legolog:bench@127.0.0.1:$PORT/h$last"; fi
+    echo "x $backend" >> "$WORK/many.log"  # new content each time
+    withdb=$(time_ms "$BIN" analyze --db "$DB" --format json "$WORK/many.log")
+    awk -v a="$nodb" -v b="$withdb" -v be="$backend" -v n="$last" \
+        'BEGIN { printf "%-8s a log of 20000 reports into the %s-report history: %d ms, --no-db %d ms, ratio %.2f\n", be, n, b, a, b / a }'
+done
+first=${SIZES%% *}
 for backend in sqlite postgres; do
     for what in record fuzzy; do
         awk -v a="${RESULT[$backend,$first,$what]}" -v b="${RESULT[$backend,$last,$what]}" -v w="$what" -v be="$backend" -v f="$first" -v l="$last" \

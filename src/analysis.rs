@@ -92,13 +92,26 @@ impl Analysis {
         let (inputs, records): (Vec<usize>, Vec<LogRecord>) =
             self.log_records().into_iter().unzip();
         let attachments = history.record(&records)?;
+        // One lookup per bug, however many of its reports the logs hold.
+        let mut bugs: std::collections::HashMap<i64, BugHistory> = Default::default();
         for (input_idx, log_attachments) in inputs.into_iter().zip(attachments) {
             let located = self
                 .reports
                 .iter_mut()
                 .filter(|located| located.input == input_idx);
             for (located, attachment) in located.zip(log_attachments) {
-                located.history = Some(history.bug_history(&attachment)?);
+                let bug = match bugs.get(&attachment.bug) {
+                    Some(bug) => bug.clone(),
+                    None => {
+                        let bug = history.bug_history(&attachment)?;
+                        bugs.insert(attachment.bug, bug.clone());
+                        bug
+                    }
+                };
+                located.history = Some(BugHistory {
+                    matched: attachment.matched,
+                    ..bug
+                });
             }
         }
         Ok(())

@@ -18,6 +18,7 @@ use crate::signature::{self, Basis};
 use anyhow::bail;
 pub use backend::{Backend, Value};
 use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -339,8 +340,21 @@ impl History {
         )?;
         let log_id = rows[0][0].int();
         let mut out = Vec::with_capacity(log.reports.len());
+        // A log often repeats one report (a watchdog every few seconds): its signature is
+        // looked up and its bug counted once per log.
+        let mut known: HashMap<(&str, u32), i64> = HashMap::new();
+        let mut counted: HashSet<i64> = HashSet::new();
         for (position, report) in log.reports.iter().enumerate() {
-            let attachment = self.assign(report)?;
+            let key = (report.signature.as_str(), report.signature_version);
+            let attachment = match known.get(&key) {
+                Some(&bug) => Attachment {
+                    bug,
+                    matched: Match::Exact,
+                    created: false,
+                },
+                None => self.assign(report)?,
+            };
+            known.insert(key, attachment.bug);
             self.execute(
                 "INSERT INTO reports (log_id, position, signature, signature_version, kind, title,
                      labels, time, basis, frames, kernel, bug_id, match_kind, similarity)
@@ -362,7 +376,9 @@ impl History {
                     attachment.matched.similarity().into(),
                 ],
             )?;
-            self.count_log(attachment.bug, log_id, &log.run, &seen_on, &report.labels)?;
+            if counted.insert(attachment.bug) {
+                self.count_log(attachment.bug, log_id, &log.run, &seen_on, &report.labels)?;
+            }
             out.push(attachment);
         }
         Ok(out)
