@@ -483,10 +483,7 @@ fn issue_8_newer_history_is_refused() {
         .arg(fixture("0826-w9-1.log"))
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("is newer than this legolog"), "{stderr}");
+    crate::history::one_line_error(&output, "is newer than this legolog");
     assert_eq!(std::fs::read(&db).unwrap(), bytes);
 }
 
@@ -529,11 +526,5 @@ fn issue_8_history_location_from_config_and_environment() {
         .arg(fixture("0826-w9-1.log"))
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("config.toml: `db` must be a string"),
-        "{stderr}"
-    );
+    crate::history::one_line_error(&output, "config.toml: `db` must be a string");
 }

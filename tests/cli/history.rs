@@ -27,7 +27,7 @@ fn seed_variant(dir: &Path, name: &str, cpu: u32) -> PathBuf {
     path
 }
 
-fn one_line_error(output: &std::process::Output, needle: &str) {
+pub fn one_line_error(output: &std::process::Output, needle: &str) {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
