@@ -44,7 +44,8 @@ pub fn legolog() -> Command {
         .env("COLUMNS", "120")
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"));
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("LEGOLOG_DB");
     cmd
 }
 
