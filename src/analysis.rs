@@ -3,11 +3,11 @@
 //! often it was seen before.
 
 use crate::decode::Decoded;
-use crate::history::{History, LogRecord, ReportRecord, SignatureHistory};
+use crate::history::{BugHistory, History, LogRecord, ReportRecord};
 use crate::input::{self, Source};
 use crate::locate::Locator;
 use crate::rules::RuleSet;
-use crate::run::{self, RunInfo};
+use crate::run::{self, RunInfo, RunOverrides};
 use crate::signature::{self, Signature};
 use anyhow::Context as _;
 use legolog_parsers::kernel::BannerScanner;
@@ -31,7 +31,7 @@ pub struct InputSummary {
     /// SHA-256 of the decompressed content, hex: the history's identity of a log. Only
     /// computed when a history will record the log ([`Identity::Hash`]).
     pub content_hash: Option<String>,
-    /// Run name and date from the file name (and mtime).
+    /// Run name and node from the file name, date from the log's wall clock (or the flags).
     pub run: RunInfo,
 }
 
@@ -46,8 +46,8 @@ pub struct Located {
     pub signature: Signature,
     /// Names of the known-bug rules it matches.
     pub labels: Vec<String>,
-    /// What the history says about its signature, when a history is open.
-    pub history: Option<SignatureHistory>,
+    /// What the history says about its bug, when a history is open.
+    pub history: Option<BugHistory>,
     /// What the kernel image says about it, when one was given or found.
     pub decoded: Option<Decoded>,
 }
@@ -67,8 +67,8 @@ impl Analysis {
         &self.inputs[located.input].source
     }
 
-    /// What to write into the history: every hashed input with its reports.
-    pub fn log_records(&self) -> Vec<LogRecord> {
+    /// What to write into the history: every hashed input (by index) with its reports.
+    pub fn log_records(&self) -> Vec<(usize, LogRecord)> {
         self.inputs
             .iter()
             .enumerate()
@@ -81,19 +81,47 @@ impl Analysis {
                         report_record(&located.report, &located.signature, &located.labels)
                     })
                     .collect();
-                log_record(input, reports)
+                log_record(input, reports).map(|record| (input_idx, record))
             })
             .collect()
     }
 
-    /// Records every input in `history` (idempotently) and attaches each signature's history.
+    /// Records every input in `history` (idempotently, one transaction) and attaches each
+    /// report's bug.
     pub fn record_and_attach(&mut self, history: &mut History) -> anyhow::Result<()> {
-        history.record(&self.log_records())?;
-        for located in &mut self.reports {
-            let summary = history.summary(&located.signature.id, signature::VERSION)?;
-            located.history = Some(summary);
+        let (inputs, records): (Vec<usize>, Vec<LogRecord>) =
+            self.log_records().into_iter().unzip();
+        let attachments = history.record(&records)?;
+        // One lookup per bug, however many of its reports the logs hold.
+        let mut bugs: std::collections::HashMap<i64, BugHistory> = Default::default();
+        for (input_idx, log_attachments) in inputs.into_iter().zip(attachments) {
+            let located = self
+                .reports
+                .iter_mut()
+                .filter(|located| located.input == input_idx);
+            for (located, attachment) in located.zip(log_attachments) {
+                let bug = match bugs.get(&attachment.bug) {
+                    Some(bug) => bug.clone(),
+                    None => {
+                        let bug = history.bug_history(&attachment)?;
+                        bugs.insert(attachment.bug, bug.clone());
+                        bug
+                    }
+                };
+                located.history = Some(BugHistory {
+                    matched: attachment.matched,
+                    ..bug
+                });
+            }
         }
         Ok(())
+    }
+
+    /// Applies `--run`, `--node` and `--run-date` to every input.
+    pub fn override_runs(&mut self, overrides: &RunOverrides) {
+        for input in &mut self.inputs {
+            overrides.apply(&mut input.run);
+        }
     }
 }
 
@@ -103,6 +131,7 @@ pub fn log_record(input: &InputSummary, reports: Vec<ReportRecord>) -> Option<Lo
         content_hash: input.content_hash.clone()?,
         path: input.source.to_string(),
         run: input.run.name.clone(),
+        node: input.run.node.clone(),
         date: input.run.date,
         reports,
     })
@@ -120,13 +149,33 @@ pub enum Identity {
 
 /// The history row of one report.
 pub fn report_record(report: &Report, signature: &Signature, labels: &[String]) -> ReportRecord {
+    signature_record(
+        signature,
+        &report.title,
+        labels,
+        report.time,
+        report.task.kernel.clone(),
+    )
+}
+
+/// The history row of a report known by its signature, title and labels.
+pub fn signature_record(
+    signature: &Signature,
+    title: &str,
+    labels: &[String],
+    time: Option<f64>,
+    kernel: Option<String>,
+) -> ReportRecord {
     ReportRecord {
         signature: signature.id.clone(),
         signature_version: signature::VERSION,
-        kind: report.kind.as_str().to_owned(),
-        title: report.title.clone(),
+        kind: signature.kind.clone(),
+        basis: signature.basis,
+        frames: signature.frames.clone(),
+        title: title.to_owned(),
         labels: labels.to_vec(),
-        time: report.time,
+        time,
+        kernel,
     }
 }
 
@@ -136,14 +185,15 @@ pub fn annotate(report: &Report, rules: &RuleSet) -> (Signature, Vec<String>) {
     annotate_with(report, rules, &trust)
 }
 
-/// The signature and labels of a report, trusting frames as `trust` says (the kernel's marks,
-/// or the verdicts of a kernel image).
+/// The signature and labels of a report. The signature always trusts frames the way the kernel
+/// marked them (scheme version 2: identity never depends on symbols, docs/signatures.md); the
+/// known-bug rules see `trust` (the kernel's marks, or the verdicts of a kernel image).
 pub fn annotate_with(
     report: &Report,
     rules: &RuleSet,
     trust: &dyn Fn(usize) -> signature::Trust,
 ) -> (Signature, Vec<String>) {
-    let signature = signature::compute(report, &rules.signature, trust);
+    let signature = signature::compute(report, &rules.signature, &signature::kernel_trust(report));
     let labels = rules
         .matches(report, trust)
         .into_iter()
@@ -208,12 +258,10 @@ pub fn parse_source_watching<T>(
     mut banners: Option<BannerScanner>,
     mut keep: impl FnMut(Report, Option<&BannerScanner>) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
-    let mtime = match &source {
-        Source::Path(path) => std::fs::metadata(path).and_then(|m| m.modified()).ok(),
-        Source::Stdin => None,
-    };
     let mut reader = input::open(&source)?;
     let mut hasher = matches!(identity, Identity::Hash).then(Sha256::new);
+    // The log's start, where its wall-clock date is looked for.
+    let mut head: Vec<u8> = Vec::new();
     let mut scanner = Scanner::new(config.clone());
     let mut found = Vec::new();
     let mut buf = vec![0u8; READ_CHUNK];
@@ -227,6 +275,8 @@ pub fn parse_source_watching<T>(
         if let Some(hasher) = &mut hasher {
             hasher.update(chunk);
         }
+        let room = run::DATE_HEAD_BYTES.saturating_sub(head.len()).min(n);
+        head.extend_from_slice(&chunk[..room]);
         if let Some(banners) = &mut banners {
             match n {
                 0 => banners.finish(),
@@ -251,7 +301,7 @@ pub fn parse_source_watching<T>(
         let digest = hasher.finalize();
         digest.iter().map(|b| format!("{b:02x}")).collect()
     });
-    let run = run::run_info(&source.run_name(), mtime);
+    let run = run::run_info(&source.run_name(), &head);
     let summary = InputSummary {
         source,
         lines,

@@ -10,6 +10,7 @@ use crate::locate::{self, LocateOptions, Locator};
 use crate::render::{self, Style};
 use crate::rules::RuleSet;
 use crate::run::Date;
+use crate::store;
 use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use legolog_parsers::ParseConfig;
@@ -58,6 +59,12 @@ enum Command {
     /// `addr2line -f -i -p`.
     #[command(after_help = EXIT_CODES_HELP)]
     Symbolize(SymbolizeArgs),
+    /// Name, merge, split or show the bugs of the history (like syzbot's `#syz dup`).
+    Bug(crate::bugcmd::BugArgs),
+    /// Why a log's reports got their signature and bug: frames kept and skipped (and by which
+    /// rule), and for a similar match both frame lists side by side.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Explain(crate::explain::ExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,11 +92,15 @@ struct AnalyzeArgs {
 
     #[command(flatten)]
     locate: LocateArgs,
+
+    /// After the reports, explain each one's signature and bug (as `legolog explain`).
+    #[arg(long)]
+    why: bool,
 }
 
 /// The kernel image that symbolizes frames.
 #[derive(Debug, Clone, clap::Args)]
-struct SymbolArgs {
+pub struct SymbolArgs {
     /// Kernel ELF with symbols (ideally DWARF) of the kernel that printed the log.
     ///
     /// Every frame and the RIP get a verdict (reliable, plausible, stale, fn-pointer, mismatch)
@@ -109,7 +120,7 @@ struct SymbolArgs {
 
 /// Finding the kernel image without `--vmlinux`, and showing source lines.
 #[derive(Debug, Clone, clap::Args)]
-struct LocateArgs {
+pub struct LocateArgs {
     /// Directory of kernel build trees or archived builds, searched for `vmlinux*` (and modules
     /// below it); repeatable, also `debug_dirs = [...]` in $XDG_CONFIG_HOME/legolog/config.toml.
     ///
@@ -133,7 +144,7 @@ struct LocateArgs {
 
     /// Exit with code 3 when a report does not match the kernel image that decoded it.
     #[arg(long)]
-    strict: bool,
+    pub(crate) strict: bool,
 
     /// Kernel source tree: show the source lines around each frame's line.
     #[arg(long, value_name = "DIR")]
@@ -173,30 +184,56 @@ enum SymbolizeFormat {
     Json,
 }
 
-/// Where the run history lives.
-#[derive(Debug, Clone, clap::Args)]
-struct DbArgs {
-    /// History database to read and record into.
+/// Where the run history lives, and what to record about the run.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DbArgs {
+    /// History to read and record into: a SQLite file, or a shared PostgreSQL database
+    /// (`postgresql://user[:password]@host[:port]/db`).
     ///
-    /// Default: $XDG_DATA_HOME/legolog/history.sqlite3 (~/.local/share/legolog/history.sqlite3).
-    /// Created when missing; a file that is not a legolog history is never overwritten.
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// Default: $LEGOLOG_DB, else `db = "…"` in $XDG_CONFIG_HOME/legolog/config.toml, else
+    /// $XDG_DATA_HOME/legolog/history.sqlite3 (~/.local/share/legolog/history.sqlite3). A file
+    /// is created when missing; one that is not a legolog history is never overwritten. A
+    /// server that cannot be reached is an error (exit 2), never a fallback to a local file.
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
 
     /// Neither read nor record the run history.
     #[arg(long, conflicts_with = "db")]
-    no_db: bool,
+    pub no_db: bool,
+
+    /// Run name to record (default: `MMDD-wN-R` from the file name, else the file stem).
+    #[arg(long, value_name = "NAME")]
+    pub run: Option<String>,
+
+    /// Node to record (default: `wN` of such a run name).
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+
+    /// Run date for logs that print no wall-clock date (default: the day it is first recorded).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub run_date: Option<Date>,
+}
+
+impl DbArgs {
+    /// The run flags.
+    pub fn overrides(&self) -> crate::run::RunOverrides {
+        crate::run::RunOverrides {
+            run: self.run.clone(),
+            node: self.node.clone(),
+            date: self.run_date,
+        }
+    }
 }
 
 /// Known-bug rules.
 #[derive(Debug, Clone, clap::Args)]
-struct RulesArgs {
+pub struct RulesArgs {
     /// Known-bug rules (TOML, docs/rules.md), used with the built-in ones.
     ///
     /// Default: $XDG_CONFIG_HOME/legolog/rules.toml (~/.config/legolog/rules.toml) when it
     /// exists. A rules file that cannot be read or compiled is an error (exit 2).
     #[arg(long = "rules", value_name = "FILE")]
-    file: Option<PathBuf>,
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -245,11 +282,12 @@ struct HistoryArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     format: Format,
 
-    /// History database to read.
+    /// History to read: a SQLite file or a `postgresql://` URL.
     ///
-    /// Default: $XDG_DATA_HOME/legolog/history.sqlite3 (~/.local/share/legolog/history.sqlite3).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// Default: $LEGOLOG_DB, else the config file's `db`, else
+    /// $XDG_DATA_HOME/legolog/history.sqlite3 (~/.local/share/legolog/history.sqlite3).
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -284,7 +322,7 @@ fn parse_similarity(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
-fn parse_date(text: &str) -> Result<Date, String> {
+pub fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text).ok_or_else(|| format!("not a date (YYYY-MM-DD): {text}"))
 }
 
@@ -315,6 +353,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::History(args) => history(args),
         Command::Report(args) => report(args),
         Command::Symbolize(args) => symbolize(args),
+        Command::Bug(args) => crate::bugcmd::run(args),
+        Command::Explain(args) => crate::explain::run(args),
     }
 }
 
@@ -394,26 +434,20 @@ fn looks_like_query(word: &str) -> bool {
     word.starts_with("0x") || word.contains('+') || word.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Opens the history unless `--no-db`; `None` also when no default location can be found.
-fn open_history(args: &DbArgs) -> anyhow::Result<Option<History>> {
+/// Opens the history the flags, environment or config file name (none with `--no-db`).
+pub fn open_history(args: &DbArgs, rules: &RuleSet) -> anyhow::Result<Option<History>> {
     if args.no_db {
         return Ok(None);
     }
-    let path = match &args.db {
-        Some(path) => path.clone(),
-        None => match History::default_path() {
-            Some(path) => path,
-            None => {
-                eprintln!("legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)");
-                return Ok(None);
-            }
-        },
+    let Some(location) = store::locate(args.db.as_deref())? else {
+        eprintln!("legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)");
+        return Ok(None);
     };
-    History::open(&path).map(Some)
+    store::open(&location, rules).map(Some)
 }
 
 /// Logs are hashed only when a history will record them.
-fn identity_for(history: &Option<History>) -> Identity {
+pub fn identity_for(history: &Option<History>) -> Identity {
     match history {
         Some(_) => Identity::Hash,
         None => Identity::Skip,
@@ -421,7 +455,7 @@ fn identity_for(history: &Option<History>) -> Identity {
 }
 
 /// Opens `--vmlinux` when given; an unusable file is reported and the analysis goes on.
-fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
+pub fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
     let Some(vmlinux) = &args.vmlinux else {
         return (None, false);
     };
@@ -434,7 +468,7 @@ fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
     }
 }
 
-fn analyze_all(
+pub fn analyze_all(
     logs: &[PathBuf],
     rules: &RuleSet,
     locator: Option<&Locator>,
@@ -455,24 +489,29 @@ fn analyze_all(
     (analysis, failed)
 }
 
-/// What `analyze` and `report` share: rules, history, the kernel image, the parsed logs.
-struct Loaded {
-    rules: RuleSet,
-    analysis: Analysis,
+/// What `analyze`, `report` and `explain` share: rules, history, the kernel image, the parsed
+/// logs.
+pub struct Loaded {
+    /// Known-bug rules.
+    pub rules: RuleSet,
+    /// The logs, with each report's bug when a history is open.
+    pub analysis: Analysis,
+    /// The history, when open.
+    pub history: Option<History>,
     /// An input or the kernel image could not be read (exit code 2).
-    failed: bool,
+    pub failed: bool,
 }
 
 /// Loads rules and history first (a bad rules file or database stops before any output), then
 /// the kernel image, then parses, decodes and records every log.
-fn load(
+pub fn load(
     logs: &[PathBuf],
     rules: &RulesArgs,
     db: &DbArgs,
     (symbols, locate): (&SymbolArgs, &LocateArgs),
 ) -> anyhow::Result<Loaded> {
     let rules = RuleSet::load(rules.file.as_deref())?;
-    let mut history = open_history(db)?;
+    let mut history = open_history(db, &rules)?;
     let options = LocateOptions::with_config(
         symbols.vmlinux.clone(),
         symbols.module_dirs.clone(),
@@ -483,19 +522,21 @@ fn load(
     )?;
     let locator = Locator::new(options);
     let (mut analysis, failed) = analyze_all(logs, &rules, Some(&locator), identity_for(&history));
+    analysis.override_runs(&db.overrides());
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;
     }
     Ok(Loaded {
         rules,
         analysis,
+        history,
         failed: failed || locator.failed(),
     })
 }
 
 /// The exit code once the output is written: 3 for `--strict` mismatches (explained on
 /// stderr), 2 when something could not be read.
-fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
+pub fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
     if strict {
         if let Some(explanation) = locate::strict_failure(analysis) {
             eprintln!("legolog: {explanation}");
@@ -509,7 +550,10 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let symbols = (&args.symbols, &args.locate);
     let loaded = load(&args.logs, &args.rules, &args.db, symbols)?;
     let Loaded {
-        analysis, failed, ..
+        rules,
+        analysis,
+        mut history,
+        failed,
     } = loaded;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -521,13 +565,19 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             render::text::write(&mut out, &analysis, style)?;
         }
     }
+    if args.why {
+        crate::explain::write(&mut out, &analysis, &rules, history.as_mut())?;
+    }
     out.flush()?;
     Ok(exit_code(&analysis, args.locate.strict, failed))
 }
 
 fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     let rules = RuleSet::load(args.rules.file.as_deref())?;
-    let mut history = open_history(&args.db)?;
+    let mut history = open_history(&args.db, &rules)?;
+    if let Some(history) = &mut history {
+        history.set_similarity(args.similarity);
+    }
     let (paths, walk_errors) = correlate::collect_paths(&args.paths);
     let mut failed = !walk_errors.is_empty();
     for err in walk_errors {
@@ -571,11 +621,14 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if let Some(history) = &mut history {
-        let records: Vec<_> = logs.iter().filter_map(|log| log.log_record()).collect();
-        history.record(&records)?;
+    let overrides = args.db.overrides();
+    for log in &mut logs {
+        overrides.apply(&mut log.input.run);
     }
-    let groups = correlate::group(&logs, args.similarity);
+    let mut groups = correlate::group(&logs, args.similarity);
+    if let Some(history) = &mut history {
+        groups = correlate::record_and_attach(history, &logs, groups)?;
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match args.format {
@@ -591,28 +644,24 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let path = match args.db {
-        Some(path) => path,
-        None => match History::default_path() {
-            Some(path) => path,
-            None => bail!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)"),
-        },
+    let Some(location) = store::locate(args.db.as_deref())? else {
+        bail!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)");
     };
-    if !path.exists() {
-        println!("no history yet at {}", path.display());
+    if location.is_missing() {
+        println!("no history yet at {}", location.shown());
         return Ok(ExitCode::from(EXIT_OK));
     }
-    let history = History::open(&path)?;
+    let mut history = store::open(&location, &RuleSet::load(None)?)?;
+    let path = location.shown();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if let Some(prefix) = &args.signature {
         let ids = history.find_signatures(prefix)?;
         let id = match ids.as_slice() {
             [id] => id,
-            [] => bail!("{}: no signature starts with {prefix}", path.display()),
+            [] => bail!("{path}: no signature starts with {prefix}"),
             _ => bail!(
-                "{}: {} signatures start with {prefix}; give more of the id",
-                path.display(),
+                "{path}: {} signatures start with {prefix}; give more of the id",
                 ids.len()
             ),
         };
@@ -626,7 +675,7 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
             .collect();
         render::groups::write_occurrences_text(&mut out, id, &occurrences)?;
     } else {
-        let rows = history.signatures(args.since)?;
+        let rows = history.bugs(args.since)?;
         match args.format {
             Format::Json => render::groups::write_history_json(&mut out, &rows)?,
             _ => render::groups::write_history_text(
@@ -646,6 +695,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         rules,
         analysis,
         failed,
+        ..
     } = load(&args.logs, &args.rules, &args.db, symbols)?;
     let subject_idx = args.index as usize - 1;
     if subject_idx >= analysis.reports.len() {
@@ -662,6 +712,11 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     bugreport::write(&mut out, &analysis, subject_idx, &rules)?;
     out.flush()?;
     Ok(exit_code(&analysis, args.locate.strict, failed))
+}
+
+/// The style for standard output.
+pub fn terminal_style_auto() -> Style {
+    terminal_style(ColorChoice::Auto)
 }
 
 fn terminal_style(choice: ColorChoice) -> Style {
@@ -742,12 +797,30 @@ mod tests {
         let Command::Analyze(args) = analyze_args(&["--db", "/tmp/h.sqlite3", "a.log"]) else {
             unreachable!()
         };
-        assert_eq!(args.db.db, Some(PathBuf::from("/tmp/h.sqlite3")));
+        assert_eq!(args.db.db.as_deref(), Some("/tmp/h.sqlite3"));
         assert!(!args.db.no_db);
         let Command::Correlate(args) = command(&["correlate", "--db", "h", "dir"]) else {
             unreachable!()
         };
-        assert_eq!(args.db.db, Some(PathBuf::from("h")));
+        assert_eq!(args.db.db.as_deref(), Some("h"));
+        let Command::Analyze(args) = analyze_args(&[
+            "--db",
+            "postgresql://u@h/d",
+            "--run",
+            "0827-w14-6",
+            "--node",
+            "w14",
+            "--run-date",
+            "2018-08-27",
+            "a.log",
+        ]) else {
+            unreachable!()
+        };
+        assert_eq!(args.db.db.as_deref(), Some("postgresql://u@h/d"));
+        let overrides = args.db.overrides();
+        assert_eq!(overrides.run.as_deref(), Some("0827-w14-6"));
+        assert_eq!(overrides.node.as_deref(), Some("w14"));
+        assert_eq!(overrides.date, Date::parse("2018-08-27"));
     }
 
     // --no-db

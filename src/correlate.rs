@@ -4,7 +4,7 @@
 use crate::analysis::Identity;
 use crate::analysis::{self, InputSummary};
 use crate::decode::Decoder;
-use crate::history::{LogRecord, ReportRecord};
+use crate::history::{Attachment, BugHistory, History, LogRecord};
 use crate::input::Source;
 use crate::rules::RuleSet;
 use crate::run::Date;
@@ -33,6 +33,8 @@ pub struct Sighting {
     pub op: Option<u64>,
     /// Kernel timestamp.
     pub time: Option<f64>,
+    /// Kernel release and build.
+    pub kernel: Option<String>,
 }
 
 /// One log read by correlate.
@@ -50,13 +52,14 @@ impl LogResult {
         let reports = self
             .sightings
             .iter()
-            .map(|s| ReportRecord {
-                signature: s.signature.id.clone(),
-                signature_version: signature::VERSION,
-                kind: s.signature.kind.clone(),
-                title: s.title.clone(),
-                labels: s.labels.clone(),
-                time: s.time,
+            .map(|s| {
+                analysis::signature_record(
+                    &s.signature,
+                    &s.title,
+                    &s.labels,
+                    s.time,
+                    s.kernel.clone(),
+                )
             })
             .collect();
         analysis::log_record(&self.input, reports)
@@ -93,6 +96,10 @@ pub struct SignatureGroup {
 pub struct Group {
     /// Members, the most frequent (the leader) first.
     pub members: Vec<SignatureGroup>,
+    /// The history's bug of the leader's signature (with `--db`).
+    pub bug: Option<BugHistory>,
+    /// That bug was first recorded by this run.
+    pub new: bool,
 }
 
 /// How a member differs from its group's leader.
@@ -227,6 +234,7 @@ pub fn read_logs(
                         cpu: report.task.cpu,
                         op: report.lego.as_ref().and_then(|lego| lego.op),
                         time: report.time,
+                        kernel: report.task.kernel,
                     }
                 });
                 progress.inc(1);
@@ -297,13 +305,70 @@ pub fn group(logs: &[LogResult], threshold: f64) -> Vec<Group> {
             Some(group) => group.members.push(single),
             None => groups.push(Group {
                 members: vec![single],
+                bug: None,
+                new: false,
             }),
         }
     }
+    sort_groups(&mut groups);
+    groups
+}
+
+/// Most reports first, then by leader id.
+fn sort_groups(groups: &mut [Group]) {
     groups.sort_by(|a, b| {
         b.count()
             .cmp(&a.count())
             .then_with(|| a.leader().signature.id.cmp(&b.leader().signature.id))
     });
-    groups
+}
+
+/// Records the logs in the history (one transaction) and regroups the signatures by the
+/// history's bugs, so correlate answers from the same model as `analyze` and `history`: each
+/// group is one bug (leader: its most frequent signature here), with the bug's id, name,
+/// `seen` counting the whole history, and whether this run created it.
+pub fn record_and_attach(
+    history: &mut History,
+    logs: &[LogResult],
+    groups: Vec<Group>,
+) -> anyhow::Result<Vec<Group>> {
+    let records: Vec<LogRecord> = logs.iter().filter_map(LogResult::log_record).collect();
+    let attachments: Vec<Attachment> = history.record(&records)?.into_iter().flatten().collect();
+    let created: BTreeSet<i64> = attachments
+        .iter()
+        .filter(|a| a.created)
+        .map(|a| a.bug)
+        .collect();
+    let mut by_bug: BTreeMap<i64, Vec<SignatureGroup>> = BTreeMap::new();
+    let mut unrecorded: Vec<Group> = Vec::new();
+    for member in groups.into_iter().flat_map(|g| g.members) {
+        match history.bug_of_signature(&member.signature.id)? {
+            Some(bug) => by_bug.entry(bug).or_default().push(member),
+            None => unrecorded.push(Group {
+                members: vec![member],
+                bug: None,
+                new: false,
+            }),
+        }
+    }
+    let mut out = unrecorded;
+    for (bug, mut members) in by_bug {
+        members.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.signature.id.cmp(&b.signature.id))
+        });
+        let attachment = Attachment {
+            bug,
+            matched: crate::history::Match::Exact,
+            created: false,
+        };
+        out.push(Group {
+            members,
+            bug: Some(history.bug_history(&attachment)?),
+            new: created.contains(&bug),
+        });
+    }
+    sort_groups(&mut out);
+    Ok(out)
 }

@@ -6,12 +6,14 @@
 //! programs (JSON). See ARCHITECTURE.md for the map.
 
 pub mod analysis;
+pub mod bugcmd;
 pub mod bugreport;
 pub mod cli;
 pub mod correlate;
 pub mod debuginfod;
 pub mod decode;
 pub mod dirs;
+pub mod explain;
 pub mod history;
 pub mod input;
 pub mod locate;
@@ -20,3 +22,4 @@ pub mod rules;
 pub mod run;
 pub mod signature;
 pub mod source;
+pub mod store;

@@ -1,4 +1,5 @@
-//! Run names and dates from log file names: `0826-w9-1` is August 26, machine w9, run 1.
+//! Runs: names and nodes from log file names (`0826-w9-1` is machine w9, run 1 on August 26),
+//! dates from the wall clock the log prints (never from a file's mtime).
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -81,40 +82,82 @@ impl fmt::Display for Date {
     }
 }
 
-/// Run name and date of one log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Run name, node and date of one log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RunInfo {
-    /// `MMDD-w<machine>-<run>` when the name carries one, else the file stem.
+    /// `MMDD-w<machine>-<run>` when the name carries one (or `--run`), else the file stem.
     pub name: String,
-    /// The run date: from the name when it carries one, else the file's mtime.
+    /// `w<machine>` from such a name (or `--node`).
+    pub node: Option<String>,
+    /// The wall-clock date printed in the log, else `--run-date`; `None` means the history
+    /// dates the run by the day it is first recorded. Never taken from a file's mtime.
     pub date: Option<Date>,
 }
 
-/// Derives the run of a log from its file stem and modification time.
+/// What the command line says about a run (`--run`, `--node`, `--run-date`).
+#[derive(Debug, Clone, Default)]
+pub struct RunOverrides {
+    /// Run name.
+    pub run: Option<String>,
+    /// Node.
+    pub node: Option<String>,
+    /// Date, used when the log prints none.
+    pub date: Option<Date>,
+}
+
+impl RunOverrides {
+    /// Applies the flags: a name and node replace the file name's; a date only fills in for a
+    /// log that prints no wall-clock date.
+    pub fn apply(&self, info: &mut RunInfo) {
+        if let Some(run) = &self.run {
+            info.name = run.clone();
+            info.node = find_run_name(run).and_then(node_of);
+        }
+        if let Some(node) = &self.node {
+            info.node = Some(node.clone());
+        }
+        if info.date.is_none() {
+            info.date = self.date;
+        }
+    }
+}
+
+/// Derives the run of a log from its file stem and the first bytes of its content.
 ///
 /// * The run name is the first `MMDD-w<machine>-<run>` in the stem (so a corpus name such as
-///   `diary-180826-b09-0826-w9-1` gives `0826-w9-1`), else the whole stem.
-/// * The date comes from a `YYMMDD` block (`diary-180826-…` → 2018-08-26), else from the run
-///   name's `MMDD` with the year of the mtime (the year before when that would put the run
-///   after the mtime), else from the mtime alone.
-pub fn run_info(stem: &str, mtime: Option<SystemTime>) -> RunInfo {
-    let mtime_date = mtime.map(Date::from_system_time);
+///   `diary-180826-b09-0826-w9-1` gives `0826-w9-1`), else the whole stem; the node is its
+///   `w<machine>` part.
+/// * The date is the first wall-clock date the log prints ([`wall_clock_date`]).
+pub fn run_info(stem: &str, head: &[u8]) -> RunInfo {
     let run = find_run_name(stem);
-    let name = run.map_or_else(|| stem.to_owned(), str::to_owned);
-    let date = find_yymmdd(stem)
-        .or_else(|| {
-            let run = run?;
-            let month = run.get(..2)?.parse().ok()?;
-            let day = run.get(2..4)?.parse().ok()?;
-            let reference = mtime_date.unwrap_or_else(|| Date::from_system_time(SystemTime::now()));
-            let date = Date::new(reference.year, month, day)?;
-            if date > reference {
-                return Date::new(reference.year - 1, month, day);
-            }
-            Some(date)
-        })
-        .or(mtime_date);
-    RunInfo { name, date }
+    RunInfo {
+        name: run.map_or_else(|| stem.to_owned(), str::to_owned),
+        node: run.and_then(node_of),
+        date: wall_clock_date(head),
+    }
+}
+
+/// `w14` of `0827-w14-6`.
+fn node_of(run: &str) -> Option<String> {
+    run.split('-').nth(1).map(str::to_owned)
+}
+
+/// How much of a log's start is searched for a wall-clock date.
+pub const DATE_HEAD_BYTES: usize = 1 << 20;
+
+/// The first wall-clock date-time the log prints, ISO 8601 (`2026-11-25T10:45:22`, also with a
+/// space): the kernel's `rtc_cmos …: setting system clock to …` line, syslog/journal
+/// `short-iso` prefixes. A bare date without a time is not taken (build dates, BIOS dates).
+pub fn wall_clock_date(head: &[u8]) -> Option<Date> {
+    static PATTERN: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        regex::bytes::Regex::new(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)[T ]\d\d:\d\d:\d\d")
+            .expect("a valid pattern")
+    });
+    pattern.captures_iter(head).find_map(|caps| {
+        let field = |idx: usize| std::str::from_utf8(&caps[idx]).ok()?.parse().ok();
+        Date::new(field(1)? as i32, field(2)?, field(3)?)
+    })
 }
 
 /// The first `MMDD-w<digits>-<digits>` at a word boundary in `stem`.
@@ -153,26 +196,9 @@ fn find_run_name(stem: &str) -> Option<&str> {
     None
 }
 
-/// A `-YYMMDD-` block (the diary corpus's naming) as a date in 2000–2099.
-fn find_yymmdd(stem: &str) -> Option<Date> {
-    stem.split(['-', '_', '.']).find_map(|part| {
-        if part.len() != 6 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let year = 2000 + part[..2].parse::<i32>().ok()?;
-        Date::new(year, part[2..4].parse().ok()?, part[4..6].parse().ok()?)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    fn at(date: &str) -> SystemTime {
-        let days = Date::parse(date).unwrap().days_since_epoch();
-        UNIX_EPOCH + Duration::from_secs(days as u64 * 86_400 + 3600)
-    }
 
     #[test]
     fn dates_round_trip() {
@@ -189,32 +215,51 @@ mod tests {
     }
 
     #[test]
-    fn plain_run_names_take_the_year_of_the_mtime() {
-        let info = run_info("0826-w9-1", Some(at("2018-08-27")));
-        assert_eq!(info.name, "0826-w9-1");
-        assert_eq!(info.date, Date::parse("2018-08-26"));
-        // A run dated after the file's mtime belongs to the year before.
-        let info = run_info("1231-w14-2", Some(at("2019-01-02")));
-        assert_eq!(info.date, Date::parse("2018-12-31"));
-    }
-
-    #[test]
-    fn corpus_names_carry_run_and_date() {
-        let info = run_info("diary-180826-b09-0826-w9-1", None);
-        assert_eq!(info.name, "0826-w9-1");
-        assert_eq!(info.date, Date::parse("2018-08-26"));
-        let info = run_info("diary-180311-b16", None);
-        assert_eq!(info.name, "diary-180311-b16");
-        assert_eq!(info.date, Date::parse("2018-03-11"));
-    }
-
-    #[test]
-    fn other_names_use_the_mtime() {
-        let info = run_info("console", Some(at("2021-05-04")));
+    fn names_give_run_and_node_never_a_date() {
+        let info = run_info("0827-w14-6", b"no date here\n");
+        assert_eq!(info.name, "0827-w14-6");
+        assert_eq!(info.node.as_deref(), Some("w14"));
+        assert_eq!(info.date, None);
+        let info = run_info("diary-180826-b09-0826-w9-1", b"");
         assert_eq!(
-            (info.name.as_str(), info.date),
-            ("console", Date::parse("2021-05-04"))
+            (info.name.as_str(), info.node.as_deref()),
+            ("0826-w9-1", Some("w9"))
         );
-        assert_eq!(run_info("x1234-w9-1", None).name, "x1234-w9-1");
+        let info = run_info("console", b"");
+        assert_eq!((info.name.as_str(), info.node), ("console", None));
+        assert_eq!(run_info("x1234-w9-1", b"").name, "x1234-w9-1");
+    }
+
+    #[test]
+    fn the_log_dates_itself() {
+        let log = b"[    0.000000] Linux version 6.1.0 (gcc) #1 SMP 2024-01-02\n\
+[    1.041510] rtc_cmos 00:05: setting system clock to 2026-11-25T10:45:22 UTC (1795603522)\n";
+        assert_eq!(wall_clock_date(log), Date::parse("2026-11-25"));
+        assert_eq!(
+            wall_clock_date(b"2018-08-26 14:03:11 host kernel: x"),
+            Date::parse("2018-08-26")
+        );
+        assert_eq!(wall_clock_date(b"BIOS 04/01/2014 built 2014-04-01"), None);
+    }
+
+    #[test]
+    fn flags_override_names_and_fill_in_dates() {
+        let mut info = run_info("console", b"");
+        RunOverrides {
+            run: Some("0901-w3-2".to_owned()),
+            node: None,
+            date: Date::parse("2018-09-01"),
+        }
+        .apply(&mut info);
+        assert_eq!(info.name, "0901-w3-2");
+        assert_eq!(info.node.as_deref(), Some("w3"));
+        assert_eq!(info.date, Date::parse("2018-09-01"));
+        let mut dated = run_info("x", b"2020-01-02T03:04:05");
+        RunOverrides {
+            date: Date::parse("2018-09-01"),
+            ..RunOverrides::default()
+        }
+        .apply(&mut dated);
+        assert_eq!(dated.date, Date::parse("2020-01-02"));
     }
 }

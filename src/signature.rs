@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 /// Version of the signature scheme. Bump it whenever the canonical text of any report could
 /// change: the history keeps the version next to each id and never mixes versions.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Frames kept in a signature by default.
 pub const DEFAULT_DEPTH: usize = 5;
@@ -177,7 +177,7 @@ impl Signature {
         &self.id[..12]
     }
 
-    /// The canonical text the id hashes: `v1|KIND|BASIS|frame1|frame2|…`.
+    /// The canonical text the id hashes: `v2|KIND|BASIS|frame1|frame2|…`.
     pub fn canonical(&self) -> String {
         canonical(&self.kind, self.basis, &self.frames)
     }
@@ -189,7 +189,12 @@ impl Signature {
 }
 
 fn canonical(kind: &str, basis: Basis, frames: &[String]) -> String {
-    let mut text = format!("v{VERSION}|{kind}|{}", basis.as_str());
+    canonical_versioned(VERSION, kind, basis, frames)
+}
+
+/// The canonical text under scheme `version` (the history re-signs version-1 records with it).
+pub fn canonical_versioned(version: u32, kind: &str, basis: Basis, frames: &[String]) -> String {
+    let mut text = format!("v{version}|{kind}|{}", basis.as_str());
     for frame in frames {
         text.push('|');
         text.push_str(frame);
@@ -219,21 +224,11 @@ pub fn compute(
 ) -> Signature {
     let kind = report.kind.as_str();
     let names = |trusted: bool| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (frame_idx, frame) in report.frames.iter().enumerate() {
-            if frame_trust(frame_idx).is_trusted() != trusted {
-                continue;
-            }
-            let Some(symbol) = &frame.symbol else {
-                continue;
-            };
-            let name = normalize_name(&symbol.name);
-            if config.skips(name) || out.last().is_some_and(|last| last == name) {
-                continue;
-            }
-            out.push(name.to_owned());
-        }
-        out
+        walk(report, config, frame_trust, trusted)
+            .into_iter()
+            .filter(|step| step.reason == Step::Kept)
+            .map(|step| step.name)
+            .collect()
     };
     let mut frames = names(true);
     if !frames.is_empty() {
@@ -266,6 +261,113 @@ pub fn compute(
         return finish(kind, Basis::Header, vec![function.to_owned()]);
     }
     finish(kind, Basis::Title, vec![mask_numbers(&report.title)])
+}
+
+/// What happened to one frame of a report when its signature was built (`legolog explain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameNote {
+    /// The name as printed (or `?` when the frame has no symbol).
+    pub printed: String,
+    /// The normalized name.
+    pub name: String,
+    /// In the signature.
+    pub kept: bool,
+    /// Why, in a few words: `kept`, `marked ? by the kernel`, `skip list: GLOB`,
+    /// `repeats the frame above`, `beyond depth N`, `no symbol`, `basis is …`.
+    pub reason: String,
+}
+
+/// Why a frame is in or out of the candidate list, before the depth cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Kept,
+    NoSymbol,
+    OtherTrust,
+    Skipped(String),
+    Repeat,
+}
+
+struct Walked {
+    printed: String,
+    name: String,
+    reason: Step,
+}
+
+/// One pass over the frames whose trust is `trusted`: the names a signature takes (in order,
+/// skip list and recursion applied) and why each other frame was left out. [`compute`] and
+/// [`explain`] both read it, so an explanation can never disagree with the signature.
+fn walk(
+    report: &Report,
+    config: &SignatureConfig,
+    frame_trust: &dyn Fn(usize) -> Trust,
+    trusted: bool,
+) -> Vec<Walked> {
+    let mut last_kept: Option<String> = None;
+    let mut out = Vec::with_capacity(report.frames.len());
+    for (frame_idx, frame) in report.frames.iter().enumerate() {
+        let Some(symbol) = &frame.symbol else {
+            out.push(Walked {
+                printed: "?".to_owned(),
+                name: String::new(),
+                reason: Step::NoSymbol,
+            });
+            continue;
+        };
+        let name = normalize_name(&symbol.name).to_owned();
+        let reason = if frame_trust(frame_idx).is_trusted() != trusted {
+            Step::OtherTrust
+        } else if let Some(glob) = config.skip.iter().find(|g| glob_match(g, &name)) {
+            Step::Skipped(glob.clone())
+        } else if last_kept.as_ref() == Some(&name) {
+            Step::Repeat
+        } else {
+            last_kept = Some(name.clone());
+            Step::Kept
+        };
+        out.push(Walked {
+            printed: symbol.name.clone(),
+            name,
+            reason,
+        });
+    }
+    out
+}
+
+/// Frame by frame, why the signature holds what it holds (for the trusted basis; other bases
+/// say which frames they used).
+pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature) -> Vec<FrameNote> {
+    let trust = kernel_trust(report);
+    let mut kept = 0;
+    walk(report, config, &trust, true)
+        .into_iter()
+        .map(|step| {
+            let reason = if signature.basis != Basis::Trusted && step.reason != Step::NoSymbol {
+                if signature.frames.contains(&step.name) {
+                    format!("kept ({} basis)", signature.basis.as_str())
+                } else {
+                    format!("not used ({} basis)", signature.basis.as_str())
+                }
+            } else {
+                match step.reason {
+                    Step::NoSymbol => "no symbol".to_owned(),
+                    Step::OtherTrust => "marked ? by the kernel".to_owned(),
+                    Step::Skipped(glob) => format!("skip list: {glob}"),
+                    Step::Repeat => "repeats the frame above".to_owned(),
+                    Step::Kept if kept >= config.depth => format!("beyond depth {}", config.depth),
+                    Step::Kept => {
+                        kept += 1;
+                        "kept".to_owned()
+                    }
+                }
+            };
+            FrameNote {
+                printed: step.printed,
+                kept: reason.starts_with("kept"),
+                name: step.name,
+                reason,
+            }
+        })
+        .collect()
 }
 
 /// The function a frameless header names: `WARNING: CPU: 7 PID: 34 at file.c:447 func+0x3/0x4`.

@@ -1,9 +1,9 @@
-//! Output of `legolog correlate` (groups) and `legolog history` (signatures from the database).
+//! Output of `legolog correlate` (groups) and `legolog history` (bugs from the database).
 
 use super::markdown::escape;
 use super::{list_runs, Style};
 use crate::correlate::{Group, LogResult};
-use crate::history::{Occurrence, SignatureRow};
+use crate::history::{BugRow, Occurrence};
 use crate::run::Date;
 use crate::signature;
 use serde::Serialize;
@@ -54,6 +54,7 @@ pub fn write_text(
     let mut table = super::table(
         vec![
             "id",
+            "bug",
             "title",
             "labels",
             "count",
@@ -75,6 +76,7 @@ pub fn write_text(
         }
         table.add_row(vec![
             id,
+            group_bug_text(group),
             labelled_title(&labels, &leader.title),
             labels.into_iter().collect::<Vec<_>>().join(","),
             group.count().to_string(),
@@ -112,6 +114,22 @@ pub fn write_text(
     Ok(())
 }
 
+/// `3f2a9c01d2 "lost send CQE" seen 8 (new)`, or `-` without a history.
+fn group_bug_text(group: &Group) -> String {
+    let Some(bug) = &group.bug else {
+        return "-".to_owned();
+    };
+    let mut text = bug.bug.clone();
+    if let Some(name) = &bug.name {
+        text.push_str(&format!(" \"{name}\""));
+    }
+    text.push_str(&format!(" seen {}", bug.seen));
+    if group.new {
+        text.push_str(" (new)");
+    }
+    text
+}
+
 fn difference_text(group: &Group, member_idx: usize) -> String {
     let diff = group.difference(member_idx);
     let mut parts: Vec<String> = diff.missing.iter().map(|f| format!("-{f}")).collect();
@@ -132,6 +150,10 @@ struct JsonCorrelation {
 
 #[derive(Serialize)]
 struct JsonGroup {
+    bug: Option<String>,
+    bug_name: Option<String>,
+    seen: Option<u64>,
+    new: Option<bool>,
     id: String,
     short_id: String,
     kind: String,
@@ -169,6 +191,10 @@ pub fn write_json(out: &mut dyn Write, logs: &[LogResult], groups: &[Group]) -> 
             .map(|group| {
                 let leader = group.leader();
                 JsonGroup {
+                    bug: group.bug.as_ref().map(|b| b.bug.clone()),
+                    bug_name: group.bug.as_ref().and_then(|b| b.name.clone()),
+                    seen: group.bug.as_ref().map(|b| b.seen),
+                    new: group.bug.as_ref().map(|_| group.new),
                     id: leader.signature.id.clone(),
                     short_id: leader.signature.short_id().to_owned(),
                     kind: leader.signature.kind.clone(),
@@ -233,16 +259,17 @@ pub fn write_markdown(
     writeln!(out)?;
     writeln!(
         out,
-        "| id | title | count | runs | first seen | last seen | CPUs | ops |"
+        "| id | bug | title | count | runs | first seen | last seen | CPUs | ops |"
     )?;
-    writeln!(out, "|---|---|---:|---|---|---|---|---|")?;
+    writeln!(out, "|---|---|---|---:|---|---|---|---|---|")?;
     for group in groups {
         let leader = group.leader();
         let runs: Vec<String> = group.union(|m| &m.runs).into_iter().collect();
         writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
             leader.signature.short_id(),
+            escape(&group_bug_text(group)),
             escape(&labelled_title(&group.union(|m| &m.labels), &leader.title)),
             group.count(),
             escape(&list_runs(&runs, 4)),
@@ -270,10 +297,10 @@ pub fn write_markdown(
     Ok(())
 }
 
-/// `legolog history`: one row per signature.
+/// `legolog history`: one row per bug.
 pub fn write_history_text(
     out: &mut dyn Write,
-    rows: &[SignatureRow],
+    rows: &[BugRow],
     style: Style,
 ) -> anyhow::Result<()> {
     if rows.is_empty() {
@@ -282,7 +309,8 @@ pub fn write_history_text(
     }
     let mut table = super::table(
         vec![
-            "id",
+            "bug",
+            "name",
             "kind",
             "title",
             "seen",
@@ -294,7 +322,8 @@ pub fn write_history_text(
     );
     for row in rows {
         table.add_row(vec![
-            row.signature.get(..12).unwrap_or(&row.signature).to_owned(),
+            row.id.clone(),
+            row.name.clone().unwrap_or_default(),
             row.kind.clone(),
             labelled_title(&row.labels, &row.title),
             row.history.seen.to_string(),
@@ -329,8 +358,24 @@ pub fn write_occurrences_text(
 }
 
 #[derive(Serialize)]
+struct JsonBugRow<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+    link: Option<&'a str>,
+    kind: &'a str,
+    title: &'a str,
+    labels: &'a [String],
+    signatures: &'a [String],
+    seen: u64,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    runs: &'a [String],
+}
+
+#[derive(Serialize)]
 struct JsonHistoryRow<'a> {
     id: &'a str,
+    bug: &'a str,
     kind: &'a str,
     title: &'a str,
     labels: &'a [String],
@@ -340,25 +385,83 @@ struct JsonHistoryRow<'a> {
     runs: &'a [String],
 }
 
-/// `legolog history --format json`.
-pub fn write_history_json(out: &mut dyn Write, rows: &[SignatureRow]) -> anyhow::Result<()> {
-    let rows: Vec<JsonHistoryRow> = rows
+/// `legolog history --format json`: `bugs`, and `signatures` (each with its bug's counts).
+pub fn write_history_json(out: &mut dyn Write, rows: &[BugRow]) -> anyhow::Result<()> {
+    let bugs: Vec<JsonBugRow> = rows
         .iter()
-        .map(|row| JsonHistoryRow {
-            id: &row.signature,
+        .map(|row| JsonBugRow {
+            id: &row.id,
+            name: row.name.as_deref(),
+            link: row.link.as_deref(),
             kind: &row.kind,
             title: &row.title,
             labels: &row.labels,
+            signatures: &row.signatures,
             seen: row.history.seen,
             first_seen: row.history.first_seen.map(|d| d.to_string()),
             last_seen: row.history.last_seen.map(|d| d.to_string()),
             runs: &row.history.runs,
         })
         .collect();
+    let signatures: Vec<JsonHistoryRow> = rows
+        .iter()
+        .flat_map(|row| {
+            row.signatures.iter().map(move |signature| JsonHistoryRow {
+                id: signature,
+                bug: &row.id,
+                kind: &row.kind,
+                title: &row.title,
+                labels: &row.labels,
+                seen: row.history.seen,
+                first_seen: row.history.first_seen.map(|d| d.to_string()),
+                last_seen: row.history.last_seen.map(|d| d.to_string()),
+                runs: &row.history.runs,
+            })
+        })
+        .collect();
     serde_json::to_writer_pretty(
         &mut *out,
-        &serde_json::json!({ "version": super::json::VERSION, "signatures": rows }),
+        &serde_json::json!({ "version": super::json::VERSION, "bugs": bugs, "signatures": signatures }),
     )?;
     writeln!(out)?;
+    Ok(())
+}
+
+/// `legolog bug show ID`.
+pub fn write_bug_text(
+    out: &mut dyn Write,
+    details: &crate::history::BugDetails,
+    _style: Style,
+) -> anyhow::Result<()> {
+    let row = &details.row;
+    let name = row
+        .name
+        .as_ref()
+        .map(|n| format!(" \"{n}\""))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "bug {}{name}: {}",
+        row.id,
+        labelled_title(&row.labels, &row.title)
+    )?;
+    if let Some(link) = &row.link {
+        writeln!(out, "  link: {link}")?;
+    }
+    writeln!(out, "  kind: {}", row.kind)?;
+    writeln!(
+        out,
+        "  seen: {} logs, first {}, last {}",
+        row.history.seen,
+        date_text(row.history.first_seen),
+        date_text(row.history.last_seen)
+    )?;
+    writeln!(out, "  runs: {}", row.history.runs.join(", "))?;
+    writeln!(out, "  nodes: {}", details.nodes.join(", "))?;
+    writeln!(out, "  kernels: {}", details.kernels.join("; "))?;
+    writeln!(out, "  signatures:")?;
+    for signature in &row.signatures {
+        writeln!(out, "    {signature}")?;
+    }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The JSON contract (`--format json`), version 1. Documented in docs/json.md and
+//! The JSON contract (`--format json`), version 2. Documented in docs/json.md and
 //! docs/legolog.schema.json; a field is never renamed or retyped within a version.
 //!
 //! Addresses and 64-bit values are `"0x…"` strings: they do not fit in a JSON double.
@@ -12,8 +12,8 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::io::Write;
 
-/// Version of the JSON contract.
-pub const VERSION: u32 = 1;
+/// Version of the JSON contract (2: `history` is about the report's bug, signatures of scheme 2).
+pub const VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -109,6 +109,12 @@ struct JsonSignature<'a> {
 
 #[derive(Serialize)]
 struct JsonHistory<'a> {
+    bug: &'a str,
+    bug_name: Option<&'a str>,
+    bug_link: Option<&'a str>,
+    #[serde(rename = "match")]
+    matched: &'static str,
+    similarity: Option<f64>,
     seen: u64,
     first_seen: Option<String>,
     last_seen: Option<String>,
@@ -297,6 +303,14 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
         },
         labels: &located.labels,
         history: located.history.as_ref().map(|history| JsonHistory {
+            bug: &history.bug,
+            bug_name: history.name.as_deref(),
+            bug_link: history.link.as_deref(),
+            matched: history.matched.as_str(),
+            similarity: match history.matched {
+                crate::history::Match::Similar(s) => Some(s),
+                _ => None,
+            },
             seen: history.seen,
             first_seen: history.first_seen.map(|d| d.to_string()),
             last_seen: history.last_seen.map(|d| d.to_string()),

@@ -7,11 +7,12 @@ pub mod markdown;
 pub mod symbolize;
 pub mod text;
 
-use crate::history::SignatureHistory;
+use crate::history::{BugHistory, Match};
 use legolog_parsers::Frame;
 
-/// "seen 3 times since 2018-08-26 in runs 0826-w9-1, 0827-w9-2, 0828-w9-1".
-pub fn history_sentence(history: &SignatureHistory) -> String {
+/// `bug 3f2a9c01d2 "lost send CQE": seen 3 times since 2018-08-26 in runs 0826-w9-1, 0827-w9-2,
+/// 0828-w9-1 (similar signature, 0.80)`.
+pub fn history_sentence(history: &BugHistory) -> String {
     let times = if history.seen == 1 {
         "once".to_owned()
     } else {
@@ -26,8 +27,19 @@ pub fn history_sentence(history: &SignatureHistory) -> String {
     } else {
         "runs"
     };
+    let name = history
+        .name
+        .as_ref()
+        .map(|name| format!(" \"{name}\""))
+        .unwrap_or_default();
+    let matched = match history.matched {
+        Match::Exact => String::new(),
+        Match::Similar(s) => format!(" (similar signature, {s:.2})"),
+        Match::New => " (new bug)".to_owned(),
+    };
     format!(
-        "seen {times}{since} in {runs} {}",
+        "bug {}{name}: seen {times}{since} in {runs} {}{matched}",
+        history.bug,
         list_runs(&history.runs, 6)
     )
 }

@@ -110,5 +110,5 @@ fn groups_runs_and_fuzzy_members() {
         .unwrap();
     assert!(String::from_utf8(markdown.stdout)
         .unwrap()
-        .contains("| id | title | count |"));
+        .contains("| id | bug | title | count |"));
 }

@@ -27,7 +27,7 @@ fn seed_variant(dir: &Path, name: &str, cpu: u32) -> PathBuf {
     path
 }
 
-fn one_line_error(output: &std::process::Output, needle: &str) {
+pub fn one_line_error(output: &std::process::Output, needle: &str) {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
@@ -135,15 +135,7 @@ fn default_location_and_no_db() {
 }
 
 fn corpus_copy(dir: &Path, n_logs: usize) -> PathBuf {
-    let logs = dir.join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
-    for idx in 0..n_logs {
-        // Different content per file (the hash is the identity), same bug.
-        let text = format!("{seed}[    {idx}.000000] run {idx} done\n");
-        std::fs::write(logs.join(format!("0826-w{}-{idx}.log", idx % 16)), text).unwrap();
-    }
-    logs
+    crate::util::seed_copies(dir, "logs", n_logs)
 }
 
 fn count_rows(db: &Path) -> (i64, i64, String) {

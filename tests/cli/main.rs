@@ -2,9 +2,12 @@
 
 mod analyze;
 mod bad_input;
+mod bugs;
 mod correlate;
 mod history;
 mod locate;
+mod pg;
+mod postgres;
 mod real_kernel;
 mod report;
 mod schema;

@@ -450,7 +450,7 @@ fn symbolize_locations(json: &Value) -> Vec<String> {
 
 /// GNU binutils' view of the vmlinux and the modules.
 struct Oracle {
-    vmlinux: PathBuf,
+    pub vmlinux: PathBuf,
     /// Text symbol name → (address, kallsyms size = distance to the next text symbol).
     kernel_symbols: HashMap<String, Vec<(u64, u64)>>,
     /// Module name → its `objdump -t`.

@@ -125,7 +125,8 @@ fn issue_4_report_of_the_seed() {
     // The rule's explanation and the history.
     assert!(markdown
         .contains("**Known bug `cq-stall`:** A posted send WQE never produced a completion"));
-    assert!(markdown.contains("History: seen once since"));
+    assert!(markdown.contains("History: bug "), "{markdown}");
+    assert!(markdown.contains(": seen once since"), "{markdown}");
 }
 
 /// A log with no Code: line gets no Code section; one report of several is chosen with --report.

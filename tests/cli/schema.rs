@@ -10,7 +10,7 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("the schema itself is valid")
 }
 
-fn assert_valid(document: &serde_json::Value) {
+pub fn assert_valid(document: &serde_json::Value) {
     let validator = validator();
     let errors: Vec<String> = validator
         .iter_errors(document)

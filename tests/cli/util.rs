@@ -47,7 +47,8 @@ pub fn legolog() -> Command {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env_remove("DEBUGINFOD_URLS")
-        .env_remove("DEBUGINFOD_CACHE_PATH");
+        .env_remove("DEBUGINFOD_CACHE_PATH")
+        .env_remove("LEGOLOG_DB");
     cmd
 }
 
@@ -66,4 +67,17 @@ pub fn succeed(cmd: &mut Command) -> std::process::Output {
 pub fn analyze_json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
     let output = succeed(legolog().args(["analyze", "--format", "json"]).args(args));
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+/// `n` logs of the seed's bug in `dir/prefix/`, each with its own content (the content is the
+/// identity) and a run name `0826-w<n % 16>-<n>`.
+pub fn seed_copies(dir: &std::path::Path, prefix: &str, n: usize) -> PathBuf {
+    let logs = dir.join(prefix);
+    std::fs::create_dir_all(&logs).unwrap();
+    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
+    for idx in 0..n {
+        let text = format!("{seed}[    {idx}.000000] {prefix} run {idx} done\n");
+        std::fs::write(logs.join(format!("0826-w{}-{idx}.log", idx % 16)), text).unwrap();
+    }
+    logs
 }

@@ -1,0 +1,1210 @@
+//! The run history: every report seen, grouped into bugs, keyed so that reading the same log
+//! twice never counts twice. It lives in SQLite (a file, the default) or PostgreSQL (a URL, for
+//! a lab); both sit behind [`Backend`] and share the schema steps in [`schema`].
+//!
+//! `logs` has one row per distinct log *content* (SHA-256 of the decompressed bytes); `reports`
+//! one per report position, with its signature, frames and bug; `bugs` the user-facing groups
+//! with aggregates (distinct logs, first/last seen); `signatures` maps each signature to its bug;
+//! `bug_index` is the inverted index (kind, frame, position) over founding signatures that the
+//! fuzzy lookup reads. Every write is one transaction that excludes other writers.
+
+pub mod backend;
+pub mod postgres;
+pub mod schema;
+pub mod sqlite;
+
+use crate::run::Date;
+use crate::signature::{self, Basis};
+use anyhow::bail;
+pub use backend::{Backend, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Default similarity threshold for attaching a report to a bug (correlate's default).
+pub const DEFAULT_SIMILARITY: f64 = 0.8;
+
+/// One log to record.
+#[derive(Debug, Clone)]
+pub struct LogRecord {
+    /// SHA-256 of the log's decompressed content, hex.
+    pub content_hash: String,
+    /// The path it was read from (`-` for stdin).
+    pub path: String,
+    /// Run name (`0826-w9-1`).
+    pub run: String,
+    /// Node (`w9`), when known.
+    pub node: Option<String>,
+    /// The run date, when known; otherwise the day it is first recorded.
+    pub date: Option<Date>,
+    /// Its reports, in log order.
+    pub reports: Vec<ReportRecord>,
+}
+
+/// One report to record.
+#[derive(Debug, Clone)]
+pub struct ReportRecord {
+    /// Full signature id.
+    pub signature: String,
+    /// Signature scheme version.
+    pub signature_version: u32,
+    /// Kind name.
+    pub kind: String,
+    /// Where the signature frames came from.
+    pub basis: Basis,
+    /// The signature's frames.
+    pub frames: Vec<String>,
+    /// Title.
+    pub title: String,
+    /// Matched rule names.
+    pub labels: Vec<String>,
+    /// Kernel timestamp of the report, seconds.
+    pub time: Option<f64>,
+    /// Kernel release and build (`6.1.0-28-amd64 #1 Debian …`).
+    pub kernel: Option<String>,
+}
+
+/// How a report was attached to its bug when it was first recorded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Match {
+    /// Its signature was already the bug's.
+    Exact,
+    /// Its signature is similar (this much) to one that founded the bug.
+    Similar(f64),
+    /// It founded the bug.
+    New,
+}
+
+impl Match {
+    /// `exact`, `similar` or `new`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Match::Exact => "exact",
+            Match::Similar(_) => "similar",
+            Match::New => "new",
+        }
+    }
+
+    fn similarity(self) -> Option<f64> {
+        match self {
+            Match::Similar(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Where a recorded report went.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Attachment {
+    /// Internal bug row.
+    pub bug: i64,
+    /// How it matched.
+    pub matched: Match,
+    /// The bug was created by this write.
+    pub created: bool,
+}
+
+/// What the history knows about a report's bug.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BugHistory {
+    /// The bug's short stable id.
+    pub bug: String,
+    /// The user's name for it.
+    pub name: Option<String>,
+    /// The user's link.
+    pub link: Option<String>,
+    /// Distinct logs of the bug.
+    pub seen: u64,
+    /// Earliest run date.
+    pub first_seen: Option<Date>,
+    /// Latest run date.
+    pub last_seen: Option<Date>,
+    /// Distinct run names, oldest first.
+    pub runs: Vec<String>,
+    /// How this report matched.
+    pub matched: Match,
+}
+
+/// A bug as `legolog history` and `legolog bug show` list it.
+#[derive(Debug, Clone)]
+pub struct BugRow {
+    /// Short stable id.
+    pub id: String,
+    /// Kind name.
+    pub kind: String,
+    /// Title of the report that founded it.
+    pub title: String,
+    /// Labels of the latest report.
+    pub labels: Vec<String>,
+    /// The user's name.
+    pub name: Option<String>,
+    /// The user's link.
+    pub link: Option<String>,
+    /// Its signatures (full ids, version 2 first).
+    pub signatures: Vec<String>,
+    /// Counts, dates and runs (`matched` is `Exact`).
+    pub history: BugHistory,
+}
+
+/// Details of a bug for `legolog bug show`.
+#[derive(Debug, Clone)]
+pub struct BugDetails {
+    /// The bug.
+    pub row: BugRow,
+    /// Distinct nodes.
+    pub nodes: Vec<String>,
+    /// Distinct kernels.
+    pub kernels: Vec<String>,
+}
+
+/// One occurrence of a signature (`legolog history --signature`).
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    /// Run name.
+    pub run: String,
+    /// Date of the run.
+    pub date: Option<Date>,
+    /// Path the log was first read from.
+    pub path: String,
+    /// 1-based report position in the log.
+    pub position: u64,
+    /// Title.
+    pub title: String,
+}
+
+/// A recorded log whose reports have no bug yet (recorded by a version-1 legolog).
+#[derive(Debug, Clone)]
+pub struct LegacyLog {
+    /// Row id.
+    pub id: i64,
+    /// Recorded content hash.
+    pub content_hash: String,
+    /// Recorded path.
+    pub path: String,
+}
+
+/// The signature of a stored report, as candidates are compared.
+struct Candidate {
+    bug: i64,
+    frames: Vec<String>,
+}
+
+/// An open history.
+pub struct History {
+    db: Box<dyn Backend>,
+    similarity: f64,
+}
+
+impl History {
+    /// `$XDG_DATA_HOME/legolog/history.sqlite3`, else `~/.local/share/legolog/history.sqlite3`.
+    pub fn default_path() -> Option<PathBuf> {
+        crate::dirs::data_home().map(|dir| dir.join("legolog").join("history.sqlite3"))
+    }
+
+    /// Opens (creating when missing) and migrates the SQLite history at `path`.
+    ///
+    /// A file that is not a legolog history (corrupt, another program's database, a newer
+    /// schema) is an error naming the file; it is never overwritten.
+    pub fn open(path: &Path) -> anyhow::Result<History> {
+        History::with_backend(Box::new(sqlite::Sqlite::open(path)?))
+    }
+
+    /// Opens `spec`: a `postgresql://` URL, else a SQLite file path.
+    pub fn open_spec(spec: &str) -> anyhow::Result<History> {
+        if postgres::is_url(spec) {
+            History::with_backend(Box::new(postgres::Postgres::connect(spec)?))
+        } else {
+            History::open(Path::new(spec))
+        }
+    }
+
+    /// Migrates and wraps an opened backend.
+    pub fn with_backend(db: Box<dyn Backend>) -> anyhow::Result<History> {
+        let mut history = History {
+            db,
+            similarity: DEFAULT_SIMILARITY,
+        };
+        history.migrate()?;
+        Ok(history)
+    }
+
+    /// The similarity threshold for attaching reports to bugs.
+    pub fn set_similarity(&mut self, threshold: f64) {
+        self.similarity = threshold;
+    }
+
+    /// The database as shown in messages.
+    pub fn name(&self) -> &str {
+        self.db.name()
+    }
+
+    fn check_version(&self, version: i64) -> anyhow::Result<()> {
+        if version < 0 || version > schema::current() {
+            bail!(
+                "{}: history schema version {version} is newer than this legolog knows ({}); left untouched, use a newer legolog",
+                self.db.name(),
+                schema::current()
+            );
+        }
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> anyhow::Result<()> {
+        let version = self.db.schema_version()?;
+        self.check_version(version)?;
+        if version == schema::current() {
+            return Ok(());
+        }
+        self.write(|history| {
+            // Another process may have migrated while we waited for the lock.
+            let version = history.db.schema_version()?;
+            history.check_version(version)?;
+            let steps = schema::migrations(history.db.dialect());
+            for step in &steps[version as usize..] {
+                history.db.batch(step)?;
+            }
+            history.db.set_schema_version(schema::current())
+        })
+    }
+
+    /// Runs `body` in one write transaction: all of it is committed or none.
+    fn write<T>(
+        &mut self,
+        body: impl FnOnce(&mut History) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.db.begin()?;
+        match body(self) {
+            Ok(value) => {
+                self.db.commit()?;
+                Ok(value)
+            }
+            Err(err) => {
+                self.db.rollback();
+                Err(err)
+            }
+        }
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> anyhow::Result<Vec<Vec<Value>>> {
+        self.db.query(sql, params)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> anyhow::Result<u64> {
+        self.db.execute(sql, params)
+    }
+
+    /// Records logs and their reports in one transaction and returns, per log and report, the
+    /// bug it belongs to. A log whose content was recorded before is not recorded again; its
+    /// stored attachments are returned (idempotent).
+    pub fn record(&mut self, logs: &[LogRecord]) -> anyhow::Result<Vec<Vec<Attachment>>> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let today = Date::from_system_time(SystemTime::now());
+        self.write(|history| {
+            let mut out = Vec::with_capacity(logs.len());
+            for log in logs {
+                out.push(history.record_log(log, now, today)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn record_log(
+        &mut self,
+        log: &LogRecord,
+        now: i64,
+        today: Date,
+    ) -> anyhow::Result<Vec<Attachment>> {
+        let existing = self.query(
+            "SELECT id FROM logs WHERE content_hash = ?1",
+            &[log.content_hash.as_str().into()],
+        )?;
+        if let Some(row) = existing.first() {
+            return self.stored_attachments(row[0].int());
+        }
+        let seen_on = log.date.unwrap_or(today).to_string();
+        let rows = self.query(
+            "INSERT INTO logs (content_hash, path, run, seen_on, recorded_at, n_reports, node)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            &[
+                log.content_hash.as_str().into(),
+                log.path.as_str().into(),
+                log.run.as_str().into(),
+                seen_on.as_str().into(),
+                now.into(),
+                (log.reports.len() as i64).into(),
+                log.node.clone().into(),
+            ],
+        )?;
+        let log_id = rows[0][0].int();
+        let mut out = Vec::with_capacity(log.reports.len());
+        // A log often repeats one report (a watchdog every few seconds): its signature is
+        // looked up and its bug counted once per log.
+        let mut known: HashMap<(&str, u32), i64> = HashMap::new();
+        let mut counted: HashSet<i64> = HashSet::new();
+        for (position, report) in log.reports.iter().enumerate() {
+            let key = (report.signature.as_str(), report.signature_version);
+            let attachment = match known.get(&key) {
+                Some(&bug) => Attachment {
+                    bug,
+                    matched: Match::Exact,
+                    created: false,
+                },
+                None => self.assign(report)?,
+            };
+            known.insert(key, attachment.bug);
+            self.execute(
+                "INSERT INTO reports (log_id, position, signature, signature_version, kind, title,
+                     labels, time, basis, frames, kernel, bug_id, match_kind, similarity)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                &[
+                    log_id.into(),
+                    (position as i64 + 1).into(),
+                    report.signature.as_str().into(),
+                    i64::from(report.signature_version).into(),
+                    report.kind.as_str().into(),
+                    report.title.as_str().into(),
+                    report.labels.join(",").into(),
+                    report.time.into(),
+                    report.basis.as_str().into(),
+                    report.frames.join("\n").into(),
+                    report.kernel.clone().into(),
+                    attachment.bug.into(),
+                    attachment.matched.as_str().into(),
+                    attachment.matched.similarity().into(),
+                ],
+            )?;
+            if counted.insert(attachment.bug) {
+                self.count_log(attachment.bug, log_id, &log.run, &seen_on, &report.labels)?;
+            }
+            out.push(attachment);
+        }
+        Ok(out)
+    }
+
+    fn stored_attachments(&mut self, log_id: i64) -> anyhow::Result<Vec<Attachment>> {
+        let rows = self.query(
+            "SELECT r.bug_id, r.match_kind, r.similarity, b.merged_into
+             FROM reports r LEFT JOIN bugs b ON b.id = r.bug_id
+             WHERE r.log_id = ?1 ORDER BY r.position",
+            &[log_id.into()],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|row| Attachment {
+                bug: row[3].opt_int().unwrap_or(row[0].int()),
+                matched: match (row[1].text().as_str(), row[2].opt_real()) {
+                    ("similar", Some(s)) => Match::Similar(s),
+                    ("new", _) => Match::New,
+                    _ => Match::Exact,
+                },
+                created: false,
+            })
+            .collect())
+    }
+
+    /// Adds one log to a bug's aggregates (once per log) and its run to the bug's runs.
+    fn count_log(
+        &mut self,
+        bug: i64,
+        log_id: i64,
+        run: &str,
+        seen_on: &str,
+        labels: &[String],
+    ) -> anyhow::Result<()> {
+        let added = self.execute(
+            "INSERT INTO bug_logs (bug_id, log_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &[bug.into(), log_id.into()],
+        )?;
+        if added > 0 {
+            self.execute(
+                "UPDATE bugs SET n_logs = n_logs + 1,
+                     first_seen = CASE WHEN first_seen IS NULL OR ?2 < first_seen THEN ?2 ELSE first_seen END,
+                     last_seen = CASE WHEN last_seen IS NULL OR ?2 > last_seen THEN ?2 ELSE last_seen END
+                 WHERE id = ?1",
+                &[bug.into(), seen_on.into()],
+            )?;
+        }
+        if !labels.is_empty() {
+            self.execute(
+                "UPDATE bugs SET labels = ?2 WHERE id = ?1",
+                &[bug.into(), labels.join(",").into()],
+            )?;
+        }
+        self.execute(
+            "INSERT INTO bug_runs (bug_id, run, first_seen) VALUES (?1, ?2, ?3)
+             ON CONFLICT (bug_id, run) DO UPDATE SET first_seen =
+                 CASE WHEN excluded.first_seen < bug_runs.first_seen THEN excluded.first_seen
+                      ELSE bug_runs.first_seen END",
+            &[bug.into(), run.into(), seen_on.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The bug of a signature: the exact one, else the most similar founding signature at or
+    /// above the threshold (docs/signatures.md, "Bugs"), else a new bug.
+    fn assign(&mut self, report: &ReportRecord) -> anyhow::Result<Attachment> {
+        let version = i64::from(report.signature_version);
+        let exact = self.query(
+            "SELECT bug_id FROM signatures WHERE signature = ?1 AND version = ?2",
+            &[report.signature.as_str().into(), version.into()],
+        )?;
+        if let Some(row) = exact.first() {
+            return Ok(Attachment {
+                bug: row[0].int(),
+                matched: Match::Exact,
+                created: false,
+            });
+        }
+        let frames_text = report.frames.join("\n");
+        if let Some((bug, similarity)) = self.most_similar(report)? {
+            self.execute(
+                "INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
+                &[
+                    report.signature.as_str().into(),
+                    version.into(),
+                    bug.into(),
+                    report.kind.as_str().into(),
+                    report.basis.as_str().into(),
+                    frames_text.into(),
+                ],
+            )?;
+            return Ok(Attachment {
+                bug,
+                matched: Match::Similar(similarity),
+                created: false,
+            });
+        }
+        let bug = self.create_bug(report)?;
+        Ok(Attachment {
+            bug,
+            matched: Match::New,
+            created: true,
+        })
+    }
+
+    /// A new bug founded by `report`'s signature, indexed for the fuzzy lookup.
+    fn create_bug(&mut self, report: &ReportRecord) -> anyhow::Result<i64> {
+        let version = i64::from(report.signature_version);
+        let public_id = self.unused_public_id(&report.signature, version)?;
+        let rows = self.query(
+            "INSERT INTO bugs (public_id, kind, title, labels) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            &[
+                public_id.into(),
+                report.kind.as_str().into(),
+                report.title.as_str().into(),
+                report.labels.join(",").into(),
+            ],
+        )?;
+        let bug = rows[0][0].int();
+        self.execute(
+            "INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
+             ON CONFLICT (signature, version) DO UPDATE SET bug_id = excluded.bug_id, founding = 1",
+            &[
+                report.signature.as_str().into(),
+                version.into(),
+                bug.into(),
+                report.kind.as_str().into(),
+                report.basis.as_str().into(),
+                report.frames.join("\n").into(),
+            ],
+        )?;
+        self.index_signature(report, version)?;
+        Ok(bug)
+    }
+
+    fn index_signature(&mut self, report: &ReportRecord, version: i64) -> anyhow::Result<()> {
+        if report.basis == Basis::Title || report.frames.is_empty() {
+            return Ok(());
+        }
+        for (pos, frame) in report.frames.iter().enumerate() {
+            self.execute(
+                "INSERT INTO bug_index (kind, frame, pos, signature, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                &[
+                    report.kind.as_str().into(),
+                    frame.as_str().into(),
+                    (pos as i64).into(),
+                    report.signature.as_str().into(),
+                    version.into(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A short id derived from the founding signature: 10 hex characters, longer on the rare
+    /// collision.
+    fn unused_public_id(&mut self, signature: &str, version: i64) -> anyhow::Result<String> {
+        let digest = Sha256::digest(format!("bug|{version}|{signature}").as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        for len in (10..=64).step_by(2) {
+            let candidate = &hex[..len];
+            let taken = self.query(
+                "SELECT 1 FROM bugs WHERE public_id = ?1",
+                &[candidate.into()],
+            )?;
+            if taken.is_empty() {
+                return Ok(candidate.to_owned());
+            }
+        }
+        bail!(
+            "{}: no free bug id for signature {signature}",
+            self.db.name()
+        )
+    }
+
+    /// The most similar founding signature of the same kind, when at or above the threshold.
+    /// Candidates come from the index: within `e` edits two signatures share a frame among
+    /// their first `2e + 1` positions.
+    fn most_similar(&mut self, report: &ReportRecord) -> anyhow::Result<Option<(i64, f64)>> {
+        if report.basis == Basis::Title || report.frames.is_empty() || self.similarity >= 1.0 {
+            return Ok(None);
+        }
+        let longest = report.frames.len().max(signature::DEFAULT_DEPTH);
+        let edits = ((1.0 - self.similarity) * longest as f64 + 1e-9).floor() as usize;
+        let window = (2 * edits + 1).min(report.frames.len());
+        let probe: Vec<&String> = report.frames[..window].iter().collect();
+        let placeholders: Vec<String> = (0..probe.len()).map(|i| format!("?{}", i + 3)).collect();
+        let sql = format!(
+            "SELECT DISTINCT s.bug_id, s.frames FROM bug_index i
+             JOIN signatures s ON s.signature = i.signature AND s.version = i.version
+             WHERE i.kind = ?1 AND i.pos < ?2 AND i.frame IN ({})",
+            placeholders.join(", ")
+        );
+        let mut params: Vec<Value> = vec![report.kind.as_str().into(), (window as i64).into()];
+        params.extend(probe.iter().map(|f| Value::from(f.as_str())));
+        let candidates: Vec<Candidate> = self
+            .query(&sql, &params)?
+            .into_iter()
+            .map(|row| Candidate {
+                bug: row[0].int(),
+                frames: split_frames(&row[1].text()),
+            })
+            .collect();
+        let mut best: Option<(i64, f64)> = None;
+        for candidate in candidates {
+            let similarity = signature::similarity(&candidate.frames, &report.frames);
+            if similarity + 1e-9 < self.similarity {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((bug, s)) => {
+                    similarity > s + 1e-9 || ((similarity - s).abs() < 1e-9 && candidate.bug < bug)
+                }
+            };
+            if better {
+                best = Some((candidate.bug, similarity));
+            }
+        }
+        Ok(best)
+    }
+
+    /// What the history knows about the bug of an attachment.
+    pub fn bug_history(&mut self, attachment: &Attachment) -> anyhow::Result<BugHistory> {
+        let rows = self.query(
+            "SELECT public_id, name, link, n_logs, first_seen, last_seen FROM bugs WHERE id = ?1",
+            &[attachment.bug.into()],
+        )?;
+        let Some(row) = rows.first() else {
+            bail!("{}: bug {} vanished", self.db.name(), attachment.bug);
+        };
+        let runs = self
+            .query(
+                "SELECT run FROM bug_runs WHERE bug_id = ?1 ORDER BY first_seen, run",
+                &[attachment.bug.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect();
+        Ok(BugHistory {
+            bug: row[0].text(),
+            name: row[1].opt_text(),
+            link: row[2].opt_text(),
+            seen: row[3].int() as u64,
+            first_seen: row[4].opt_text().as_deref().and_then(Date::parse),
+            last_seen: row[5].opt_text().as_deref().and_then(Date::parse),
+            runs,
+            matched: attachment.matched,
+        })
+    }
+
+    /// The bug holding a signature (full id, current version), when recorded.
+    pub fn bug_of_signature(&mut self, signature: &str) -> anyhow::Result<Option<i64>> {
+        let rows = self.query(
+            "SELECT bug_id FROM signatures WHERE signature = ?1 AND version = ?2",
+            &[signature.into(), i64::from(signature::VERSION).into()],
+        )?;
+        Ok(rows.first().map(|r| r[0].int()))
+    }
+
+    /// Every live bug seen on or after `since`, most logs first.
+    pub fn bugs(&mut self, since: Option<Date>) -> anyhow::Result<Vec<BugRow>> {
+        let since = since.map(|d| d.to_string()).unwrap_or_default();
+        let ids: Vec<i64> = self
+            .query(
+                "SELECT id FROM bugs WHERE merged_into IS NULL AND last_seen >= ?1
+                 ORDER BY n_logs DESC, public_id",
+                &[since.into()],
+            )?
+            .iter()
+            .map(|r| r[0].int())
+            .collect();
+        ids.into_iter().map(|id| self.bug_row(id)).collect()
+    }
+
+    fn bug_row(&mut self, id: i64) -> anyhow::Result<BugRow> {
+        let history = self.bug_history(&Attachment {
+            bug: id,
+            matched: Match::Exact,
+            created: false,
+        })?;
+        let rows = self.query(
+            "SELECT kind, title, labels FROM bugs WHERE id = ?1",
+            &[id.into()],
+        )?;
+        let signatures = self
+            .query(
+                "SELECT signature FROM signatures WHERE bug_id = ?1 ORDER BY version DESC, founding DESC, signature",
+                &[id.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect();
+        Ok(BugRow {
+            id: history.bug.clone(),
+            kind: rows[0][0].text(),
+            title: rows[0][1].text(),
+            labels: split_labels(&rows[0][2].text()),
+            name: history.name.clone(),
+            link: history.link.clone(),
+            signatures,
+            history,
+        })
+    }
+
+    /// Resolves a bug id (or unique prefix) to its row, following merges.
+    pub fn find_bug(&mut self, prefix: &str) -> anyhow::Result<i64> {
+        let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
+        let rows = self.query(
+            "SELECT id, merged_into FROM bugs WHERE public_id LIKE ?1",
+            &[pattern.into()],
+        )?;
+        match rows.as_slice() {
+            [row] => Ok(row[1].opt_int().unwrap_or(row[0].int())),
+            [] => bail!("{}: no bug {prefix}", self.db.name()),
+            _ => bail!(
+                "{}: {} bugs start with {prefix}; give more of the id",
+                self.db.name(),
+                rows.len()
+            ),
+        }
+    }
+
+    /// Details of a bug.
+    pub fn bug_details(&mut self, bug: i64) -> anyhow::Result<BugDetails> {
+        let row = self.bug_row(bug)?;
+        let nodes = self
+            .query(
+                "SELECT DISTINCT l.node FROM reports r JOIN logs l ON l.id = r.log_id
+                 WHERE r.bug_id = ?1 AND l.node IS NOT NULL ORDER BY l.node",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect();
+        let kernels = self
+            .query(
+                "SELECT DISTINCT kernel FROM reports WHERE bug_id = ?1 AND kernel IS NOT NULL ORDER BY kernel",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect();
+        Ok(BugDetails {
+            row,
+            nodes,
+            kernels,
+        })
+    }
+
+    /// Gives a bug the user's name and, optionally, a link.
+    pub fn name_bug(&mut self, bug: i64, name: &str, link: Option<&str>) -> anyhow::Result<()> {
+        self.write(|history| {
+            history.execute(
+                "UPDATE bugs SET name = ?2, link = COALESCE(?3, link) WHERE id = ?1",
+                &[bug.into(), name.into(), link.map(str::to_owned).into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Merges `others` into `into` (like syzbot's `#syz dup`): their signatures, reports and
+    /// runs move; their ids keep resolving to `into`.
+    pub fn merge_bugs(&mut self, into: i64, others: &[i64]) -> anyhow::Result<()> {
+        self.write(|history| {
+            for &other in others.iter().filter(|&&o| o != into) {
+                history.execute(
+                    "UPDATE signatures SET bug_id = ?1 WHERE bug_id = ?2",
+                    &[into.into(), other.into()],
+                )?;
+                history.execute(
+                    "UPDATE reports SET bug_id = ?1 WHERE bug_id = ?2",
+                    &[into.into(), other.into()],
+                )?;
+                history.execute(
+                    "UPDATE bugs SET merged_into = ?1 WHERE id = ?2 OR merged_into = ?2",
+                    &[into.into(), other.into()],
+                )?;
+                history.execute("DELETE FROM bug_logs WHERE bug_id = ?1", &[other.into()])?;
+                history.execute("DELETE FROM bug_runs WHERE bug_id = ?1", &[other.into()])?;
+            }
+            history.recount(into)
+        })
+    }
+
+    /// Moves one signature (full id or unique prefix) out of `bug` into a bug of its own.
+    /// Returns the new bug's row.
+    pub fn split_bug(&mut self, bug: i64, signature_prefix: &str) -> anyhow::Result<i64> {
+        let pattern = format!("{}%", signature_prefix.replace(['%', '_'], ""));
+        let rows = self.query(
+            "SELECT signature, version, kind, basis, frames FROM signatures
+             WHERE bug_id = ?1 AND signature LIKE ?2",
+            &[bug.into(), pattern.into()],
+        )?;
+        let row = match rows.as_slice() {
+            [row] => row.clone(),
+            [] => bail!(
+                "{}: the bug has no signature {signature_prefix}",
+                self.db.name()
+            ),
+            _ => bail!(
+                "{}: {} of the bug's signatures start with {signature_prefix}; give more of the id",
+                self.db.name(),
+                rows.len()
+            ),
+        };
+        let total = self.query(
+            "SELECT COUNT(*) FROM signatures WHERE bug_id = ?1",
+            &[bug.into()],
+        )?[0][0]
+            .int();
+        if total < 2 {
+            bail!(
+                "{}: the bug has only that signature; nothing to split",
+                self.db.name()
+            );
+        }
+        let (signature, version) = (row[0].text(), row[1].int());
+        let title_rows = self.query(
+            "SELECT title, labels FROM reports WHERE signature = ?1 AND signature_version = ?2 LIMIT 1",
+            &[signature.as_str().into(), version.into()],
+        )?;
+        let (title, labels) = title_rows
+            .first()
+            .map(|r| (r[0].text(), r[1].text()))
+            .unwrap_or_default();
+        let record = ReportRecord {
+            signature: signature.clone(),
+            signature_version: version as u32,
+            kind: row[2].text(),
+            basis: basis_from_str(&row[3].text()),
+            frames: split_frames(&row[4].text()),
+            title,
+            labels: split_labels(&labels),
+            time: None,
+            kernel: None,
+        };
+        self.write(|history| {
+            // The signature no longer attracts reports to the old bug.
+            history.execute(
+                "DELETE FROM bug_index WHERE signature = ?1 AND version = ?2",
+                &[signature.as_str().into(), version.into()],
+            )?;
+            let new_bug = history.create_bug(&record)?;
+            history.execute(
+                "UPDATE reports SET bug_id = ?1 WHERE signature = ?2 AND signature_version = ?3",
+                &[new_bug.into(), signature.as_str().into(), version.into()],
+            )?;
+            // The old bug needs a founding signature left to attract similar reports.
+            let founders = history.query(
+                "SELECT COUNT(*) FROM signatures WHERE bug_id = ?1 AND founding = 1",
+                &[bug.into()],
+            )?[0][0]
+                .int();
+            if founders == 0 {
+                let rows = history.query(
+                    "SELECT signature, version, kind, basis, frames FROM signatures WHERE bug_id = ?1 ORDER BY signature LIMIT 1",
+                    &[bug.into()],
+                )?;
+                if let Some(row) = rows.first() {
+                    let founder = ReportRecord {
+                        signature: row[0].text(),
+                        signature_version: row[1].int() as u32,
+                        kind: row[2].text(),
+                        basis: basis_from_str(&row[3].text()),
+                        frames: split_frames(&row[4].text()),
+                        title: String::new(),
+                        labels: Vec::new(),
+                        time: None,
+                        kernel: None,
+                    };
+                    history.execute(
+                        "UPDATE signatures SET founding = 1 WHERE signature = ?1 AND version = ?2",
+                        &[founder.signature.as_str().into(), row[1].clone()],
+                    )?;
+                    history.index_signature(&founder, row[1].int())?;
+                }
+            }
+            history.recount(bug)?;
+            history.recount(new_bug)?;
+            Ok(new_bug)
+        })
+    }
+
+    /// Recomputes a bug's aggregates from its reports (after merge or split).
+    fn recount(&mut self, bug: i64) -> anyhow::Result<()> {
+        self.execute("DELETE FROM bug_logs WHERE bug_id = ?1", &[bug.into()])?;
+        self.execute("DELETE FROM bug_runs WHERE bug_id = ?1", &[bug.into()])?;
+        self.execute(
+            "INSERT INTO bug_logs (bug_id, log_id)
+             SELECT DISTINCT ?1, log_id FROM reports WHERE bug_id = ?1",
+            &[bug.into()],
+        )?;
+        self.execute(
+            "INSERT INTO bug_runs (bug_id, run, first_seen)
+             SELECT ?1, l.run, MIN(l.seen_on) FROM reports r JOIN logs l ON l.id = r.log_id
+             WHERE r.bug_id = ?1 GROUP BY l.run",
+            &[bug.into()],
+        )?;
+        self.execute(
+            "UPDATE bugs SET
+                 n_logs = (SELECT COUNT(*) FROM bug_logs WHERE bug_id = ?1),
+                 first_seen = (SELECT MIN(l.seen_on) FROM bug_logs b JOIN logs l ON l.id = b.log_id WHERE b.bug_id = ?1),
+                 last_seen = (SELECT MAX(l.seen_on) FROM bug_logs b JOIN logs l ON l.id = b.log_id WHERE b.bug_id = ?1)
+             WHERE id = ?1",
+            &[bug.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Logs recorded by an older legolog whose reports have no bug yet (see
+    /// [`History::regroup_log`]).
+    pub fn legacy_logs(&mut self) -> anyhow::Result<Vec<LegacyLog>> {
+        Ok(self
+            .query(
+                "SELECT id, content_hash, path FROM logs
+                 WHERE id IN (SELECT log_id FROM reports WHERE bug_id IS NULL) ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| LegacyLog {
+                id: r[0].int(),
+                content_hash: r[1].text(),
+                path: r[2].text(),
+            })
+            .collect())
+    }
+
+    /// Gives the reports of a legacy log a bug, in one transaction. With `resigned` (the log
+    /// read again, same content, same report count), each report takes its current signature
+    /// and frames; without, it keeps its stored signature and joins the bug of that exact
+    /// signature (or founds one). Report and log counts never change.
+    pub fn regroup_log(
+        &mut self,
+        log: &LegacyLog,
+        resigned: Option<&[ReportRecord]>,
+    ) -> anyhow::Result<()> {
+        self.write(|history| {
+            let rows = history.query(
+                "SELECT r.position, r.signature, r.signature_version, r.kind, r.title, r.labels,
+                        l.run, l.seen_on
+                 FROM reports r JOIN logs l ON l.id = r.log_id
+                 WHERE r.log_id = ?1 AND r.bug_id IS NULL ORDER BY r.position",
+                &[log.id.into()],
+            )?;
+            let resigned = resigned.filter(|records| {
+                records.len() as i64
+                    == history
+                        .query("SELECT n_reports FROM logs WHERE id = ?1", &[log.id.into()])
+                        .ok()
+                        .and_then(|r| r.first().map(|r| r[0].int()))
+                        .unwrap_or(-1)
+            });
+            for row in rows {
+                let position = row[0].int();
+                let record = match resigned.and_then(|r| r.get(position as usize - 1)) {
+                    Some(record) => record.clone(),
+                    None => ReportRecord {
+                        signature: row[1].text(),
+                        signature_version: row[2].int() as u32,
+                        kind: row[3].text(),
+                        basis: Basis::Title,
+                        frames: Vec::new(),
+                        title: row[4].text(),
+                        labels: split_labels(&row[5].text()),
+                        time: None,
+                        kernel: None,
+                    },
+                };
+                let attachment = history.assign(&record)?;
+                let frames = (!record.frames.is_empty()).then(|| record.frames.join("\n"));
+                history.execute(
+                    "UPDATE reports SET signature = ?3, signature_version = ?4, basis = ?5,
+                         frames = ?6, bug_id = ?7, match_kind = ?8, similarity = ?9,
+                         kernel = COALESCE(?10, kernel)
+                     WHERE log_id = ?1 AND position = ?2",
+                    &[
+                        log.id.into(),
+                        position.into(),
+                        record.signature.as_str().into(),
+                        i64::from(record.signature_version).into(),
+                        frames.as_ref().map(|_| record.basis.as_str()).into(),
+                        frames.into(),
+                        attachment.bug.into(),
+                        attachment.matched.as_str().into(),
+                        attachment.matched.similarity().into(),
+                        record.kernel.clone().into(),
+                    ],
+                )?;
+                history.count_log(
+                    attachment.bug,
+                    log.id,
+                    &row[6].text(),
+                    &row[7].text(),
+                    &record.labels,
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The full ids that start with `prefix`.
+    pub fn find_signatures(&mut self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
+        Ok(self
+            .query(
+                "SELECT DISTINCT signature FROM reports WHERE signature LIKE ?1",
+                &[pattern.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect())
+    }
+
+    /// Every recorded report with this signature (full id), oldest first.
+    pub fn occurrences(&mut self, signature: &str) -> anyhow::Result<Vec<Occurrence>> {
+        Ok(self
+            .query(
+                "SELECT l.run, l.seen_on, l.path, r.position, r.title
+                 FROM reports r JOIN logs l ON l.id = r.log_id
+                 WHERE r.signature = ?1 ORDER BY l.seen_on, l.run, r.position",
+                &[signature.into()],
+            )?
+            .iter()
+            .map(|row| Occurrence {
+                run: row[0].text(),
+                date: Date::parse(&row[1].text()),
+                path: row[2].text(),
+                position: row[3].int() as u64,
+                title: row[4].text(),
+            })
+            .collect())
+    }
+
+    /// The bug's founding signature closest to `frames`: (id, frames, similarity).
+    pub fn closest_founder(
+        &mut self,
+        bug: &str,
+        frames: &[String],
+    ) -> anyhow::Result<Option<(String, Vec<String>, f64)>> {
+        let bug = self.find_bug(bug)?;
+        let rows = self.query(
+            "SELECT signature, frames FROM signatures WHERE bug_id = ?1 AND founding = 1",
+            &[bug.into()],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let theirs = split_frames(&row[1].text());
+                let similarity = signature::similarity(&theirs, frames);
+                (row[0].text(), theirs, similarity)
+            })
+            .max_by(|a, b| a.2.total_cmp(&b.2)))
+    }
+
+    /// Number of logs, reports and live bugs recorded.
+    pub fn counts(&mut self) -> anyhow::Result<(u64, u64, u64)> {
+        let rows = self.query(
+            "SELECT (SELECT COUNT(*) FROM logs), (SELECT COUNT(*) FROM reports),
+                    (SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL)",
+            &[],
+        )?;
+        Ok((
+            rows[0][0].int() as u64,
+            rows[0][1].int() as u64,
+            rows[0][2].int() as u64,
+        ))
+    }
+}
+
+fn split_labels(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn split_frames(text: &str) -> Vec<String> {
+    text.split('\n')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn basis_from_str(text: &str) -> Basis {
+    match text {
+        "trusted" => Basis::Trusted,
+        "rip" => Basis::Rip,
+        "unreliable" => Basis::Unreliable,
+        "header" => Basis::Header,
+        _ => Basis::Title,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(signature: &str, frames: &[&str]) -> ReportRecord {
+        ReportRecord {
+            signature: signature.to_owned(),
+            signature_version: signature::VERSION,
+            kind: "lego-watchdog".to_owned(),
+            basis: Basis::Trusted,
+            frames: frames.iter().map(|s| (*s).to_owned()).collect(),
+            title: "t".to_owned(),
+            labels: vec!["cq-stall".to_owned()],
+            time: Some(1.5),
+            kernel: None,
+        }
+    }
+
+    fn log(hash: &str, run: &str, reports: Vec<ReportRecord>) -> LogRecord {
+        LogRecord {
+            content_hash: hash.to_owned(),
+            path: format!("/logs/{run}.log"),
+            run: run.to_owned(),
+            node: None,
+            date: Date::parse("2018-08-26"),
+            reports,
+        }
+    }
+
+    const F: &[&str] = &["a", "b", "c", "d", "e"];
+
+    #[test]
+    fn recording_twice_counts_once_and_similar_signatures_share_a_bug() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        let mut history = History::open(&path).unwrap();
+        let first = history
+            .record(&[log(
+                "h1",
+                "0826-w9-1",
+                vec![report("s1", F), report("s1", F)],
+            )])
+            .unwrap();
+        assert_eq!(first[0][0].matched, Match::New);
+        assert_eq!(first[0][1].matched, Match::Exact);
+        let again = history
+            .record(&[log(
+                "h1",
+                "0826-w9-1",
+                vec![report("s1", F), report("s1", F)],
+            )])
+            .unwrap();
+        assert_eq!(again[0][0].bug, first[0][0].bug);
+        assert_eq!(history.bug_history(&first[0][0]).unwrap().seen, 1);
+        assert_eq!(history.counts().unwrap(), (1, 2, 1));
+        // One renamed frame: the same bug, matched as similar.
+        let renamed = history
+            .record(&[log(
+                "h2",
+                "0827-w9-2",
+                vec![report("s2", &["a", "x", "c", "d", "e"])],
+            )])
+            .unwrap();
+        assert_eq!(renamed[0][0].bug, first[0][0].bug);
+        assert_eq!(renamed[0][0].matched, Match::Similar(0.8));
+        let summary = history.bug_history(&renamed[0][0]).unwrap();
+        assert_eq!(summary.seen, 2);
+        assert_eq!(summary.runs, vec!["0826-w9-1", "0827-w9-2"]);
+        // Two frames off the founding signature: not chained through s2.
+        let far = history
+            .record(&[log(
+                "h3",
+                "0828-w9-3",
+                vec![report("s3", &["a", "x", "y", "d", "e"])],
+            )])
+            .unwrap();
+        assert_ne!(far[0][0].bug, first[0][0].bug);
+        drop(history);
+        let mut history = History::open(&path).unwrap();
+        assert_eq!(history.counts().unwrap(), (3, 4, 2));
+        assert_eq!(history.find_signatures("s").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn merge_and_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut history = History::open(&dir.path().join("h.sqlite3")).unwrap();
+        let a = history
+            .record(&[log("h1", "r1", vec![report("s1", F)])])
+            .unwrap()[0][0];
+        let b = history
+            .record(&[log("h2", "r2", vec![report("s2", &["p", "q", "r"])])])
+            .unwrap()[0][0];
+        history.merge_bugs(a.bug, &[b.bug]).unwrap();
+        assert_eq!(history.bug_history(&a).unwrap().seen, 2);
+        let b_id = history.bug_history(&b).unwrap().bug;
+        assert_eq!(history.find_bug(&b_id).unwrap(), a.bug);
+        assert_eq!(history.counts().unwrap().2, 1);
+        let split = history.split_bug(a.bug, "s2").unwrap();
+        assert_eq!(history.bug_history(&a).unwrap().seen, 1);
+        let after = history
+            .record(&[log("h3", "r3", vec![report("s2", &["p", "q", "r"])])])
+            .unwrap()[0][0];
+        assert_eq!(after.bug, split);
+        assert_eq!(history.counts().unwrap(), (3, 3, 2));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        let junk = b"this is not sqlite at all, just text that is long enough ".repeat(100);
+        std::fs::write(&path, &junk).unwrap();
+        let err = History::open(&path).err().unwrap();
+        let text = format!("{err:#}");
+        assert!(text.contains("h.sqlite3: not a SQLite database"), "{text}");
+        assert_eq!(std::fs::read(&path).unwrap(), junk);
+    }
+
+    #[test]
+    fn another_programs_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        let text = format!("{:#}", History::open(&path).err().unwrap());
+        assert!(text.contains("holds other tables"), "{text}");
+    }
+}

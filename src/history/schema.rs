@@ -1,0 +1,122 @@
+//! Schema migrations, one list per dialect with the same steps. The applied count is the schema
+//! version. Never edit a step that shipped: append one.
+
+use super::backend::Dialect;
+
+/// The migrations, written for SQLite; [`migrations`] gives PostgreSQL the same steps with its
+/// types.
+const STEPS: &[&str] = &[
+    // 1: logs and reports.
+    "CREATE TABLE logs (
+         id INTEGER PRIMARY KEY,
+         content_hash TEXT NOT NULL UNIQUE,
+         path TEXT NOT NULL,
+         run TEXT NOT NULL,
+         seen_on TEXT NOT NULL,
+         recorded_at INTEGER NOT NULL,
+         n_reports INTEGER NOT NULL
+     );
+     CREATE TABLE reports (
+         log_id INTEGER NOT NULL REFERENCES logs(id),
+         position INTEGER NOT NULL,
+         signature TEXT NOT NULL,
+         signature_version INTEGER NOT NULL,
+         kind TEXT NOT NULL,
+         title TEXT NOT NULL,
+         labels TEXT NOT NULL,
+         time REAL,
+         PRIMARY KEY (log_id, position)
+     );
+     CREATE INDEX reports_by_signature ON reports(signature, signature_version);",
+    // 2: bugs. Reports keep their signature frames (so a new scheme can re-sign them), their
+    // bug and how they were matched; bugs keep aggregates so answers cost the same whatever
+    // the history holds.
+    "ALTER TABLE logs ADD COLUMN node TEXT;
+     ALTER TABLE reports ADD COLUMN basis TEXT;
+     ALTER TABLE reports ADD COLUMN frames TEXT;
+     ALTER TABLE reports ADD COLUMN kernel TEXT;
+     ALTER TABLE reports ADD COLUMN bug_id INTEGER;
+     ALTER TABLE reports ADD COLUMN match_kind TEXT;
+     ALTER TABLE reports ADD COLUMN similarity REAL;
+     CREATE INDEX reports_by_bug ON reports(bug_id);
+     CREATE TABLE bugs (
+         id INTEGER PRIMARY KEY,
+         public_id TEXT NOT NULL UNIQUE,
+         kind TEXT NOT NULL,
+         title TEXT NOT NULL,
+         labels TEXT NOT NULL,
+         name TEXT,
+         link TEXT,
+         merged_into INTEGER,
+         n_logs INTEGER NOT NULL DEFAULT 0,
+         first_seen TEXT,
+         last_seen TEXT
+     );
+     CREATE INDEX bugs_by_last_seen ON bugs(last_seen);
+     CREATE TABLE signatures (
+         signature TEXT NOT NULL,
+         version INTEGER NOT NULL,
+         bug_id INTEGER NOT NULL,
+         kind TEXT NOT NULL,
+         basis TEXT NOT NULL,
+         frames TEXT,
+         founding INTEGER NOT NULL,
+         PRIMARY KEY (signature, version)
+     );
+     CREATE INDEX signatures_by_bug ON signatures(bug_id);
+     CREATE TABLE bug_index (
+         kind TEXT NOT NULL,
+         frame TEXT NOT NULL,
+         pos INTEGER NOT NULL,
+         signature TEXT NOT NULL,
+         version INTEGER NOT NULL,
+         PRIMARY KEY (kind, frame, pos, signature, version)
+     );
+     CREATE TABLE bug_logs (
+         bug_id INTEGER NOT NULL,
+         log_id INTEGER NOT NULL,
+         PRIMARY KEY (bug_id, log_id)
+     );
+     CREATE TABLE bug_runs (
+         bug_id INTEGER NOT NULL,
+         run TEXT NOT NULL,
+         first_seen TEXT NOT NULL,
+         PRIMARY KEY (bug_id, run)
+     );",
+];
+
+/// The migrations of a dialect: PostgreSQL gets `BIGSERIAL` row ids, `BIGINT` integers and
+/// `DOUBLE PRECISION` floats, so both databases hold the same schema, step for step.
+pub fn migrations(dialect: Dialect) -> Vec<String> {
+    STEPS
+        .iter()
+        .map(|step| match dialect {
+            Dialect::Sqlite => (*step).to_owned(),
+            Dialect::Postgres => step
+                .replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
+                .replace("INTEGER", "BIGINT")
+                .replace(" REAL", " DOUBLE PRECISION"),
+        })
+        .collect()
+}
+
+/// The schema version this legolog writes.
+pub fn current() -> i64 {
+    STEPS.len() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_gets_the_same_steps_with_its_types() {
+        let steps = migrations(Dialect::Postgres);
+        assert_eq!(steps.len() as i64, current());
+        assert!(steps[0].contains("id BIGSERIAL PRIMARY KEY"));
+        assert!(steps[0].contains("time DOUBLE PRECISION"));
+        assert!(!steps
+            .iter()
+            .any(|s| s.contains("INTEGER") || s.contains(" REAL")));
+    }
+}

@@ -1,0 +1,127 @@
+//! Where the history lives and opening it: `--db` (a `postgresql://` URL or a SQLite path),
+//! else `LEGOLOG_DB`, else `db = "…"` in `$XDG_CONFIG_HOME/legolog/config.toml`, else the
+//! default SQLite file. After opening, reports recorded by a version-1 legolog are re-signed
+//! and grouped into bugs (docs/signatures.md, "Versioning").
+
+use crate::analysis::{self, Identity};
+use crate::history::{History, ReportRecord};
+use crate::input::Source;
+use crate::rules::RuleSet;
+use anyhow::{anyhow, bail};
+use legolog_parsers::ParseConfig;
+use std::path::PathBuf;
+
+/// Where a history is, as the user said it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file.
+    File(PathBuf),
+    /// A PostgreSQL URL.
+    Url(String),
+}
+
+impl Location {
+    fn parse(spec: &str) -> Location {
+        if crate::history::postgres::is_url(spec) {
+            Location::Url(spec.to_owned())
+        } else {
+            Location::File(PathBuf::from(spec))
+        }
+    }
+
+    /// Whether there is nothing to read yet (a SQLite file that does not exist).
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Location::File(path) if !path.exists())
+    }
+
+    /// As shown in messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Location::File(path) => path.display().to_string(),
+            Location::Url(url) => url.rsplit('@').next().unwrap_or(url).to_owned(),
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/legolog/config.toml`.
+pub fn config_path() -> Option<PathBuf> {
+    crate::dirs::config_home().map(|dir| dir.join("legolog").join("config.toml"))
+}
+
+/// Resolves the history's location: the flag, `LEGOLOG_DB`, the config file's `db`, the
+/// default file. `None` when none applies (no HOME).
+pub fn locate(flag: Option<&str>) -> anyhow::Result<Option<Location>> {
+    if let Some(spec) = flag {
+        return Ok(Some(Location::parse(spec)));
+    }
+    if let Some(spec) = std::env::var("LEGOLOG_DB").ok().filter(|s| !s.is_empty()) {
+        return Ok(Some(Location::parse(&spec)));
+    }
+    if let Some(path) = config_path().filter(|p| p.exists()) {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|err| anyhow!("{}: cannot read: {err}", path.display()))?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|err: toml::de::Error| anyhow!("{}: {}", path.display(), err.message()))?;
+        if let Some(value) = table.get("db") {
+            let Some(spec) = value.as_str() else {
+                bail!(
+                    "{}: `db` must be a string (a path or a postgresql:// URL)",
+                    path.display()
+                );
+            };
+            return Ok(Some(Location::parse(spec)));
+        }
+    }
+    Ok(History::default_path().map(Location::File))
+}
+
+/// Opens (creating or migrating) the history at `location` and regroups what an older legolog
+/// recorded. A server that cannot be reached is an error, never a fallback to a local file.
+pub fn open(location: &Location, rules: &RuleSet) -> anyhow::Result<History> {
+    let mut history = match location {
+        Location::File(path) => History::open(path)?,
+        Location::Url(url) => History::open_spec(url)?,
+    };
+    regroup_legacy(&mut history, rules)?;
+    Ok(history)
+}
+
+/// Gives a bug to every report an older legolog recorded: the log is read again from its
+/// recorded path when it still has the recorded content, so its reports take the current
+/// signature and frames; otherwise they keep their stored signature.
+pub fn regroup_legacy(history: &mut History, rules: &RuleSet) -> anyhow::Result<()> {
+    let logs = history.legacy_logs()?;
+    if logs.is_empty() {
+        return Ok(());
+    }
+    let config = ParseConfig::standard();
+    for log in &logs {
+        let resigned = resign(&log.path, &log.content_hash, &config, rules);
+        history.regroup_log(log, resigned.as_deref())?;
+    }
+    eprintln!(
+        "legolog: {}: regrouped {} log(s) recorded by an older legolog into bugs",
+        history.name(),
+        logs.len()
+    );
+    Ok(())
+}
+
+fn resign(
+    path: &str,
+    content_hash: &str,
+    config: &ParseConfig,
+    rules: &RuleSet,
+) -> Option<Vec<ReportRecord>> {
+    if path == "-" || !std::path::Path::new(path).is_file() {
+        return None;
+    }
+    let source = Source::from_arg(std::path::Path::new(path));
+    let (summary, records) = analysis::parse_source(source, config, Identity::Hash, |report| {
+        let (signature, labels) = analysis::annotate(&report, rules);
+        analysis::report_record(&report, &signature, &labels)
+    })
+    .ok()?;
+    (summary.content_hash.as_deref() == Some(content_hash)).then_some(records)
+}
