@@ -507,10 +507,11 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: scheduling while atomic",
                 "BUG: scheduling while atomic in {FUNC}",
                 Kind::SchedulingWhileAtomic,
+                // `Preemption disabled at:` prints a lone frame before the call trace.
                 Some(Stack {
-                    parts: &[Part::Trace],
+                    parts: &[Part::Line(r"Call (?:T|t)race"), Part::Trace],
                     skip: &["schedule"],
-                    fallback: &[],
+                    fallback: &[Part::Trace],
                     pick: Pick::First,
                 }),
             ),

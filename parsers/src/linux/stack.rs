@@ -325,6 +325,73 @@ const SKIP: &[&str] = &[
     "^do_read_cache_folio",
     "^kmem_cache_alloc",
     "^kmem_cache_free",
+    // The families below follow syzkaller's published skip conventions (pkg/report/linux.go):
+    // whole classes of generic helpers, so that code never seen before is blamed on the caller.
+    // Bit operations, atomics and refcount wrappers (`atomic_long_inc`, `test_and_set_bit`,
+    // `arch_atomic64_add`, `instrument_atomic_read`).
+    "^(?:arch_|raw_)?atomic(?:64|_long)?_",
+    "^_*(?:test_and_)?(?:set|clear|change|test)_bit",
+    "^instrument_",
+    // Lock primitives, including subsystems' own lock wrappers (`reiserfs_write_lock`,
+    // `__task_rq_lock`, `lock_sock_nested`), seqlock assertions and rt-mutexes.
+    "(?:read|write)_(?:lock|trylock|unlock)",
+    "^_*raw_spin",
+    "raw_spin_rq",
+    "_rq_lock$",
+    "^rt_mutex_",
+    "^rwsem_",
+    "^__down_",
+    "^osq_unlock",
+    "owner_on_cpu",
+    "seqprop_assert",
+    "^(?:__)?(?:lock|release)_sock(?:_nested|_fast)?$",
+    // String and memory helpers not covered above.
+    "^strrchr",
+    "^strto",
+    "^memparse",
+    "^copy_folio_to_iter",
+    "^_*list_(?:replace|move|splice)",
+    // Port and MMIO accessors (`__raw_readb`, `logic_inb`, `ioread32`).
+    "^_*raw_(?:read|write)[bwlq]$",
+    "^logic_(?:in|out)[bwlq]?$",
+    "^(?:read|write)[bwlq](?:_relaxed)?$",
+    "^io(?:read|write)(?:8|16|32|64)",
+    // Device core, workqueue and USB core teardown.
+    "^device_destroy$",
+    "^device_for_each_child",
+    "^__unregister_client",
+    "^unregister_netdevice",
+    "^_*flush_workqueue",
+    "^destroy_workqueue",
+    "^finish_wait$",
+    "^usb_(?:free_urb|put_dev|put_intf|unanchor_urb|kill_anchored_urbs|poison_urb)$",
+    "^sk_stop_timer",
+    // Allocator hooks, page owner and the page cache's allocation paths (`_noprof` names
+    // are the allocation-profiling wrappers of the allocator API).
+    "_noprof$",
+    "^_*k?v?[mzc]alloc",
+    "^post_alloc_hook",
+    "^prep_new_page",
+    "^get_page_from_freelist",
+    "^_*set_page_owner",
+    "^alloc_pages_",
+    "^_*folio_alloc",
+    "^filemap_alloc_folio",
+    "^__filemap_get_folio",
+    "^pagecache_get_page",
+    "^find_or_create_page",
+    "^grab_cache_page_write_begin",
+    "^read_cache_page",
+    "^allocate_slab",
+    "^_*slab_",
+    "^_*should_failslab",
+    // printk and hex dumps.
+    "^print_hex_dump",
+    "^hex_dump_to_buffer",
+    // FPU helpers.
+    "^kernel_fpu_(?:begin|end)",
+    "^fpu__",
+    "^fpregs_",
 ];
 
 /// Functions known under several names that syzkaller reports under one.
