@@ -160,3 +160,124 @@ Call Trace:
         "#]],
     );
 }
+
+#[test]
+fn deadlock_through_an_irq_safe_lock_is_named_where_it_became_irq_safe() {
+    check(
+        r"WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected
+syz/17509 [HC0[0]:SC0[0]:HE0:SE1] is trying to acquire:
+ffff8880120b9168 (&new->fa_lock){.?.+}-{2:2}, at: kill_fasync+0x14b/0x460
+
+and this task is already holding:
+ffff88806a4a6028 (&client->buffer_lock){....}-{2:2}, at: evdev_pass_values+0xf6/0x970
+which would create a new lock dependency:
+ (&client->buffer_lock){....}-{2:2} -> (&new->fa_lock){.?.+}-{2:2}
+
+but this new dependency connects a HARDIRQ-irq-safe lock:
+ (&dev->event_lock){-.-.}-{2:2}
+
+... which became HARDIRQ-irq-safe at:
+  lock_acquire+0x29d/0x740
+  _raw_spin_lock_irqsave+0x39/0x50
+  input_event+0x7b/0xb0
+  hidinput_report_event+0x1/0x2
+
+to a HARDIRQ-irq-unsafe lock:
+Call Trace:
+ dump_stack+0x1/0x2
+",
+        expect![[r#"
+            lockdep | possible deadlock in input_event | 
+        "#]],
+    );
+}
+
+#[test]
+fn deadlock_on_a_work_item_is_named_after_the_flusher_not_the_workqueue_core() {
+    check(
+        r"WARNING: possible circular locking dependency detected
+kworker/u8:2/43 is trying to acquire lock:
+ffffc9000027fdf0 ((work_completion)(&peer->transmit_handshake_work)){+.+.}, at: process_one_work+0x8c0/0x17b0
+
+but task is already holding lock:
+ffff8880649b0d28 ((wq_completion)wg-kex-wireguard1#8){+.+.}, at: process_one_work+0x88b/0x17b0
+
+the existing dependency chain (in reverse order) is:
+
+-> #2 ((wq_completion)wg-kex-wireguard1#8){+.+.}:
+       flush_workqueue+0x115/0x1520
+       peer_remove_after_dead+0x16a/0x230
+Call Trace:
+ dump_stack+0x1/0x2
+",
+        expect![[r#"
+            lockdep | possible deadlock in peer_remove_after_dead | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_stall_in_a_syscall_that_does_not_discriminate_is_named_after_the_syscall() {
+    // sendmmsg, socket: the entry names the work; sendmsg, ioctl: the frame above does.
+    check(
+        r"rcu: INFO: rcu_preempt self-detected stall on CPU
+Call Trace:
+ <IRQ>
+ rcu_sched_clock_irq+0x1/0x2
+ sysvec_apic_timer_interrupt+0x98/0xb0
+ </IRQ>
+ <TASK>
+ asm_sysvec_apic_timer_interrupt+0x12/0x20
+RIP: 0010:copy_user_generic_unrolled+0x86/0xc0
+ __copy_msghdr_from_user+0xa7/0x4e0
+ ___sys_sendmsg+0xe8/0x190
+ __sys_sendmmsg+0x1bf/0x4d0
+ __x64_sys_sendmmsg+0x9d/0x100
+ do_syscall_64+0x32/0x50
+ entry_SYSCALL_64_after_hwframe+0x44/0xa9
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in sys_sendmmsg | 
+        "#]],
+    );
+    check(
+        r"BUG: soft lockup - CPU#0 stuck for 22s! [syz:4588]
+RIP: 0010:change_mnt_propagation+0x1/0x2
+Call Trace:
+ umount_tree+0x1/0x2
+ do_mount+0x1/0x2
+ compat_SyS_mount+0x1/0x2
+ do_fast_syscall_32+0x1/0x2
+ entry_SYSENTER_compat+0x1/0x2
+",
+        expect![[r#"
+            soft-lockup | BUG: soft lockup in mount | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_stall_in_a_netlink_handler_is_named_after_the_handler() {
+    // netlink_unicast and the genetlink glue only carry the message; the handler loops.
+    check(
+        r"rcu: INFO: rcu_preempt self-detected stall on CPU
+Call Trace:
+ <IRQ>
+ rcu_sched_clock_irq+0x1/0x2
+ sysvec_apic_timer_interrupt+0x98/0xb0
+ </IRQ>
+ <TASK>
+ asm_sysvec_apic_timer_interrupt+0x12/0x20
+RIP: 0010:rcu_is_watching+0x2c/0x80
+ rcu_read_lock_held+0x5a/0xb0
+ netlink_lookup+0x641/0xa00
+ netlink_unicast+0x248/0x750
+ nf_tables_getgen+0x109/0x170
+ nfnetlink_rcv_msg+0x1/0x2
+ netlink_rcv_skb+0x1/0x2
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in nf_tables_getgen | 
+        "#]],
+    );
+}

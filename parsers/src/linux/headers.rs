@@ -189,10 +189,29 @@ const fn warn_file(
     )
 }
 
+/// Work items and workqueues are lockdep maps acquired by the workqueue core itself
+/// (`lock_map_acquire(&work->lockdep_map)` in `process_one_work`, `touch_wq_lockdep_map`):
+/// the function that queued or flushed the work names the deadlock, not the core.
 const DEADLOCK: Stack = Stack {
     parts: &[Part::Line(AT_FUNC), Part::Line(AT_FUNC), Part::Trace],
-    skip: &[],
+    skip: &[
+        "^process_one_work$",
+        "^touch_(?:wq|work)_lockdep_map$",
+        "^start_flush_work",
+    ],
     fallback: &[],
+    pick: Pick::First,
+};
+
+/// lockdep's `check_irq_usage` report (`print_bad_irq_dependency`): the lock became irq-safe
+/// where `... which became HARDIRQ-irq-safe at:` prints its trace; that site is the deadlock.
+const IRQ_SAFE_DEADLOCK: Stack = Stack {
+    parts: &[
+        Part::Line(r"which became (?:HARD|SOFT)IRQ-(?:READ-)?(?:irq-)?safe at:"),
+        Part::Trace,
+    ],
+    skip: &[],
+    fallback: &[Part::Line(AT_FUNC), Part::Line(AT_FUNC), Part::Trace],
     pick: Pick::First,
 };
 
@@ -566,7 +585,13 @@ pub(crate) static OOPSES: &[Oops] = &[
         kind: Kind::Warning,
         formats: &[
             fmt(
-                r"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected)",
+                r"WARNING: (?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected",
+                "possible deadlock in {FUNC}",
+                Kind::Lockdep,
+                Some(IRQ_SAFE_DEADLOCK),
+            ),
+            fmt(
+                r"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected)",
                 "possible deadlock in {FUNC}",
                 Kind::Lockdep,
                 Some(DEADLOCK),
@@ -780,7 +805,13 @@ pub(crate) static OOPSES: &[Oops] = &[
         kind: Kind::Other,
         formats: &[
             fmt(
-                r"INFO: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected)",
+                r"INFO: (?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected",
+                "possible deadlock in {FUNC}",
+                Kind::Lockdep,
+                Some(IRQ_SAFE_DEADLOCK),
+            ),
+            fmt(
+                r"INFO: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected)",
                 "possible deadlock in {FUNC}",
                 Kind::Lockdep,
                 Some(DEADLOCK),
