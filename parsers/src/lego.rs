@@ -144,7 +144,7 @@ fn parse_number(text: &str) -> Option<u64> {
 /// Title of a LegoOS-only report, in the spirit of the syzbot conventions: what happened,
 /// then `in` the function that is to blame.
 pub(crate) fn title(draft: &Draft) -> String {
-    let guilty = draft.guilty_function();
+    let guilty = draft.guilty_function().map(crate::linux::base_name);
     let header = draft.header_text();
     let base = match draft.kind {
         Kind::LegoWatchdog => "watchdog: worker stuck".to_owned(),
@@ -180,6 +180,20 @@ pub(crate) fn title(draft: &Draft) -> String {
                 (Some(base), Some(func)) => format!("{base} in {func}"),
                 _ => title,
             };
+        }
+        // A log that starts inside an oops may keep only `Oops: 0010 [#1] SMP PROCESSOR`:
+        // the page-fault error code says what happened; the `[#N]` counter and the flags
+        // vary between runs and stay out of the title, as syzkaller masks such numbers.
+        Kind::PageFault if header.trim_start().starts_with("Oops:") => {
+            let code = header
+                .trim_start()
+                .strip_prefix("Oops:")
+                .and_then(|rest| rest.split_whitespace().next())
+                .filter(|code| code.bytes().all(|b| b.is_ascii_hexdigit()));
+            match code {
+                Some(code) => format!("Oops: {code}"),
+                None => "Oops".to_owned(),
+            }
         }
         _ => return crate::linux::title(draft),
     };

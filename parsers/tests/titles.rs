@@ -281,3 +281,102 @@ RIP: 0010:rcu_is_watching+0x2c/0x80
         "#]],
     );
 }
+
+#[test]
+fn a_lego_oops_without_its_bug_line_is_titled_by_its_function() {
+    check(
+        r"[  714.154729] Oops: 0010 [#1] SMP PROCESSOR
+[  714.159189] CPU: 0 PID: 15 Comm: ib_mad_completi 4.0.0-lego+ #245
+[  714.184106] RIP: 0010:[<ffffffff81058c97>]  [<ffffffff81058c97>] ib_mad_completion_handler.isra.3+0x2b7/0x860
+[  714.192638] RSP: 0000:ffff88103e88fc80  EFLAGS: 00010046
+[  714.394886] Call Trace:
+[  714.441037] <TSK>
+[  714.448890] [<ffffffff81020376>] kthread+0xf6/0x110
+[  714.514335] <EOT>
+",
+        expect![[r#"
+            page-fault | Oops: 0010 in ib_mad_completion_handler | 
+        "#]],
+    );
+    check(
+        r"[  714.154729] Oops: 0002 [#3] SMP MEMORY
+[  714.159189] CPU: 0 PID: 15 Comm: ib_mad_completi 4.0.0-lego+ #245
+",
+        expect![[r#"
+            page-fault | Oops: 0002 | 
+        "#]],
+    );
+}
+
+#[test]
+fn compiler_suffixes_never_reach_a_title() {
+    check(
+        r"NMI backtrace for cpu 1
+CPU: 1 PID: 0 Comm: swapper/1 Not tainted 6.1.0 #1
+Call Trace:
+ <IRQ>
+ dump_stack_lvl+0x1/0x2
+ nmi_cpu_backtrace.cold+0x1/0x2
+ nmi_trigger_cpumask_backtrace+0x1/0x2
+",
+        expect![[r#"
+            nmi-backtrace | NMI backtrace in nmi_cpu_backtrace | 
+        "#]],
+    );
+    check(
+        r"general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:tcp_v4_rcv.part.12.llvm.8176262+0x1/0x2
+Call Trace:
+ ip_rcv+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_v4_rcv | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_task_name_with_a_newline_continues_the_hung_task_header() {
+    check(
+        "INFO: task \u{fffd}\u{fffd}\n\u{fffd} x:18088 blocked for more than 143 seconds.
+      Tainted: G             L      syzkaller #0
+Call Trace:
+ <TASK>
+ __schedule+0x10e9/0x6820
+ schedule+0xdd/0x390
+ p9_fd_close+0x1/0x2
+",
+        expect![[r#"
+            hung-task | INFO: task hung in p9_fd_close | 
+        "#]],
+    );
+}
+
+#[test]
+fn an_address_printed_for_want_of_a_symbol_is_no_function() {
+    // `%pS` of an address it cannot resolve prints `0x0`; the RIP names the function.
+    check(
+        r"WARNING: fs/ext4/xattr.c:1058 at 0x0, CPU#0: syz.0.17/5982
+Modules linked in:
+RIP: 0010:ext4_xattr_inode_update_ref+0x4dc/0x570
+Call Trace:
+ ext4_xattr_set_entry+0xabb/0x1e20
+",
+        expect![[r#"
+            warning | WARNING in ext4_xattr_inode_update_ref | 
+        "#]],
+    );
+    // Kernels before `%pB` printed the stack protector's return address bare.
+    check(
+        r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ffffffff8343632e
+Call Trace:
+ [<ffffffff81e162ed>] dump_stack+0xc1/0x124
+ [<ffffffff8140d474>] panic+0x19e/0x38d
+ [<ffffffff81132bc2>] __stack_chk_fail+0x22/0x30
+ [<ffffffff8343632e>] ip6_xmit+0x18ae/0x1a00
+",
+        expect![[r#"
+            stack-overflow | kernel panic: stack is corrupted in ip6_xmit | 
+        "#]],
+    );
+}

@@ -869,6 +869,24 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::HungTask,
                 }),
             ),
+            // A task name is any 15 bytes (`prctl(PR_SET_NAME)`), a newline included: the
+            // header then goes on at the next line (`…:PID blocked for more than N seconds`).
+            Format {
+                header: r"INFO: task .{0,15}$",
+                title: Some(
+                    r"INFO: task .{0,15}\n.{0,15}:[0-9]+ blocked (?:in I/O wait )?for more than [0-9]+ seconds",
+                ),
+                fmt: "INFO: task hung in {FUNC}",
+                kind: Kind::HungTask,
+                stack: Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::HungTask,
+                }),
+                no_stack_trace: false,
+                incomplete: None,
+            },
             fmt(
                 r"INFO: task .* can't die for more than [0-9]+ seconds",
                 "INFO: task can't die in {FUNC}",
@@ -961,8 +979,10 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::StackOverflow,
                 Some(Stack {
                     parts: &[
+                        // `%pB` prints `fn+0x…/0x…`; kernels before it printed a bare
+                        // address, which names no function (the trace does).
                         Part::Line(
-                            r"Kernel stack is corrupted in: (?:[0-9a-f]+ )?([a-zA-Z0-9_.]+)",
+                            r"Kernel stack is corrupted in: (?:[0-9a-f]+ )?([a-zA-Z0-9_.]+)\+0x",
                         ),
                         Part::Rip,
                         Part::Trace,

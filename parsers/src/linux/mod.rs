@@ -16,6 +16,9 @@ use headers::{Format, Oops, Pick, OOPSES};
 use regex::Regex;
 use std::sync::OnceLock;
 
+// Titles never show compiler suffixes; the LegoOS titles use the same rule.
+pub(crate) use stack::base_name;
+
 /// Literals contained in every Linux header line (the table's literals plus the deliberate
 /// dumps and continuation lines).
 pub(crate) const TRIGGERS: &[&str] = &[
@@ -253,7 +256,7 @@ pub(crate) fn corruption(draft: &Draft) -> Option<Corruption> {
 
 fn judge(draft: &Draft) -> Verdict {
     let generic = |base: &str| Verdict {
-        title: match draft.guilty_function() {
+        title: match draft.guilty_function().map(stack::base_name) {
             Some(func) => format!("{base} in {func}"),
             None => base.to_owned(),
         },

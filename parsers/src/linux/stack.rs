@@ -570,7 +570,9 @@ pub(super) fn guilty(
     let kept = candidates
         .iter()
         .map(|name| base_name(name))
-        .filter(|name| !name.is_empty())
+        // `%pS` prints an address it cannot resolve as `0x…`: no C identifier starts with a
+        // digit, so such a capture names no function.
+        .filter(|name| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
         .filter(|name| {
             (keeps_anchor && stall_anchors().is_match(name))
                 || (!common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name)))
@@ -616,8 +618,11 @@ fn is_stack_start(text: &str) -> bool {
         || text.starts_with("Backtrace:")
 }
 
-/// The function name without compiler suffixes (`.isra.0`, `.constprop.1`, `.cold`).
-fn base_name(name: &str) -> &str {
+/// The function name without compiler suffixes (`.isra.0`, `.constprop.1`, `.cold`,
+/// `.part.3`, `.llvm.123`) and without the leading dot of powerpc64 ELFv1 function
+/// descriptors' text symbols (`.eeh_dev_check_failure`).
+pub(crate) fn base_name(name: &str) -> &str {
+    let name = name.strip_prefix('.').unwrap_or(name);
     name.split('.').next().unwrap_or(name)
 }
 
