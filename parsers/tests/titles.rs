@@ -380,3 +380,65 @@ Call Trace:
         "#]],
     );
 }
+
+#[test]
+fn mangled_names_are_titled_demangled() {
+    check(
+        r"general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:_Z8fakeNameiii+0x49a/0x1a10
+Call Trace:
+ caller_fn+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in fakeName | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_refcount_bug_blames_the_caller_of_the_put_wrapper() {
+    check(
+        r"WARNING: CPU: 0 PID: 4270 at lib/refcount.c:28 refcount_warn_saturate+0x1/0x2
+RIP: 0010:refcount_warn_saturate+0x1/0x2
+Call Trace:
+ kfree_skb+0x313/0x3d0
+ htc_connect_service.cold+0xa9/0x109
+",
+        expect![[r#"
+            warning | WARNING: refcount bug in htc_connect_service | 
+        "#]],
+    );
+}
+
+#[test]
+fn an_rcu_tasks_stall_is_an_rcu_stall_and_needs_reliable_frames() {
+    check(
+        r"INFO: rcu_tasks detected stalls on tasks:
+ffff88802f594a80: .. nvcsw: 2/2 holdout: 1 idle_cpu: -1/1
+task:syz.0.2297      state:R  running task     stack:24168 pid:14797 tgid:14796 ppid:5615
+Call Trace:
+ <TASK>
+ ? __schedule+0x11d7/0x6730
+ ? rcu_is_watching+0x12/0xc0
+ ? prepare_to_wait_event+0xbe/0x720
+ </TASK>
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in corrupted | no guilty frame in the report
+        "#]],
+    );
+    check(
+        r"INFO: rcu_tasks detected stalls on tasks:
+task:syz.0.2297      state:R  running task     stack:24168 pid:14797 tgid:14796 ppid:5615
+Call Trace:
+ <TASK>
+ __schedule+0x11d7/0x6730
+ vhost_worker+0x1/0x2
+ kthread+0x1/0x2
+ </TASK>
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in vhost_worker | 
+        "#]],
+    );
+}

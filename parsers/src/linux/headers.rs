@@ -709,7 +709,8 @@ pub(crate) static OOPSES: &[Oops] = &[
             warn_file(
                 r"WARNING: .* at lib/refcount\.c:[0-9]+",
                 "WARNING: refcount bug in {FUNC}",
-                &["refcount"],
+                // The put wrappers of refcounted objects (`kfree_skb` is `skb_unref` + free).
+                &["refcount", "^(?:__)?(?:kfree|consume)_skb", "^sock_put$"],
             ),
             warn_file(
                 r"WARNING: .* at kernel/locking/lockdep\.c:[0-9]+",
@@ -829,6 +830,25 @@ pub(crate) static OOPSES: &[Oops] = &[
                     skip: &[],
                     fallback: &[],
                     pick: Pick::First,
+                }),
+            ),
+            // RCU Tasks (`rcu_tasks_wait_gp`): the holdout tasks' traces follow, printed by
+            // `sched_show_task`; the stalled work is found in them like in other stalls.
+            fmt(
+                r"INFO: rcu_tasks(?:_trace|_rude)? detected stalls? on tasks",
+                "INFO: rcu detected stall in {FUNC}",
+                Kind::RcuStall,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &[
+                        "rcu",
+                        "^schedule",
+                        "^__schedule",
+                        "context_switch",
+                        "__switch_to",
+                    ],
+                    fallback: &[],
+                    pick: Pick::Stall,
                 }),
             ),
             fmt(

@@ -567,9 +567,13 @@ pub(super) fn guilty(
     }
     // Dispatchers anchor a stall's choice even where the skip patterns would drop them.
     let keeps_anchor = pick == Pick::Stall;
-    let kept = candidates
+    let names: Vec<String> = candidates
         .iter()
-        .map(|name| base_name(name))
+        .map(|name| demangle(base_name(name)))
+        .collect();
+    let kept = names
+        .iter()
+        .map(String::as_str)
         // `%pS` prints an address it cannot resolve as `0x…`: no C identifier starts with a
         // digit, so such a capture names no function.
         .filter(|name| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
@@ -583,6 +587,46 @@ pub(super) fn guilty(
         Pick::HungTask => pick_hung_task(kept.collect()),
     }?;
     Some(syscall_name(alias(&chosen)))
+}
+
+/// A C++ or legacy-Rust symbol (Itanium mangling, `_Z8fakeNameiii`, `_ZN4core3fmt5write17h…E`)
+/// by its qualified name, without parameter types or the Rust hash; other names unchanged.
+fn demangle(name: &str) -> String {
+    let Some(rest) = name.strip_prefix("_Z") else {
+        return name.to_owned();
+    };
+    let (nested, mut rest) = match rest.strip_prefix('N') {
+        Some(inner) => (true, inner),
+        None => (false, rest),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    loop {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let Some(len) = rest.get(..digits).and_then(|d| d.parse::<usize>().ok()) else {
+            break;
+        };
+        let Some(part) = rest.get(digits..digits + len) else {
+            return name.to_owned();
+        };
+        parts.push(part);
+        rest = rest.get(digits + len..).unwrap_or("");
+        if !nested {
+            break;
+        }
+    }
+    // Legacy Rust symbols end in a hash segment `h` + 16 hex digits.
+    if let Some(last) = parts.last() {
+        if last.len() == 17
+            && last.starts_with('h')
+            && last.bytes().skip(1).all(|b| b.is_ascii_hexdigit())
+        {
+            parts.pop();
+        }
+    }
+    if parts.is_empty() {
+        return name.to_owned();
+    }
+    parts.join("::")
 }
 
 /// syzkaller's instruction-pointer line: `RIP: 0010:f+0x1/0x2`, `IP: [<…>] f+0x1/0x2`,
@@ -717,4 +761,22 @@ fn syscall_name(name: &str) -> String {
         }
     }
     name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demangle;
+
+    #[test]
+    fn mangled_names_are_shown_qualified_without_types_or_hash() {
+        assert_eq!(demangle("_Z8fakeNameiii"), "fakeName");
+        assert_eq!(demangle("_ZN3foo3barEv"), "foo::bar");
+        assert_eq!(
+            demangle("_ZN4core3fmt5write17h0123456789abcdefE"),
+            "core::fmt::write"
+        );
+        assert_eq!(demangle("_Z"), "_Z");
+        assert_eq!(demangle("_Z99short"), "_Z99short");
+        assert_eq!(demangle("tcp_v4_rcv"), "tcp_v4_rcv");
+    }
 }
