@@ -283,7 +283,9 @@ fn header_function(report: &Report) -> Option<&str> {
 
 /// Strips compiler-generated suffixes: `foo.isra.1`, `foo.constprop.0`, `foo.part.3`,
 /// `foo.cold`, `foo.cold.7`, `foo.llvm.123`, `foo.lto_priv.0` (and chains of them) → `foo`.
+/// The leading dot of powerpc64 ELFv1 text symbols goes too: `.foo.isra.1` → `foo`.
 pub fn normalize_name(name: &str) -> &str {
+    let name = name.strip_prefix('.').unwrap_or(name);
     const SUFFIXES: &[&str] = &["isra", "constprop", "part", "cold", "llvm", "lto_priv"];
     let mut cut = name.len();
     let mut rest = name;
@@ -397,6 +399,11 @@ mod tests {
         assert_eq!(normalize_name("foo.cold"), "foo");
         assert_eq!(normalize_name("plain"), "plain");
         assert_eq!(normalize_name("a.b"), "a.b");
+        assert_eq!(
+            normalize_name(".eeh_dev_check_failure"),
+            "eeh_dev_check_failure"
+        );
+        assert_eq!(normalize_name(".foo.isra.1"), "foo");
     }
 
     #[test]

@@ -280,6 +280,11 @@ pub(crate) struct Draft {
     gap: Vec<Line>,
     /// The trace ended with an explicit end marker.
     ended_by_marker: bool,
+    /// Architecture line shapes that span two lines (see `absorb_arch_line`): the caller of
+    /// the last 32-bit ARM backtrace line, whose offset the next line's callee lacks.
+    arm_caller: Option<body::FrameLine>,
+    /// s390 printed `Last Breaking-Event-Address:`; the frame-like line after it is no frame.
+    after_last_break: bool,
     max_excerpt_lines: usize,
     max_report_lines: usize,
 }
@@ -312,6 +317,8 @@ impl Draft {
             n_claimed: 0,
             gap: Vec::new(),
             ended_by_marker: false,
+            arm_caller: None,
+            after_last_break: false,
             max_excerpt_lines: config.max_excerpt_lines,
             max_report_lines: config.max_report_lines,
         };
@@ -464,6 +471,21 @@ impl Draft {
     /// Records a body line; `false` if the line has no body shape.
     fn absorb_body(&mut self, line: &Line) -> bool {
         let text = line.text.as_str();
+        // s390 `show_last_breaking_event`: `Last Breaking-Event-Address:` and one address line
+        // after the trace; that line is a register value, not a frame.
+        if text
+            .trim_start()
+            .starts_with("Last Breaking-Event-Address:")
+        {
+            self.after_last_break = true;
+            self.leave_trace();
+            return true;
+        }
+        if std::mem::take(&mut self.after_last_break)
+            && body::parse_trace_line(text).is_some_and(|t| t.frame.is_some())
+        {
+            return true;
+        }
         if let Some((section, rest)) = body::parse_section(text) {
             match section {
                 Section::CallTrace => {
@@ -513,6 +535,22 @@ impl Draft {
             return true;
         }
         if let Some(ip) = body::parse_instruction_pointer(text) {
+            // Several architectures print the crash PC's address and symbol on two lines
+            // (i386 `EIP: 0060:[<addr>]` then `EIP is at f+…`, arm `PC is at f+…` then
+            // `pc : [<addr>]`): one crash PC, printed within a few lines (a user-mode
+            // `RIP: 0033:0x…` further down belongs to another context).
+            if let Some(rip) = self.rip.as_mut() {
+                let same_addr = rip.addr.is_none() || ip.addr.is_none() || rip.addr == ip.addr;
+                let near = line.number <= rip.line + 3;
+                if near && same_addr && (rip.symbol.is_none() != ip.symbol.is_none()) {
+                    rip.addr = rip.addr.or(ip.addr);
+                    if rip.symbol.is_none() {
+                        rip.symbol = ip.symbol.clone();
+                        rip.module = ip.module.clone();
+                        rip.build_id = ip.build_id.clone();
+                    }
+                }
+            }
             if self.rip.is_none() {
                 self.rip = Some(Frame {
                     addr: ip.addr,
@@ -575,7 +613,21 @@ impl Draft {
         }
     }
 
-    fn add_trace_line(&mut self, trace: body::TraceLine, number: u64) {
+    fn add_trace_line(&mut self, mut trace: body::TraceLine, number: u64) {
+        // 32-bit ARM prints each function twice: as the caller (`from [<ret>] (f+0x10/0x14)`)
+        // and as the next line's callee, whose offset and size `%ps` leaves out since 4.x
+        // and whose address is the function's start with the frame-pointer unwinder. The
+        // caller part gives the position in the function: the return address.
+        let previous_caller = std::mem::replace(&mut self.arm_caller, trace.caller.take());
+        if let (Some(frame), Some(caller)) = (trace.frame.as_mut(), previous_caller) {
+            let name = |f: &body::FrameLine| f.symbol.as_ref().map(|s| s.name.clone());
+            let lacks_offset = frame.symbol.as_ref().is_some_and(|s| s.size.is_none());
+            if lacks_offset && name(frame) == name(&caller) {
+                frame.symbol = caller.symbol;
+                frame.addr = caller.addr.or(frame.addr);
+                frame.module = frame.module.take().or(caller.module);
+            }
+        }
         for marker in trace.markers {
             match marker {
                 Marker::Enter(context) => self.context = context,

@@ -645,7 +645,7 @@ fn arm_frame_re() -> &'static Regex {
     static ARM: OnceLock<Regex> = OnceLock::new();
     ARM.get_or_init(|| {
         super::compile(
-            r"^ *\[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_.]+)\) from \[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_]+)[.+]",
+            r"^ *\[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_.]+)(?:\+0x[0-9a-f]+/0x[0-9a-f]+)?\) from \[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_]+)[.+]",
         )
     })
 }
