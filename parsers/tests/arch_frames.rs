@@ -325,3 +325,31 @@ RIP: 0033:0x4665f9
         "#]],
     );
 }
+
+#[test]
+fn x86_machine_check_is_a_report_of_its_own_with_its_rip() {
+    check(
+        r"mce: [Hardware Error]: CPU 0: Machine Check Exception: 5 Bank 4: b200000000070f0f
+mce: [Hardware Error]: RIP !INEXACT! 10:<ffffffff8100b2c2> {native_safe_halt+0x2/0x10}
+mce: [Hardware Error]: TSC 0 
+mce: [Hardware Error]: PROCESSOR 0:306c3 TIME 1433161219 SOCKET 0 APIC 0 microcode 1c
+mce: [Hardware Error]: Run the above through 'mcelog --ascii'
+mce: [Hardware Error]: Machine check: Processor context corrupt
+Kernel panic - not syncing: Fatal machine check
+",
+        expect![[r#"
+            machine-check | Machine Check Exception in native_safe_halt
+            pc 0xffffffff8100b2c2 native_safe_halt+0x2/0x10 task
+        "#]],
+    );
+    check(
+        r"mce: [Hardware Error]: CPU 3: Machine Check Exception: 7 Bank 1: be00000000800400
+mce: [Hardware Error]: RIP 33:<00007f3a1b2c3d4e> 
+Kernel panic - not syncing: Fatal machine check
+",
+        expect![[r#"
+            machine-check | Machine Check Exception
+            pc 0x7f3a1b2c3d4e (no symbol) task
+        "#]],
+    );
+}

@@ -1199,6 +1199,31 @@ pub(crate) static OOPSES: &[Oops] = &[
         )],
         suppressions: &[],
     },
+    // x86 `print_mce`/`mce_panic`: `mce: [Hardware Error]: CPU 0: Machine Check Exception: 5
+    // Bank 4: b200000000070f0f`, then `RIP !INEXACT! 10:<addr> {f+0x2/0x10}` (the symbol only
+    // for kernel code). A hardware error: the function is where it surfaced, never "guilty"
+    // of it, so no skip list applies and its absence is no corruption.
+    Oops {
+        literal: "Machine Check Exception:",
+        kind: Kind::MachineCheck,
+        formats: &[
+            Format {
+                header: r"Machine Check Exception:",
+                title: Some(r"RIP(?: !INEXACT!)? [0-9a-f]+:<[0-9a-f]+> \{([a-zA-Z0-9_]+)[.+]"),
+                fmt: "Machine Check Exception in {1}",
+                kind: Kind::MachineCheck,
+                stack: None,
+                no_stack_trace: true,
+                incomplete: None,
+            },
+            plain(
+                r"Machine Check Exception:",
+                "Machine Check Exception",
+                Kind::MachineCheck,
+            ),
+        ],
+        suppressions: &[],
+    },
     Oops {
         literal: "Internal error:",
         kind: Kind::InternalError,

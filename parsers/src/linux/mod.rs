@@ -38,6 +38,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "UBSAN:",
     "unregister_netdevice: waiting for",
     "Internal error:",
+    "Machine Check Exception:",
     "Unhandled fault:",
     "Alignment trap:",
     "trusty: panic",
