@@ -442,3 +442,31 @@ Call Trace:
         "#]],
     );
 }
+
+#[test]
+fn a_stall_with_a_complete_nmi_backtrace_is_not_corrupted() {
+    check(
+        r"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+rcu: 	1-...!: (1 GPs behind) idle=6d4c/1/0x4000000000000000 softirq=10101/10102 fqs=0
+	(detected by 0, t=10502 jiffies, g=12345, q=678 ncpus=2)
+Sending NMI from CPU 0 to CPUs 1:
+NMI backtrace for cpu 1
+CPU: 1 PID: 5000 Comm: syz-executor Not tainted 6.1.0 #1
+RIP: 0010:hfsc_dequeue+0x10/0x40
+RSP: 0018:ffffc90000a77d48 EFLAGS: 00000246
+Call Trace:
+ <TASK>
+ __qdisc_run+0x1/0x2
+ __dev_queue_xmit+0x1/0x2
+ packet_sendmsg+0x1/0x2
+ __sys_sendto+0x1/0x2
+ __x64_sys_sendto+0x1/0x2
+ do_syscall_64+0x1/0x2
+ entry_SYSCALL_64_after_hwframe+0x1/0x2
+ </TASK>
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in packet_sendmsg | 
+        "#]],
+    );
+}

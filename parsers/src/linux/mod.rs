@@ -324,6 +324,19 @@ fn judge(draft: &Draft) -> Verdict {
                         compiled.skip.as_ref(),
                         compiled.pick,
                     )
+                })
+                // A stall whose trace came as another CPU's NMI backtrace (see
+                // `stack::stall_nmi_parts`).
+                .or_else(|| {
+                    (compiled.pick == Pick::Stall).then(|| {
+                        stack::guilty(
+                            draft,
+                            header_idx,
+                            stack::stall_nmi_parts(),
+                            compiled.skip.as_ref(),
+                            compiled.pick,
+                        )
+                    })?
                 });
                 match found {
                     Some(func) => res.push_str(&func),

@@ -396,6 +396,21 @@ const SKIP: &[&str] = &[
     "^fpregs_",
 ];
 
+/// The last resort of every stall rule: a stall detector that does not interrupt the
+/// stalled CPU itself asks it for an `NMI backtrace for cpu N`, whose register dump holds
+/// the looping code's RIP and whose trace goes down to the entry point, with no timer
+/// interrupt frame to start from. Such a trace is complete; it is read from its RIP on.
+pub(super) fn stall_nmi_parts() -> &'static [CompiledPart] {
+    static PARTS: OnceLock<Vec<CompiledPart>> = OnceLock::new();
+    PARTS.get_or_init(|| {
+        vec![
+            CompiledPart::Anchor(super::compile(r"NMI backtrace for cpu")),
+            CompiledPart::Rip,
+            CompiledPart::Trace,
+        ]
+    })
+}
+
 /// Functions known under several names that syzkaller reports under one.
 fn alias(name: &str) -> &str {
     match name {
