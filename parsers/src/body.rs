@@ -639,6 +639,9 @@ pub(crate) fn is_arm_trace_aside(text: &str) -> bool {
     if let Some(rest) = text.strip_prefix("LR = ") {
         return symbol_offset(rest.trim_start()).is_ok() || hex_literal(rest).is_ok();
     }
+    if is_ppc_register_line(text) {
+        return true;
+    }
     let mut tokens = text.split_whitespace().peekable();
     if tokens.peek().is_some_and(|t| is_arm_stack_label(t)) {
         return tokens.all(|t| t.len() == 8 && t.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -653,6 +656,27 @@ pub(crate) fn is_arm_trace_aside(text: &str) -> bool {
                         && value.bytes().all(|b| b.is_ascii_hexdigit())
             })
         })
+}
+
+/// A line of powerpc's `__show_regs`, which newer kernels also print inside a call trace
+/// for the interrupted context after `--- interrupt: N at …`, up to `--- interrupt: N`:
+/// `NIP:  c00… LR: c00… CTR: …`, `REGS: … TRAP: 0300 …`, `MSR:  … <SF,EE,…>  CR: …`,
+/// `CFAR: …`, `GPR00: …`, `NIP [c00…] f+0x1c/0x30`, `LR [c00…] f+0x38/0x90`.
+fn is_ppc_register_line(text: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "NIP:", "REGS:", "MSR:", "CFAR:", "DAR:", "DEAR:", "IRQMASK:", "SOFTE:", "NIP [", "LR [",
+    ];
+    if PREFIXES.iter().any(|p| text.starts_with(p)) {
+        return true;
+    }
+    text.strip_prefix("GPR").is_some_and(|rest| {
+        rest.len() > 3
+            && rest
+                .as_bytes()
+                .get(..2)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            && rest.as_bytes().get(2) == Some(&b':')
+    })
 }
 
 /// Parses `Code: 48 89 e5 <0f> 0b …` (x86 bytes) or `Code: d2800001 (b9400021)` (arm64 words).

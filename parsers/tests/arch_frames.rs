@@ -353,3 +353,44 @@ Kernel panic - not syncing: Fatal machine check
         "#]],
     );
 }
+
+#[test]
+fn powerpc_register_dump_inside_the_trace_does_not_end_it() {
+    check(
+        r"BUG: Kernel NULL pointer dereference on read at 0x00000000
+Faulting instruction address: 0xc0000000008c6a1c
+Oops: Kernel access of bad area, sig: 11 [#1]
+LE PAGE_SIZE=64K MMU=Radix SMP NR_CPUS=2048 NUMA pSeries
+CPU: 0 PID: 1 Comm: swapper/0 Not tainted 5.10.0 #1
+NIP:  c0000000008c6a1c LR: c0000000008c69f8 CTR: 0000000000000000
+REGS: c000000003a3b7d0 TRAP: 0300   Not tainted  (5.10.0)
+MSR:  8000000000009033 <SF,EE,ME,IR,DR,RI,LE>  CR: 44000222  XER: 20040000
+GPR00: c0000000008c69f8 c000000003a3ba60 c00000000194b200 0000000000000000 
+NIP [c0000000008c6a1c] strlen+0x1c/0x30
+LR [c0000000008c69f8] kstrdup+0x38/0x90
+Call Trace:
+[c000000003a3ba60] [c0000000008c69f8] kstrdup+0x38/0x90 (unreliable)
+[c000000003a3baa0] [c000000000f0e6d4] __of_add_property+0x64/0x190
+--- interrupt: 300 at strlen+0x1c/0x30
+NIP:  c0000000008c6a1c LR: c0000000008c69f8 CTR: 0000000000000000
+REGS: c000000003a3b7d0 TRAP: 0300   Not tainted  (5.10.0)
+MSR:  8000000000009033 <SF,EE,ME,IR,DR,RI,LE>  CR: 44000222  XER: 20040000
+CFAR: c00000000000e1a0 DAR: 0000000000000000 DSISR: 40000000 IRQMASK: 0 
+GPR00: c0000000008c69f8 c000000003a3ba60 c00000000194b200 0000000000000000 
+NIP [c0000000008c6a1c] strlen+0x1c/0x30
+LR [c0000000008c69f8] kstrdup+0x38/0x90
+--- interrupt: 300
+[c000000003a3bb40] [c000000000f0ea00] do_one_initcall+0x60/0x2c0
+Instruction dump:
+7c0802a6 60000000 f8010010 f821ff91 e9230000 2fa90000 409e0010 38210070 
+",
+        expect![[r#"
+            page-fault | BUG: unable to handle kernel NULL pointer dereference in __of_add_property
+            pc 0xc0000000008c6a1c strlen+0x1c/0x30 task
+              ? 0xc0000000008c69f8 kstrdup+0x38/0x90 task
+              0xc000000000f0e6d4 __of_add_property+0x64/0x190 task
+              - strlen+0x1c/0x30 task
+              0xc000000000f0ea00 do_one_initcall+0x60/0x2c0 task
+        "#]],
+    );
+}

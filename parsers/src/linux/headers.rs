@@ -381,14 +381,16 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::First,
                 }),
             ),
+            // powerpc's `__bad_page_fault` words: `BUG: Unable to handle kernel data access on
+            // read at 0x…`, `… instruction fetch`, `BUG: Kernel NULL pointer dereference on …`.
             fmt(
-                r"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|unable to handle kernel access)",
+                r"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|unable to handle kernel access|Unable to handle kernel (?:data access|instruction fetch|unaligned access)|Unable to handle unknown paging fault)",
                 "BUG: unable to handle kernel paging request in {FUNC}",
                 Kind::PageFault,
                 Some(RIP_TRACE),
             ),
             fmt(
-                r"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference)",
+                r"BUG: (?:unable to handle kernel NULL pointer dereference|[Kk]ernel NULL pointer dereference)",
                 "BUG: unable to handle kernel NULL pointer dereference in {FUNC}",
                 Kind::PageFault,
                 Some(RIP_TRACE),
