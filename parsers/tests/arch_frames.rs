@@ -202,7 +202,7 @@ Call Trace:
 [c000000010f93260] [c000000000096520] .do_slb_fault+0x10c/0x250 [slbmod]
 ",
         expect![[r#"
-            page-fault | BUG: unable to handle kernel paging request in eeh_check_failure
+            page-fault | BUG: unable to handle kernel paging request in eeh_dev_check_failure
             pc 0xc0000000000ab3c4 .eeh_dev_check_failure+0x278/0x390 task
               ? 0xc000000008068df8 .eeh_dev_check_failure+0x278/0x390 task
               0xc0000000000ab8f0 .eeh_check_failure+0x90/0xf0 task
@@ -231,7 +231,7 @@ Last Breaking-Event-Address:
  [<000003ff80084010>] will_oops_init+0x10/0x1000 [will_oops]
 ",
         expect![[r#"
-            page-fault | Unable to handle kernel pointer dereference in virtual kernel address space
+            page-fault | BUG: unable to handle kernel paging request in will_oops_init
             pc 0x3ff80084036 will_oops_init+0x36/0x1000 [will_oops] task
               ? 0x3ff80084010 will_oops_init+0x10/0x1000 [will_oops] task
               0x100234 do_one_initcall+0x94/0x1d0 task
@@ -269,7 +269,7 @@ Call Trace:
  [<c10a3b2e>] drm_ioctl+0x1ee/0x3b0
 ",
         expect![[r#"
-            general-protection | general protection fault in drm_ioctl
+            general-protection | general protection fault in radeon_cp_init_ring_buffer
             pc 0xc1234567 radeon_cp_init_ring_buffer+0x90/0x302 [radeon] task
               0xc10a3b2e drm_ioctl+0x1ee/0x3b0 task
         "#]],

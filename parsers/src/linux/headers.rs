@@ -961,12 +961,22 @@ pub(crate) static OOPSES: &[Oops] = &[
     Oops {
         literal: "Unable to handle kernel",
         kind: Kind::PageFault,
-        formats: &[fmt(
-            r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
-            "BUG: unable to handle kernel {1} in {FUNC}",
-            Kind::PageFault,
-            Some(RIP_TRACE),
-        )],
+        formats: &[
+            // s390 `do_no_context`: `Unable to handle kernel pointer dereference in virtual
+            // kernel address space` is its paging request on a kernel address.
+            fmt(
+                r"Unable to handle kernel pointer dereference in virtual",
+                "BUG: unable to handle kernel paging request in {FUNC}",
+                Kind::PageFault,
+                Some(RIP_TRACE),
+            ),
+            fmt(
+                r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
+                "BUG: unable to handle kernel {1} in {FUNC}",
+                Kind::PageFault,
+                Some(RIP_TRACE),
+            ),
+        ],
         suppressions: &[],
     },
     Oops {

@@ -533,13 +533,22 @@ pub(super) fn guilty(
                 let found = rest
                     .iter()
                     .enumerate()
-                    .find_map(|(idx, l)| rip_re().captures(&l.text).map(|caps| (idx, caps)));
-                let Some((idx, caps)) = found else {
+                    .find_map(|(idx, l)| crash_pc(&l.text).map(|func| (idx, func)));
+                let Some((idx, func)) = found else {
                     continue;
                 };
                 cursor += idx + 1;
-                if let Some(func) = caps.get(1) {
-                    candidates.push(func.as_str().to_owned());
+                // i386 prints the address first (`EIP: 0060:[<c1234567>] EFLAGS: …`) and the
+                // symbol on the next line (`EIP is at f+0x90/0x302`).
+                let func = func.or_else(|| {
+                    rest.get(idx + 1..)?.iter().take(2).find_map(|l| {
+                        crate::body::parse_instruction_pointer(&l.text)
+                            .and_then(|ip| ip.symbol)
+                            .map(|sym| sym.name)
+                    })
+                });
+                if let Some(func) = func {
+                    candidates.push(func);
                 }
             }
             CompiledPart::Trace => {
@@ -642,6 +651,17 @@ fn demangle(name: &str) -> String {
         return name.to_owned();
     }
     parts.join("::")
+}
+
+/// The crash-PC line of any architecture (`body::parse_instruction_pointer`: `RIP:`, `EIP:`,
+/// `EIP is at`, `pc :`, `PC is at`, `NIP [`, `Krnl PSW :`, machine checks) or, anywhere in a
+/// line, syzkaller's instruction-pointer pattern; with the function it names, if any.
+fn crash_pc(text: &str) -> Option<Option<String>> {
+    if let Some(ip) = crate::body::parse_instruction_pointer(text) {
+        return Some(ip.symbol.map(|sym| sym.name));
+    }
+    let caps = rip_re().captures(text)?;
+    Some(caps.get(1).map(|m| m.as_str().to_owned()))
 }
 
 /// syzkaller's instruction-pointer line: `RIP: 0010:f+0x1/0x2`, `IP: [<…>] f+0x1/0x2`,
