@@ -470,3 +470,41 @@ Call Trace:
         "#]],
     );
 }
+
+#[test]
+fn only_trap_handlers_are_skipped_as_traps() {
+    check(
+        r"BUG: KASAN: out-of-bounds in stack_trace_consume_entry+0x141/0x160
+Write of size 8 at addr ffffc90003e2f7a8 by task kworker/0:1/15335
+Call Trace:
+ dump_stack_lvl+0xd9/0x150
+ kasan_report+0x11c/0x130
+ stack_trace_consume_entry+0x141/0x160
+ do_error_trap+0x1/0x2
+ queue_delayed_work_on+0x109/0x120
+ nsim_dev_trap_report_work+0x9d1/0xc80
+ process_one_work+0x991/0x15c0
+",
+        expect![[r#"
+            kasan | KASAN: out-of-bounds Write in nsim_dev_trap_report_work | 
+        "#]],
+    );
+}
+
+#[test]
+fn uninit_values_through_the_crypto_api_blame_its_user() {
+    check(
+        r"BUG: KMSAN: uninit-value in aes_encrypt+0x15cc/0x1db0
+ aes_encrypt+0x15cc/0x1db0
+ aesti_encrypt+0x7d/0xf0
+ crypto_ecb_encrypt+0x1e7/0x380
+ crypto_skcipher_encrypt+0xe0/0x150
+ xts_encrypt+0x3c4/0x540
+ fscrypt_crypt_block+0x52c/0x900
+ fscrypt_encrypt_pagecache_blocks+0x1/0x2
+",
+        expect![[r#"
+            kmsan | KMSAN: uninit-value in fscrypt_crypt_block | 
+        "#]],
+    );
+}
