@@ -508,3 +508,26 @@ fn uninit_values_through_the_crypto_api_blame_its_user() {
         "#]],
     );
 }
+
+#[test]
+fn a_trace_longer_than_the_excerpt_is_read_to_its_end() {
+    let mut log = String::from(
+        "BUG: TASK stack guard page was hit at ffffc90000b8ff78 (stack is ffffc90000b90000..ffffc90000b98000)\n\
+         RIP: 0010:netdev_next_lower_dev_rcu+0x1/0x2\n\
+         Call Trace:\n",
+    );
+    for _ in 0..150 {
+        log.push_str(
+            " bond_get_stats+0x1/0x2\n dev_get_stats+0x1/0x2\n notifier_call_chain+0x1/0x2\n",
+        );
+    }
+    log.push_str(
+        " rtnl_newlink+0x64/0xa0\n rtnetlink_rcv_msg+0x44e/0xb70\n netlink_rcv_skb+0x1/0x2\n",
+    );
+    check(
+        &log,
+        expect![[r#"
+            stack-overflow | BUG: stack guard page was hit in rtnl_newlink | 
+        "#]],
+    );
+}

@@ -554,10 +554,12 @@ pub(super) fn guilty(
             }
             CompiledPart::Trace => {
                 let mut seen_frame = false;
+                let mut stopped = false;
                 for line in rest {
                     cursor += 1;
                     if is_stack_start(&line.text) {
                         if seen_frame {
+                            stopped = true;
                             break;
                         }
                         continue;
@@ -586,6 +588,18 @@ pub(super) fn guilty(
                     if let Some(symbol) = frame.symbol {
                         candidates.push(symbol.name);
                     }
+                }
+                // A trace longer than the excerpt (a stack overflow's recursion) goes on in
+                // the frames the draft kept beyond its last excerpt line.
+                if !stopped {
+                    let last = draft.lines.last().map_or(0, |l| l.line);
+                    candidates.extend(
+                        draft
+                            .frames
+                            .iter()
+                            .filter(|f| f.line > last && f.confidence == Confidence::Reliable)
+                            .filter_map(|f| f.symbol.as_ref().map(|s| s.name.clone())),
+                    );
                 }
             }
         }
