@@ -531,3 +531,46 @@ fn a_trace_longer_than_the_excerpt_is_read_to_its_end() {
         "#]],
     );
 }
+
+#[test]
+fn a_fault_injection_stack_mixed_into_a_report_hides_its_function() {
+    // The WARNING's own frames would only come after the fault injection's.
+    check(
+        r"WARNING: CPU: 0 PID: 17813 at mm/slab_common.c:1012 kmalloc_slab+0x5d/0x70
+ should_fail+0x914/0xae0
+Kernel panic - not syncing: panic_on_warn set ...
+Call Trace:
+ should_failslab+0xec/0x120
+ kmem_cache_alloc+0x47/0x760
+ bfs_fill_super+0x1/0x2
+",
+        expect![[r#"
+            warning | WARNING: kmalloc bug in corrupted | no guilty frame in the report
+        "#]],
+    );
+    // The crash PC came first: the report named its function before the mixed-in stack.
+    check(
+        r"WARNING: CPU: 1 PID: 13426 at drivers/gpu/drm/vkms/vkms_crtc.c:21 vkms_vblank_simulate+0x209/0x210
+RIP: 0010:vkms_vblank_simulate+0x209/0x210
+Call Trace:
+ __hrtimer_run_queues+0x1/0x2
+ should_fail+0x231/0x240
+ should_fail_usercopy+0x16/0x20
+",
+        expect![[r#"
+            warning | WARNING in vkms_vblank_simulate | 
+        "#]],
+    );
+    // `? should_fail` is a stale guess on the stack, not a stack dump of its own.
+    check(
+        r"general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:memcpy+0x1/0x2
+Call Trace:
+ ? should_fail+0x1de/0x852
+ tcp_sendmsg+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_sendmsg | 
+        "#]],
+    );
+}

@@ -509,10 +509,12 @@ pub(super) fn guilty(
     pick: Pick,
 ) -> Option<String> {
     let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
-    let mut candidates: Vec<String> = Vec::new();
+    // Candidate functions with the index of the line that named them.
+    let mut candidates: Vec<(String, usize)> = Vec::new();
     let mut cursor = 0;
     for part in parts {
         let rest = lines.get(cursor..).unwrap_or(&[]);
+        let start = cursor;
         match part {
             CompiledPart::Line(re) | CompiledPart::Anchor(re) => {
                 let found = rest
@@ -527,7 +529,7 @@ pub(super) fn guilty(
                 };
                 cursor += idx + 1;
                 if let Some(func) = caps.get(1) {
-                    candidates.push(func.as_str().to_owned());
+                    candidates.push((func.as_str().to_owned(), start + idx));
                 }
             }
             CompiledPart::Rip => {
@@ -549,13 +551,14 @@ pub(super) fn guilty(
                     })
                 });
                 if let Some(func) = func {
-                    candidates.push(func);
+                    candidates.push((func, start + idx));
                 }
             }
             CompiledPart::Trace => {
                 let mut seen_frame = false;
                 let mut stopped = false;
                 for line in rest {
+                    let idx = cursor;
                     cursor += 1;
                     if is_stack_start(&line.text) {
                         if seen_frame {
@@ -572,7 +575,7 @@ pub(super) fn guilty(
                             [caps.get(1), caps.get(2)]
                                 .into_iter()
                                 .flatten()
-                                .map(|m| m.as_str().to_owned()),
+                                .map(|m| (m.as_str().to_owned(), idx)),
                         );
                         continue;
                     }
@@ -586,7 +589,7 @@ pub(super) fn guilty(
                         continue;
                     }
                     if let Some(symbol) = frame.symbol {
-                        candidates.push(symbol.name);
+                        candidates.push((symbol.name, idx));
                     }
                 }
                 // A trace longer than the excerpt (a stack overflow's recursion) goes on in
@@ -598,17 +601,30 @@ pub(super) fn guilty(
                             .frames
                             .iter()
                             .filter(|f| f.line > last && f.confidence == Confidence::Reliable)
-                            .filter_map(|f| f.symbol.as_ref().map(|s| s.name.clone())),
+                            .filter_map(|f| {
+                                f.symbol.as_ref().map(|s| (s.name.clone(), usize::MAX))
+                            }),
                     );
                 }
             }
         }
     }
+    // syzkaller's `corruptedLines`: fault injection prints its own stack (`should_fail`,
+    // `should_failslab`) and is frequently intermixed with crash reports. Reading a report's
+    // frames stops there; when none of its own came before, it cannot be told which are.
+    if let Some(fault) = lines
+        .get(..cursor)
+        .unwrap_or(lines)
+        .iter()
+        .position(|l| is_fault_injection_frame(&l.text))
+    {
+        candidates.retain(|(_, idx)| *idx < fault);
+    }
     // Dispatchers anchor a stall's choice even where the skip patterns would drop them.
     let keeps_anchor = pick == Pick::Stall;
     let names: Vec<String> = candidates
         .iter()
-        .map(|name| demangle(base_name(name)))
+        .map(|(name, _)| demangle(base_name(name)))
         .collect();
     let kept = names
         .iter()
@@ -666,6 +682,15 @@ fn demangle(name: &str) -> String {
         return name.to_owned();
     }
     parts.join("::")
+}
+
+/// A frame of fault injection's own stack dump: `should_fail+0x…`, `should_failslab.cold+0x…`.
+fn is_fault_injection_frame(text: &str) -> bool {
+    crate::body::parse_trace_line(text)
+        .and_then(|t| t.frame)
+        .filter(|f| f.confidence == Confidence::Reliable)
+        .and_then(|f| f.symbol)
+        .is_some_and(|sym| matches!(base_name(&sym.name), "should_fail" | "should_failslab"))
 }
 
 /// The crash-PC line of any architecture (`body::parse_instruction_pointer`: `RIP:`, `EIP:`,
