@@ -574,3 +574,27 @@ Call Trace:
         "#]],
     );
 }
+
+#[test]
+fn numbers_are_masked_where_syzkaller_masks_them() {
+    check(
+        r"Kernel panic - not syncing: Couldn't open N_TTY ldisc for ptm1 --- error -12.
+trusty: panic (caller 0xffffffffe0002314): failed(-5) to start app 6
+",
+        expect![[r#"
+            panic | kernel panic: Couldn't open N_TTY ldisc | 
+            other | trusty: panic: failed(-NUM) to start app NUM | 
+        "#]],
+    );
+    // Digits inside identifiers are part of the name.
+    check(
+        r"general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:cfg80211_wext_siwscan+0x1/0x2
+Call Trace:
+ x25_connect+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in cfg80211_wext_siwscan | 
+        "#]],
+    );
+}

@@ -1342,3 +1342,44 @@ pub(crate) static OOPSES: &[Oops] = &[
         suppressions: &[],
     },
 ];
+
+/// syzkaller's dynamic title replacements (`pkg/report`): what varies between two reports
+/// of one bug is masked in the title — executor names, addresses (`ADDR`), IPv4 addresses
+/// (`IP`), source lines (`:LINE`), `+0x…/0x…` offsets, CPU numbers and remaining decimal
+/// numbers (`NUM`); digits inside identifiers (`cfg80211`) stay.
+pub(super) fn mask_title(title: &str) -> String {
+    static RULES: std::sync::OnceLock<Vec<(regex::Regex, &'static str)>> =
+        std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        [
+            (r"syz-executor\.?[0-9]+((/|:)[0-9]+)?", "syz-executor"),
+            (r"syzkaller[0-9]+((/|:)[0-9]+)?", "syzkaller"),
+            (r"([^a-zA-Z0-9])(?:0x)?[0-9a-f]{6,}", "${1}ADDR"),
+            (
+                r"([^a-zA-Z0-9])[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}",
+                "${1}IP",
+            ),
+            (r"(\.\w+)(:[0-9]+)+", "${1}:LINE"),
+            (r"([a-zA-Z][a-zA-Z0-9_.]+)\+0x[0-9a-z]+/0x[0-9a-z]+", "${1}"),
+            (r"CPU#[0-9]+", "CPU"),
+            (r"(\W)(\d+)(\W|$)", "${1}NUM${3}"),
+            (r"(\d+){7,}", "NUM"),
+        ]
+        .into_iter()
+        .map(|(re, rep)| (super::compile(re), rep))
+        .collect()
+    });
+    let mut res = title.to_owned();
+    for (re, rep) in rules {
+        // Matches may overlap (`0,1,2`); each pass masks more, and masking only shortens
+        // digit runs, so this ends.
+        for _ in 0..8 {
+            let next = re.replace_all(&res, *rep);
+            if next == res {
+                break;
+            }
+            res = next.into_owned();
+        }
+    }
+    res
+}
