@@ -556,10 +556,15 @@ fn s390_psw(rest: &str) -> Option<FrameLine> {
     let addr_text = tokens.next()?;
     let addr = u64::from_str_radix(addr_text, 16).ok()?;
     let (_, after) = rest.split_once(addr_text)?;
-    let mut frame = after
+    Some(pc_at(addr, after, '(', ')'))
+}
+
+/// The crash PC at `addr`, with the symbol `text` may carry between `open` and `close`.
+fn pc_at(addr: u64, text: &str, open: char, close: char) -> FrameLine {
+    let mut frame = text
         .trim()
-        .strip_prefix('(')
-        .and_then(|t| t.strip_suffix(')'))
+        .strip_prefix(open)
+        .and_then(|t| t.strip_suffix(close))
         .and_then(parse_frame)
         .unwrap_or(FrameLine {
             addr: None,
@@ -570,7 +575,7 @@ fn s390_psw(rest: &str) -> Option<FrameLine> {
         });
     frame.addr = Some(addr);
     frame.confidence = Confidence::Reliable;
-    Some(frame)
+    frame
 }
 
 /// `print_mce`: `RIP !INEXACT! 10:<ffffffff8100b2c2> {native_safe_halt+0x2/0x10}` (the
@@ -581,21 +586,7 @@ fn mce_ip(rest: &str) -> Option<FrameLine> {
     let (_, rest) = rest.split_once(":<")?;
     let (digits, rest) = rest.split_once('>')?;
     let addr = u64::from_str_radix(digits, 16).ok()?;
-    let mut frame = rest
-        .trim()
-        .strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .and_then(parse_frame)
-        .unwrap_or(FrameLine {
-            addr: None,
-            symbol: None,
-            module: None,
-            build_id: None,
-            confidence: Confidence::Reliable,
-        });
-    frame.addr = Some(addr);
-    frame.confidence = Confidence::Reliable;
-    Some(frame)
+    Some(pc_at(addr, rest, '{', '}'))
 }
 
 /// Parses a line of raw stack words (`ffff88103ef3f750 0000000000000002 …`).

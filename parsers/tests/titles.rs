@@ -17,6 +17,17 @@ fn check(log: &str, expect: Expect) {
     expect.assert_eq(&res);
 }
 
+/// `func: title` for a general protection fault in each function of `funcs`.
+fn titles_of_gpf_in(funcs: &[&str]) -> String {
+    let mut res = String::new();
+    for func in funcs {
+        for report in Parser::new(gpf_in(func).as_bytes(), ParseConfig::standard()).flatten() {
+            res.push_str(&format!("{func}: {}\n", report.title));
+        }
+    }
+    res
+}
+
 /// A general protection fault whose trace starts in `helper`, called from `caller`.
 fn gpf_in(helper: &str) -> String {
     format!(
@@ -32,8 +43,7 @@ Call Trace:
 
 #[test]
 fn generic_helpers_are_skipped_by_family() {
-    let mut res = String::new();
-    for helper in [
+    let res = titles_of_gpf_in(&[
         // bitops, atomics, refcount wrappers
         "atomic_long_inc",
         "arch_atomic64_add",
@@ -73,11 +83,7 @@ fn generic_helpers_are_skipped_by_family() {
         // FPU helpers
         "kernel_fpu_begin_mask",
         "fpu__clear_user_states",
-    ] {
-        for report in Parser::new(gpf_in(helper).as_bytes(), ParseConfig::standard()).flatten() {
-            res.push_str(&format!("{helper}: {}\n", report.title));
-        }
-    }
+    ]);
     expect![[r#"
         atomic_long_inc: general protection fault in caller_fn
         arch_atomic64_add: general protection fault in caller_fn
@@ -117,19 +123,14 @@ fn generic_helpers_are_skipped_by_family() {
 
 #[test]
 fn ordinary_functions_are_not_skipped() {
-    let mut res = String::new();
-    for func in [
+    let res = titles_of_gpf_in(&[
         "wake_up_new_task",
         "ns558_init",
         "bitmap_parse_user_fn",
         "inet_autobind",
         "reiserfs_readdir_inode",
         "ext4_fill_super",
-    ] {
-        for report in Parser::new(gpf_in(func).as_bytes(), ParseConfig::standard()).flatten() {
-            res.push_str(&format!("{func}: {}\n", report.title));
-        }
-    }
+    ]);
     expect![[r#"
         wake_up_new_task: general protection fault in wake_up_new_task
         ns558_init: general protection fault in ns558_init
