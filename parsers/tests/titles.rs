@@ -28,6 +28,17 @@ fn titles_of_gpf_in(funcs: &[&str]) -> String {
     res
 }
 
+/// An RCU stall detected on the stalled CPU, up to the interrupted context's registers.
+const SELF_DETECTED_STALL: &str = "rcu: INFO: rcu_preempt self-detected stall on CPU
+Call Trace:
+ <IRQ>
+ rcu_sched_clock_irq+0x1/0x2
+ sysvec_apic_timer_interrupt+0x98/0xb0
+ </IRQ>
+ <TASK>
+ asm_sysvec_apic_timer_interrupt+0x12/0x20
+";
+
 /// A general protection fault whose trace starts in `helper`, called from `caller`.
 fn gpf_in(helper: &str) -> String {
     format!(
@@ -221,22 +232,16 @@ Call Trace:
 fn a_stall_in_a_syscall_that_does_not_discriminate_is_named_after_the_syscall() {
     // sendmmsg, socket: the entry names the work; sendmsg, ioctl: the frame above does.
     check(
-        r"rcu: INFO: rcu_preempt self-detected stall on CPU
-Call Trace:
- <IRQ>
- rcu_sched_clock_irq+0x1/0x2
- sysvec_apic_timer_interrupt+0x98/0xb0
- </IRQ>
- <TASK>
- asm_sysvec_apic_timer_interrupt+0x12/0x20
-RIP: 0010:copy_user_generic_unrolled+0x86/0xc0
+        &format!(
+            "{SELF_DETECTED_STALL}RIP: 0010:copy_user_generic_unrolled+0x86/0xc0
  __copy_msghdr_from_user+0xa7/0x4e0
  ___sys_sendmsg+0xe8/0x190
  __sys_sendmmsg+0x1bf/0x4d0
  __x64_sys_sendmmsg+0x9d/0x100
  do_syscall_64+0x32/0x50
  entry_SYSCALL_64_after_hwframe+0x44/0xa9
-",
+"
+        ),
         expect![[r#"
             rcu-stall | INFO: rcu detected stall in sys_sendmmsg | 
         "#]],
@@ -261,22 +266,16 @@ Call Trace:
 fn a_stall_in_a_netlink_handler_is_named_after_the_handler() {
     // netlink_unicast and the genetlink glue only carry the message; the handler loops.
     check(
-        r"rcu: INFO: rcu_preempt self-detected stall on CPU
-Call Trace:
- <IRQ>
- rcu_sched_clock_irq+0x1/0x2
- sysvec_apic_timer_interrupt+0x98/0xb0
- </IRQ>
- <TASK>
- asm_sysvec_apic_timer_interrupt+0x12/0x20
-RIP: 0010:rcu_is_watching+0x2c/0x80
+        &format!(
+            "{SELF_DETECTED_STALL}RIP: 0010:rcu_is_watching+0x2c/0x80
  rcu_read_lock_held+0x5a/0xb0
  netlink_lookup+0x641/0xa00
  netlink_unicast+0x248/0x750
  nf_tables_getgen+0x109/0x170
  nfnetlink_rcv_msg+0x1/0x2
  netlink_rcv_skb+0x1/0x2
-",
+"
+        ),
         expect![[r#"
             rcu-stall | INFO: rcu detected stall in nf_tables_getgen | 
         "#]],
