@@ -365,6 +365,14 @@ fn trailing_module(rest: &str) -> Option<(Option<String>, Option<String>)> {
         if token == "[inline]" {
             continue;
         }
+        // arm64 (6.14+) marks where the unwinder got each entry: ` f+0x1/0x2 (P)`.
+        if token.len() == 3
+            && token.starts_with('(')
+            && token.ends_with(')')
+            && token.as_bytes().get(1).is_some_and(u8::is_ascii_uppercase)
+        {
+            continue;
+        }
         if let Some(inner) = token.strip_prefix('[') {
             let name;
             if let Some(n) = inner.strip_suffix(']') {
@@ -461,8 +469,9 @@ fn is_register_name(name: &str) -> bool {
 /// arm64 `pc : f+0x1/0x2` (`pc : 0000ffff8a2b3c4c` in user mode); 32-bit ARM `PC is at f+0x1/0x2`
 /// and `pc : [<c03e1f7c>]    lr : [<c03e1f60>]    psr: 60000013`; powerpc `NIP [c0000000000ab3c4]
 /// .f+0x278/0x390`; s390 `Krnl PSW : 0704c00180000000 000003ff80084036 (f+0x36/0x1000 [mod])`;
-/// x86 machine checks `mce: [Hardware Error]: RIP !INEXACT! 10:<ffffffff8100b2c2> {f+0x2/0x10}`.
-/// The symbol and the address may come from two lines; the caller merges them.
+/// x86 machine checks `mce: [Hardware Error]: RIP !INEXACT! 10:<ffffffff8100b2c2> {f+0x2/0x10}`;
+/// riscv `epc : f+0x1c/0x30`. The symbol and the address may come from two lines; the caller
+/// merges them.
 pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
     let text = text.trim_start();
     if let Some(rest) = text.strip_prefix("Krnl PSW :") {
@@ -479,6 +488,7 @@ pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
         "pc :",
         "PC is at",
         "NIP ",
+        "epc :",
     ]
     .iter()
     .find_map(|p| text.strip_prefix(p))?
@@ -512,7 +522,11 @@ pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
             Ok((_, value)) => value,
             Err(_) => {
                 let (tail, digits) = hex_digit1::<_, nom::error::Error<&str>>(rest).ok()?;
-                if !tail.trim().is_empty() || digits.len() < 8 {
+                // Alone, or followed by the next register (riscv `epc : … ra : … sp : …`).
+                let next_register = tail
+                    .split_once(':')
+                    .is_some_and(|(name, _)| is_register_label(name.trim()));
+                if !(tail.trim().is_empty() || next_register) || digits.len() < 8 {
                     return None;
                 }
                 hex_value(rest, digits).ok()?
@@ -526,6 +540,11 @@ pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
         build_id: None,
         confidence: Confidence::Reliable,
     })
+}
+
+/// A register's name as printed before its value (`ra`, `sp`, `x29`, `EFLAGS`).
+fn is_register_label(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 8 && name.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// `sym+off/size [mod]` followed by other fields (i386's ` SS:ESP 0068:f1d4fd4c`).

@@ -394,3 +394,41 @@ Instruction dump:
         "#]],
     );
 }
+
+#[test]
+fn arm64_unwind_source_marks_and_riscv_epc() {
+    check(
+        r"Internal error: Oops: 0000000096000005 [#1] PREEMPT SMP
+pc : mydrv_read+0x1c/0x30 [mydrv]
+lr : vfs_read+0xa8/0x2a0
+Call trace:
+ mydrv_read+0x1c/0x30 [mydrv] (P)
+ vfs_read+0xa8/0x2a0 (L)
+ ksys_read+0x6c/0x100
+",
+        expect![[r#"
+            internal-error | Internal error in mydrv_read
+            pc - mydrv_read+0x1c/0x30 [mydrv] task
+              - mydrv_read+0x1c/0x30 [mydrv] task
+              - vfs_read+0xa8/0x2a0 task
+              - ksys_read+0x6c/0x100 task
+        "#]],
+    );
+    check(
+        r"Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000
+Oops [#1]
+epc : mydrv_probe+0x1c/0x30 [mydrv]
+ ra : really_probe+0x9e/0x2a0
+epc : ffffffff01234a1c ra : ffffffff80512c3e sp : ff2000000001bcd0
+Call Trace:
+[<ffffffff01234a1c>] mydrv_probe+0x1c/0x30 [mydrv]
+[<ffffffff80512c3e>] really_probe+0x9e/0x2a0
+",
+        expect![[r#"
+            page-fault | BUG: unable to handle kernel NULL pointer dereference in mydrv_probe
+            pc 0xffffffff01234a1c mydrv_probe+0x1c/0x30 [mydrv] task
+              0xffffffff01234a1c mydrv_probe+0x1c/0x30 [mydrv] task
+              0xffffffff80512c3e really_probe+0x9e/0x2a0 task
+        "#]],
+    );
+}
