@@ -598,3 +598,33 @@ Call Trace:
         "#]],
     );
 }
+
+#[test]
+fn a_stall_is_named_by_what_its_dispatcher_called() {
+    // The idle loop dispatches the work it found pending.
+    check(
+        &format!(
+            "{SELF_DETECTED_STALL}RIP: 0010:flush_smp_call_function_queue+0x1/0x2
+ sched_ttwu_pending+0x1/0x2
+ cpu_startup_entry+0x1/0x2
+ start_secondary+0x1/0x2
+"
+        ),
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in sched_ttwu_pending | 
+        "#]],
+    );
+    // Without any dispatcher the trace stops before the loop's caller: nothing to name.
+    check(
+        r"BUG: stack guard page was hit at 00000000397c6d92 (stack is 00000000a0f6b86a..000000000e6f9570)
+kernel stack overflow (double-fault): 0000 [#1] PREEMPT SMP
+RIP: 0010:__udp6_lib_lookup+0x1d/0x3f0
+Call Trace:
+ ? __udp6_lib_err+0xcb/0x640
+ ? udplitev6_err+0x46/0x60
+",
+        expect![[r#"
+            stack-overflow | BUG: stack guard page was hit in corrupted | no guilty frame in the report
+        "#]],
+    );
+}

@@ -435,6 +435,9 @@ const STALL_ANCHORS: &[&str] = &[
     r"^entry_SYSCALL",
     r"^x64_sys_call",
     r"^el0_svc",
+    r"^cpu_startup_entry$",
+    r"^do_idle$",
+    r"^start_secondary$",
     r"^do_fast_syscall_32$",
     r"^do_int80_syscall_32$",
     r"^do_syscall_32_irqs_on$",
@@ -795,8 +798,10 @@ fn pick_stall(frames: Vec<&str>) -> Option<String> {
         }
         prev = frame;
     }
-    // No dispatcher printed (a short or cut trace): the innermost function is all there is.
-    Some(first.to_owned())
+    // No dispatcher printed: the trace was cut before the loop's caller (syzkaller's
+    // `linuxStallFrameExtractor` finds nothing either).
+    let _ = first;
+    None
 }
 
 /// Syscall entry points are named after the syscall: `__x64_sys_futex`, `__do_sys_futex`,
