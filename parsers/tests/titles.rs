@@ -62,6 +62,8 @@ fn generic_helpers_are_skipped_by_family() {
         "__clear_bit",
         "instrument_atomic_read_write",
         "refcount_dec_and_test",
+        "__refcount_sub_and_test",
+        "__kref_put",
         // lock primitives and subsystems' lock wrappers
         "_raw_spin_lock_irqsave",
         "__task_rq_lock",
@@ -102,6 +104,8 @@ fn generic_helpers_are_skipped_by_family() {
         __clear_bit: general protection fault in caller_fn
         instrument_atomic_read_write: general protection fault in caller_fn
         refcount_dec_and_test: general protection fault in caller_fn
+        __refcount_sub_and_test: general protection fault in caller_fn
+        __kref_put: general protection fault in caller_fn
         _raw_spin_lock_irqsave: general protection fault in caller_fn
         __task_rq_lock: general protection fault in caller_fn
         reiserfs_write_lock: general protection fault in caller_fn
