@@ -632,3 +632,23 @@ Call Trace:
         "#]],
     );
 }
+
+#[test]
+fn arm64_bug_goes_on_with_its_internal_error() {
+    check(
+        r"kernel BUG at lib/list_debug.c:64!
+Internal error: Oops - BUG: 00000000f2000800 [#1] PREEMPT SMP
+Modules linked in:
+pc : __list_del_entry_valid+0xcc/0xd0
+lr : __list_del_entry_valid+0xcc/0xd0
+Call trace:
+ __list_del_entry_valid+0xcc/0xd0
+ __kobject_del+0xa8/0x1f8
+ kobject_put+0x94/0xf8
+ nilfs_sysfs_delete_device_group+0x50/0x7c
+",
+        expect![[r#"
+            kernel-bug | BUG: corrupted list in nilfs_sysfs_delete_device_group | 
+        "#]],
+    );
+}

@@ -214,10 +214,13 @@ pub(crate) fn joins(draft: &Draft, header: &Header) -> bool {
     }
     // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
     // `Internal error: Oops:`.
+    // arm64's `BUG()` goes on with `Internal error: Oops - BUG: …` as x86's with its trap.
     if header.kind == Kind::InternalError {
         let unhandled_fault =
             draft.kind == Kind::InternalError && draft.header_text().contains("Unhandled fault:");
-        return (draft.kind == Kind::PageFault || unhandled_fault)
+        let bug_trap = matches!(draft.kind, Kind::KernelBug | Kind::Bug)
+            && draft.header_text().contains("kernel BUG at");
+        return (draft.kind == Kind::PageFault || unhandled_fault || bug_trap)
             && draft.frames.is_empty()
             && draft.registers.is_empty();
     }

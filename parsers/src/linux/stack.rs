@@ -309,7 +309,7 @@ const SKIP: &[&str] = &[
     "^unregister_netdev",
     "^dpm_sysfs_remove",
     "^i2c_del_adapter",
-    "^kobject_",
+    "^_*kobject_",
     "^device_add$",
     "^device_release$",
     "^add_uevent_var",
