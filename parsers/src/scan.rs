@@ -280,8 +280,8 @@ pub(crate) struct Draft {
     gap: Vec<Line>,
     /// The trace ended with an explicit end marker.
     ended_by_marker: bool,
-    /// Architecture line shapes that span two lines (see `absorb_arch_line`): the caller of
-    /// the last 32-bit ARM backtrace line, whose offset the next line's callee lacks.
+    /// The caller part of the last trace line when it was a 32-bit ARM backtrace line: the
+    /// next line's callee takes its offset and size from it (see `add_trace_line`).
     arm_caller: Option<body::FrameLine>,
     /// s390 printed `Last Breaking-Event-Address:`; the frame-like line after it is no frame.
     after_last_break: bool,
