@@ -64,6 +64,8 @@ fn generic_helpers_are_skipped_by_family() {
         "refcount_dec_and_test",
         "__refcount_sub_and_test",
         "__kref_put",
+        "iput",
+        "fput",
         // lock primitives and subsystems' lock wrappers
         "_raw_spin_lock_irqsave",
         "__task_rq_lock",
@@ -106,6 +108,8 @@ fn generic_helpers_are_skipped_by_family() {
         refcount_dec_and_test: general protection fault in caller_fn
         __refcount_sub_and_test: general protection fault in caller_fn
         __kref_put: general protection fault in caller_fn
+        iput: general protection fault in caller_fn
+        fput: general protection fault in caller_fn
         _raw_spin_lock_irqsave: general protection fault in caller_fn
         __task_rq_lock: general protection fault in caller_fn
         reiserfs_write_lock: general protection fault in caller_fn

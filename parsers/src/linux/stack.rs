@@ -333,6 +333,8 @@ const SKIP: &[&str] = &[
     "^(?:arch_|raw_)?atomic(?:64|_long)?_",
     "^_*(?:test_and_)?(?:set|clear|change|test)_bit",
     "^instrument_",
+    // The VFS's refcount puts, like `dput` above: the object's last user is the caller.
+    "^(?:iput|fput|mntput|path_put)$",
     // Lock primitives, including subsystems' own lock wrappers (`reiserfs_write_lock`,
     // `__task_rq_lock`, `lock_sock_nested`), seqlock assertions and rt-mutexes.
     "(?:read|write)_(?:lock|trylock|unlock)",
