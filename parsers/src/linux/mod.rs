@@ -12,6 +12,7 @@ mod stack;
 use crate::header::{Dialect, Header, Role};
 use crate::report::{Corruption, Kind, Task};
 use crate::view::View;
+use crate::vocab;
 use headers::{compile, Format, Oops, Pick, OOPSES};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -35,6 +36,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "UBSAN:",
     "unregister_netdevice: waiting for",
     "Internal error:",
+    "Machine Check Exception:",
     "Unhandled fault:",
     "Alignment trap:",
     "trusty: panic",
@@ -204,10 +206,13 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
     }
     // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
     // `Internal error: Oops:`.
+    // arm64's `BUG()` goes on with `Internal error: Oops - BUG: …` as x86's with its trap.
     if header.kind == Kind::InternalError {
         let unhandled_fault =
             draft.kind == Kind::InternalError && draft.header_text().contains("Unhandled fault:");
-        return (draft.kind == Kind::PageFault || unhandled_fault)
+        let bug_trap = matches!(draft.kind, Kind::KernelBug | Kind::Bug)
+            && draft.header_text().contains("kernel BUG at");
+        return (draft.kind == Kind::PageFault || unhandled_fault || bug_trap)
             && draft.frames.is_empty()
             && draft.registers.is_empty();
     }
@@ -236,10 +241,19 @@ pub(crate) struct Verdict {
     pub corruption: Option<Corruption>,
 }
 
-/// Title and corruption verdict of a report by syzkaller's rules.
+/// Title and corruption verdict of a report by syzkaller's rules. The title is masked as
+/// syzbot masks it, after the corruption rules have seen it as printed.
 pub(crate) fn judge(draft: &View<'_>) -> Verdict {
+    let verdict = judge_printed(draft);
+    Verdict {
+        title: headers::mask_title(&verdict.title),
+        corruption: verdict.corruption,
+    }
+}
+
+fn judge_printed(draft: &View<'_>) -> Verdict {
     let generic = |base: &str| Verdict {
-        title: match draft.guilty_function() {
+        title: match draft.guilty_function().map(vocab::base_name) {
             Some(func) => format!("{base} in {func}"),
             None => base.to_owned(),
         },
@@ -308,6 +322,19 @@ pub(crate) fn judge(draft: &View<'_>) -> Verdict {
                         compiled.skip.as_ref(),
                         compiled.pick,
                     )
+                })
+                // A stall whose trace came as another CPU's NMI backtrace (see
+                // `stack::stall_nmi_parts`).
+                .or_else(|| {
+                    (compiled.pick == Pick::Stall).then(|| {
+                        stack::guilty(
+                            draft,
+                            header_idx,
+                            stack::stall_nmi_parts(),
+                            compiled.skip.as_ref(),
+                            compiled.pick,
+                        )
+                    })?
                 });
                 match found {
                     Some(func) => res.push_str(&func),
@@ -770,7 +797,7 @@ trusty: HALT: (reason = 9)
             r"trusty: panic (caller 0xffffffffe0002314): failed(-5) to start app 6
 ",
             expect![[r#"
-                other | trusty: panic: failed(-5) to start app 6 | 
+                other | trusty: panic: failed(-NUM) to start app NUM | 
             "#]],
         );
     }
@@ -781,7 +808,7 @@ trusty: HALT: (reason = 9)
             r"Kernel panic - not syncing: Out of memory and no killable processes[   37.540478] ...
 ",
             expect![[r#"
-                panic | kernel panic: Out of memory and no killable processes[   37.540478] ... | another line's timestamp inside the title
+                panic | kernel panic: Out of memory and no killable processes[   NUM.ADDR] ... | another line's timestamp inside the title
             "#]],
         );
     }
