@@ -92,6 +92,8 @@ fn generic_helpers_are_skipped_by_family() {
         "folio_alloc_noprof",
         "kvzalloc",
         "__slab_alloc",
+        "__kmem_cache_alloc_node",
+        "__kmem_cache_free",
         // printk and hex dumps
         "print_hex_dump",
         "_printk",
@@ -132,6 +134,8 @@ fn generic_helpers_are_skipped_by_family() {
         folio_alloc_noprof: general protection fault in caller_fn
         kvzalloc: general protection fault in caller_fn
         __slab_alloc: general protection fault in caller_fn
+        __kmem_cache_alloc_node: general protection fault in caller_fn
+        __kmem_cache_free: general protection fault in caller_fn
         print_hex_dump: general protection fault in caller_fn
         _printk: general protection fault in caller_fn
         kernel_fpu_begin_mask: general protection fault in caller_fn

@@ -325,8 +325,8 @@ const SKIP: &[&str] = &[
     "^get_device_parent",
     "^__timer_delete",
     "^do_read_cache_folio",
-    "^kmem_cache_alloc",
-    "^kmem_cache_free",
+    "^_*kmem_cache_alloc",
+    "^_*kmem_cache_free",
     // The families below follow syzkaller's published skip conventions (pkg/report/linux.go):
     // whole classes of generic helpers, so that code never seen before is blamed on the caller.
     // Bit operations, atomics and refcount wrappers (`atomic_long_inc`, `test_and_set_bit`,
