@@ -63,9 +63,11 @@ fn gap_limit(phase: Phase, kind: Kind) -> usize {
         Phase::Preamble if matches!(kind, Kind::DumpStack | Kind::NmiBacktrace | Kind::Trace) => 3,
         Phase::Preamble => 40,
         Phase::Stack => 3,
-        // Other CPUs' messages often cut into a Linux trace; LegoOS traces are printed whole.
+        // Other CPUs' messages often cut into a Linux trace (without caller ids they cannot be
+        // routed apart: a driver's burst of one line per request, `executing program` lines);
+        // LegoOS traces are printed whole.
         Phase::Trace if is_lego_kind(kind) => 3,
-        Phase::Trace => 6,
+        Phase::Trace => 8,
         Phase::Post => 2,
     }
 }

@@ -605,6 +605,33 @@ mod tests {
         );
     }
 
+    /// Without caller ids another subsystem's burst of messages (one line per process it
+    /// serves, say) may land between two frames; the trace goes on past it, up to a limit.
+    #[test]
+    fn a_trace_goes_on_past_a_burst_of_other_messages() {
+        let burst = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("[ 2.{i}] binder: {i}:{i} transaction failed 29189/-3\n"))
+                .collect()
+        };
+        let log = |n: usize| {
+            format!(
+                "[ 1.0] general protection fault: 0000 [#1] SMP\n[ 1.1] Call Trace:\n\
+                 [ 1.2]  __list_del_entry+0x1/0x2\n{}[ 3.0]  binder_release_work+0x1/0x2\n",
+                burst(n)
+            )
+        };
+        let frames = |n: usize| -> Vec<usize> {
+            Parser::new(log(n).as_bytes(), ParseConfig::standard())
+                .map(|r| r.map(|r| r.frames.len()))
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        assert_eq!(frames(7), vec![2]);
+        // A longer silence ends the report; the lone frame after it is no report.
+        assert_eq!(frames(9), vec![1]);
+    }
+
     #[test]
     fn a_stall_takes_the_backtraces_other_cpus_print_for_it() {
         let log = "[  1.0][   C0] rcu: INFO: rcu_preempt self-detected stall on CPU\n\
