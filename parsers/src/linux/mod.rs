@@ -204,6 +204,14 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
             Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
         );
     }
+    // A warning raised while a stall report is being printed (before its trace) interrupted
+    // the stall detector itself: the warning's trace, taken in the same timer interrupt, is
+    // the stalled context's.
+    if header.kind == Kind::Warning {
+        return draft.kind == Kind::RcuStall
+            && draft.frames.is_empty()
+            && draft.registers.is_empty();
+    }
     // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
     // `Internal error: Oops:`.
     // arm64's `BUG()` goes on with `Internal error: Oops - BUG: …` as x86's with its trap.
@@ -573,6 +581,38 @@ RIP: 0010:kvm_mmu_page_fault+0x2a3/0x1ad0
 ",
             expect![[r#"
                 rcu-stall | INFO: rcu detected stall in kvm_vcpu_ioctl | 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_warning_raised_while_printing_a_stall_belongs_to_the_stall() {
+        check(
+            r"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+rcu: 	Tasks blocked on level-0 rcu_node (CPUs 0-1):
+------------[ cut here ]------------
+WARNING: CPU: 1 PID: 4737 at kernel/sched/core.c:2698 try_invoke_on_locked_down_task+0x18b/0x320
+Call Trace:
+ <IRQ>
+ __warn+0x227/0x250
+ rcu_sched_clock_irq+0x12ec/0x1eb0
+ update_process_times+0x12c/0x180
+ </IRQ>
+ sysvec_apic_timer_interrupt+0xb9/0x130
+ asm_sysvec_apic_timer_interrupt+0x12/0x20
+RIP: 0010:smp_call_function_single+0x311/0x450
+ on_each_cpu+0x4d/0x1f0
+ do_adjtimex+0x3ac/0x8f0
+rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+Call Trace:
+ rcu_sched_clock_irq+0x12ec/0x1eb0
+WARNING: CPU: 1 PID: 4737 at kernel/sched/core.c:2698 try_invoke_on_locked_down_task+0x18b/0x320
+",
+            // The second stall already has a trace: a warning after it is a report of its own.
+            expect![[r#"
+                rcu-stall | INFO: rcu detected stall in smp_call_function | 
+                rcu-stall | INFO: rcu detected stall in corrupted | no guilty frame in the report
+                warning | WARNING in corrupted | no guilty frame in the report
             "#]],
         );
     }
