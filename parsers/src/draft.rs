@@ -42,6 +42,8 @@ pub(crate) enum Offer {
     Closes(Ending),
     /// The line belongs to the report and is its last one (a final end marker).
     Last,
+    /// The line is a report of its own ([`Role::Aside`]) that leaves this one going on.
+    Aside,
 }
 
 /// Where in its printout a report is.
@@ -270,6 +272,9 @@ impl Draft {
                     return Offer::Last;
                 }
                 return Offer::Taken;
+            }
+            if header.role == Role::Aside {
+                return Offer::Aside;
             }
             return Offer::Closes(Ending::Clean);
         }

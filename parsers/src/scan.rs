@@ -195,6 +195,12 @@ impl Core {
                 Offer::Taken => {}
                 Offer::Last => self.close(idx, Ending::Clean),
                 Offer::Foreign => self.stats.unclaimed_lines += 1,
+                Offer::Aside => {
+                    if let Some(header) = header {
+                        let aside = Draft::open(header, &line, &self.config);
+                        self.finished(aside, Ending::Clean);
+                    }
+                }
                 Offer::Closes(ending) => {
                     self.close(idx, ending);
                     self.open(&line, header);
@@ -273,6 +279,11 @@ impl Core {
             return;
         }
         let draft = self.drafts.remove(idx);
+        self.finished(draft, ending);
+    }
+
+    /// Turns a draft into a report and queues it in start order.
+    fn finished(&mut self, draft: Draft, ending: Ending) {
         let (report, n_unclaimed) = draft.finish(ending);
         self.stats.unclaimed_lines += n_unclaimed;
         if let Some(report) = report {
@@ -630,6 +641,29 @@ mod tests {
         assert_eq!(frames(7), vec![2]);
         // A longer silence ends the report; the lone frame after it is no report.
         assert_eq!(frames(9), vec![1]);
+    }
+
+    #[test]
+    fn a_lone_message_inside_a_trace_is_a_report_that_leaves_the_trace_going_on() {
+        check(
+            r#"[ 1.0] INFO: task syz:6102 blocked for more than 120 seconds.
+[ 1.1] Call Trace:
+[ 1.2]  schedule+0x9c/0x1b0
+[ 1.3] unregister_netdevice: waiting for lo to become free. Usage count = 6
+[ 1.4]  mutex_lock_nested+0x3b0/0x1130
+[ 1.5]  copy_net_ns+0xcc/0x220
+[ 2.0] unregister_netdevice: waiting for lo to become free. Usage count = 6
+"#,
+            expect![[r#"
+                hung-task "INFO: task hung in copy_net_ns" lines 1-6
+                  task schedule @3
+                  task mutex_lock_nested @5
+                  task copy_net_ns @6
+                other "unregister_netdevice: waiting for DEV to become free" lines 4-4
+                other "unregister_netdevice: waiting for DEV to become free" lines 7-7
+                lines 7 unclaimed 0
+            "#]],
+        );
     }
 
     #[test]

@@ -130,6 +130,10 @@ fn find_word(text: &str, literal: &str) -> Option<usize> {
     None
 }
 
+/// Headers that the kernel prints as one line with no dump, from a task that has nothing to do
+/// with the report being printed at the time (`netdev_wait_allrefs` polling a refcount).
+const LONE_MESSAGES: &[&str] = &["unregister_netdevice: waiting for"];
+
 /// Recognizes a Linux header.
 pub(crate) fn match_header(text: &str) -> Option<Header> {
     let trimmed = text.trim_start();
@@ -144,11 +148,12 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
             .find(|f| f.header.is_match(text))
             .map_or(oops.oops.kind, |f| f.format.kind);
         // A panic after an oops is the end of that oops' report; the fuzzer's own failure
-        // lines cut into kernel reports without ending them.
-        let role = if matches!(oops.oops.literal, "Kernel panic" | "SYZFAIL:" | "SYZFATAL:") {
-            Role::Continuation
-        } else {
-            Role::Start
+        // lines cut into kernel reports without ending them; lone messages are reports of
+        // their own, wherever they land.
+        let role = match oops.oops.literal {
+            "Kernel panic" | "SYZFAIL:" | "SYZFATAL:" => Role::Continuation,
+            literal if LONE_MESSAGES.contains(&literal) => Role::Aside,
+            _ => Role::Start,
         };
         return linux(kind, role);
     }
