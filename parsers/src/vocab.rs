@@ -79,6 +79,9 @@ pub(crate) fn is_reporting_helper(name: &str) -> bool {
         "dump_stack",
         "dump_stack_lvl",
         "show_stack",
+        // arm and arm64 unwinders, printed as the first frames of every arm backtrace.
+        "dump_backtrace",
+        "unwind_backtrace",
         "panic",
         "__warn",
         "warn_slowpath_common",

@@ -660,3 +660,22 @@ Call trace:
         "#]],
     );
 }
+
+#[test]
+fn an_arm_backtrace_is_not_titled_after_its_unwinder() {
+    check(
+        r"CPU1: stopping
+CPU: 1 PID: 5080 Comm: syz-executor.0 Tainted: G      D           5.10.0-rc1+ #20
+Hardware name: ARM-Versatile Express
+Backtrace: 
+[<825afeb4>] (dump_backtrace) from [<825b0128>] (show_stack+0x18/0x1c)
+ r7:00000080 r6:60000193 r5:00000000 r4:83624124
+[<825b0110>] (show_stack) from [<825c0af0>] (dump_stack+0xa8/0xc8)
+[<825c0a48>] (dump_stack) from [<80111144>] (do_handle_IPI+0x420/0x44c)
+[<80110d24>] (do_handle_IPI) from [<80111190>] (ipi_handler+0x20/0x28)
+",
+        expect![[r#"
+            dump-stack | stack trace in do_handle_IPI | 
+        "#]],
+    );
+}
