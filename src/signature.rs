@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 /// Version of the signature scheme. Bump it whenever the canonical text of any report could
 /// change: the history keeps the version next to each id and never mixes versions.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Frames kept in a signature by default.
 pub const DEFAULT_DEPTH: usize = 5;
@@ -177,7 +177,7 @@ impl Signature {
         &self.id[..12]
     }
 
-    /// The canonical text the id hashes: `v1|KIND|BASIS|frame1|frame2|…`.
+    /// The canonical text the id hashes: `v2|KIND|BASIS|frame1|frame2|…`.
     pub fn canonical(&self) -> String {
         canonical(&self.kind, self.basis, &self.frames)
     }
