@@ -385,6 +385,7 @@ fn header_function(report: &Report) -> Option<&str> {
 
 /// Strips compiler-generated suffixes: `foo.isra.1`, `foo.constprop.0`, `foo.part.3`,
 /// `foo.cold`, `foo.cold.7`, `foo.llvm.123`, `foo.lto_priv.0` (and chains of them) → `foo`.
+/// The leading dot of powerpc64 ELFv1 text symbols goes too: `.foo.isra.1` → `foo`.
 /// The parser's own rule, so titles and signatures agree on a function's name.
 pub fn normalize_name(name: &str) -> &str {
     legolog_parsers::base_name(name)
@@ -488,6 +489,11 @@ mod tests {
         assert_eq!(normalize_name("foo.cold"), "foo");
         assert_eq!(normalize_name("plain"), "plain");
         assert_eq!(normalize_name("a.b"), "a.b");
+        assert_eq!(
+            normalize_name(".eeh_dev_check_failure"),
+            "eeh_dev_check_failure"
+        );
+        assert_eq!(normalize_name(".foo.isra.1"), "foo");
     }
 
     #[test]

@@ -55,11 +55,29 @@ pub(crate) fn parse_marker(token: &str) -> Option<Marker> {
 pub(crate) struct TraceLine {
     pub markers: Vec<Marker>,
     pub frame: Option<FrameLine>,
+    /// 32-bit ARM's `callee from caller+0x10/0x14`: the caller, which the next line prints
+    /// again as its callee (without offset and size since 4.x).
+    pub caller: Option<FrameLine>,
 }
 
 /// Parses a call-trace line: markers and/or one frame. `None` if the line is neither.
 pub(crate) fn parse_trace_line(text: &str) -> Option<TraceLine> {
     let mut rest = text.trim_start();
+    if let Some(frame) = ppc_interrupt(rest) {
+        // The frames after it are the interrupted context's.
+        return Some(TraceLine {
+            markers: vec![Marker::Leave],
+            frame,
+            caller: None,
+        });
+    }
+    if let Some((frame, caller)) = arm_frame_line(rest) {
+        return Some(TraceLine {
+            markers: Vec::new(),
+            frame: Some(frame),
+            caller: Some(caller),
+        });
+    }
     let mut markers = Vec::new();
     while rest.starts_with('<') {
         let end = rest.find('>')?;
@@ -71,13 +89,134 @@ pub(crate) fn parse_trace_line(text: &str) -> Option<TraceLine> {
         return (!markers.is_empty()).then_some(TraceLine {
             markers,
             frame: None,
+            caller: None,
         });
     }
     let frame = parse_frame(rest)?;
     Some(TraceLine {
         markers,
         frame: Some(frame),
+        caller: None,
     })
+}
+
+/// powerpc's `--- interrupt: 700 at .assert_slb_presence+0x2c/0x70` (`show_stack`): an
+/// exception frame; the interrupted context's instruction pointer is a frame of its own
+/// (exact, like a register dump's). `--- interrupt: 700` alone closes the register dump
+/// that newer kernels print after it.
+fn ppc_interrupt(text: &str) -> Option<Option<FrameLine>> {
+    let rest = text.strip_prefix("--- interrupt:")?.trim_start();
+    let digits = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+    if digits == 0 {
+        return None;
+    }
+    let rest = rest.get(digits..)?.trim_start();
+    if rest.is_empty() {
+        return Some(None);
+    }
+    let at = rest.strip_prefix("at ")?.trim_start();
+    if let Ok((tail, addr)) = hex_literal(at) {
+        return tail.trim().is_empty().then_some(Some(FrameLine {
+            addr: Some(addr),
+            symbol: None,
+            module: None,
+            build_id: None,
+            confidence: Confidence::Reliable,
+        }));
+    }
+    let (tail, symbol) = symbol_offset(at).ok()?;
+    let (module, build_id) = trailing_module(tail)?;
+    Some(Some(FrameLine {
+        addr: None,
+        symbol: Some(symbol),
+        module,
+        build_id,
+        confidence: Confidence::Reliable,
+    }))
+}
+
+/// 32-bit ARM's `dump_backtrace_entry`, one frame per line, in its three shapes:
+/// `[<c0014990>] (unwind_backtrace+0x0/0xf4) from [<c0011d1c>] (show_stack+0x10/0x14)`
+/// (before 4.x the callee is printed with `%pS`), `[<808ea9f4>] (gsmld_receive_buf) from
+/// [<808dcfac>] (tty_ioctl+0x7b4/0xa6c)` (`%ps`), ` unwind_backtrace from show_stack+0x10/0x14`
+/// (5.x without `CONFIG_BACKTRACE_VERBOSE`), and `Function entered at [<c0014990>] from
+/// [<c0011d1c>]` (no kallsyms). Returns the callee and the caller.
+fn arm_frame_line(text: &str) -> Option<(FrameLine, FrameLine)> {
+    let frame = |addr, symbol, module| FrameLine {
+        addr,
+        symbol,
+        module,
+        build_id: None,
+        confidence: Confidence::Reliable,
+    };
+    if let Some(rest) = text.strip_prefix("Function entered at ") {
+        let (rest, where_) = bracketed_addr(rest).ok()?;
+        let rest = rest.trim_start().strip_prefix("from ")?;
+        let (rest, from) = bracketed_addr(rest.trim_start()).ok()?;
+        return rest.trim().is_empty().then(|| {
+            (
+                frame(Some(where_), None, None),
+                frame(Some(from), None, None),
+            )
+        });
+    }
+    if let Ok((rest, where_)) = bracketed_addr(text) {
+        // `[<where>] (callee) from [<from>] (caller+0x…/0x…)`.
+        let inner = rest.trim_start().strip_prefix('(')?;
+        let (callee, tail) = inner.split_once(')')?;
+        let callee = arm_symbol(callee)?;
+        let tail = tail.trim_start().strip_prefix("from ")?.trim_start();
+        let (tail, from) = bracketed_addr(tail).ok()?;
+        let inner = tail.trim_start().strip_prefix('(')?;
+        let (caller, tail) = inner.rsplit_once(')')?;
+        if !tail.trim().is_empty() {
+            return None;
+        }
+        let (rest, caller_symbol) = symbol_offset(caller).ok()?;
+        let (caller_module, _) = trailing_module(rest)?;
+        return Some((
+            frame(Some(where_), Some(callee.0), callee.1),
+            frame(Some(from), Some(caller_symbol), caller_module),
+        ));
+    }
+    // ` callee [mod] from caller+0x…/0x… [mod]`.
+    let (head, tail) = text.split_once(" from ")?;
+    let callee = arm_symbol(head.trim())?;
+    let (rest, caller_symbol) = symbol_offset(tail.trim_start()).ok()?;
+    let (caller_module, caller_build_id) = trailing_module(rest)?;
+    let mut caller = frame(None, Some(caller_symbol), caller_module);
+    caller.build_id = caller_build_id;
+    Some((frame(None, Some(callee.0), callee.1), caller))
+}
+
+/// The callee of a 32-bit ARM backtrace line: `name`, `name [mod]` (`%ps`) or
+/// `name+0x0/0xf4` (`%pS`).
+fn arm_symbol(text: &str) -> Option<(Symbol, Option<String>)> {
+    if let Ok((rest, symbol)) = symbol_offset(text) {
+        let (module, _) = trailing_module(rest)?;
+        return Some((symbol, module));
+    }
+    let (name, rest) = text.split_once(' ').unwrap_or((text, ""));
+    if !is_symbol_name(name) {
+        return None;
+    }
+    let (module, _) = trailing_module(rest)?;
+    Some((
+        Symbol {
+            name: name.to_owned(),
+            offset: 0,
+            size: None,
+        },
+        module,
+    ))
+}
+
+/// A symbol name as printed: symbol characters, starting with neither `-` nor `.` except
+/// for the one leading dot of powerpc64 ELFv1 text symbols (`.eeh_dev_check_failure`).
+fn is_symbol_name(name: &str) -> bool {
+    let body = name.strip_prefix('.').unwrap_or(name);
+    body.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && body.chars().all(is_symbol_char)
 }
 
 /// Parses one frame (leading whitespace already allowed):
@@ -86,6 +225,18 @@ pub(crate) fn parse_trace_line(text: &str) -> Option<TraceLine> {
 /// ` f+0x1/0x2 net/core/dev.c:123 [inline]`.
 pub(crate) fn parse_frame(text: &str) -> Option<FrameLine> {
     let text = text.trim();
+    // s390 prints frames the unwinder is not sure of in parentheses:
+    // `([<000003ff80084010>] will_oops_init+0x10/0x1000 [will_oops])`.
+    if let Some(inner) = text
+        .strip_prefix("([<")
+        .and_then(|_| text.strip_prefix('('))
+        .and_then(|t| t.strip_suffix(')'))
+    {
+        let mut frame = parse_frame(inner)?;
+        frame.addr?;
+        frame.confidence = Confidence::Guessed;
+        return Some(frame);
+    }
     // PowerPC prints the stack pointer and then the return address:
     // `[c000000049a87710] [c0000000000286fc] __switch_to+0x43c/0x6d0`, and marks guesses
     // with a trailing `(unreliable)`.
@@ -117,9 +268,6 @@ pub(crate) fn parse_frame(text: &str) -> Option<FrameLine> {
             });
         }
     }
-    if let Some(frame) = arm_frame(addr, rest) {
-        return Some(frame);
-    }
     let (rest, symbol) = symbol_offset(rest).ok()?;
     let (module, build_id) = trailing_module(rest)?;
     Some(FrameLine {
@@ -128,30 +276,6 @@ pub(crate) fn parse_frame(text: &str) -> Option<FrameLine> {
         module,
         build_id,
         confidence,
-    })
-}
-
-/// 32-bit ARM: `[<808ea9f4>] (gsmld_receive_buf) from [<808dcfac>] (tty_ioctl+0x7b4/0xa6c)`.
-/// The frame is the function in the first parentheses, entered at its start; the caller is
-/// printed again as the next line's frame.
-fn arm_frame(addr: Option<u64>, rest: &str) -> Option<FrameLine> {
-    let inner = rest.strip_prefix('(')?;
-    let (name, tail) = inner.split_once(')')?;
-    if name.is_empty() || !name.chars().all(is_symbol_char) {
-        return None;
-    }
-    let tail = tail.trim_start().strip_prefix("from ")?;
-    let (_, _) = bracketed_addr(tail.trim_start()).ok()?;
-    Some(FrameLine {
-        addr,
-        symbol: Some(Symbol {
-            name: name.to_owned(),
-            offset: 0,
-            size: None,
-        }),
-        module: None,
-        build_id: None,
-        confidence: Confidence::Reliable,
     })
 }
 
@@ -188,6 +312,13 @@ fn ppc_addrs(input: &str) -> IResult<&str, u64> {
     Ok((rest, value))
 }
 
+/// powerpc's `[c0000000000ab3c4]` (no angle brackets).
+fn bare_bracketed_addr(input: &str) -> IResult<&str, u64> {
+    let (rest, digits) = delimited(tag("["), hex_digit1, tag("]")).parse(input)?;
+    let value = hex_value(input, digits)?;
+    Ok((rest, value))
+}
+
 fn hex_literal(input: &str) -> IResult<&str, u64> {
     let (rest, digits) = preceded(tag("0x"), hex_digit1).parse(input)?;
     let value = hex_value(input, digits)?;
@@ -205,8 +336,8 @@ pub(crate) fn symbol_offset(input: &str) -> IResult<&str, Symbol> {
     ))
     .parse(input)?;
     // `-` is allowed inside names (`__x64_sys_foo` never has one, but LTO symbols may), never
-    // at the start.
-    if name.starts_with('-') || name.starts_with('.') {
+    // at the start; a `.` only as powerpc64 ELFv1's one leading dot.
+    if !is_symbol_name(name) {
         return Err(nom::Err::Error(nom::error::Error::new(
             input,
             nom::error::ErrorKind::Alpha,
@@ -232,6 +363,14 @@ fn trailing_module(rest: &str) -> Option<(Option<String>, Option<String>)> {
     let mut tokens = rest.split_whitespace().peekable();
     while let Some(token) = tokens.next() {
         if token == "[inline]" {
+            continue;
+        }
+        // arm64 (6.14+) marks where the unwinder got each entry: ` f+0x1/0x2 (P)`.
+        if token.len() == 3
+            && token.starts_with('(')
+            && token.ends_with(')')
+            && token.as_bytes().get(1).is_some_and(u8::is_ascii_uppercase)
+        {
             continue;
         }
         if let Some(inner) = token.strip_prefix('[') {
@@ -323,40 +462,150 @@ fn is_register_name(name: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The line that opens a register dump's instruction pointer: `RIP: 0010:[<addr>]  [<addr>]
-/// f+0x1/0x2`, `RIP: 0010:f+0x1/0x2`, `IP: [<addr>] f+0x1/0x2`, `EIP: …`, arm64 `pc : f+0x1/0x2`.
+/// The crash PC of a register dump, in each architecture's format:
+/// x86 `RIP: 0010:[<addr>]  [<addr>] f+0x1/0x2`, `RIP: 0010:f+0x1/0x2`, `IP: [<addr>] f+0x1/0x2`;
+/// i386 `EIP: 0060:[<c1234567>] EFLAGS: 00010246 CPU: 0` (address only), `EIP is at
+/// f+0x90/0x302 [radeon]`, `EIP: [<f8e40765>] f+0x3/0x5 [wl] SS:ESP 0068:f1d4fd4c`, `EIP: f+0x1/0x2`;
+/// arm64 `pc : f+0x1/0x2` (`pc : 0000ffff8a2b3c4c` in user mode); 32-bit ARM `PC is at f+0x1/0x2`
+/// and `pc : [<c03e1f7c>]    lr : [<c03e1f60>]    psr: 60000013`; powerpc `NIP [c0000000000ab3c4]
+/// .f+0x278/0x390`; s390 `Krnl PSW : 0704c00180000000 000003ff80084036 (f+0x36/0x1000 [mod])`;
+/// x86 machine checks `mce: [Hardware Error]: RIP !INEXACT! 10:<ffffffff8100b2c2> {f+0x2/0x10}`;
+/// riscv `epc : f+0x1c/0x30`. The symbol and the address may come from two lines; the caller
+/// merges them.
 pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
     let text = text.trim_start();
-    let rest = ["RIP:", "EIP:", "IP:", "pc :", "PC is at"]
-        .iter()
-        .find_map(|p| text.strip_prefix(p))?
-        .trim_start();
+    if let Some(rest) = text.strip_prefix("Krnl PSW :") {
+        return s390_psw(rest);
+    }
+    if let Some(rest) = text.strip_prefix("mce: [Hardware Error]: RIP") {
+        return mce_ip(rest);
+    }
+    let rest = [
+        "RIP:",
+        "EIP is at",
+        "EIP:",
+        "IP:",
+        "pc :",
+        "PC is at",
+        "NIP ",
+        "epc :",
+    ]
+    .iter()
+    .find_map(|p| text.strip_prefix(p))?
+    .trim_start();
     // `0010:` code segment.
     let rest = match rest.split_once(':') {
         Some((seg, after)) if seg.len() == 4 && seg.bytes().all(|b| b.is_ascii_hexdigit()) => after,
         _ => rest,
     };
-    // Old x86: `[<addr>]  [<addr>] sym+off/size`: the address is printed twice.
+    // Old x86: `[<addr>]  [<addr>] sym+off/size`: the address is printed twice; powerpc
+    // prints it once in plain brackets.
     let rest = rest.trim_start();
-    let (rest, first_addr) = match bracketed_addr(rest) {
+    let (rest, first_addr) = match bracketed_addr(rest).or_else(|_| bare_bracketed_addr(rest)) {
         Ok((r, a)) => (r.trim_start(), Some(a)),
         Err(_) => (rest, None),
     };
-    if let Some(mut frame) = parse_frame(rest) {
+    let rest = match bracketed_addr(rest) {
+        Ok((r, _)) => r.trim_start(),
+        Err(_) => rest,
+    };
+    if let Some(mut frame) = parse_frame(rest).or_else(|| leading_symbol(rest)) {
         frame.addr = frame.addr.or(first_addr);
         frame.confidence = Confidence::Reliable;
         return Some(frame);
     }
-    // `RIP: 0010:0x0` or a bare symbol-less address (`RIP: 0033:0x7f…`).
-    let (tail, value) = hex_literal(rest).ok()?;
-    let _ = tail;
+    // A symbol-less address: `RIP: 0010:0x0`, `RIP: 0033:0x7f…`, arm64 user `pc : 0000ffff…`,
+    // or the address followed by other registers (`EFLAGS: …`, `lr : […]`).
+    let addr = match first_addr {
+        Some(addr) => addr,
+        None => match hex_literal(rest) {
+            Ok((_, value)) => value,
+            Err(_) => {
+                let (tail, digits) = hex_digit1::<_, nom::error::Error<&str>>(rest).ok()?;
+                // Alone, or followed by the next register (riscv `epc : … ra : … sp : …`).
+                let next_register = tail
+                    .split_once(':')
+                    .is_some_and(|(name, _)| is_register_label(name.trim()));
+                if !(tail.trim().is_empty() || next_register) || digits.len() < 8 {
+                    return None;
+                }
+                hex_value(rest, digits).ok()?
+            }
+        },
+    };
     Some(FrameLine {
-        addr: Some(first_addr.unwrap_or(value)),
+        addr: Some(addr),
         symbol: None,
         module: None,
         build_id: None,
         confidence: Confidence::Reliable,
     })
+}
+
+/// A register's name as printed before its value (`ra`, `sp`, `x29`, `EFLAGS`).
+fn is_register_label(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 8 && name.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// `sym+off/size [mod]` followed by other fields (i386's ` SS:ESP 0068:f1d4fd4c`).
+fn leading_symbol(text: &str) -> Option<FrameLine> {
+    let (rest, symbol) = symbol_offset(text).ok()?;
+    let rest = rest.trim_start();
+    let module = rest
+        .strip_prefix('[')
+        .and_then(|r| r.split_once(']'))
+        .map(|(name, _)| name)
+        .filter(|name| !name.is_empty() && name.chars().all(is_symbol_char))
+        .map(str::to_owned);
+    Some(FrameLine {
+        addr: None,
+        symbol: Some(symbol),
+        module,
+        build_id: None,
+        confidence: Confidence::Reliable,
+    })
+}
+
+/// s390 `show_registers`: `Krnl PSW : <mask> <addr> (sym+off/size [mod])`.
+fn s390_psw(rest: &str) -> Option<FrameLine> {
+    let mut tokens = rest.split_whitespace();
+    let _mask = tokens
+        .next()
+        .filter(|t| t.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let addr_text = tokens.next()?;
+    let addr = u64::from_str_radix(addr_text, 16).ok()?;
+    let (_, after) = rest.split_once(addr_text)?;
+    Some(pc_at(addr, after, '(', ')'))
+}
+
+/// The crash PC at `addr`, with the symbol `text` may carry between `open` and `close`.
+fn pc_at(addr: u64, text: &str, open: char, close: char) -> FrameLine {
+    let mut frame = text
+        .trim()
+        .strip_prefix(open)
+        .and_then(|t| t.strip_suffix(close))
+        .and_then(parse_frame)
+        .unwrap_or(FrameLine {
+            addr: None,
+            symbol: None,
+            module: None,
+            build_id: None,
+            confidence: Confidence::Reliable,
+        });
+    frame.addr = Some(addr);
+    frame.confidence = Confidence::Reliable;
+    frame
+}
+
+/// `print_mce`: `RIP !INEXACT! 10:<ffffffff8100b2c2> {native_safe_halt+0x2/0x10}` (the
+/// symbol only for kernel code).
+fn mce_ip(rest: &str) -> Option<FrameLine> {
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("!INEXACT!").unwrap_or(rest).trim_start();
+    let (_, rest) = rest.split_once(":<")?;
+    let (digits, rest) = rest.split_once('>')?;
+    let addr = u64::from_str_radix(digits, 16).ok()?;
+    Some(pc_at(addr, rest, '{', '}'))
 }
 
 /// Parses a line of raw stack words (`ffff88103ef3f750 0000000000000002 …`).
@@ -389,9 +638,18 @@ fn is_arm_stack_label(token: &str) -> bool {
 
 /// Lines a 32-bit ARM backtrace prints between its frames: `Exception stack(0x… to 0x…)`, the
 /// labelled words after it, and the callee-saved registers (` r10:84e00c00 r9:20000000 …`).
+///
+/// Also powerpc's `    LR = .slb_insert_entry+0x19c/0x2d0` after `--- interrupt: … at …` (the
+/// interrupted context's link register, not a frame).
 pub(crate) fn is_arm_trace_aside(text: &str) -> bool {
     let text = text.trim();
     if text.starts_with("Exception stack(") {
+        return true;
+    }
+    if let Some(rest) = text.strip_prefix("LR = ") {
+        return symbol_offset(rest.trim_start()).is_ok() || hex_literal(rest).is_ok();
+    }
+    if is_ppc_register_line(text) {
         return true;
     }
     let mut tokens = text.split_whitespace().peekable();
@@ -408,6 +666,27 @@ pub(crate) fn is_arm_trace_aside(text: &str) -> bool {
                         && value.bytes().all(|b| b.is_ascii_hexdigit())
             })
         })
+}
+
+/// A line of powerpc's `__show_regs`, which newer kernels also print inside a call trace
+/// for the interrupted context after `--- interrupt: N at …`, up to `--- interrupt: N`:
+/// `NIP:  c00… LR: c00… CTR: …`, `REGS: … TRAP: 0300 …`, `MSR:  … <SF,EE,…>  CR: …`,
+/// `CFAR: …`, `GPR00: …`, `NIP [c00…] f+0x1c/0x30`, `LR [c00…] f+0x38/0x90`.
+fn is_ppc_register_line(text: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "NIP:", "REGS:", "MSR:", "CFAR:", "DAR:", "DEAR:", "IRQMASK:", "SOFTE:", "NIP [", "LR [",
+    ];
+    if PREFIXES.iter().any(|p| text.starts_with(p)) {
+        return true;
+    }
+    text.strip_prefix("GPR").is_some_and(|rest| {
+        rest.len() > 3
+            && rest
+                .as_bytes()
+                .get(..2)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            && rest.as_bytes().get(2) == Some(&b':')
+    })
 }
 
 /// Parses `Code: 48 89 e5 <0f> 0b …` (x86 bytes) or `Code: d2800001 (b9400021)` (arm64 words).
@@ -594,9 +873,10 @@ mod tests {
         assert_eq!(f.build_id, None);
         let f = parse_frame(" dump_stack+0x1b3/0x27c lib/dump_stack.c:52").unwrap();
         assert_eq!(f.symbol, sym("dump_stack", 0x1b3, 0x27c));
-        let f = parse_frame(
+        let f = parse_trace_line(
             "[<808ea9f4>] (gsmld_receive_buf) from [<808dcfac>] (tty_ioctl+0x7b4/0xa6c)",
         )
+        .and_then(|t| t.frame)
         .unwrap();
         assert_eq!(f.addr, Some(0x808ea9f4));
         assert_eq!(f.symbol.unwrap().name, "gsmld_receive_buf");

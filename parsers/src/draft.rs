@@ -42,6 +42,8 @@ pub(crate) enum Offer {
     Closes(Ending),
     /// The line belongs to the report and is its last one (a final end marker).
     Last,
+    /// The line is a report of its own ([`Role::Aside`]) that leaves this one going on.
+    Aside,
 }
 
 /// Where in its printout a report is.
@@ -63,9 +65,11 @@ fn gap_limit(phase: Phase, kind: Kind) -> usize {
         Phase::Preamble if matches!(kind, Kind::DumpStack | Kind::NmiBacktrace | Kind::Trace) => 3,
         Phase::Preamble => 40,
         Phase::Stack => 3,
-        // Other CPUs' messages often cut into a Linux trace; LegoOS traces are printed whole.
+        // Other CPUs' messages often cut into a Linux trace (without caller ids they cannot be
+        // routed apart: a driver's burst of one line per request, `executing program` lines);
+        // LegoOS traces are printed whole.
         Phase::Trace if is_lego_kind(kind) => 3,
-        Phase::Trace => 6,
+        Phase::Trace => 8,
         Phase::Post => 2,
     }
 }
@@ -103,6 +107,11 @@ pub(crate) struct Draft {
     /// Inside a register dump that x86 printed within the trace (an interrupted context's):
     /// its lines belong to the trace, whose frames go on after it.
     nested_dump: bool,
+    /// The caller part of the last trace line when it was a 32-bit ARM backtrace line: the
+    /// next line's callee takes its offset and size from it (see `add_trace_line`).
+    arm_caller: Option<body::FrameLine>,
+    /// s390 printed `Last Breaking-Event-Address:`; the frame-like line after it is no frame.
+    after_last_break: bool,
     max_excerpt_lines: usize,
     max_report_lines: usize,
 }
@@ -140,6 +149,8 @@ impl Draft {
             gap: Vec::new(),
             ended_by_marker: false,
             nested_dump: false,
+            arm_caller: None,
+            after_last_break: false,
             max_excerpt_lines: config.max_excerpt_lines,
             max_report_lines: config.max_report_lines,
         };
@@ -262,6 +273,9 @@ impl Draft {
                 }
                 return Offer::Taken;
             }
+            if header.role == Role::Aside {
+                return Offer::Aside;
+            }
             return Offer::Closes(Ending::Clean);
         }
         if self.absorb_body(line) {
@@ -335,6 +349,21 @@ impl Draft {
     /// Records a body line; `false` if the line has no body shape.
     fn absorb_body(&mut self, line: &Line) -> bool {
         let text = line.text.as_str();
+        // s390 `show_last_breaking_event`: `Last Breaking-Event-Address:` and one address line
+        // after the trace; that line is a register value, not a frame.
+        if text
+            .trim_start()
+            .starts_with("Last Breaking-Event-Address:")
+        {
+            self.after_last_break = true;
+            self.leave_trace();
+            return true;
+        }
+        if std::mem::take(&mut self.after_last_break)
+            && body::parse_trace_line(text).is_some_and(|t| t.frame.is_some())
+        {
+            return true;
+        }
         if let Some((section, rest)) = body::parse_section(text) {
             match section {
                 Section::CallTrace => {
@@ -406,6 +435,22 @@ impl Draft {
             return true;
         }
         if let Some(ip) = body::parse_instruction_pointer(text) {
+            // Several architectures print the crash PC's address and symbol on two lines
+            // (i386 `EIP: 0060:[<addr>]` then `EIP is at f+…`, arm `PC is at f+…` then
+            // `pc : [<addr>]`): one crash PC, printed within a few lines (a user-mode
+            // `RIP: 0033:0x…` further down belongs to another context).
+            if let Some(rip) = self.report.rip.as_mut() {
+                let same_addr = rip.addr.is_none() || ip.addr.is_none() || rip.addr == ip.addr;
+                let near = line.number <= rip.line + 3;
+                if near && same_addr && (rip.symbol.is_none() != ip.symbol.is_none()) {
+                    rip.addr = rip.addr.or(ip.addr);
+                    if rip.symbol.is_none() {
+                        rip.symbol = ip.symbol.clone();
+                        rip.module = ip.module.clone();
+                        rip.build_id = ip.build_id.clone();
+                    }
+                }
+            }
             if self.report.rip.is_none() {
                 self.report.rip = Some(self.ip_frame(ip, line.number, false));
             }
@@ -462,13 +507,18 @@ impl Draft {
 
     /// An x86 `RIP:`/`EIP:` line in the middle of a call trace that has frames: the unwinder
     /// crossed into an interrupted context and prints its registers (`show_regs_if_on_stack`),
-    /// then goes on with that context's frames.
+    /// then goes on with that context's frames. Old i386 `die()` ends the trace with a summary
+    /// of the crash PC, `EIP: [<addr>] f+0x90/0x302 SS:ESP …`: that bracketed form is no
+    /// register dump (`show_ip` prints `EIP: f+…` or `RIP: 0010:f+…`).
     fn nested_instruction_pointer(&self, text: &str) -> Option<body::FrameLine> {
         if self.phase != Phase::Trace || self.n_trace_frames == 0 || self.ended_by_marker {
             return None;
         }
         let trimmed = text.trim_start();
-        if !(trimmed.starts_with("RIP: ") || trimmed.starts_with("EIP: ")) {
+        let rest = trimmed
+            .strip_prefix("RIP: ")
+            .or_else(|| trimmed.strip_prefix("EIP: "))?;
+        if rest.starts_with("[<") {
             return None;
         }
         body::parse_instruction_pointer(text)
@@ -498,8 +548,22 @@ impl Draft {
         }
     }
 
-    fn add_trace_line(&mut self, trace: body::TraceLine, number: u64) {
+    fn add_trace_line(&mut self, mut trace: body::TraceLine, number: u64) {
         self.nested_dump = false;
+        // 32-bit ARM prints each function twice: as the caller (`from [<ret>] (f+0x10/0x14)`)
+        // and as the next line's callee, whose offset and size `%ps` leaves out since 4.x
+        // and whose address is the function's start with the frame-pointer unwinder. The
+        // caller part gives the position in the function: the return address.
+        let previous_caller = std::mem::replace(&mut self.arm_caller, trace.caller.take());
+        if let (Some(frame), Some(caller)) = (trace.frame.as_mut(), previous_caller) {
+            let name = |f: &body::FrameLine| f.symbol.as_ref().map(|s| s.name.clone());
+            let lacks_offset = frame.symbol.as_ref().is_some_and(|s| s.size.is_none());
+            if lacks_offset && name(frame) == name(&caller) {
+                frame.symbol = caller.symbol;
+                frame.addr = caller.addr.or(frame.addr);
+                frame.module = frame.module.take().or(caller.module);
+            }
+        }
         for marker in trace.markers {
             match marker {
                 Marker::Enter(context) => self.context = context,

@@ -26,6 +26,10 @@ pub(crate) enum Role {
     /// A dump that only counts when a call trace follows (`dump_stack()`'s `CPU: … PID: …`,
     /// `NMI backtrace for cpu N`): dropped again if no frame arrives.
     Tentative,
+    /// A one-line message that whichever task notices prints, with no dump of its own
+    /// (`unregister_netdevice: waiting for lo to become free`): a report of its own that does
+    /// not end the report it lands in, whose trace goes on after it.
+    Aside,
 }
 
 /// A recognized header line.

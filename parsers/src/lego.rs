@@ -146,7 +146,7 @@ fn parse_number(text: &str) -> Option<u64> {
 /// then `in` the function that is to blame.
 /// `linux_title` is what the Linux rules call the same report.
 pub(crate) fn title(draft: &View<'_>, linux_title: &str) -> String {
-    let guilty = draft.guilty_function();
+    let guilty = draft.guilty_function().map(crate::vocab::base_name);
     let header = draft.header_text();
     let base = match draft.kind {
         Kind::LegoWatchdog => "watchdog: worker stuck".to_owned(),
@@ -182,6 +182,20 @@ pub(crate) fn title(draft: &View<'_>, linux_title: &str) -> String {
                 (Some(base), Some(func)) => format!("{base} in {func}"),
                 _ => title,
             };
+        }
+        // A log that starts inside an oops may keep only `Oops: 0010 [#1] SMP PROCESSOR`:
+        // the page-fault error code says what happened; the `[#N]` counter and the flags
+        // vary between runs and stay out of the title, as syzkaller masks such numbers.
+        Kind::PageFault if header.trim_start().starts_with("Oops:") => {
+            let code = header
+                .trim_start()
+                .strip_prefix("Oops:")
+                .and_then(|rest| rest.split_whitespace().next())
+                .filter(|code| code.bytes().all(|b| b.is_ascii_hexdigit()));
+            match code {
+                Some(code) => format!("Oops: {code}"),
+                None => "Oops".to_owned(),
+            }
         }
         _ => return linux_title.to_owned(),
     };

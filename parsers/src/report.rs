@@ -299,6 +299,8 @@ kinds! {
         "`BUG: scheduling while atomic`.";
     InternalError => "internal-error",
         "arm64 and other `Internal error:` / `Unhandled fault:` reports.";
+    MachineCheck => "machine-check",
+        "x86 machine check exception, a hardware error (`mce: [Hardware Error]: CPU N: Machine Check Exception: …`).";
     Other => "other",
         "Any other recognized Linux crash report (out of memory in a panic, workqueue lockup, …).";
     TaskDump => "task-dump",

@@ -195,6 +195,12 @@ impl Core {
                 Offer::Taken => {}
                 Offer::Last => self.close(idx, Ending::Clean),
                 Offer::Foreign => self.stats.unclaimed_lines += 1,
+                Offer::Aside => {
+                    if let Some(header) = header {
+                        let aside = Draft::open(header, &line, &self.config);
+                        self.finished(aside, Ending::Clean);
+                    }
+                }
                 Offer::Closes(ending) => {
                     self.close(idx, ending);
                     self.open(&line, header);
@@ -273,6 +279,11 @@ impl Core {
             return;
         }
         let draft = self.drafts.remove(idx);
+        self.finished(draft, ending);
+    }
+
+    /// Turns a draft into a report and queues it in start order.
+    fn finished(&mut self, draft: Draft, ending: Ending) {
         let (report, n_unclaimed) = draft.finish(ending);
         self.stats.unclaimed_lines += n_unclaimed;
         if let Some(report) = report {
@@ -601,6 +612,56 @@ mod tests {
                 kasan "KASAN: use-after-free in tty_release" lines 3-4
                   task call_timer_fn @4
                 lines 5 unclaimed 1
+            "#]],
+        );
+    }
+
+    /// Without caller ids another subsystem's burst of messages (one line per process it
+    /// serves, say) may land between two frames; the trace goes on past it, up to a limit.
+    #[test]
+    fn a_trace_goes_on_past_a_burst_of_other_messages() {
+        let burst = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("[ 2.{i}] binder: {i}:{i} transaction failed 29189/-3\n"))
+                .collect()
+        };
+        let log = |n: usize| {
+            format!(
+                "[ 1.0] general protection fault: 0000 [#1] SMP\n[ 1.1] Call Trace:\n\
+                 [ 1.2]  __list_del_entry+0x1/0x2\n{}[ 3.0]  binder_release_work+0x1/0x2\n",
+                burst(n)
+            )
+        };
+        let frames = |n: usize| -> Vec<usize> {
+            Parser::new(log(n).as_bytes(), ParseConfig::standard())
+                .map(|r| r.map(|r| r.frames.len()))
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        assert_eq!(frames(7), vec![2]);
+        // A longer silence ends the report; the lone frame after it is no report.
+        assert_eq!(frames(9), vec![1]);
+    }
+
+    #[test]
+    fn a_lone_message_inside_a_trace_is_a_report_that_leaves_the_trace_going_on() {
+        check(
+            r#"[ 1.0] INFO: task syz:6102 blocked for more than 120 seconds.
+[ 1.1] Call Trace:
+[ 1.2]  schedule+0x9c/0x1b0
+[ 1.3] unregister_netdevice: waiting for lo to become free. Usage count = 6
+[ 1.4]  mutex_lock_nested+0x3b0/0x1130
+[ 1.5]  copy_net_ns+0xcc/0x220
+[ 2.0] unregister_netdevice: waiting for lo to become free. Usage count = 6
+"#,
+            expect![[r#"
+                hung-task "INFO: task hung in copy_net_ns" lines 1-6
+                  task schedule @3
+                  task mutex_lock_nested @5
+                  task copy_net_ns @6
+                other "unregister_netdevice: waiting for DEV to become free" lines 4-4
+                other "unregister_netdevice: waiting for DEV to become free" lines 7-7
+                lines 7 unclaimed 0
             "#]],
         );
     }

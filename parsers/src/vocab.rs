@@ -79,6 +79,9 @@ pub(crate) fn is_reporting_helper(name: &str) -> bool {
         "dump_stack",
         "dump_stack_lvl",
         "show_stack",
+        // arm and arm64 unwinders, printed as the first frames of every arm backtrace.
+        "dump_backtrace",
+        "unwind_backtrace",
         "panic",
         "__warn",
         "warn_slowpath_common",
@@ -101,13 +104,16 @@ pub(crate) fn is_reporting_helper(name: &str) -> bool {
 /// A function's name without the suffixes the compiler appends to its clones and split
 /// parts: `foo.isra.1`, `foo.constprop.0`, `foo.part.3`, `foo.cold`, `foo.cold.7`,
 /// `foo.llvm.123`, `foo.lto_priv.0` (and chains of them) → `foo`. Other dotted names are
-/// kept whole.
+/// kept whole. The leading dot of powerpc64 ELFv1 text symbols (the entry points behind
+/// function descriptors, `.eeh_dev_check_failure`) goes too.
 ///
 /// ```
 /// assert_eq!(legolog_parsers::base_name("foo.part.3.cold"), "foo");
+/// assert_eq!(legolog_parsers::base_name(".foo.isra.1"), "foo");
 /// assert_eq!(legolog_parsers::base_name("plain"), "plain");
 /// ```
 pub fn base_name(name: &str) -> &str {
+    let name = name.strip_prefix('.').unwrap_or(name);
     const SUFFIXES: &[&str] = &["isra", "constprop", "part", "cold", "llvm", "lto_priv"];
     let mut offset = 0;
     for token in name.split('.') {
@@ -134,11 +140,8 @@ mod tests {
         assert_eq!(base_name("foo.cold"), "foo");
         assert_eq!(base_name("plain"), "plain");
         assert_eq!(base_name("a.b.isra.0"), "a.b");
-        assert_eq!(base_name(".isra"), "");
-        assert_eq!(
-            base_name(".eeh_dev_check_failure"),
-            ".eeh_dev_check_failure"
-        );
+        assert_eq!(base_name("x.isra"), "x");
+        assert_eq!(base_name(".eeh_dev_check_failure"), "eeh_dev_check_failure");
     }
 
     #[test]

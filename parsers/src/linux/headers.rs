@@ -190,10 +190,29 @@ const fn warn_file(
     )
 }
 
+/// Work items and workqueues are lockdep maps acquired by the workqueue core itself
+/// (`lock_map_acquire(&work->lockdep_map)` in `process_one_work`, `touch_wq_lockdep_map`):
+/// the function that queued or flushed the work names the deadlock, not the core.
 const DEADLOCK: Stack = Stack {
     parts: &[Part::Line(AT_FUNC), Part::Line(AT_FUNC), Part::Trace],
-    skip: &[],
+    skip: &[
+        "^process_one_work$",
+        "^touch_(?:wq|work)_lockdep_map$",
+        "^start_flush_work",
+    ],
     fallback: &[],
+    pick: Pick::First,
+};
+
+/// lockdep's `check_irq_usage` report (`print_bad_irq_dependency`): the lock became irq-safe
+/// where `... which became HARDIRQ-irq-safe at:` prints its trace; that site is the deadlock.
+const IRQ_SAFE_DEADLOCK: Stack = Stack {
+    parts: &[
+        Part::Line(r"which became (?:HARD|SOFT)IRQ-(?:READ-)?(?:irq-)?safe at:"),
+        Part::Trace,
+    ],
+    skip: &[],
+    fallback: &[Part::Line(AT_FUNC), Part::Line(AT_FUNC), Part::Trace],
     pick: Pick::First,
 };
 
@@ -318,7 +337,18 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Kmsan,
                 Some(Stack {
                     parts: &[Part::Trace],
-                    skip: &["alloc_skb", "netlink_ack", "netlink_rcv_skb"],
+                    // Uninitialized bytes flow through the crypto API's ciphers and modes
+                    // (`aes_encrypt`, `crypto_skcipher_encrypt`, `xts_encrypt`, DRBG) like
+                    // through memcpy: the user of the API passed them in.
+                    skip: &[
+                        "alloc_skb",
+                        "netlink_ack",
+                        "netlink_rcv_skb",
+                        "^crypto_",
+                        "^cipher_crypt",
+                        "^drbg_",
+                        "_(?:en|de)crypt(?:_one)?$",
+                    ],
                     fallback: &[],
                     pick: Pick::First,
                 }),
@@ -363,14 +393,16 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::First,
                 }),
             ),
+            // powerpc's `__bad_page_fault` words: `BUG: Unable to handle kernel data access on
+            // read at 0x…`, `… instruction fetch`, `BUG: Kernel NULL pointer dereference on …`.
             fmt(
-                r"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|unable to handle kernel access)",
+                r"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|unable to handle kernel access|Unable to handle kernel (?:data access|instruction fetch|unaligned access)|Unable to handle unknown paging fault)",
                 "BUG: unable to handle kernel paging request in {FUNC}",
                 Kind::PageFault,
                 Some(RIP_TRACE),
             ),
             fmt(
-                r"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference)",
+                r"BUG: (?:unable to handle kernel NULL pointer dereference|[Kk]ernel NULL pointer dereference)",
                 "BUG: unable to handle kernel NULL pointer dereference in {FUNC}",
                 Kind::PageFault,
                 Some(RIP_TRACE),
@@ -508,10 +540,11 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: scheduling while atomic",
                 "BUG: scheduling while atomic in {FUNC}",
                 Kind::SchedulingWhileAtomic,
+                // `Preemption disabled at:` prints a lone frame before the call trace.
                 Some(Stack {
-                    parts: &[Part::Trace],
+                    parts: &[Part::Line(r"Call (?:T|t)race"), Part::Trace],
                     skip: &["schedule"],
-                    fallback: &[],
+                    fallback: &[Part::Trace],
                     pick: Pick::First,
                 }),
             ),
@@ -566,7 +599,13 @@ pub(crate) static OOPSES: &[Oops] = &[
         kind: Kind::Warning,
         formats: &[
             fmt(
-                r"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected)",
+                r"WARNING: (?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected",
+                "possible deadlock in {FUNC}",
+                Kind::Lockdep,
+                Some(IRQ_SAFE_DEADLOCK),
+            ),
+            fmt(
+                r"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected)",
                 "possible deadlock in {FUNC}",
                 Kind::Lockdep,
                 Some(DEADLOCK),
@@ -684,7 +723,8 @@ pub(crate) static OOPSES: &[Oops] = &[
             warn_file(
                 r"WARNING: .* at lib/refcount\.c:[0-9]+",
                 "WARNING: refcount bug in {FUNC}",
-                &["refcount"],
+                // The put wrappers of refcounted objects (`kfree_skb` is `skb_unref` + free).
+                &["refcount", "^(?:__)?(?:kfree|consume)_skb", "^sock_put$"],
             ),
             warn_file(
                 r"WARNING: .* at kernel/locking/lockdep\.c:[0-9]+",
@@ -780,7 +820,13 @@ pub(crate) static OOPSES: &[Oops] = &[
         kind: Kind::Other,
         formats: &[
             fmt(
-                r"INFO: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected)",
+                r"INFO: (?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order detected",
+                "possible deadlock in {FUNC}",
+                Kind::Lockdep,
+                Some(IRQ_SAFE_DEADLOCK),
+            ),
+            fmt(
+                r"INFO: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected)",
                 "possible deadlock in {FUNC}",
                 Kind::Lockdep,
                 Some(DEADLOCK),
@@ -798,6 +844,25 @@ pub(crate) static OOPSES: &[Oops] = &[
                     skip: &[],
                     fallback: &[],
                     pick: Pick::First,
+                }),
+            ),
+            // RCU Tasks (`rcu_tasks_wait_gp`): the holdout tasks' traces follow, printed by
+            // `sched_show_task`; the stalled work is found in them like in other stalls.
+            fmt(
+                r"INFO: rcu_tasks(?:_trace|_rude)? detected stalls? on tasks",
+                "INFO: rcu detected stall in {FUNC}",
+                Kind::RcuStall,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &[
+                        "rcu",
+                        "^schedule",
+                        "^__schedule",
+                        "context_switch",
+                        "__switch_to",
+                    ],
+                    fallback: &[],
+                    pick: Pick::Stall,
                 }),
             ),
             fmt(
@@ -838,6 +903,24 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::HungTask,
                 }),
             ),
+            // A task name is any 15 bytes (`prctl(PR_SET_NAME)`), a newline included: the
+            // header then goes on at the next line (`…:PID blocked for more than N seconds`).
+            Format {
+                header: r"INFO: task .{0,15}$",
+                title: Some(
+                    r"INFO: task .{0,15}\n.{0,15}:[0-9]+ blocked (?:in I/O wait )?for more than [0-9]+ seconds",
+                ),
+                fmt: "INFO: task hung in {FUNC}",
+                kind: Kind::HungTask,
+                stack: Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::HungTask,
+                }),
+                no_stack_trace: false,
+                incomplete: None,
+            },
             fmt(
                 r"INFO: task .* can't die for more than [0-9]+ seconds",
                 "INFO: task can't die in {FUNC}",
@@ -890,12 +973,22 @@ pub(crate) static OOPSES: &[Oops] = &[
     Oops {
         literal: "Unable to handle kernel",
         kind: Kind::PageFault,
-        formats: &[fmt(
-            r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
-            "BUG: unable to handle kernel {1} in {FUNC}",
-            Kind::PageFault,
-            Some(RIP_TRACE),
-        )],
+        formats: &[
+            // s390 `do_no_context`: `Unable to handle kernel pointer dereference in virtual
+            // kernel address space` is its paging request on a kernel address.
+            fmt(
+                r"Unable to handle kernel pointer dereference in virtual",
+                "BUG: unable to handle kernel paging request in {FUNC}",
+                Kind::PageFault,
+                Some(RIP_TRACE),
+            ),
+            fmt(
+                r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
+                "BUG: unable to handle kernel {1} in {FUNC}",
+                Kind::PageFault,
+                Some(RIP_TRACE),
+            ),
+        ],
         suppressions: &[],
     },
     Oops {
@@ -930,8 +1023,10 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::StackOverflow,
                 Some(Stack {
                     parts: &[
+                        // `%pB` prints `fn+0x…/0x…`; kernels before it printed a bare
+                        // address, which names no function (the trace does).
                         Part::Line(
-                            r"Kernel stack is corrupted in: (?:[0-9a-f]+ )?([a-zA-Z0-9_.]+)",
+                            r"Kernel stack is corrupted in: (?:[0-9a-f]+ )?([a-zA-Z0-9_.]+)\+0x",
                         ),
                         Part::Rip,
                         Part::Trace,
@@ -1128,6 +1223,31 @@ pub(crate) static OOPSES: &[Oops] = &[
         )],
         suppressions: &[],
     },
+    // x86 `print_mce`/`mce_panic`: `mce: [Hardware Error]: CPU 0: Machine Check Exception: 5
+    // Bank 4: b200000000070f0f`, then `RIP !INEXACT! 10:<addr> {f+0x2/0x10}` (the symbol only
+    // for kernel code). A hardware error: the function is where it surfaced, never "guilty"
+    // of it, so no skip list applies and its absence is no corruption.
+    Oops {
+        literal: "Machine Check Exception:",
+        kind: Kind::MachineCheck,
+        formats: &[
+            Format {
+                header: r"Machine Check Exception:",
+                title: Some(r"RIP(?: !INEXACT!)? [0-9a-f]+:<[0-9a-f]+> \{([a-zA-Z0-9_]+)[.+]"),
+                fmt: "Machine Check Exception in {1}",
+                kind: Kind::MachineCheck,
+                stack: None,
+                no_stack_trace: true,
+                incomplete: None,
+            },
+            plain(
+                r"Machine Check Exception:",
+                "Machine Check Exception",
+                Kind::MachineCheck,
+            ),
+        ],
+        suppressions: &[],
+    },
     Oops {
         literal: "Internal error:",
         kind: Kind::InternalError,
@@ -1223,6 +1343,47 @@ pub(crate) static OOPSES: &[Oops] = &[
         suppressions: &[],
     },
 ];
+
+/// syzkaller's dynamic title replacements (`pkg/report`): what varies between two reports
+/// of one bug is masked in the title — executor names, addresses (`ADDR`), IPv4 addresses
+/// (`IP`), source lines (`:LINE`), `+0x…/0x…` offsets, CPU numbers and remaining decimal
+/// numbers (`NUM`); digits inside identifiers (`cfg80211`) stay.
+pub(super) fn mask_title(title: &str) -> String {
+    static RULES: std::sync::OnceLock<Vec<(regex::Regex, &'static str)>> =
+        std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        [
+            (r"syz-executor\.?[0-9]+((/|:)[0-9]+)?", "syz-executor"),
+            (r"syzkaller[0-9]+((/|:)[0-9]+)?", "syzkaller"),
+            (r"([^a-zA-Z0-9])(?:0x)?[0-9a-f]{6,}", "${1}ADDR"),
+            (
+                r"([^a-zA-Z0-9])[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}",
+                "${1}IP",
+            ),
+            (r"(\.\w+)(:[0-9]+)+", "${1}:LINE"),
+            (r"([a-zA-Z][a-zA-Z0-9_.]+)\+0x[0-9a-z]+/0x[0-9a-z]+", "${1}"),
+            (r"CPU#[0-9]+", "CPU"),
+            (r"(\W)(\d+)(\W|$)", "${1}NUM${3}"),
+            (r"(\d+){7,}", "NUM"),
+        ]
+        .into_iter()
+        .map(|(re, rep)| (compile(re), rep))
+        .collect()
+    });
+    let mut res = title.to_owned();
+    for (re, rep) in rules {
+        // Matches may overlap (`0,1,2`); each pass masks more, and masking only shortens
+        // digit runs, so this ends.
+        for _ in 0..8 {
+            let next = re.replace_all(&res, *rep);
+            if next == res {
+                break;
+            }
+            res = next.into_owned();
+        }
+    }
+    res
+}
 
 /// Compiles a regex of the static table.
 pub(super) fn compile(re: &str) -> Regex {

@@ -12,6 +12,7 @@ mod stack;
 use crate::header::{Dialect, Header, Role};
 use crate::report::{Corruption, Kind, Task};
 use crate::view::View;
+use crate::vocab;
 use headers::{compile, Format, Oops, Pick, OOPSES};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -35,6 +36,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "UBSAN:",
     "unregister_netdevice: waiting for",
     "Internal error:",
+    "Machine Check Exception:",
     "Unhandled fault:",
     "Alignment trap:",
     "trusty: panic",
@@ -128,6 +130,10 @@ fn find_word(text: &str, literal: &str) -> Option<usize> {
     None
 }
 
+/// Headers that the kernel prints as one line with no dump, from a task that has nothing to do
+/// with the report being printed at the time (`netdev_wait_allrefs` polling a refcount).
+const LONE_MESSAGES: &[&str] = &["unregister_netdevice: waiting for"];
+
 /// Recognizes a Linux header.
 pub(crate) fn match_header(text: &str) -> Option<Header> {
     let trimmed = text.trim_start();
@@ -142,11 +148,12 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
             .find(|f| f.header.is_match(text))
             .map_or(oops.oops.kind, |f| f.format.kind);
         // A panic after an oops is the end of that oops' report; the fuzzer's own failure
-        // lines cut into kernel reports without ending them.
-        let role = if matches!(oops.oops.literal, "Kernel panic" | "SYZFAIL:" | "SYZFATAL:") {
-            Role::Continuation
-        } else {
-            Role::Start
+        // lines cut into kernel reports without ending them; lone messages are reports of
+        // their own, wherever they land.
+        let role = match oops.oops.literal {
+            "Kernel panic" | "SYZFAIL:" | "SYZFATAL:" => Role::Continuation,
+            literal if LONE_MESSAGES.contains(&literal) => Role::Aside,
+            _ => Role::Start,
         };
         return linux(kind, role);
     }
@@ -202,12 +209,23 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
             Kind::RcuStall | Kind::SoftLockup | Kind::HardLockup
         );
     }
+    // A warning raised while a stall report is being printed (before its trace) interrupted
+    // the stall detector itself: the warning's trace, taken in the same timer interrupt, is
+    // the stalled context's.
+    if header.kind == Kind::Warning {
+        return draft.kind == Kind::RcuStall
+            && draft.frames.is_empty()
+            && draft.registers.is_empty();
+    }
     // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
     // `Internal error: Oops:`.
+    // arm64's `BUG()` goes on with `Internal error: Oops - BUG: …` as x86's with its trap.
     if header.kind == Kind::InternalError {
         let unhandled_fault =
             draft.kind == Kind::InternalError && draft.header_text().contains("Unhandled fault:");
-        return (draft.kind == Kind::PageFault || unhandled_fault)
+        let bug_trap = matches!(draft.kind, Kind::KernelBug | Kind::Bug)
+            && draft.header_text().contains("kernel BUG at");
+        return (draft.kind == Kind::PageFault || unhandled_fault || bug_trap)
             && draft.frames.is_empty()
             && draft.registers.is_empty();
     }
@@ -236,10 +254,19 @@ pub(crate) struct Verdict {
     pub corruption: Option<Corruption>,
 }
 
-/// Title and corruption verdict of a report by syzkaller's rules.
+/// Title and corruption verdict of a report by syzkaller's rules. The title is masked as
+/// syzbot masks it, after the corruption rules have seen it as printed.
 pub(crate) fn judge(draft: &View<'_>) -> Verdict {
+    let verdict = judge_printed(draft);
+    Verdict {
+        title: headers::mask_title(&verdict.title),
+        corruption: verdict.corruption,
+    }
+}
+
+fn judge_printed(draft: &View<'_>) -> Verdict {
     let generic = |base: &str| Verdict {
-        title: match draft.guilty_function() {
+        title: match draft.guilty_function().map(vocab::base_name) {
             Some(func) => format!("{base} in {func}"),
             None => base.to_owned(),
         },
@@ -308,6 +335,19 @@ pub(crate) fn judge(draft: &View<'_>) -> Verdict {
                         compiled.skip.as_ref(),
                         compiled.pick,
                     )
+                })
+                // A stall whose trace came as another CPU's NMI backtrace (see
+                // `stack::stall_nmi_parts`).
+                .or_else(|| {
+                    (compiled.pick == Pick::Stall).then(|| {
+                        stack::guilty(
+                            draft,
+                            header_idx,
+                            stack::stall_nmi_parts(),
+                            compiled.skip.as_ref(),
+                            compiled.pick,
+                        )
+                    })?
                 });
                 match found {
                     Some(func) => res.push_str(&func),
@@ -551,6 +591,38 @@ RIP: 0010:kvm_mmu_page_fault+0x2a3/0x1ad0
     }
 
     #[test]
+    fn a_warning_raised_while_printing_a_stall_belongs_to_the_stall() {
+        check(
+            r"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+rcu: 	Tasks blocked on level-0 rcu_node (CPUs 0-1):
+------------[ cut here ]------------
+WARNING: CPU: 1 PID: 4737 at kernel/sched/core.c:2698 try_invoke_on_locked_down_task+0x18b/0x320
+Call Trace:
+ <IRQ>
+ __warn+0x227/0x250
+ rcu_sched_clock_irq+0x12ec/0x1eb0
+ update_process_times+0x12c/0x180
+ </IRQ>
+ sysvec_apic_timer_interrupt+0xb9/0x130
+ asm_sysvec_apic_timer_interrupt+0x12/0x20
+RIP: 0010:smp_call_function_single+0x311/0x450
+ on_each_cpu+0x4d/0x1f0
+ do_adjtimex+0x3ac/0x8f0
+rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+Call Trace:
+ rcu_sched_clock_irq+0x12ec/0x1eb0
+WARNING: CPU: 1 PID: 4737 at kernel/sched/core.c:2698 try_invoke_on_locked_down_task+0x18b/0x320
+",
+            // The second stall already has a trace: a warning after it is a report of its own.
+            expect![[r#"
+                rcu-stall | INFO: rcu detected stall in smp_call_function | 
+                rcu-stall | INFO: rcu detected stall in corrupted | no guilty frame in the report
+                warning | WARNING in corrupted | no guilty frame in the report
+            "#]],
+        );
+    }
+
+    #[test]
     fn missing_frames_make_a_corrupted_title() {
         check(
             r"general protection fault: 0000 [#1] SMP KASAN
@@ -770,7 +842,7 @@ trusty: HALT: (reason = 9)
             r"trusty: panic (caller 0xffffffffe0002314): failed(-5) to start app 6
 ",
             expect![[r#"
-                other | trusty: panic: failed(-5) to start app 6 | 
+                other | trusty: panic: failed(-NUM) to start app NUM | 
             "#]],
         );
     }
@@ -781,7 +853,7 @@ trusty: HALT: (reason = 9)
             r"Kernel panic - not syncing: Out of memory and no killable processes[   37.540478] ...
 ",
             expect![[r#"
-                panic | kernel panic: Out of memory and no killable processes[   37.540478] ... | another line's timestamp inside the title
+                panic | kernel panic: Out of memory and no killable processes[   NUM.ADDR] ... | another line's timestamp inside the title
             "#]],
         );
     }

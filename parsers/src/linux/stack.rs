@@ -53,7 +53,8 @@ const SKIP: &[&str] = &[
     "fixup_bug",
     "fixup_exception",
     "do_error",
-    "_trap",
+    "_trap$",
+    "^do_trap",
     "dump_stack",
     "show_stack",
     "dump_backtrace",
@@ -137,8 +138,8 @@ const SKIP: &[&str] = &[
     "^kzalloc",
     "^kstrdup",
     "^kmemdup",
-    "^refcount_",
-    "^kref_",
+    "^_*refcount_",
+    "^_*kref_",
     "^ref_tracker",
     "^static_key_",
     "^__sanitizer_cov",
@@ -309,7 +310,7 @@ const SKIP: &[&str] = &[
     "^unregister_netdev",
     "^dpm_sysfs_remove",
     "^i2c_del_adapter",
-    "^kobject_",
+    "^_*kobject_",
     "^device_add$",
     "^device_release$",
     "^add_uevent_var",
@@ -324,9 +325,95 @@ const SKIP: &[&str] = &[
     "^get_device_parent",
     "^__timer_delete",
     "^do_read_cache_folio",
-    "^kmem_cache_alloc",
-    "^kmem_cache_free",
+    "^_*kmem_cache_alloc",
+    "^_*kmem_cache_free",
+    // The families below follow syzkaller's published skip conventions (pkg/report/linux.go):
+    // whole classes of generic helpers, so that code never seen before is blamed on the caller.
+    // Bit operations, atomics and refcount wrappers (`atomic_long_inc`, `test_and_set_bit`,
+    // `arch_atomic64_add`, `instrument_atomic_read`).
+    "^(?:arch_|raw_)?atomic(?:64|_long)?_",
+    "^_*(?:test_and_)?(?:set|clear|change|test)_bit",
+    "^instrument_",
+    // The VFS's refcount puts, like `dput` above: the object's last user is the caller.
+    "^(?:iput|fput|mntput|path_put)$",
+    // Lock primitives, including subsystems' own lock wrappers (`reiserfs_write_lock`,
+    // `__task_rq_lock`, `lock_sock_nested`), seqlock assertions and rt-mutexes.
+    "(?:read|write)_(?:lock|trylock|unlock)",
+    "^_*raw_spin",
+    "raw_spin_rq",
+    "_rq_lock$",
+    "^rt_mutex_",
+    "^rwsem_",
+    "^__down_",
+    "^osq_unlock",
+    "owner_on_cpu",
+    "seqprop_assert",
+    "^(?:__)?(?:lock|release)_sock(?:_nested|_fast)?$",
+    // String and memory helpers not covered above.
+    "^strrchr",
+    "^strto",
+    "^memparse",
+    "^copy_folio_to_iter",
+    "^_*list_(?:replace|move|splice)",
+    // Port and MMIO accessors (`__raw_readb`, `logic_inb`, `ioread32`).
+    "^_*raw_(?:read|write)[bwlq]$",
+    "^logic_(?:in|out)[bwlq]?$",
+    "^(?:read|write)[bwlq](?:_relaxed)?$",
+    "^io(?:read|write)(?:8|16|32|64)",
+    // Device core, workqueue and USB core teardown.
+    "^device_destroy$",
+    "^device_for_each_child",
+    "^__unregister_client",
+    "^unregister_netdevice",
+    "^_*flush_workqueue",
+    "^destroy_workqueue",
+    "^finish_wait$",
+    "^usb_(?:free_urb|put_dev|put_intf|unanchor_urb|kill_anchored_urbs|poison_urb)$",
+    "^sk_stop_timer",
+    // Allocator hooks, page owner and the page cache's allocation paths (`_noprof` names
+    // are the allocation-profiling wrappers of the allocator API).
+    "_noprof$",
+    "^_*k?v?[mzc]alloc",
+    "^post_alloc_hook",
+    "^prep_new_page",
+    "^get_page_from_freelist",
+    "^_*set_page_owner",
+    "^alloc_pages_",
+    "^_*folio_alloc",
+    "^filemap_alloc_folio",
+    "^__filemap_get_folio",
+    "^pagecache_get_page",
+    "^find_or_create_page",
+    "^grab_cache_page_write_begin",
+    "^read_cache_page",
+    "^allocate_slab",
+    "^pcpu_",
+    "^_*alloc_percpu",
+    "^_*slab_",
+    "^_*should_failslab",
+    // printk and hex dumps.
+    "^print_hex_dump",
+    "^hex_dump_to_buffer",
+    // FPU helpers.
+    "^kernel_fpu_(?:begin|end)",
+    "^fpu__",
+    "^fpregs_",
 ];
+
+/// The last resort of every stall rule: a stall detector that does not interrupt the
+/// stalled CPU itself asks it for an `NMI backtrace for cpu N`, whose register dump holds
+/// the looping code's RIP and whose trace goes down to the entry point, with no timer
+/// interrupt frame to start from. Such a trace is complete; it is read from its RIP on.
+pub(super) fn stall_nmi_parts() -> &'static [CompiledPart] {
+    static PARTS: OnceLock<Vec<CompiledPart>> = OnceLock::new();
+    PARTS.get_or_init(|| {
+        vec![
+            CompiledPart::Anchor(super::headers::compile(r"NMI backtrace for cpu")),
+            CompiledPart::Rip,
+            CompiledPart::Trace,
+        ]
+    })
+}
 
 /// Functions known under several names that syzkaller reports under one.
 fn alias(name: &str) -> &str {
@@ -351,6 +438,14 @@ const STALL_ANCHORS: &[&str] = &[
     r"^entry_SYSCALL",
     r"^x64_sys_call",
     r"^el0_svc",
+    r"^cpu_startup_entry$",
+    r"^do_idle$",
+    r"^start_secondary$",
+    r"^do_fast_syscall_32$",
+    r"^do_int80_syscall_32$",
+    r"^do_syscall_32_irqs_on$",
+    r"^entry_SYSENTER",
+    r"^entry_INT80",
     r"^ret_fast_syscall$",
     r"^invoke_syscall",
     r"^(?:__)?vfs_(?:read|write|ioctl|readv|writev|iter_read|iter_write)$",
@@ -362,7 +457,7 @@ const STALL_ANCHORS: &[&str] = &[
     r"^task_work_run$",
     r"^__do_fault$",
     r"^new_sync_(?:read|write)$",
-    r"^__sys_(?:sendmsg|recvmsg|sendmmsg|recvmmsg|connect|bind|listen|accept4|sendto|recvfrom|setsockopt|getsockopt|socket)$",
+    r"^__sys_(?:sendmsg|recvmsg|connect|bind|listen|accept4|sendto|recvfrom|setsockopt|getsockopt)$",
     r"^sock_(?:sendmsg|recvmsg|do_ioctl|ioctl|write_iter|read_iter)$",
     r"^smp_call_function",
     r"^tasklet_action",
@@ -384,12 +479,7 @@ const STALL_ANCHORS: &[&str] = &[
     r"^rtnetlink_rcv_msg$",
     r"^nfnetlink_rcv_msg$",
     r"^nfnetlink_rcv_batch$",
-    r"^genl_rcv_msg$",
-    r"^genl_family_rcv_msg",
-    r"^netlink_rcv_skb$",
     r"^netlink_dump$",
-    r"^netlink_unicast$",
-    r"^netlink_sendmsg$",
     r"^____sys_sendmsg$",
     r"^__sock_sendmsg$",
     r"^sock_sendmsg_nosec$",
@@ -425,10 +515,12 @@ pub(super) fn guilty(
     pick: Pick,
 ) -> Option<String> {
     let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
-    let mut candidates: Vec<String> = Vec::new();
+    // Candidate functions with the index of the line that named them.
+    let mut candidates: Vec<(String, usize)> = Vec::new();
     let mut cursor = 0;
     for part in parts {
         let rest = lines.get(cursor..).unwrap_or(&[]);
+        let start = cursor;
         match part {
             CompiledPart::Line(re) | CompiledPart::Anchor(re) => {
                 let found = rest
@@ -443,28 +535,40 @@ pub(super) fn guilty(
                 };
                 cursor += idx + 1;
                 if let Some(func) = caps.get(1) {
-                    candidates.push(func.as_str().to_owned());
+                    candidates.push((func.as_str().to_owned(), start + idx));
                 }
             }
             CompiledPart::Rip => {
                 let found = rest
                     .iter()
                     .enumerate()
-                    .find_map(|(idx, l)| rip_re().captures(&l.text).map(|caps| (idx, caps)));
-                let Some((idx, caps)) = found else {
+                    .find_map(|(idx, l)| crash_pc(&l.text).map(|func| (idx, func)));
+                let Some((idx, func)) = found else {
                     continue;
                 };
                 cursor += idx + 1;
-                if let Some(func) = caps.get(1) {
-                    candidates.push(func.as_str().to_owned());
+                // i386 prints the address first (`EIP: 0060:[<c1234567>] EFLAGS: …`) and the
+                // symbol on the next line (`EIP is at f+0x90/0x302`).
+                let func = func.or_else(|| {
+                    rest.get(idx + 1..)?.iter().take(2).find_map(|l| {
+                        crate::body::parse_instruction_pointer(&l.text)
+                            .and_then(|ip| ip.symbol)
+                            .map(|sym| sym.name)
+                    })
+                });
+                if let Some(func) = func {
+                    candidates.push((func, start + idx));
                 }
             }
             CompiledPart::Trace => {
                 let mut seen_frame = false;
+                let mut stopped = false;
                 for line in rest {
+                    let idx = cursor;
                     cursor += 1;
                     if vocab::starts_stack(&line.text) {
                         if seen_frame {
+                            stopped = true;
                             break;
                         }
                         continue;
@@ -477,7 +581,7 @@ pub(super) fn guilty(
                             [caps.get(1), caps.get(2)]
                                 .into_iter()
                                 .flatten()
-                                .map(|m| m.as_str().to_owned()),
+                                .map(|m| (m.as_str().to_owned(), idx)),
                         );
                         continue;
                     }
@@ -491,18 +595,49 @@ pub(super) fn guilty(
                         continue;
                     }
                     if let Some(symbol) = frame.symbol {
-                        candidates.push(symbol.name);
+                        candidates.push((symbol.name, idx));
                     }
+                }
+                // A trace longer than the excerpt (a stack overflow's recursion) goes on in
+                // the frames the draft kept beyond its last excerpt line.
+                if !stopped {
+                    let last = draft.lines.last().map_or(0, |l| l.line);
+                    candidates.extend(
+                        draft
+                            .frames
+                            .iter()
+                            .filter(|f| f.line > last && f.confidence == Confidence::Reliable)
+                            .filter_map(|f| {
+                                f.symbol.as_ref().map(|s| (s.name.clone(), usize::MAX))
+                            }),
+                    );
                 }
             }
         }
     }
+    // syzkaller's `corruptedLines`: fault injection prints its own stack (`should_fail`,
+    // `should_failslab`) and is frequently intermixed with crash reports. Reading a report's
+    // frames stops there; when none of its own came before, it cannot be told which are.
+    if let Some(fault) = lines
+        .get(..cursor)
+        .unwrap_or(lines)
+        .iter()
+        .position(|l| is_fault_injection_frame(&l.text))
+    {
+        candidates.retain(|(_, idx)| *idx < fault);
+    }
     // Dispatchers anchor a stall's choice even where the skip patterns would drop them.
     let keeps_anchor = pick == Pick::Stall;
-    let kept = candidates
+    let names: Vec<String> = candidates
         .iter()
-        .map(|name| vocab::base_name(name))
-        .filter(|name| !name.is_empty())
+        .map(|(name, _)| demangle(vocab::base_name(name)))
+        .collect();
+    let kept = names
+        .iter()
+        .map(String::as_str)
+        // `%pS` prints an address it cannot resolve as `0x…`: no C identifier starts with a
+        // digit, so such a capture names no function.
+        .filter(|name| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
         .filter(|name| {
             (keeps_anchor && stall_anchors().is_match(name))
                 || (!common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name)))
@@ -513,6 +648,71 @@ pub(super) fn guilty(
         Pick::HungTask => pick_hung_task(kept.collect()),
     }?;
     Some(syscall_name(alias(&chosen)))
+}
+
+/// A C++ or legacy-Rust symbol (Itanium mangling, `_Z8fakeNameiii`, `_ZN4core3fmt5write17h…E`)
+/// by its qualified name, without parameter types or the Rust hash; other names unchanged.
+fn demangle(name: &str) -> String {
+    let Some(rest) = name.strip_prefix("_Z") else {
+        return name.to_owned();
+    };
+    let (nested, mut rest) = match rest.strip_prefix('N') {
+        Some(inner) => (true, inner),
+        None => (false, rest),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    loop {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let Some(len) = rest.get(..digits).and_then(|d| d.parse::<usize>().ok()) else {
+            break;
+        };
+        let Some(part) = rest.get(digits..digits + len) else {
+            return name.to_owned();
+        };
+        parts.push(part);
+        rest = rest.get(digits + len..).unwrap_or("");
+        if !nested {
+            break;
+        }
+    }
+    // Legacy Rust symbols end in a hash segment `h` + 16 hex digits.
+    if let Some(last) = parts.last() {
+        if last.len() == 17
+            && last.starts_with('h')
+            && last.bytes().skip(1).all(|b| b.is_ascii_hexdigit())
+        {
+            parts.pop();
+        }
+    }
+    if parts.is_empty() {
+        return name.to_owned();
+    }
+    parts.join("::")
+}
+
+/// A frame of fault injection's own stack dump: `should_fail+0x…`, `should_failslab.cold+0x…`.
+fn is_fault_injection_frame(text: &str) -> bool {
+    crate::body::parse_trace_line(text)
+        .and_then(|t| t.frame)
+        .filter(|f| f.confidence == Confidence::Reliable)
+        .and_then(|f| f.symbol)
+        .is_some_and(|sym| {
+            matches!(
+                vocab::base_name(&sym.name),
+                "should_fail" | "should_failslab"
+            )
+        })
+}
+
+/// The crash-PC line of any architecture (`body::parse_instruction_pointer`: `RIP:`, `EIP:`,
+/// `EIP is at`, `pc :`, `PC is at`, `NIP [`, `Krnl PSW :`, machine checks) or, anywhere in a
+/// line, syzkaller's instruction-pointer pattern; with the function it names, if any.
+fn crash_pc(text: &str) -> Option<Option<String>> {
+    if let Some(ip) = crate::body::parse_instruction_pointer(text) {
+        return Some(ip.symbol.map(|sym| sym.name));
+    }
+    let caps = rip_re().captures(text)?;
+    Some(caps.get(1).map(|m| m.as_str().to_owned()))
 }
 
 /// syzkaller's instruction-pointer line: `RIP: 0010:f+0x1/0x2`, `IP: [<…>] f+0x1/0x2`,
@@ -531,7 +731,7 @@ fn arm_frame_re() -> &'static Regex {
     static ARM: OnceLock<Regex> = OnceLock::new();
     ARM.get_or_init(|| {
         super::headers::compile(
-            r"^ *\[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_.]+)\) from \[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_]+)[.+]",
+            r"^ *\[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_.]+)(?:\+0x[0-9a-f]+/0x[0-9a-f]+)?\) from \[<?(?:0x)?[0-9a-f]+>?\] \(([a-zA-Z0-9_]+)[.+]",
         )
     })
 }
@@ -586,8 +786,10 @@ fn pick_stall(frames: Vec<&str>) -> Option<String> {
         }
         prev = frame;
     }
-    // No dispatcher printed (a short or cut trace): the innermost function is all there is.
-    Some(first.to_owned())
+    // No dispatcher printed: the trace was cut before the loop's caller (syzkaller's
+    // `linuxStallFrameExtractor` finds nothing either).
+    let _ = first;
+    None
 }
 
 /// Syscall entry points are named after the syscall: `__x64_sys_futex`, `__do_sys_futex`,
@@ -627,4 +829,22 @@ fn syscall_name(name: &str) -> String {
         }
     }
     name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demangle;
+
+    #[test]
+    fn mangled_names_are_shown_qualified_without_types_or_hash() {
+        assert_eq!(demangle("_Z8fakeNameiii"), "fakeName");
+        assert_eq!(demangle("_ZN3foo3barEv"), "foo::bar");
+        assert_eq!(
+            demangle("_ZN4core3fmt5write17h0123456789abcdefE"),
+            "core::fmt::write"
+        );
+        assert_eq!(demangle("_Z"), "_Z");
+        assert_eq!(demangle("_Z99short"), "_Z99short");
+        assert_eq!(demangle("tcp_v4_rcv"), "tcp_v4_rcv");
+    }
 }

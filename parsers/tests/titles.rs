@@ -1,0 +1,681 @@
+//! Title rules, one minimal log per rule: each follows a printk format or one of syzkaller's
+//! published conventions (pkg/report/linux.go), never a particular log file.
+
+use expect_test::{expect, Expect};
+use legolog_parsers::{ParseConfig, Parser};
+
+/// Parses `log` and prints each report's kind, title and corruption reason.
+fn check(log: &str, expect: Expect) {
+    let mut res = String::new();
+    for report in Parser::new(log.as_bytes(), ParseConfig::standard()).flatten() {
+        let reason = report.corruption.map(|c| c.reason).unwrap_or_default();
+        res.push_str(&format!(
+            "{} | {} | {}\n",
+            report.kind, report.title, reason
+        ));
+    }
+    expect.assert_eq(&res);
+}
+
+/// `func: title` for a general protection fault in each function of `funcs`.
+fn titles_of_gpf_in(funcs: &[&str]) -> String {
+    let mut res = String::new();
+    for func in funcs {
+        for report in Parser::new(gpf_in(func).as_bytes(), ParseConfig::standard()).flatten() {
+            res.push_str(&format!("{func}: {}\n", report.title));
+        }
+    }
+    res
+}
+
+/// An RCU stall detected on the stalled CPU, up to the interrupted context's registers.
+const SELF_DETECTED_STALL: &str = "rcu: INFO: rcu_preempt self-detected stall on CPU
+Call Trace:
+ <IRQ>
+ rcu_sched_clock_irq+0x1/0x2
+ sysvec_apic_timer_interrupt+0x98/0xb0
+ </IRQ>
+ <TASK>
+ asm_sysvec_apic_timer_interrupt+0x12/0x20
+";
+
+/// A general protection fault whose trace starts in `helper`, called from `caller`.
+fn gpf_in(helper: &str) -> String {
+    format!(
+        "general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:{helper}+0x10/0x20
+Call Trace:
+ {helper}+0x10/0x20
+ caller_fn+0x1/0x2
+ do_syscall_64+0x1/0x2
+"
+    )
+}
+
+#[test]
+fn generic_helpers_are_skipped_by_family() {
+    let res = titles_of_gpf_in(&[
+        // bitops, atomics, refcount wrappers
+        "atomic_long_inc",
+        "arch_atomic64_add",
+        "test_and_set_bit",
+        "__clear_bit",
+        "instrument_atomic_read_write",
+        "refcount_dec_and_test",
+        "__refcount_sub_and_test",
+        "__kref_put",
+        "iput",
+        "fput",
+        // lock primitives and subsystems' lock wrappers
+        "_raw_spin_lock_irqsave",
+        "__task_rq_lock",
+        "reiserfs_write_lock",
+        "rwsem_down_write_slowpath",
+        "lock_sock_nested",
+        "release_sock",
+        "__seqprop_assert",
+        // string, memory and I/O accessors
+        "strrchr",
+        "strtoul",
+        "__raw_readb",
+        "logic_inb",
+        "ioread32",
+        // device core, workqueue, USB core teardown
+        "destroy_workqueue",
+        "flush_workqueue",
+        "device_destroy",
+        "usb_free_urb",
+        "sk_stop_timer_sync",
+        // allocator hooks and page owner
+        "post_alloc_hook",
+        "__set_page_owner",
+        "folio_alloc_noprof",
+        "kvzalloc",
+        "__slab_alloc",
+        "__kmem_cache_alloc_node",
+        "__kmem_cache_free",
+        // printk and hex dumps
+        "print_hex_dump",
+        "_printk",
+        // FPU helpers
+        "kernel_fpu_begin_mask",
+        "fpu__clear_user_states",
+    ]);
+    expect![[r#"
+        atomic_long_inc: general protection fault in caller_fn
+        arch_atomic64_add: general protection fault in caller_fn
+        test_and_set_bit: general protection fault in caller_fn
+        __clear_bit: general protection fault in caller_fn
+        instrument_atomic_read_write: general protection fault in caller_fn
+        refcount_dec_and_test: general protection fault in caller_fn
+        __refcount_sub_and_test: general protection fault in caller_fn
+        __kref_put: general protection fault in caller_fn
+        iput: general protection fault in caller_fn
+        fput: general protection fault in caller_fn
+        _raw_spin_lock_irqsave: general protection fault in caller_fn
+        __task_rq_lock: general protection fault in caller_fn
+        reiserfs_write_lock: general protection fault in caller_fn
+        rwsem_down_write_slowpath: general protection fault in caller_fn
+        lock_sock_nested: general protection fault in caller_fn
+        release_sock: general protection fault in caller_fn
+        __seqprop_assert: general protection fault in caller_fn
+        strrchr: general protection fault in caller_fn
+        strtoul: general protection fault in caller_fn
+        __raw_readb: general protection fault in caller_fn
+        logic_inb: general protection fault in caller_fn
+        ioread32: general protection fault in caller_fn
+        destroy_workqueue: general protection fault in caller_fn
+        flush_workqueue: general protection fault in caller_fn
+        device_destroy: general protection fault in caller_fn
+        usb_free_urb: general protection fault in caller_fn
+        sk_stop_timer_sync: general protection fault in caller_fn
+        post_alloc_hook: general protection fault in caller_fn
+        __set_page_owner: general protection fault in caller_fn
+        folio_alloc_noprof: general protection fault in caller_fn
+        kvzalloc: general protection fault in caller_fn
+        __slab_alloc: general protection fault in caller_fn
+        __kmem_cache_alloc_node: general protection fault in caller_fn
+        __kmem_cache_free: general protection fault in caller_fn
+        print_hex_dump: general protection fault in caller_fn
+        _printk: general protection fault in caller_fn
+        kernel_fpu_begin_mask: general protection fault in caller_fn
+        fpu__clear_user_states: general protection fault in caller_fn
+    "#]]
+    .assert_eq(&res);
+}
+
+#[test]
+fn ordinary_functions_are_not_skipped() {
+    let res = titles_of_gpf_in(&[
+        "wake_up_new_task",
+        "ns558_init",
+        "bitmap_parse_user_fn",
+        "inet_autobind",
+        "reiserfs_readdir_inode",
+        "ext4_fill_super",
+    ]);
+    expect![[r#"
+        wake_up_new_task: general protection fault in wake_up_new_task
+        ns558_init: general protection fault in ns558_init
+        bitmap_parse_user_fn: general protection fault in bitmap_parse_user_fn
+        inet_autobind: general protection fault in inet_autobind
+        reiserfs_readdir_inode: general protection fault in reiserfs_readdir_inode
+        ext4_fill_super: general protection fault in ext4_fill_super
+    "#]]
+    .assert_eq(&res);
+}
+
+#[test]
+fn scheduling_while_atomic_ignores_the_preemption_site() {
+    check(
+        r"BUG: scheduling while atomic: syz/8444/0x00000002
+no locks held by syz/8444.
+Preemption disabled at:
+[<ffffffff812aa3e4>] kernel_fpu_begin_mask+0x64/0x260
+Call Trace:
+ dump_stack+0x141/0x1d7
+ __schedule_bug.cold+0x10c/0x143
+ __schedule+0x19df/0x23e0
+ schedule+0xcf/0x270
+ exit_to_user_mode_prepare+0x14d/0x290
+",
+        expect![[r#"
+            scheduling-while-atomic | BUG: scheduling while atomic in exit_to_user_mode_prepare | 
+        "#]],
+    );
+}
+
+#[test]
+fn deadlock_through_an_irq_safe_lock_is_named_where_it_became_irq_safe() {
+    check(
+        r"WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected
+syz/17509 [HC0[0]:SC0[0]:HE0:SE1] is trying to acquire:
+ffff8880120b9168 (&new->fa_lock){.?.+}-{2:2}, at: kill_fasync+0x14b/0x460
+
+and this task is already holding:
+ffff88806a4a6028 (&client->buffer_lock){....}-{2:2}, at: evdev_pass_values+0xf6/0x970
+which would create a new lock dependency:
+ (&client->buffer_lock){....}-{2:2} -> (&new->fa_lock){.?.+}-{2:2}
+
+but this new dependency connects a HARDIRQ-irq-safe lock:
+ (&dev->event_lock){-.-.}-{2:2}
+
+... which became HARDIRQ-irq-safe at:
+  lock_acquire+0x29d/0x740
+  _raw_spin_lock_irqsave+0x39/0x50
+  input_event+0x7b/0xb0
+  hidinput_report_event+0x1/0x2
+
+to a HARDIRQ-irq-unsafe lock:
+Call Trace:
+ dump_stack+0x1/0x2
+",
+        expect![[r#"
+            lockdep | possible deadlock in input_event | 
+        "#]],
+    );
+}
+
+#[test]
+fn deadlock_on_a_work_item_is_named_after_the_flusher_not_the_workqueue_core() {
+    check(
+        r"WARNING: possible circular locking dependency detected
+kworker/u8:2/43 is trying to acquire lock:
+ffffc9000027fdf0 ((work_completion)(&peer->transmit_handshake_work)){+.+.}, at: process_one_work+0x8c0/0x17b0
+
+but task is already holding lock:
+ffff8880649b0d28 ((wq_completion)wg-kex-wireguard1#8){+.+.}, at: process_one_work+0x88b/0x17b0
+
+the existing dependency chain (in reverse order) is:
+
+-> #2 ((wq_completion)wg-kex-wireguard1#8){+.+.}:
+       flush_workqueue+0x115/0x1520
+       peer_remove_after_dead+0x16a/0x230
+Call Trace:
+ dump_stack+0x1/0x2
+",
+        expect![[r#"
+            lockdep | possible deadlock in peer_remove_after_dead | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_stall_in_a_syscall_that_does_not_discriminate_is_named_after_the_syscall() {
+    // sendmmsg, socket: the entry names the work; sendmsg, ioctl: the frame above does.
+    check(
+        &format!(
+            "{SELF_DETECTED_STALL}RIP: 0010:copy_user_generic_unrolled+0x86/0xc0
+ __copy_msghdr_from_user+0xa7/0x4e0
+ ___sys_sendmsg+0xe8/0x190
+ __sys_sendmmsg+0x1bf/0x4d0
+ __x64_sys_sendmmsg+0x9d/0x100
+ do_syscall_64+0x32/0x50
+ entry_SYSCALL_64_after_hwframe+0x44/0xa9
+"
+        ),
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in sys_sendmmsg | 
+        "#]],
+    );
+    check(
+        r"BUG: soft lockup - CPU#0 stuck for 22s! [syz:4588]
+RIP: 0010:change_mnt_propagation+0x1/0x2
+Call Trace:
+ umount_tree+0x1/0x2
+ do_mount+0x1/0x2
+ compat_SyS_mount+0x1/0x2
+ do_fast_syscall_32+0x1/0x2
+ entry_SYSENTER_compat+0x1/0x2
+",
+        expect![[r#"
+            soft-lockup | BUG: soft lockup in mount | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_stall_in_a_netlink_handler_is_named_after_the_handler() {
+    // netlink_unicast and the genetlink glue only carry the message; the handler loops.
+    check(
+        &format!(
+            "{SELF_DETECTED_STALL}RIP: 0010:rcu_is_watching+0x2c/0x80
+ rcu_read_lock_held+0x5a/0xb0
+ netlink_lookup+0x641/0xa00
+ netlink_unicast+0x248/0x750
+ nf_tables_getgen+0x109/0x170
+ nfnetlink_rcv_msg+0x1/0x2
+ netlink_rcv_skb+0x1/0x2
+"
+        ),
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in nf_tables_getgen | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_lego_oops_without_its_bug_line_is_titled_by_its_function() {
+    check(
+        r"[  714.154729] Oops: 0010 [#1] SMP PROCESSOR
+[  714.159189] CPU: 0 PID: 15 Comm: ib_mad_completi 4.0.0-lego+ #245
+[  714.184106] RIP: 0010:[<ffffffff81058c97>]  [<ffffffff81058c97>] ib_mad_completion_handler.isra.3+0x2b7/0x860
+[  714.192638] RSP: 0000:ffff88103e88fc80  EFLAGS: 00010046
+[  714.394886] Call Trace:
+[  714.441037] <TSK>
+[  714.448890] [<ffffffff81020376>] kthread+0xf6/0x110
+[  714.514335] <EOT>
+",
+        expect![[r#"
+            page-fault | Oops: 0010 in ib_mad_completion_handler | 
+        "#]],
+    );
+    check(
+        r"[  714.154729] Oops: 0002 [#3] SMP MEMORY
+[  714.159189] CPU: 0 PID: 15 Comm: ib_mad_completi 4.0.0-lego+ #245
+",
+        expect![[r#"
+            page-fault | Oops: 0002 | 
+        "#]],
+    );
+}
+
+#[test]
+fn compiler_suffixes_never_reach_a_title() {
+    check(
+        r"NMI backtrace for cpu 1
+CPU: 1 PID: 0 Comm: swapper/1 Not tainted 6.1.0 #1
+Call Trace:
+ <IRQ>
+ dump_stack_lvl+0x1/0x2
+ nmi_cpu_backtrace.cold+0x1/0x2
+ nmi_trigger_cpumask_backtrace+0x1/0x2
+",
+        expect![[r#"
+            nmi-backtrace | NMI backtrace in nmi_cpu_backtrace | 
+        "#]],
+    );
+    check(
+        r"general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:tcp_v4_rcv.part.12.llvm.8176262+0x1/0x2
+Call Trace:
+ ip_rcv+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_v4_rcv | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_task_name_with_a_newline_continues_the_hung_task_header() {
+    check(
+        "INFO: task \u{fffd}\u{fffd}\n\u{fffd} x:18088 blocked for more than 143 seconds.
+      Tainted: G             L      syzkaller #0
+Call Trace:
+ <TASK>
+ __schedule+0x10e9/0x6820
+ schedule+0xdd/0x390
+ p9_fd_close+0x1/0x2
+",
+        expect![[r#"
+            hung-task | INFO: task hung in p9_fd_close | 
+        "#]],
+    );
+}
+
+#[test]
+fn an_address_printed_for_want_of_a_symbol_is_no_function() {
+    // `%pS` of an address it cannot resolve prints `0x0`; the RIP names the function.
+    check(
+        r"WARNING: fs/ext4/xattr.c:1058 at 0x0, CPU#0: syz.0.17/5982
+Modules linked in:
+RIP: 0010:ext4_xattr_inode_update_ref+0x4dc/0x570
+Call Trace:
+ ext4_xattr_set_entry+0xabb/0x1e20
+",
+        expect![[r#"
+            warning | WARNING in ext4_xattr_inode_update_ref | 
+        "#]],
+    );
+    // Kernels before `%pB` printed the stack protector's return address bare.
+    check(
+        r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ffffffff8343632e
+Call Trace:
+ [<ffffffff81e162ed>] dump_stack+0xc1/0x124
+ [<ffffffff8140d474>] panic+0x19e/0x38d
+ [<ffffffff81132bc2>] __stack_chk_fail+0x22/0x30
+ [<ffffffff8343632e>] ip6_xmit+0x18ae/0x1a00
+",
+        expect![[r#"
+            stack-overflow | kernel panic: stack is corrupted in ip6_xmit | 
+        "#]],
+    );
+}
+
+#[test]
+fn mangled_names_are_titled_demangled() {
+    check(
+        r"general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:_Z8fakeNameiii+0x49a/0x1a10
+Call Trace:
+ caller_fn+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in fakeName | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_refcount_bug_blames_the_caller_of_the_put_wrapper() {
+    check(
+        r"WARNING: CPU: 0 PID: 4270 at lib/refcount.c:28 refcount_warn_saturate+0x1/0x2
+RIP: 0010:refcount_warn_saturate+0x1/0x2
+Call Trace:
+ kfree_skb+0x313/0x3d0
+ htc_connect_service.cold+0xa9/0x109
+",
+        expect![[r#"
+            warning | WARNING: refcount bug in htc_connect_service | 
+        "#]],
+    );
+}
+
+#[test]
+fn an_rcu_tasks_stall_is_an_rcu_stall_and_needs_reliable_frames() {
+    check(
+        r"INFO: rcu_tasks detected stalls on tasks:
+ffff88802f594a80: .. nvcsw: 2/2 holdout: 1 idle_cpu: -1/1
+task:syz.0.2297      state:R  running task     stack:24168 pid:14797 tgid:14796 ppid:5615
+Call Trace:
+ <TASK>
+ ? __schedule+0x11d7/0x6730
+ ? rcu_is_watching+0x12/0xc0
+ ? prepare_to_wait_event+0xbe/0x720
+ </TASK>
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in corrupted | no guilty frame in the report
+        "#]],
+    );
+    check(
+        r"INFO: rcu_tasks detected stalls on tasks:
+task:syz.0.2297      state:R  running task     stack:24168 pid:14797 tgid:14796 ppid:5615
+Call Trace:
+ <TASK>
+ __schedule+0x11d7/0x6730
+ vhost_worker+0x1/0x2
+ kthread+0x1/0x2
+ </TASK>
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in vhost_worker | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_stall_with_a_complete_nmi_backtrace_is_not_corrupted() {
+    check(
+        r"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+rcu: 	1-...!: (1 GPs behind) idle=6d4c/1/0x4000000000000000 softirq=10101/10102 fqs=0
+	(detected by 0, t=10502 jiffies, g=12345, q=678 ncpus=2)
+Sending NMI from CPU 0 to CPUs 1:
+NMI backtrace for cpu 1
+CPU: 1 PID: 5000 Comm: syz-executor Not tainted 6.1.0 #1
+RIP: 0010:hfsc_dequeue+0x10/0x40
+RSP: 0018:ffffc90000a77d48 EFLAGS: 00000246
+Call Trace:
+ <TASK>
+ __qdisc_run+0x1/0x2
+ __dev_queue_xmit+0x1/0x2
+ packet_sendmsg+0x1/0x2
+ __sys_sendto+0x1/0x2
+ __x64_sys_sendto+0x1/0x2
+ do_syscall_64+0x1/0x2
+ entry_SYSCALL_64_after_hwframe+0x1/0x2
+ </TASK>
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in packet_sendmsg | 
+        "#]],
+    );
+}
+
+#[test]
+fn only_trap_handlers_are_skipped_as_traps() {
+    check(
+        r"BUG: KASAN: out-of-bounds in stack_trace_consume_entry+0x141/0x160
+Write of size 8 at addr ffffc90003e2f7a8 by task kworker/0:1/15335
+Call Trace:
+ dump_stack_lvl+0xd9/0x150
+ kasan_report+0x11c/0x130
+ stack_trace_consume_entry+0x141/0x160
+ do_error_trap+0x1/0x2
+ queue_delayed_work_on+0x109/0x120
+ nsim_dev_trap_report_work+0x9d1/0xc80
+ process_one_work+0x991/0x15c0
+",
+        expect![[r#"
+            kasan | KASAN: out-of-bounds Write in nsim_dev_trap_report_work | 
+        "#]],
+    );
+}
+
+#[test]
+fn uninit_values_through_the_crypto_api_blame_its_user() {
+    check(
+        r"BUG: KMSAN: uninit-value in aes_encrypt+0x15cc/0x1db0
+ aes_encrypt+0x15cc/0x1db0
+ aesti_encrypt+0x7d/0xf0
+ crypto_ecb_encrypt+0x1e7/0x380
+ crypto_skcipher_encrypt+0xe0/0x150
+ xts_encrypt+0x3c4/0x540
+ fscrypt_crypt_block+0x52c/0x900
+ fscrypt_encrypt_pagecache_blocks+0x1/0x2
+",
+        expect![[r#"
+            kmsan | KMSAN: uninit-value in fscrypt_crypt_block | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_trace_longer_than_the_excerpt_is_read_to_its_end() {
+    let mut log = String::from(
+        "BUG: TASK stack guard page was hit at ffffc90000b8ff78 (stack is ffffc90000b90000..ffffc90000b98000)\n\
+         RIP: 0010:netdev_next_lower_dev_rcu+0x1/0x2\n\
+         Call Trace:\n",
+    );
+    for _ in 0..150 {
+        log.push_str(
+            " bond_get_stats+0x1/0x2\n dev_get_stats+0x1/0x2\n notifier_call_chain+0x1/0x2\n",
+        );
+    }
+    log.push_str(
+        " rtnl_newlink+0x64/0xa0\n rtnetlink_rcv_msg+0x44e/0xb70\n netlink_rcv_skb+0x1/0x2\n",
+    );
+    check(
+        &log,
+        expect![[r#"
+            stack-overflow | BUG: stack guard page was hit in rtnl_newlink | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_fault_injection_stack_mixed_into_a_report_hides_its_function() {
+    // The WARNING's own frames would only come after the fault injection's.
+    check(
+        r"WARNING: CPU: 0 PID: 17813 at mm/slab_common.c:1012 kmalloc_slab+0x5d/0x70
+ should_fail+0x914/0xae0
+Kernel panic - not syncing: panic_on_warn set ...
+Call Trace:
+ should_failslab+0xec/0x120
+ kmem_cache_alloc+0x47/0x760
+ bfs_fill_super+0x1/0x2
+",
+        expect![[r#"
+            warning | WARNING: kmalloc bug in corrupted | no guilty frame in the report
+        "#]],
+    );
+    // The crash PC came first: the report named its function before the mixed-in stack.
+    check(
+        r"WARNING: CPU: 1 PID: 13426 at drivers/gpu/drm/vkms/vkms_crtc.c:21 vkms_vblank_simulate+0x209/0x210
+RIP: 0010:vkms_vblank_simulate+0x209/0x210
+Call Trace:
+ __hrtimer_run_queues+0x1/0x2
+ should_fail+0x231/0x240
+ should_fail_usercopy+0x16/0x20
+",
+        expect![[r#"
+            warning | WARNING in vkms_vblank_simulate | 
+        "#]],
+    );
+    // `? should_fail` is a stale guess on the stack, not a stack dump of its own.
+    check(
+        r"general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:memcpy+0x1/0x2
+Call Trace:
+ ? should_fail+0x1de/0x852
+ tcp_sendmsg+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_sendmsg | 
+        "#]],
+    );
+}
+
+#[test]
+fn numbers_are_masked_where_syzkaller_masks_them() {
+    check(
+        r"Kernel panic - not syncing: Couldn't open N_TTY ldisc for ptm1 --- error -12.
+trusty: panic (caller 0xffffffffe0002314): failed(-5) to start app 6
+",
+        expect![[r#"
+            panic | kernel panic: Couldn't open N_TTY ldisc | 
+            other | trusty: panic: failed(-NUM) to start app NUM | 
+        "#]],
+    );
+    // Digits inside identifiers are part of the name.
+    check(
+        r"general protection fault: 0000 [#1] SMP KASAN
+RIP: 0010:cfg80211_wext_siwscan+0x1/0x2
+Call Trace:
+ x25_connect+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in cfg80211_wext_siwscan | 
+        "#]],
+    );
+}
+
+#[test]
+fn a_stall_is_named_by_what_its_dispatcher_called() {
+    // The idle loop dispatches the work it found pending.
+    check(
+        &format!(
+            "{SELF_DETECTED_STALL}RIP: 0010:flush_smp_call_function_queue+0x1/0x2
+ sched_ttwu_pending+0x1/0x2
+ cpu_startup_entry+0x1/0x2
+ start_secondary+0x1/0x2
+"
+        ),
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in sched_ttwu_pending | 
+        "#]],
+    );
+    // Without any dispatcher the trace stops before the loop's caller: nothing to name.
+    check(
+        r"BUG: stack guard page was hit at 00000000397c6d92 (stack is 00000000a0f6b86a..000000000e6f9570)
+kernel stack overflow (double-fault): 0000 [#1] PREEMPT SMP
+RIP: 0010:__udp6_lib_lookup+0x1d/0x3f0
+Call Trace:
+ ? __udp6_lib_err+0xcb/0x640
+ ? udplitev6_err+0x46/0x60
+",
+        expect![[r#"
+            stack-overflow | BUG: stack guard page was hit in corrupted | no guilty frame in the report
+        "#]],
+    );
+}
+
+#[test]
+fn arm64_bug_goes_on_with_its_internal_error() {
+    check(
+        r"kernel BUG at lib/list_debug.c:64!
+Internal error: Oops - BUG: 00000000f2000800 [#1] PREEMPT SMP
+Modules linked in:
+pc : __list_del_entry_valid+0xcc/0xd0
+lr : __list_del_entry_valid+0xcc/0xd0
+Call trace:
+ __list_del_entry_valid+0xcc/0xd0
+ __kobject_del+0xa8/0x1f8
+ kobject_put+0x94/0xf8
+ nilfs_sysfs_delete_device_group+0x50/0x7c
+",
+        expect![[r#"
+            kernel-bug | BUG: corrupted list in nilfs_sysfs_delete_device_group | 
+        "#]],
+    );
+}
+
+#[test]
+fn an_arm_backtrace_is_not_titled_after_its_unwinder() {
+    check(
+        r"CPU1: stopping
+CPU: 1 PID: 5080 Comm: syz-executor.0 Tainted: G      D           5.10.0-rc1+ #20
+Hardware name: ARM-Versatile Express
+Backtrace: 
+[<825afeb4>] (dump_backtrace) from [<825b0128>] (show_stack+0x18/0x1c)
+ r7:00000080 r6:60000193 r5:00000000 r4:83624124
+[<825b0110>] (show_stack) from [<825c0af0>] (dump_stack+0xa8/0xc8)
+[<825c0a48>] (dump_stack) from [<80111144>] (do_handle_IPI+0x420/0x44c)
+[<80110d24>] (do_handle_IPI) from [<80111190>] (ipi_handler+0x20/0x28)
+",
+        expect![[r#"
+            dump-stack | stack trace in do_handle_IPI | 
+        "#]],
+    );
+}
