@@ -5,15 +5,15 @@
 use crate::decode::Decoded;
 use crate::history::{History, LogRecord, ReportRecord, SignatureHistory};
 use crate::input::{self, Source};
+use crate::live::Feed;
 use crate::locate::Locator;
 use crate::rules::RuleSet;
 use crate::run::{self, RunInfo};
 use crate::signature::{self, Signature};
+use crate::stream::{self, Sink, Status, StreamEnd, StreamOptions};
 use anyhow::Context as _;
 use legolog_parsers::kernel::BannerScanner;
 use legolog_parsers::{ParseConfig, Report, Scanner};
-use sha2::{Digest, Sha256};
-use std::io::Read;
 
 /// What one input contributed.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub struct InputSummary {
     pub content_hash: Option<String>,
     /// Run name and date from the file name (and mtime).
     pub run: RunInfo,
+    /// The node (machine) whose console this is, when named (`--node`, run-named file).
+    pub node: Option<String>,
 }
 
 /// A report together with the input it came from and what legolog knows about it.
@@ -90,8 +92,7 @@ impl Analysis {
     pub fn record_and_attach(&mut self, history: &mut History) -> anyhow::Result<()> {
         history.record(&self.log_records())?;
         for located in &mut self.reports {
-            let summary = history.summary(&located.signature.id, signature::VERSION)?;
-            located.history = Some(summary);
+            located.history = Some(history_answer(history, &located.signature, None)?);
         }
         Ok(())
     }
@@ -205,64 +206,90 @@ pub fn parse_source_watching<T>(
     source: Source,
     config: &ParseConfig,
     identity: Identity,
-    mut banners: Option<BannerScanner>,
-    mut keep: impl FnMut(Report, Option<&BannerScanner>) -> T,
+    banners: Option<BannerScanner>,
+    keep: impl FnMut(Report, Option<&BannerScanner>) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
-    let mtime = match &source {
+    struct Collect<F, T> {
+        keep: F,
+        found: Vec<T>,
+    }
+    impl<F: FnMut(Report, Option<&BannerScanner>) -> T, T> Sink for Collect<F, T> {
+        fn report(&mut self, report: Report, status: Status, banners: Option<&BannerScanner>) {
+            if status.is_final() {
+                self.found.push((self.keep)(report, banners));
+            }
+        }
+        fn warning(&mut self, text: String) {
+            eprintln!("legolog: {text}");
+        }
+    }
+    let run = run_of(&source);
+    let mut feed = Feed::direct(input::open(&source)?);
+    let mut scanner = Scanner::new(config.clone());
+    let mut sink = Collect {
+        keep,
+        found: Vec::new(),
+    };
+    let options = StreamOptions {
+        idle: std::time::Duration::MAX,
+        stop: None,
+        hash: matches!(identity, Identity::Hash),
+    };
+    let end = stream::run(&mut feed, &mut scanner, banners, &options, &mut sink);
+    if let Some(err) = end.error {
+        return Err(err).with_context(|| format!("{source}: read error"));
+    }
+    let summary = input_summary(source, run, &end, sink.found.len());
+    Ok((summary, sink.found))
+}
+
+/// Run name and date of a source (from its name and mtime).
+pub fn run_of(source: &Source) -> RunInfo {
+    let mtime = match source {
         Source::Path(path) => std::fs::metadata(path).and_then(|m| m.modified()).ok(),
         Source::Stdin => None,
     };
-    let mut reader = input::open(&source)?;
-    let mut hasher = matches!(identity, Identity::Hash).then(Sha256::new);
-    let mut scanner = Scanner::new(config.clone());
-    let mut found = Vec::new();
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(n) => n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err).with_context(|| format!("{source}: read error")),
-        };
-        let chunk = &buf[..n];
-        if let Some(hasher) = &mut hasher {
-            hasher.update(chunk);
-        }
-        if let Some(banners) = &mut banners {
-            match n {
-                0 => banners.finish(),
-                _ => banners.feed(chunk),
-            }
-        }
-        match n {
-            0 => scanner.finish(),
-            _ => scanner.push(chunk),
-        }
-        while let Some(report) = scanner.pop() {
-            found.push(keep(report, banners.as_ref()));
-        }
-        if n == 0 {
-            break;
-        }
-    }
-    let stats = scanner.stats();
-    let (lines, unclaimed_lines, long_lines) =
-        (stats.lines, stats.unclaimed_lines, stats.long_lines);
-    let content_hash = hasher.map(|hasher| {
-        let digest = hasher.finalize();
-        digest.iter().map(|b| format!("{b:02x}")).collect()
-    });
-    let run = run::run_info(&source.run_name(), mtime);
-    let summary = InputSummary {
-        source,
-        lines,
-        reports: found.len(),
-        unclaimed_lines,
-        long_lines,
-        content_hash,
-        run,
-    };
-    Ok((summary, found))
+    run::run_info(&source.run_name(), mtime)
 }
 
-/// Bytes read per step: large enough that the scanner's search runs over long stretches.
-const READ_CHUNK: usize = 256 * 1024;
+/// The summary of a source once streamed.
+pub fn input_summary(
+    source: Source,
+    run: RunInfo,
+    end: &StreamEnd,
+    reports: usize,
+) -> InputSummary {
+    let node = crate::node::node_of_run(&source.run_name());
+    InputSummary {
+        source,
+        lines: end.stats.lines,
+        reports,
+        unclaimed_lines: end.stats.unclaimed_lines,
+        long_lines: end.stats.long_lines,
+        content_hash: end.content_hash.clone(),
+        run,
+        node,
+    }
+}
+
+/// What the history says about a report's signature: the one call that answers "new, or seen
+/// N times since DATE (last RUN)". `pending` is the run of a log not recorded yet, counted
+/// as one more sighting.
+pub fn history_answer(
+    history: &History,
+    signature: &Signature,
+    pending: Option<&RunInfo>,
+) -> anyhow::Result<SignatureHistory> {
+    let mut answer = history.summary(&signature.id, signature::VERSION)?;
+    if let Some(run) = pending {
+        answer.seen += 1;
+        if let Some(date) = run.date {
+            answer.first_seen = Some(answer.first_seen.map_or(date, |d| d.min(date)));
+            answer.last_seen = Some(answer.last_seen.map_or(date, |d| d.max(date)));
+        }
+        if !answer.runs.contains(&run.name) {
+            answer.runs.push(run.name.clone());
+        }
+    }
+    Ok(answer)
+}

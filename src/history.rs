@@ -265,6 +265,63 @@ impl History {
         Ok(())
     }
 
+    /// Adds reports to a log that grows (a watched console): the log row is created on the
+    /// first call, and each report goes in after those recorded before, in one transaction.
+    pub fn append(&mut self, log: &LogRecord) -> anyhow::Result<()> {
+        let path = self.path.clone();
+        let err = |e| db_error(&path, e);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let seen_on = log
+            .date
+            .unwrap_or_else(|| Date::from_system_time(SystemTime::now()))
+            .to_string();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute(
+            "INSERT INTO logs (content_hash, path, run, seen_on, recorded_at, n_reports)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0)
+             ON CONFLICT (content_hash) DO NOTHING",
+            params![log.content_hash, log.path, log.run, seen_on, now],
+        )
+        .map_err(err)?;
+        let (log_id, n_reports): (i64, i64) = tx
+            .query_row(
+                "SELECT id, n_reports FROM logs WHERE content_hash = ?1",
+                params![log.content_hash],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(err)?;
+        for (idx, report) in log.reports.iter().enumerate() {
+            tx.execute(
+                "INSERT OR IGNORE INTO reports
+                 (log_id, position, signature, signature_version, kind, title, labels, time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    log_id,
+                    n_reports + idx as i64 + 1,
+                    report.signature,
+                    report.signature_version,
+                    report.kind,
+                    report.title,
+                    report.labels.join(","),
+                    report.time
+                ],
+            )
+            .map_err(err)?;
+        }
+        tx.execute(
+            "UPDATE logs SET n_reports = ?1 WHERE id = ?2",
+            params![n_reports + log.reports.len() as i64, log_id],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(())
+    }
+
     /// Counts, dates and runs for one signature (full id).
     pub fn summary(&self, signature: &str, version: u32) -> anyhow::Result<SignatureHistory> {
         let err = |e| db_error(&self.path, e);

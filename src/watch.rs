@@ -1,0 +1,186 @@
+//! `legolog watch` (consoles that never end, followed like `tail -F`) and the streaming form of
+//! `analyze` (text and jsonl print each report as it completes).
+
+use crate::console::{self, Console, Event, LiveFormat, Recording};
+use crate::history::History;
+use crate::input::{self, Source};
+use crate::live::{self, Feed, Follow, Start};
+use crate::locate::Locator;
+use crate::node::NodeSpec;
+use crate::rules::RuleSet;
+use legolog_parsers::ParseConfig;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a streaming run needs besides its sources.
+pub struct Setup<'a> {
+    /// How reports are printed.
+    pub format: LiveFormat,
+    /// Known-bug rules.
+    pub rules: &'a RuleSet,
+    /// Finds the kernel image of each report (`analyze`), if any.
+    pub locator: Option<&'a Locator>,
+    /// The run history, unless `--no-db`.
+    pub history: Option<&'a mut History>,
+    /// Idle time after which the report in progress of a live source is shown.
+    pub idle: Duration,
+    /// `--exec CMD`.
+    pub exec: Option<String>,
+}
+
+/// SIGINT and SIGTERM set the returned flag (the streams then end as at the end of input).
+pub fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())?;
+    }
+    Ok(stop)
+}
+
+fn console<'a>(setup: Setup<'a>, recording: Recording) -> Console<'a> {
+    let out: Box<dyn Write> = Box::new(io::stdout());
+    let mut console = Console::new(
+        setup.format,
+        out,
+        setup.rules,
+        setup.locator,
+        setup.history,
+        recording,
+    );
+    if let Some(command) = setup.exec {
+        console.exec(command);
+    }
+    console
+}
+
+/// `analyze` in text or jsonl: the inputs one after the other, each report printed as it
+/// completes; a live input (pipe, FIFO, terminal) shows its report in progress when idle.
+/// Returns the console (its analysis holds the counters) and whether an input failed.
+pub fn analyze(
+    specs: &[NodeSpec],
+    config: &ParseConfig,
+    setup: Setup<'_>,
+) -> anyhow::Result<(crate::analysis::Analysis, bool)> {
+    let stop = stop_on_signals()?;
+    let hash = setup.history.is_some();
+    let banners = setup.locator.is_some();
+    let idle = setup.idle;
+    let mut console = console(setup, Recording::AtEnd);
+    let mut failed = false;
+    for spec in specs {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let source = Source::from_arg(&spec.path);
+        let live = match &source {
+            Source::Stdin => live::stdin_is_live(),
+            Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| live::is_live(&m)),
+        };
+        let reader = match input::open(&source) {
+            Ok(reader) => reader,
+            Err(err) => {
+                eprintln!("legolog: {err:#}");
+                failed = true;
+                continue;
+            }
+        };
+        let feed = if live {
+            Feed::threaded(reader)
+        } else {
+            Feed::direct(reader)
+        };
+        let run = crate::analysis::run_of(&source);
+        let node = spec.name.clone();
+        let idx = console.add_input(source, node, run, live);
+        let (tx, rx) = mpsc::channel();
+        console::spawn_source(
+            idx,
+            feed,
+            config.clone(),
+            (idle, hash, banners),
+            stop.clone(),
+            tx,
+        );
+        for event in rx {
+            if console.handle(event)?.is_some() {
+                break;
+            }
+        }
+    }
+    let (analysis, console_failed) = console.finish()?;
+    Ok((analysis, failed || console_failed))
+}
+
+/// Options of `watch`.
+pub struct WatchOptions {
+    /// Read followed files from their start rather than their end.
+    pub from_start: bool,
+    /// Baud rate for serial devices.
+    pub baud: Option<u32>,
+}
+
+/// `watch`: every source followed at once until SIGINT/SIGTERM (or until every source ended,
+/// as stdin and FIFOs-at-end do not). Returns whether a source failed.
+pub fn watch(
+    specs: &[NodeSpec],
+    config: &ParseConfig,
+    options: &WatchOptions,
+    setup: Setup<'_>,
+) -> anyhow::Result<bool> {
+    let stop = stop_on_signals()?;
+    let hash = false;
+    let banners = setup.locator.is_some();
+    let idle = setup.idle;
+    let mut console = console(setup, Recording::AsItGrows);
+    let (tx, rx) = mpsc::channel::<Event>();
+    let mut running = 0usize;
+    let mut failed = false;
+    let start = if options.from_start {
+        Start::Beginning
+    } else {
+        Start::End
+    };
+    for spec in specs {
+        let source = Source::from_arg(&spec.path);
+        let feed = match &source {
+            Source::Stdin => Feed::threaded(Box::new(io::stdin())),
+            Source::Path(path) => {
+                let follow = Follow::new(path, start, options.baud, stop.clone());
+                if let Err(err) = follow.check() {
+                    eprintln!("legolog: {err:#}");
+                    failed = true;
+                    continue;
+                }
+                Feed::follow(follow)
+            }
+        };
+        let run = crate::analysis::run_of(&source);
+        let idx = console.add_input(source, spec.name.clone(), run, true);
+        console::spawn_source(
+            idx,
+            feed,
+            config.clone(),
+            (idle, hash, banners),
+            stop.clone(),
+            tx.clone(),
+        );
+        running += 1;
+    }
+    drop(tx);
+    if running == 0 {
+        anyhow::bail!("no source could be watched");
+    }
+    while running > 0 {
+        let Ok(event) = rx.recv() else {
+            break;
+        };
+        if console.handle(event)?.is_some() {
+            running -= 1;
+        }
+    }
+    let (_, console_failed) = console.finish()?;
+    Ok(failed || console_failed)
+}
