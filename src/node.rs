@@ -20,12 +20,18 @@ impl NodeSpec {
     /// A path given without a name: the node comes from the file name when it follows the run
     /// naming.
     pub fn plain(path: PathBuf) -> NodeSpec {
-        let name = node_of_run(&crate::input::Source::from_arg(&path).run_name());
         NodeSpec {
-            name,
+            name: None,
             path,
             id: None,
         }
+    }
+
+    /// The node's name: given, or from a run-named file.
+    pub fn node_name(&self) -> Option<String> {
+        self.name
+            .clone()
+            .or_else(|| node_of_run(&crate::input::Source::from_arg(&self.path).run_name()))
     }
 }
 

@@ -133,7 +133,7 @@ pub fn build(specs: &[NodeSpec], config: &ParseConfig) -> (Timeline, bool) {
 fn read_log(spec: &NodeSpec, config: &ParseConfig) -> anyhow::Result<LogRead> {
     let source = Source::from_arg(&spec.path);
     let run = analysis::run_of(&source);
-    let name = spec.name.clone().unwrap_or_else(|| run.name.clone());
+    let name = spec.node_name().unwrap_or_else(|| run.name.clone());
     let (summary, entries) =
         analysis::parse_source(source.clone(), config, Identity::Skip, |report| {
             entry(
@@ -143,7 +143,7 @@ fn read_log(spec: &NodeSpec, config: &ParseConfig) -> anyhow::Result<LogRead> {
                 run.date.map(|d| d.year),
             )
         })?;
-    let group = if spec.name.is_some() && node::node_of_run(&source.run_name()).is_none() {
+    let group = if spec.name.is_some() {
         "nodes".to_owned()
     } else if node::node_of_run(&source.run_name()).is_some() {
         summary

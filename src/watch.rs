@@ -93,7 +93,7 @@ pub fn analyze(
             Feed::direct(reader)
         };
         let run = crate::analysis::run_of(&source);
-        let node = spec.name.clone();
+        let node = spec.node_name();
         let idx = console.add_input(source, node, run, live);
         let (tx, rx) = mpsc::channel();
         console::spawn_source(
@@ -158,7 +158,7 @@ pub fn watch(
             }
         };
         let run = crate::analysis::run_of(&source);
-        let idx = console.add_input(source, spec.name.clone(), run, true);
+        let idx = console.add_input(source, spec.node_name(), run, true);
         console::spawn_source(
             idx,
             feed,
