@@ -212,3 +212,144 @@ impl Shown {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use legolog_parsers::{ParseConfig, Parser};
+    use std::io::Read;
+    use std::path::{Path, PathBuf};
+
+    /// Hands out its bytes in pseudo-random chunk sizes, pausing now and then.
+    struct Trickle {
+        data: Vec<u8>,
+        pos: usize,
+        state: u64,
+    }
+
+    impl Trickle {
+        fn next(&mut self) -> u64 {
+            self.state = self
+                .state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.state >> 33
+        }
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let size = (self.next() % 3000 + 1) as usize;
+            if self.next() % 6 == 0 {
+                std::thread::sleep(Duration::from_micros(self.next() % 4000));
+            }
+            let n = size.min(buf.len()).min(self.data.len() - self.pos);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    #[derive(Default)]
+    struct Record {
+        corrected: usize,
+        finals: Vec<Report>,
+        paused: Vec<u64>,
+        settled: Vec<u64>,
+    }
+
+    impl Sink for Record {
+        fn report(&mut self, report: Report, status: Status, _: Option<&BannerScanner>) {
+            match status {
+                Status::Paused { id, replaces } => {
+                    self.paused.push(id);
+                    self.settled.extend(replaces);
+                }
+                Status::Confirms(id) => {
+                    self.settled.push(id);
+                    self.finals.push(report);
+                }
+                Status::Corrects { replaces, .. } => {
+                    self.corrected += 1;
+                    self.settled.push(replaces);
+                    self.finals.push(report);
+                }
+                Status::New(_) => self.finals.push(report),
+            }
+        }
+        fn warning(&mut self, _: String) {}
+    }
+
+    fn logs() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("fixtures/logs/0826-w9-1.log")];
+        let mut dirs = Vec::new();
+        for corpus in ["lego", "syzkaller-linux"] {
+            let dir = root.join("../shared/corpus").join(corpus);
+            if dir.is_dir() {
+                dirs.push(dir);
+            } else {
+                println!("stream: {} not found, skipped", dir.display());
+            }
+        }
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("readable directory") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if !path.extension().is_some_and(|e| e == "md") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// Random chunk sizes with random short pauses, some longer than the idle time: the
+    /// finished reports are those of a whole-file read, and every report shown at a pause is
+    /// later confirmed or replaced (never dropped).
+    #[test]
+    fn pauses_and_chunks_never_change_the_reports() {
+        let mut n_paused = 0;
+        let mut n_corrected = 0;
+        for (n, path) in logs().iter().enumerate() {
+            let data = std::fs::read(path).expect("readable log");
+            let expected: Vec<Report> = Parser::new(&data[..], ParseConfig::standard())
+                .collect::<Result<_, _>>()
+                .expect("a slice reads");
+            let trickle = Trickle {
+                data,
+                pos: 0,
+                state: n as u64,
+            };
+            let mut feed = Feed::threaded(Box::new(trickle));
+            let mut scanner = Scanner::new(ParseConfig::standard());
+            let mut record = Record::default();
+            let options = StreamOptions {
+                idle: Duration::from_millis(1),
+                stop: None,
+                hash: false,
+            };
+            run(&mut feed, &mut scanner, None, &options, &mut record);
+            assert_eq!(record.finals, expected, "{}", path.display());
+            let mut paused = record.paused.clone();
+            let mut settled = record.settled.clone();
+            paused.sort_unstable();
+            settled.sort_unstable();
+            assert_eq!(
+                paused,
+                settled,
+                "{}: every paused report settles",
+                path.display()
+            );
+            n_paused += paused.len();
+            n_corrected += record.corrected;
+        }
+        println!("{n_paused} reports shown at pauses, {n_corrected} corrected later");
+        assert!(
+            n_paused > 0,
+            "the pauses were long enough to show reports in progress"
+        );
+    }
+}
