@@ -15,7 +15,7 @@ use legolog_parsers::kernel::{BannerScanner, KernelBuild};
 use legolog_parsers::{ParseConfig, Report, Scanner};
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -47,7 +47,7 @@ pub enum Event {
 
 struct ThreadSink {
     input: usize,
-    tx: Sender<Event>,
+    tx: SyncSender<Event>,
 }
 
 impl Sink for ThreadSink {
@@ -76,7 +76,7 @@ pub fn spawn_source(
     config: ParseConfig,
     options: (Duration, bool, bool),
     stop: Arc<AtomicBool>,
-    tx: Sender<Event>,
+    tx: SyncSender<Event>,
 ) {
     let (idle, hash, banners) = options;
     std::thread::spawn(move || {
@@ -105,6 +105,10 @@ pub enum Recording {
     AsItGrows,
 }
 
+/// Events waiting for the printing side; a slow reader of the output holds the sources back
+/// (through the pipe) instead of piling reports up in memory.
+pub const EVENTS_IN_FLIGHT: usize = 64;
+
 /// Reports kept for the summary table of a stream; later ones are only counted.
 const MAX_KEPT: usize = 2000;
 /// `--exec` runs waiting at most; more reports than that are not passed to it (and counted).
@@ -127,6 +131,8 @@ pub struct Console<'a> {
     /// Log identity of each input when recorded as it grows.
     live_ids: Vec<String>,
     pending: Vec<Vec<ReportRecord>>,
+    /// Reports of a file waiting for it to be recorded.
+    deferred: Vec<(Located, Status)>,
     exec: Option<Exec>,
     /// Something could not be read or recorded (exit code 2).
     pub failed: bool,
@@ -154,6 +160,7 @@ impl<'a> Console<'a> {
             live: Vec::new(),
             live_ids: Vec::new(),
             pending: Vec::new(),
+            deferred: Vec::new(),
             exec: None,
             failed: false,
         }
@@ -257,7 +264,23 @@ impl<'a> Console<'a> {
         };
         let run = self.analysis.inputs[input].run.clone();
         let record = analysis::report_record(&report, &signature, &labels);
-        let mut history = None;
+        let located = Located {
+            input,
+            report,
+            signature,
+            labels,
+            history: None,
+            decoded,
+        };
+        // A file is recorded once read; its reports wait for that, so the history they show
+        // is the one after recording, as in the document formats.
+        let live = self.live.get(input).copied().unwrap_or(false);
+        if self.history.is_some() && self.recording == Recording::AtEnd && !live {
+            self.pending[input].push(record);
+            self.deferred.push((located, status));
+            return Ok(());
+        }
+        let mut located = located;
         if let Some(db) = self.history.as_deref_mut() {
             let recorded_now = status.is_final() && self.recording == Recording::AsItGrows;
             if recorded_now {
@@ -271,24 +294,22 @@ impl<'a> Console<'a> {
                 db.append(&log)?;
             }
             let pending = (!recorded_now).then_some(&run);
-            history = Some(analysis::history_answer(db, &signature, pending)?);
+            located.history = Some(analysis::history_answer(db, &located.signature, pending)?);
         }
-        let located = Located {
-            input,
-            report,
-            signature,
-            labels,
-            history,
-            decoded,
-        };
+        if status.is_final() && self.recording == Recording::AtEnd && self.history.is_some() {
+            self.pending[input].push(record);
+        }
+        self.deliver(located, status)
+    }
+
+    /// Shows a report and keeps what the summary needs.
+    fn deliver(&mut self, located: Located, status: Status) -> anyhow::Result<()> {
+        let input = located.input;
         if status.is_shown() {
             self.show(&located, status)?;
         }
         if status.is_final() {
             self.analysis.inputs[input].reports += 1;
-            if self.recording == Recording::AtEnd && self.history.is_some() {
-                self.pending[input].push(record);
-            }
             if self.analysis.reports.len() < MAX_KEPT
                 && !matches!(self.format, LiveFormat::Lines(_))
             {
@@ -377,6 +398,12 @@ impl<'a> Console<'a> {
             if let Some(record) = analysis::log_record(summary, reports) {
                 db.record(&[record])?;
             }
+        }
+        for (mut located, status) in std::mem::take(&mut self.deferred) {
+            if let Some(db) = self.history.as_deref() {
+                located.history = Some(analysis::history_answer(db, &located.signature, None)?);
+            }
+            self.deliver(located, status)?;
         }
         Ok(())
     }

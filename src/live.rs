@@ -45,8 +45,9 @@ enum Msg {
 
 /// Where the chunks of one source come from: read in place (a regular file, where a read
 /// never blocks) or from a reader thread (anything live).
-#[allow(private_interfaces)]
-pub enum Feed {
+pub struct Feed(Inner);
+
+enum Inner {
     /// Synchronous reads.
     Direct(Box<dyn Read + Send>, Vec<u8>),
     /// A reader thread.
@@ -56,27 +57,27 @@ pub enum Feed {
 impl Feed {
     /// Reads `reader` in place.
     pub fn direct(reader: Box<dyn Read + Send>) -> Feed {
-        Feed::Direct(reader, vec![0; CHUNK])
+        Feed(Inner::Direct(reader, vec![0; CHUNK]))
     }
 
     /// Reads `reader` on a thread of its own.
     pub fn threaded(reader: Box<dyn Read + Send>) -> Feed {
         let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
         std::thread::spawn(move || pump(reader, &tx));
-        Feed::Thread(rx)
+        Feed(Inner::Thread(rx))
     }
 
     /// A followed path (file, FIFO or device), read on a thread.
     pub fn follow(follow: Follow) -> Feed {
         let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
         std::thread::spawn(move || follow.run(&tx));
-        Feed::Thread(rx)
+        Feed(Inner::Thread(rx))
     }
 
     /// The next chunk; on a live source waits at most `wait` (then [`Chunk::Idle`]).
     pub fn next(&mut self, wait: Duration) -> Chunk {
-        match self {
-            Feed::Direct(reader, buf) => loop {
+        match &mut self.0 {
+            Inner::Direct(reader, buf) => loop {
                 match reader.read(buf) {
                     Ok(0) => return Chunk::End,
                     Ok(n) => return Chunk::Data(buf.get(..n).unwrap_or_default().to_vec()),
@@ -84,7 +85,7 @@ impl Feed {
                     Err(err) => return Chunk::Failed(err.into()),
                 }
             },
-            Feed::Thread(rx) => match rx.recv_timeout(wait) {
+            Inner::Thread(rx) => match rx.recv_timeout(wait) {
                 Ok(Msg::Data(data)) => Chunk::Data(data),
                 Ok(Msg::Warning(text)) => Chunk::Warning(text),
                 Ok(Msg::End) | Err(RecvTimeoutError::Disconnected) => Chunk::End,

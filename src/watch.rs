@@ -95,7 +95,7 @@ pub fn analyze(
         let run = crate::analysis::run_of(&source);
         let node = spec.node_name();
         let idx = console.add_input(source, node, run, live);
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(console::EVENTS_IN_FLIGHT);
         console::spawn_source(
             idx,
             feed,
@@ -135,7 +135,7 @@ pub fn watch(
     let banners = setup.locator.is_some();
     let idle = setup.idle;
     let mut console = console(setup, Recording::AsItGrows);
-    let (tx, rx) = mpsc::channel::<Event>();
+    let (tx, rx) = mpsc::sync_channel::<Event>(console::EVENTS_IN_FLIGHT);
     let mut running = 0usize;
     let mut failed = false;
     let start = if options.from_start {

@@ -151,14 +151,14 @@ fn strip_wall(s: &str) -> Option<(WallTime, &str)> {
         if let Some(after) = rest.strip_prefix('Z') {
             utc_offset_minutes = Some(0);
             rest = after;
-        } else if let Some(sign) = rest.strip_prefix(['+', '-']).map(|_| rest.as_bytes()[0]) {
-            let zone = rest.get(1..)?;
+        } else if let Some(zone) = rest.strip_prefix(['+', '-']) {
+            let negative = rest.starts_with('-');
             let (h, m, len) = match zone.as_bytes().get(2) {
                 Some(b':') => (digits(zone.get(..2)?)?, digits(zone.get(3..5)?)?, 6),
                 _ => (digits(zone.get(..2)?)?, digits(zone.get(2..4)?)?, 5),
             };
             let minutes = (h * 60 + m) as i32;
-            utc_offset_minutes = Some(if sign == b'-' { -minutes } else { minutes });
+            utc_offset_minutes = Some(if negative { -minutes } else { minutes });
             rest = rest.get(len..)?;
         }
     }

@@ -1,6 +1,6 @@
 //! Live consoles (issue 7): real pipes, files, FIFOs and signals, with bounded deadlines.
 
-use crate::util::{fixture, legolog, root, test_home};
+use crate::util::{fixture, legolog, legolog_std, root};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -21,16 +21,8 @@ struct Running {
 
 impl Running {
     fn start(args: &[&str]) -> Running {
-        let bin = legolog().get_program().to_owned();
-        let home = test_home();
-        let mut child = Command::new(bin)
+        let mut child = legolog_std()
             .args(args)
-            .env_remove("NO_COLOR")
-            .env("COLUMNS", "120")
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -217,7 +209,8 @@ fn issue_7_watch_follows_a_file_through_rotation() {
     std::fs::write(&path, b"[    0.000000] Linux version 4.0.0-lego+\n").unwrap();
     let mut running = Running::start(&["watch", "--format", "jsonl", path.to_str().unwrap()]);
     std::thread::sleep(Duration::from_millis(700));
-    let rounds: [(&str, fn(&Path)); 3] = [
+    type Rotation = fn(&Path);
+    let rounds: [(&str, Rotation); 3] = [
         ("appended", |_| {}),
         ("after truncation", |p| {
             std::fs::OpenOptions::new()
