@@ -469,7 +469,7 @@ fn watch_line(analysis: &Analysis, located: &Located, status: Status) -> String 
     };
     let note = match status {
         Status::Paused { .. } => " (input paused; may go on)",
-        Status::Corrects { .. } => " (corrected: it went on)",
+        Status::Corrects { .. } => " (corrects the line shown at the pause)",
         _ => "",
     };
     format!(

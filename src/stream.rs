@@ -133,7 +133,13 @@ pub fn run(
     if let Some(banners) = &mut banners {
         banners.finish();
     }
-    scanner.finish();
+    if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        // Stopped, not ended: the console did not end, so the report in progress is finished
+        // as at a pause (a partial last line is left out).
+        scanner.flush();
+    } else {
+        scanner.finish();
+    }
     shown.drain(scanner, banners.as_ref(), sink);
     let content_hash = hasher.map(|hasher| {
         let digest = hasher.finalize();
@@ -174,9 +180,13 @@ impl Shown {
                     if shown == report {
                         Status::Confirms(shown_id)
                     } else {
+                        let how = if report.span.end > shown.span.end {
+                            "went on after a pause"
+                        } else {
+                            "changed when it was finished"
+                        };
                         sink.warning(format!(
-                            "report {shown_id} (line {start}) went on after a pause; \
-                             report {} replaces it",
+                            "report {shown_id} (line {start}) {how}; report {} replaces it",
                             self.next_id + 1
                         ));
                         Status::Corrects {

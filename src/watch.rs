@@ -40,6 +40,39 @@ pub fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
+/// How the sources of one command are streamed.
+struct Streams {
+    config: ParseConfig,
+    idle: Duration,
+    hash: bool,
+    banners: bool,
+    stop: Arc<AtomicBool>,
+}
+
+impl Streams {
+    /// Registers a source (its name, node and liveness) with the console and streams `feed`
+    /// on a thread of its own.
+    fn start(
+        &self,
+        console: &mut Console<'_>,
+        (source, node, live): (Source, Option<String>, bool),
+        feed: Feed,
+        tx: mpsc::SyncSender<Event>,
+    ) {
+        let run = crate::analysis::run_of(&source);
+        let idx = console.add_input(source, node, run, live);
+        let options = (self.idle, self.hash, self.banners);
+        console::spawn_source(
+            idx,
+            feed,
+            self.config.clone(),
+            options,
+            self.stop.clone(),
+            tx,
+        );
+    }
+}
+
 fn console<'a>(setup: Setup<'a>, recording: Recording) -> Console<'a> {
     let out: Box<dyn Write> = Box::new(io::stdout());
     let mut console = Console::new(
@@ -65,9 +98,13 @@ pub fn analyze(
     setup: Setup<'_>,
 ) -> anyhow::Result<(crate::analysis::Analysis, bool)> {
     let stop = stop_on_signals()?;
-    let hash = setup.history.is_some();
-    let banners = setup.locator.is_some();
-    let idle = setup.idle;
+    let streams = Streams {
+        config: config.clone(),
+        idle: setup.idle,
+        hash: setup.history.is_some(),
+        banners: setup.locator.is_some(),
+        stop: stop.clone(),
+    };
     let mut console = console(setup, Recording::AtEnd);
     let mut failed = false;
     for spec in specs {
@@ -92,18 +129,8 @@ pub fn analyze(
         } else {
             Feed::direct(reader)
         };
-        let run = crate::analysis::run_of(&source);
-        let node = spec.node_name();
-        let idx = console.add_input(source, node, run, live);
         let (tx, rx) = mpsc::sync_channel(console::EVENTS_IN_FLIGHT);
-        console::spawn_source(
-            idx,
-            feed,
-            config.clone(),
-            (idle, hash, banners),
-            stop.clone(),
-            tx,
-        );
+        streams.start(&mut console, (source, spec.node_name(), live), feed, tx);
         for event in rx {
             if console.handle(event)?.is_some() {
                 break;
@@ -131,9 +158,13 @@ pub fn watch(
     setup: Setup<'_>,
 ) -> anyhow::Result<bool> {
     let stop = stop_on_signals()?;
-    let hash = false;
-    let banners = setup.locator.is_some();
-    let idle = setup.idle;
+    let streams = Streams {
+        config: config.clone(),
+        idle: setup.idle,
+        hash: false,
+        banners: setup.locator.is_some(),
+        stop: stop.clone(),
+    };
     let mut console = console(setup, Recording::AsItGrows);
     let (tx, rx) = mpsc::sync_channel::<Event>(console::EVENTS_IN_FLIGHT);
     let mut running = 0usize;
@@ -157,14 +188,10 @@ pub fn watch(
                 Feed::follow(follow)
             }
         };
-        let run = crate::analysis::run_of(&source);
-        let idx = console.add_input(source, spec.node_name(), run, true);
-        console::spawn_source(
-            idx,
+        streams.start(
+            &mut console,
+            (source, spec.node_name(), true),
             feed,
-            config.clone(),
-            (idle, hash, banners),
-            stop.clone(),
             tx.clone(),
         );
         running += 1;
