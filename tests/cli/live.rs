@@ -450,3 +450,40 @@ fn issue_7_timeline_node_ids_from_flags_and_boot_lines() {
     ]);
     assert_eq!(json["groups"][0]["incidents"].as_array().unwrap().len(), 0);
 }
+
+/// A serial console: a pseudo-terminal stands in for /dev/ttyUSB0; `--baud` configures it.
+#[test]
+fn issue_7_watch_reads_a_terminal_device_with_a_baud_rate() {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pty");
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let name = name.to_str().unwrap().to_owned();
+    let mut running = Running::start(&[
+        "watch",
+        "--no-db",
+        "--format",
+        "jsonl",
+        "--baud",
+        "115200",
+        "--node",
+        &format!("P={name}"),
+    ]);
+    std::thread::sleep(Duration::from_millis(700));
+    let mut master = std::fs::File::from(master);
+    master.write_all(&seed()).unwrap();
+    let (_, line) = running.wait_for(
+        "the report on the terminal",
+        Duration::from_secs(6),
+        is_report,
+    );
+    let report: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(report["node"], "P");
+    assert_eq!(report["title"], "watchdog: worker stuck in mlx4_ib_poll_cq");
+    // The line was set to the rate asked for.
+    let slave = std::fs::File::open(&name).unwrap();
+    let attrs = rustix::termios::tcgetattr(&slave).unwrap();
+    assert_eq!(attrs.input_speed(), 115200);
+    assert!(running.interrupt().success());
+}
