@@ -109,6 +109,9 @@ pub enum Recording {
 /// (through the pipe) instead of piling reports up in memory.
 pub const EVENTS_IN_FLIGHT: usize = 64;
 
+/// Blocks shown at a pause whose numbers are remembered for a correction.
+const MAX_IN_FLIGHT_PAUSED: usize = 64;
+
 /// Reports kept for the summary table of a stream; later ones are only counted.
 const MAX_KEPT: usize = 2000;
 /// `--exec` runs waiting at most; more reports than that are not passed to it (and counted).
@@ -131,6 +134,10 @@ pub struct Console<'a> {
     /// Log identity of each input when recorded as it grows.
     live_ids: Vec<String>,
     pending: Vec<Vec<ReportRecord>>,
+    /// Text blocks shown so far (numbered across inputs; stream ids are per input).
+    n_blocks: usize,
+    /// The numbers of the last blocks shown at a pause, by (input, stream id).
+    paused_blocks: std::collections::VecDeque<((usize, u64), usize)>,
     /// Reports of a file waiting for it to be recorded.
     deferred: Vec<(Located, Status)>,
     exec: Option<Exec>,
@@ -161,6 +168,8 @@ impl<'a> Console<'a> {
             live_ids: Vec::new(),
             pending: Vec::new(),
             deferred: Vec::new(),
+            n_blocks: 0,
+            paused_blocks: std::collections::VecDeque::new(),
             exec: None,
             failed: false,
         }
@@ -328,16 +337,28 @@ impl<'a> Console<'a> {
         let id = status.id();
         match self.format {
             LiveFormat::Blocks(style) => {
+                self.n_blocks += 1;
+                let number = self.n_blocks;
+                if let Status::Paused { .. } = status {
+                    // Only a report shown at a pause can be replaced; a few are remembered.
+                    if self.paused_blocks.len() == MAX_IN_FLIGHT_PAUSED {
+                        self.paused_blocks.pop_front();
+                    }
+                    self.paused_blocks.push_back(((located.input, id), number));
+                }
                 let label = match status {
-                    Status::Paused { .. } => format!("[{id}] (input paused; may go on)"),
-                    _ => format!("[{id}]"),
+                    Status::Paused { .. } => format!("[{number}] (input paused; may go on)"),
+                    _ => format!("[{number}]"),
                 };
                 render::text::write_report(&mut *self.out, &self.analysis, &label, located, style)?;
-                if let Some(replaced) = status.replaces() {
-                    writeln!(
-                        self.out,
-                        "    (replaces report [{replaced}], which went on)"
-                    )?;
+                let replaced = status.replaces().and_then(|r| {
+                    self.paused_blocks
+                        .iter()
+                        .find(|(key, _)| *key == (located.input, r))
+                        .map(|(_, number)| *number)
+                });
+                if let Some(replaced) = replaced {
+                    writeln!(self.out, "    (replaces report [{replaced}])")?;
                 }
             }
             LiveFormat::Lines(style) => {
