@@ -502,21 +502,27 @@ fn watch_line(analysis: &Analysis, located: &Located, status: Status) -> String 
 /// The `--exec` runner: a queue and one worker thread, so a slow command never blocks reading.
 struct Exec {
     tx: Option<SyncSender<String>>,
-    worker: Option<std::thread::JoinHandle<()>>,
+    /// Closed when the worker has run everything queued.
+    done: Receiver<()>,
     dropped: usize,
 }
+
+/// How long the end waits for queued `--exec` runs.
+const EXEC_DRAIN: Duration = Duration::from_secs(5);
 
 impl Exec {
     fn start(command: String) -> Exec {
         let (tx, rx): (SyncSender<String>, Receiver<String>) = mpsc::sync_channel(EXEC_QUEUE);
-        let worker = std::thread::spawn(move || {
+        let (done_tx, done) = mpsc::channel();
+        std::thread::spawn(move || {
             for json in rx {
                 run_exec(&command, &json);
             }
+            drop(done_tx);
         });
         Exec {
             tx: Some(tx),
-            worker: Some(worker),
+            done,
             dropped: 0,
         }
     }
@@ -533,10 +539,14 @@ impl Exec {
         }
     }
 
+    /// Lets the queued runs finish, waiting at most [`EXEC_DRAIN`].
     fn finish(mut self) {
         self.tx = None;
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
+        if let Err(mpsc::RecvTimeoutError::Timeout) = self.done.recv_timeout(EXEC_DRAIN) {
+            eprintln!(
+                "legolog: warning: --exec still busy after {} s; not waiting for it",
+                EXEC_DRAIN.as_secs()
+            );
         }
     }
 }

@@ -85,11 +85,13 @@ impl Running {
     }
 
     fn interrupt(&mut self) -> std::process::ExitStatus {
-        let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
+        self.signal(rustix::process::Signal::INT)
+    }
+
+    /// Sends `signal`; the process must end within 3 s.
+    fn signal(&mut self, signal: rustix::process::Signal) -> std::process::ExitStatus {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).expect("a pid");
+        rustix::process::kill_process(pid, signal).expect("signal sent");
         let end = Instant::now() + Duration::from_secs(3);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
@@ -97,7 +99,7 @@ impl Running {
             }
             if Instant::now() > end {
                 let _ = self.child.kill();
-                panic!("did not end within 3 s of SIGINT");
+                panic!("did not end within 3 s of {signal:?}");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -334,8 +336,8 @@ fn issue_7_watch_text_line_and_exec_from_a_fifo() {
             _ => assert!(line.contains("— seen 2 times since"), "{line}"),
         }
     }
-    let status = running.interrupt();
-    assert!(status.success());
+    let status = running.signal(rustix::process::Signal::TERM);
+    assert!(status.success(), "SIGTERM ends watch with 0: {status}");
     let passed = std::fs::read_to_string(&sink).unwrap();
     let objects: Vec<Value> = passed
         .lines()
