@@ -7,7 +7,7 @@
 use anyhow::Context as _;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -207,6 +207,9 @@ impl Follow {
         }
         let mut buf = vec![0; CHUNK];
         let mut current: Option<(File, u64, u64)> = None; // file, dev, ino
+                                                          // The first bytes of the file: a file truncated and written again past the position
+                                                          // read so far between two looks shows itself by a different start.
+        let mut head: Vec<u8> = Vec::new();
         let mut first = true;
         let mut gone = false;
         while !self.stopped() {
@@ -229,6 +232,7 @@ impl Follow {
                             return;
                         }
                         gone = false;
+                        head = read_head(&file);
                         current = Some((file, meta.dev(), meta.ino()));
                     }
                     Err(err) => {
@@ -251,6 +255,22 @@ impl Follow {
             match file.read(&mut buf) {
                 Ok(0) => {}
                 Ok(n) => {
+                    if rewritten(file, &head) {
+                        // Truncated and written again past where we were: what was just
+                        // read is the middle of the new content; read it from its start.
+                        head = read_head(file);
+                        if file.seek(SeekFrom::Start(0)).is_err() {
+                            current = None;
+                        }
+                        let text = format!("{name}: truncated; reading it from the start");
+                        if !send(Msg::Warning(text)) {
+                            return;
+                        }
+                        continue;
+                    }
+                    if head.len() < HEAD {
+                        head = read_head(file);
+                    }
                     if !send(Msg::Data(buf.get(..n).unwrap_or_default().to_vec())) {
                         return;
                     }
@@ -280,7 +300,8 @@ impl Follow {
                     current = None;
                     continue;
                 }
-                Ok(meta) if meta.len() < pos => {
+                Ok(meta) if meta.len() < pos || rewritten(file, &head) => {
+                    head = read_head(file);
                     if file.seek(SeekFrom::Start(0)).is_err() {
                         current = None;
                     }
@@ -358,6 +379,23 @@ impl Follow {
     }
 }
 
+/// Bytes compared to tell a rewritten file from a grown one.
+const HEAD: usize = 64;
+
+fn read_head(file: &File) -> Vec<u8> {
+    let mut head = vec![0; HEAD];
+    let n = file.read_at(&mut head, 0).unwrap_or(0);
+    head.truncate(n);
+    head
+}
+
+/// Whether the file's start is no longer `head` (it was truncated and written again).
+fn rewritten(file: &File, head: &[u8]) -> bool {
+    let now = read_head(file);
+    let common = now.len().min(head.len());
+    now.get(..common) != head.get(..common)
+}
+
 /// Sets a serial line to raw 8N1 input at `baud`.
 fn set_baud(file: &File, baud: u32) -> io::Result<()> {
     use rustix::termios::{self, OptionalActions};
@@ -407,6 +445,13 @@ mod tests {
         std::fs::write(&path, b"second\n").unwrap();
         let got = collect_until(&mut feed, b"second\n", Duration::from_secs(10));
         assert!(got.ends_with(b"second\n"), "{got:?}");
+        // Truncated and at once written again past the position read so far.
+        std::fs::write(&path, b"rewritten with more bytes than before\n").unwrap();
+        let got = collect_until(&mut feed, b"before\n", Duration::from_secs(10));
+        assert!(
+            got.ends_with(b"rewritten with more bytes than before\n"),
+            "{got:?}"
+        );
         // mv + new file
         std::fs::rename(&path, dir.path().join("console.log.1")).unwrap();
         std::fs::write(&path, b"third\n").unwrap();
