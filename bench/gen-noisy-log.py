@@ -10,7 +10,8 @@ capture's own `legolog-init:` lines), ~66 bytes a line, retimed.
 The chatter mixes the shapes a real serial console carries: dmesg timestamps, printk caller ids,
 driver messages, CRLF line ends, an ANSI escape now and then and a few invalid UTF-8 bytes. A
 report (the LegoOS seed watchdog, a Linux WARNING with a new-style trace, a soft lockup) is
-inserted about every 2 MiB. The generator is deterministic for a given SEED.
+inserted about every 2 MiB (every $LEGOLOG_REPORT_EVERY_KIB KiB when set). The generator is
+deterministic for a given SEED.
 """
 import os
 import random
@@ -98,13 +99,14 @@ def main():
     t = 1.0
     chunk = []
     chunk_bytes = 0
-    next_report = 2 * 1024 * 1024
+    every = int(os.environ.get("LEGOLOG_REPORT_EVERY_KIB", "2048")) * 1024
+    next_report = every
     n_reports = 0
     with open(out_path, "wb") as out:
         while written < target:
             t += rng.random() * 0.01
-            if written >= next_report:
-                next_report += 2 * 1024 * 1024
+            if written + chunk_bytes >= next_report:
+                next_report += every
                 n_reports += 1
                 kind = n_reports % 3
                 if kind == 0:

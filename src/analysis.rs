@@ -5,15 +5,15 @@
 use crate::decode::Decoded;
 use crate::history::{BugHistory, History, LogRecord, ReportRecord};
 use crate::input::{self, Source};
+use crate::live::Feed;
 use crate::locate::Locator;
 use crate::rules::RuleSet;
 use crate::run::{self, RunInfo, RunOverrides};
 use crate::signature::{self, Signature};
+use crate::stream::{self, Sink, Status, StreamEnd, StreamOptions};
 use anyhow::Context as _;
 use legolog_parsers::kernel::BannerScanner;
 use legolog_parsers::{ParseConfig, Report, Scanner};
-use sha2::{Digest, Sha256};
-use std::io::Read;
 
 /// What one input contributed.
 #[derive(Debug, Clone)]
@@ -31,7 +31,8 @@ pub struct InputSummary {
     /// SHA-256 of the decompressed content, hex: the history's identity of a log. Only
     /// computed when a history will record the log ([`Identity::Hash`]).
     pub content_hash: Option<String>,
-    /// Run name and node from the file name, date from the log's wall clock (or the flags).
+    /// Run name and node from the file name (or `--node NAME=PATH`), date from the log's wall
+    /// clock (or the flags).
     pub run: RunInfo,
 }
 
@@ -255,64 +256,62 @@ pub fn parse_source_watching<T>(
     source: Source,
     config: &ParseConfig,
     identity: Identity,
-    mut banners: Option<BannerScanner>,
-    mut keep: impl FnMut(Report, Option<&BannerScanner>) -> T,
+    banners: Option<BannerScanner>,
+    keep: impl FnMut(Report, Option<&BannerScanner>) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
-    let mut reader = input::open(&source)?;
-    let mut hasher = matches!(identity, Identity::Hash).then(Sha256::new);
-    // The log's start, where its wall-clock date is looked for.
-    let mut head: Vec<u8> = Vec::new();
-    let mut scanner = Scanner::new(config.clone());
-    let mut found = Vec::new();
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(n) => n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err).with_context(|| format!("{source}: read error")),
-        };
-        let chunk = &buf[..n];
-        if let Some(hasher) = &mut hasher {
-            hasher.update(chunk);
-        }
-        let room = run::DATE_HEAD_BYTES.saturating_sub(head.len()).min(n);
-        head.extend_from_slice(&chunk[..room]);
-        if let Some(banners) = &mut banners {
-            match n {
-                0 => banners.finish(),
-                _ => banners.feed(chunk),
+    struct Collect<F, T> {
+        keep: F,
+        found: Vec<T>,
+    }
+    impl<F: FnMut(Report, Option<&BannerScanner>) -> T, T> Sink for Collect<F, T> {
+        fn report(&mut self, report: Report, status: Status, banners: Option<&BannerScanner>) {
+            if status.is_final() {
+                self.found.push((self.keep)(report, banners));
             }
         }
-        match n {
-            0 => scanner.finish(),
-            _ => scanner.push(chunk),
-        }
-        while let Some(report) = scanner.pop() {
-            found.push(keep(report, banners.as_ref()));
-        }
-        if n == 0 {
-            break;
+        fn warning(&mut self, text: String) {
+            eprintln!("legolog: {text}");
         }
     }
-    let stats = scanner.stats();
-    let (lines, unclaimed_lines, long_lines) =
-        (stats.lines, stats.unclaimed_lines, stats.long_lines);
-    let content_hash = hasher.map(|hasher| {
-        let digest = hasher.finalize();
-        digest.iter().map(|b| format!("{b:02x}")).collect()
-    });
-    let run = run::run_info(&source.run_name(), &head);
-    let summary = InputSummary {
-        source,
-        lines,
-        reports: found.len(),
-        unclaimed_lines,
-        long_lines,
-        content_hash,
-        run,
+    let mut feed = Feed::direct(input::open(&source)?);
+    let mut scanner = Scanner::new(config.clone());
+    let mut sink = Collect {
+        keep,
+        found: Vec::new(),
     };
-    Ok((summary, found))
+    let options = StreamOptions {
+        idle: std::time::Duration::MAX,
+        stop: None,
+        hash: matches!(identity, Identity::Hash),
+    };
+    let end = stream::run(&mut feed, &mut scanner, banners, &options, &mut sink);
+    if let Some(err) = end.error {
+        return Err(err).with_context(|| format!("{source}: read error"));
+    }
+    let run = run_of(&source, &end);
+    let summary = input_summary(source, run, &end, sink.found.len());
+    Ok((summary, sink.found))
 }
 
-/// Bytes read per step: large enough that the scanner's search runs over long stretches.
-const READ_CHUNK: usize = 256 * 1024;
+/// Run name and node of a source (from its name), date from the wall clock its start prints.
+pub fn run_of(source: &Source, end: &StreamEnd) -> RunInfo {
+    run::run_info(&source.run_name(), &end.head)
+}
+
+/// The summary of a source once streamed.
+pub fn input_summary(
+    source: Source,
+    run: RunInfo,
+    end: &StreamEnd,
+    reports: usize,
+) -> InputSummary {
+    InputSummary {
+        source,
+        lines: end.stats.lines,
+        reports,
+        unclaimed_lines: end.stats.unclaimed_lines,
+        long_lines: end.stats.long_lines,
+        content_hash: end.content_hash.clone(),
+        run,
+    }
+}

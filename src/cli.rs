@@ -2,15 +2,18 @@
 
 use crate::analysis::{self, Analysis, Identity};
 use crate::bugreport;
+use crate::console::LiveFormat;
 use crate::correlate;
 use crate::decode::{self, Decoder};
 use crate::history::History;
 use crate::input::Source;
 use crate::locate::{self, LocateOptions, Locator};
+use crate::node::NodeSpec;
 use crate::render::{self, Style};
 use crate::rules::RuleSet;
 use crate::run::Date;
 use crate::store;
+use crate::watch;
 use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use legolog_parsers::ParseConfig;
@@ -19,6 +22,7 @@ use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Exit code when reports were read (whether or not any were found).
 pub const EXIT_OK: u8 = 0;
@@ -55,6 +59,14 @@ enum Command {
     /// Write one report as a Markdown bug report (environment, occurrences, trace, excerpt).
     #[command(after_help = EXIT_CODES_HELP)]
     Report(ReportArgs),
+    /// Follow live consoles (files like `tail -F`, FIFOs, stdin, serial devices) and print one
+    /// line per report the moment it is complete; Ctrl-C ends it.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Watch(WatchArgs),
+    /// Put the reports of one run's nodes on one timeline and link related reports across
+    /// nodes into incidents.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Timeline(TimelineArgs),
     /// Resolve addresses or SYM+OFF[/SIZE] to function, file:line and inline chain, like
     /// `addr2line -f -i -p`.
     #[command(after_help = EXIT_CODES_HELP)]
@@ -70,12 +82,16 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct AnalyzeArgs {
     /// Log files to read; `-` reads standard input. gzip, xz and zstd are detected by content.
-    #[arg(required = true, value_name = "LOG")]
+    #[arg(required_unless_present = "nodes", value_name = "LOG")]
     logs: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format. text and jsonl print each report as soon as it is complete (the summary
+    /// comes at the end); json and markdown are documents written at the end.
+    #[arg(long, short = 'f', value_enum, default_value_t = AnalyzeFormat::Text)]
+    format: AnalyzeFormat,
+
+    #[command(flatten)]
+    idle: IdleArgs,
 
     /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -96,6 +112,111 @@ struct AnalyzeArgs {
     /// After the reports, explain each one's signature and bug (as `legolog explain`).
     #[arg(long)]
     why: bool,
+}
+
+/// Consoles of named nodes.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NodeArgs {
+    /// A node's console: NAME=PATH, or NAME=PATH,id=N with the node's id in the cluster (the
+    /// LegoOS FIT node id); repeatable. A bare NAME is the node of the other logs given.
+    /// Without it, a file named like a run (`0827-w14-6`) names its node (`w14`).
+    #[arg(long = "node", value_name = "NAME[=PATH[,id=N]]", value_parser = crate::node::parse_spec)]
+    pub nodes: Vec<NodeSpec>,
+}
+
+impl NodeArgs {
+    /// The named consoles, then the plain paths.
+    pub fn specs(&self, paths: &[PathBuf]) -> Vec<NodeSpec> {
+        let mut specs: Vec<NodeSpec> = self.consoles().cloned().collect();
+        specs.extend(paths.iter().cloned().map(NodeSpec::plain));
+        specs
+    }
+
+    /// The `NAME=PATH` consoles.
+    fn consoles(&self) -> impl Iterator<Item = &NodeSpec> {
+        self.nodes
+            .iter()
+            .filter(|spec| !spec.path.as_os_str().is_empty())
+    }
+
+    /// The bare `--node NAME` (the last one given).
+    fn name(&self) -> Option<String> {
+        self.nodes
+            .iter()
+            .rev()
+            .find(|spec| spec.path.as_os_str().is_empty())
+            .and_then(|spec| spec.name.clone())
+    }
+}
+
+/// When a live input counts as paused.
+#[derive(Debug, Clone, clap::Args)]
+struct IdleArgs {
+    /// Seconds without input after which the report in progress on a live source (pipe, FIFO,
+    /// terminal, followed file) is shown as it is. Should it go on after all, it is shown again
+    /// as a correction that replaces it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0, value_parser = parse_idle)]
+    idle: f64,
+}
+
+#[derive(Debug, clap::Args)]
+struct WatchArgs {
+    /// Consoles to follow: files (followed like `tail -F`, through truncation and replacement),
+    /// FIFOs, `-` for stdin, serial devices (`/dev/ttyS0`, `/dev/ttyUSB0`).
+    #[arg(required_unless_present = "nodes", value_name = "SOURCE")]
+    sources: Vec<PathBuf>,
+
+    /// Read files from their start instead of only what is appended from now on.
+    #[arg(long)]
+    from_start: bool,
+
+    /// Baud rate of serial devices (raw 8N1); the device's setting is kept without it.
+    #[arg(long, value_name = "RATE")]
+    baud: Option<u32>,
+
+    /// Output: one line per report (text) or one JSON object per line (jsonl, as `analyze`).
+    #[arg(long, short = 'f', value_enum, default_value_t = WatchFormat::Text)]
+    format: WatchFormat,
+
+    /// Run this shell command for every report, with the report's JSON (a jsonl line) on its
+    /// stdin. Runs one at a time without holding up reading; a failure is a warning.
+    #[arg(long, value_name = "CMD")]
+    exec: Option<String>,
+
+    /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    #[command(flatten)]
+    idle: IdleArgs,
+
+    #[command(flatten)]
+    db: DbArgs,
+
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct TimelineArgs {
+    /// Log files or directories (searched recursively).
+    #[arg(required_unless_present = "nodes", value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    nodes: NodeArgs,
+
+    /// Output format (text or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum WatchFormat {
+    /// One line per report.
+    Text,
+    /// One JSON object per line (docs/json.md).
+    Jsonl,
 }
 
 /// The kernel image that symbolizes frames.
@@ -205,9 +326,9 @@ pub struct DbArgs {
     #[arg(long, value_name = "NAME")]
     pub run: Option<String>,
 
-    /// Node to record (default: `wN` of such a run name).
-    #[arg(long, value_name = "NAME")]
-    pub node: Option<String>,
+    /// `--node`: the node to record (default: `wN` of a run name), or named consoles.
+    #[command(flatten)]
+    pub nodes: NodeArgs,
 
     /// Run date for logs that print no wall-clock date (default: the day it is first recorded).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
@@ -219,7 +340,7 @@ impl DbArgs {
     pub fn overrides(&self) -> crate::run::RunOverrides {
         crate::run::RunOverrides {
             run: self.run.clone(),
-            node: self.node.clone(),
+            node: self.nodes.name(),
             date: self.run_date,
         }
     }
@@ -322,6 +443,14 @@ fn parse_similarity(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
+fn parse_idle(text: &str) -> Result<f64, String> {
+    let value: f64 = text.parse().map_err(|_| format!("not a number: {text}"))?;
+    if !(0.01..=86_400.0).contains(&value) {
+        return Err(format!("{value} is not between 0.01 and 86400 seconds"));
+    }
+    Ok(value)
+}
+
 pub fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text).ok_or_else(|| format!("not a date (YYYY-MM-DD): {text}"))
 }
@@ -335,6 +464,19 @@ enum Format {
     Json,
     /// GitHub-flavoured Markdown, a section per report.
     Markdown,
+}
+
+/// Output formats of `analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AnalyzeFormat {
+    /// Each report with its trace as it completes, a summary table at the end, for people.
+    Text,
+    /// The stable JSON contract (docs/json.md), one document at the end.
+    Json,
+    /// GitHub-flavoured Markdown, a section per report, at the end.
+    Markdown,
+    /// One JSON object per line, flushed as each report completes (docs/json.md).
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -355,6 +497,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Symbolize(args) => symbolize(args),
         Command::Bug(args) => crate::bugcmd::run(args),
         Command::Explain(args) => crate::explain::run(args),
+        Command::Watch(args) => watch(args),
+        Command::Timeline(args) => timeline(args),
     }
 }
 
@@ -505,24 +649,18 @@ pub struct Loaded {
 /// Loads rules and history first (a bad rules file or database stops before any output), then
 /// the kernel image, then parses, decodes and records every log.
 pub fn load(
-    logs: &[PathBuf],
+    specs: &[NodeSpec],
     rules: &RulesArgs,
     db: &DbArgs,
     (symbols, locate): (&SymbolArgs, &LocateArgs),
 ) -> anyhow::Result<Loaded> {
     let rules = RuleSet::load(rules.file.as_deref())?;
     let mut history = open_history(db, &rules)?;
-    let options = LocateOptions::with_config(
-        symbols.vmlinux.clone(),
-        symbols.module_dirs.clone(),
-        locate.debug_dirs.clone(),
-        locate.debug_root.clone(),
-        locate.release.clone(),
-        locate.src.clone().map(|src| (src, locate.context)),
-    )?;
-    let locator = Locator::new(options);
-    let (mut analysis, failed) = analyze_all(logs, &rules, Some(&locator), identity_for(&history));
+    let locator = Locator::new(locate_options(symbols, locate)?);
+    let logs: Vec<PathBuf> = specs.iter().map(|s| s.path.clone()).collect();
+    let (mut analysis, failed) = analyze_all(&logs, &rules, Some(&locator), identity_for(&history));
     analysis.override_runs(&db.overrides());
+    name_nodes(&mut analysis, specs);
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;
     }
@@ -532,6 +670,17 @@ pub fn load(
         history,
         failed: failed || locator.failed(),
     })
+}
+
+fn locate_options(symbols: &SymbolArgs, locate: &LocateArgs) -> anyhow::Result<LocateOptions> {
+    LocateOptions::with_config(
+        symbols.vmlinux.clone(),
+        symbols.module_dirs.clone(),
+        locate.debug_dirs.clone(),
+        locate.debug_root.clone(),
+        locate.release.clone(),
+        locate.src.clone().map(|src| (src, locate.context)),
+    )
 }
 
 /// The exit code once the output is written: 3 for `--strict` mismatches (explained on
@@ -547,8 +696,40 @@ pub fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let specs = args.db.nodes.specs(&args.logs);
+    let live_format = match args.format {
+        AnalyzeFormat::Text => Some(LiveFormat::Blocks(terminal_style(args.color))),
+        AnalyzeFormat::Jsonl => Some(LiveFormat::Jsonl),
+        AnalyzeFormat::Json | AnalyzeFormat::Markdown => None,
+    };
+    if let Some(format) = live_format {
+        let rules = RuleSet::load(args.rules.file.as_deref())?;
+        let mut history = open_history(&args.db, &rules)?;
+        let locator = Locator::new(locate_options(&args.symbols, &args.locate)?);
+        let setup = watch::Setup {
+            format,
+            rules: &rules,
+            locator: Some(&locator),
+            history: history.as_mut(),
+            idle: Duration::from_secs_f64(args.idle.idle),
+            exec: None,
+            overrides: args.db.overrides(),
+        };
+        let (analysis, failed) = watch::analyze(&specs, &ParseConfig::standard(), setup)?;
+        if args.why {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            crate::explain::write(&mut out, &analysis, &rules, history.as_mut())?;
+            out.flush()?;
+        }
+        return Ok(exit_code(
+            &analysis,
+            args.locate.strict,
+            failed || locator.failed(),
+        ));
+    }
     let symbols = (&args.symbols, &args.locate);
-    let loaded = load(&args.logs, &args.rules, &args.db, symbols)?;
+    let loaded = load(&specs, &args.rules, &args.db, symbols)?;
     let Loaded {
         rules,
         analysis,
@@ -558,18 +739,73 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match args.format {
-        Format::Json => render::json::write(&mut out, &analysis)?,
-        Format::Markdown => render::markdown::write(&mut out, &analysis)?,
-        Format::Text => {
-            let style = terminal_style(args.color);
-            render::text::write(&mut out, &analysis, style)?;
-        }
+        AnalyzeFormat::Markdown => render::markdown::write(&mut out, &analysis)?,
+        _ => render::json::write(&mut out, &analysis)?,
     }
     if args.why {
         crate::explain::write(&mut out, &analysis, &rules, history.as_mut())?;
     }
     out.flush()?;
     Ok(exit_code(&analysis, args.locate.strict, failed))
+}
+
+/// Gives each input the node name its `--node` gave it.
+fn name_nodes(analysis: &mut Analysis, specs: &[NodeSpec]) {
+    for input in &mut analysis.inputs {
+        if let Some(spec) = specs
+            .iter()
+            .find(|spec| Source::from_arg(&spec.path) == input.source)
+        {
+            if spec.name.is_some() {
+                input.run.node = spec.name.clone();
+            }
+        }
+    }
+}
+
+fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
+    let specs = args.db.nodes.specs(&args.sources);
+    let rules = RuleSet::load(args.rules.file.as_deref())?;
+    let mut history = open_history(&args.db, &rules)?;
+    let format = match args.format {
+        WatchFormat::Text => LiveFormat::Lines(terminal_style(args.color)),
+        WatchFormat::Jsonl => LiveFormat::Jsonl,
+    };
+    let setup = watch::Setup {
+        format,
+        rules: &rules,
+        locator: None,
+        history: history.as_mut(),
+        idle: Duration::from_secs_f64(args.idle.idle),
+        exec: args.exec.clone(),
+        overrides: args.db.overrides(),
+    };
+    let options = watch::WatchOptions {
+        from_start: args.from_start,
+        baud: args.baud,
+    };
+    let failed = watch::watch(&specs, &ParseConfig::standard(), &options, setup)?;
+    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+}
+
+fn timeline(args: TimelineArgs) -> anyhow::Result<ExitCode> {
+    let (paths, walk_errors) = correlate::collect_paths(&args.paths);
+    let mut failed = !walk_errors.is_empty();
+    for err in walk_errors {
+        eprintln!("legolog: {err:#}");
+    }
+    let mut specs: Vec<NodeSpec> = args.nodes.consoles().cloned().collect();
+    specs.extend(paths.into_iter().map(NodeSpec::plain));
+    let (timeline, read_failed) = crate::timeline::build(&specs, &ParseConfig::standard());
+    failed |= read_failed;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Json => crate::timeline::write_json(&mut out, &timeline)?,
+        Format::Text | Format::Markdown => crate::timeline::write_text(&mut out, &timeline)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
 }
 
 fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
@@ -696,7 +932,12 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         analysis,
         failed,
         ..
-    } = load(&args.logs, &args.rules, &args.db, symbols)?;
+    } = load(
+        &args.db.nodes.specs(&args.logs),
+        &args.rules,
+        &args.db,
+        symbols,
+    )?;
     let subject_idx = args.index as usize - 1;
     if subject_idx >= analysis.reports.len() {
         let logs: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();
@@ -754,7 +995,7 @@ mod tests {
             unreachable!()
         };
         assert_eq!(args.logs.len(), 3);
-        assert_eq!(args.format, Format::Text);
+        assert_eq!(args.format, AnalyzeFormat::Text);
     }
 
     #[test]
@@ -762,8 +1003,15 @@ mod tests {
         let Command::Analyze(args) = analyze_args(&["--format", "json", "a.log"]) else {
             unreachable!()
         };
-        assert_eq!(args.format, Format::Json);
+        assert_eq!(args.format, AnalyzeFormat::Json);
         assert!(parse(&["legolog", "analyze", "--format", "yaml", "a.log"]).is_err());
+        let Command::Analyze(args) = analyze_args(&["--format", "jsonl", "--idle", "0.5", "-"])
+        else {
+            unreachable!()
+        };
+        assert_eq!(args.format, AnalyzeFormat::Jsonl);
+        assert_eq!(args.idle.idle, 0.5);
+        assert!(parse(&["legolog", "analyze", "--idle", "0", "-"]).is_err());
     }
 
     #[test]

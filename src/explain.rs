@@ -43,7 +43,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         mut history,
         failed,
     } = cli::load(
-        &args.logs,
+        &args.db.nodes.specs(&args.logs),
         &args.rules,
         &args.db,
         (&args.symbols, &args.locate),

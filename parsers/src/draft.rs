@@ -80,7 +80,7 @@ fn is_lego_kind(kind: Kind) -> bool {
 
 /// A report being assembled: the [`Report`] under construction plus the state that decides,
 /// line by line, whether the report goes on. Dialect modules only see it through a [`View`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Draft {
     report: Report,
     dialect: Dialect,
@@ -125,6 +125,7 @@ impl Draft {
                 corruption: None,
                 span: Span::line(line.number),
                 time: line.time,
+                wall_time: line.wall,
                 task: header.task,
                 lego: header.lego,
                 registers: Vec::new(),

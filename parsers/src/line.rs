@@ -6,6 +6,7 @@
 //! transport adds CR, ANSI escapes and NUL bytes, and may garble UTF-8. [`normalize`] undoes
 //! all of that without ever failing.
 
+use crate::report::WallTime;
 use bstr::ByteSlice;
 
 /// A console line after normalization.
@@ -22,6 +23,8 @@ pub struct Line {
     pub caller: Option<Caller>,
     /// The `<N>` console log level.
     pub level: Option<u8>,
+    /// The wall-clock time a console server, syslog, the journal or `ts` put before the line.
+    pub wall: Option<WallTime>,
 }
 
 /// Who printed a line, from `[T123]` (a task) or `[C1]` (a CPU in interrupt context).
@@ -41,6 +44,7 @@ pub fn normalize(number: u64, raw: &[u8]) -> Line {
     let mut time = None;
     let mut caller = None;
     let mut level = None;
+    let mut wall = None;
 
     // Prefixes can come in a few orders on real consoles; peel them until none matches.
     for _ in 0..4 {
@@ -59,6 +63,12 @@ pub fn normalize(number: u64, raw: &[u8]) -> Line {
                 }
                 rest = rest.strip_prefix(' ').unwrap_or(rest);
                 break;
+            }
+        }
+        if wall.is_none() {
+            if let Some((w, after)) = strip_wall(rest) {
+                wall = Some(w);
+                rest = strip_host_tag(after).unwrap_or(after);
             }
         }
         if let Some(after) = strip_syslog(rest) {
@@ -80,7 +90,105 @@ pub fn normalize(number: u64, raw: &[u8]) -> Line {
         time,
         caller,
         level,
+        wall,
     }
+}
+
+/// A wall-clock prefix and the rest of the line after its blank: ISO 8601
+/// (`2018-08-27T10:11:12.345+02:00`, `2018-08-27 10:11:12.345`) or the syslog/`ts` form
+/// (`Aug 27 10:11:12`, `Aug  7 10:11:12.123456`).
+fn strip_wall(s: &str) -> Option<(WallTime, &str)> {
+    let b = s.as_bytes();
+    let (year, month, day, rest) = if b.first()?.is_ascii_digit() {
+        if b.len() < 19 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+            return None;
+        }
+        if !matches!(b.get(10), Some(b'T' | b' ')) {
+            return None;
+        }
+        let year = digits(s.get(..4)?)?;
+        let month = digits(s.get(5..7)?)?;
+        let day = digits(s.get(8..10)?)?;
+        (Some(year as i32), month, day, s.get(11..)?)
+    } else {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let month = MONTHS.iter().position(|m| s.starts_with(m))? as u32 + 1;
+        if b.get(3) != Some(&b' ') {
+            return None;
+        }
+        let after = s.get(4..)?;
+        let trimmed = after.strip_prefix(' ').unwrap_or(after);
+        let (day, rest) = trimmed.split_at_checked(trimmed.find(' ')?)?;
+        if day.len() > 2 {
+            return None;
+        }
+        (None, month, digits(day)?, rest.get(1..)?)
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let hh = digits(rest.get(..2)?)?;
+    let mm = digits(rest.get(3..5)?)?;
+    let ss = digits(rest.get(6..8)?)?;
+    let rb = rest.as_bytes();
+    if rb.get(2) != Some(&b':') || rb.get(5) != Some(&b':') || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let mut seconds = f64::from(hh * 3600 + mm * 60 + ss);
+    let mut rest = rest.get(8..)?;
+    if let Some(frac) = rest.strip_prefix(['.', ',']) {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        seconds += format!("0.{}", frac.get(..n)?).parse::<f64>().ok()?;
+        rest = frac.get(n..)?;
+    }
+    let mut utc_offset_minutes = None;
+    if year.is_some() {
+        if let Some(after) = rest.strip_prefix('Z') {
+            utc_offset_minutes = Some(0);
+            rest = after;
+        } else if let Some(zone) = rest.strip_prefix(['+', '-']) {
+            let negative = rest.starts_with('-');
+            let (h, m, len) = match zone.as_bytes().get(2) {
+                Some(b':') => (digits(zone.get(..2)?)?, digits(zone.get(3..5)?)?, 6),
+                _ => (digits(zone.get(..2)?)?, digits(zone.get(2..4)?)?, 5),
+            };
+            let minutes = (h * 60 + m) as i32;
+            utc_offset_minutes = Some(if negative { -minutes } else { minutes });
+            rest = rest.get(len..)?;
+        }
+    }
+    let rest = rest.strip_prefix([' ', '\t'])?;
+    let wall = WallTime {
+        year,
+        month,
+        day,
+        seconds,
+        utc_offset_minutes,
+    };
+    Some((wall, rest))
+}
+
+fn digits(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// `host kernel: ` or `host kern.err kernel: ` after a syslog date.
+fn strip_host_tag(s: &str) -> Option<&str> {
+    let window = s.get(..s.len().min(100)).unwrap_or(s);
+    let idx = window.to_ascii_lowercase().find(" kernel: ")?;
+    let head = window.get(..idx)?;
+    if head.is_empty() || head.split(' ').count() > 2 || head.starts_with('[') {
+        return None;
+    }
+    s.get(idx + " kernel: ".len()..)
 }
 
 /// Removes CR, NUL, other C0 controls except TAB, and ANSI escape sequences.
@@ -289,6 +397,34 @@ mod tests {
         let line = normalize(1, b"<4>[    2.000000] WARNING: w");
         assert_eq!(line.level, Some(4));
         assert_eq!(line.text, "WARNING: w");
+    }
+
+    #[test]
+    fn wall_clock_prefixes() {
+        let line = normalize(1, b"2018-08-27T10:11:12.5+02:00 [  963.3] watchdog: x");
+        assert_eq!(line.text, "watchdog: x");
+        assert_eq!(line.time, Some(963.3));
+        let wall = line.wall.unwrap();
+        assert_eq!((wall.year, wall.month, wall.day), (Some(2018), 8, 27));
+        assert_eq!(wall.seconds, 36672.5);
+        assert_eq!(wall.utc_offset_minutes, Some(120));
+        let line = normalize(1, b"Aug  7 10:11:12 [ 1.0] BUG: y");
+        assert_eq!(line.text, "BUG: y");
+        let wall = line.wall.unwrap();
+        assert_eq!((wall.year, wall.month, wall.day), (None, 8, 7));
+        assert_eq!(wall.seconds, 36672.0);
+        let line = normalize(1, b"2018-08-27 10:11:12.345 BUG: z");
+        assert_eq!(line.text, "BUG: z");
+        assert!((line.wall.unwrap().seconds - 36672.345).abs() < 1e-9);
+        let line = normalize(
+            1,
+            b"Sep 23 02:31:17 syzkaller kern.err kernel: [ 6.9] BUG: z",
+        );
+        assert_eq!(line.text, "BUG: z");
+        assert_eq!(line.wall.unwrap().month, 9);
+        // Not a date: kept as it is.
+        assert_eq!(normalize(1, b"Augment 27 10:11:12 x").wall, None);
+        assert_eq!(normalize(1, b"2018-08-27 x").wall, None);
     }
 
     #[test]

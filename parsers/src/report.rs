@@ -15,6 +15,9 @@ pub struct Report {
     pub span: Span,
     /// Timestamp of the first line of the report, in seconds, when printed.
     pub time: Option<f64>,
+    /// Wall-clock time of the first line when a console server, syslog, the journal or `ts`
+    /// prefixed it (`2018-08-27T10:11:12`, `Aug 27 10:11:12`, `2018-08-27 10:11:12.345`).
+    pub wall_time: Option<WallTime>,
     /// The task the report was printed for.
     pub task: Task,
     /// LegoOS-specific fields; `None` for a Linux report.
@@ -33,6 +36,21 @@ pub struct Report {
     pub kernel_offset: Option<u64>,
     /// The report's own lines (normalized), for excerpts; capped by the parser's config.
     pub excerpt: Vec<ExcerptLine>,
+}
+
+/// A wall-clock time printed before a console line, as far as the prefix tells it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WallTime {
+    /// Year, when printed (`Aug 27 10:11:12` has none).
+    pub year: Option<i32>,
+    /// Month, 1–12.
+    pub month: u32,
+    /// Day of the month.
+    pub day: u32,
+    /// Seconds since midnight, with the printed fraction.
+    pub seconds: f64,
+    /// Offset from UTC in minutes, when printed (`Z`, `+02:00`).
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// A normalized line kept for a report excerpt.

@@ -120,6 +120,17 @@ impl Scanner {
         self.core.ready.pop_front()
     }
 
+    /// The reports being assembled, each finished as it is now, without closing them: what a
+    /// live source shows after a pause. The drafts go on, so the reports [`Scanner::pop`] gives
+    /// later are those of a read without pauses; one that went on differs from its snapshot.
+    pub fn provisional(&self) -> Vec<Report> {
+        self.core
+            .drafts
+            .iter()
+            .filter_map(|draft| draft.clone().finish(Ending::Idle).0)
+            .collect()
+    }
+
     /// Whether a report is being assembled (and [`Scanner::flush`] would finish it).
     pub fn in_progress(&self) -> bool {
         !self.core.drafts.is_empty()

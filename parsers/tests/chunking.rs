@@ -202,3 +202,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_snapshot_of_the_report_in_progress_leaves_it_open() {
+    let seed = include_bytes!("../../fixtures/logs/0826-w9-1.log");
+    let mut scanner = Scanner::new(ParseConfig::standard());
+    let half = seed.len() / 2;
+    scanner.push(&seed[..half]);
+    let snapshot = scanner.provisional();
+    assert_eq!(snapshot.len(), 1, "the watchdog report is in progress");
+    assert!(scanner.in_progress(), "a snapshot does not close it");
+    assert!(scanner.pop().is_none());
+    scanner.push(&seed[half..]);
+    scanner.finish();
+    let report = scanner.pop().expect("the whole report");
+    assert!(report.frames.len() > snapshot[0].frames.len());
+    assert_eq!(report.span.start, snapshot[0].span.start);
+    assert_eq!(
+        format!("{report:?}"),
+        whole(seed, &ParseConfig::standard())
+            .lines()
+            .next()
+            .unwrap()
+    );
+}

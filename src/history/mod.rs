@@ -339,6 +339,59 @@ impl History {
             ],
         )?;
         let log_id = rows[0][0].int();
+        self.insert_reports(log_id, 0, log, &seen_on)
+    }
+
+    /// Adds reports to a log that grows (a watched console, whose `content_hash` names the
+    /// watch): the log row is created on the first call, and each report goes in after those
+    /// recorded before, all in one transaction. Returns where each report went.
+    pub fn append(&mut self, log: &LogRecord) -> anyhow::Result<Vec<Attachment>> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let today = Date::from_system_time(SystemTime::now());
+        self.write(|history| {
+            let existing = history.query(
+                "SELECT id, n_reports, seen_on FROM logs WHERE content_hash = ?1",
+                &[log.content_hash.as_str().into()],
+            )?;
+            let (log_id, before, seen_on) = match existing.first() {
+                Some(row) => (row[0].int(), row[1].int(), row[2].text()),
+                None => {
+                    let seen_on = log.date.unwrap_or(today).to_string();
+                    let rows = history.query(
+                        "INSERT INTO logs (content_hash, path, run, seen_on, recorded_at, n_reports, node)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6) RETURNING id",
+                        &[
+                            log.content_hash.as_str().into(),
+                            log.path.as_str().into(),
+                            log.run.as_str().into(),
+                            seen_on.as_str().into(),
+                            now.into(),
+                            log.node.clone().into(),
+                        ],
+                    )?;
+                    (rows[0][0].int(), 0, seen_on)
+                }
+            };
+            let out = history.insert_reports(log_id, before, log, &seen_on)?;
+            history.execute(
+                "UPDATE logs SET n_reports = ?1 WHERE id = ?2",
+                &[(before + log.reports.len() as i64).into(), log_id.into()],
+            )?;
+            Ok(out)
+        })
+    }
+
+    /// Inserts `log`'s reports after the `before` already recorded under `log_id`, each
+    /// attached to its bug; each bug counts the log once.
+    fn insert_reports(
+        &mut self,
+        log_id: i64,
+        before: i64,
+        log: &LogRecord,
+        seen_on: &str,
+    ) -> anyhow::Result<Vec<Attachment>> {
         let mut out = Vec::with_capacity(log.reports.len());
         // A log often repeats one report (a watchdog every few seconds): its signature is
         // looked up and its bug counted once per log.
@@ -361,7 +414,7 @@ impl History {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 &[
                     log_id.into(),
-                    (position as i64 + 1).into(),
+                    (before + position as i64 + 1).into(),
                     report.signature.as_str().into(),
                     i64::from(report.signature_version).into(),
                     report.kind.as_str().into(),
@@ -377,7 +430,7 @@ impl History {
                 ],
             )?;
             if counted.insert(attachment.bug) {
-                self.count_log(attachment.bug, log_id, &log.run, &seen_on, &report.labels)?;
+                self.count_log(attachment.bug, log_id, &log.run, seen_on, &report.labels)?;
             }
             out.push(attachment);
         }
@@ -603,6 +656,68 @@ impl History {
             }
         }
         Ok(best)
+    }
+
+    /// What the history would say about a report not recorded yet (a live input, recorded when
+    /// it ends; a report shown at a pause): its bug, exact or similar, with this log counted as
+    /// one more sighting in `run` on `date` (default today) unless the log recorded as
+    /// `content_hash` already counts for it; a report of no known bug is new, under the id it
+    /// would get. Nothing is written.
+    pub fn peek(
+        &mut self,
+        report: &ReportRecord,
+        run: &str,
+        date: Option<Date>,
+        content_hash: Option<&str>,
+    ) -> anyhow::Result<BugHistory> {
+        let date = date.unwrap_or_else(|| Date::from_system_time(SystemTime::now()));
+        let version = i64::from(report.signature_version);
+        let exact = self.query(
+            "SELECT bug_id FROM signatures WHERE signature = ?1 AND version = ?2",
+            &[report.signature.as_str().into(), version.into()],
+        )?;
+        let found = match exact.first() {
+            Some(row) => Some((row[0].int(), Match::Exact)),
+            None => self
+                .most_similar(report)?
+                .map(|(bug, similarity)| (bug, Match::Similar(similarity))),
+        };
+        let Some((bug, matched)) = found else {
+            let digest = Sha256::digest(format!("bug|{version}|{}", report.signature).as_bytes());
+            let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+            return Ok(BugHistory {
+                bug: hex,
+                name: None,
+                link: None,
+                seen: 1,
+                first_seen: Some(date),
+                last_seen: Some(date),
+                runs: vec![run.to_owned()],
+                matched: Match::New,
+            });
+        };
+        let mut answer = self.bug_history(&Attachment {
+            bug,
+            matched,
+            created: false,
+        })?;
+        if let Some(hash) = content_hash {
+            let counted = self.query(
+                "SELECT 1 FROM bug_logs b JOIN logs l ON l.id = b.log_id
+                 WHERE b.bug_id = ?1 AND l.content_hash = ?2",
+                &[bug.into(), hash.into()],
+            )?;
+            if !counted.is_empty() {
+                return Ok(answer);
+            }
+        }
+        answer.seen += 1;
+        answer.first_seen = Some(answer.first_seen.map_or(date, |d| d.min(date)));
+        answer.last_seen = Some(answer.last_seen.map_or(date, |d| d.max(date)));
+        if !answer.runs.iter().any(|r| r == run) {
+            answer.runs.push(run.to_owned());
+        }
+        Ok(answer)
     }
 
     /// What the history knows about the bug of an attachment.

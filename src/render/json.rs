@@ -25,6 +25,7 @@ struct Document<'a> {
 #[derive(Serialize)]
 struct Input {
     path: String,
+    node: Option<String>,
     lines: u64,
     reports: usize,
     unclaimed_lines: u64,
@@ -38,7 +39,9 @@ struct JsonReport<'a> {
     corrupted: bool,
     corrupted_reason: Option<&'a str>,
     source: SourceSpan,
+    node: Option<&'a str>,
     time: Option<f64>,
+    wall_time: Option<String>,
     cpu: Option<u32>,
     pid: Option<u32>,
     comm: Option<&'a str>,
@@ -219,17 +222,7 @@ pub fn hex(value: u64) -> String {
 pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
     let document = Document {
         version: VERSION,
-        inputs: analysis
-            .inputs
-            .iter()
-            .map(|input| Input {
-                path: input.source.to_string(),
-                lines: input.lines,
-                reports: input.reports,
-                unclaimed_lines: input.unclaimed_lines,
-                long_lines: input.long_lines,
-            })
-            .collect(),
+        inputs: inputs(analysis),
         reports: analysis
             .reports
             .iter()
@@ -241,7 +234,32 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> {
+/// One report as a JSON value (the v1 report object), for one-object-per-line output.
+pub fn report_value(analysis: &Analysis, located: &Located) -> serde_json::Value {
+    serde_json::to_value(json_report(analysis, located)).unwrap_or_default()
+}
+
+/// The `inputs` counters as JSON values.
+pub fn inputs_value(analysis: &Analysis) -> serde_json::Value {
+    serde_json::to_value(inputs(analysis)).unwrap_or_default()
+}
+
+fn inputs(analysis: &Analysis) -> Vec<Input> {
+    analysis
+        .inputs
+        .iter()
+        .map(|input| Input {
+            path: input.source.to_string(),
+            node: input.run.node.clone(),
+            lines: input.lines,
+            reports: input.reports,
+            unclaimed_lines: input.unclaimed_lines,
+            long_lines: input.long_lines,
+        })
+        .collect()
+}
+
+fn json_report<'a>(analysis: &'a Analysis, located: &'a Located) -> JsonReport<'a> {
     let report: &Report = &located.report;
     let decoded: Option<&Decoded> = located.decoded.as_ref();
     JsonReport {
@@ -254,7 +272,9 @@ fn json_report<'a>(analysis: &Analysis, located: &'a Located) -> JsonReport<'a> 
             line_start: report.span.start,
             line_end: report.span.end,
         },
+        node: analysis.inputs[located.input].run.node.as_deref(),
         time: report.time,
+        wall_time: report.wall_time.as_ref().map(crate::node::wall_text),
         cpu: report.task.cpu,
         pid: report.task.pid,
         comm: report.task.comm.as_deref(),

@@ -8,6 +8,21 @@ use std::io::{self, Write};
 
 /// Writes the summary table and every report.
 pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::Result<()> {
+    write_summary(out, analysis, 0, style)?;
+    for (idx, located) in analysis.reports.iter().enumerate() {
+        write_report(out, analysis, &format!("[{}]", idx + 1), located, style)?;
+    }
+    Ok(())
+}
+
+/// The counters of every input and a table of the reports (`more` reports were found but
+/// not kept, when a stream was too long to keep them all).
+pub fn write_summary(
+    out: &mut dyn Write,
+    analysis: &Analysis,
+    more: usize,
+    style: Style,
+) -> anyhow::Result<()> {
     let n_reports = analysis.reports.len();
     for input in &analysis.inputs {
         writeln!(
@@ -47,15 +62,41 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis, style: Style) -> anyhow::
         ]);
     }
     writeln!(out, "{table}")?;
-    for (idx, located) in analysis.reports.iter().enumerate() {
+    if more > 0 {
+        writeln!(
+            out,
+            "… and {more} more report{} (shown above as they came)",
+            plural(more)
+        )?;
+    }
+    Ok(())
+}
+
+/// One report's block: heading (`label`, kind, title), where, task, signature, history,
+/// decoding and trace.
+pub fn write_report(
+    out: &mut dyn Write,
+    analysis: &Analysis,
+    label: &str,
+    located: &crate::analysis::Located,
+    style: Style,
+) -> anyhow::Result<()> {
+    {
         let report = &located.report;
         writeln!(out)?;
         writeln!(
             out,
             "{} {}",
-            style.bold(&format!("[{}] {}", idx + 1, report.kind)),
+            style.bold(&format!("{label} {}", report.kind)),
             style.bold(&report.title)
         )?;
+        let input = &analysis.inputs[located.input];
+        if let Some(node) = &input.run.node {
+            writeln!(out, "    node: {node}")?;
+        }
+        if let Some(wall) = &report.wall_time {
+            writeln!(out, "    wall time: {}", crate::node::wall_text(wall))?;
+        }
         writeln!(
             out,
             "    at {}:{}-{}{}",

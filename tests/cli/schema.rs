@@ -69,3 +69,44 @@ fn every_kind_is_documented() {
         assert!(doc.contains(&row), "docs/json.md lacks the row {row}");
     }
 }
+
+/// `--format jsonl`: every line is a report, warning or summary object of the schema.
+#[test]
+fn jsonl_lines_match_the_schema() {
+    let text = std::fs::read_to_string(root().join("docs/legolog.schema.json")).unwrap();
+    let mut schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let object = schema.as_object_mut().unwrap();
+    for key in ["type", "required", "properties"] {
+        object.remove(key);
+    }
+    object.insert("$ref".into(), "#/$defs/jsonl_line".into());
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let output = crate::util::succeed(crate::util::legolog().args([
+        "analyze",
+        "--no-db",
+        "--format",
+        "jsonl",
+        "--node",
+        &format!("w9={}", fixture("0826-w9-1.log").display()),
+    ]));
+    let lines: Vec<serde_json::Value> = output
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2, "one report, one summary");
+    assert_eq!(lines[0]["type"], "report");
+    assert_eq!(lines[0]["node"], "w9");
+    assert_eq!(lines[1]["type"], "summary");
+    assert_eq!(lines[1]["inputs"][0]["node"], "w9");
+    for line in &lines {
+        let errors: Vec<String> = validator.iter_errors(line).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{line}: {errors:?}");
+    }
+    let warning = serde_json::json!({"type": "warning", "source": "a.log", "node": null, "message": "a.log: truncated"});
+    assert!(validator.is_valid(&warning));
+    let mut wrong = lines[0].clone();
+    wrong["type"] = "reprot".into();
+    assert!(!validator.is_valid(&wrong), "an unknown type is refused");
+}

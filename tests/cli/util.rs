@@ -52,6 +52,19 @@ pub fn legolog() -> Command {
     cmd
 }
 
+/// [`legolog`] as a plain `std::process::Command`, for tests that need its pipes or stdin.
+pub fn legolog_std() -> std::process::Command {
+    let cmd = legolog();
+    let mut std_cmd = std::process::Command::new(cmd.get_program());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => std_cmd.env(key, value),
+            None => std_cmd.env_remove(key),
+        };
+    }
+    std_cmd
+}
+
 /// Runs a command that must succeed; on failure the assertion shows its stderr.
 pub fn succeed(cmd: &mut Command) -> std::process::Output {
     let output = cmd.output().expect("runs");

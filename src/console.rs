@@ -1,0 +1,624 @@
+//! Printing reports as they come, for `analyze` (text and jsonl) and `watch`: each source is
+//! streamed on a thread of its own ([`crate::stream`]); this side decodes, signs, asks the
+//! history, prints and runs `--exec` for every report the moment it arrives.
+
+use crate::analysis::{self, Analysis, InputSummary, Located};
+use crate::history::{History, LogRecord, Match, ReportRecord};
+use crate::input::Source;
+use crate::live::Feed;
+use crate::locate::Locator;
+use crate::render::{self, Style};
+use crate::rules::RuleSet;
+use crate::run::{self, RunOverrides};
+use crate::stream::{self, Sink, Status, StreamEnd, StreamOptions};
+use legolog_parsers::kernel::{BannerScanner, KernelBuild};
+use legolog_parsers::{ParseConfig, Report, Scanner};
+use std::io::Write;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// How reports are printed as they come.
+#[derive(Debug, Clone, Copy)]
+pub enum LiveFormat {
+    /// `analyze`: each report's block, the summary table at the end.
+    Blocks(Style),
+    /// One line per report (`watch`).
+    Lines(Style),
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// What a source thread tells the printing side.
+pub enum Event {
+    /// A report of input `input`, with the kernel build its log named before it.
+    Report {
+        input: usize,
+        report: Box<Report>,
+        status: Status,
+        build: Option<KernelBuild>,
+    },
+    /// A warning about input `input`; it goes on.
+    Warning { input: usize, text: String },
+    /// Input `input` ended.
+    Ended { input: usize, end: StreamEnd },
+}
+
+struct ThreadSink {
+    input: usize,
+    tx: SyncSender<Event>,
+}
+
+impl Sink for ThreadSink {
+    fn report(&mut self, report: Report, status: Status, banners: Option<&BannerScanner>) {
+        let build = banners.and_then(|b| b.before(report.span.start)).cloned();
+        let _ = self.tx.send(Event::Report {
+            input: self.input,
+            report: Box::new(report),
+            status,
+            build,
+        });
+    }
+
+    fn warning(&mut self, text: String) {
+        let _ = self.tx.send(Event::Warning {
+            input: self.input,
+            text,
+        });
+    }
+}
+
+/// Streams `feed` on a thread of its own, sending its events to `tx`.
+pub fn spawn_source(
+    input: usize,
+    mut feed: Feed,
+    config: ParseConfig,
+    options: (Duration, bool, bool),
+    stop: Arc<AtomicBool>,
+    tx: SyncSender<Event>,
+) {
+    let (idle, hash, banners) = options;
+    std::thread::spawn(move || {
+        let mut scanner = Scanner::new(config);
+        let mut sink = ThreadSink {
+            input,
+            tx: tx.clone(),
+        };
+        let options = StreamOptions {
+            idle,
+            stop: Some(&stop),
+            hash,
+        };
+        let banners = banners.then(BannerScanner::new);
+        let end = stream::run(&mut feed, &mut scanner, banners, &options, &mut sink);
+        let _ = tx.send(Event::Ended { input, end });
+    });
+}
+
+/// When the history learns about the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    /// Each input once it ended, identified by its content hash (`analyze`).
+    AtEnd,
+    /// Each report as it comes, into one log per source (`watch`).
+    AsItGrows,
+}
+
+/// Events waiting for the printing side; a slow reader of the output holds the sources back
+/// (through the pipe) instead of piling reports up in memory.
+pub const EVENTS_IN_FLIGHT: usize = 64;
+
+/// Blocks shown at a pause whose numbers are remembered for a correction.
+const MAX_IN_FLIGHT_PAUSED: usize = 64;
+
+/// Reports kept for the summary table of a stream; later ones are only counted.
+const MAX_KEPT: usize = 2000;
+/// `--exec` runs waiting at most; more reports than that are not passed to it (and counted).
+const EXEC_QUEUE: usize = 256;
+
+/// The printing side of a set of streamed sources.
+pub struct Console<'a> {
+    format: LiveFormat,
+    out: Box<dyn Write + 'a>,
+    /// Inputs (summaries filled in when they end) and the reports kept for the table.
+    pub analysis: Analysis,
+    /// Finished reports not kept in `analysis.reports`.
+    pub more: usize,
+    rules: &'a RuleSet,
+    locator: Option<&'a Locator>,
+    history: Option<&'a mut History>,
+    recording: Recording,
+    /// `--run`, `--node NAME`, `--run-date`.
+    overrides: RunOverrides,
+    /// Whether each input is live (a report without a wall-clock prefix gets its arrival time).
+    live: Vec<bool>,
+    /// Log identity of each input when recorded as it grows.
+    live_ids: Vec<String>,
+    pending: Vec<Vec<ReportRecord>>,
+    /// Text blocks shown so far (numbered across inputs; stream ids are per input).
+    n_blocks: usize,
+    /// The numbers of the last blocks shown at a pause, by (input, stream id).
+    paused_blocks: std::collections::VecDeque<((usize, u64), usize)>,
+    /// Reports of a file waiting for it to be recorded.
+    deferred: Vec<(Located, Status)>,
+    exec: Option<Exec>,
+    /// Something could not be read or recorded (exit code 2).
+    pub failed: bool,
+}
+
+impl<'a> Console<'a> {
+    /// A console printing in `format` to `out`.
+    pub fn new(
+        format: LiveFormat,
+        out: Box<dyn Write + 'a>,
+        rules: &'a RuleSet,
+        locator: Option<&'a Locator>,
+        history: Option<&'a mut History>,
+        recording: Recording,
+        overrides: RunOverrides,
+    ) -> Console<'a> {
+        Console {
+            format,
+            out,
+            analysis: Analysis::default(),
+            more: 0,
+            rules,
+            locator,
+            history,
+            recording,
+            overrides,
+            live: Vec::new(),
+            live_ids: Vec::new(),
+            pending: Vec::new(),
+            deferred: Vec::new(),
+            n_blocks: 0,
+            paused_blocks: std::collections::VecDeque::new(),
+            exec: None,
+            failed: false,
+        }
+    }
+
+    /// Runs `command` (through `sh -c`) for every report shown, with its JSON on stdin.
+    pub fn exec(&mut self, command: String) {
+        self.exec = Some(Exec::start(command));
+    }
+
+    /// Registers an input before it streams (`node` named by `--node NAME=PATH`); returns its
+    /// index. Its run comes from its name and the flags; an input recorded at its end is dated
+    /// then, from the wall clock its start prints.
+    pub fn add_input(&mut self, source: Source, node: Option<String>, live: bool) -> usize {
+        let mut run = run::run_info(&source.run_name(), &[]);
+        self.overrides.apply(&mut run);
+        if node.is_some() {
+            run.node = node;
+        }
+        let idx = self.analysis.inputs.len();
+        let started = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        self.live_ids
+            .push(format!("watch:{source}:{}:{started}", std::process::id()));
+        self.analysis.inputs.push(InputSummary {
+            source,
+            lines: 0,
+            reports: 0,
+            unclaimed_lines: 0,
+            long_lines: 0,
+            content_hash: None,
+            run,
+        });
+        self.live.push(live);
+        self.pending.push(Vec::new());
+        idx
+    }
+
+    /// Handles one event; `Some(input)` when an input ended.
+    pub fn handle(&mut self, event: Event) -> anyhow::Result<Option<usize>> {
+        match event {
+            Event::Report {
+                input,
+                report,
+                status,
+                build,
+            } => {
+                self.report(input, *report, status, build)?;
+                Ok(None)
+            }
+            Event::Warning { input, text } => {
+                self.warning(input, &text)?;
+                Ok(None)
+            }
+            Event::Ended { input, end } => {
+                self.ended(input, end)?;
+                Ok(Some(input))
+            }
+        }
+    }
+
+    /// Prints a warning about an input (a jsonl line too in that format).
+    pub fn warning(&mut self, input: usize, text: &str) -> anyhow::Result<()> {
+        eprintln!("legolog: {text}");
+        if let LiveFormat::Jsonl = self.format {
+            let node = self
+                .analysis
+                .inputs
+                .get(input)
+                .and_then(|i| i.run.node.clone());
+            let source = self
+                .analysis
+                .inputs
+                .get(input)
+                .map(|i| i.source.to_string());
+            let line = serde_json::json!({
+                "type": "warning",
+                "source": source,
+                "node": node,
+                "message": text,
+            });
+            writeln!(self.out, "{line}")?;
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    fn report(
+        &mut self,
+        input: usize,
+        mut report: Report,
+        status: Status,
+        build: Option<KernelBuild>,
+    ) -> anyhow::Result<()> {
+        if report.wall_time.is_none() && self.live.get(input).copied().unwrap_or(false) {
+            report.wall_time = Some(crate::node::wall_of(SystemTime::now()));
+        }
+        let decoded = self.locator.and_then(|l| l.decode(&report, build.as_ref()));
+        let (signature, labels) = match &decoded {
+            Some(decoded) => {
+                analysis::annotate_with(&report, self.rules, &|idx| decoded.trust(&report, idx))
+            }
+            None => analysis::annotate(&report, self.rules),
+        };
+        let run = self.analysis.inputs[input].run.clone();
+        let record = analysis::report_record(&report, &signature, &labels);
+        let located = Located {
+            input,
+            report,
+            signature,
+            labels,
+            history: None,
+            decoded,
+        };
+        // A file is recorded once read; its reports wait for that, so the history they show
+        // is the one after recording, as in the document formats.
+        let live = self.live.get(input).copied().unwrap_or(false);
+        if self.history.is_some() && self.recording == Recording::AtEnd && !live {
+            if status.is_final() {
+                self.pending[input].push(record);
+                self.deferred.push((located, status));
+            }
+            return Ok(());
+        }
+        let mut located = located;
+        if let Some(db) = self.history.as_deref_mut() {
+            if status.is_final() && self.recording == Recording::AsItGrows {
+                let log = LogRecord {
+                    content_hash: self.live_ids[input].clone(),
+                    path: self.analysis.inputs[input].source.to_string(),
+                    run: run.name.clone(),
+                    node: run.node.clone(),
+                    date: run.date,
+                    reports: vec![record.clone()],
+                };
+                let attachments = db.append(&log)?;
+                located.history = attachments
+                    .first()
+                    .map(|attachment| db.bug_history(attachment))
+                    .transpose()?;
+            } else {
+                // Not recorded yet (a live input of `analyze`, recorded at its end; a report
+                // shown at a pause): the answer counts this log as one more sighting.
+                let log =
+                    (self.recording == Recording::AsItGrows).then(|| self.live_ids[input].as_str());
+                located.history = Some(db.peek(&record, &run.name, run.date, log)?);
+            }
+        }
+        if status.is_final() && self.recording == Recording::AtEnd && self.history.is_some() {
+            self.pending[input].push(record);
+        }
+        self.deliver(located, status)
+    }
+
+    /// Shows a report and keeps what the summary needs.
+    fn deliver(&mut self, located: Located, status: Status) -> anyhow::Result<()> {
+        let input = located.input;
+        if status.is_shown() {
+            self.show(&located, status)?;
+        }
+        if status.is_final() {
+            self.analysis.inputs[input].reports += 1;
+            if self.analysis.reports.len() < MAX_KEPT
+                && !matches!(self.format, LiveFormat::Lines(_))
+            {
+                let mut kept = located;
+                kept.report.excerpt = Vec::new();
+                kept.report.stack_words = Vec::new();
+                self.analysis.reports.push(kept);
+            } else {
+                self.more += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn show(&mut self, located: &Located, status: Status) -> anyhow::Result<()> {
+        let id = status.id();
+        match self.format {
+            LiveFormat::Blocks(style) => {
+                self.n_blocks += 1;
+                let number = self.n_blocks;
+                if let Status::Paused { .. } = status {
+                    // Only a report shown at a pause can be replaced; a few are remembered.
+                    if self.paused_blocks.len() == MAX_IN_FLIGHT_PAUSED {
+                        self.paused_blocks.pop_front();
+                    }
+                    self.paused_blocks.push_back(((located.input, id), number));
+                }
+                let label = match status {
+                    Status::Paused { .. } => format!("[{number}] (input paused; may go on)"),
+                    _ => format!("[{number}]"),
+                };
+                render::text::write_report(&mut *self.out, &self.analysis, &label, located, style)?;
+                let replaced = status.replaces().and_then(|r| {
+                    self.paused_blocks
+                        .iter()
+                        .find(|(key, _)| *key == (located.input, r))
+                        .map(|(_, number)| *number)
+                });
+                if let Some(replaced) = replaced {
+                    writeln!(self.out, "    (replaces report [{replaced}])")?;
+                }
+            }
+            LiveFormat::Lines(style) => {
+                let line = watch_line(&self.analysis, located, status);
+                writeln!(
+                    self.out,
+                    "{}",
+                    if located.labels.is_empty() {
+                        line
+                    } else {
+                        style.red(&line)
+                    }
+                )?;
+            }
+            LiveFormat::Jsonl => {
+                let line = self.jsonl(located, status);
+                writeln!(self.out, "{line}")?;
+            }
+        }
+        self.out.flush()?;
+        if self.exec.is_some() {
+            let json = self.jsonl(located, status).to_string();
+            if let Some(exec) = &mut self.exec {
+                exec.queue(json);
+            }
+        }
+        Ok(())
+    }
+
+    fn jsonl(&self, located: &Located, status: Status) -> serde_json::Value {
+        let mut value = render::json::report_value(&self.analysis, located);
+        if let Some(object) = value.as_object_mut() {
+            object.insert("type".into(), "report".into());
+            object.insert("id".into(), status.id().into());
+            if let Some(replaced) = status.replaces() {
+                object.insert("replaces".into(), replaced.into());
+            }
+            if let Status::Paused { .. } = status {
+                object.insert("paused".into(), true.into());
+            }
+        }
+        value
+    }
+
+    fn ended(&mut self, input: usize, end: StreamEnd) -> anyhow::Result<()> {
+        if let Some(err) = &end.error {
+            let source = self.analysis.inputs[input].source.to_string();
+            self.warning(input, &format!("{source}: {err:#}"))?;
+            self.failed = true;
+        }
+        let summary = &mut self.analysis.inputs[input];
+        summary.lines = end.stats.lines;
+        summary.unclaimed_lines = end.stats.unclaimed_lines;
+        summary.long_lines = end.stats.long_lines;
+        summary.content_hash = end.content_hash.clone();
+        if self.recording == Recording::AtEnd {
+            // Dated from the wall clock the log's start prints, as `analyze` documents do.
+            let node = summary.run.node.clone();
+            summary.run = analysis::run_of(&summary.source, &end);
+            self.overrides.apply(&mut summary.run);
+            summary.run.node = node;
+        }
+        let reports = std::mem::take(&mut self.pending[input]);
+        let mut attachments = Vec::new();
+        if let (Some(db), Recording::AtEnd) = (self.history.as_deref_mut(), self.recording) {
+            if let Some(record) = analysis::log_record(summary, reports) {
+                attachments = db.record(&[record])?.pop().unwrap_or_default();
+            }
+        }
+        let deferred = std::mem::take(&mut self.deferred);
+        let mut attachments = attachments.into_iter();
+        for (mut located, status) in deferred {
+            if let (Some(db), Some(attachment)) = (self.history.as_deref_mut(), attachments.next())
+            {
+                located.history = Some(db.bug_history(&attachment)?);
+            }
+            self.deliver(located, status)?;
+        }
+        Ok(())
+    }
+
+    /// The end of everything: the summary (table or jsonl line); waits for `--exec` runs.
+    /// Returns the counters and whether something failed.
+    pub fn finish(mut self) -> anyhow::Result<(Analysis, bool)> {
+        match self.format {
+            LiveFormat::Blocks(style) => {
+                writeln!(self.out)?;
+                render::text::write_summary(&mut *self.out, &self.analysis, self.more, style)?;
+            }
+            LiveFormat::Lines(_) => {}
+            LiveFormat::Jsonl => {
+                let line = serde_json::json!({
+                    "type": "summary",
+                    "version": render::json::VERSION,
+                    "inputs": render::json::inputs_value(&self.analysis),
+                });
+                writeln!(self.out, "{line}")?;
+            }
+        }
+        self.out.flush()?;
+        if let Some(exec) = self.exec.take() {
+            exec.finish();
+        }
+        Ok((self.analysis, self.failed))
+    }
+}
+
+/// `HH:MM:SS node kind title — new (bug ID) | seen N times since DATE (last RUN; bug ID)
+/// [known bug: …]`.
+fn watch_line(analysis: &Analysis, located: &Located, status: Status) -> String {
+    let report = &located.report;
+    let input = &analysis.inputs[located.input];
+    let time = report
+        .wall_time
+        .as_ref()
+        .map(crate::node::wall_text)
+        .unwrap_or_else(|| "-".to_owned());
+    let node = input
+        .run
+        .node
+        .clone()
+        .unwrap_or_else(|| input.source.run_name());
+    let seen = match &located.history {
+        None => String::new(),
+        Some(h) => {
+            let name = h
+                .name
+                .as_ref()
+                .map(|n| format!(" {n:?}"))
+                .unwrap_or_default();
+            let matched = match h.matched {
+                Match::Similar(s) => format!(", similar {s:.2}"),
+                Match::Exact | Match::New => String::new(),
+            };
+            if h.seen <= 1 {
+                format!(" — new (bug {}{name})", h.bug)
+            } else {
+                format!(
+                    " — seen {} times since {} (last {}; bug {}{name}{matched})",
+                    h.seen,
+                    h.first_seen.map_or("?".to_owned(), |d| d.to_string()),
+                    h.runs.last().map_or("?", String::as_str),
+                    h.bug
+                )
+            }
+        }
+    };
+    let labels: String = located
+        .labels
+        .iter()
+        .map(|l| format!(" [known bug: {l}]"))
+        .collect();
+    let corrupted = if report.corruption.is_some() {
+        " (corrupted)"
+    } else {
+        ""
+    };
+    let note = match status {
+        Status::Paused { .. } => " (input paused; may go on)",
+        Status::Corrects { .. } => " (corrects the line shown at the pause)",
+        _ => "",
+    };
+    format!(
+        "{time} {node} {} {}{corrupted}{seen}{labels}{note}",
+        report.kind, report.title
+    )
+}
+
+/// The `--exec` runner: a queue and one worker thread, so a slow command never blocks reading.
+struct Exec {
+    tx: Option<SyncSender<String>>,
+    /// Closed when the worker has run everything queued.
+    done: Receiver<()>,
+    dropped: usize,
+}
+
+/// How long the end waits for queued `--exec` runs.
+const EXEC_DRAIN: Duration = Duration::from_secs(5);
+
+impl Exec {
+    fn start(command: String) -> Exec {
+        let (tx, rx): (SyncSender<String>, Receiver<String>) = mpsc::sync_channel(EXEC_QUEUE);
+        let (done_tx, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            for json in rx {
+                run_exec(&command, &json);
+            }
+            drop(done_tx);
+        });
+        Exec {
+            tx: Some(tx),
+            done,
+            dropped: 0,
+        }
+    }
+
+    fn queue(&mut self, json: String) {
+        if let Some(tx) = &self.tx {
+            if let Err(TrySendError::Full(_)) = tx.try_send(json) {
+                self.dropped += 1;
+                eprintln!(
+                    "legolog: warning: --exec is {EXEC_QUEUE} reports behind; {} report(s) not passed to it",
+                    self.dropped
+                );
+            }
+        }
+    }
+
+    /// Lets the queued runs finish, waiting at most [`EXEC_DRAIN`].
+    fn finish(mut self) {
+        self.tx = None;
+        if let Err(mpsc::RecvTimeoutError::Timeout) = self.done.recv_timeout(EXEC_DRAIN) {
+            eprintln!(
+                "legolog: warning: --exec still busy after {} s; not waiting for it",
+                EXEC_DRAIN.as_secs()
+            );
+        }
+    }
+}
+
+fn run_exec(command: &str, json: &str) {
+    use std::process::{Command, Stdio};
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(err) => {
+            eprintln!("legolog: warning: --exec {command:?}: cannot start: {err}");
+            return;
+        }
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(json.as_bytes());
+        let _ = stdin.write_all(b"\n");
+    }
+    match child.wait() {
+        Ok(status) if status.success() => {}
+        Ok(status) => eprintln!("legolog: warning: --exec {command:?} failed ({status})"),
+        Err(err) => eprintln!("legolog: warning: --exec {command:?}: {err}"),
+    }
+}

@@ -1,0 +1,462 @@
+//! Live inputs: consoles that never close. A reader thread hands chunks over a bounded
+//! channel, so the scanning side can wait with a timeout and finish a report when its input
+//! has been idle, however long a read blocks. Files can be followed like `tail -F` (through
+//! truncation and replacement); FIFOs are reopened for the next writer; serial devices get
+//! their baud rate.
+
+use anyhow::Context as _;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Bytes per chunk handed from a reader thread.
+const CHUNK: usize = 256 * 1024;
+/// Chunks in flight per source: the channel bounds memory (4 × 256 KiB).
+const IN_FLIGHT: usize = 4;
+/// How often a followed file is looked at again when it has not grown.
+const POLL: Duration = Duration::from_millis(100);
+
+/// What a source delivered.
+#[derive(Debug)]
+pub enum Chunk {
+    /// Bytes.
+    Data(Vec<u8>),
+    /// Nothing arrived for the idle time.
+    Idle,
+    /// Something worth telling about the source (truncated, replaced, gone); it goes on.
+    Warning(String),
+    /// The source ended.
+    End,
+    /// The source failed; it ends.
+    Failed(anyhow::Error),
+}
+
+enum Msg {
+    Data(Vec<u8>),
+    Warning(String),
+    End,
+    Failed(anyhow::Error),
+}
+
+/// Where the chunks of one source come from: read in place (a regular file, where a read
+/// never blocks) or from a reader thread (anything live).
+pub struct Feed(Inner);
+
+enum Inner {
+    /// Synchronous reads.
+    Direct(Box<dyn Read + Send>, Vec<u8>),
+    /// A reader thread.
+    Thread(Receiver<Msg>),
+}
+
+impl Feed {
+    /// Reads `reader` in place.
+    pub fn direct(reader: Box<dyn Read + Send>) -> Feed {
+        Feed(Inner::Direct(reader, vec![0; CHUNK]))
+    }
+
+    /// Reads `reader` on a thread of its own.
+    pub fn threaded(reader: Box<dyn Read + Send>) -> Feed {
+        let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
+        std::thread::spawn(move || pump(reader, &tx));
+        Feed(Inner::Thread(rx))
+    }
+
+    /// A followed path (file, FIFO or device), read on a thread.
+    pub fn follow(follow: Follow) -> Feed {
+        let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
+        std::thread::spawn(move || follow.run(&tx));
+        Feed(Inner::Thread(rx))
+    }
+
+    /// The next chunk; on a live source waits at most `wait` (then [`Chunk::Idle`]).
+    pub fn next(&mut self, wait: Duration) -> Chunk {
+        match &mut self.0 {
+            Inner::Direct(reader, buf) => loop {
+                match reader.read(buf) {
+                    Ok(0) => return Chunk::End,
+                    Ok(n) => return Chunk::Data(buf.get(..n).unwrap_or_default().to_vec()),
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(err) => return Chunk::Failed(err.into()),
+                }
+            },
+            Inner::Thread(rx) => match rx.recv_timeout(wait) {
+                Ok(Msg::Data(data)) => Chunk::Data(data),
+                Ok(Msg::Warning(text)) => Chunk::Warning(text),
+                Ok(Msg::End) | Err(RecvTimeoutError::Disconnected) => Chunk::End,
+                Ok(Msg::Failed(err)) => Chunk::Failed(err),
+                Err(RecvTimeoutError::Timeout) => Chunk::Idle,
+            },
+        }
+    }
+}
+
+/// The reader thread of a plain stream.
+fn pump(mut reader: Box<dyn Read + Send>, tx: &SyncSender<Msg>) {
+    let mut buf = vec![0; CHUNK];
+    loop {
+        let msg = match reader.read(&mut buf) {
+            Ok(0) => Msg::End,
+            Ok(n) => Msg::Data(buf.get(..n).unwrap_or_default().to_vec()),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => Msg::Failed(err.into()),
+        };
+        let last = !matches!(msg, Msg::Data(_));
+        if tx.send(msg).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// Whether reading `file` can block waiting for more (a pipe, FIFO, socket or terminal) rather
+/// than reaching an end (a regular file).
+pub fn is_live(meta: &std::fs::Metadata) -> bool {
+    let kind = meta.file_type();
+    kind.is_fifo() || kind.is_char_device() || kind.is_socket()
+}
+
+/// Whether standard input is live (see [`is_live`]).
+pub fn stdin_is_live() -> bool {
+    rustix::fs::fstat(rustix::stdio::stdin())
+        .map(|st| {
+            let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
+            !matches!(kind, rustix::fs::FileType::RegularFile)
+        })
+        .unwrap_or(true)
+}
+
+/// Where `watch` starts reading a followed file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// At its current end, like `tail -F`.
+    End,
+    /// At its first byte.
+    Beginning,
+}
+
+/// A path followed like `tail -F`: regular files from the end (or start), through truncation
+/// (copytruncate) and replacement (mv + new file); FIFOs reopened for the next writer;
+/// terminals and serial devices read as they come (with the baud rate set when asked).
+pub struct Follow {
+    path: PathBuf,
+    start: Start,
+    baud: Option<u32>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Follow {
+    /// Follows `path`; the reader ends when `stop` is set.
+    pub fn new(path: &Path, start: Start, baud: Option<u32>, stop: Arc<AtomicBool>) -> Follow {
+        Follow {
+            path: path.to_owned(),
+            start,
+            baud,
+            stop,
+        }
+    }
+
+    /// Checks that the path can be opened now (a clear error before watching starts).
+    pub fn check(&self) -> anyhow::Result<()> {
+        let meta = std::fs::metadata(&self.path)
+            .with_context(|| format!("{}: cannot open", self.path.display()))?;
+        if meta.is_dir() {
+            anyhow::bail!("{}: is a directory", self.path.display());
+        }
+        if meta.file_type().is_fifo() {
+            // Opening a FIFO for reading blocks until a writer comes; check permission only.
+            rustix::fs::access(&self.path, rustix::fs::Access::READ_OK)
+                .map_err(io::Error::from)
+                .with_context(|| format!("{}: cannot open", self.path.display()))?;
+            return Ok(());
+        }
+        let file = File::open(&self.path)
+            .with_context(|| format!("{}: cannot open", self.path.display()))?;
+        if let Some(baud) = self.baud {
+            if meta.file_type().is_char_device() {
+                set_baud(&file, baud)
+                    .with_context(|| format!("{}: cannot set {baud} baud", self.path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    fn run(self, tx: &SyncSender<Msg>) {
+        let name = self.path.display().to_string();
+        let send = |msg: Msg| tx.send(msg).is_ok();
+        let meta = match std::fs::metadata(&self.path) {
+            Ok(meta) => meta,
+            Err(err) => {
+                send(Msg::Failed(
+                    anyhow::Error::new(err).context(format!("{name}: cannot open")),
+                ));
+                return;
+            }
+        };
+        if meta.file_type().is_fifo() || meta.file_type().is_char_device() {
+            self.run_stream(tx, meta.file_type().is_fifo());
+            return;
+        }
+        let mut buf = vec![0; CHUNK];
+        let mut current: Option<(File, u64, u64)> = None; // file, dev, ino
+                                                          // The first bytes of the file: a file truncated and written again past the position
+                                                          // read so far between two looks shows itself by a different start.
+        let mut head: Vec<u8> = Vec::new();
+        let mut first = true;
+        let mut gone = false;
+        while !self.stopped() {
+            if current.is_none() {
+                match File::open(&self.path).and_then(|f| Ok((f.metadata()?, f))) {
+                    Ok((meta, mut file)) => {
+                        if first && self.start == Start::End {
+                            if let Err(err) = file.seek(SeekFrom::End(0)) {
+                                send(Msg::Failed(
+                                    anyhow::Error::new(err).context(format!("{name}: cannot seek")),
+                                ));
+                                return;
+                            }
+                        }
+                        if gone
+                            && !send(Msg::Warning(format!(
+                                "{name}: appeared again; following it"
+                            )))
+                        {
+                            return;
+                        }
+                        gone = false;
+                        head = read_head(&file);
+                        current = Some((file, meta.dev(), meta.ino()));
+                    }
+                    Err(err) => {
+                        if !gone {
+                            let text = format!("{name}: cannot open ({err}); waiting for it");
+                            if !send(Msg::Warning(text)) {
+                                return;
+                            }
+                            gone = true;
+                        }
+                        std::thread::sleep(POLL);
+                        continue;
+                    }
+                }
+                first = false;
+            }
+            let Some((file, dev, ino)) = current.as_mut() else {
+                continue;
+            };
+            match file.read(&mut buf) {
+                Ok(0) => {}
+                Ok(n) => {
+                    if rewritten(file, &head) {
+                        // Truncated and written again past where we were: what was just
+                        // read is the middle of the new content; read it from its start.
+                        head = read_head(file);
+                        if file.seek(SeekFrom::Start(0)).is_err() {
+                            current = None;
+                        }
+                        let text = format!("{name}: truncated; reading it from the start");
+                        if !send(Msg::Warning(text)) {
+                            return;
+                        }
+                        continue;
+                    }
+                    if head.len() < HEAD {
+                        head = read_head(file);
+                    }
+                    if !send(Msg::Data(buf.get(..n).unwrap_or_default().to_vec())) {
+                        return;
+                    }
+                    continue;
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => {
+                    let text = format!("{name}: read error ({err}); reopening");
+                    if !send(Msg::Warning(text)) {
+                        return;
+                    }
+                    current = None;
+                    continue;
+                }
+            }
+            // At the end: has the file been truncated or replaced?
+            let pos = file.stream_position().unwrap_or(0);
+            match std::fs::metadata(&self.path) {
+                Ok(meta) if meta.dev() != *dev || meta.ino() != *ino => {
+                    // Replaced: whatever the old file still got was read above; the new one
+                    // is read from its start.
+                    if !send(Msg::Warning(format!(
+                        "{name}: replaced by a new file; following it"
+                    ))) {
+                        return;
+                    }
+                    current = None;
+                    continue;
+                }
+                Ok(meta) if meta.len() < pos || rewritten(file, &head) => {
+                    head = read_head(file);
+                    if file.seek(SeekFrom::Start(0)).is_err() {
+                        current = None;
+                    }
+                    if !send(Msg::Warning(format!(
+                        "{name}: truncated; reading it from the start"
+                    ))) {
+                        return;
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    if !gone {
+                        let text = format!("{name}: disappeared; waiting for it to come back");
+                        if !send(Msg::Warning(text)) {
+                            return;
+                        }
+                        gone = true;
+                    }
+                    current = None;
+                }
+            }
+            std::thread::sleep(POLL);
+        }
+        send(Msg::End);
+    }
+
+    /// A FIFO (reopened when its writer goes) or a device.
+    fn run_stream(self, tx: &SyncSender<Msg>, fifo: bool) {
+        let name = self.path.display().to_string();
+        let mut buf = vec![0; CHUNK];
+        while !self.stopped() {
+            let mut file = match File::open(&self.path) {
+                Ok(file) => file,
+                Err(err) => {
+                    let _ = tx.send(Msg::Failed(
+                        anyhow::Error::new(err).context(format!("{name}: cannot open")),
+                    ));
+                    return;
+                }
+            };
+            if let Some(baud) = self.baud.filter(|_| !fifo) {
+                if let Err(err) = set_baud(&file, baud) {
+                    let text = format!("{name}: cannot set {baud} baud");
+                    let _ = tx.send(Msg::Failed(anyhow::Error::new(err).context(text)));
+                    return;
+                }
+            }
+            loop {
+                match file.read(&mut buf) {
+                    Ok(0) if fifo => break,
+                    Ok(0) => std::thread::sleep(POLL),
+                    Ok(n) => {
+                        if tx
+                            .send(Msg::Data(buf.get(..n).unwrap_or_default().to_vec()))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => {
+                        let _ = tx.send(Msg::Failed(
+                            anyhow::Error::new(err).context(format!("{name}: read error")),
+                        ));
+                        return;
+                    }
+                }
+                if self.stopped() {
+                    break;
+                }
+            }
+        }
+        let _ = tx.send(Msg::End);
+    }
+}
+
+/// Bytes compared to tell a rewritten file from a grown one.
+const HEAD: usize = 64;
+
+fn read_head(file: &File) -> Vec<u8> {
+    let mut head = vec![0; HEAD];
+    let n = file.read_at(&mut head, 0).unwrap_or(0);
+    head.truncate(n);
+    head
+}
+
+/// Whether the file's start is no longer `head` (it was truncated and written again).
+fn rewritten(file: &File, head: &[u8]) -> bool {
+    let now = read_head(file);
+    let common = now.len().min(head.len());
+    now.get(..common) != head.get(..common)
+}
+
+/// Sets a serial line to raw 8N1 input at `baud`.
+fn set_baud(file: &File, baud: u32) -> io::Result<()> {
+    use rustix::termios::{self, OptionalActions};
+    let mut attrs = termios::tcgetattr(file)?;
+    attrs.make_raw();
+    attrs.set_speed(baud)?;
+    termios::tcsetattr(file, OptionalActions::Now, &attrs)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::time::Instant;
+
+    fn collect_until(feed: &mut Feed, want: &[u8], deadline: Duration) -> Vec<u8> {
+        let start = Instant::now();
+        let mut got = Vec::new();
+        while start.elapsed() < deadline && !got.windows(want.len()).any(|w| w == want) {
+            if let Chunk::Data(data) = feed.next(Duration::from_millis(50)) {
+                got.extend(data);
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn follows_through_truncation_and_replacement() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("console.log");
+        std::fs::write(&path, b"old line\n").unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let follow = Follow::new(&path, Start::End, None, stop.clone());
+        let mut feed = Feed::follow(follow);
+        std::thread::sleep(Duration::from_millis(300));
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(b"first\n").unwrap();
+        let got = collect_until(&mut feed, b"first\n", Duration::from_secs(10));
+        assert_eq!(got, b"first\n", "from the end, without the old line");
+        // copytruncate
+        std::fs::write(&path, b"").unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::write(&path, b"second\n").unwrap();
+        let got = collect_until(&mut feed, b"second\n", Duration::from_secs(10));
+        assert!(got.ends_with(b"second\n"), "{got:?}");
+        // Truncated and at once written again past the position read so far.
+        std::fs::write(&path, b"rewritten with more bytes than before\n").unwrap();
+        let got = collect_until(&mut feed, b"before\n", Duration::from_secs(10));
+        assert!(
+            got.ends_with(b"rewritten with more bytes than before\n"),
+            "{got:?}"
+        );
+        // mv + new file
+        std::fs::rename(&path, dir.path().join("console.log.1")).unwrap();
+        std::fs::write(&path, b"third\n").unwrap();
+        let got = collect_until(&mut feed, b"third\n", Duration::from_secs(10));
+        assert!(got.ends_with(b"third\n"), "{got:?}");
+        stop.store(true, Ordering::Relaxed);
+    }
+}
