@@ -10,6 +10,7 @@ use crate::locate::{self, LocateOptions, Locator};
 use crate::render::{self, Style};
 use crate::rules::RuleSet;
 use crate::run::Date;
+use crate::sanitize;
 use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use legolog_parsers::ParseConfig;
@@ -341,8 +342,7 @@ fn symbolize(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
         }
         grouped
     };
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = sanitize::stdout(args.format == SymbolizeFormat::Json, false);
     let mut failed = false;
     // Resolve every query first, then look the probes up per image in one batch (grouped by
     // compilation unit, in parallel); results keep the order of the queries.
@@ -363,7 +363,7 @@ fn symbolize(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
                 results.push((query.clone(), Vec::new()));
             }
             Err(err) => {
-                eprintln!("legolog: {err:#}");
+                crate::eprint_safe!("legolog: {err:#}");
                 failed = true;
             }
         }
@@ -404,7 +404,9 @@ fn open_history(args: &DbArgs) -> anyhow::Result<Option<History>> {
         None => match History::default_path() {
             Some(path) => path,
             None => {
-                eprintln!("legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)");
+                crate::eprint_safe!(
+                    "legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)"
+                );
                 return Ok(None);
             }
         },
@@ -428,7 +430,7 @@ fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
     match Decoder::open(vmlinux, &args.module_dirs) {
         Ok(decoder) => (Some(decoder), false),
         Err(err) => {
-            eprintln!("legolog: {err:#}; continuing without symbols");
+            crate::eprint_safe!("legolog: {err:#}; continuing without symbols");
             (None, true)
         }
     }
@@ -448,7 +450,7 @@ fn analyze_all(
         if let Err(err) =
             analysis::analyze_source(&mut analysis, source, &config, rules, locator, identity)
         {
-            eprintln!("legolog: {err:#}");
+            crate::eprint_safe!("legolog: {err:#}");
             failed = true;
         }
     }
@@ -498,7 +500,7 @@ fn load(
 fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
     if strict {
         if let Some(explanation) = locate::strict_failure(analysis) {
-            eprintln!("legolog: {explanation}");
+            crate::eprint_safe!("legolog: {explanation}");
             return ExitCode::from(EXIT_MISMATCH);
         }
     }
@@ -511,15 +513,12 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let Loaded {
         analysis, failed, ..
     } = loaded;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let style = terminal_style(args.color);
+    let mut out = sanitize::stdout(args.format == Format::Json, style.color);
     match args.format {
         Format::Json => render::json::write(&mut out, &analysis)?,
         Format::Markdown => render::markdown::write(&mut out, &analysis)?,
-        Format::Text => {
-            let style = terminal_style(args.color);
-            render::text::write(&mut out, &analysis, style)?;
-        }
+        Format::Text => render::text::write(&mut out, &analysis, style)?,
     }
     out.flush()?;
     Ok(exit_code(&analysis, args.locate.strict, failed))
@@ -531,7 +530,7 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     let (paths, walk_errors) = correlate::collect_paths(&args.paths);
     let mut failed = !walk_errors.is_empty();
     for err in walk_errors {
-        eprintln!("legolog: {err:#}");
+        crate::eprint_safe!("legolog: {err:#}");
     }
     let progress = if io::stderr().is_terminal() && paths.len() > 1 {
         let bar = indicatif::ProgressBar::new(paths.len() as u64);
@@ -566,7 +565,7 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         match result {
             Ok(log) => logs.push(log),
             Err(err) => {
-                eprintln!("legolog: {err:#}");
+                crate::eprint_safe!("legolog: {err:#}");
                 failed = true;
             }
         }
@@ -576,15 +575,12 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         history.record(&records)?;
     }
     let groups = correlate::group(&logs, args.similarity);
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let style = terminal_style(args.color);
+    let mut out = sanitize::stdout(args.format == Format::Json, style.color);
     match args.format {
         Format::Json => render::groups::write_json(&mut out, &logs, &groups)?,
         Format::Markdown => render::groups::write_markdown(&mut out, &logs, &groups)?,
-        Format::Text => {
-            let style = terminal_style(args.color);
-            render::groups::write_text(&mut out, &logs, &groups, style)?;
-        }
+        Format::Text => render::groups::write_text(&mut out, &logs, &groups, style)?,
     }
     out.flush()?;
     Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
@@ -599,12 +595,18 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         },
     };
     if !path.exists() {
-        println!("no history yet at {}", path.display());
+        println!(
+            "no history yet at {}",
+            sanitize::terminal(&path.display().to_string())
+        );
         return Ok(ExitCode::from(EXIT_OK));
     }
     let history = History::open(&path)?;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let style = terminal_style(ColorChoice::Auto);
+    let mut out = sanitize::stdout(
+        args.format == Format::Json && args.signature.is_none(),
+        style.color,
+    );
     if let Some(prefix) = &args.signature {
         let ids = history.find_signatures(prefix)?;
         let id = match ids.as_slice() {
@@ -629,11 +631,7 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         let rows = history.signatures(args.since)?;
         match args.format {
             Format::Json => render::groups::write_history_json(&mut out, &rows)?,
-            _ => render::groups::write_history_text(
-                &mut out,
-                &rows,
-                terminal_style(ColorChoice::Auto),
-            )?,
+            _ => render::groups::write_history_text(&mut out, &rows, style)?,
         }
     }
     out.flush()?;
@@ -657,8 +655,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
             analysis.reports.len()
         );
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = sanitize::stdout(false, false);
     bugreport::write(&mut out, &analysis, subject_idx, &rules)?;
     out.flush()?;
     Ok(exit_code(&analysis, args.locate.strict, failed))

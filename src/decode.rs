@@ -145,7 +145,7 @@ fn say_once(key: &str, warning: &str) {
     static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let mut said = SAID.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if said.insert(key.to_owned()) {
-        eprintln!("legolog: warning: {warning}");
+        crate::eprint_safe!("legolog: warning: {warning}");
     }
 }
 

@@ -18,5 +18,6 @@ pub mod locate;
 pub mod render;
 pub mod rules;
 pub mod run;
+pub mod sanitize;
 pub mod signature;
 pub mod source;

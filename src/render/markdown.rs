@@ -158,17 +158,7 @@ pub fn write_snippets(
     Ok(())
 }
 
-/// Escapes the characters that would change the meaning of inline Markdown.
+/// Escapes text for inline Markdown and table cells: [`crate::sanitize::markdown`].
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    crate::sanitize::markdown(text)
 }
