@@ -5,6 +5,7 @@
 use crate::decode::Decoded;
 use crate::history::{History, LogRecord, ReportRecord, SignatureHistory};
 use crate::input::{self, Source};
+use crate::limits::{self, Limits};
 use crate::locate::Locator;
 use crate::rules::RuleSet;
 use crate::run::{self, RunInfo};
@@ -33,6 +34,53 @@ pub struct InputSummary {
     pub content_hash: Option<String>,
     /// Run name and date from the file name (and mtime).
     pub run: RunInfo,
+    /// Reports found after [`Limits::max_reports`] were kept: counted, not kept.
+    pub skipped_reports: u64,
+    /// Reports cut to [`Limits::max_report_bytes`].
+    pub trimmed_reports: u64,
+    /// What stopped the reading early, if anything, with the decompressed byte offset: damage
+    /// in a compressed stream (an error: exit code 2) or a limit (a warning). The reports
+    /// complete before it are kept.
+    pub stopped: Option<Stop>,
+}
+
+/// Why an input was not read to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// A truncated or corrupt stream: the message names the offset.
+    Damaged(String),
+    /// The decompressed-size limit.
+    Limit(String),
+}
+
+impl InputSummary {
+    /// The warnings this input deserves (limits reached, damage), one line each, naming the
+    /// input and the limit.
+    pub fn warnings(&self, limits: &Limits) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.skipped_reports > 0 {
+            warnings.push(format!(
+                "{}: kept the first {} reports (limit max_reports); {} more counted, not kept",
+                self.source, limits.max_reports, self.skipped_reports
+            ));
+        }
+        if self.trimmed_reports > 0 {
+            warnings.push(format!(
+                "{}: {} report(s) cut to {} bytes (limit max_report_bytes)",
+                self.source, self.trimmed_reports, limits.max_report_bytes
+            ));
+        }
+        match &self.stopped {
+            Some(Stop::Damaged(what) | Stop::Limit(what)) => warnings.push(what.clone()),
+            None => {}
+        }
+        warnings
+    }
+
+    /// Whether the input was damaged (exit code 2).
+    pub fn damaged(&self) -> bool {
+        matches!(self.stopped, Some(Stop::Damaged(_)))
+    }
 }
 
 /// A report together with the input it came from and what legolog knows about it.
@@ -157,15 +205,19 @@ pub fn annotate_with(
 pub fn analyze_source(
     analysis: &mut Analysis,
     source: Source,
-    config: &ParseConfig,
+    (config, limits): (&ParseConfig, &Limits),
     rules: &RuleSet,
     locator: Option<&Locator>,
     identity: Identity,
 ) -> anyhow::Result<()> {
     let input_idx = analysis.inputs.len();
     let banners = locator.map(|_| BannerScanner::new());
-    let (summary, found) =
-        parse_source_watching(source, config, identity, banners, |report, banners| {
+    let (summary, found) = parse_source_watching(
+        source,
+        (config, limits),
+        identity,
+        banners,
+        |report, banners| {
             let decoded = locator.and_then(|locator| {
                 locator.decode(&report, banners.and_then(|b| b.before(report.span.start)))
             });
@@ -181,7 +233,8 @@ pub fn analyze_source(
                 history: None,
                 decoded,
             }
-        })?;
+        },
+    )?;
     analysis.inputs.push(summary);
     analysis.reports.extend(found);
     Ok(())
@@ -191,7 +244,7 @@ pub fn analyze_source(
 /// needs, so memory stays bounded when many logs are read).
 pub fn parse_source<T>(
     source: Source,
-    config: &ParseConfig,
+    config: (&ParseConfig, &Limits),
     identity: Identity,
     keep: impl FnMut(Report) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
@@ -203,7 +256,7 @@ pub fn parse_source<T>(
 /// report, so the parser does not keep them); `keep` sees the banners read so far.
 pub fn parse_source_watching<T>(
     source: Source,
-    config: &ParseConfig,
+    (config, limits): (&ParseConfig, &Limits),
     identity: Identity,
     mut banners: Option<BannerScanner>,
     mut keep: impl FnMut(Report, Option<&BannerScanner>) -> T,
@@ -212,17 +265,34 @@ pub fn parse_source_watching<T>(
         Source::Path(path) => std::fs::metadata(path).and_then(|m| m.modified()).ok(),
         Source::Stdin => None,
     };
-    let mut reader = input::open(&source)?;
+    let mut reader = input::open(&source, limits.max_log_bytes)?;
     let mut hasher = matches!(identity, Identity::Hash).then(Sha256::new);
     let mut scanner = Scanner::new(config.clone());
     let mut found = Vec::new();
     let mut buf = vec![0u8; READ_CHUNK];
+    let (mut offset, mut stopped) = (0u64, None);
+    let (mut skipped_reports, mut trimmed_reports) = (0u64, 0u64);
     loop {
         let n = match reader.read(&mut buf) {
             Ok(n) => n,
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            // What was complete before the damage (or the limit) is kept: the input ends here.
+            Err(err) if input::is_limit(&err) => {
+                stopped = Some(Stop::Limit(format!(
+                    "{source}: stopped reading at decompressed byte {offset}: {err}"
+                )));
+                0
+            }
+            Err(err) if offset > 0 => {
+                stopped = Some(Stop::Damaged(format!(
+                    "{source}: corrupt or truncated after decompressed byte {offset}: {err}; \
+                     the reports before it are kept"
+                )));
+                0
+            }
             Err(err) => return Err(err).with_context(|| format!("{source}: read error")),
         };
+        offset += n as u64;
         let chunk = &buf[..n];
         if let Some(hasher) = &mut hasher {
             hasher.update(chunk);
@@ -237,7 +307,14 @@ pub fn parse_source_watching<T>(
             0 => scanner.finish(),
             _ => scanner.push(chunk),
         }
-        while let Some(report) = scanner.pop() {
+        while let Some(mut report) = scanner.pop() {
+            if found.len() >= limits.max_reports {
+                skipped_reports += 1;
+                continue;
+            }
+            if limits::trim_report(&mut report, limits.max_report_bytes) {
+                trimmed_reports += 1;
+            }
             found.push(keep(report, banners.as_ref()));
         }
         if n == 0 {
@@ -260,6 +337,9 @@ pub fn parse_source_watching<T>(
         long_lines,
         content_hash,
         run,
+        skipped_reports,
+        trimmed_reports,
+        stopped,
     };
     Ok((summary, found))
 }

@@ -6,6 +6,7 @@ use crate::correlate;
 use crate::decode::{self, Decoder};
 use crate::history::History;
 use crate::input::Source;
+use crate::limits::Limits;
 use crate::locate::{self, LocateOptions, Locator};
 use crate::render::{self, Style};
 use crate::rules::RuleSet;
@@ -86,6 +87,9 @@ struct AnalyzeArgs {
 
     #[command(flatten)]
     locate: LocateArgs,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 /// The kernel image that symbolizes frames.
@@ -163,6 +167,9 @@ struct SymbolizeArgs {
     /// name; none reads one query per line from standard input.
     #[arg(value_name = "QUERY")]
     queries: Vec<String>,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 /// Output formats of `symbolize`.
@@ -187,6 +194,16 @@ struct DbArgs {
     /// Neither read nor record the run history.
     #[arg(long, conflicts_with = "db")]
     no_db: bool,
+}
+
+/// The limits on hostile or endless input (src/limits.rs, docs/limits.md).
+#[derive(Debug, Clone, clap::Args)]
+struct LimitArgs {
+    /// Sets one limit for this run, KEY=N (N may end in K, M, G); repeatable. Keys:
+    /// max_reports, max_report_bytes, max_log_bytes, max_symbol_bytes, max_rules,
+    /// max_regex_bytes, max_query_bytes; also `[limits]` in $XDG_CONFIG_HOME/legolog/config.toml.
+    #[arg(long = "limit", value_name = "KEY=N")]
+    limits: Vec<String>,
 }
 
 /// Known-bug rules.
@@ -230,6 +247,9 @@ struct CorrelateArgs {
 
     #[command(flatten)]
     symbols: SymbolArgs,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -275,6 +295,9 @@ struct ReportArgs {
 
     #[command(flatten)]
     locate: LocateArgs,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 fn parse_similarity(text: &str) -> Result<f64, String> {
@@ -438,7 +461,7 @@ fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
 
 fn analyze_all(
     logs: &[PathBuf],
-    rules: &RuleSet,
+    (rules, limits): (&RuleSet, &Limits),
     locator: Option<&Locator>,
     identity: Identity,
 ) -> (Analysis, bool) {
@@ -447,14 +470,37 @@ fn analyze_all(
     let mut failed = false;
     for log in logs {
         let source = Source::from_arg(log);
-        if let Err(err) =
-            analysis::analyze_source(&mut analysis, source, &config, rules, locator, identity)
-        {
-            crate::eprint_safe!("legolog: {err:#}");
-            failed = true;
+        let config = (&config, limits);
+        match analysis::analyze_source(&mut analysis, source, config, rules, locator, identity) {
+            Ok(()) => {
+                if let Some(input) = analysis.inputs.last() {
+                    failed |= warn_about(input, limits);
+                }
+            }
+            Err(err) => {
+                crate::eprint_safe!("legolog: {err:#}");
+                failed = true;
+            }
         }
     }
     (analysis, failed)
+}
+
+/// Prints the warnings of one input (limits reached, damage); true when it was damaged.
+fn warn_about(input: &analysis::InputSummary, limits: &Limits) -> bool {
+    for warning in input.warnings(limits) {
+        crate::eprint_safe!("legolog: warning: {warning}");
+    }
+    input.damaged()
+}
+
+/// The rules, with a warning for each limit their loading reached.
+fn load_rules(args: &RulesArgs, limits: &Limits) -> anyhow::Result<RuleSet> {
+    let rules = RuleSet::load(args.file.as_deref(), limits)?;
+    for warning in &rules.warnings {
+        crate::eprint_safe!("legolog: warning: {warning}");
+    }
+    Ok(rules)
 }
 
 /// What `analyze` and `report` share: rules, history, the kernel image, the parsed logs.
@@ -469,11 +515,12 @@ struct Loaded {
 /// the kernel image, then parses, decodes and records every log.
 fn load(
     logs: &[PathBuf],
-    rules: &RulesArgs,
+    (rules, limit): (&RulesArgs, &LimitArgs),
     db: &DbArgs,
     (symbols, locate): (&SymbolArgs, &LocateArgs),
 ) -> anyhow::Result<Loaded> {
-    let rules = RuleSet::load(rules.file.as_deref())?;
+    let limits = Limits::load(&limit.limits)?;
+    let rules = load_rules(rules, &limits)?;
     let mut history = open_history(db)?;
     let options = LocateOptions::with_config(
         symbols.vmlinux.clone(),
@@ -484,7 +531,12 @@ fn load(
         locate.src.clone().map(|src| (src, locate.context)),
     )?;
     let locator = Locator::new(options);
-    let (mut analysis, failed) = analyze_all(logs, &rules, Some(&locator), identity_for(&history));
+    let (mut analysis, failed) = analyze_all(
+        logs,
+        (&rules, &limits),
+        Some(&locator),
+        identity_for(&history),
+    );
     if let Some(history) = &mut history {
         analysis.record_and_attach(history)?;
     }
@@ -509,7 +561,7 @@ fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let symbols = (&args.symbols, &args.locate);
-    let loaded = load(&args.logs, &args.rules, &args.db, symbols)?;
+    let loaded = load(&args.logs, (&args.rules, &args.limit), &args.db, symbols)?;
     let Loaded {
         analysis, failed, ..
     } = loaded;
@@ -525,12 +577,20 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
-    let rules = RuleSet::load(args.rules.file.as_deref())?;
+    let limits = Limits::load(&args.limit.limits)?;
+    let rules = load_rules(&args.rules, &limits)?;
     let mut history = open_history(&args.db)?;
-    let (paths, walk_errors) = correlate::collect_paths(&args.paths);
+    let correlate::Collected {
+        paths,
+        errors: walk_errors,
+        notes,
+    } = correlate::collect_paths(&args.paths);
     let mut failed = !walk_errors.is_empty();
     for err in walk_errors {
         crate::eprint_safe!("legolog: {err:#}");
+    }
+    for note in notes {
+        crate::eprint_safe!("legolog: note: {note}");
     }
     let progress = if io::stderr().is_terminal() && paths.len() > 1 {
         let bar = indicatif::ProgressBar::new(paths.len() as u64);
@@ -553,7 +613,7 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     });
     let results = correlate::read_logs(
         &paths,
-        &ParseConfig::standard(),
+        (&ParseConfig::standard(), &limits),
         &rules,
         image.as_ref(),
         identity_for(&history),
@@ -563,7 +623,10 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     let mut logs = Vec::with_capacity(results.len());
     for result in results {
         match result {
-            Ok(log) => logs.push(log),
+            Ok(log) => {
+                failed |= warn_about(&log.input, &limits);
+                logs.push(log);
+            }
             Err(err) => {
                 crate::eprint_safe!("legolog: {err:#}");
                 failed = true;
@@ -644,7 +707,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         rules,
         analysis,
         failed,
-    } = load(&args.logs, &args.rules, &args.db, symbols)?;
+    } = load(&args.logs, (&args.rules, &args.limit), &args.db, symbols)?;
     let subject_idx = args.index as usize - 1;
     if subject_idx >= analysis.reports.len() {
         let logs: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();

@@ -14,6 +14,7 @@ pub mod decode;
 pub mod dirs;
 pub mod history;
 pub mod input;
+pub mod limits;
 pub mod locate;
 pub mod render;
 pub mod rules;

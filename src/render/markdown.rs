@@ -15,8 +15,11 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
     for input in &analysis.inputs {
         writeln!(
             out,
-            "| `{}` | {} | {} | {} |",
-            input.source, input.lines, input.reports, input.unclaimed_lines
+            "| {} | {} | {} | {} |",
+            escape(&input.source.to_string()),
+            input.lines,
+            input.reports,
+            input.unclaimed_lines
         )?;
     }
     for (idx, located) in analysis.reports.iter().enumerate() {

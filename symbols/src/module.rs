@@ -147,7 +147,8 @@ fn build_index(dirs: &[PathBuf]) -> Index {
 }
 
 /// The files below `dirs` (at most `max_depth` levels down) whose name `keep` accepts, in walk
-/// order. `file_type` does not follow symlinks: a symlinked directory is not entered (no
+/// order; only regular files (FIFOs, sockets and devices are never listed). `file_type` does
+/// not follow symlinks: a symlinked directory is not entered (no
 /// loops), a symlinked file is still listed. Unreadable directories are skipped.
 pub fn files_below(
     dirs: &[PathBuf],
@@ -175,6 +176,9 @@ pub fn files_below(
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(&mut keep)
+                // Only regular files (a symlink is followed): opening a FIFO, socket or device
+                // named like a module could block forever.
+                && std::fs::metadata(&path).is_ok_and(|meta| meta.is_file())
             {
                 found.push(path);
             }
