@@ -8,6 +8,7 @@ use crate::history::History;
 use crate::input::Source;
 use crate::limits::Limits;
 use crate::locate::{self, LocateOptions, Locator};
+use crate::query;
 use crate::render::{self, Style};
 use crate::rules::RuleSet;
 use crate::run::Date;
@@ -15,8 +16,6 @@ use crate::sanitize;
 use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use legolog_parsers::ParseConfig;
-use legolog_symbols::{Probe, SourceFrame};
-use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -343,78 +342,18 @@ pub fn run() -> anyhow::Result<ExitCode> {
 }
 
 fn symbolize(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
+    let limits = load_limits(&args.limit)?;
     let decoder = Decoder::open(&args.vmlinux, &args.module_dirs)?;
-    let queries: Vec<String> = if args.queries.is_empty() {
-        io::stdin()
-            .lines()
-            .collect::<io::Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|line| !line.trim().is_empty())
-            .collect()
+    let queries = if args.queries.is_empty() {
+        query::from_reader(io::stdin().lock(), limits.max_query_bytes)?
     } else {
-        // `ADDR [MOD] ADDR …`: a word that is not an address or SYM+OFF names a module.
-        let mut grouped: Vec<String> = Vec::new();
-        for word in &args.queries {
-            match grouped.last_mut() {
-                Some(last) if !looks_like_query(word) && !last.contains(' ') => {
-                    last.push(' ');
-                    last.push_str(word);
-                }
-                _ => grouped.push(word.clone()),
-            }
-        }
-        grouped
+        query::from_args(&args.queries, limits.max_query_bytes)
     };
-    let mut out = sanitize::stdout(args.format == SymbolizeFormat::Json, false);
-    let mut failed = false;
-    // Resolve every query first, then look the probes up per image in one batch (grouped by
-    // compilation unit, in parallel); results keep the order of the queries.
-    let mut results: Vec<(String, Vec<SourceFrame>)> = Vec::with_capacity(queries.len());
-    let mut batches: BTreeMap<Option<&str>, Vec<(usize, Probe)>> = BTreeMap::new();
-    for query in &queries {
-        let mut words = query.split_whitespace();
-        let text = words.next().unwrap_or_default();
-        let module = words.next();
-        match decode::resolve_query(decoder.symbolizer(), text, module) {
-            Ok(probe) => {
-                if let Some(probe) = probe {
-                    batches
-                        .entry(module)
-                        .or_default()
-                        .push((results.len(), probe));
-                }
-                results.push((query.clone(), Vec::new()));
-            }
-            Err(err) => {
-                crate::eprint_safe!("legolog: {err:#}");
-                failed = true;
-            }
-        }
-    }
-    for (module, batch) in batches {
-        let probes: Vec<Probe> = batch.iter().map(|(_, probe)| *probe).collect();
-        let answers = decoder.symbolizer().find_frames_batch(module, &probes)?;
-        for ((result_idx, _), answer) in batch.iter().zip(answers) {
-            if let Some(result) = results.get_mut(*result_idx) {
-                result.1 = answer?;
-            }
-        }
-    }
-    match args.format {
-        SymbolizeFormat::Text => {
-            for (_, location) in &results {
-                render::symbolize::write_text(&mut out, location)?;
-            }
-        }
-        SymbolizeFormat::Json => render::symbolize::write_json(&mut out, &results)?,
-    }
+    let json = args.format == SymbolizeFormat::Json;
+    let mut out = sanitize::stdout(json, false);
+    let failed = query::run(&decoder, &queries, json, &mut out)?;
     out.flush()?;
     Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
-}
-
-/// Whether a `symbolize` argument is a query (`0x…`, hex, `SYM+OFF`) rather than a module name.
-fn looks_like_query(word: &str) -> bool {
-    word.starts_with("0x") || word.contains('+') || word.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Opens the history unless `--no-db`; `None` also when no default location can be found.
@@ -494,6 +433,14 @@ fn warn_about(input: &analysis::InputSummary, limits: &Limits) -> bool {
     input.damaged()
 }
 
+/// The run's limits (config file, then `--limit`); the symbol-file limit applies to every
+/// image opened from now on.
+fn load_limits(args: &LimitArgs) -> anyhow::Result<Limits> {
+    let limits = Limits::load(&args.limits)?;
+    decode::set_max_symbol_bytes(limits.max_symbol_bytes);
+    Ok(limits)
+}
+
 /// The rules, with a warning for each limit their loading reached.
 fn load_rules(args: &RulesArgs, limits: &Limits) -> anyhow::Result<RuleSet> {
     let rules = RuleSet::load(args.file.as_deref(), limits)?;
@@ -519,7 +466,7 @@ fn load(
     db: &DbArgs,
     (symbols, locate): (&SymbolArgs, &LocateArgs),
 ) -> anyhow::Result<Loaded> {
-    let limits = Limits::load(&limit.limits)?;
+    let limits = load_limits(limit)?;
     let rules = load_rules(rules, &limits)?;
     let mut history = open_history(db)?;
     let options = LocateOptions::with_config(
@@ -577,7 +524,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
-    let limits = Limits::load(&args.limit.limits)?;
+    let limits = load_limits(&args.limit)?;
     let rules = load_rules(&args.rules, &limits)?;
     let mut history = open_history(&args.db)?;
     let correlate::Collected {
@@ -955,8 +902,5 @@ mod tests {
             parse(&["legolog", "symbolize", "0x1"]).is_err(),
             "--vmlinux is required"
         );
-        assert!(looks_like_query("0xffffffff81000000"));
-        assert!(looks_like_query("f+0x1/0x2"));
-        assert!(!looks_like_query("lkdtm"));
     }
 }

@@ -16,6 +16,7 @@ pub mod history;
 pub mod input;
 pub mod limits;
 pub mod locate;
+pub mod query;
 pub mod render;
 pub mod rules;
 pub mod run;

@@ -66,7 +66,7 @@ pub(crate) struct ElfFile {
 }
 
 /// Parses `bytes` as an x86-64 ELF.
-pub(crate) fn parse(path: &Path, bytes: Bytes) -> Result<ElfFile> {
+pub(crate) fn parse(path: &Path, bytes: Bytes, max_decompressed: u64) -> Result<ElfFile> {
     check_header(path, &bytes)?;
     let elf = goblin::elf::Elf::parse(&bytes).map_err(|err| goblin_error(path, err))?;
     let endian = if elf.little_endian {
@@ -111,7 +111,7 @@ pub(crate) fn parse(path: &Path, bytes: Bytes) -> Result<ElfFile> {
             data,
         };
         if shdr.sh_flags & u64::from(SHF_COMPRESSED) != 0 {
-            decompress_section(path, &mut section)?;
+            decompress_section(path, &mut section, max_decompressed)?;
         }
         sections.push(section);
     }
@@ -312,7 +312,7 @@ fn goblin_error(path: &Path, err: goblin::error::Error) -> Error {
 }
 
 /// Replaces an `SHF_COMPRESSED` section's bytes by their decompressed form (zlib or zstd).
-fn decompress_section(path: &Path, section: &mut Section) -> Result<()> {
+fn decompress_section(path: &Path, section: &mut Section, max_decompressed: u64) -> Result<()> {
     let Some(data) = section.data.as_ref() else {
         return Ok(());
     };
@@ -334,7 +334,8 @@ fn decompress_section(path: &Path, section: &mut Section) -> Result<()> {
     let payload = raw.get(24..).ok_or_else(truncated)?;
     let limit = (payload.len() as u64)
         .saturating_mul(MAX_INFLATE_RATIO)
-        .max(1 << 20);
+        .max(1 << 20)
+        .min(max_decompressed);
     if ch_size > limit {
         return Err(Error::LimitExceeded {
             path: path.to_owned(),
@@ -344,6 +345,7 @@ fn decompress_section(path: &Path, section: &mut Section) -> Result<()> {
             ),
         });
     }
+    // The claimed size is below the limit; the output is read no further than it either way.
     let capacity = usize::try_from(ch_size).unwrap_or(0);
     let mut out = Vec::with_capacity(capacity);
     let (format, res) = match ch_type {
