@@ -26,13 +26,18 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_ERROR: u8 = 2;
 /// Exit code with `--strict` when a report does not match its kernel image.
 pub const EXIT_MISMATCH: u8 = 3;
+/// Exit code when the analysis was printed but the history could not be opened or written
+/// (read-only, full disk, locked, not a legolog history, `--db /dev/null`).
+pub const EXIT_HISTORY: u8 = 4;
 
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  every input was read (whether or not it held reports)
   2  an input could not be read (missing, a directory, empty, binary, corrupt compression)
      or the command line was wrong; other inputs are still analyzed and printed
-  3  with --strict: a report does not match the kernel image that decoded it";
+  3  with --strict: a report does not match the kernel image that decoded it
+  4  the analysis was printed, but the history could not be opened or written (one warning
+     line says why; codes 3 and 2 take precedence)";
 
 /// Turn kernel console logs (LegoOS and Linux) into structured reports.
 #[derive(Debug, Parser)]
@@ -357,7 +362,25 @@ fn symbolize(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Opens the history unless `--no-db`; `None` also when no default location can be found.
-fn open_history(args: &DbArgs) -> anyhow::Result<Option<History>> {
+/// A history that cannot be opened is one warning line (and `true`: exit code 4); the
+/// analysis goes on without it.
+fn open_history(args: &DbArgs) -> (Option<History>, bool) {
+    match try_open_history(args) {
+        Ok(history) => (history, false),
+        Err(err) => {
+            crate::eprint_safe!("legolog: warning: {err:#}; the analysis is not recorded");
+            (None, true)
+        }
+    }
+}
+
+/// Prints why the history could not be written; `true` for the exit code.
+fn history_write_failed(err: &anyhow::Error) -> bool {
+    crate::eprint_safe!("legolog: warning: {err:#}; the analysis is not recorded");
+    true
+}
+
+fn try_open_history(args: &DbArgs) -> anyhow::Result<Option<History>> {
     if args.no_db {
         return Ok(None);
     }
@@ -456,6 +479,8 @@ struct Loaded {
     analysis: Analysis,
     /// An input or the kernel image could not be read (exit code 2).
     failed: bool,
+    /// The history could not be opened or written (exit code 4).
+    history_failed: bool,
 }
 
 /// Loads rules and history first (a bad rules file or database stops before any output), then
@@ -468,7 +493,7 @@ fn load(
 ) -> anyhow::Result<Loaded> {
     let limits = load_limits(limit)?;
     let rules = load_rules(rules, &limits)?;
-    let mut history = open_history(db)?;
+    let (mut history, mut history_failed) = open_history(db);
     let options = LocateOptions::with_config(
         symbols.vmlinux.clone(),
         symbols.module_dirs.clone(),
@@ -485,32 +510,51 @@ fn load(
         identity_for(&history),
     );
     if let Some(history) = &mut history {
-        analysis.record_and_attach(history)?;
+        if let Err(err) = analysis.record_and_attach(history) {
+            history_failed = history_write_failed(&err);
+        }
     }
     Ok(Loaded {
         rules,
         analysis,
         failed: failed || locator.failed(),
+        history_failed,
     })
 }
 
 /// The exit code once the output is written: 3 for `--strict` mismatches (explained on
-/// stderr), 2 when something could not be read.
-fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
+/// stderr), 2 when something could not be read, 4 when only the history failed.
+fn exit_code(
+    analysis: &Analysis,
+    strict: bool,
+    (failed, history_failed): (bool, bool),
+) -> ExitCode {
     if strict {
         if let Some(explanation) = locate::strict_failure(analysis) {
             crate::eprint_safe!("legolog: {explanation}");
             return ExitCode::from(EXIT_MISMATCH);
         }
     }
-    ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK })
+    plain_exit_code(failed, history_failed)
+}
+
+/// 2 when something could not be read, else 4 when the history failed, else 0.
+fn plain_exit_code(failed: bool, history_failed: bool) -> ExitCode {
+    ExitCode::from(match (failed, history_failed) {
+        (true, _) => EXIT_ERROR,
+        (false, true) => EXIT_HISTORY,
+        (false, false) => EXIT_OK,
+    })
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let symbols = (&args.symbols, &args.locate);
     let loaded = load(&args.logs, (&args.rules, &args.limit), &args.db, symbols)?;
     let Loaded {
-        analysis, failed, ..
+        analysis,
+        failed,
+        history_failed,
+        ..
     } = loaded;
     let style = terminal_style(args.color);
     let mut out = sanitize::stdout(args.format == Format::Json, style.color);
@@ -520,13 +564,17 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         Format::Text => render::text::write(&mut out, &analysis, style)?,
     }
     out.flush()?;
-    Ok(exit_code(&analysis, args.locate.strict, failed))
+    Ok(exit_code(
+        &analysis,
+        args.locate.strict,
+        (failed, history_failed),
+    ))
 }
 
 fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     let limits = load_limits(&args.limit)?;
     let rules = load_rules(&args.rules, &limits)?;
-    let mut history = open_history(&args.db)?;
+    let (mut history, mut history_failed) = open_history(&args.db);
     let correlate::Collected {
         paths,
         errors: walk_errors,
@@ -582,7 +630,9 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(history) = &mut history {
         let records: Vec<_> = logs.iter().filter_map(|log| log.log_record()).collect();
-        history.record(&records)?;
+        if let Err(err) = history.record(&records) {
+            history_failed = history_write_failed(&err);
+        }
     }
     let groups = correlate::group(&logs, args.similarity);
     let style = terminal_style(args.color);
@@ -593,7 +643,7 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         Format::Text => render::groups::write_text(&mut out, &logs, &groups, style)?,
     }
     out.flush()?;
-    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+    Ok(plain_exit_code(failed, history_failed))
 }
 
 fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
@@ -654,6 +704,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         rules,
         analysis,
         failed,
+        history_failed,
     } = load(&args.logs, (&args.rules, &args.limit), &args.db, symbols)?;
     let subject_idx = args.index as usize - 1;
     if subject_idx >= analysis.reports.len() {
@@ -668,7 +719,11 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut out = sanitize::stdout(false, false);
     bugreport::write(&mut out, &analysis, subject_idx, &rules)?;
     out.flush()?;
-    Ok(exit_code(&analysis, args.locate.strict, failed))
+    Ok(exit_code(
+        &analysis,
+        args.locate.strict,
+        (failed, history_failed),
+    ))
 }
 
 fn terminal_style(choice: ColorChoice) -> Style {

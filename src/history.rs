@@ -147,6 +147,7 @@ impl History {
     /// A file that is not a legolog history (corrupt, another program's database, a newer
     /// schema) is an error naming the file; it is never overwritten.
     pub fn open(path: &Path) -> anyhow::Result<History> {
+        crate::dbfile::check_path(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|err| {
                 anyhow!(
@@ -155,12 +156,21 @@ impl History {
                 )
             })?;
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if std::fs::symlink_metadata(path).is_err() {
+            crate::dbfile::create_new(path, |new| {
+                History::open_file(new, OpenFlags::SQLITE_OPEN_CREATE).map(drop)
+            })?;
+        }
+        History::open_file(path, OpenFlags::empty())
+    }
+
+    /// Opens (with `create`, creating) and migrates the database file at `path`.
+    fn open_file(path: &Path, create: OpenFlags) -> anyhow::Result<History> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | create;
         let conn = Connection::open_with_flags(path, flags).map_err(|err| db_error(path, err))?;
         conn.busy_timeout(busy_timeout())
             .map_err(|err| db_error(path, err))?;
+        crate::dbfile::harden(&conn, path, |err| db_error(path, err))?;
         let mut history = History {
             conn,
             path: path.to_owned(),

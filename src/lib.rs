@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod bugreport;
 pub mod cli;
 pub mod correlate;
+pub mod dbfile;
 pub mod debuginfod;
 pub mod decode;
 pub mod dirs;
