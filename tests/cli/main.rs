@@ -4,6 +4,7 @@ mod analyze;
 mod bad_input;
 mod correlate;
 mod history;
+mod hostile;
 mod locate;
 mod real_kernel;
 mod report;
