@@ -161,6 +161,14 @@ impl RuleSet {
         Ok(set)
     }
 
+    /// The built-in rules plus the rules in `text` (as if read from `path`), as
+    /// [`RuleSet::load`] reads a file.
+    pub fn with_text(text: &str, path: &Path, limits: &Limits) -> anyhow::Result<RuleSet> {
+        let mut set = RuleSet::builtin();
+        set.add_text(text, path, limits)?;
+        Ok(set)
+    }
+
     fn add_text(&mut self, text: &str, path: &Path, limits: &Limits) -> anyhow::Result<()> {
         // Only the first `max_rules` rules are parsed at all: the text is cut where the next
         // `[[rule]]` table starts.
@@ -467,9 +475,7 @@ mod tests {
     }
 
     fn load_text(text: &str) -> anyhow::Result<RuleSet> {
-        let mut set = RuleSet::builtin();
-        set.add_text(text, Path::new("my.toml"), &Limits::default())?;
-        Ok(set)
+        RuleSet::with_text(text, Path::new("my.toml"), &Limits::default())
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Splitter {
             // from the previous chunk's last byte. The first bare CR or LF decides.
             let across =
                 self.last_byte == Some(b'\r') && chunk.first().is_some_and(|&b| b != b'\n');
-            let inside = memchr::memchr_iter(b'\r', &chunk[..lf])
+            let inside = memchr::memchr_iter(b'\r', chunk.get(..lf).unwrap_or_default())
                 .any(|at| chunk.get(at + 1).is_some_and(|&b| b != b'\n'));
             if across || inside {
                 self.endings = Endings::Cr;

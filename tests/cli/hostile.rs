@@ -19,7 +19,10 @@ fn fixture_elf() -> PathBuf {
 
 /// Runs `legolog ARGS` under `/usr/bin/time`, feeding `stdin`; returns the output and the peak
 /// RSS in KiB.
-fn measured(args: &[&OsStr], stdin: Option<&mut dyn FnMut(&mut dyn Write)>) -> (Output, u64) {
+/// Writes a test's standard input.
+type Feed<'a> = &'a mut dyn FnMut(&mut dyn Write);
+
+fn measured(args: &[&OsStr], stdin: Option<Feed<'_>>) -> (Output, u64) {
     let time = Path::new("/usr/bin/time");
     assert!(
         time.exists(),
@@ -50,8 +53,8 @@ fn measured(args: &[&OsStr], stdin: Option<&mut dyn FnMut(&mut dyn Write)>) -> (
     let text = std::fs::read_to_string(report.path()).unwrap();
     let rss = text
         .lines()
-        .filter_map(|line| line.trim().parse::<u64>().ok())
-        .last()
+        .rev()
+        .find_map(|line| line.trim().parse::<u64>().ok())
         .unwrap_or_else(|| panic!("no RSS in {text:?}"));
     (output, rss)
 }
