@@ -187,6 +187,23 @@ mod tests {
     }
 
     #[test]
+    fn a_report_is_cut_to_its_byte_budget() {
+        let mut scanner = legolog_parsers::Scanner::new(legolog_parsers::ParseConfig::standard());
+        scanner.push(include_bytes!("../fixtures/logs/0826-w9-1.log"));
+        scanner.finish();
+        let report = scanner.pop().unwrap();
+        let mut whole = report.clone();
+        assert!(!trim_report(&mut whole, 1 << 20));
+        assert_eq!(whole.frames.len(), report.frames.len());
+        let mut cut = report.clone();
+        assert!(trim_report(&mut cut, 1000));
+        assert!(cut.frames.len() < report.frames.len());
+        assert!(!cut.frames.is_empty(), "the innermost frames are kept");
+        assert!(cut.excerpt.len() < report.excerpt.len());
+        assert_eq!(cut.frames[0], report.frames[0]);
+    }
+
+    #[test]
     fn the_config_table_is_typed() {
         let file: ConfigFile = toml::from_str("[limits]\nmax_rules = 5\n").unwrap();
         assert_eq!(file.limits.unwrap().max_rules, 5);

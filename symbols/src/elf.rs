@@ -523,3 +523,29 @@ fn find_build_id(mut notes: &[u8]) -> Option<Vec<u8>> {
     }
     None
 }
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    /// A section claiming 1.5 GiB decompressed, with a payload large enough for the inflate
+    /// ratio to allow it, is refused at its header under a 1 GiB limit: nothing is inflated.
+    #[test]
+    fn a_compressed_section_over_the_limit_is_refused_before_inflating() {
+        let mut raw = Vec::new();
+        raw.extend_from_slice(&1u32.to_le_bytes()); // ELFCOMPRESS_ZLIB
+        raw.extend_from_slice(&0u32.to_le_bytes());
+        raw.extend_from_slice(&(3u64 << 29).to_le_bytes()); // 1.5 GiB
+        raw.extend_from_slice(&1u64.to_le_bytes());
+        raw.extend(std::iter::repeat(0u8).take(2 << 20));
+        let mut section = Section {
+            name: ".debug_info".to_owned(),
+            addr: 0,
+            size: raw.len() as u64,
+            flags: u64::from(SHF_COMPRESSED),
+            data: Some(Slice::whole(Bytes::from_vec(raw))),
+        };
+        let err = decompress_section(Path::new("v"), &mut section, 1 << 30).unwrap_err();
+        assert!(matches!(err, Error::LimitExceeded { .. }), "{err}");
+    }
+}
