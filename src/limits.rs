@@ -129,45 +129,35 @@ fn parse_size(text: &str) -> Option<u64> {
 pub fn trim_report(report: &mut Report, max_bytes: usize) -> bool {
     const FRAME_COST: usize = 64;
     let mut budget = max_bytes.saturating_sub(report.title.len());
-    let mut trimmed = false;
-    let mut keep_while = |cost: usize| {
-        if cost <= budget {
-            budget -= cost;
-            true
-        } else {
-            budget = 0;
-            false
+    let frame_cost =
+        |f: &legolog_parsers::Frame| FRAME_COST + f.symbol.as_ref().map_or(0, |s| s.name.len());
+    // Each part keeps what fits of the budget left by the parts before it.
+    let cut_frames = keep_prefix(&mut report.frames, frame_cost, &mut budget);
+    let cut_excerpt = keep_prefix(&mut report.excerpt, |l| l.text.len() + 16, &mut budget);
+    let cut_registers = keep_prefix(&mut report.registers, |_| 32, &mut budget);
+    let cut_words = keep_prefix(&mut report.stack_words, |_| 8, &mut budget);
+    cut_frames || cut_excerpt || cut_registers || cut_words
+}
+
+/// Keeps the longest prefix of `items` whose cost fits in `budget` (and takes it from the
+/// budget; all of it once something does not fit). Returns whether anything was cut.
+fn keep_prefix<T>(items: &mut Vec<T>, cost: impl Fn(&T) -> usize, budget: &mut usize) -> bool {
+    let mut kept = 0;
+    for item in items.iter() {
+        match budget.checked_sub(cost(item)) {
+            Some(left) => {
+                *budget = left;
+                kept += 1;
+            }
+            None => {
+                *budget = 0;
+                break;
+            }
         }
-    };
-    let frames = report
-        .frames
-        .iter()
-        .take_while(|f| keep_while(FRAME_COST + f.symbol.as_ref().map_or(0, |s| s.name.len())))
-        .count();
-    trimmed |= frames < report.frames.len();
-    report.frames.truncate(frames);
-    let excerpt = report
-        .excerpt
-        .iter()
-        .take_while(|l| keep_while(l.text.len() + 16))
-        .count();
-    trimmed |= excerpt < report.excerpt.len();
-    report.excerpt.truncate(excerpt);
-    let registers = report
-        .registers
-        .iter()
-        .take_while(|_| keep_while(32))
-        .count();
-    trimmed |= registers < report.registers.len();
-    report.registers.truncate(registers);
-    let words = report
-        .stack_words
-        .iter()
-        .take_while(|_| keep_while(8))
-        .count();
-    trimmed |= words < report.stack_words.len();
-    report.stack_words.truncate(words);
-    trimmed
+    }
+    let cut = kept < items.len();
+    items.truncate(kept);
+    cut
 }
 
 #[cfg(test)]
