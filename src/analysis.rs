@@ -5,6 +5,7 @@
 use crate::decode::Decoded;
 use crate::history::{BugHistory, History, LogRecord, ReportRecord};
 use crate::input::{self, Source};
+use crate::limits::{self, Limits};
 use crate::live::Feed;
 use crate::locate::Locator;
 use crate::rules::RuleSet;
@@ -34,6 +35,53 @@ pub struct InputSummary {
     /// Run name and node from the file name (or `--node NAME=PATH`), date from the log's wall
     /// clock (or the flags).
     pub run: RunInfo,
+    /// Reports found after [`Limits::max_reports`] were kept: counted, not kept.
+    pub skipped_reports: u64,
+    /// Reports cut to [`Limits::max_report_bytes`].
+    pub trimmed_reports: u64,
+    /// What stopped the reading early, if anything, with the decompressed byte offset: damage
+    /// in a compressed stream (an error: exit code 2) or a limit (a warning). The reports
+    /// complete before it are kept.
+    pub stopped: Option<Stop>,
+}
+
+/// Why an input was not read to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// A truncated or corrupt stream: the message names the offset.
+    Damaged(String),
+    /// The decompressed-size limit.
+    Limit(String),
+}
+
+impl InputSummary {
+    /// The warnings this input deserves (limits reached, damage), one line each, naming the
+    /// input and the limit.
+    pub fn warnings(&self, limits: &Limits) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.skipped_reports > 0 {
+            warnings.push(format!(
+                "{}: kept the first {} reports (limit max_reports); {} more counted, not kept",
+                self.source, limits.max_reports, self.skipped_reports
+            ));
+        }
+        if self.trimmed_reports > 0 {
+            warnings.push(format!(
+                "{}: {} report(s) cut to {} bytes (limit max_report_bytes)",
+                self.source, self.trimmed_reports, limits.max_report_bytes
+            ));
+        }
+        match &self.stopped {
+            Some(Stop::Damaged(what) | Stop::Limit(what)) => warnings.push(what.clone()),
+            None => {}
+        }
+        warnings
+    }
+
+    /// Whether the input was damaged (exit code 2).
+    pub fn damaged(&self) -> bool {
+        matches!(self.stopped, Some(Stop::Damaged(_)))
+    }
 }
 
 /// A report together with the input it came from and what legolog knows about it.
@@ -208,15 +256,19 @@ pub fn annotate_with(
 pub fn analyze_source(
     analysis: &mut Analysis,
     source: Source,
-    config: &ParseConfig,
+    (config, limits): (&ParseConfig, &Limits),
     rules: &RuleSet,
     locator: Option<&Locator>,
     identity: Identity,
 ) -> anyhow::Result<()> {
     let input_idx = analysis.inputs.len();
     let banners = locator.map(|_| BannerScanner::new());
-    let (summary, found) =
-        parse_source_watching(source, config, identity, banners, |report, banners| {
+    let (summary, found) = parse_source_watching(
+        source,
+        (config, limits),
+        identity,
+        banners,
+        |report, banners| {
             let decoded = locator.and_then(|locator| {
                 locator.decode(&report, banners.and_then(|b| b.before(report.span.start)))
             });
@@ -232,7 +284,8 @@ pub fn analyze_source(
                 history: None,
                 decoded,
             }
-        })?;
+        },
+    )?;
     analysis.inputs.push(summary);
     analysis.reports.extend(found);
     Ok(())
@@ -242,7 +295,7 @@ pub fn analyze_source(
 /// needs, so memory stays bounded when many logs are read).
 pub fn parse_source<T>(
     source: Source,
-    config: &ParseConfig,
+    config: (&ParseConfig, &Limits),
     identity: Identity,
     keep: impl FnMut(Report) -> T,
 ) -> anyhow::Result<(InputSummary, Vec<T>)> {
@@ -254,7 +307,7 @@ pub fn parse_source<T>(
 /// report, so the parser does not keep them); `keep` sees the banners read so far.
 pub fn parse_source_watching<T>(
     source: Source,
-    config: &ParseConfig,
+    (config, limits): (&ParseConfig, &Limits),
     identity: Identity,
     banners: Option<BannerScanner>,
     keep: impl FnMut(Report, Option<&BannerScanner>) -> T,
@@ -262,35 +315,102 @@ pub fn parse_source_watching<T>(
     struct Collect<F, T> {
         keep: F,
         found: Vec<T>,
+        kept: Keeper,
     }
     impl<F: FnMut(Report, Option<&BannerScanner>) -> T, T> Sink for Collect<F, T> {
-        fn report(&mut self, report: Report, status: Status, banners: Option<&BannerScanner>) {
-            if status.is_final() {
+        fn report(&mut self, mut report: Report, status: Status, banners: Option<&BannerScanner>) {
+            if status.is_final() && self.kept.admit(&mut report) {
                 self.found.push((self.keep)(report, banners));
             }
         }
         fn warning(&mut self, text: String) {
-            eprintln!("legolog: {text}");
+            crate::eprint_safe!("legolog: {text}");
         }
     }
-    let mut feed = Feed::direct(input::open(&source)?);
+    let mut feed = Feed::direct(input::open(&source, limits.max_log_bytes)?);
     let mut scanner = Scanner::new(config.clone());
     let mut sink = Collect {
         keep,
         found: Vec::new(),
+        kept: Keeper::new(limits),
     };
     let options = StreamOptions {
         idle: std::time::Duration::MAX,
         stop: None,
         hash: matches!(identity, Identity::Hash),
     };
-    let end = stream::run(&mut feed, &mut scanner, banners, &options, &mut sink);
-    if let Some(err) = end.error {
-        return Err(err).with_context(|| format!("{source}: read error"));
-    }
+    let mut end = stream::run(&mut feed, &mut scanner, banners, &options, &mut sink);
+    let stopped = stop_of(&source, &mut end)?;
     let run = run_of(&source, &end);
-    let summary = input_summary(source, run, &end, sink.found.len());
+    let mut summary = input_summary(source, run, &end, sink.found.len());
+    sink.kept.fill(&mut summary);
+    summary.stopped = stopped;
     Ok((summary, sink.found))
+}
+
+/// Applies [`Limits::max_reports`] and [`Limits::max_report_bytes`] to the reports of one
+/// input, counting what it skips and cuts.
+#[derive(Debug, Clone)]
+pub struct Keeper {
+    max_reports: usize,
+    max_report_bytes: usize,
+    kept: usize,
+    skipped: u64,
+    trimmed: u64,
+}
+
+impl Keeper {
+    /// A keeper of one input's reports under `limits`.
+    pub fn new(limits: &Limits) -> Keeper {
+        Keeper {
+            max_reports: limits.max_reports,
+            max_report_bytes: limits.max_report_bytes,
+            kept: 0,
+            skipped: 0,
+            trimmed: 0,
+        }
+    }
+
+    /// Whether a finished report is kept (cut to its byte budget) or only counted.
+    pub fn admit(&mut self, report: &mut Report) -> bool {
+        if self.kept >= self.max_reports {
+            self.skipped += 1;
+            return false;
+        }
+        if limits::trim_report(report, self.max_report_bytes) {
+            self.trimmed += 1;
+        }
+        self.kept += 1;
+        true
+    }
+
+    /// Writes the counts into the input's summary.
+    pub fn fill(&self, summary: &mut InputSummary) {
+        summary.skipped_reports = self.skipped;
+        summary.trimmed_reports = self.trimmed;
+    }
+}
+
+/// What the error that ended a stream means: a limit, or damage after some bytes (the reports
+/// complete before it are kept), or, before any byte, an input that cannot be read (`Err`).
+pub fn stop_of(source: &Source, end: &mut StreamEnd) -> anyhow::Result<Option<Stop>> {
+    let Some(err) = end.error.take() else {
+        return Ok(None);
+    };
+    let offset = end.bytes;
+    let io = err.downcast_ref::<std::io::Error>();
+    if io.is_some_and(input::is_limit) {
+        return Ok(Some(Stop::Limit(format!(
+            "{source}: stopped reading at decompressed byte {offset}: {err}"
+        ))));
+    }
+    if offset > 0 {
+        return Ok(Some(Stop::Damaged(format!(
+            "{source}: corrupt or truncated after decompressed byte {offset}: {err}; \
+             the reports before it are kept"
+        ))));
+    }
+    Err(err).with_context(|| format!("{source}: read error"))
 }
 
 /// Run name and node of a source (from its name), date from the wall clock its start prints.
@@ -313,5 +433,8 @@ pub fn input_summary(
         long_lines: end.stats.long_lines,
         content_hash: end.content_hash.clone(),
         run,
+        skipped_reports: 0,
+        trimmed_reports: 0,
+        stopped: None,
     }
 }

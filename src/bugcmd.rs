@@ -5,7 +5,7 @@ use crate::render::groups;
 use crate::rules::RuleSet;
 use crate::store;
 use anyhow::bail;
-use std::io::{self, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// `legolog bug`.
@@ -60,9 +60,9 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
-    let mut history = store::open(&location, &RuleSet::load(None)?)?;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let rules = RuleSet::load(None, &crate::limits::Limits::default())?;
+    let mut history = store::open(&location, &rules)?;
+    let mut out = crate::sanitize::stdout(false, false);
     match args.action {
         Action::Name { id, name, link } => {
             let bug = history.find_bug(&id)?;

@@ -7,18 +7,19 @@ use crate::correlate;
 use crate::decode::{self, Decoder};
 use crate::history::History;
 use crate::input::Source;
+use crate::limits::Limits;
 use crate::locate::{self, LocateOptions, Locator};
 use crate::node::NodeSpec;
+use crate::query;
 use crate::render::{self, Style};
 use crate::rules::RuleSet;
 use crate::run::Date;
+use crate::sanitize;
 use crate::store;
 use crate::watch;
 use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use legolog_parsers::ParseConfig;
-use legolog_symbols::{Probe, SourceFrame};
-use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,13 +31,18 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_ERROR: u8 = 2;
 /// Exit code with `--strict` when a report does not match its kernel image.
 pub const EXIT_MISMATCH: u8 = 3;
+/// Exit code when the analysis was printed but the history could not be opened or written
+/// (read-only, full disk, locked, not a legolog history, `--db /dev/null`).
+pub const EXIT_HISTORY: u8 = 4;
 
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  every input was read (whether or not it held reports)
   2  an input could not be read (missing, a directory, empty, binary, corrupt compression)
      or the command line was wrong; other inputs are still analyzed and printed
-  3  with --strict: a report does not match the kernel image that decoded it";
+  3  with --strict: a report does not match the kernel image that decoded it
+  4  the analysis was printed, but the history could not be opened or written (one warning
+     line says why; codes 3 and 2 take precedence)";
 
 /// Turn kernel console logs (LegoOS and Linux) into structured reports.
 #[derive(Debug, Parser)]
@@ -112,6 +118,9 @@ struct AnalyzeArgs {
     /// After the reports, explain each one's signature and bug (as `legolog explain`).
     #[arg(long)]
     why: bool,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 /// Consoles of named nodes.
@@ -195,6 +204,9 @@ struct WatchArgs {
 
     #[command(flatten)]
     rules: RulesArgs,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,6 +221,9 @@ struct TimelineArgs {
     /// Output format (text or json).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     format: Format,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -294,6 +309,9 @@ struct SymbolizeArgs {
     /// name; none reads one query per line from standard input.
     #[arg(value_name = "QUERY")]
     queries: Vec<String>,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 /// Output formats of `symbolize`.
@@ -346,6 +364,16 @@ impl DbArgs {
     }
 }
 
+/// The limits on hostile or endless input (src/limits.rs, docs/limits.md).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Sets one limit for this run, KEY=N (N may end in K, M, G); repeatable. Keys:
+    /// max_reports, max_report_bytes, max_log_bytes, max_symbol_bytes, max_rules,
+    /// max_regex_bytes, max_query_bytes; also `[limits]` in $XDG_CONFIG_HOME/legolog/config.toml.
+    #[arg(long = "limit", value_name = "KEY=N")]
+    pub limits: Vec<String>,
+}
+
 /// Known-bug rules.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RulesArgs {
@@ -387,6 +415,9 @@ struct CorrelateArgs {
 
     #[command(flatten)]
     symbols: SymbolArgs,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -433,6 +464,9 @@ struct ReportArgs {
 
     #[command(flatten)]
     locate: LocateArgs,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 fn parse_similarity(text: &str) -> Result<f64, String> {
@@ -503,91 +537,46 @@ pub fn run() -> anyhow::Result<ExitCode> {
 }
 
 fn symbolize(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
+    let limits = load_limits(&args.limit)?;
     let decoder = Decoder::open(&args.vmlinux, &args.module_dirs)?;
-    let queries: Vec<String> = if args.queries.is_empty() {
-        io::stdin()
-            .lines()
-            .collect::<io::Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|line| !line.trim().is_empty())
-            .collect()
+    let queries = if args.queries.is_empty() {
+        query::from_reader(io::stdin().lock(), limits.max_query_bytes)?
     } else {
-        // `ADDR [MOD] ADDR …`: a word that is not an address or SYM+OFF names a module.
-        let mut grouped: Vec<String> = Vec::new();
-        for word in &args.queries {
-            match grouped.last_mut() {
-                Some(last) if !looks_like_query(word) && !last.contains(' ') => {
-                    last.push(' ');
-                    last.push_str(word);
-                }
-                _ => grouped.push(word.clone()),
-            }
-        }
-        grouped
+        query::from_args(&args.queries, limits.max_query_bytes)
     };
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let mut failed = false;
-    // Resolve every query first, then look the probes up per image in one batch (grouped by
-    // compilation unit, in parallel); results keep the order of the queries.
-    let mut results: Vec<(String, Vec<SourceFrame>)> = Vec::with_capacity(queries.len());
-    let mut batches: BTreeMap<Option<&str>, Vec<(usize, Probe)>> = BTreeMap::new();
-    for query in &queries {
-        let mut words = query.split_whitespace();
-        let text = words.next().unwrap_or_default();
-        let module = words.next();
-        match decode::resolve_query(decoder.symbolizer(), text, module) {
-            Ok(probe) => {
-                if let Some(probe) = probe {
-                    batches
-                        .entry(module)
-                        .or_default()
-                        .push((results.len(), probe));
-                }
-                results.push((query.clone(), Vec::new()));
-            }
-            Err(err) => {
-                eprintln!("legolog: {err:#}");
-                failed = true;
-            }
-        }
-    }
-    for (module, batch) in batches {
-        let probes: Vec<Probe> = batch.iter().map(|(_, probe)| *probe).collect();
-        let answers = decoder.symbolizer().find_frames_batch(module, &probes)?;
-        for ((result_idx, _), answer) in batch.iter().zip(answers) {
-            if let Some(result) = results.get_mut(*result_idx) {
-                result.1 = answer?;
-            }
-        }
-    }
-    match args.format {
-        SymbolizeFormat::Text => {
-            for (_, location) in &results {
-                render::symbolize::write_text(&mut out, location)?;
-            }
-        }
-        SymbolizeFormat::Json => render::symbolize::write_json(&mut out, &results)?,
-    }
+    let json = args.format == SymbolizeFormat::Json;
+    let mut out = sanitize::stdout(json, false);
+    let failed = query::run(&decoder, &queries, json, &mut out)?;
     out.flush()?;
     Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
 }
 
-/// Whether a `symbolize` argument is a query (`0x…`, hex, `SYM+OFF`) rather than a module name.
-fn looks_like_query(word: &str) -> bool {
-    word.starts_with("0x") || word.contains('+') || word.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Opens the history the flags, environment or config file name (none with `--no-db`).
-pub fn open_history(args: &DbArgs, rules: &RuleSet) -> anyhow::Result<Option<History>> {
+/// Opens the history unless `--no-db`; `None` also when no default location can be found.
+/// A history that cannot be opened is one warning line (and `true`: exit code 4); the
+/// analysis goes on without it.
+///
+/// Where the history is (flags, environment, config file) is settled first: a bad config file
+/// is an error (exit 2) before any output.
+pub fn open_history(args: &DbArgs, rules: &RuleSet) -> anyhow::Result<(Option<History>, bool)> {
     if args.no_db {
-        return Ok(None);
+        return Ok((None, false));
     }
     let Some(location) = store::locate(args.db.as_deref())? else {
-        eprintln!("legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)");
-        return Ok(None);
+        crate::eprint_safe!(
+            "legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)"
+        );
+        return Ok((None, false));
     };
-    store::open(&location, rules).map(Some)
+    Ok(match store::open(&location, rules) {
+        Ok(history) => (Some(history), false),
+        Err(err) => (None, history_write_failed(&err)),
+    })
+}
+
+/// Prints why the history could not be written; `true` for the exit code.
+fn history_write_failed(err: &anyhow::Error) -> bool {
+    crate::eprint_safe!("legolog: warning: {err:#}; the analysis is not recorded");
+    true
 }
 
 /// Logs are hashed only when a history will record them.
@@ -606,7 +595,7 @@ pub fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
     match Decoder::open(vmlinux, &args.module_dirs) {
         Ok(decoder) => (Some(decoder), false),
         Err(err) => {
-            eprintln!("legolog: {err:#}; continuing without symbols");
+            crate::eprint_safe!("legolog: {err:#}; continuing without symbols");
             (None, true)
         }
     }
@@ -614,7 +603,7 @@ pub fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
 
 pub fn analyze_all(
     logs: &[PathBuf],
-    rules: &RuleSet,
+    (rules, limits): (&RuleSet, &Limits),
     locator: Option<&Locator>,
     identity: Identity,
 ) -> (Analysis, bool) {
@@ -623,14 +612,45 @@ pub fn analyze_all(
     let mut failed = false;
     for log in logs {
         let source = Source::from_arg(log);
-        if let Err(err) =
-            analysis::analyze_source(&mut analysis, source, &config, rules, locator, identity)
-        {
-            eprintln!("legolog: {err:#}");
-            failed = true;
+        let config = (&config, limits);
+        match analysis::analyze_source(&mut analysis, source, config, rules, locator, identity) {
+            Ok(()) => {
+                if let Some(input) = analysis.inputs.last() {
+                    failed |= warn_about(input, limits);
+                }
+            }
+            Err(err) => {
+                crate::eprint_safe!("legolog: {err:#}");
+                failed = true;
+            }
         }
     }
     (analysis, failed)
+}
+
+/// Prints the warnings of one input (limits reached, damage); true when it was damaged.
+pub fn warn_about(input: &analysis::InputSummary, limits: &Limits) -> bool {
+    for warning in input.warnings(limits) {
+        crate::eprint_safe!("legolog: warning: {warning}");
+    }
+    input.damaged()
+}
+
+/// The run's limits (config file, then `--limit`); the symbol-file limit applies to every
+/// image opened from now on.
+pub fn load_limits(args: &LimitArgs) -> anyhow::Result<Limits> {
+    let limits = Limits::load(&args.limits)?;
+    decode::set_max_symbol_bytes(limits.max_symbol_bytes);
+    Ok(limits)
+}
+
+/// The rules, with a warning for each limit their loading reached.
+pub fn load_rules(args: &RulesArgs, limits: &Limits) -> anyhow::Result<RuleSet> {
+    let rules = RuleSet::load(args.file.as_deref(), limits)?;
+    for warning in &rules.warnings {
+        crate::eprint_safe!("legolog: warning: {warning}");
+    }
+    Ok(rules)
 }
 
 /// What `analyze`, `report` and `explain` share: rules, history, the kernel image, the parsed
@@ -644,31 +664,42 @@ pub struct Loaded {
     pub history: Option<History>,
     /// An input or the kernel image could not be read (exit code 2).
     pub failed: bool,
+    /// The history could not be opened or written (exit code 4).
+    pub history_failed: bool,
 }
 
 /// Loads rules and history first (a bad rules file or database stops before any output), then
 /// the kernel image, then parses, decodes and records every log.
 pub fn load(
     specs: &[NodeSpec],
-    rules: &RulesArgs,
+    (rules, limit): (&RulesArgs, &LimitArgs),
     db: &DbArgs,
     (symbols, locate): (&SymbolArgs, &LocateArgs),
 ) -> anyhow::Result<Loaded> {
-    let rules = RuleSet::load(rules.file.as_deref())?;
-    let mut history = open_history(db, &rules)?;
+    let limits = load_limits(limit)?;
+    let rules = load_rules(rules, &limits)?;
+    let (mut history, mut history_failed) = open_history(db, &rules)?;
     let locator = Locator::new(locate_options(symbols, locate)?);
     let logs: Vec<PathBuf> = specs.iter().map(|s| s.path.clone()).collect();
-    let (mut analysis, failed) = analyze_all(&logs, &rules, Some(&locator), identity_for(&history));
+    let (mut analysis, failed) = analyze_all(
+        &logs,
+        (&rules, &limits),
+        Some(&locator),
+        identity_for(&history),
+    );
     analysis.override_runs(&db.overrides());
     name_nodes(&mut analysis, specs);
     if let Some(history) = &mut history {
-        analysis.record_and_attach(history)?;
+        if let Err(err) = analysis.record_and_attach(history) {
+            history_failed = history_write_failed(&err);
+        }
     }
     Ok(Loaded {
         rules,
         analysis,
         history,
         failed: failed || locator.failed(),
+        history_failed,
     })
 }
 
@@ -684,15 +715,28 @@ fn locate_options(symbols: &SymbolArgs, locate: &LocateArgs) -> anyhow::Result<L
 }
 
 /// The exit code once the output is written: 3 for `--strict` mismatches (explained on
-/// stderr), 2 when something could not be read.
-pub fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
+/// stderr), 2 when something could not be read, 4 when only the history failed.
+pub fn exit_code(
+    analysis: &Analysis,
+    strict: bool,
+    (failed, history_failed): (bool, bool),
+) -> ExitCode {
     if strict {
         if let Some(explanation) = locate::strict_failure(analysis) {
-            eprintln!("legolog: {explanation}");
+            crate::eprint_safe!("legolog: {explanation}");
             return ExitCode::from(EXIT_MISMATCH);
         }
     }
-    ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK })
+    plain_exit_code(failed, history_failed)
+}
+
+/// 2 when something could not be read, else 4 when the history failed, else 0.
+pub fn plain_exit_code(failed: bool, history_failed: bool) -> ExitCode {
+    ExitCode::from(match (failed, history_failed) {
+        (true, _) => EXIT_ERROR,
+        (false, true) => EXIT_HISTORY,
+        (false, false) => EXIT_OK,
+    })
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
@@ -703,41 +747,51 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         AnalyzeFormat::Json | AnalyzeFormat::Markdown => None,
     };
     if let Some(format) = live_format {
-        let rules = RuleSet::load(args.rules.file.as_deref())?;
-        let mut history = open_history(&args.db, &rules)?;
+        let limits = load_limits(&args.limit)?;
+        let rules = load_rules(&args.rules, &limits)?;
+        let (mut history, history_failed) = open_history(&args.db, &rules)?;
         let locator = Locator::new(locate_options(&args.symbols, &args.locate)?);
+        let colour = matches!(format, LiveFormat::Blocks(style) if style.color);
         let setup = watch::Setup {
             format,
+            out: sanitize::stdout(matches!(format, LiveFormat::Jsonl), colour),
             rules: &rules,
+            limits: &limits,
             locator: Some(&locator),
             history: history.as_mut(),
             idle: Duration::from_secs_f64(args.idle.idle),
             exec: None,
             overrides: args.db.overrides(),
         };
-        let (analysis, failed) = watch::analyze(&specs, &ParseConfig::standard(), setup)?;
+        let ended = watch::analyze(&specs, &ParseConfig::standard(), setup)?;
+        if ended.history_failed {
+            history = None;
+        }
         if args.why {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            crate::explain::write(&mut out, &analysis, &rules, history.as_mut())?;
+            let mut out = sanitize::stdout(false, colour);
+            crate::explain::write(&mut out, &ended.analysis, &rules, history.as_mut())?;
             out.flush()?;
         }
         return Ok(exit_code(
-            &analysis,
+            &ended.analysis,
             args.locate.strict,
-            failed || locator.failed(),
+            (
+                ended.failed || locator.failed(),
+                history_failed || ended.history_failed,
+            ),
         ));
     }
     let symbols = (&args.symbols, &args.locate);
-    let loaded = load(&specs, &args.rules, &args.db, symbols)?;
+    let loaded = load(&specs, (&args.rules, &args.limit), &args.db, symbols)?;
     let Loaded {
         rules,
         analysis,
         mut history,
         failed,
+        history_failed,
     } = loaded;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let style = terminal_style(args.color);
+    let mut out = sanitize::stdout(args.format == AnalyzeFormat::Json, style.color);
     match args.format {
         AnalyzeFormat::Markdown => render::markdown::write(&mut out, &analysis)?,
         _ => render::json::write(&mut out, &analysis)?,
@@ -746,7 +800,11 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         crate::explain::write(&mut out, &analysis, &rules, history.as_mut())?;
     }
     out.flush()?;
-    Ok(exit_code(&analysis, args.locate.strict, failed))
+    Ok(exit_code(
+        &analysis,
+        args.locate.strict,
+        (failed, history_failed),
+    ))
 }
 
 /// Gives each input the node name its `--node` gave it.
@@ -765,15 +823,19 @@ fn name_nodes(analysis: &mut Analysis, specs: &[NodeSpec]) {
 
 fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let specs = args.db.nodes.specs(&args.sources);
-    let rules = RuleSet::load(args.rules.file.as_deref())?;
-    let mut history = open_history(&args.db, &rules)?;
+    let limits = load_limits(&args.limit)?;
+    let rules = load_rules(&args.rules, &limits)?;
+    let (mut history, history_failed) = open_history(&args.db, &rules)?;
+    let style = terminal_style(args.color);
     let format = match args.format {
-        WatchFormat::Text => LiveFormat::Lines(terminal_style(args.color)),
+        WatchFormat::Text => LiveFormat::Lines(style),
         WatchFormat::Jsonl => LiveFormat::Jsonl,
     };
     let setup = watch::Setup {
         format,
+        out: sanitize::stdout(args.format == WatchFormat::Jsonl, style.color),
         rules: &rules,
+        limits: &limits,
         locator: None,
         history: history.as_mut(),
         idle: Duration::from_secs_f64(args.idle.idle),
@@ -784,22 +846,33 @@ fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
         from_start: args.from_start,
         baud: args.baud,
     };
-    let failed = watch::watch(&specs, &ParseConfig::standard(), &options, setup)?;
-    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+    let ended = watch::watch(&specs, &ParseConfig::standard(), &options, setup)?;
+    Ok(plain_exit_code(
+        ended.failed,
+        history_failed || ended.history_failed,
+    ))
 }
 
 fn timeline(args: TimelineArgs) -> anyhow::Result<ExitCode> {
-    let (paths, walk_errors) = correlate::collect_paths(&args.paths);
+    let limits = load_limits(&args.limit)?;
+    let correlate::Collected {
+        paths,
+        errors: walk_errors,
+        notes,
+    } = correlate::collect_paths(&args.paths);
     let mut failed = !walk_errors.is_empty();
     for err in walk_errors {
-        eprintln!("legolog: {err:#}");
+        crate::eprint_safe!("legolog: {err:#}");
+    }
+    for note in notes {
+        crate::eprint_safe!("legolog: note: {note}");
     }
     let mut specs: Vec<NodeSpec> = args.nodes.consoles().cloned().collect();
     specs.extend(paths.into_iter().map(NodeSpec::plain));
-    let (timeline, read_failed) = crate::timeline::build(&specs, &ParseConfig::standard());
+    let (timeline, read_failed) =
+        crate::timeline::build(&specs, (&ParseConfig::standard(), &limits));
     failed |= read_failed;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = sanitize::stdout(args.format == Format::Json, false);
     match args.format {
         Format::Json => crate::timeline::write_json(&mut out, &timeline)?,
         Format::Text | Format::Markdown => crate::timeline::write_text(&mut out, &timeline)?,
@@ -809,15 +882,23 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
-    let rules = RuleSet::load(args.rules.file.as_deref())?;
-    let mut history = open_history(&args.db, &rules)?;
+    let limits = load_limits(&args.limit)?;
+    let rules = load_rules(&args.rules, &limits)?;
+    let (mut history, mut history_failed) = open_history(&args.db, &rules)?;
     if let Some(history) = &mut history {
         history.set_similarity(args.similarity);
     }
-    let (paths, walk_errors) = correlate::collect_paths(&args.paths);
+    let correlate::Collected {
+        paths,
+        errors: walk_errors,
+        notes,
+    } = correlate::collect_paths(&args.paths);
     let mut failed = !walk_errors.is_empty();
     for err in walk_errors {
-        eprintln!("legolog: {err:#}");
+        crate::eprint_safe!("legolog: {err:#}");
+    }
+    for note in notes {
+        crate::eprint_safe!("legolog: note: {note}");
     }
     let progress = if io::stderr().is_terminal() && paths.len() > 1 {
         let bar = indicatif::ProgressBar::new(paths.len() as u64);
@@ -840,7 +921,7 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     });
     let results = correlate::read_logs(
         &paths,
-        &ParseConfig::standard(),
+        (&ParseConfig::standard(), &limits),
         &rules,
         image.as_ref(),
         identity_for(&history),
@@ -850,9 +931,12 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     let mut logs = Vec::with_capacity(results.len());
     for result in results {
         match result {
-            Ok(log) => logs.push(log),
+            Ok(log) => {
+                failed |= warn_about(&log.input, &limits);
+                logs.push(log);
+            }
             Err(err) => {
-                eprintln!("legolog: {err:#}");
+                crate::eprint_safe!("legolog: {err:#}");
                 failed = true;
             }
         }
@@ -863,20 +947,20 @@ fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     }
     let mut groups = correlate::group(&logs, args.similarity);
     if let Some(history) = &mut history {
-        groups = correlate::record_and_attach(history, &logs, groups)?;
+        match correlate::record_and_attach(history, &logs, groups.clone()) {
+            Ok(attached) => groups = attached,
+            Err(err) => history_failed = history_write_failed(&err),
+        }
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let style = terminal_style(args.color);
+    let mut out = sanitize::stdout(args.format == Format::Json, style.color);
     match args.format {
         Format::Json => render::groups::write_json(&mut out, &logs, &groups)?,
         Format::Markdown => render::groups::write_markdown(&mut out, &logs, &groups)?,
-        Format::Text => {
-            let style = terminal_style(args.color);
-            render::groups::write_text(&mut out, &logs, &groups, style)?;
-        }
+        Format::Text => render::groups::write_text(&mut out, &logs, &groups, style)?,
     }
     out.flush()?;
-    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+    Ok(plain_exit_code(failed, history_failed))
 }
 
 fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
@@ -884,13 +968,19 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         bail!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)");
     };
     if location.is_missing() {
-        println!("no history yet at {}", location.shown());
+        println!(
+            "no history yet at {}",
+            sanitize::terminal(&location.shown())
+        );
         return Ok(ExitCode::from(EXIT_OK));
     }
-    let mut history = store::open(&location, &RuleSet::load(None)?)?;
-    let path = location.shown();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut history = store::open(&location, &RuleSet::load(None, &Limits::default())?)?;
+    let path = sanitize::terminal(&location.shown()).into_owned();
+    let style = terminal_style(ColorChoice::Auto);
+    let mut out = sanitize::stdout(
+        args.format == Format::Json && args.signature.is_none(),
+        style.color,
+    );
     if let Some(prefix) = &args.signature {
         let ids = history.find_signatures(prefix)?;
         let id = match ids.as_slice() {
@@ -914,11 +1004,7 @@ fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         let rows = history.bugs(args.since)?;
         match args.format {
             Format::Json => render::groups::write_history_json(&mut out, &rows)?,
-            _ => render::groups::write_history_text(
-                &mut out,
-                &rows,
-                terminal_style(ColorChoice::Auto),
-            )?,
+            _ => render::groups::write_history_text(&mut out, &rows, style)?,
         }
     }
     out.flush()?;
@@ -931,10 +1017,11 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         rules,
         analysis,
         failed,
+        history_failed,
         ..
     } = load(
         &args.db.nodes.specs(&args.logs),
-        &args.rules,
+        (&args.rules, &args.limit),
         &args.db,
         symbols,
     )?;
@@ -948,11 +1035,14 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
             analysis.reports.len()
         );
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = sanitize::stdout(false, false);
     bugreport::write(&mut out, &analysis, subject_idx, &rules)?;
     out.flush()?;
-    Ok(exit_code(&analysis, args.locate.strict, failed))
+    Ok(exit_code(
+        &analysis,
+        args.locate.strict,
+        (failed, history_failed),
+    ))
 }
 
 /// The style for standard output.
@@ -1216,8 +1306,5 @@ mod tests {
             parse(&["legolog", "symbolize", "0x1"]).is_err(),
             "--vmlinux is required"
         );
-        assert!(looks_like_query("0xffffffff81000000"));
-        assert!(looks_like_query("f+0x1/0x2"));
-        assert!(!looks_like_query("lkdtm"));
     }
 }

@@ -2,9 +2,10 @@
 //! streamed on a thread of its own ([`crate::stream`]); this side decodes, signs, asks the
 //! history, prints and runs `--exec` for every report the moment it arrives.
 
-use crate::analysis::{self, Analysis, InputSummary, Located};
+use crate::analysis::{self, Analysis, InputSummary, Keeper, Located};
 use crate::history::{History, LogRecord, Match, ReportRecord};
 use crate::input::Source;
+use crate::limits::{self, Limits};
 use crate::live::Feed;
 use crate::locate::Locator;
 use crate::render::{self, Style};
@@ -131,6 +132,10 @@ pub struct Console<'a> {
     recording: Recording,
     /// `--run`, `--node NAME`, `--run-date`.
     overrides: RunOverrides,
+    /// Limits on what is kept per input.
+    limits: &'a Limits,
+    /// What each input kept, skipped and cut.
+    keepers: Vec<Keeper>,
     /// Whether each input is live (a report without a wall-clock prefix gets its arrival time).
     live: Vec<bool>,
     /// Log identity of each input when recorded as it grows.
@@ -143,16 +148,27 @@ pub struct Console<'a> {
     /// Reports of a file waiting for it to be recorded.
     deferred: Vec<(Located, Status)>,
     exec: Option<Exec>,
-    /// Something could not be read or recorded (exit code 2).
+    /// Something could not be read (exit code 2).
     pub failed: bool,
+    /// The history failed and was left (exit code 4).
+    pub history_failed: bool,
+}
+
+/// How a set of streamed sources ended.
+pub struct Ended {
+    /// Inputs (counters) and the reports kept for the table.
+    pub analysis: Analysis,
+    /// Something could not be read (exit code 2).
+    pub failed: bool,
+    /// The history failed (exit code 4).
+    pub history_failed: bool,
 }
 
 impl<'a> Console<'a> {
     /// A console printing in `format` to `out`.
     pub fn new(
-        format: LiveFormat,
-        out: Box<dyn Write + 'a>,
-        rules: &'a RuleSet,
+        (format, out): (LiveFormat, Box<dyn Write + 'a>),
+        (rules, limits): (&'a RuleSet, &'a Limits),
         locator: Option<&'a Locator>,
         history: Option<&'a mut History>,
         recording: Recording,
@@ -168,6 +184,8 @@ impl<'a> Console<'a> {
             history,
             recording,
             overrides,
+            limits,
+            keepers: Vec::new(),
             live: Vec::new(),
             live_ids: Vec::new(),
             pending: Vec::new(),
@@ -176,6 +194,7 @@ impl<'a> Console<'a> {
             paused_blocks: std::collections::VecDeque::new(),
             exec: None,
             failed: false,
+            history_failed: false,
         }
     }
 
@@ -207,8 +226,12 @@ impl<'a> Console<'a> {
             long_lines: 0,
             content_hash: None,
             run,
+            skipped_reports: 0,
+            trimmed_reports: 0,
+            stopped: None,
         });
         self.live.push(live);
+        self.keepers.push(Keeper::new(self.limits));
         self.pending.push(Vec::new());
         idx
     }
@@ -238,7 +261,7 @@ impl<'a> Console<'a> {
 
     /// Prints a warning about an input (a jsonl line too in that format).
     pub fn warning(&mut self, input: usize, text: &str) -> anyhow::Result<()> {
-        eprintln!("legolog: {text}");
+        crate::eprint_safe!("legolog: {text}");
         if let LiveFormat::Jsonl = self.format {
             let node = self
                 .analysis
@@ -269,6 +292,14 @@ impl<'a> Console<'a> {
         status: Status,
         build: Option<KernelBuild>,
     ) -> anyhow::Result<()> {
+        let live = self.live.get(input).copied().unwrap_or(false);
+        // Past max_reports a file's reports are only counted (as in the document formats); a
+        // live input still shows each one, but keeps and records none of them.
+        let kept = !status.is_final() || self.keepers[input].admit(&mut report);
+        if !kept && !live {
+            return Ok(());
+        }
+        limits::trim_report(&mut report, self.limits.max_report_bytes);
         if report.wall_time.is_none() && self.live.get(input).copied().unwrap_or(false) {
             report.wall_time = Some(crate::node::wall_of(SystemTime::now()));
         }
@@ -289,9 +320,13 @@ impl<'a> Console<'a> {
             history: None,
             decoded,
         };
+        if !kept {
+            self.show(&located, status)?;
+            self.more += 1;
+            return Ok(());
+        }
         // A file is recorded once read; its reports wait for that, so the history they show
         // is the one after recording, as in the document formats.
-        let live = self.live.get(input).copied().unwrap_or(false);
         if self.history.is_some() && self.recording == Recording::AtEnd && !live {
             if status.is_final() {
                 self.pending[input].push(record);
@@ -300,33 +335,51 @@ impl<'a> Console<'a> {
             return Ok(());
         }
         let mut located = located;
-        if let Some(db) = self.history.as_deref_mut() {
-            if status.is_final() && self.recording == Recording::AsItGrows {
-                let log = LogRecord {
-                    content_hash: self.live_ids[input].clone(),
-                    path: self.analysis.inputs[input].source.to_string(),
-                    run: run.name.clone(),
-                    node: run.node.clone(),
-                    date: run.date,
-                    reports: vec![record.clone()],
-                };
-                let attachments = db.append(&log)?;
-                located.history = attachments
-                    .first()
-                    .map(|attachment| db.bug_history(attachment))
-                    .transpose()?;
-            } else {
-                // Not recorded yet (a live input of `analyze`, recorded at its end; a report
-                // shown at a pause): the answer counts this log as one more sighting.
-                let log =
-                    (self.recording == Recording::AsItGrows).then(|| self.live_ids[input].as_str());
-                located.history = Some(db.peek(&record, &run.name, run.date, log)?);
-            }
+        if status.is_final() && self.recording == Recording::AsItGrows {
+            let log = LogRecord {
+                content_hash: self.live_ids[input].clone(),
+                path: self.analysis.inputs[input].source.to_string(),
+                run: run.name.clone(),
+                node: run.node.clone(),
+                date: run.date,
+                reports: vec![record.clone()],
+            };
+            located.history = self
+                .ask_history(|db| {
+                    let attachments = db.append(&log)?;
+                    attachments
+                        .first()
+                        .map(|attachment| db.bug_history(attachment))
+                        .transpose()
+                })
+                .flatten();
+        } else {
+            // Not recorded yet (a live input of `analyze`, recorded at its end; a report shown
+            // at a pause): the answer counts this log as one more sighting.
+            let log =
+                (self.recording == Recording::AsItGrows).then(|| self.live_ids[input].clone());
+            located.history =
+                self.ask_history(|db| db.peek(&record, &run.name, run.date, log.as_deref()));
         }
         if status.is_final() && self.recording == Recording::AtEnd && self.history.is_some() {
             self.pending[input].push(record);
         }
         self.deliver(located, status)
+    }
+
+    /// Runs `ask` on the history; a history that fails is one warning, and the stream goes on
+    /// without it (exit code 4).
+    fn ask_history<T>(&mut self, ask: impl FnOnce(&mut History) -> anyhow::Result<T>) -> Option<T> {
+        let db = self.history.as_deref_mut()?;
+        match ask(db) {
+            Ok(answer) => Some(answer),
+            Err(err) => {
+                crate::eprint_safe!("legolog: warning: {err:#}; the analysis is not recorded");
+                self.history = None;
+                self.history_failed = true;
+                None
+            }
+        }
     }
 
     /// Shows a report and keeps what the summary needs.
@@ -421,13 +474,23 @@ impl<'a> Console<'a> {
         value
     }
 
-    fn ended(&mut self, input: usize, end: StreamEnd) -> anyhow::Result<()> {
-        if let Some(err) = &end.error {
-            let source = self.analysis.inputs[input].source.to_string();
-            self.warning(input, &format!("{source}: {err:#}"))?;
-            self.failed = true;
-        }
+    fn ended(&mut self, input: usize, mut end: StreamEnd) -> anyhow::Result<()> {
+        let source = self.analysis.inputs[input].source.clone();
+        let stopped = match analysis::stop_of(&source, &mut end) {
+            Ok(stopped) => stopped,
+            Err(err) => {
+                self.warning(input, &format!("{err:#}"))?;
+                self.failed = true;
+                None
+            }
+        };
         let summary = &mut self.analysis.inputs[input];
+        self.keepers[input].fill(summary);
+        summary.stopped = stopped;
+        for warning in summary.warnings(self.limits) {
+            crate::eprint_safe!("legolog: warning: {warning}");
+        }
+        self.failed |= summary.damaged();
         summary.lines = end.stats.lines;
         summary.unclaimed_lines = end.stats.unclaimed_lines;
         summary.long_lines = end.stats.long_lines;
@@ -441,17 +504,19 @@ impl<'a> Console<'a> {
         }
         let reports = std::mem::take(&mut self.pending[input]);
         let mut attachments = Vec::new();
-        if let (Some(db), Recording::AtEnd) = (self.history.as_deref_mut(), self.recording) {
+        if self.recording == Recording::AtEnd {
             if let Some(record) = analysis::log_record(summary, reports) {
-                attachments = db.record(&[record])?.pop().unwrap_or_default();
+                attachments = self
+                    .ask_history(|db| db.record(&[record]))
+                    .and_then(|mut logs| logs.pop())
+                    .unwrap_or_default();
             }
         }
         let deferred = std::mem::take(&mut self.deferred);
         let mut attachments = attachments.into_iter();
         for (mut located, status) in deferred {
-            if let (Some(db), Some(attachment)) = (self.history.as_deref_mut(), attachments.next())
-            {
-                located.history = Some(db.bug_history(&attachment)?);
+            if let Some(attachment) = attachments.next() {
+                located.history = self.ask_history(|db| db.bug_history(&attachment));
             }
             self.deliver(located, status)?;
         }
@@ -460,7 +525,7 @@ impl<'a> Console<'a> {
 
     /// The end of everything: the summary (table or jsonl line); waits for `--exec` runs.
     /// Returns the counters and whether something failed.
-    pub fn finish(mut self) -> anyhow::Result<(Analysis, bool)> {
+    pub fn finish(mut self) -> anyhow::Result<Ended> {
         match self.format {
             LiveFormat::Blocks(style) => {
                 writeln!(self.out)?;
@@ -480,7 +545,11 @@ impl<'a> Console<'a> {
         if let Some(exec) = self.exec.take() {
             exec.finish();
         }
-        Ok((self.analysis, self.failed))
+        Ok(Ended {
+            analysis: self.analysis,
+            failed: self.failed,
+            history_failed: self.history_failed,
+        })
     }
 }
 
@@ -577,7 +646,7 @@ impl Exec {
         if let Some(tx) = &self.tx {
             if let Err(TrySendError::Full(_)) = tx.try_send(json) {
                 self.dropped += 1;
-                eprintln!(
+                crate::eprint_safe!(
                     "legolog: warning: --exec is {EXEC_QUEUE} reports behind; {} report(s) not passed to it",
                     self.dropped
                 );
@@ -589,7 +658,7 @@ impl Exec {
     fn finish(mut self) {
         self.tx = None;
         if let Err(mpsc::RecvTimeoutError::Timeout) = self.done.recv_timeout(EXEC_DRAIN) {
-            eprintln!(
+            crate::eprint_safe!(
                 "legolog: warning: --exec still busy after {} s; not waiting for it",
                 EXEC_DRAIN.as_secs()
             );
@@ -608,7 +677,7 @@ fn run_exec(command: &str, json: &str) {
     let mut child = match child {
         Ok(child) => child,
         Err(err) => {
-            eprintln!("legolog: warning: --exec {command:?}: cannot start: {err}");
+            crate::eprint_safe!("legolog: warning: --exec {command:?}: cannot start: {err}");
             return;
         }
     };
@@ -618,7 +687,7 @@ fn run_exec(command: &str, json: &str) {
     }
     match child.wait() {
         Ok(status) if status.success() => {}
-        Ok(status) => eprintln!("legolog: warning: --exec {command:?} failed ({status})"),
-        Err(err) => eprintln!("legolog: warning: --exec {command:?}: {err}"),
+        Ok(status) => crate::eprint_safe!("legolog: warning: --exec {command:?} failed ({status})"),
+        Err(err) => crate::eprint_safe!("legolog: warning: --exec {command:?}: {err}"),
     }
 }

@@ -6,6 +6,7 @@ use crate::analysis::{self, InputSummary};
 use crate::decode::Decoder;
 use crate::history::{Attachment, BugHistory, History, LogRecord};
 use crate::input::Source;
+use crate::limits::Limits;
 use crate::rules::RuleSet;
 use crate::run::Date;
 use crate::signature::{self, Basis, Signature};
@@ -163,25 +164,38 @@ impl Group {
     }
 }
 
-/// Expands directories recursively (sorted, hidden entries skipped) and keeps files as given.
-pub fn collect_paths(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<anyhow::Error>) {
-    let mut paths = Vec::new();
-    let mut errors = Vec::new();
-    for arg in args {
-        if arg.is_dir() {
-            walk(arg, &mut paths, &mut errors);
-        } else {
-            paths.push(arg.clone());
-        }
-    }
-    (paths, errors)
+/// The files `correlate` reads, and what the walk met on the way.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Files to read, in order.
+    pub paths: Vec<PathBuf>,
+    /// Directories that could not be read.
+    pub errors: Vec<anyhow::Error>,
+    /// Entries skipped because they are not regular files (FIFOs, sockets, devices): opening
+    /// one could block forever.
+    pub notes: Vec<String>,
 }
 
-fn walk(dir: &Path, paths: &mut Vec<PathBuf>, errors: &mut Vec<anyhow::Error>) {
+/// Expands directories recursively (sorted, hidden entries skipped) and keeps files as given.
+/// Inside directories only regular files are taken (a FIFO, socket or device is skipped with a
+/// note); a path named explicitly is read whatever it is.
+pub fn collect_paths(args: &[PathBuf]) -> Collected {
+    let mut collected = Collected::default();
+    for arg in args {
+        if arg.is_dir() {
+            walk(arg, &mut collected);
+        } else {
+            collected.paths.push(arg.clone());
+        }
+    }
+    collected
+}
+
+fn walk(dir: &Path, collected: &mut Collected) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) => {
-            errors.push(anyhow::anyhow!(
+            collected.errors.push(anyhow::anyhow!(
                 "{}: cannot read directory: {err}",
                 dir.display()
             ));
@@ -195,10 +209,17 @@ fn walk(dir: &Path, paths: &mut Vec<PathBuf>, errors: &mut Vec<anyhow::Error>) {
         .collect();
     children.sort();
     for child in children {
-        if child.is_dir() {
-            walk(&child, paths, errors);
-        } else {
-            paths.push(child);
+        // `metadata` follows symlinks: a link to a regular file is read, one to a FIFO is not.
+        match std::fs::metadata(&child) {
+            Ok(meta) if meta.is_dir() => walk(&child, collected),
+            Ok(meta) if meta.is_file() => collected.paths.push(child),
+            Ok(_) => collected.notes.push(format!(
+                "{}: skipped, not a regular file (FIFO, socket or device)",
+                child.display()
+            )),
+            Err(err) => collected
+                .errors
+                .push(anyhow::anyhow!("{}: cannot read: {err}", child.display())),
         }
     }
 }
@@ -206,7 +227,7 @@ fn walk(dir: &Path, paths: &mut Vec<PathBuf>, errors: &mut Vec<anyhow::Error>) {
 /// Reads every log in parallel; results keep the order of `paths`.
 pub fn read_logs(
     paths: &[PathBuf],
-    config: &ParseConfig,
+    config: (&ParseConfig, &Limits),
     rules: &RuleSet,
     image: Option<&KernelImage>,
     identity: Identity,

@@ -12,6 +12,7 @@ use legolog_symbols::{
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// What the kernel image says about one frame.
@@ -134,6 +135,15 @@ fn say(warning: &str) {
     say_once(warning, warning);
 }
 
+/// `max_symbol_bytes` of the run's [`crate::limits::Limits`], for every image opened (the
+/// locator opens images deep inside the analysis; the limit is set once, before).
+static MAX_SYMBOL_BYTES: AtomicU64 = AtomicU64::new(legolog_symbols::DEFAULT_MAX_DECOMPRESSED);
+
+/// Sets the decompressed-size limit of symbol files and sections for this run.
+pub fn set_max_symbol_bytes(limit: u64) {
+    MAX_SYMBOL_BYTES.store(limit, Ordering::Relaxed);
+}
+
 /// [`say`] for the other modules: a warning on stderr, once per run.
 pub fn say_warning(warning: &str) {
     say(warning);
@@ -145,7 +155,7 @@ fn say_once(key: &str, warning: &str) {
     static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let mut said = SAID.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if said.insert(key.to_owned()) {
-        eprintln!("legolog: warning: {warning}");
+        crate::eprint_safe!("legolog: warning: {warning}");
     }
 }
 
@@ -174,6 +184,7 @@ impl Decoder {
         let config = SymbolizeConfig {
             module_dirs: module_dirs.to_vec(),
             strip_prefixes: Vec::new(),
+            max_decompressed: MAX_SYMBOL_BYTES.load(Ordering::Relaxed),
         };
         let symbolizer = Symbolizer::open(vmlinux, &config)
             .with_context(|| format!("{}: cannot use as --vmlinux", vmlinux.display()))?;
@@ -488,45 +499,75 @@ pub fn location_text(location: &[SourceFrame]) -> Option<String> {
 }
 
 /// Resolves `ADDR`, `SYM+OFF[/SIZE]` and an optional module name to the probe
-/// `addr2line -f -i` would use: the address itself.
+/// `addr2line -f -i` would use: the address itself. Strict: an address outside every text
+/// symbol, or an offset beyond the printed size or the symbol's own (kallsyms) size, is an
+/// error; a symbol the image does not have is `Ok(None)` (`?? ??:0`, as addr2line says).
+/// `%pB` prints a return address at the very end of a function as `func+size/size`, so an
+/// offset equal to the size is accepted.
 pub fn resolve_query(
     symbolizer: &Symbolizer,
     query: &str,
     module: Option<&str>,
 ) -> anyhow::Result<Option<Probe>> {
     let query = query.trim();
-    if let Some(hex) = query
+    let shown = crate::query::shown(query);
+    let image = match module {
+        None => None,
+        Some(module) => match symbolizer.module(module)? {
+            Some(image) => Some(image),
+            None => anyhow::bail!("module {module} not found in --modules directories"),
+        },
+    };
+    let image = image.as_deref().unwrap_or(symbolizer.kernel());
+    let hex = query
         .strip_prefix("0x")
         .or_else(|| query.strip_prefix("0X"))
-    {
+        .or_else(|| {
+            (!query.is_empty() && query.bytes().all(|b| b.is_ascii_hexdigit())).then_some(query)
+        });
+    if let Some(hex) = hex {
         let addr =
-            u64::from_str_radix(hex, 16).with_context(|| format!("{query}: not a hex address"))?;
-        return Ok(Some(Probe::Exact(addr)));
-    }
-    if query.bytes().all(|b| b.is_ascii_hexdigit()) && !query.is_empty() {
-        let addr = u64::from_str_radix(query, 16)
-            .with_context(|| format!("{query}: not a hex address"))?;
+            u64::from_str_radix(hex, 16).with_context(|| format!("{shown}: not a hex address"))?;
+        if image.find_symbol(addr).is_none() {
+            anyhow::bail!(
+                "{shown}: address outside any text symbol of {}",
+                image.path().display()
+            );
+        }
         return Ok(Some(Probe::Exact(addr)));
     }
     let (name, rest) = query
         .split_once('+')
-        .with_context(|| format!("{query}: expected ADDR or SYM+OFF[/SIZE]"))?;
+        .with_context(|| format!("{shown}: expected ADDR or SYM+OFF[/SIZE]"))?;
     let (offset_text, size_text) = match rest.split_once('/') {
         Some((offset, size)) => (offset, Some(size)),
         None => (rest, None),
     };
     let parse_hex = |text: &str| -> anyhow::Result<u64> {
         let digits = text.trim_start_matches("0x");
-        u64::from_str_radix(digits, 16).with_context(|| format!("{query}: {text} is not hex"))
+        u64::from_str_radix(digits, 16)
+            .with_context(|| format!("{shown}: {} is not hex", crate::query::shown(text)))
     };
     let offset = parse_hex(offset_text)?;
     let size = size_text.map(parse_hex).transpose()?;
-    let symbol = match module {
-        None => symbolizer.kernel().find_symbol_by_name(name, size),
-        Some(module) => match symbolizer.module(module)? {
-            Some(image) => image.find_symbol_by_name(name, size),
-            None => anyhow::bail!("module {module} not found in --modules directories"),
-        },
+    if let Some(size) = size {
+        if offset > size {
+            anyhow::bail!("{shown}: offset {offset:#x} is beyond the printed size {size:#x}");
+        }
+    }
+    let Some(symbol) = image.find_symbol_by_name(name, size) else {
+        return Ok(None);
     };
-    Ok(symbol.map(|symbol| Probe::Exact(symbol.start + offset)))
+    if offset > symbol.kallsyms_size {
+        anyhow::bail!(
+            "{shown}: offset {offset:#x} is beyond the size of {} ({:#x})",
+            symbol.name,
+            symbol.kallsyms_size
+        );
+    }
+    let addr = symbol
+        .start
+        .checked_add(offset)
+        .with_context(|| format!("{shown}: offset {offset:#x} overflows the address space"))?;
+    Ok(Some(Probe::Exact(addr)))
 }

@@ -3,11 +3,11 @@
 //! its frames and the bug's founding frames aligned side by side.
 
 use crate::analysis::Analysis;
-use crate::cli::{self, DbArgs, Loaded, LocateArgs, RulesArgs, SymbolArgs};
+use crate::cli::{self, DbArgs, LimitArgs, Loaded, LocateArgs, RulesArgs, SymbolArgs};
 use crate::history::{History, Match};
 use crate::rules::RuleSet;
 use crate::signature;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,6 +33,9 @@ pub struct ExplainArgs {
 
     #[command(flatten)]
     locate: LocateArgs,
+
+    #[command(flatten)]
+    limit: LimitArgs,
 }
 
 /// Runs `legolog explain`.
@@ -42,9 +45,10 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         mut analysis,
         mut history,
         failed,
+        history_failed,
     } = cli::load(
         &args.db.nodes.specs(&args.logs),
-        &args.rules,
+        (&args.rules, &args.limit),
         &args.db,
         (&args.symbols, &args.locate),
     )?;
@@ -59,11 +63,14 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         }
         analysis.reports = vec![analysis.reports.swap_remove(idx)];
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = crate::sanitize::stdout(false, false);
     write(&mut out, &analysis, &rules, history.as_mut())?;
     out.flush()?;
-    Ok(cli::exit_code(&analysis, args.locate.strict, failed))
+    Ok(cli::exit_code(
+        &analysis,
+        args.locate.strict,
+        (failed, history_failed),
+    ))
 }
 
 /// Writes the explanation of every report of `analysis`.

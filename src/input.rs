@@ -82,11 +82,13 @@ impl Compression {
     }
 }
 
-/// Opens a source as a stream of (decompressed) log bytes.
+/// Opens a source as a stream of (decompressed) log bytes. A compressed stream ends with an
+/// error once it has given `max_decompressed` bytes
+/// (see [`is_limit`]).
 ///
 /// Fails with a message naming the source when it is missing, a directory, empty, or binary
 /// data that is not a console log.
-pub fn open(source: &Source) -> anyhow::Result<Box<dyn Read + Send>> {
+pub fn open(source: &Source, max_decompressed: u64) -> anyhow::Result<Box<dyn Read + Send>> {
     let raw: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
         Source::Path(path) => {
@@ -113,12 +115,19 @@ pub fn open(source: &Source) -> anyhow::Result<Box<dyn Read + Send>> {
     let compression = Compression::detect(head);
     let mut stream: Box<dyn Read + Send> = match compression {
         Compression::None => Box::new(buffered),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buffered)),
-        Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(buffered)),
-        Compression::Zstd => Box::new(
+        Compression::Gzip => Box::new(Bounded::new(
+            flate2::read::MultiGzDecoder::new(buffered),
+            max_decompressed,
+        )),
+        Compression::Xz => Box::new(Bounded::new(
+            xz2::read::XzDecoder::new_multi_decoder(buffered),
+            max_decompressed,
+        )),
+        Compression::Zstd => Box::new(Bounded::new(
             zstd::stream::read::Decoder::with_buffer(buffered)
                 .with_context(|| format!("{source}: cannot start zstd decoder"))?,
-        ),
+            max_decompressed,
+        )),
     };
     // Look at the start of the text to refuse binary data with a clear message.
     let mut sniff = BufReader::with_capacity(64 * 1024, stream);
@@ -133,6 +142,64 @@ pub fn open(source: &Source) -> anyhow::Result<Box<dyn Read + Send>> {
     }
     stream = Box::new(sniff);
     Ok(stream)
+}
+
+/// A decompressed stream that stops with an error once it has given `limit` bytes: the limit
+/// is checked as the output grows, never after inflating everything.
+struct Bounded<R> {
+    inner: R,
+    given: u64,
+    limit: u64,
+}
+
+impl<R: Read> Bounded<R> {
+    fn new(inner: R, limit: u64) -> Bounded<R> {
+        Bounded {
+            inner,
+            given: 0,
+            limit,
+        }
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.given >= self.limit {
+            // One byte more would show whether the stream really goes on.
+            let mut probe = [0u8; 1];
+            if self.inner.read(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            return Err(io::Error::other(LimitReached(self.limit)));
+        }
+        let room = usize::try_from(self.limit - self.given).unwrap_or(usize::MAX);
+        let len = buf.len().min(room);
+        let n = self.inner.read(&mut buf[..len])?;
+        self.given += n as u64;
+        Ok(n)
+    }
+}
+
+/// The error a [`Bounded`] stream ends with.
+#[derive(Debug)]
+struct LimitReached(u64);
+
+impl fmt::Display for LimitReached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "decompresses to more than {} bytes (limit max_log_bytes)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for LimitReached {}
+
+/// Whether a read error is the decompressed-size limit of [`open`] rather than damage.
+pub fn is_limit(err: &io::Error) -> bool {
+    err.get_ref()
+        .is_some_and(|inner| inner.is::<LimitReached>())
 }
 
 /// Returns an offset if the sample looks like binary data rather than console text: more than

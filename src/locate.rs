@@ -142,7 +142,7 @@ impl Locator {
         };
         if let Some((root, _)) = &locator.options.src {
             if !root.is_dir() {
-                eprintln!(
+                crate::eprint_safe!(
                     "legolog: --src {}: not a directory; no source lines",
                     root.display()
                 );
@@ -151,7 +151,7 @@ impl Locator {
         }
         for dir in &locator.options.debug_dirs {
             if let Err(err) = std::fs::read_dir(dir) {
-                eprintln!("legolog: --debug-dir {}: {err}", dir.display());
+                crate::eprint_safe!("legolog: --debug-dir {}: {err}", dir.display());
                 locator.failed.set(true);
             }
         }
@@ -361,7 +361,7 @@ impl Locator {
                 })
             }
             Err(err) => {
-                eprintln!("legolog: {err:#}; continuing without symbols");
+                crate::eprint_safe!("legolog: {err:#}; continuing without symbols");
                 None
             }
         };

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("legolog: {err:#}");
+            legolog::eprint_safe!("legolog: {err:#}");
             ExitCode::from(legolog::cli::EXIT_ERROR)
         }
     }

@@ -5,6 +5,7 @@
 //! kind, frame names (glob or regex, at a position, within the first N, or anywhere), register
 //! values, the LegoOS op and the report's own lines.
 
+use crate::limits::Limits;
 use crate::signature::{self, glob_match, normalize_name, SignatureConfig, Trust};
 use anyhow::{anyhow, bail, Context as _};
 use legolog_parsers::{Kind, Report};
@@ -22,6 +23,9 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Signature options (`[signature]` in a rules file).
     pub signature: SignatureConfig,
+    /// Limits reached while loading (rules not read, regexes too big): one line each, for
+    /// stderr.
+    pub warnings: Vec<String>,
 }
 
 /// One known-bug rule.
@@ -130,16 +134,19 @@ impl RuleSet {
         let mut set = RuleSet {
             rules: Vec::new(),
             signature: SignatureConfig::standard(),
+            warnings: Vec::new(),
         };
         // The embedded file is tested below; a failure here is a build defect.
-        set.add_text(BUILTIN, Path::new("<builtin rules>"))
+        set.add_text(BUILTIN, Path::new("<builtin rules>"), &Limits::default())
             .expect("the built-in rules compile");
         set
     }
 
     /// The built-in rules plus a user rules file (`--rules FILE`, or the default location when
-    /// it exists).
-    pub fn load(user_file: Option<&Path>) -> anyhow::Result<RuleSet> {
+    /// it exists). At most [`Limits::max_rules`] rules of the file are read, and a rule whose
+    /// regex compiles to more than [`Limits::max_regex_bytes`] is left out; both are warnings
+    /// in [`RuleSet::warnings`].
+    pub fn load(user_file: Option<&Path>, limits: &Limits) -> anyhow::Result<RuleSet> {
         let mut set = RuleSet::builtin();
         let path = match user_file {
             Some(path) => path.to_owned(),
@@ -150,11 +157,37 @@ impl RuleSet {
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|err| anyhow!("{}: cannot read rules file: {err}", path.display()))?;
-        set.add_text(&text, &path)?;
+        set.add_text(&text, &path, limits)?;
         Ok(set)
     }
 
-    fn add_text(&mut self, text: &str, path: &Path) -> anyhow::Result<()> {
+    /// The built-in rules plus the rules in `text` (as if read from `path`), as
+    /// [`RuleSet::load`] reads a file.
+    pub fn with_text(text: &str, path: &Path, limits: &Limits) -> anyhow::Result<RuleSet> {
+        let mut set = RuleSet::builtin();
+        set.add_text(text, path, limits)?;
+        Ok(set)
+    }
+
+    fn add_text(&mut self, text: &str, path: &Path, limits: &Limits) -> anyhow::Result<()> {
+        // Only the first `max_rules` rules are parsed at all: the text is cut where the next
+        // `[[rule]]` table starts.
+        let mut rule_starts = text
+            .match_indices("[[rule]]")
+            .filter(|(at, _)| text[..*at].ends_with('\n') || *at == 0)
+            .map(|(at, _)| at);
+        let text = match rule_starts.nth(limits.max_rules) {
+            Some(cut) => {
+                let more = 1 + rule_starts.count();
+                self.warnings.push(format!(
+                    "{}: read the first {} rules (limit max_rules); {more} more not read",
+                    path.display(),
+                    limits.max_rules
+                ));
+                &text[..cut]
+            }
+            None => text,
+        };
         let file: FileToml = toml::from_str(text).map_err(|err| {
             // toml's messages span several lines (a snippet of the file); keep one line.
             let message = err.message().trim().replace('\n', " ");
@@ -176,9 +209,15 @@ impl RuleSet {
             self.signature.skip.extend(sig.skip);
         }
         for rule in file.rule {
-            let compiled = compile_rule(rule)
-                .with_context(|| format!("{}", path.display()))
-                .map_err(|err| anyhow!("{err:#}"))?;
+            let compiled = match compile_rule(rule, limits.max_regex_bytes) {
+                Ok(compiled) => compiled,
+                Err(err) if err.chain().any(|cause| cause.is::<RegexTooBig>()) => {
+                    self.warnings
+                        .push(format!("{}: {err:#}; rule left out", path.display()));
+                    continue;
+                }
+                Err(err) => bail!("{}: {err:#}", path.display()),
+            };
             self.rules.push(compiled);
         }
         Ok(())
@@ -211,7 +250,7 @@ pub fn default_path() -> Option<PathBuf> {
     crate::dirs::config_home().map(|dir| dir.join("legolog").join("rules.toml"))
 }
 
-fn compile_rule(rule: RuleToml) -> anyhow::Result<Rule> {
+fn compile_rule(rule: RuleToml, max_regex_bytes: usize) -> anyhow::Result<Rule> {
     let name = rule.name;
     if name.is_empty() || name.contains(char::is_whitespace) || name.contains(',') {
         bail!("rule name {name:?} must be one word without commas");
@@ -221,7 +260,7 @@ fn compile_rule(rule: RuleToml) -> anyhow::Result<Rule> {
     }
     let mut whens = Vec::new();
     for when in rule.when {
-        whens.push(compile_when(when).with_context(|| format!("rule `{name}`"))?);
+        whens.push(compile_when(when, max_regex_bytes).with_context(|| format!("rule `{name}`"))?);
     }
     Ok(Rule {
         name,
@@ -231,7 +270,7 @@ fn compile_rule(rule: RuleToml) -> anyhow::Result<Rule> {
     })
 }
 
-fn compile_when(when: WhenToml) -> anyhow::Result<When> {
+fn compile_when(when: WhenToml, max_regex_bytes: usize) -> anyhow::Result<When> {
     let mut kinds = Vec::new();
     for name in &when.kind {
         let Some(kind) = Kind::ALL.iter().find(|k| k.as_str() == name) else {
@@ -244,7 +283,7 @@ fn compile_when(when: WhenToml) -> anyhow::Result<When> {
         ops.push(parse_u64(op).with_context(|| format!("bad lego_op `{op}`"))?);
     }
     let text_regex = match &when.text_regex {
-        Some(pattern) => Some(compile_regex(pattern)?),
+        Some(pattern) => Some(compile_regex(pattern, max_regex_bytes)?),
         None => None,
     };
     let mut registers = Vec::new();
@@ -262,7 +301,7 @@ fn compile_when(when: WhenToml) -> anyhow::Result<When> {
     for frame in when.frames {
         let name = match (frame.glob, frame.regex) {
             (Some(glob), None) => NameMatcher::Glob(glob),
-            (None, Some(regex)) => NameMatcher::Regex(compile_regex(&regex)?),
+            (None, Some(regex)) => NameMatcher::Regex(compile_regex(&regex, max_regex_bytes)?),
             _ => bail!("a frame condition needs exactly one of `glob` and `regex`"),
         };
         let any_trust = match frame.trust.as_deref() {
@@ -288,8 +327,39 @@ fn compile_when(when: WhenToml) -> anyhow::Result<When> {
     })
 }
 
-fn compile_regex(pattern: &str) -> anyhow::Result<Regex> {
-    Regex::new(pattern).map_err(|err| {
+/// A regex over the `max_regex_bytes` limit: the rule is left out with a warning.
+#[derive(Debug)]
+struct RegexTooBig {
+    pattern: String,
+    limit: usize,
+}
+
+impl std::fmt::Display for RegexTooBig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: String = self.pattern.chars().take(80).collect();
+        write!(
+            f,
+            "regex `{shown}` compiles to more than {} bytes (limit max_regex_bytes)",
+            self.limit
+        )
+    }
+}
+
+impl std::error::Error for RegexTooBig {}
+
+fn compile_regex(pattern: &str, max_bytes: usize) -> anyhow::Result<Regex> {
+    let built = regex::RegexBuilder::new(pattern)
+        .size_limit(max_bytes)
+        .dfa_size_limit(max_bytes)
+        .build();
+    if let Err(regex::Error::CompiledTooBig(_)) = built {
+        return Err(RegexTooBig {
+            pattern: pattern.to_owned(),
+            limit: max_bytes,
+        }
+        .into());
+    }
+    built.map_err(|err| {
         // regex errors draw a caret diagram over several lines; keep the last (the reason).
         let reason = err.to_string();
         let reason = reason.lines().last().unwrap_or("").trim().to_owned();
@@ -405,9 +475,38 @@ mod tests {
     }
 
     fn load_text(text: &str) -> anyhow::Result<RuleSet> {
+        RuleSet::with_text(text, Path::new("my.toml"), &Limits::default())
+    }
+
+    #[test]
+    fn rules_beyond_the_limits_are_left_out_with_a_warning() {
+        let rule = "[[rule]]\nname = \"r\"\ndescription = \"d\"\n[[rule.when]]\ntext = \"x\"\n";
         let mut set = RuleSet::builtin();
-        set.add_text(text, Path::new("my.toml"))?;
-        Ok(set)
+        let before = set.rules.len();
+        let limits = Limits {
+            max_rules: 3,
+            ..Limits::default()
+        };
+        set.add_text(&rule.repeat(10), Path::new("my.toml"), &limits)
+            .unwrap();
+        assert_eq!(set.rules.len(), before + 3);
+        assert!(
+            set.warnings[0].contains("limit max_rules"),
+            "{:?}",
+            set.warnings
+        );
+        assert!(set.warnings[0].contains("7 more"), "{:?}", set.warnings);
+
+        let big = "[[rule]]\nname = \"big\"\ndescription = \"d\"\n[[rule.when]]\ntext_regex = \"\\\\w{100}N\"\n";
+        let mut set = RuleSet::builtin();
+        set.add_text(big, Path::new("my.toml"), &Limits::default())
+            .unwrap();
+        assert_eq!(set.rules.len(), before);
+        assert!(
+            set.warnings[0].contains("limit max_regex_bytes"),
+            "{:?}",
+            set.warnings
+        );
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub fn regroup_legacy(history: &mut History, rules: &RuleSet) -> anyhow::Result<
         let resigned = resign(&log.path, &log.content_hash, &config, rules);
         history.regroup_log(log, resigned.as_deref())?;
     }
-    eprintln!(
+    crate::eprint_safe!(
         "legolog: {}: regrouped {} log(s) recorded by an older legolog into bugs",
         history.name(),
         logs.len()
@@ -118,6 +118,8 @@ fn resign(
         return None;
     }
     let source = Source::from_arg(std::path::Path::new(path));
+    let limits = crate::limits::Limits::default();
+    let config = (config, &limits);
     let (summary, records) = analysis::parse_source(source, config, Identity::Hash, |report| {
         let (signature, labels) = analysis::annotate(&report, rules);
         analysis::report_record(&report, &signature, &labels)

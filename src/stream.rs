@@ -81,6 +81,8 @@ pub struct StreamEnd {
     pub content_hash: Option<String>,
     /// The error that ended the source early, if any (what was read is handed out).
     pub error: Option<anyhow::Error>,
+    /// Bytes read (decompressed).
+    pub bytes: u64,
     /// The source's first bytes (at most [`run::DATE_HEAD_BYTES`]), where its date is looked for.
     pub head: Vec<u8>,
 }
@@ -103,6 +105,7 @@ pub fn run(
     let mut paused = false;
     let mut error = None;
     let mut head = Vec::new();
+    let mut bytes = 0u64;
     loop {
         if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             break;
@@ -112,6 +115,7 @@ pub fn run(
                 if let Some(hasher) = &mut hasher {
                     hasher.update(&data);
                 }
+                bytes += data.len() as u64;
                 let room = run::DATE_HEAD_BYTES.saturating_sub(head.len());
                 head.extend_from_slice(&data[..room.min(data.len())]);
                 if let Some(banners) = &mut banners {
@@ -155,6 +159,7 @@ pub fn run(
         stats: scanner.stats().clone(),
         content_hash,
         error,
+        bytes,
         head,
     }
 }

@@ -11,12 +11,13 @@
 
 use crate::analysis::{self, Identity};
 use crate::input::{self, Source};
+use crate::limits::Limits;
 use crate::node::{self, NodeSpec};
 use legolog_parsers::{ParseConfig, Report};
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::OnceLock;
 
 /// One report on the timeline.
@@ -107,14 +108,14 @@ struct LogRead {
 }
 
 /// Reads every log and builds the timeline; `true` when a log could not be read.
-pub fn build(specs: &[NodeSpec], config: &ParseConfig) -> (Timeline, bool) {
+pub fn build(specs: &[NodeSpec], config: (&ParseConfig, &Limits)) -> (Timeline, bool) {
     let mut failed = false;
     let mut logs = Vec::new();
     for spec in specs {
         match read_log(spec, config) {
             Ok(log) => logs.push(log),
             Err(err) => {
-                eprintln!("legolog: {err:#}");
+                crate::eprint_safe!("legolog: {err:#}");
                 failed = true;
             }
         }
@@ -131,7 +132,7 @@ pub fn build(specs: &[NodeSpec], config: &ParseConfig) -> (Timeline, bool) {
     (Timeline { groups }, failed)
 }
 
-fn read_log(spec: &NodeSpec, config: &ParseConfig) -> anyhow::Result<LogRead> {
+fn read_log(spec: &NodeSpec, config: (&ParseConfig, &Limits)) -> anyhow::Result<LogRead> {
     let source = Source::from_arg(&spec.path);
     let run_name = source.run_name();
     let name = spec
@@ -162,7 +163,7 @@ fn read_log(spec: &NodeSpec, config: &ParseConfig) -> anyhow::Result<LogRead> {
     } else {
         run.name.clone()
     };
-    let (boot_id, hosts) = fit_ids(&source)?;
+    let (boot_id, hosts) = fit_ids(&source, config.1.max_log_bytes)?;
     Ok(LogRead {
         node: name,
         path: source.to_string(),
@@ -203,20 +204,29 @@ fn dest_node(text: &str) -> Option<u32> {
 }
 
 /// The FIT id a LegoOS log prints for its own node at boot, and the node table.
-fn fit_ids(source: &Source) -> anyhow::Result<(Option<u32>, BTreeMap<u32, String>)> {
+fn fit_ids(
+    source: &Source,
+    max_log_bytes: u64,
+) -> anyhow::Result<(Option<u32>, BTreeMap<u32, String>)> {
     static LOCAL: OnceLock<Regex> = OnceLock::new();
     static ROW: OnceLock<Regex> = OnceLock::new();
     let local = LOCAL.get_or_init(|| Regex::new(r"FIT_LOCAL_ID:\s*(\d+)").expect("valid regex"));
     let row = ROW.get_or_init(|| {
         Regex::new(r"fit: \*\*\*\s+(\d+)\s+(\S+)\s+\d+\s+\d+\s*(<---)?").expect("valid regex")
     });
-    let mut reader = BufReader::new(input::open(source)?);
+    let mut reader = BufReader::new(input::open(source, max_log_bytes)?);
     let mut line = Vec::new();
     let mut own = None;
     let mut hosts = BTreeMap::new();
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        // A line is looked at in pieces of at most 64 KiB: memory stays bounded.
+        if reader
+            .by_ref()
+            .take(64 * 1024)
+            .read_until(b'\n', &mut line)?
+            == 0
+        {
             break;
         }
         if !line.windows(4).any(|w| w == b"FIT_" || w == b"fit:") {

@@ -1,9 +1,10 @@
 //! `legolog watch` (consoles that never end, followed like `tail -F`) and the streaming form of
 //! `analyze` (text and jsonl print each report as it completes).
 
-use crate::console::{self, Console, Event, LiveFormat, Recording};
+use crate::console::{self, Console, Ended, Event, LiveFormat, Recording};
 use crate::history::History;
 use crate::input::{self, Source};
+use crate::limits::Limits;
 use crate::live::{self, Feed, Follow, Start};
 use crate::locate::Locator;
 use crate::node::NodeSpec;
@@ -20,8 +21,12 @@ use std::time::Duration;
 pub struct Setup<'a> {
     /// How reports are printed.
     pub format: LiveFormat,
+    /// Where (standard output, through the sanitizer for people).
+    pub out: Box<dyn Write + 'a>,
     /// Known-bug rules.
     pub rules: &'a RuleSet,
+    /// Limits on what is kept per input.
+    pub limits: &'a Limits,
     /// Finds the kernel image of each report (`analyze`), if any.
     pub locator: Option<&'a Locator>,
     /// The run history, unless `--no-db`.
@@ -76,11 +81,9 @@ impl Streams {
 }
 
 fn console<'a>(setup: Setup<'a>, recording: Recording) -> Console<'a> {
-    let out: Box<dyn Write> = Box::new(io::stdout());
     let mut console = Console::new(
-        setup.format,
-        out,
-        setup.rules,
+        (setup.format, setup.out),
+        (setup.rules, setup.limits),
         setup.locator,
         setup.history,
         recording,
@@ -99,7 +102,7 @@ pub fn analyze(
     specs: &[NodeSpec],
     config: &ParseConfig,
     setup: Setup<'_>,
-) -> anyhow::Result<(crate::analysis::Analysis, bool)> {
+) -> anyhow::Result<Ended> {
     let stop = stop_on_signals()?;
     let streams = Streams {
         config: config.clone(),
@@ -108,6 +111,7 @@ pub fn analyze(
         banners: setup.locator.is_some(),
         stop: stop.clone(),
     };
+    let setup_limits = setup.limits;
     let mut console = console(setup, Recording::AtEnd);
     let mut failed = false;
     for spec in specs {
@@ -119,10 +123,10 @@ pub fn analyze(
             Source::Stdin => live::stdin_is_live(),
             Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| live::is_live(&m)),
         };
-        let reader = match input::open(&source) {
+        let reader = match input::open(&source, setup_limits.max_log_bytes) {
             Ok(reader) => reader,
             Err(err) => {
-                eprintln!("legolog: {err:#}");
+                crate::eprint_safe!("legolog: {err:#}");
                 failed = true;
                 continue;
             }
@@ -140,8 +144,9 @@ pub fn analyze(
             }
         }
     }
-    let (analysis, console_failed) = console.finish()?;
-    Ok((analysis, failed || console_failed))
+    let mut ended = console.finish()?;
+    ended.failed |= failed;
+    Ok(ended)
 }
 
 /// Options of `watch`.
@@ -159,7 +164,7 @@ pub fn watch(
     config: &ParseConfig,
     options: &WatchOptions,
     setup: Setup<'_>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Ended> {
     let stop = stop_on_signals()?;
     let streams = Streams {
         config: config.clone(),
@@ -184,7 +189,7 @@ pub fn watch(
             Source::Path(path) => {
                 let follow = Follow::new(path, start, options.baud, stop.clone());
                 if let Err(err) = follow.check() {
-                    eprintln!("legolog: {err:#}");
+                    crate::eprint_safe!("legolog: {err:#}");
                     failed = true;
                     continue;
                 }
@@ -211,6 +216,7 @@ pub fn watch(
             running -= 1;
         }
     }
-    let (_, console_failed) = console.finish()?;
-    Ok(failed || console_failed)
+    let mut ended = console.finish()?;
+    ended.failed |= failed;
+    Ok(ended)
 }

@@ -8,6 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let config = SymbolizeConfig {
         module_dirs: Vec::new(),
         strip_prefixes: Vec::new(),
+        max_decompressed: 64 << 20,
     };
     let Ok(symbolizer) = Symbolizer::from_bytes(data.to_vec(), &config) else {
         return;

@@ -66,6 +66,13 @@ impl Scanner {
     /// Takes the next piece of input. Every line it completes is looked at now; the reports
     /// this finishes can be taken with [`Scanner::pop`] right away.
     pub fn push(&mut self, chunk: &[u8]) {
+        match self.source.cr_endings(chunk) {
+            Some(lines) => self.push_lines(&lines),
+            None => self.push_lines(chunk),
+        }
+    }
+
+    fn push_lines(&mut self, chunk: &[u8]) {
         let max_line_len = self.source.max_line_len();
         let (carried, rest) = self.source.carry(chunk);
         if let Some(raw) = carried {
@@ -719,6 +726,45 @@ mod tests {
                 long_lines: 1
             }
         );
+    }
+
+    fn reports_of(log: &[u8], chunk: usize) -> (Vec<Report>, Stats) {
+        let mut scanner = Scanner::new(ParseConfig::standard());
+        let mut reports = Vec::new();
+        for piece in log.chunks(chunk) {
+            scanner.push(piece);
+            reports.extend(std::iter::from_fn(|| scanner.pop()));
+        }
+        scanner.finish();
+        reports.extend(std::iter::from_fn(|| scanner.pop()));
+        (reports, scanner.stats().clone())
+    }
+
+    #[test]
+    fn cr_only_endings_split_lines_like_lf_in_any_chunking() {
+        let lf = "[ 0.5] boot\n[ 1.0] BUG: unable to handle kernel NULL pointer dereference at 0000000000000000\n\
+                  [ 1.1] RIP: 0010:[<ffffffff81000010>]  [<ffffffff81000010>] foo+0x10/0x20\n\
+                  [ 1.2] Call Trace:\n\
+                  [ 1.3]  [<ffffffff81000110>] bar+0x10/0x40\n\
+                  [ 1.4]  [<ffffffff81000210>] baz+0x20/0x40\n\
+                  [ 1.5] ---[ end trace 0 ]---\n";
+        let cr = lf.replace('\n', "\r");
+        let (want, want_stats) = reports_of(lf.as_bytes(), 1 << 20);
+        assert_eq!(want.len(), 1);
+        assert_eq!(want[0].frames.len(), 2, "{:?}", want[0].frames);
+        for chunk in [1, 2, 7, 64, 1 << 20] {
+            let (got, stats) = reports_of(cr.as_bytes(), chunk);
+            assert_eq!(stats, want_stats, "chunk {chunk}");
+            assert_eq!(got.len(), 1, "chunk {chunk}");
+            assert_eq!(got[0].frames, want[0].frames, "chunk {chunk}");
+            assert_eq!(got[0].title, want[0].title, "chunk {chunk}");
+        }
+        // CRLF stays one line end per line, and a CR inside an LF log ends no line.
+        let (crlf, crlf_stats) = reports_of(lf.replace('\n', "\r\n").as_bytes(), 3);
+        assert_eq!(crlf_stats, want_stats);
+        assert_eq!(crlf[0].frames, want[0].frames);
+        let (_, stats) = reports_of(b"[ 1.0] a\n[ 2.0] b\rc\n", 1 << 20);
+        assert_eq!(stats.lines, 2);
     }
 }
 

@@ -4,6 +4,11 @@
 //! the next chunk, so the lines (and so the reports) never depend on where the chunks were
 //! cut. Lines longer than the limit are cut to it and the rest of them is dropped up to the
 //! next newline: memory is bounded by one capped line.
+//!
+//! Lines end with LF (CRLF's CR is removed with the other controls later), or with a bare CR
+//! alone (old serial consoles, terminal captures): the bytes decide, once per input, whatever
+//! the chunks. A CR followed by a byte other than LF before the first LF means CR endings (every
+//! CR, and any later LF, then ends a line); otherwise the first LF means LF endings.
 
 /// A raw line, without its `\n`.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +48,20 @@ pub(crate) struct Splitter {
     /// Bytes of an over-long line are being dropped up to its newline.
     discarding: bool,
     max_line_len: usize,
+    endings: Endings,
+    /// While the endings are undecided: the last byte of the input so far.
+    last_byte: Option<u8>,
+}
+
+/// What ends a line, as the input shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endings {
+    /// No line end seen yet.
+    Undecided,
+    /// `\n` (and `\r\n`).
+    Lf,
+    /// A bare `\r`.
+    Cr,
 }
 
 impl Splitter {
@@ -52,7 +71,39 @@ impl Splitter {
             handed_out: false,
             discarding: false,
             max_line_len: max_line_len.max(80),
+            endings: Endings::Undecided,
+            last_byte: None,
         }
+    }
+
+    /// With CR line endings, `chunk` with every CR turned into a newline (the lines then split
+    /// as usual); `None` with LF endings, which cost nothing once decided.
+    pub(crate) fn cr_endings(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
+        let mut lead = None;
+        if self.endings == Endings::Undecided {
+            let lf = memchr::memchr(b'\n', chunk).unwrap_or(chunk.len());
+            // A CR is bare when a byte other than LF follows it: within the chunk, or across
+            // from the previous chunk's last byte. The first bare CR or LF decides.
+            let across =
+                self.last_byte == Some(b'\r') && chunk.first().is_some_and(|&b| b != b'\n');
+            let inside = memchr::memchr_iter(b'\r', chunk.get(..lf).unwrap_or_default())
+                .any(|at| chunk.get(at + 1).is_some_and(|&b| b != b'\n'));
+            if across || inside {
+                self.endings = Endings::Cr;
+                lead = across.then_some(b'\n');
+            } else if lf < chunk.len() {
+                self.endings = Endings::Lf;
+            } else if let Some(&last) = chunk.last() {
+                self.last_byte = Some(last);
+            }
+        }
+        if self.endings != Endings::Cr {
+            return None;
+        }
+        let mut lines = Vec::with_capacity(chunk.len() + 1);
+        lines.extend(lead);
+        lines.extend(chunk.iter().map(|&b| if b == b'\r' { b'\n' } else { b }));
+        Some(lines)
     }
 
     pub(crate) fn max_line_len(&self) -> usize {

@@ -36,7 +36,27 @@ fn fragments() -> Vec<String> {
     lines
 }
 
+/// Lines as the parser splits them: LF endings, or CR endings when a bare CR (one followed by a
+/// byte other than LF) comes before the first LF.
 fn count_lines(bytes: &[u8]) -> u64 {
+    let first_lf = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    let cr_endings = bytes[..first_lf]
+        .windows(2)
+        .any(|pair| pair[0] == b'\r' && pair[1] != b'\n');
+    if cr_endings {
+        let lines: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == b'\r' { b'\n' } else { b })
+            .collect();
+        return count_lf_lines(&lines);
+    }
+    count_lf_lines(bytes)
+}
+
+fn count_lf_lines(bytes: &[u8]) -> u64 {
     let newlines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     newlines + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
 }

@@ -205,9 +205,18 @@ impl History {
     /// Opens (creating when missing) and migrates the SQLite history at `path`.
     ///
     /// A file that is not a legolog history (corrupt, another program's database, a newer
-    /// schema) is an error naming the file; it is never overwritten.
+    /// schema, an empty or non-database file, a dangling symlink; one carrying triggers or
+    /// views) is an error naming the file; it is never overwritten. A new history is built
+    /// aside and linked into place ([`crate::dbfile`]).
     pub fn open(path: &Path) -> anyhow::Result<History> {
-        History::with_backend(Box::new(sqlite::Sqlite::open(path)?))
+        crate::dbfile::check_path(path)?;
+        if std::fs::symlink_metadata(path).is_err() {
+            sqlite::Sqlite::make_parent(path)?;
+            crate::dbfile::create_new(path, |new| {
+                History::with_backend(Box::new(sqlite::Sqlite::open(new, true)?)).map(drop)
+            })?;
+        }
+        History::with_backend(Box::new(sqlite::Sqlite::open(path, false)?))
     }
 
     /// Opens `spec`: a `postgresql://` URL, else a SQLite file path.

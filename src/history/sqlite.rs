@@ -30,8 +30,8 @@ pub struct Sqlite {
 }
 
 impl Sqlite {
-    /// Opens (creating when missing) the file at `path`.
-    pub fn open(path: &Path) -> anyhow::Result<Sqlite> {
+    /// Creates the directory a history file goes in.
+    pub fn make_parent(path: &Path) -> anyhow::Result<()> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|err| {
                 anyhow!(
@@ -40,13 +40,21 @@ impl Sqlite {
                 )
             })?;
         }
+        Ok(())
+    }
+
+    /// Opens the file at `path` (creating it only with `create`) over a defensive connection
+    /// that refuses foreign triggers and views ([`crate::dbfile::harden`]).
+    pub fn open(path: &Path, create: bool) -> anyhow::Result<Sqlite> {
         let name = path.display().to_string();
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
         let conn = Connection::open_with_flags(path, flags).map_err(|err| db_error(&name, err))?;
         conn.busy_timeout(busy_timeout())
             .map_err(|err| db_error(&name, err))?;
+        crate::dbfile::harden(&conn, path, |err| db_error(&name, err))?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Sqlite { conn, name })
     }

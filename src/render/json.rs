@@ -3,7 +3,7 @@
 //!
 //! Addresses and 64-bit values are `"0x…"` strings: they do not fit in a JSON double.
 
-use crate::analysis::{Analysis, Located};
+use crate::analysis::{Analysis, Located, Stop};
 use crate::decode::{Decoded, FrameDecoding};
 use crate::signature;
 use legolog_parsers::{Confidence, Frame, Register, Report};
@@ -18,18 +18,21 @@ pub const VERSION: u32 = 2;
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
-    inputs: Vec<Input>,
+    inputs: Vec<Input<'a>>,
     reports: Vec<JsonReport<'a>>,
 }
 
 #[derive(Serialize)]
-struct Input {
+struct Input<'a> {
     path: String,
     node: Option<String>,
     lines: u64,
     reports: usize,
     unclaimed_lines: u64,
     long_lines: u64,
+    skipped_reports: u64,
+    trimmed_reports: u64,
+    stopped: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -244,7 +247,7 @@ pub fn inputs_value(analysis: &Analysis) -> serde_json::Value {
     serde_json::to_value(inputs(analysis)).unwrap_or_default()
 }
 
-fn inputs(analysis: &Analysis) -> Vec<Input> {
+fn inputs(analysis: &Analysis) -> Vec<Input<'_>> {
     analysis
         .inputs
         .iter()
@@ -255,6 +258,12 @@ fn inputs(analysis: &Analysis) -> Vec<Input> {
             reports: input.reports,
             unclaimed_lines: input.unclaimed_lines,
             long_lines: input.long_lines,
+            skipped_reports: input.skipped_reports,
+            trimmed_reports: input.trimmed_reports,
+            stopped: match &input.stopped {
+                Some(Stop::Damaged(what) | Stop::Limit(what)) => Some(what),
+                None => None,
+            },
         })
         .collect()
 }

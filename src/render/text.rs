@@ -35,6 +35,13 @@ pub fn write_summary(
             input.unclaimed_lines,
             plural(input.unclaimed_lines as usize),
         )?;
+        if input.skipped_reports > 0 || input.trimmed_reports > 0 {
+            writeln!(
+                out,
+                "  {} more reports counted, not kept (max_reports); {} cut (max_report_bytes)",
+                input.skipped_reports, input.trimmed_reports
+            )?;
+        }
     }
     if n_reports == 0 {
         writeln!(out, "no reports found")?;

@@ -16,6 +16,7 @@ fn config() -> SymbolizeConfig {
     SymbolizeConfig {
         module_dirs: vec![],
         strip_prefixes: vec![],
+        max_decompressed: legolog_symbols::DEFAULT_MAX_DECOMPRESSED,
     }
 }
 

@@ -66,7 +66,7 @@ pub(crate) struct ElfFile {
 }
 
 /// Parses `bytes` as an x86-64 ELF.
-pub(crate) fn parse(path: &Path, bytes: Bytes) -> Result<ElfFile> {
+pub(crate) fn parse(path: &Path, bytes: Bytes, max_decompressed: u64) -> Result<ElfFile> {
     check_header(path, &bytes)?;
     let elf = goblin::elf::Elf::parse(&bytes).map_err(|err| goblin_error(path, err))?;
     let endian = if elf.little_endian {
@@ -111,7 +111,7 @@ pub(crate) fn parse(path: &Path, bytes: Bytes) -> Result<ElfFile> {
             data,
         };
         if shdr.sh_flags & u64::from(SHF_COMPRESSED) != 0 {
-            decompress_section(path, &mut section)?;
+            decompress_section(path, &mut section, max_decompressed)?;
         }
         sections.push(section);
     }
@@ -312,7 +312,7 @@ fn goblin_error(path: &Path, err: goblin::error::Error) -> Error {
 }
 
 /// Replaces an `SHF_COMPRESSED` section's bytes by their decompressed form (zlib or zstd).
-fn decompress_section(path: &Path, section: &mut Section) -> Result<()> {
+fn decompress_section(path: &Path, section: &mut Section, max_decompressed: u64) -> Result<()> {
     let Some(data) = section.data.as_ref() else {
         return Ok(());
     };
@@ -334,7 +334,8 @@ fn decompress_section(path: &Path, section: &mut Section) -> Result<()> {
     let payload = raw.get(24..).ok_or_else(truncated)?;
     let limit = (payload.len() as u64)
         .saturating_mul(MAX_INFLATE_RATIO)
-        .max(1 << 20);
+        .max(1 << 20)
+        .min(max_decompressed);
     if ch_size > limit {
         return Err(Error::LimitExceeded {
             path: path.to_owned(),
@@ -344,6 +345,7 @@ fn decompress_section(path: &Path, section: &mut Section) -> Result<()> {
             ),
         });
     }
+    // The claimed size is below the limit; the output is read no further than it either way.
     let capacity = usize::try_from(ch_size).unwrap_or(0);
     let mut out = Vec::with_capacity(capacity);
     let (format, res) = match ch_type {
@@ -520,4 +522,30 @@ fn find_build_id(mut notes: &[u8]) -> Option<Vec<u8>> {
         notes = notes.get(align4(desc_end)?..)?;
     }
     None
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    /// A section claiming 1.5 GiB decompressed, with a payload large enough for the inflate
+    /// ratio to allow it, is refused at its header under a 1 GiB limit: nothing is inflated.
+    #[test]
+    fn a_compressed_section_over_the_limit_is_refused_before_inflating() {
+        let mut raw = Vec::new();
+        raw.extend_from_slice(&1u32.to_le_bytes()); // ELFCOMPRESS_ZLIB
+        raw.extend_from_slice(&0u32.to_le_bytes());
+        raw.extend_from_slice(&(3u64 << 29).to_le_bytes()); // 1.5 GiB
+        raw.extend_from_slice(&1u64.to_le_bytes());
+        raw.extend(std::iter::repeat(0u8).take(2 << 20));
+        let mut section = Section {
+            name: ".debug_info".to_owned(),
+            addr: 0,
+            size: raw.len() as u64,
+            flags: u64::from(SHF_COMPRESSED),
+            data: Some(Slice::whole(Bytes::from_vec(raw))),
+        };
+        let err = decompress_section(Path::new("v"), &mut section, 1 << 30).unwrap_err();
+        assert!(matches!(err, Error::LimitExceeded { .. }), "{err}");
+    }
 }

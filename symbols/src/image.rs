@@ -43,8 +43,13 @@ pub struct Image {
 }
 
 impl Image {
-    pub(crate) fn load(path: &Path, bytes: Bytes, strip_prefixes: &[String]) -> Result<Image> {
-        let mut elf = elf::parse(path, bytes)?;
+    pub(crate) fn load(
+        path: &Path,
+        bytes: Bytes,
+        strip_prefixes: &[String],
+        max_decompressed: u64,
+    ) -> Result<Image> {
+        let mut elf = elf::parse(path, bytes, max_decompressed)?;
         let symbols = SymbolTable::new(std::mem::take(&mut elf.symbols), &elf.sections);
         if symbols.len() == 0 {
             return Err(crate::Error::NoSymbols {
@@ -115,7 +120,12 @@ impl Image {
             path: path.to_owned(),
             source,
         })?;
-        Image::load(path, Bytes::from_mmap(map), &[])
+        Image::load(
+            path,
+            Bytes::from_mmap(map),
+            &[],
+            crate::symbolizer::DEFAULT_MAX_DECOMPRESSED,
+        )
     }
 
     /// Whether `build_id_hex` (as a log prints it, hex, any case) is this image's build ID.

@@ -20,7 +20,11 @@
 //! use legolog_symbols::{Probe, SymbolizeConfig, Symbolizer};
 //!
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/vmlinux/vmlinux-0826-w9-1");
-//! let config = SymbolizeConfig { module_dirs: vec![], strip_prefixes: vec![] };
+//! let config = SymbolizeConfig {
+//!     module_dirs: vec![],
+//!     strip_prefixes: vec![],
+//!     max_decompressed: legolog_symbols::DEFAULT_MAX_DECOMPRESSED,
+//! };
 //! let symbolizer = Symbolizer::open(path, &config)?;
 //! let sym = symbolizer.kernel().find_symbol(0xffffffff810522c3).unwrap();
 //! assert_eq!((sym.name.as_str(), sym.kallsyms_size), ("mlx4_ib_poll_cq", 0x850));
@@ -52,5 +56,5 @@ pub use image::{Image, Probe};
 pub use kallsyms::SymbolInfo;
 pub use kaslr::{Observation, SlideEstimate};
 pub use module::files_below;
-pub use symbolizer::{SymbolizeConfig, Symbolizer};
+pub use symbolizer::{SymbolizeConfig, Symbolizer, DEFAULT_MAX_DECOMPRESSED};
 pub use verdict::{Confidence, FrameQuery, Judgement, LogSymbol, Mismatch, Verdict};

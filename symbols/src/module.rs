@@ -13,8 +13,6 @@ use crate::image::Image;
 /// Directory levels searched below each module directory (Debian's debug layout
 /// `usr/lib/debug/lib/modules/VER/kernel/drivers/net/ethernet/intel/e1000e/` needs 11).
 const MAX_DEPTH: usize = 24;
-/// A decompressed module may not exceed this size.
-const MAX_MODULE_BYTES: u64 = 2 << 30;
 
 /// The compression of a module file, from its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +37,7 @@ enum Cached {
 pub(crate) struct ModuleSet {
     dirs: Vec<PathBuf>,
     strip_prefixes: Vec<String>,
+    max_decompressed: u64,
     index: RefCell<Option<Index>>,
     loaded: RefCell<HashMap<String, Cached>>,
     /// Files chosen for a module by the caller (found by build ID), taking precedence over the
@@ -52,10 +51,15 @@ pub(crate) fn normalize(name: &str) -> String {
 }
 
 impl ModuleSet {
-    pub(crate) fn new(dirs: Vec<PathBuf>, strip_prefixes: Vec<String>) -> ModuleSet {
+    pub(crate) fn new(
+        dirs: Vec<PathBuf>,
+        strip_prefixes: Vec<String>,
+        max_decompressed: u64,
+    ) -> ModuleSet {
         ModuleSet {
             dirs,
             strip_prefixes,
+            max_decompressed,
             index: RefCell::new(None),
             loaded: RefCell::new(HashMap::new()),
             chosen: RefCell::new(HashMap::new()),
@@ -110,8 +114,9 @@ impl ModuleSet {
             self.loaded.borrow_mut().insert(key, Cached::Missing);
             return Ok(None);
         };
-        let res = read_module(&path, compression)
-            .and_then(|bytes| Image::load(&path, bytes, &self.strip_prefixes));
+        let res = read_module(&path, compression, self.max_decompressed).and_then(|bytes| {
+            Image::load(&path, bytes, &self.strip_prefixes, self.max_decompressed)
+        });
         match res {
             Ok(image) => {
                 let image = Rc::new(image);
@@ -147,7 +152,8 @@ fn build_index(dirs: &[PathBuf]) -> Index {
 }
 
 /// The files below `dirs` (at most `max_depth` levels down) whose name `keep` accepts, in walk
-/// order. `file_type` does not follow symlinks: a symlinked directory is not entered (no
+/// order; only regular files (FIFOs, sockets and devices are never listed). `file_type` does
+/// not follow symlinks: a symlinked directory is not entered (no
 /// loops), a symlinked file is still listed. Unreadable directories are skipped.
 pub fn files_below(
     dirs: &[PathBuf],
@@ -175,6 +181,9 @@ pub fn files_below(
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(&mut keep)
+                // Only regular files (a symlink is followed): opening a FIFO, socket or device
+                // named like a module could block forever.
+                && std::fs::metadata(&path).is_ok_and(|meta| meta.is_file())
             {
                 found.push(path);
             }
@@ -197,7 +206,7 @@ fn split_module_name(file_name: &str) -> Option<(&str, Compression)> {
     })
 }
 
-fn read_module(path: &Path, compression: Compression) -> Result<Bytes> {
+fn read_module(path: &Path, compression: Compression, max_bytes: u64) -> Result<Bytes> {
     let io_err = |source| Error::Io {
         path: path.to_owned(),
         source,
@@ -222,24 +231,37 @@ fn read_module(path: &Path, compression: Compression) -> Result<Bytes> {
         },
         Compression::Gzip => ("gzip", Box::new(flate2::read::GzDecoder::new(file))),
     };
-    decompress(path, format, reader).map(Bytes::from_vec)
+    decompress(path, format, reader, max_bytes).map(Bytes::from_vec)
 }
 
-/// Reads a whole decompression stream, refusing output beyond [`MAX_MODULE_BYTES`].
-pub(crate) fn decompress(path: &Path, format: &'static str, reader: impl Read) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let res = reader.take(MAX_MODULE_BYTES + 1).read_to_end(&mut out);
-    if let Err(source) = res {
-        return Err(Error::Decompress {
+/// Reads a decompression stream, refusing output beyond `max_bytes` as it grows, and anything
+/// that does not start with the ELF magic after its first four bytes (so a bomb that is not an
+/// ELF is never inflated).
+pub(crate) fn decompress(
+    path: &Path,
+    format: &'static str,
+    mut reader: impl Read,
+    max_bytes: u64,
+) -> Result<Vec<u8>> {
+    let decompress_err = |source| Error::Decompress {
+        path: path.to_owned(),
+        format,
+        source,
+    };
+    let mut magic = [0u8; 4];
+    reader.read_exact(&mut magic).map_err(decompress_err)?;
+    if magic != *b"\x7fELF" {
+        return Err(Error::NotElf {
             path: path.to_owned(),
-            format,
-            source,
         });
     }
-    if out.len() as u64 > MAX_MODULE_BYTES {
+    let mut out = magic.to_vec();
+    let res = reader.take(max_bytes).read_to_end(&mut out);
+    res.map_err(decompress_err)?;
+    if out.len() as u64 > max_bytes {
         return Err(Error::LimitExceeded {
             path: path.to_owned(),
-            what: format!("decompresses to more than {MAX_MODULE_BYTES} bytes"),
+            what: format!("decompresses to more than {max_bytes} bytes (limit max_symbol_bytes)"),
         });
     }
     Ok(out)

@@ -23,7 +23,14 @@ pub struct SymbolizeConfig {
     /// Build-directory prefixes stripped from file names in addition to each unit's
     /// `DW_AT_comp_dir`.
     pub strip_prefixes: Vec<String>,
+    /// The most bytes one compressed module file or one `SHF_COMPRESSED` section may
+    /// decompress to ([`DEFAULT_MAX_DECOMPRESSED`] unless the caller has a limit of its own).
+    /// The output is checked as it grows; a module's ELF magic before the rest is inflated.
+    pub max_decompressed: u64,
 }
+
+/// The default [`SymbolizeConfig::max_decompressed`]: 1 GiB.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 1 << 30;
 
 /// A kernel image and its modules. Open once and reuse: parsing is lazy and cached.
 ///
@@ -61,8 +68,12 @@ impl Symbolizer {
     }
 
     fn from_backing(path: &Path, bytes: Bytes, config: &SymbolizeConfig) -> Result<Symbolizer> {
-        let kernel = Image::load(path, bytes, &config.strip_prefixes)?;
-        let modules = ModuleSet::new(config.module_dirs.clone(), config.strip_prefixes.clone());
+        let kernel = Image::load(path, bytes, &config.strip_prefixes, config.max_decompressed)?;
+        let modules = ModuleSet::new(
+            config.module_dirs.clone(),
+            config.strip_prefixes.clone(),
+            config.max_decompressed,
+        );
         Ok(Symbolizer { kernel, modules })
     }
 

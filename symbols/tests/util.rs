@@ -20,6 +20,7 @@ pub fn config() -> SymbolizeConfig {
     SymbolizeConfig {
         module_dirs: vec![],
         strip_prefixes: vec![],
+        max_decompressed: legolog_symbols::DEFAULT_MAX_DECOMPRESSED,
     }
 }
 
@@ -27,6 +28,7 @@ pub fn config_with_modules(dir: &Path) -> SymbolizeConfig {
     SymbolizeConfig {
         module_dirs: vec![dir.to_owned()],
         strip_prefixes: vec![],
+        max_decompressed: legolog_symbols::DEFAULT_MAX_DECOMPRESSED,
     }
 }
 

@@ -483,7 +483,7 @@ fn issue_8_newer_history_is_refused() {
         .arg(fixture("0826-w9-1.log"))
         .output()
         .unwrap();
-    crate::history::one_line_error(&output, "is newer than this legolog");
+    crate::history::history_warning(&output, "is newer than this legolog");
     assert_eq!(std::fs::read(&db).unwrap(), bytes);
 }
 

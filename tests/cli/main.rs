@@ -5,6 +5,7 @@ mod bad_input;
 mod bugs;
 mod correlate;
 mod history;
+mod hostile;
 mod live;
 mod locate;
 mod pg;
