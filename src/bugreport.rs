@@ -130,8 +130,8 @@ pub fn write(
         };
         writeln!(
             out,
-            "| `{}` | {} | {}{subject} | {}–{} | {} |",
-            input.source,
+            "| {} | {} | {}{subject} | {}–{} | {} |",
+            escape(&input.source.to_string()),
             escape(&input.run.name),
             report_idx + 1,
             other.report.span.start,

@@ -77,10 +77,10 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
-/// Prints one line on stderr, made safe by [`terminal`] (a message with several lines keeps
-/// its newlines).
+/// Prints one line on stderr, made safe by [`terminal`]: a newline inside the message (from a
+/// file name, say) is shown as `\x0a`, so one message is always one line.
 pub fn eprint_line(line: &str) {
-    let safe = neutralise(line, true);
+    let safe = terminal(line);
     let mut err = io::stderr().lock();
     let _ = writeln!(err, "{safe}");
 }

@@ -32,8 +32,8 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
         writeln!(out, "| kind | `{}` |", report.kind)?;
         writeln!(
             out,
-            "| source | `{}` lines {}–{} |",
-            analysis.source_of(located),
+            "| source | {} lines {}–{} |",
+            escape(&analysis.source_of(located).to_string()),
             report.span.start,
             report.span.end
         )?;
@@ -48,10 +48,10 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
             writeln!(out, "| PID | {pid} |")?;
         }
         if let Some(comm) = &task.comm {
-            writeln!(out, "| comm | `{}` |", comm.replace('|', "\\|"))?;
+            writeln!(out, "| comm | {} |", escape(comm))?;
         }
         if let Some(kernel) = &task.kernel {
-            writeln!(out, "| kernel | `{kernel}` |")?;
+            writeln!(out, "| kernel | {} |", escape(kernel))?;
         }
         if let Some(lego) = &report.lego {
             if let Some(worker) = lego.worker {
@@ -75,7 +75,7 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
         )?;
         if !located.labels.is_empty() {
             let labels: Vec<String> = located.labels.iter().map(|l| format!("`{l}`")).collect();
-            writeln!(out, "| labels | {} |", labels.join(", "))?;
+            writeln!(out, "| labels | {} |", escape(&labels.join(", ")))?;
         }
         if let Some(history) = &located.history {
             writeln!(
