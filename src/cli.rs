@@ -1,22 +1,10 @@
-//! The command line: clap definitions and the `run` that wires them to the library.
+//! The command line: clap definitions (a flag's doc comment is its help) and the dispatch to
+//! `cmd/`, where each subcommand's work lives.
 
-use crate::analysis::{self, Analysis, Identity};
-use crate::bugreport;
+use crate::cmd;
 use crate::correlate;
-use crate::decode::{self, Decoder};
-use crate::history::History;
-use crate::input::Source;
-use crate::locate::{self, LocateOptions, Locator};
-use crate::render::{self, Style};
-use crate::rules::RuleSet;
 use crate::run::Date;
-use crate::store;
-use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
-use legolog_parsers::ParseConfig;
-use legolog_symbols::{Probe, SourceFrame};
-use std::collections::BTreeMap;
-use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,11 +27,11 @@ Exit codes:
 #[command(name = "legolog", version, about, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     #[command(subcommand)]
-    command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Find and parse every report (oops, WARNING, lockup, LegoOS watchdog, …) in console logs.
     #[command(after_help = EXIT_CODES_HELP)]
     Analyze(AnalyzeArgs),
@@ -60,42 +48,42 @@ enum Command {
     #[command(after_help = EXIT_CODES_HELP)]
     Symbolize(SymbolizeArgs),
     /// Name, merge, split or show the bugs of the history (like syzbot's `#syz dup`).
-    Bug(crate::bugcmd::BugArgs),
+    Bug(BugArgs),
     /// Why a log's reports got their signature and bug: frames kept and skipped (and by which
     /// rule), and for a similar match both frame lists side by side.
     #[command(after_help = EXIT_CODES_HELP)]
-    Explain(crate::explain::ExplainArgs),
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
-struct AnalyzeArgs {
+pub struct AnalyzeArgs {
     /// Log files to read; `-` reads standard input. gzip, xz and zstd are detected by content.
     #[arg(required = true, value_name = "LOG")]
-    logs: Vec<PathBuf>,
+    pub(crate) logs: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
 
     /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     #[command(flatten)]
-    db: DbArgs,
+    pub(crate) db: DbArgs,
 
     #[command(flatten)]
-    rules: RulesArgs,
+    pub(crate) rules: RulesArgs,
 
     #[command(flatten)]
-    symbols: SymbolArgs,
+    pub(crate) symbols: SymbolArgs,
 
     #[command(flatten)]
-    locate: LocateArgs,
+    pub(crate) locate: LocateArgs,
 
     /// After the reports, explain each one's signature and bug (as `legolog explain`).
     #[arg(long)]
-    why: bool,
+    pub(crate) why: bool,
 }
 
 /// The kernel image that symbolizes frames.
@@ -110,12 +98,12 @@ pub struct SymbolArgs {
     /// when it does not match), `analyze` and `report` look for the image themselves: see
     /// --debug-dir and --debug-root.
     #[arg(long, value_name = "VMLINUX")]
-    vmlinux: Option<PathBuf>,
+    pub(crate) vmlinux: Option<PathBuf>,
 
     /// Directory searched recursively for module files (NAME.ko, .ko.xz, .ko.zst, .ko.gz),
     /// Debian's debug layout included; repeatable. Used with whichever vmlinux decodes a report.
     #[arg(long = "modules", value_name = "DIR")]
-    module_dirs: Vec<PathBuf>,
+    pub(crate) module_dirs: Vec<PathBuf>,
 }
 
 /// Finding the kernel image without `--vmlinux`, and showing source lines.
@@ -129,18 +117,18 @@ pub struct LocateArgs {
     /// is indexed in $XDG_CACHE_HOME/legolog/debug-dirs.json, so unchanged files are not read
     /// again.
     #[arg(long = "debug-dir", value_name = "DIR")]
-    debug_dirs: Vec<PathBuf>,
+    pub(crate) debug_dirs: Vec<PathBuf>,
 
     /// Root of installed distro debug packages (default /, also `debug_root` in the config
     /// file): usr/lib/debug/boot/vmlinux-REL, usr/lib/debug/lib/modules/REL/vmlinux,
     /// lib/modules/REL/build/vmlinux and usr/lib/debug/.build-id/xx/yyyy.debug; modules under
     /// usr/lib/debug/lib/modules/REL. Then debuginfod (DEBUGINFOD_URLS) by build id.
     #[arg(long, value_name = "DIR")]
-    debug_root: Option<PathBuf>,
+    pub(crate) debug_root: Option<PathBuf>,
 
     /// Kernel release (`uname -r`) to look up when the log prints none.
     #[arg(long, short = 'r', value_name = "RELEASE")]
-    release: Option<String>,
+    pub(crate) release: Option<String>,
 
     /// Exit with code 3 when a report does not match the kernel image that decoded it.
     #[arg(long)]
@@ -148,36 +136,36 @@ pub struct LocateArgs {
 
     /// Kernel source tree: show the source lines around each frame's line.
     #[arg(long, value_name = "DIR")]
-    src: Option<PathBuf>,
+    pub(crate) src: Option<PathBuf>,
 
     /// Lines of source shown before and after each frame's line with --src.
     #[arg(long, value_name = "N", default_value_t = 3, requires = "src")]
-    context: u32,
+    pub(crate) context: u32,
 }
 
 #[derive(Debug, clap::Args)]
-struct SymbolizeArgs {
+pub struct SymbolizeArgs {
     /// Kernel ELF with symbols.
     #[arg(long, value_name = "VMLINUX", required = true)]
-    vmlinux: PathBuf,
+    pub(crate) vmlinux: PathBuf,
 
     /// Directory searched recursively for module files; repeatable.
     #[arg(long = "modules", value_name = "DIR")]
-    module_dirs: Vec<PathBuf>,
+    pub(crate) module_dirs: Vec<PathBuf>,
 
     /// Output format: text (addr2line -f -i -p shape) or json.
     #[arg(long, short = 'f', value_enum, default_value_t = SymbolizeFormat::Text)]
-    format: SymbolizeFormat,
+    pub(crate) format: SymbolizeFormat,
 
     /// Addresses (hex, link-time) or SYM+OFF[/SIZE], each optionally followed by a module
     /// name; none reads one query per line from standard input.
     #[arg(value_name = "QUERY")]
-    queries: Vec<String>,
+    pub(crate) queries: Vec<String>,
 }
 
 /// Output formats of `symbolize`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum SymbolizeFormat {
+pub enum SymbolizeFormat {
     /// `function at file:line`, then ` (inlined by) …` lines.
     Text,
     /// One JSON document with a location list per query.
@@ -237,18 +225,18 @@ pub struct RulesArgs {
 }
 
 #[derive(Debug, clap::Args)]
-struct CorrelateArgs {
+pub struct CorrelateArgs {
     /// Log files or directories (searched recursively); gzip, xz and zstd are detected by content.
     #[arg(required = true, value_name = "PATH")]
-    paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
 
     /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     /// Cluster signatures of one kind whose frame similarity is at least this (0–1; 1 = exact).
     ///
@@ -256,62 +244,130 @@ struct CorrelateArgs {
     /// length; 0.8 lets one frame of five differ.
     #[arg(long, value_name = "0..1", default_value_t = correlate::DEFAULT_SIMILARITY,
           value_parser = parse_similarity)]
-    similarity: f64,
+    pub(crate) similarity: f64,
 
     #[command(flatten)]
-    db: DbArgs,
+    pub(crate) db: DbArgs,
 
     #[command(flatten)]
-    rules: RulesArgs,
+    pub(crate) rules: RulesArgs,
 
     #[command(flatten)]
-    symbols: SymbolArgs,
+    pub(crate) symbols: SymbolArgs,
 }
 
 #[derive(Debug, clap::Args)]
-struct HistoryArgs {
+pub struct HistoryArgs {
     /// Show every recorded occurrence of one signature (a prefix of its id is enough).
     #[arg(long, value_name = "ID")]
-    signature: Option<String>,
+    pub(crate) signature: Option<String>,
 
     /// Only signatures seen in runs dated on or after this day (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    since: Option<Date>,
+    pub(crate) since: Option<Date>,
 
     /// Output format (text or json).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
 
     /// History to read: a SQLite file or a `postgresql://` URL.
     ///
     /// Default: $LEGOLOG_DB, else the config file's `db`, else
     /// $XDG_DATA_HOME/legolog/history.sqlite3 (~/.local/share/legolog/history.sqlite3).
     #[arg(long, value_name = "PATH|URL")]
-    db: Option<String>,
+    pub(crate) db: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
-struct ReportArgs {
+pub struct ReportArgs {
     /// The log with the report; further logs count as occurrences when they hold the same bug.
     #[arg(required = true, value_name = "LOG")]
-    logs: Vec<PathBuf>,
+    pub(crate) logs: Vec<PathBuf>,
 
     /// Which report of the given logs to write (1-based, in log order).
     #[arg(long = "report", value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..))]
-    index: u32,
+    pub(crate) index: u32,
 
     #[command(flatten)]
-    db: DbArgs,
+    pub(crate) db: DbArgs,
 
     #[command(flatten)]
-    rules: RulesArgs,
+    pub(crate) rules: RulesArgs,
 
     #[command(flatten)]
-    symbols: SymbolArgs,
+    pub(crate) symbols: SymbolArgs,
 
     #[command(flatten)]
-    locate: LocateArgs,
+    pub(crate) locate: LocateArgs,
+}
+
+/// `legolog explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The log to explain (it is recorded in the history like `analyze` does).
+    #[arg(required = true, value_name = "LOG")]
+    pub(crate) logs: Vec<PathBuf>,
+
+    /// Only this report (1-based, in log order).
+    #[arg(long = "report", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) index: Option<u32>,
+
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+
+    #[command(flatten)]
+    pub(crate) rules: RulesArgs,
+
+    #[command(flatten)]
+    pub(crate) symbols: SymbolArgs,
+
+    #[command(flatten)]
+    pub(crate) locate: LocateArgs,
+}
+
+/// `legolog bug`.
+#[derive(Debug, clap::Args)]
+pub struct BugArgs {
+    #[command(subcommand)]
+    pub(crate) action: BugAction,
+
+    /// History: a SQLite file or a `postgresql://` URL (default as for `analyze`).
+    #[arg(long, value_name = "PATH|URL", global = true)]
+    pub(crate) db: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BugAction {
+    /// Give a bug a name (shown in every output) and optionally a link.
+    Name {
+        /// Bug id (a unique prefix is enough).
+        id: String,
+        /// The name, e.g. "lost send CQE".
+        name: String,
+        /// A link (tracker issue, mailing-list thread).
+        #[arg(long, value_name = "URL")]
+        link: Option<String>,
+    },
+    /// Merge bugs into the first one (like syzbot's `#syz dup`); the others' ids keep
+    /// resolving to it.
+    Merge {
+        /// The bug that stays, then the bugs merged into it.
+        #[arg(required = true, num_args = 2.., value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Move one signature out of a bug into a bug of its own.
+    Split {
+        /// Bug id.
+        id: String,
+        /// The signature to move out (a unique prefix of its id).
+        signature: String,
+    },
+    /// Show a bug: name, signatures, counts, runs, nodes, kernels.
+    Show {
+        /// Bug id.
+        id: String,
+    },
 }
 
 fn parse_similarity(text: &str) -> Result<f64, String> {
@@ -328,7 +384,7 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub enum Format {
     /// A summary table and each report with its trace, for people.
     Text,
     /// The stable JSON contract (docs/json.md).
@@ -338,7 +394,7 @@ enum Format {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ColorChoice {
+pub enum ColorChoice {
     Auto,
     Always,
     Never,
@@ -348,396 +404,14 @@ enum ColorChoice {
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Analyze(args) => analyze(args),
-        Command::Correlate(args) => correlate(args),
-        Command::History(args) => history(args),
-        Command::Report(args) => report(args),
-        Command::Symbolize(args) => symbolize(args),
-        Command::Bug(args) => crate::bugcmd::run(args),
-        Command::Explain(args) => crate::explain::run(args),
+        Command::Analyze(args) => cmd::analyze::run(args),
+        Command::Correlate(args) => cmd::correlate::run(args),
+        Command::History(args) => cmd::history::run(args),
+        Command::Report(args) => cmd::report::run(args),
+        Command::Symbolize(args) => cmd::symbolize::run(args),
+        Command::Bug(args) => cmd::bug::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
     }
-}
-
-fn symbolize(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
-    let decoder = Decoder::open(&args.vmlinux, &args.module_dirs)?;
-    let queries: Vec<String> = if args.queries.is_empty() {
-        io::stdin()
-            .lines()
-            .collect::<io::Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|line| !line.trim().is_empty())
-            .collect()
-    } else {
-        // `ADDR [MOD] ADDR …`: a word that is not an address or SYM+OFF names a module.
-        let mut grouped: Vec<String> = Vec::new();
-        for word in &args.queries {
-            match grouped.last_mut() {
-                Some(last) if !looks_like_query(word) && !last.contains(' ') => {
-                    last.push(' ');
-                    last.push_str(word);
-                }
-                _ => grouped.push(word.clone()),
-            }
-        }
-        grouped
-    };
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let mut failed = false;
-    // Resolve every query first, then look the probes up per image in one batch (grouped by
-    // compilation unit, in parallel); results keep the order of the queries.
-    let mut results: Vec<(String, Vec<SourceFrame>)> = Vec::with_capacity(queries.len());
-    let mut batches: BTreeMap<Option<&str>, Vec<(usize, Probe)>> = BTreeMap::new();
-    for query in &queries {
-        let mut words = query.split_whitespace();
-        let text = words.next().unwrap_or_default();
-        let module = words.next();
-        match decode::resolve_query(decoder.symbolizer(), text, module) {
-            Ok(probe) => {
-                if let Some(probe) = probe {
-                    batches
-                        .entry(module)
-                        .or_default()
-                        .push((results.len(), probe));
-                }
-                results.push((query.clone(), Vec::new()));
-            }
-            Err(err) => {
-                eprintln!("legolog: {err:#}");
-                failed = true;
-            }
-        }
-    }
-    for (module, batch) in batches {
-        let probes: Vec<Probe> = batch.iter().map(|(_, probe)| *probe).collect();
-        let answers = decoder.symbolizer().find_frames_batch(module, &probes)?;
-        for ((result_idx, _), answer) in batch.iter().zip(answers) {
-            if let Some(result) = results.get_mut(*result_idx) {
-                result.1 = answer?;
-            }
-        }
-    }
-    match args.format {
-        SymbolizeFormat::Text => {
-            for (_, location) in &results {
-                render::symbolize::write_text(&mut out, location)?;
-            }
-        }
-        SymbolizeFormat::Json => render::symbolize::write_json(&mut out, &results)?,
-    }
-    out.flush()?;
-    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
-}
-
-/// Whether a `symbolize` argument is a query (`0x…`, hex, `SYM+OFF`) rather than a module name.
-fn looks_like_query(word: &str) -> bool {
-    word.starts_with("0x") || word.contains('+') || word.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Opens the history the flags, environment or config file name (none with `--no-db`).
-pub fn open_history(args: &DbArgs, rules: &RuleSet) -> anyhow::Result<Option<History>> {
-    if args.no_db {
-        return Ok(None);
-    }
-    let Some(location) = store::locate(args.db.as_deref())? else {
-        eprintln!("legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)");
-        return Ok(None);
-    };
-    store::open(&location, rules).map(Some)
-}
-
-/// Logs are hashed only when a history will record them.
-pub fn identity_for(history: &Option<History>) -> Identity {
-    match history {
-        Some(_) => Identity::Hash,
-        None => Identity::Skip,
-    }
-}
-
-/// Opens `--vmlinux` when given; an unusable file is reported and the analysis goes on.
-pub fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
-    let Some(vmlinux) = &args.vmlinux else {
-        return (None, false);
-    };
-    match Decoder::open(vmlinux, &args.module_dirs) {
-        Ok(decoder) => (Some(decoder), false),
-        Err(err) => {
-            eprintln!("legolog: {err:#}; continuing without symbols");
-            (None, true)
-        }
-    }
-}
-
-pub fn analyze_all(
-    logs: &[PathBuf],
-    rules: &RuleSet,
-    locator: Option<&Locator>,
-    identity: Identity,
-) -> (Analysis, bool) {
-    let config = ParseConfig::standard();
-    let mut analysis = Analysis::default();
-    let mut failed = false;
-    for log in logs {
-        let source = Source::from_arg(log);
-        if let Err(err) =
-            analysis::analyze_source(&mut analysis, source, &config, rules, locator, identity)
-        {
-            eprintln!("legolog: {err:#}");
-            failed = true;
-        }
-    }
-    (analysis, failed)
-}
-
-/// What `analyze`, `report` and `explain` share: rules, history, the kernel image, the parsed
-/// logs.
-pub struct Loaded {
-    /// Known-bug rules.
-    pub rules: RuleSet,
-    /// The logs, with each report's bug when a history is open.
-    pub analysis: Analysis,
-    /// The history, when open.
-    pub history: Option<History>,
-    /// An input or the kernel image could not be read (exit code 2).
-    pub failed: bool,
-}
-
-/// Loads rules and history first (a bad rules file or database stops before any output), then
-/// the kernel image, then parses, decodes and records every log.
-pub fn load(
-    logs: &[PathBuf],
-    rules: &RulesArgs,
-    db: &DbArgs,
-    (symbols, locate): (&SymbolArgs, &LocateArgs),
-) -> anyhow::Result<Loaded> {
-    let rules = RuleSet::load(rules.file.as_deref())?;
-    let mut history = open_history(db, &rules)?;
-    let options = LocateOptions::with_config(
-        symbols.vmlinux.clone(),
-        symbols.module_dirs.clone(),
-        locate.debug_dirs.clone(),
-        locate.debug_root.clone(),
-        locate.release.clone(),
-        locate.src.clone().map(|src| (src, locate.context)),
-    )?;
-    let locator = Locator::new(options);
-    let (mut analysis, failed) = analyze_all(logs, &rules, Some(&locator), identity_for(&history));
-    analysis.override_runs(&db.overrides());
-    if let Some(history) = &mut history {
-        analysis.record_and_attach(history)?;
-    }
-    Ok(Loaded {
-        rules,
-        analysis,
-        history,
-        failed: failed || locator.failed(),
-    })
-}
-
-/// The exit code once the output is written: 3 for `--strict` mismatches (explained on
-/// stderr), 2 when something could not be read.
-pub fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
-    if strict {
-        if let Some(explanation) = locate::strict_failure(analysis) {
-            eprintln!("legolog: {explanation}");
-            return ExitCode::from(EXIT_MISMATCH);
-        }
-    }
-    ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK })
-}
-
-fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let symbols = (&args.symbols, &args.locate);
-    let loaded = load(&args.logs, &args.rules, &args.db, symbols)?;
-    let Loaded {
-        rules,
-        analysis,
-        mut history,
-        failed,
-    } = loaded;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Json => render::json::write(&mut out, &analysis)?,
-        Format::Markdown => render::markdown::write(&mut out, &analysis)?,
-        Format::Text => {
-            let style = terminal_style(args.color);
-            render::text::write(&mut out, &analysis, style)?;
-        }
-    }
-    if args.why {
-        crate::explain::write(&mut out, &analysis, &rules, history.as_mut())?;
-    }
-    out.flush()?;
-    Ok(exit_code(&analysis, args.locate.strict, failed))
-}
-
-fn correlate(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
-    let rules = RuleSet::load(args.rules.file.as_deref())?;
-    let mut history = open_history(&args.db, &rules)?;
-    if let Some(history) = &mut history {
-        history.set_similarity(args.similarity);
-    }
-    let (paths, walk_errors) = correlate::collect_paths(&args.paths);
-    let mut failed = !walk_errors.is_empty();
-    for err in walk_errors {
-        eprintln!("legolog: {err:#}");
-    }
-    let progress = if io::stderr().is_terminal() && paths.len() > 1 {
-        let bar = indicatif::ProgressBar::new(paths.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} logs, {elapsed} (eta {eta})",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    // Open the image once here to report an unusable file before the work starts; the
-    // workers open their own.
-    let (decoder, decoder_failed) = open_decoder(&args.symbols);
-    failed |= decoder_failed;
-    let image = decoder.map(|_| correlate::KernelImage {
-        vmlinux: args.symbols.vmlinux.clone().unwrap_or_default(),
-        module_dirs: args.symbols.module_dirs.clone(),
-    });
-    let results = correlate::read_logs(
-        &paths,
-        &ParseConfig::standard(),
-        &rules,
-        image.as_ref(),
-        identity_for(&history),
-        &progress,
-    );
-    progress.finish_and_clear();
-    let mut logs = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(log) => logs.push(log),
-            Err(err) => {
-                eprintln!("legolog: {err:#}");
-                failed = true;
-            }
-        }
-    }
-    let overrides = args.db.overrides();
-    for log in &mut logs {
-        overrides.apply(&mut log.input.run);
-    }
-    let mut groups = correlate::group(&logs, args.similarity);
-    if let Some(history) = &mut history {
-        groups = correlate::record_and_attach(history, &logs, groups)?;
-    }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Json => render::groups::write_json(&mut out, &logs, &groups)?,
-        Format::Markdown => render::groups::write_markdown(&mut out, &logs, &groups)?,
-        Format::Text => {
-            let style = terminal_style(args.color);
-            render::groups::write_text(&mut out, &logs, &groups, style)?;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
-}
-
-fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let Some(location) = store::locate(args.db.as_deref())? else {
-        bail!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)");
-    };
-    if location.is_missing() {
-        println!("no history yet at {}", location.shown());
-        return Ok(ExitCode::from(EXIT_OK));
-    }
-    let mut history = store::open(&location, &RuleSet::load(None)?)?;
-    let path = location.shown();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    if let Some(prefix) = &args.signature {
-        let ids = history.find_signatures(prefix)?;
-        let id = match ids.as_slice() {
-            [id] => id,
-            [] => bail!("{path}: no signature starts with {prefix}"),
-            _ => bail!(
-                "{path}: {} signatures start with {prefix}; give more of the id",
-                ids.len()
-            ),
-        };
-        let occurrences: Vec<_> = history
-            .occurrences(id)?
-            .into_iter()
-            .filter(|o| {
-                args.since
-                    .map_or(true, |since| o.date.is_some_and(|d| d >= since))
-            })
-            .collect();
-        render::groups::write_occurrences_text(&mut out, id, &occurrences)?;
-    } else {
-        let rows = history.bugs(args.since)?;
-        match args.format {
-            Format::Json => render::groups::write_history_json(&mut out, &rows)?,
-            _ => render::groups::write_history_text(
-                &mut out,
-                &rows,
-                terminal_style(ColorChoice::Auto),
-            )?,
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::from(EXIT_OK))
-}
-
-fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let symbols = (&args.symbols, &args.locate);
-    let Loaded {
-        rules,
-        analysis,
-        failed,
-        ..
-    } = load(&args.logs, &args.rules, &args.db, symbols)?;
-    let subject_idx = args.index as usize - 1;
-    if subject_idx >= analysis.reports.len() {
-        let logs: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();
-        bail!(
-            "{}: no report {} (found {})",
-            logs.join(", "),
-            args.index,
-            analysis.reports.len()
-        );
-    }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    bugreport::write(&mut out, &analysis, subject_idx, &rules)?;
-    out.flush()?;
-    Ok(exit_code(&analysis, args.locate.strict, failed))
-}
-
-/// The style for standard output.
-pub fn terminal_style_auto() -> Style {
-    terminal_style(ColorChoice::Auto)
-}
-
-fn terminal_style(choice: ColorChoice) -> Style {
-    let on_terminal = io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let color = match choice {
-        ColorChoice::Always => !no_color,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => on_terminal && !no_color,
-    };
-    Style {
-        color,
-        width: on_terminal.then(terminal_width).flatten(),
-    }
-}
-
-fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or(Some(120))
 }
 
 #[cfg(test)]
@@ -968,8 +642,8 @@ mod tests {
             parse(&["legolog", "symbolize", "0x1"]).is_err(),
             "--vmlinux is required"
         );
-        assert!(looks_like_query("0xffffffff81000000"));
-        assert!(looks_like_query("f+0x1/0x2"));
-        assert!(!looks_like_query("lkdtm"));
+        assert!(cmd::symbolize::looks_like_query("0xffffffff81000000"));
+        assert!(cmd::symbolize::looks_like_query("f+0x1/0x2"));
+        assert!(!cmd::symbolize::looks_like_query("lkdtm"));
     }
 }

@@ -6,14 +6,12 @@
 //! programs (JSON). See ARCHITECTURE.md for the map.
 
 pub mod analysis;
-pub mod bugcmd;
-pub mod bugreport;
 pub mod cli;
+pub mod cmd;
 pub mod correlate;
 pub mod debuginfod;
 pub mod decode;
 pub mod dirs;
-pub mod explain;
 pub mod history;
 pub mod input;
 pub mod locate;

@@ -1,6 +1,8 @@
 //! Renderers: terminal text, JSON, Markdown. Each takes an [`Analysis`](crate::analysis::Analysis)
 //! and a writer; none of them decides anything about the reports.
 
+pub mod bugreport;
+pub mod explain;
 pub mod groups;
 pub mod json;
 pub mod markdown;

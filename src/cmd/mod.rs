@@ -1,0 +1,166 @@
+//! The work of each subcommand, one module per subcommand (as ripgrep's `flags` are separate
+//! from its searcher): `cli.rs` parses and dispatches, these modules open what a command needs,
+//! call the library and hand the results to `render/`. This module holds what several commands
+//! share: loading logs with rules, history and kernel image, the exit code, the terminal style.
+
+pub mod analyze;
+pub mod bug;
+pub mod correlate;
+pub mod explain;
+pub mod history;
+pub mod report;
+pub mod symbolize;
+
+use crate::analysis::{self, Analysis, Identity};
+use crate::cli::{
+    ColorChoice, DbArgs, LocateArgs, RulesArgs, SymbolArgs, EXIT_ERROR, EXIT_MISMATCH, EXIT_OK,
+};
+use crate::decode::Decoder;
+use crate::history::History;
+use crate::input::Source;
+use crate::locate::{self, LocateOptions, Locator};
+use crate::render::Style;
+use crate::rules::RuleSet;
+use crate::store;
+use legolog_parsers::ParseConfig;
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Opens the history the flags, environment or config file name (none with `--no-db`).
+pub fn open_history(args: &DbArgs, rules: &RuleSet) -> anyhow::Result<Option<History>> {
+    if args.no_db {
+        return Ok(None);
+    }
+    let Some(location) = store::locate(args.db.as_deref())? else {
+        eprintln!("legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)");
+        return Ok(None);
+    };
+    store::open(&location, rules).map(Some)
+}
+
+/// Logs are hashed only when a history will record them.
+pub fn identity_for(history: &Option<History>) -> Identity {
+    match history {
+        Some(_) => Identity::Hash,
+        None => Identity::Skip,
+    }
+}
+
+/// Opens `--vmlinux` when given; an unusable file is reported and the analysis goes on.
+pub fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
+    let Some(vmlinux) = &args.vmlinux else {
+        return (None, false);
+    };
+    match Decoder::open(vmlinux, &args.module_dirs) {
+        Ok(decoder) => (Some(decoder), false),
+        Err(err) => {
+            eprintln!("legolog: {err:#}; continuing without symbols");
+            (None, true)
+        }
+    }
+}
+
+pub fn analyze_all(
+    logs: &[PathBuf],
+    rules: &RuleSet,
+    locator: Option<&Locator>,
+    identity: Identity,
+) -> (Analysis, bool) {
+    let config = ParseConfig::standard();
+    let mut analysis = Analysis::default();
+    let mut failed = false;
+    for log in logs {
+        let source = Source::from_arg(log);
+        if let Err(err) =
+            analysis::analyze_source(&mut analysis, source, &config, rules, locator, identity)
+        {
+            eprintln!("legolog: {err:#}");
+            failed = true;
+        }
+    }
+    (analysis, failed)
+}
+
+/// What `analyze`, `report` and `explain` share: rules, history, the kernel image, the parsed
+/// logs.
+pub struct Loaded {
+    /// Known-bug rules.
+    pub rules: RuleSet,
+    /// The logs, with each report's bug when a history is open.
+    pub analysis: Analysis,
+    /// The history, when open.
+    pub history: Option<History>,
+    /// An input or the kernel image could not be read (exit code 2).
+    pub failed: bool,
+}
+
+/// Loads rules and history first (a bad rules file or database stops before any output), then
+/// the kernel image, then parses, decodes and records every log.
+pub fn load(
+    logs: &[PathBuf],
+    rules: &RulesArgs,
+    db: &DbArgs,
+    (symbols, locate): (&SymbolArgs, &LocateArgs),
+) -> anyhow::Result<Loaded> {
+    let rules = RuleSet::load(rules.file.as_deref())?;
+    let mut history = open_history(db, &rules)?;
+    let options = LocateOptions::with_config(
+        symbols.vmlinux.clone(),
+        symbols.module_dirs.clone(),
+        locate.debug_dirs.clone(),
+        locate.debug_root.clone(),
+        locate.release.clone(),
+        locate.src.clone().map(|src| (src, locate.context)),
+    )?;
+    let locator = Locator::new(options);
+    let (mut analysis, failed) = analyze_all(logs, &rules, Some(&locator), identity_for(&history));
+    analysis.override_runs(&db.overrides());
+    if let Some(history) = &mut history {
+        analysis.record_and_attach(history)?;
+    }
+    Ok(Loaded {
+        rules,
+        analysis,
+        history,
+        failed: failed || locator.failed(),
+    })
+}
+
+/// The exit code once the output is written: 3 for `--strict` mismatches (explained on
+/// stderr), 2 when something could not be read.
+pub fn exit_code(analysis: &Analysis, strict: bool, failed: bool) -> ExitCode {
+    if strict {
+        if let Some(explanation) = locate::strict_failure(analysis) {
+            eprintln!("legolog: {explanation}");
+            return ExitCode::from(EXIT_MISMATCH);
+        }
+    }
+    ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK })
+}
+
+/// The style for standard output.
+pub fn terminal_style_auto() -> Style {
+    terminal_style(ColorChoice::Auto)
+}
+
+pub fn terminal_style(choice: ColorChoice) -> Style {
+    let on_terminal = io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match choice {
+        ColorChoice::Always => !no_color,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => on_terminal && !no_color,
+    };
+    Style {
+        color,
+        width: on_terminal.then(terminal_width).flatten(),
+    }
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or(Some(120))
+}
