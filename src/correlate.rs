@@ -4,12 +4,12 @@
 use crate::analysis::Identity;
 use crate::analysis::{self, InputSummary};
 use crate::decode::Decoder;
+use crate::events::{Event, Sink};
 use crate::history::{Attachment, BugHistory, History, LogRecord};
 use crate::input::Source;
 use crate::rules::RuleSet;
 use crate::run::Date;
 use crate::signature::{self, Basis, Signature};
-use indicatif::ProgressBar;
 use legolog_parsers::ParseConfig;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -210,13 +210,20 @@ pub fn read_logs(
     rules: &RuleSet,
     image: Option<&KernelImage>,
     identity: Identity,
-    progress: &ProgressBar,
+    events: &Sink,
 ) -> Vec<anyhow::Result<LogResult>> {
+    events.event(Event::Started {
+        total: paths.len() as u64,
+    });
     paths
         .par_iter()
         // A decoder is not `Send`: each worker opens its own (an mmap and the symbol table).
         .map_init(
-            || image.and_then(|image| Decoder::open(&image.vmlinux, &image.module_dirs).ok()),
+            || {
+                image.and_then(|image| {
+                    Decoder::open(&image.vmlinux, &image.module_dirs, events).ok()
+                })
+            },
             |decoder, path| {
                 let source = Source::from_arg(path);
                 let result = analysis::parse_source(source, config, identity, |report| {
@@ -237,7 +244,7 @@ pub fn read_logs(
                         kernel: report.task.kernel,
                     }
                 });
-                progress.inc(1);
+                events.event(Event::Done);
                 result.map(|(input, sightings)| LogResult { input, sightings })
             },
         )

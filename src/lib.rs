@@ -12,6 +12,7 @@ pub mod correlate;
 pub mod debuginfod;
 pub mod decode;
 pub mod dirs;
+pub mod events;
 pub mod history;
 pub mod input;
 pub mod locate;

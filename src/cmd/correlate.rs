@@ -1,12 +1,12 @@
 //! `legolog correlate`: many logs read in parallel, grouped by signature.
 
-use super::{identity_for, open_decoder, open_history, terminal_style};
+use super::{identity_for, open_decoder, open_history, terminal_style, Stderr};
 use crate::cli::{CorrelateArgs, Format, EXIT_ERROR, EXIT_OK};
 use crate::correlate;
 use crate::render;
 use crate::rules::RuleSet;
 use legolog_parsers::ParseConfig;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
@@ -20,20 +20,10 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     for err in walk_errors {
         eprintln!("legolog: {err:#}");
     }
-    let progress = if io::stderr().is_terminal() && paths.len() > 1 {
-        let bar = indicatif::ProgressBar::new(paths.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} logs, {elapsed} (eta {eta})",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let events = Stderr::new();
     // Open the image once here to report an unusable file before the work starts; the
     // workers open their own.
-    let (decoder, decoder_failed) = open_decoder(&args.symbols);
+    let (decoder, decoder_failed) = open_decoder(&args.symbols, &events.sink());
     failed |= decoder_failed;
     let image = decoder.map(|_| correlate::KernelImage {
         vmlinux: args.symbols.vmlinux.clone().unwrap_or_default(),
@@ -45,9 +35,9 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         &rules,
         image.as_ref(),
         identity_for(&history),
-        &progress,
+        &events.sink(),
     );
-    progress.finish_and_clear();
+    events.finish();
     let mut logs = Vec::with_capacity(results.len());
     for result in results {
         match result {

@@ -16,6 +16,7 @@ use crate::cli::{
     ColorChoice, DbArgs, LocateArgs, RulesArgs, SymbolArgs, EXIT_ERROR, EXIT_MISMATCH, EXIT_OK,
 };
 use crate::decode::Decoder;
+use crate::events::{Event, Events, Sink};
 use crate::history::History;
 use crate::input::Source;
 use crate::locate::{self, LocateOptions, Locator};
@@ -23,9 +24,80 @@ use crate::render::Style;
 use crate::rules::RuleSet;
 use crate::store;
 use legolog_parsers::ParseConfig;
+use std::collections::BTreeSet;
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+/// The CLI's event sink: warnings on stderr once per key, errors on stderr, and a progress bar
+/// for many logs when stderr is a terminal.
+#[derive(Default)]
+pub struct Stderr {
+    said: Mutex<BTreeSet<String>>,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Stderr {
+    /// A new sink, shared.
+    pub fn new() -> Arc<Stderr> {
+        Arc::new(Stderr::default())
+    }
+
+    /// The sink as the library takes it.
+    pub fn sink(self: &Arc<Self>) -> Sink {
+        self.clone()
+    }
+
+    /// Removes the progress bar, if one is shown.
+    pub fn finish(&self) {
+        if let Some(bar) = lock(&self.bar).take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn say(&self, line: &str) {
+        match lock(&self.bar).as_ref() {
+            Some(bar) => bar.suspend(|| eprintln!("legolog: {line}")),
+            None => eprintln!("legolog: {line}"),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Events for Stderr {
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::Warning { key, text } => {
+                if lock(&self.said).insert(key.to_owned()) {
+                    self.say(&format!("warning: {text}"));
+                }
+            }
+            Event::Error(text) => self.say(text),
+            Event::Started { total } => {
+                if io::stderr().is_terminal() && total > 1 {
+                    let bar = indicatif::ProgressBar::new(total);
+                    if let Ok(style) = indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} logs, {elapsed} (eta {eta})",
+                    ) {
+                        bar.set_style(style);
+                    }
+                    *lock(&self.bar) = Some(bar);
+                }
+            }
+            Event::Done => {
+                if let Some(bar) = lock(&self.bar).as_ref() {
+                    bar.inc(1);
+                }
+            }
+        }
+    }
+}
 
 /// Opens the history the flags, environment or config file name (none with `--no-db`).
 pub fn open_history(args: &DbArgs, rules: &RuleSet) -> anyhow::Result<Option<History>> {
@@ -48,11 +120,11 @@ pub fn identity_for(history: &Option<History>) -> Identity {
 }
 
 /// Opens `--vmlinux` when given; an unusable file is reported and the analysis goes on.
-pub fn open_decoder(args: &SymbolArgs) -> (Option<Decoder>, bool) {
+pub fn open_decoder(args: &SymbolArgs, events: &Sink) -> (Option<Decoder>, bool) {
     let Some(vmlinux) = &args.vmlinux else {
         return (None, false);
     };
-    match Decoder::open(vmlinux, &args.module_dirs) {
+    match Decoder::open(vmlinux, &args.module_dirs, events) {
         Ok(decoder) => (Some(decoder), false),
         Err(err) => {
             eprintln!("legolog: {err:#}; continuing without symbols");
@@ -113,7 +185,7 @@ pub fn load(
         locate.release.clone(),
         locate.src.clone().map(|src| (src, locate.context)),
     )?;
-    let locator = Locator::new(options);
+    let locator = Locator::new(options, Stderr::new().sink());
     let (mut analysis, failed) = analyze_all(logs, &rules, Some(&locator), identity_for(&history));
     analysis.override_runs(&db.overrides());
     if let Some(history) = &mut history {

@@ -9,7 +9,11 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub fn run(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
-    let decoder = Decoder::open(&args.vmlinux, &args.module_dirs)?;
+    let decoder = Decoder::open(
+        &args.vmlinux,
+        &args.module_dirs,
+        &super::Stderr::new().sink(),
+    )?;
     let queries: Vec<String> = if args.queries.is_empty() {
         io::stdin()
             .lines()
