@@ -47,6 +47,15 @@ pub enum Command {
     /// `addr2line -f -i -p`.
     #[command(after_help = EXIT_CODES_HELP)]
     Symbolize(SymbolizeArgs),
+    /// Pass a log through with every call-trace frame, RIP and `Code:` line annotated in place
+    /// (file:line, inline chain, verdict), like the kernel's scripts/decode_stacktrace.sh.
+    ///
+    /// Every input line is written unchanged and in order (standard input when no LOG is
+    /// given, line by line as it arrives); a frame line gets ` (FILE:LINE INLINED-BY…) VERDICT`
+    /// appended, a `Code:` line is followed by its disassembly. The kernel image is found as
+    /// for `analyze` (--vmlinux, --modules, --debug-dir, --debug-root, build ids, debuginfod).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Decode(DecodeArgs),
     /// Name, merge, split or show the bugs of the history (like syzbot's `#syz dup`).
     Bug(BugArgs),
     /// Why a log's reports got their signature and bug: frames kept and skipped (and by which
@@ -370,6 +379,20 @@ pub enum BugAction {
     },
 }
 
+#[derive(Debug, clap::Args)]
+pub struct DecodeArgs {
+    /// The log to pass through (`-` or none: standard input). gzip, xz and zstd are detected by
+    /// content.
+    #[arg(value_name = "LOG")]
+    pub(crate) log: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) symbols: SymbolArgs,
+
+    #[command(flatten)]
+    pub(crate) locate: LocateArgs,
+}
+
 fn parse_similarity(text: &str) -> Result<f64, String> {
     let value: f64 = text.parse().map_err(|_| format!("not a number: {text}"))?;
     if !(0.0..=1.0).contains(&value) {
@@ -409,6 +432,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::History(args) => cmd::history::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Symbolize(args) => cmd::symbolize::run(args),
+        Command::Decode(args) => cmd::decode::run(args),
         Command::Bug(args) => cmd::bug::run(args),
         Command::Explain(args) => cmd::explain::run(args),
     }

@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod bug;
 pub mod correlate;
+pub mod decode;
 pub mod explain;
 pub mod history;
 pub mod report;
@@ -177,15 +178,7 @@ pub fn load(
 ) -> anyhow::Result<Loaded> {
     let rules = RuleSet::load(rules.file.as_deref())?;
     let mut history = open_history(db, &rules)?;
-    let options = LocateOptions::with_config(
-        symbols.vmlinux.clone(),
-        symbols.module_dirs.clone(),
-        locate.debug_dirs.clone(),
-        locate.debug_root.clone(),
-        locate.release.clone(),
-        locate.src.clone().map(|src| (src, locate.context)),
-    )?;
-    let locator = Locator::new(options, Stderr::new().sink());
+    let locator = locator(symbols, locate, Stderr::new().sink())?;
     let (mut analysis, failed) = analyze_all(logs, &rules, Some(&locator), identity_for(&history));
     analysis.override_runs(&db.overrides());
     if let Some(history) = &mut history {
@@ -197,6 +190,19 @@ pub fn load(
         history,
         failed: failed || locator.failed(),
     })
+}
+
+/// The locator the kernel-image flags describe (`analyze`, `report`, `explain`, `decode`).
+pub fn locator(symbols: &SymbolArgs, locate: &LocateArgs, events: Sink) -> anyhow::Result<Locator> {
+    let options = LocateOptions::with_config(
+        symbols.vmlinux.clone(),
+        symbols.module_dirs.clone(),
+        locate.debug_dirs.clone(),
+        locate.debug_root.clone(),
+        locate.release.clone(),
+        locate.src.clone().map(|src| (src, locate.context)),
+    )?;
+    Ok(Locator::new(options, events))
 }
 
 /// The exit code once the output is written: 3 for `--strict` mismatches (explained on

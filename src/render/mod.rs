@@ -2,6 +2,7 @@
 //! and a writer; none of them decides anything about the reports.
 
 pub mod bugreport;
+pub mod decode;
 pub mod explain;
 pub mod groups;
 pub mod json;

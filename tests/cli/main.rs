@@ -4,6 +4,7 @@ mod analyze;
 mod bad_input;
 mod bugs;
 mod correlate;
+mod decode;
 mod history;
 mod locate;
 mod pg;
