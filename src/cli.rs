@@ -4,7 +4,7 @@
 use crate::cmd;
 use crate::correlate;
 use crate::run::Date;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -56,6 +56,11 @@ pub enum Command {
     /// for `analyze` (--vmlinux, --modules, --debug-dir, --debug-root, build ids, debuginfod).
     #[command(after_help = EXIT_CODES_HELP)]
     Decode(DecodeArgs),
+    /// Shell completions, generated from these definitions: source the output (e.g.
+    /// `legolog completions bash > ~/.local/share/bash-completion/completions/legolog`).
+    Completions(CompletionsArgs),
+    /// The man page, roff on standard output (`legolog man | man -l -`).
+    Man,
     /// Name, merge, split or show the bugs of the history (like syzbot's `#syz dup`).
     Bug(BugArgs),
     /// Why a log's reports got their signature and bug: frames kept and skipped (and by which
@@ -393,6 +398,13 @@ pub struct DecodeArgs {
     pub(crate) locate: LocateArgs,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
 fn parse_similarity(text: &str) -> Result<f64, String> {
     let value: f64 = text.parse().map_err(|_| format!("not a number: {text}"))?;
     if !(0.0..=1.0).contains(&value) {
@@ -433,6 +445,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Report(args) => cmd::report::run(args),
         Command::Symbolize(args) => cmd::symbolize::run(args),
         Command::Decode(args) => cmd::decode::run(args),
+        Command::Completions(args) => cmd::generate::completions(Cli::command(), args.shell),
+        Command::Man => cmd::generate::man(Cli::command()),
         Command::Bug(args) => cmd::bug::run(args),
         Command::Explain(args) => cmd::explain::run(args),
     }

@@ -8,6 +8,7 @@ pub mod bug;
 pub mod correlate;
 pub mod decode;
 pub mod explain;
+pub mod generate;
 pub mod history;
 pub mod report;
 pub mod symbolize;

@@ -5,6 +5,7 @@ mod bad_input;
 mod bugs;
 mod correlate;
 mod decode;
+mod generate;
 mod history;
 mod locate;
 mod pg;
