@@ -223,23 +223,66 @@ pub fn terminal_style_auto() -> Style {
     terminal_style(ColorChoice::Auto)
 }
 
+/// Colour and width for standard output. Colour: `--color always|never` first, then
+/// `CLICOLOR_FORCE` (set and not 0: colour, even piped), then `NO_COLOR` (set and not empty:
+/// none), `CLICOLOR=0` (none), `TERM=dumb` or unset (none), and last whether stdout is a
+/// terminal. Width: the terminal's (TIOCGWINSZ); piped, `$COLUMNS` or
+/// [`PIPED_WIDTH`], so a table never grows past that.
 pub fn terminal_style(choice: ColorChoice) -> Style {
     let on_terminal = io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let color = match choice {
-        ColorChoice::Always => !no_color,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => on_terminal && !no_color,
-    };
     Style {
-        color,
-        width: on_terminal.then(terminal_width).flatten(),
+        color: color_enabled(choice, on_terminal),
+        width: Some(output_width(on_terminal)),
     }
 }
 
-fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or(Some(120))
+/// The width of tables written to a pipe or file when `$COLUMNS` says nothing.
+pub const PIPED_WIDTH: u16 = 100;
+
+/// Whether to colour, by the precedence of [`terminal_style`].
+pub fn color_enabled(choice: ColorChoice, on_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            // The CLICOLOR convention: CLICOLOR_FORCE set and not 0 (anstyle-query takes any
+            // non-empty value, 0 included).
+            let force =
+                std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+            if force {
+                true
+            } else if anstyle_query::no_color() || anstyle_query::clicolor() == Some(false) {
+                false
+            } else {
+                on_terminal && anstyle_query::term_supports_color()
+            }
+        }
+    }
+}
+
+fn output_width(on_terminal: bool) -> u16 {
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|&c| c > 0)
+    };
+    terminal_columns(on_terminal)
+        .or_else(columns)
+        .unwrap_or(PIPED_WIDTH)
+}
+
+/// The terminal's columns (TIOCGWINSZ). Only the columns: a pseudo-terminal set up with
+/// `stty cols 80` alone reports 0 rows, which `terminal_size` takes for no terminal.
+#[cfg(unix)]
+fn terminal_columns(on_terminal: bool) -> Option<u16> {
+    let size = on_terminal
+        .then(|| rustix::termios::tcgetwinsize(io::stdout()).ok())
+        .flatten()?;
+    (size.ws_col > 0).then_some(size.ws_col)
+}
+
+#[cfg(not(unix))]
+fn terminal_columns(_on_terminal: bool) -> Option<u16> {
+    None
 }

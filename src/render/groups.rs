@@ -51,18 +51,18 @@ pub fn write_text(
     if groups.is_empty() {
         return Ok(());
     }
-    let mut table = super::table(
-        vec![
-            "id",
-            "bug",
-            "title",
-            "labels",
-            "count",
-            "runs",
-            "first seen",
-            "last seen",
-            "CPUs",
-            "ops",
+    let mut table = super::Grid::new(
+        &[
+            ("id", 0),
+            ("bug", 1),
+            ("title", 0),
+            ("labels", 3),
+            ("count", 0),
+            ("runs", 2),
+            ("first seen", 3),
+            ("last seen", 2),
+            ("CPUs", 4),
+            ("ops", 4),
         ],
         style,
     );
@@ -307,16 +307,16 @@ pub fn write_history_text(
         writeln!(out, "no reports recorded")?;
         return Ok(());
     }
-    let mut table = super::table(
-        vec![
-            "bug",
-            "name",
-            "kind",
-            "title",
-            "seen",
-            "first seen",
-            "last seen",
-            "runs",
+    let mut table = super::Grid::new(
+        &[
+            ("bug", 0),
+            ("name", 1),
+            ("kind", 2),
+            ("title", 0),
+            ("seen", 0),
+            ("first seen", 3),
+            ("last seen", 2),
+            ("runs", 2),
         ],
         style,
     );

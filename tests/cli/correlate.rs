@@ -26,7 +26,9 @@ fn issue_4_correlate_the_lego_corpus() {
         .collect();
     let n_cq: u64 = cq.iter().map(|g| g["count"].as_u64().unwrap()).sum();
     assert_eq!(n_cq, 3, "the seed's copy and two send-CQE timeouts");
+    // Piped tables fit $COLUMNS (issue 10); wide enough here for the title on one line.
     let text = legolog()
+        .env("COLUMNS", "200")
         .args(["correlate", "--no-db"])
         .arg(&corpus)
         .output()

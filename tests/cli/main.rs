@@ -15,4 +15,5 @@ mod report;
 mod schema;
 mod signatures;
 mod symbolize;
+mod terminal;
 mod util;

@@ -41,6 +41,8 @@ pub fn legolog() -> Command {
     let mut cmd = Command::cargo_bin("legolog").expect("the binary is built for tests");
     let home = test_home();
     cmd.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
         .env("COLUMNS", "120")
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join("data"))
