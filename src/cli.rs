@@ -22,6 +22,16 @@ Exit codes:
      or the command line was wrong; other inputs are still analyzed and printed
   3  with --strict: a report does not match the kernel image that decoded it";
 
+/// Exit code of `symbolize` when some queries could not be resolved (each said on stderr).
+pub const EXIT_QUERY_FAILED: u8 = 1;
+
+const SYMBOLIZE_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every query was resolved
+  1  some queries were not (unknown symbol or module, not an address): each is one line on
+     stderr and `?? ??:0` (or its JSON error) in its place on stdout
+  2  the kernel image could not be read, or the command line was wrong";
+
 /// Turn kernel console logs (LegoOS and Linux) into structured reports.
 #[derive(Debug, Parser)]
 #[command(name = "legolog", version, about, after_help = EXIT_CODES_HELP)]
@@ -43,9 +53,9 @@ pub enum Command {
     /// Write one report as a Markdown bug report (environment, occurrences, trace, excerpt).
     #[command(after_help = EXIT_CODES_HELP)]
     Report(ReportArgs),
-    /// Resolve addresses or SYM+OFF[/SIZE] to function, file:line and inline chain, like
-    /// `addr2line -f -i -p`.
-    #[command(after_help = EXIT_CODES_HELP)]
+    /// Resolve addresses, SYM+OFF[/SIZE] or pasted trace lines to function, file:line and
+    /// inline chain, like `addr2line -f -i -p`.
+    #[command(after_help = SYMBOLIZE_EXIT_CODES_HELP)]
     Symbolize(SymbolizeArgs),
     /// Pass a log through with every call-trace frame, RIP and `Code:` line annotated in place
     /// (file:line, inline chain, verdict), like the kernel's scripts/decode_stacktrace.sh.
@@ -159,30 +169,55 @@ pub struct LocateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct SymbolizeArgs {
-    /// Kernel ELF with symbols.
-    #[arg(long, value_name = "VMLINUX", required = true)]
+    /// Kernel ELF with symbols (`-e` as in addr2line).
+    #[arg(long, short = 'e', value_name = "VMLINUX", required = true)]
     pub(crate) vmlinux: PathBuf,
 
     /// Directory searched recursively for module files; repeatable.
     #[arg(long = "modules", value_name = "DIR")]
     pub(crate) module_dirs: Vec<PathBuf>,
 
-    /// Output format: text (addr2line -f -i -p shape) or json.
-    #[arg(long, short = 'f', value_enum, default_value_t = SymbolizeFormat::Text)]
+    /// Output style: GNU (`addr2line -f -i -p`: `function at file:line`, ` (inlined by) …`),
+    /// LLVM (llvm-symbolizer: function and file:line:column lines, a blank line after each
+    /// query) or JSON (one document, `version` and a result per query). `--format text|json`
+    /// is the same flag.
+    #[arg(long = "output-style", visible_alias = "format", value_enum, ignore_case = true,
+          default_value_t = SymbolizeFormat::Gnu)]
     pub(crate) format: SymbolizeFormat,
 
-    /// Addresses (hex, link-time) or SYM+OFF[/SIZE], each optionally followed by a module
-    /// name; none reads one query per line from standard input.
+    /// Print each query's address before its location, as `addr2line -a`.
+    #[arg(long = "addresses", short = 'a')]
+    pub(crate) addresses: bool,
+
+    /// Accepted for addr2line's `-f`: function names are always shown.
+    #[arg(long = "functions", short = 'f')]
+    pub(crate) functions: bool,
+
+    /// Accepted for addr2line's `-i`: inline chains are always shown.
+    #[arg(long = "inlines", short = 'i')]
+    pub(crate) inlines: bool,
+
+    /// Accepted for addr2line's `-p`: the GNU style is addr2line's pretty print.
+    #[arg(long = "pretty-print", short = 'p')]
+    pub(crate) pretty_print: bool,
+
+    /// Queries: an address (hex, link-time) or SYM+OFF[/SIZE], each optionally followed by a
+    /// module name, or a trace line as the kernel printed it (`[<addr>] ? sym+off/size [mod]`,
+    /// ` sym+off/size [mod]`, `RIP: 0010:sym+off/size`, with or without a timestamp). None
+    /// reads one query per line from standard input.
     #[arg(value_name = "QUERY")]
     pub(crate) queries: Vec<String>,
 }
 
-/// Output formats of `symbolize`.
+/// Output styles of `symbolize`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SymbolizeFormat {
-    /// `function at file:line`, then ` (inlined by) …` lines.
-    Text,
-    /// One JSON document with a location list per query.
+    /// `function at file:line`, then ` (inlined by) …` lines (addr2line -f -i -p).
+    #[value(alias = "text")]
+    Gnu,
+    /// llvm-symbolizer's: function, then file:line:column, per frame; a blank line per query.
+    Llvm,
+    /// One JSON document with a result per query.
     Json,
 }
 
@@ -676,6 +711,21 @@ mod tests {
         };
         assert_eq!(args.format, SymbolizeFormat::Json);
         assert_eq!(args.queries.len(), 3);
+        let Command::Symbolize(args) = command(&[
+            "symbolize",
+            "-e",
+            "v",
+            "-a",
+            "-f",
+            "-i",
+            "-p",
+            "--output-style=LLVM",
+            "0x1",
+        ]) else {
+            unreachable!()
+        };
+        assert_eq!(args.format, SymbolizeFormat::Llvm);
+        assert!(args.addresses);
         assert!(
             parse(&["legolog", "symbolize", "0x1"]).is_err(),
             "--vmlinux is required"
