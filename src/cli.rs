@@ -262,6 +262,24 @@ impl DbArgs {
     }
 }
 
+/// Walking directories, like fd.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WalkArgs {
+    /// In directories, read only files whose name matches this glob (`*.log`, `0826-w*`);
+    /// repeatable. Files named on the command line are always read.
+    #[arg(long = "glob", short = 'g', value_name = "PATTERN")]
+    pub globs: Vec<String>,
+
+    /// Also enter hidden directories and read hidden files (names starting with `.`).
+    #[arg(long, short = 'H')]
+    pub hidden: bool,
+
+    /// List each file a directory walk skipped (binary data, text that is no log, symlink
+    /// loops, FIFOs and devices) and why; without it one line counts them.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
 /// Known-bug rules.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RulesArgs {
@@ -275,9 +293,13 @@ pub struct RulesArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CorrelateArgs {
-    /// Log files or directories (searched recursively); gzip, xz and zstd are detected by content.
+    /// Log files or directories (searched recursively, symlinks followed, each file read once);
+    /// gzip, xz and zstd are detected by content.
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) walk: WalkArgs,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]

@@ -13,7 +13,7 @@ use crate::signature::{self, Basis, Signature};
 use legolog_parsers::ParseConfig;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Default `--similarity`: one frame of five may differ.
 pub const DEFAULT_SIMILARITY: f64 = 0.8;
@@ -159,46 +159,6 @@ impl Group {
                 .filter(|f| !leader.contains(f))
                 .cloned()
                 .collect(),
-        }
-    }
-}
-
-/// Expands directories recursively (sorted, hidden entries skipped) and keeps files as given.
-pub fn collect_paths(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<anyhow::Error>) {
-    let mut paths = Vec::new();
-    let mut errors = Vec::new();
-    for arg in args {
-        if arg.is_dir() {
-            walk(arg, &mut paths, &mut errors);
-        } else {
-            paths.push(arg.clone());
-        }
-    }
-    (paths, errors)
-}
-
-fn walk(dir: &Path, paths: &mut Vec<PathBuf>, errors: &mut Vec<anyhow::Error>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) => {
-            errors.push(anyhow::anyhow!(
-                "{}: cannot read directory: {err}",
-                dir.display()
-            ));
-            return;
-        }
-    };
-    let mut children: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| e.path())
-        .collect();
-    children.sort();
-    for child in children {
-        if child.is_dir() {
-            walk(&child, paths, errors);
-        } else {
-            paths.push(child);
         }
     }
 }

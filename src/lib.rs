@@ -22,3 +22,4 @@ pub mod run;
 pub mod signature;
 pub mod source;
 pub mod store;
+pub mod walk;

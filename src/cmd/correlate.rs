@@ -5,8 +5,10 @@ use crate::cli::{CorrelateArgs, Format, EXIT_ERROR, EXIT_OK};
 use crate::correlate;
 use crate::render;
 use crate::rules::RuleSet;
+use crate::walk::{self, Skip, Walk, WalkOptions};
 use legolog_parsers::ParseConfig;
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
@@ -15,11 +17,20 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     if let Some(history) = &mut history {
         history.set_similarity(args.similarity);
     }
-    let (paths, walk_errors) = correlate::collect_paths(&args.paths);
-    let mut failed = !walk_errors.is_empty();
-    for err in walk_errors {
+    let walk_options = WalkOptions {
+        hidden: args.walk.hidden,
+        globs: args.walk.globs.clone(),
+    };
+    let Walk {
+        files,
+        mut skipped,
+        errors,
+    } = walk::walk(&args.paths, &walk_options)?;
+    let mut failed = !errors.is_empty();
+    for err in errors {
         eprintln!("legolog: {err:#}");
     }
+    let paths: Vec<PathBuf> = files.iter().map(|found| found.path.clone()).collect();
     let events = Stderr::new();
     // Open the image once here to report an unusable file before the work starts; the
     // workers open their own.
@@ -39,8 +50,12 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     );
     events.finish();
     let mut logs = Vec::with_capacity(results.len());
-    for result in results {
+    for (found, result) in files.iter().zip(results) {
         match result {
+            // A text file found in a directory with no console line and no report: a README.
+            Ok(log) if !found.given && !found.console_head && log.sightings.is_empty() => {
+                skipped.push((found.path.clone(), Skip::NotALog));
+            }
             Ok(log) => logs.push(log),
             Err(err) => {
                 eprintln!("legolog: {err:#}");
@@ -48,6 +63,7 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    say_skipped(&skipped, args.walk.verbose);
     let overrides = args.db.overrides();
     for log in &mut logs {
         overrides.apply(&mut log.input.run);
@@ -68,4 +84,33 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+}
+
+/// One line on stderr for what the walk skipped (each file with `-v`); never an error.
+fn say_skipped(skipped: &[(PathBuf, Skip)], verbose: bool) {
+    if skipped.is_empty() {
+        return;
+    }
+    if verbose {
+        for (path, why) in skipped {
+            eprintln!("legolog: skipped {}: {}", path.display(), why.as_str());
+        }
+    }
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for (_, why) in skipped {
+        match counts.iter_mut().find(|(what, _)| *what == why.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((why.as_str(), 1)),
+        }
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(what, n)| format!("{n} {what}"))
+        .collect();
+    let hint = if verbose { "" } else { "; -v lists them" };
+    eprintln!(
+        "legolog: skipped {} entries that are not logs ({}){hint}",
+        skipped.len(),
+        parts.join(", ")
+    );
 }

@@ -200,16 +200,13 @@ impl Grid {
         let mut widths: Vec<usize> = shown.iter().map(|&c| mins[c]).collect();
         let used = 1 + widths.iter().map(|w| w + COLUMN_OVERHEAD).sum::<usize>();
         let mut spare = width.saturating_sub(used);
-        // Short cells first (a bug's name, `lines 1-40`: whole on one line), then the columns
-        // by importance (the title before the list of runs), each as wide as it wants.
+        // Short cells of important columns first (a bug's name: whole on one line), then the
+        // columns by importance (the title before the list of runs), each as wide as it wants.
         let importance: Vec<u8> = shown.iter().map(|&c| self.columns[c].1).collect();
         let mut order: Vec<usize> = (0..widths.len()).collect();
         order.sort_by_key(|&i| {
-            (
-                natural[i] > SHORT_CELL,
-                importance[i],
-                natural[i] - widths[i],
-            )
+            let short_and_important = natural[i] <= SHORT_CELL && importance[i] <= 1;
+            (!short_and_important, importance[i], natural[i] - widths[i])
         });
         for i in order {
             let grant = (natural[i] - widths[i]).min(spare);
