@@ -337,9 +337,9 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub(crate) since: Option<Date>,
 
-    /// Output format (text or json).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub(crate) format: Format,
+    /// Output format (text or json; both for the bug list and for --signature).
+    #[arg(long, short = 'f', value_enum, default_value_t = HistoryFormat::Text)]
+    pub(crate) format: HistoryFormat,
 
     /// History to read: a SQLite file or a `postgresql://` URL.
     ///
@@ -483,6 +483,15 @@ pub enum Format {
     Json,
     /// GitHub-flavoured Markdown, a section per report.
     Markdown,
+}
+
+/// Output formats of `history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// A table of bugs, or the occurrences of one signature.
+    Text,
+    /// The JSON contract (docs/json.md), `version` included.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -648,6 +657,9 @@ mod tests {
         assert_eq!(args.signature.as_deref(), Some("abc123"));
         assert_eq!(args.since, Date::parse("2018-08-01"));
         assert!(parse(&["legolog", "history", "--since", "yesterday"]).is_err());
+        // Issue 10: a format history does not write is refused at parse time.
+        assert!(parse(&["legolog", "history", "--format", "markdown"]).is_err());
+        assert!(parse(&["legolog", "history", "--format", "json"]).is_ok());
     }
 
     // report LOG --report N

@@ -7,6 +7,10 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if args.why && args.format == Format::Json {
+        // Text after the JSON document would make it unreadable for programs.
+        anyhow::bail!("--why writes text; with --format json use `legolog explain`");
+    }
     let symbols = (&args.symbols, &args.locate);
     let loaded = load(&args.logs, &args.rules, &args.db, symbols)?;
     let Loaded {

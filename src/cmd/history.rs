@@ -1,7 +1,7 @@
 //! `legolog history`: what the run history knows.
 
 use super::terminal_style;
-use crate::cli::{ColorChoice, Format, HistoryArgs, EXIT_OK};
+use crate::cli::{ColorChoice, HistoryArgs, HistoryFormat, EXIT_OK};
 use crate::render;
 use crate::rules::RuleSet;
 use crate::store;
@@ -14,7 +14,10 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         bail!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)");
     };
     if location.is_missing() {
-        println!("no history yet at {}", location.shown());
+        match args.format {
+            HistoryFormat::Json => render::groups::write_history_json(&mut io::stdout(), &[])?,
+            HistoryFormat::Text => println!("no history yet at {}", location.shown()),
+        }
         return Ok(ExitCode::from(EXIT_OK));
     }
     let mut history = store::open(&location, &RuleSet::load(None)?)?;
@@ -39,12 +42,19 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
                     .map_or(true, |since| o.date.is_some_and(|d| d >= since))
             })
             .collect();
-        render::groups::write_occurrences_text(&mut out, id, &occurrences)?;
+        match args.format {
+            HistoryFormat::Json => {
+                render::groups::write_occurrences_json(&mut out, id, &occurrences)?
+            }
+            HistoryFormat::Text => {
+                render::groups::write_occurrences_text(&mut out, id, &occurrences)?
+            }
+        }
     } else {
         let rows = history.bugs(args.since)?;
         match args.format {
-            Format::Json => render::groups::write_history_json(&mut out, &rows)?,
-            _ => render::groups::write_history_text(
+            HistoryFormat::Json => render::groups::write_history_json(&mut out, &rows)?,
+            HistoryFormat::Text => render::groups::write_history_text(
                 &mut out,
                 &rows,
                 terminal_style(ColorChoice::Auto),

@@ -358,6 +358,47 @@ pub fn write_occurrences_text(
 }
 
 #[derive(Serialize)]
+struct JsonOccurrences<'a> {
+    version: u32,
+    signature: &'a str,
+    occurrences: Vec<JsonOccurrence<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonOccurrence<'a> {
+    run: &'a str,
+    date: Option<String>,
+    path: &'a str,
+    position: u64,
+    title: &'a str,
+}
+
+/// `legolog history --signature ID --format json`: every occurrence of one signature.
+pub fn write_occurrences_json(
+    out: &mut dyn Write,
+    signature: &str,
+    occurrences: &[Occurrence],
+) -> anyhow::Result<()> {
+    let document = JsonOccurrences {
+        version: super::json::VERSION,
+        signature,
+        occurrences: occurrences
+            .iter()
+            .map(|o| JsonOccurrence {
+                run: &o.run,
+                date: o.date.map(|d| d.to_string()),
+                path: &o.path,
+                position: o.position,
+                title: &o.title,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[derive(Serialize)]
 struct JsonBugRow<'a> {
     id: &'a str,
     name: Option<&'a str>,
