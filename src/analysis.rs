@@ -110,6 +110,7 @@ impl Analysis {
                 };
                 located.history = Some(BugHistory {
                     matched: attachment.matched,
+                    created: attachment.created,
                     ..bug
                 });
             }

@@ -8,8 +8,12 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// Exit codes, all of them, in one place (also shown by `--help` and the man page).
+
 /// Exit code when reports were read (whether or not any were found).
 pub const EXIT_OK: u8 = 0;
+/// Exit code with `--fail-on` when a report matches a condition.
+pub const EXIT_FAIL_ON: u8 = 1;
 /// Exit code for bad input or usage: a missing or unreadable file, binary data, an empty log.
 pub const EXIT_ERROR: u8 = 2;
 /// Exit code with `--strict` when a report does not match its kernel image.
@@ -18,6 +22,7 @@ pub const EXIT_MISMATCH: u8 = 3;
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  every input was read (whether or not it held reports)
+  1  with --fail-on: a report matched a condition (each match is one line on stderr)
   2  an input could not be read (missing, a directory, empty, binary, corrupt compression)
      or the command line was wrong; other inputs are still analyzed and printed
   3  with --strict: a report does not match the kernel image that decoded it";
@@ -108,6 +113,53 @@ pub struct AnalyzeArgs {
     /// After the reports, explain each one's signature and bug (as `legolog explain`).
     #[arg(long)]
     pub(crate) why: bool,
+
+    #[command(flatten)]
+    pub(crate) fail_on: FailOnArgs,
+}
+
+/// Failing a CI run on what was found.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FailOnArgs {
+    /// Exit with code 1 when a report matches: `new` (its bug is new in the history this run),
+    /// `label:NAME` (known-bug rule NAME matched), `kind:KIND` (e.g. `kind:kasan`); repeatable,
+    /// any match fails. The output is written first; each match is one line on stderr.
+    #[arg(long = "fail-on", value_name = "CONDITION", value_parser = parse_fail_on)]
+    pub conditions: Vec<FailOn>,
+}
+
+/// A `--fail-on` condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailOn {
+    /// The report's bug was created by this run.
+    New,
+    /// A known-bug rule of this name matched.
+    Label(String),
+    /// The report is of this kind.
+    Kind(String),
+}
+
+fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+    if text == "new" {
+        return Ok(FailOn::New);
+    }
+    if let Some(name) = text.strip_prefix("label:").filter(|n| !n.is_empty()) {
+        return Ok(FailOn::Label(name.to_owned()));
+    }
+    if let Some(kind) = text.strip_prefix("kind:") {
+        let kinds: Vec<&str> = legolog_parsers::Kind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        if kinds.contains(&kind) {
+            return Ok(FailOn::Kind(kind.to_owned()));
+        }
+        return Err(format!(
+            "unknown kind {kind:?}; kinds: {}",
+            kinds.join(", ")
+        ));
+    }
+    Err(format!("{text:?}: expected new, label:NAME or kind:KIND"))
 }
 
 /// The kernel image that symbolizes frames.
@@ -325,6 +377,9 @@ pub struct CorrelateArgs {
 
     #[command(flatten)]
     pub(crate) symbols: SymbolArgs,
+
+    #[command(flatten)]
+    pub(crate) fail_on: FailOnArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -660,6 +715,33 @@ mod tests {
         // Issue 10: a format history does not write is refused at parse time.
         assert!(parse(&["legolog", "history", "--format", "markdown"]).is_err());
         assert!(parse(&["legolog", "history", "--format", "json"]).is_ok());
+    }
+
+    // --fail-on new|label:NAME|kind:KIND
+    #[test]
+    fn fail_on_flag() {
+        let Command::Analyze(args) = analyze_args(&[
+            "--fail-on",
+            "new",
+            "--fail-on",
+            "label:cq-stall",
+            "--fail-on",
+            "kind:lego-watchdog",
+            "a.log",
+        ]) else {
+            unreachable!()
+        };
+        assert_eq!(
+            args.fail_on.conditions,
+            vec![
+                FailOn::New,
+                FailOn::Label("cq-stall".into()),
+                FailOn::Kind("lego-watchdog".into())
+            ]
+        );
+        assert!(parse(&["legolog", "analyze", "--fail-on", "kind:nosuch", "a.log"]).is_err());
+        assert!(parse(&["legolog", "analyze", "--fail-on", "old", "a.log"]).is_err());
+        assert!(parse(&["legolog", "correlate", "--fail-on", "new", "d"]).is_ok());
     }
 
     // report LOG --report N

@@ -1,7 +1,7 @@
 //! `legolog analyze`: every report of the given logs, rendered in the chosen format.
 
-use super::{exit_code, load, terminal_style, Loaded};
-use crate::cli::{AnalyzeArgs, Format};
+use super::{check_fail_on, exit_code, fail_on, load, terminal_style, Candidate, Loaded};
+use crate::cli::{AnalyzeArgs, Format, EXIT_FAIL_ON, EXIT_OK};
 use crate::render;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         // Text after the JSON document would make it unreadable for programs.
         anyhow::bail!("--why writes text; with --format json use `legolog explain`");
     }
+    check_fail_on(&args.fail_on.conditions, &args.db)?;
     let symbols = (&args.symbols, &args.locate);
     let loaded = load(&args.logs, &args.rules, &args.db, symbols)?;
     let Loaded {
@@ -33,5 +34,24 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         crate::render::explain::write(&mut out, &analysis, &rules, history.as_mut())?;
     }
     out.flush()?;
-    Ok(exit_code(&analysis, args.locate.strict, failed))
+    let candidates: Vec<Candidate> = analysis
+        .reports
+        .iter()
+        .map(|located| Candidate {
+            kind: located.report.kind.as_str(),
+            labels: located.labels.iter().map(String::as_str).collect(),
+            new: located.history.as_ref().is_some_and(|h| h.created),
+            place: format!(
+                "{}:{} {}",
+                analysis.source_of(located),
+                located.report.span.start,
+                located.report.title
+            ),
+        })
+        .collect();
+    let code = exit_code(&analysis, args.locate.strict, failed);
+    if fail_on(&args.fail_on.conditions, &candidates) && code == ExitCode::from(EXIT_OK) {
+        return Ok(ExitCode::from(EXIT_FAIL_ON));
+    }
+    Ok(code)
 }

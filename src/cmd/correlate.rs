@@ -1,7 +1,10 @@
 //! `legolog correlate`: many logs read in parallel, grouped by signature.
 
-use super::{identity_for, open_decoder, open_history, terminal_style, Stderr};
-use crate::cli::{CorrelateArgs, Format, EXIT_ERROR, EXIT_OK};
+use super::{
+    check_fail_on, fail_on, identity_for, open_decoder, open_history, terminal_style, Candidate,
+    Stderr,
+};
+use crate::cli::{CorrelateArgs, Format, EXIT_ERROR, EXIT_FAIL_ON, EXIT_OK};
 use crate::correlate;
 use crate::render;
 use crate::rules::RuleSet;
@@ -12,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
+    check_fail_on(&args.fail_on.conditions, &args.db)?;
     let rules = RuleSet::load(args.rules.file.as_deref())?;
     let mut history = open_history(&args.db, &rules)?;
     if let Some(history) = &mut history {
@@ -83,7 +87,30 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+    let candidates: Vec<Candidate> = groups
+        .iter()
+        .map(|group| {
+            let leader = group.leader();
+            Candidate {
+                kind: &leader.signature.kind,
+                labels: group
+                    .members
+                    .iter()
+                    .flat_map(|m| &m.labels)
+                    .map(String::as_str)
+                    .collect(),
+                new: group.new,
+                place: format!("group {} {}", leader.signature.short_id(), leader.title),
+            }
+        })
+        .collect();
+    if failed {
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+    if fail_on(&args.fail_on.conditions, &candidates) {
+        return Ok(ExitCode::from(EXIT_FAIL_ON));
+    }
+    Ok(ExitCode::from(EXIT_OK))
 }
 
 /// One line on stderr for what the walk skipped (each file with `-v`); never an error.

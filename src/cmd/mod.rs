@@ -15,7 +15,8 @@ pub mod symbolize;
 
 use crate::analysis::{self, Analysis, Identity};
 use crate::cli::{
-    ColorChoice, DbArgs, LocateArgs, RulesArgs, SymbolArgs, EXIT_ERROR, EXIT_MISMATCH, EXIT_OK,
+    ColorChoice, DbArgs, FailOn, LocateArgs, RulesArgs, SymbolArgs, EXIT_ERROR, EXIT_MISMATCH,
+    EXIT_OK,
 };
 use crate::decode::Decoder;
 use crate::events::{Event, Events, Sink};
@@ -191,6 +192,46 @@ pub fn load(
         history,
         failed: failed || locator.failed(),
     })
+}
+
+/// One report as `--fail-on` sees it.
+pub struct Candidate<'a> {
+    /// Kind name.
+    pub kind: &'a str,
+    /// Matched rule names.
+    pub labels: Vec<&'a str>,
+    /// Whether its bug was created by this run.
+    pub new: bool,
+    /// Where it is, for the stderr line.
+    pub place: String,
+}
+
+/// Says on stderr each report that matches a `--fail-on` condition; whether any did.
+pub fn fail_on(conditions: &[FailOn], candidates: &[Candidate<'_>]) -> bool {
+    let mut matched = false;
+    for candidate in candidates {
+        for condition in conditions {
+            let why = match condition {
+                FailOn::New if candidate.new => "new".to_owned(),
+                FailOn::Label(name) if candidate.labels.contains(&name.as_str()) => {
+                    format!("label:{name}")
+                }
+                FailOn::Kind(kind) if candidate.kind == kind => format!("kind:{kind}"),
+                _ => continue,
+            };
+            eprintln!("legolog: --fail-on {why}: {}", candidate.place);
+            matched = true;
+        }
+    }
+    matched
+}
+
+/// `--fail-on new` needs the history that says what is new.
+pub fn check_fail_on(conditions: &[FailOn], db: &DbArgs) -> anyhow::Result<()> {
+    if db.no_db && conditions.contains(&FailOn::New) {
+        anyhow::bail!("--fail-on new needs the history (drop --no-db)");
+    }
+    Ok(())
 }
 
 /// The locator the kernel-image flags describe (`analyze`, `report`, `explain`, `decode`).

@@ -124,6 +124,8 @@ pub struct BugHistory {
     pub runs: Vec<String>,
     /// How this report matched.
     pub matched: Match,
+    /// The bug was created by this run (`--fail-on new`).
+    pub created: bool,
 }
 
 /// A bug as `legolog history` and `legolog bug show` list it.
@@ -631,6 +633,7 @@ impl History {
             last_seen: row[5].opt_text().as_deref().and_then(Date::parse),
             runs,
             matched: attachment.matched,
+            created: attachment.created,
         })
     }
 
