@@ -71,10 +71,7 @@ impl LocateOptions {
         release: Option<String>,
         src: Option<(PathBuf, u32)>,
     ) -> anyhow::Result<LocateOptions> {
-        let config = match crate::dirs::config_home()
-            .map(|dir| dir.join("legolog").join("config.toml"))
-            .filter(|path| path.exists())
-        {
+        let config = match crate::store::config_path().filter(|path| path.exists()) {
             Some(path) => {
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("{}: cannot read", path.display()))?;

@@ -43,6 +43,19 @@ impl Location {
     }
 }
 
+/// `$XDG_DATA_HOME/legolog/history.sqlite3`, else `~/.local/share/legolog/history.sqlite3`.
+pub fn default_file() -> Option<PathBuf> {
+    crate::dirs::data_home().map(|dir| dir.join("legolog").join("history.sqlite3"))
+}
+
+/// [`locate`] for the commands that need a history (`history`, `bug`): no location is an
+/// error.
+pub fn locate_required(flag: Option<&str>) -> anyhow::Result<Location> {
+    locate(flag)?.ok_or_else(|| {
+        anyhow!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)")
+    })
+}
+
 /// `$XDG_CONFIG_HOME/legolog/config.toml`.
 pub fn config_path() -> Option<PathBuf> {
     crate::dirs::config_home().map(|dir| dir.join("legolog").join("config.toml"))
@@ -73,7 +86,7 @@ pub fn locate(flag: Option<&str>) -> anyhow::Result<Option<Location>> {
             return Ok(Some(Location::parse(spec)));
         }
     }
-    Ok(History::default_path().map(Location::File))
+    Ok(default_file().map(Location::File))
 }
 
 /// Opens (creating or migrating) the history at `location` and regroups what an older legolog

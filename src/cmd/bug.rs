@@ -11,9 +11,7 @@ use std::process::ExitCode;
 
 /// Runs `legolog bug …`.
 pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
-    let Some(location) = store::locate(args.db.as_deref())? else {
-        bail!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)");
-    };
+    let location = store::locate_required(args.db.as_deref())?;
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }

@@ -10,9 +10,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let Some(location) = store::locate(args.db.as_deref())? else {
-        bail!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)");
-    };
+    let location = store::locate_required(args.db.as_deref())?;
     if location.is_missing() {
         match args.format {
             HistoryFormat::Json => render::groups::write_history_json(&mut io::stdout(), &[])?,

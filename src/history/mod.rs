@@ -19,7 +19,7 @@ use anyhow::bail;
 pub use backend::{Backend, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Default similarity threshold for attaching a report to a bug (correlate's default).
@@ -199,11 +199,6 @@ pub struct History {
 }
 
 impl History {
-    /// `$XDG_DATA_HOME/legolog/history.sqlite3`, else `~/.local/share/legolog/history.sqlite3`.
-    pub fn default_path() -> Option<PathBuf> {
-        crate::dirs::data_home().map(|dir| dir.join("legolog").join("history.sqlite3"))
-    }
-
     /// Opens (creating when missing) and migrates the SQLite history at `path`.
     ///
     /// A file that is not a legolog history (corrupt, another program's database, a newer
