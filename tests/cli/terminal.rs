@@ -2,7 +2,7 @@
 //! and colour follows `--color` > `CLICOLOR_FORCE` > `NO_COLOR` > `TERM=dumb` > terminal
 //! detection. Terminal cases run under a pseudo-terminal from util-linux `script`.
 
-use crate::util::{fixture, legolog, test_home};
+use crate::util::{fixture, isolated_env, legolog};
 use std::process::Command;
 
 const ESC: &str = "\x1b[";
@@ -10,20 +10,18 @@ const ESC: &str = "\x1b[";
 /// Runs `legolog ARGS` on a pseudo-terminal of `cols` columns; stdout as the terminal saw it.
 fn on_tty(cols: u16, env: &[(&str, &str)], args: &str) -> String {
     let bin = assert_cmd::cargo::cargo_bin("legolog");
-    let home = test_home();
     let mut cmd = Command::new("script");
     cmd.arg("-qec")
         .arg(format!("stty cols {cols}; {} {args}", bin.display()))
-        .arg("/dev/null")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("CLICOLOR")
-        .env_remove("COLUMNS")
-        .env("TERM", "xterm")
-        .env("HOME", &home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"));
+        .arg("/dev/null");
+    for (key, value) in isolated_env() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    // The width must come from the terminal itself.
+    cmd.env_remove("COLUMNS").env("TERM", "xterm");
     for (key, value) in env {
         cmd.env(key, value);
     }
