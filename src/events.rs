@@ -18,6 +18,8 @@ pub enum Event<'a> {
     },
     /// A file or flag could not be used; the work goes on without it.
     Error(&'a str),
+    /// Something done that the user should know about (a history regrouped).
+    Notice(&'a str),
     /// Work started on `total` items (logs).
     Started {
         /// How many.
@@ -49,7 +51,7 @@ impl Events for Collect {
     fn event(&self, event: Event<'_>) {
         let line = match event {
             Event::Warning { text, .. } => format!("warning: {text}"),
-            Event::Error(text) => text.to_owned(),
+            Event::Error(text) | Event::Notice(text) => text.to_owned(),
             Event::Started { .. } | Event::Done => return,
         };
         self.0

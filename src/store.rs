@@ -4,6 +4,7 @@
 //! and grouped into bugs (docs/signatures.md, "Versioning").
 
 use crate::analysis::{self, Identity};
+use crate::events::{Event, Events};
 use crate::history::{History, ReportRecord};
 use crate::input::Source;
 use crate::rules::RuleSet;
@@ -90,20 +91,25 @@ pub fn locate(flag: Option<&str>) -> anyhow::Result<Option<Location>> {
 }
 
 /// Opens (creating or migrating) the history at `location` and regroups what an older legolog
-/// recorded. A server that cannot be reached is an error, never a fallback to a local file.
-pub fn open(location: &Location, rules: &RuleSet) -> anyhow::Result<History> {
+/// recorded (said to `events`). A server that cannot be reached is an error, never a fallback
+/// to a local file.
+pub fn open(location: &Location, rules: &RuleSet, events: &dyn Events) -> anyhow::Result<History> {
     let mut history = match location {
         Location::File(path) => History::open(path)?,
         Location::Url(url) => History::open_spec(url)?,
     };
-    regroup_legacy(&mut history, rules)?;
+    regroup_legacy(&mut history, rules, events)?;
     Ok(history)
 }
 
 /// Gives a bug to every report an older legolog recorded: the log is read again from its
 /// recorded path when it still has the recorded content, so its reports take the current
 /// signature and frames; otherwise they keep their stored signature.
-pub fn regroup_legacy(history: &mut History, rules: &RuleSet) -> anyhow::Result<()> {
+pub fn regroup_legacy(
+    history: &mut History,
+    rules: &RuleSet,
+    events: &dyn Events,
+) -> anyhow::Result<()> {
     let logs = history.legacy_logs()?;
     if logs.is_empty() {
         return Ok(());
@@ -113,11 +119,11 @@ pub fn regroup_legacy(history: &mut History, rules: &RuleSet) -> anyhow::Result<
         let resigned = resign(&log.path, &log.content_hash, &config, rules);
         history.regroup_log(log, resigned.as_deref())?;
     }
-    eprintln!(
-        "legolog: {}: regrouped {} log(s) recorded by an older legolog into bugs",
+    events.event(Event::Notice(&format!(
+        "{}: regrouped {} log(s) recorded by an older legolog into bugs",
         history.name(),
         logs.len()
-    );
+    )));
     Ok(())
 }
 

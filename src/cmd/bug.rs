@@ -15,7 +15,7 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
-    let mut history = store::open(&location, &RuleSet::load(None)?)?;
+    let mut history = store::open(&location, &RuleSet::load(None)?, &*super::Stderr::new())?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match args.action {

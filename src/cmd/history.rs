@@ -18,7 +18,7 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::from(EXIT_OK));
     }
-    let mut history = store::open(&location, &RuleSet::load(None)?)?;
+    let mut history = store::open(&location, &RuleSet::load(None)?, &*super::Stderr::new())?;
     let path = location.shown();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

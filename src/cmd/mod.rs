@@ -81,7 +81,7 @@ impl Events for Stderr {
                     self.say(&format!("warning: {text}"));
                 }
             }
-            Event::Error(text) => self.say(text),
+            Event::Error(text) | Event::Notice(text) => self.say(text),
             Event::Started { total } => {
                 if io::stderr().is_terminal() && total > 1 {
                     let bar = indicatif::ProgressBar::new(total);
@@ -111,7 +111,7 @@ pub fn open_history(args: &DbArgs, rules: &RuleSet) -> anyhow::Result<Option<His
         eprintln!("legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)");
         return Ok(None);
     };
-    store::open(&location, rules).map(Some)
+    store::open(&location, rules, &*Stderr::new()).map(Some)
 }
 
 /// Logs are hashed only when a history will record them.
