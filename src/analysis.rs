@@ -159,6 +159,7 @@ impl Analysis {
                 };
                 located.history = Some(BugHistory {
                     matched: attachment.matched,
+                    created: attachment.created,
                     ..bug
                 });
             }

@@ -4,17 +4,17 @@
 use crate::analysis::Identity;
 use crate::analysis::{self, InputSummary};
 use crate::decode::Decoder;
+use crate::events::{Event, Sink};
 use crate::history::{Attachment, BugHistory, History, LogRecord};
 use crate::input::Source;
 use crate::limits::Limits;
 use crate::rules::RuleSet;
 use crate::run::Date;
 use crate::signature::{self, Basis, Signature};
-use indicatif::ProgressBar;
 use legolog_parsers::ParseConfig;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Default `--similarity`: one frame of five may differ.
 pub const DEFAULT_SIMILARITY: f64 = 0.8;
@@ -164,66 +164,6 @@ impl Group {
     }
 }
 
-/// The files `correlate` reads, and what the walk met on the way.
-#[derive(Debug, Default)]
-pub struct Collected {
-    /// Files to read, in order.
-    pub paths: Vec<PathBuf>,
-    /// Directories that could not be read.
-    pub errors: Vec<anyhow::Error>,
-    /// Entries skipped because they are not regular files (FIFOs, sockets, devices): opening
-    /// one could block forever.
-    pub notes: Vec<String>,
-}
-
-/// Expands directories recursively (sorted, hidden entries skipped) and keeps files as given.
-/// Inside directories only regular files are taken (a FIFO, socket or device is skipped with a
-/// note); a path named explicitly is read whatever it is.
-pub fn collect_paths(args: &[PathBuf]) -> Collected {
-    let mut collected = Collected::default();
-    for arg in args {
-        if arg.is_dir() {
-            walk(arg, &mut collected);
-        } else {
-            collected.paths.push(arg.clone());
-        }
-    }
-    collected
-}
-
-fn walk(dir: &Path, collected: &mut Collected) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) => {
-            collected.errors.push(anyhow::anyhow!(
-                "{}: cannot read directory: {err}",
-                dir.display()
-            ));
-            return;
-        }
-    };
-    let mut children: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| e.path())
-        .collect();
-    children.sort();
-    for child in children {
-        // `metadata` follows symlinks: a link to a regular file is read, one to a FIFO is not.
-        match std::fs::metadata(&child) {
-            Ok(meta) if meta.is_dir() => walk(&child, collected),
-            Ok(meta) if meta.is_file() => collected.paths.push(child),
-            Ok(_) => collected.notes.push(format!(
-                "{}: skipped, not a regular file (FIFO, socket or device)",
-                child.display()
-            )),
-            Err(err) => collected
-                .errors
-                .push(anyhow::anyhow!("{}: cannot read: {err}", child.display())),
-        }
-    }
-}
-
 /// Reads every log in parallel; results keep the order of `paths`.
 pub fn read_logs(
     paths: &[PathBuf],
@@ -231,13 +171,20 @@ pub fn read_logs(
     rules: &RuleSet,
     image: Option<&KernelImage>,
     identity: Identity,
-    progress: &ProgressBar,
+    events: &Sink,
 ) -> Vec<anyhow::Result<LogResult>> {
+    events.event(Event::Started {
+        total: paths.len() as u64,
+    });
     paths
         .par_iter()
         // A decoder is not `Send`: each worker opens its own (an mmap and the symbol table).
         .map_init(
-            || image.and_then(|image| Decoder::open(&image.vmlinux, &image.module_dirs).ok()),
+            || {
+                image.and_then(|image| {
+                    Decoder::open(&image.vmlinux, &image.module_dirs, events).ok()
+                })
+            },
             |decoder, path| {
                 let source = Source::from_arg(path);
                 let result = analysis::parse_source(source, config, identity, |report| {
@@ -258,7 +205,7 @@ pub fn read_logs(
                         kernel: report.task.kernel,
                     }
                 });
-                progress.inc(1);
+                events.event(Event::Done);
                 result.map(|(input, sightings)| LogResult { input, sightings })
             },
         )

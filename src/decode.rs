@@ -3,6 +3,7 @@
 //! `Code:` bytes a disassembly. The ELF work is `legolog_symbols`'; this module only decides
 //! what to ask it and what to warn about.
 
+use crate::events::{Event, Sink};
 use crate::signature::Trust;
 use anyhow::Context as _;
 use legolog_parsers::{Confidence, Frame, Report};
@@ -13,7 +14,6 @@ use legolog_symbols::{
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 
 /// What the kernel image says about one frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,15 +128,11 @@ impl Decoded {
 pub struct Decoder {
     symbolizer: Symbolizer,
     path: PathBuf,
-}
-
-/// Prints a warning on stderr unless it was printed before in this run.
-fn say(warning: &str) {
-    say_once(warning, warning);
+    events: Sink,
 }
 
 /// `max_symbol_bytes` of the run's [`crate::limits::Limits`], for every image opened (the
-/// locator opens images deep inside the analysis; the limit is set once, before).
+/// locator opens images deep inside the analysis; the CLI sets the limit once, before).
 static MAX_SYMBOL_BYTES: AtomicU64 = AtomicU64::new(legolog_symbols::DEFAULT_MAX_DECOMPRESSED);
 
 /// Sets the decompressed-size limit of symbol files and sections for this run.
@@ -144,34 +140,19 @@ pub fn set_max_symbol_bytes(limit: u64) {
     MAX_SYMBOL_BYTES.store(limit, Ordering::Relaxed);
 }
 
-/// [`say`] for the other modules: a warning on stderr, once per run.
-pub fn say_warning(warning: &str) {
-    say(warning);
-}
-
-/// Prints a warning on stderr unless one with the same `key` was printed before in this run,
-/// whatever the number of decoders (one per worker thread in `correlate`).
-fn say_once(key: &str, warning: &str) {
-    static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-    let mut said = SAID.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if said.insert(key.to_owned()) {
-        crate::eprint_safe!("legolog: warning: {warning}");
-    }
-}
-
 impl Decoder {
     /// Opens `vmlinux`; modules are looked up in `module_dirs` when a frame names one. A
-    /// vmlinux without DWARF is said once on stderr.
-    pub fn open(vmlinux: &Path, module_dirs: &[PathBuf]) -> anyhow::Result<Decoder> {
-        let decoder = Decoder::open_quietly(vmlinux, module_dirs)?;
+    /// vmlinux without DWARF is a warning to `events`, where every warning of decoding goes.
+    pub fn open(vmlinux: &Path, module_dirs: &[PathBuf], events: &Sink) -> anyhow::Result<Decoder> {
+        let decoder = Decoder::open_quietly(vmlinux, module_dirs, events)?;
         decoder.say_if_stripped();
         Ok(decoder)
     }
 
-    /// Says once on stderr that the vmlinux has no DWARF, if it has none.
+    /// Warns that the vmlinux has no DWARF, if it has none.
     pub fn say_if_stripped(&self) {
         if !self.symbolizer.kernel().has_dwarf() {
-            say(&format!(
+            self.events.warning(&format!(
                 "{}: no DWARF (stripped ELF): functions from the symbol table only, no file:line",
                 self.path.display()
             ));
@@ -180,7 +161,11 @@ impl Decoder {
 
     /// [`Decoder::open`] without the warning about a stripped vmlinux (for a caller that may
     /// find its debug file).
-    pub fn open_quietly(vmlinux: &Path, module_dirs: &[PathBuf]) -> anyhow::Result<Decoder> {
+    pub fn open_quietly(
+        vmlinux: &Path,
+        module_dirs: &[PathBuf],
+        events: &Sink,
+    ) -> anyhow::Result<Decoder> {
         let config = SymbolizeConfig {
             module_dirs: module_dirs.to_vec(),
             strip_prefixes: Vec::new(),
@@ -191,6 +176,7 @@ impl Decoder {
         Ok(Decoder {
             symbolizer,
             path: vmlinux.to_owned(),
+            events: events.clone(),
         })
     }
 
@@ -254,7 +240,7 @@ impl Decoder {
                 decoding.location.clear();
             }
         }
-        // Said once per image on stderr (below), once per report in `warnings`.
+        // Said once per image to the events (below), once per report in `warnings`.
         let mut mismatch_warnings = Vec::new();
         for image in &foreign {
             let reasons: Vec<&String> = mismatches
@@ -274,13 +260,13 @@ impl Decoder {
                 "{path} does not match the log ({}{more}): no frame of this report is symbolized with it",
                 reasons[0]
             ));
-            say_once(
-                &format!("mismatch {path}"),
-                &format!(
+            self.events.event(Event::Warning {
+                key: &format!("mismatch {path}"),
+                text: &format!(
                     "{path} does not match the log ({}): reports it does not match are not symbolized",
                     reasons[0]
                 ),
-            );
+            });
         }
         // Raw stack words and register values can only be read as kernel addresses when the
         // slide is known (or printed addresses show there is none to apply) and the vmlinux is
@@ -322,7 +308,7 @@ impl Decoder {
             })
             .unwrap_or_default();
         for warning in &warnings {
-            say(warning);
+            self.events.warning(warning);
         }
         warnings.extend(mismatch_warnings);
         let mismatch = rip

@@ -1,29 +1,25 @@
-//! XDG base directories, read from the environment (no I/O).
+//! XDG base directories (etcetera's XDG strategy on every platform: a kernel developer's
+//! config lives in ~/.config on a Mac too). A relative `$XDG_*_HOME` is ignored, as the spec
+//! says; `None` when there is no home directory.
 
+use etcetera::BaseStrategy;
 use std::path::PathBuf;
+
+fn xdg() -> Option<etcetera::base_strategy::Xdg> {
+    etcetera::base_strategy::Xdg::new().ok()
+}
 
 /// `$XDG_DATA_HOME`, else `$HOME/.local/share`.
 pub fn data_home() -> Option<PathBuf> {
-    base("XDG_DATA_HOME", ".local/share")
+    xdg().map(|xdg| xdg.data_dir())
 }
 
 /// `$XDG_CONFIG_HOME`, else `$HOME/.config`.
 pub fn config_home() -> Option<PathBuf> {
-    base("XDG_CONFIG_HOME", ".config")
-}
-
-fn base(var: &str, fallback: &str) -> Option<PathBuf> {
-    // The XDG spec: a relative path in the variable is invalid and must be ignored.
-    if let Some(dir) = std::env::var_os(var).map(PathBuf::from) {
-        if dir.is_absolute() {
-            return Some(dir);
-        }
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from)?;
-    Some(home.join(fallback))
+    xdg().map(|xdg| xdg.config_dir())
 }
 
 /// `$XDG_CACHE_HOME`, else `$HOME/.cache`.
 pub fn cache_home() -> Option<PathBuf> {
-    base("XDG_CACHE_HOME", ".cache")
+    xdg().map(|xdg| xdg.cache_dir())
 }

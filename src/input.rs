@@ -205,7 +205,7 @@ pub fn is_limit(err: &io::Error) -> bool {
 /// Returns an offset if the sample looks like binary data rather than console text: more than
 /// a third of its bytes are control bytes or invalid UTF-8. Real consoles produce some garbage
 /// (baud-rate switches, boot firmware), never that much.
-fn binary_evidence(sample: &[u8]) -> Option<usize> {
+pub fn binary_evidence(sample: &[u8]) -> Option<usize> {
     let mut bad = 0usize;
     let mut first_bad = None;
     for chunk in sample.utf8_chunks() {

@@ -6,16 +6,15 @@
 //! programs (JSON). See ARCHITECTURE.md for the map.
 
 pub mod analysis;
-pub mod bugcmd;
-pub mod bugreport;
 pub mod cli;
+pub mod cmd;
 pub mod console;
 pub mod correlate;
 pub mod dbfile;
 pub mod debuginfod;
 pub mod decode;
 pub mod dirs;
-pub mod explain;
+pub mod events;
 pub mod history;
 pub mod input;
 pub mod limits;
@@ -32,4 +31,5 @@ pub mod source;
 pub mod store;
 pub mod stream;
 pub mod timeline;
+pub mod walk;
 pub mod watch;

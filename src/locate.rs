@@ -16,6 +16,7 @@
 
 use crate::debuginfod::Debuginfod;
 use crate::decode::{Decoded, Decoder, How, ImageInfo, ModuleImage};
+use crate::events::{Event, Sink};
 use crate::source::SourceTree;
 use anyhow::Context as _;
 use legolog_parsers::kernel::{self, KernelBuild};
@@ -70,10 +71,7 @@ impl LocateOptions {
         release: Option<String>,
         src: Option<(PathBuf, u32)>,
     ) -> anyhow::Result<LocateOptions> {
-        let config = match crate::dirs::config_home()
-            .map(|dir| dir.join("legolog").join("config.toml"))
-            .filter(|path| path.exists())
-        {
+        let config = match crate::store::config_path().filter(|path| path.exists()) {
             Some(path) => {
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("{}: cannot read", path.display()))?;
@@ -121,11 +119,13 @@ pub struct Locator {
     modules: RefCell<HashMap<(PathBuf, String), Option<ImageInfo>>>,
     index: RefCell<Option<Vec<IndexEntry>>>,
     failed: Cell<bool>,
+    events: Sink,
 }
 
 impl Locator {
-    /// A locator; an unusable `--vmlinux` or a missing `--debug-dir` is said here, once.
-    pub fn new(options: LocateOptions) -> Locator {
+    /// A locator; an unusable `--vmlinux` or a missing `--debug-dir` is said here, once, to
+    /// `events`, where every warning of locating and decoding goes.
+    pub fn new(options: LocateOptions, events: Sink) -> Locator {
         let sources = options
             .src
             .as_ref()
@@ -139,19 +139,21 @@ impl Locator {
             modules: RefCell::new(HashMap::new()),
             index: RefCell::new(None),
             failed: Cell::new(false),
+            events,
         };
         if let Some((root, _)) = &locator.options.src {
             if !root.is_dir() {
-                crate::eprint_safe!(
-                    "legolog: --src {}: not a directory; no source lines",
+                locator.events.event(Event::Error(&format!(
+                    "--src {}: not a directory; no source lines",
                     root.display()
-                );
+                )));
                 locator.failed.set(true);
             }
         }
         for dir in &locator.options.debug_dirs {
             if let Err(err) = std::fs::read_dir(dir) {
-                crate::eprint_safe!("legolog: --debug-dir {}: {err}", dir.display());
+                let text = format!("--debug-dir {}: {err}", dir.display());
+                locator.events.event(Event::Error(&text));
                 locator.failed.set(true);
             }
         }
@@ -313,7 +315,7 @@ impl Locator {
             Some(build) => format!("for Linux {build}"),
             None => "(the log names no release; try -r RELEASE)".to_owned(),
         };
-        say(&format!(
+        self.events.warning(&format!(
             "no kernel image {what} in --debug-dir or --debug-root: its reports are not symbolized"
         ));
     }
@@ -324,47 +326,53 @@ impl Locator {
         if let Some(cached) = self.decoders.borrow().get(&candidate.path) {
             return cached.clone();
         }
-        let opened = match Decoder::open_quietly(&candidate.path, &candidate.module_dirs) {
-            Ok(decoder) => {
-                let kernel = decoder.symbolizer().kernel();
-                let debug = match (kernel.has_dwarf(), kernel.build_id_hex()) {
-                    (false, Some(id)) => {
-                        let mut warnings = Vec::new();
-                        let found = self.find_by_build_id(&id, &mut warnings);
-                        for warning in &warnings {
-                            say(warning);
-                        }
-                        found.and_then(|info| {
-                            match Decoder::open(&info.path, &candidate.module_dirs) {
-                                Ok(debug) => Some((Rc::new(debug), info)),
-                                Err(err) => {
-                                    say(&format!("{err:#}"));
-                                    None
-                                }
+        let opened =
+            match Decoder::open_quietly(&candidate.path, &candidate.module_dirs, &self.events) {
+                Ok(decoder) => {
+                    let kernel = decoder.symbolizer().kernel();
+                    let debug = match (kernel.has_dwarf(), kernel.build_id_hex()) {
+                        (false, Some(id)) => {
+                            let mut warnings = Vec::new();
+                            let found = self.find_by_build_id(&id, &mut warnings);
+                            for warning in &warnings {
+                                self.events.warning(warning);
                             }
-                        })
-                    }
-                    _ => None,
-                };
-                Some(match debug {
-                    Some((debug, info)) => Opened {
-                        decoder: debug,
-                        debug_file: Some(info),
-                    },
-                    None => {
-                        decoder.say_if_stripped();
-                        Opened {
-                            decoder: Rc::new(decoder),
-                            debug_file: None,
+                            found.and_then(|info| {
+                                match Decoder::open(
+                                    &info.path,
+                                    &candidate.module_dirs,
+                                    &self.events,
+                                ) {
+                                    Ok(debug) => Some((Rc::new(debug), info)),
+                                    Err(err) => {
+                                        self.events.warning(&format!("{err:#}"));
+                                        None
+                                    }
+                                }
+                            })
                         }
-                    }
-                })
-            }
-            Err(err) => {
-                crate::eprint_safe!("legolog: {err:#}; continuing without symbols");
-                None
-            }
-        };
+                        _ => None,
+                    };
+                    Some(match debug {
+                        Some((debug, info)) => Opened {
+                            decoder: debug,
+                            debug_file: Some(info),
+                        },
+                        None => {
+                            decoder.say_if_stripped();
+                            Opened {
+                                decoder: Rc::new(decoder),
+                                debug_file: None,
+                            }
+                        }
+                    })
+                }
+                Err(err) => {
+                    let text = format!("{err:#}; continuing without symbols");
+                    self.events.event(Event::Error(&text));
+                    None
+                }
+            };
         self.decoders
             .borrow_mut()
             .insert(candidate.path.clone(), opened.clone());
@@ -376,7 +384,7 @@ impl Locator {
         let mut warnings = Vec::new();
         let modules = self.prepare_modules(decoder, candidate, report, &mut warnings);
         for warning in &warnings {
-            say(warning);
+            self.events.warning(warning);
         }
         let mut decoded = decoder.decode(report);
         decoded.warnings.extend(warnings);
@@ -555,7 +563,7 @@ impl Locator {
             let (banner, build_id) = match Image::open(&file) {
                 Ok(image) => (image.banner().map(str::to_owned), image.build_id_hex()),
                 Err(err) => {
-                    say(&format!("{err:#} (in --debug-dir)"));
+                    self.events.warning(&format!("{err:#} (in --debug-dir)"));
                     (None, None)
                 }
             };
@@ -583,7 +591,7 @@ impl Locator {
                         std::fs::rename(&tmp, path)
                     });
                 if let Err(err) = written {
-                    say(&format!(
+                    self.events.warning(&format!(
                         "{}: cannot write the debug-dir index: {err}",
                         path.display()
                     ));
@@ -624,10 +632,6 @@ fn vmlinux_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
     });
     found.sort();
     found
-}
-
-fn say(warning: &str) {
-    crate::decode::say_warning(warning);
 }
 
 /// The `--strict` verdict: `Some(explanation)` when a report does not match the image that

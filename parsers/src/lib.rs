@@ -35,6 +35,7 @@ pub mod kernel;
 mod lego;
 pub mod line;
 mod linux;
+pub mod lone;
 mod report;
 mod scan;
 mod source;

@@ -19,7 +19,7 @@ use anyhow::bail;
 pub use backend::{Backend, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Default similarity threshold for attaching a report to a bug (correlate's default).
@@ -124,6 +124,8 @@ pub struct BugHistory {
     pub runs: Vec<String>,
     /// How this report matched.
     pub matched: Match,
+    /// The bug was created by this run (`--fail-on new`).
+    pub created: bool,
 }
 
 /// A bug as `legolog history` and `legolog bug show` list it.
@@ -197,11 +199,6 @@ pub struct History {
 }
 
 impl History {
-    /// `$XDG_DATA_HOME/legolog/history.sqlite3`, else `~/.local/share/legolog/history.sqlite3`.
-    pub fn default_path() -> Option<PathBuf> {
-        crate::dirs::data_home().map(|dir| dir.join("legolog").join("history.sqlite3"))
-    }
-
     /// Opens (creating when missing) and migrates the SQLite history at `path`.
     ///
     /// A file that is not a legolog history (corrupt, another program's database, a newer
@@ -703,6 +700,7 @@ impl History {
                 last_seen: Some(date),
                 runs: vec![run.to_owned()],
                 matched: Match::New,
+                created: true,
             });
         };
         let mut answer = self.bug_history(&Attachment {
@@ -755,6 +753,7 @@ impl History {
             last_seen: row[5].opt_text().as_deref().and_then(Date::parse),
             runs,
             matched: attachment.matched,
+            created: attachment.created,
         })
     }
 

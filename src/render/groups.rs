@@ -51,18 +51,18 @@ pub fn write_text(
     if groups.is_empty() {
         return Ok(());
     }
-    let mut table = super::table(
-        vec![
-            "id",
-            "bug",
-            "title",
-            "labels",
-            "count",
-            "runs",
-            "first seen",
-            "last seen",
-            "CPUs",
-            "ops",
+    let mut table = super::Grid::new(
+        &[
+            ("id", 0),
+            ("bug", 1),
+            ("title", 0),
+            ("labels", 3),
+            ("count", 0),
+            ("runs", 2),
+            ("first seen", 3),
+            ("last seen", 2),
+            ("CPUs", 4),
+            ("ops", 4),
         ],
         style,
     );
@@ -307,16 +307,16 @@ pub fn write_history_text(
         writeln!(out, "no reports recorded")?;
         return Ok(());
     }
-    let mut table = super::table(
-        vec![
-            "bug",
-            "name",
-            "kind",
-            "title",
-            "seen",
-            "first seen",
-            "last seen",
-            "runs",
+    let mut table = super::Grid::new(
+        &[
+            ("bug", 0),
+            ("name", 1),
+            ("kind", 2),
+            ("title", 0),
+            ("seen", 0),
+            ("first seen", 3),
+            ("last seen", 2),
+            ("runs", 2),
         ],
         style,
     );
@@ -354,6 +354,47 @@ pub fn write_occurrences_text(
             occurrence.title
         )?;
     }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonOccurrences<'a> {
+    version: u32,
+    signature: &'a str,
+    occurrences: Vec<JsonOccurrence<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonOccurrence<'a> {
+    run: &'a str,
+    date: Option<String>,
+    path: &'a str,
+    position: u64,
+    title: &'a str,
+}
+
+/// `legolog history --signature ID --format json`: every occurrence of one signature.
+pub fn write_occurrences_json(
+    out: &mut dyn Write,
+    signature: &str,
+    occurrences: &[Occurrence],
+) -> anyhow::Result<()> {
+    let document = JsonOccurrences {
+        version: super::json::VERSION,
+        signature,
+        occurrences: occurrences
+            .iter()
+            .map(|o| JsonOccurrence {
+                run: &o.run,
+                date: o.date.map(|d| d.to_string()),
+                path: &o.path,
+                position: o.position,
+                title: &o.title,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)?;
     Ok(())
 }
 

@@ -1,55 +1,113 @@
-//! `legolog symbolize` output: the shape of `addr2line -f -i -p`, or JSON.
+//! `legolog symbolize` output: addr2line's (GNU), llvm-symbolizer's (LLVM), or JSON.
 
 use super::json::JsonLocation;
 use legolog_symbols::SourceFrame;
 use serde::Serialize;
 use std::io::Write;
 
-/// Writes one query's locations as `function at file:line`, then ` (inlined by) …` lines;
-/// `?? ??:0` when nothing is known, as addr2line does.
-pub fn write_text(out: &mut dyn Write, location: &[SourceFrame]) -> anyhow::Result<()> {
+/// One query's answer: its location (innermost first) or why there is none.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The query as given.
+    pub query: String,
+    /// The address looked up, when the query resolved to one.
+    pub address: Option<u64>,
+    /// The positions, or the error said for this query.
+    pub location: Result<Vec<SourceFrame>, String>,
+}
+
+/// What the flags add to the text styles.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `-a`: the address first.
+    pub addresses: bool,
+}
+
+fn frames(answer: &Answer) -> &[SourceFrame] {
+    answer.location.as_deref().unwrap_or_default()
+}
+
+/// addr2line -f -i -p: `function at file:line`, then ` (inlined by) …` lines; `?? ??:0` when
+/// nothing is known (the error is on stderr); with `-a`, `0xADDR: ` first.
+pub fn write_gnu(out: &mut dyn Write, answer: &Answer, options: Options) -> anyhow::Result<()> {
+    if options.addresses {
+        write!(out, "{}: ", address_text(answer))?;
+    }
+    let location = frames(answer);
     if location.is_empty() {
         writeln!(out, "?? ??:0")?;
         return Ok(());
     }
     for (idx, frame) in location.iter().enumerate() {
         let prefix = if idx == 0 { "" } else { " (inlined by) " };
-        writeln!(out, "{prefix}{}", frame_text(frame))?;
+        writeln!(out, "{prefix}{}", gnu_frame(frame))?;
     }
     Ok(())
 }
 
-fn frame_text(frame: &SourceFrame) -> String {
+fn address_text(answer: &Answer) -> String {
+    answer
+        .address
+        .map_or_else(|| "??".to_owned(), |addr| format!("{addr:#018x}"))
+}
+
+fn gnu_frame(frame: &SourceFrame) -> String {
     let function = frame.function.as_deref().unwrap_or("??");
     let file = frame.file.as_deref().unwrap_or("??");
     let line = frame.line.map_or_else(|| "?".to_owned(), |l| l.to_string());
     format!("{function} at {file}:{line}")
 }
 
+/// llvm-symbolizer: per frame the function, then `file:line:column`; a blank line ends the
+/// query; with `-a`, the address first.
+pub fn write_llvm(out: &mut dyn Write, answer: &Answer, options: Options) -> anyhow::Result<()> {
+    if options.addresses {
+        writeln!(out, "{}", address_text(answer))?;
+    }
+    let location = frames(answer);
+    if location.is_empty() {
+        writeln!(out, "??\n??:0:0")?;
+    }
+    for frame in location {
+        writeln!(out, "{}", frame.function.as_deref().unwrap_or("??"))?;
+        writeln!(
+            out,
+            "{}:{}:{}",
+            frame.file.as_deref().unwrap_or("??"),
+            frame.line.unwrap_or(0),
+            frame.column.unwrap_or(0)
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
-    results: Vec<Result<'a>>,
+    results: Vec<JsonResult<'a>>,
 }
 
 #[derive(Serialize)]
-struct Result<'a> {
+struct JsonResult<'a> {
     query: &'a str,
+    address: Option<String>,
     location: Vec<JsonLocation<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
 }
 
-/// Writes every query with its location list (innermost first).
-pub fn write_json(
-    out: &mut dyn Write,
-    results: &[(String, Vec<SourceFrame>)],
-) -> anyhow::Result<()> {
+/// Writes every query with its location list (innermost first), or its error.
+pub fn write_json(out: &mut dyn Write, answers: &[Answer]) -> anyhow::Result<()> {
     let document = Document {
         version: super::json::VERSION,
-        results: results
+        results: answers
             .iter()
-            .map(|(query, location)| Result {
-                query,
-                location: location.iter().map(JsonLocation::from).collect(),
+            .map(|answer| JsonResult {
+                query: &answer.query,
+                address: answer.address.map(super::json::hex),
+                location: frames(answer).iter().map(JsonLocation::from).collect(),
+                error: answer.location.as_ref().err().map(String::as_str),
             })
             .collect(),
     };

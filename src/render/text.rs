@@ -47,7 +47,17 @@ pub fn write_summary(
         writeln!(out, "no reports found")?;
         return Ok(());
     }
-    let mut table = super::table(vec!["#", "kind", "title", "where", "task", "frames"], style);
+    let mut table = super::Grid::new(
+        &[
+            ("#", 0),
+            ("kind", 1),
+            ("title", 0),
+            ("where", 2),
+            ("task", 3),
+            ("frames", 2),
+        ],
+        style,
+    );
     for (idx, located) in analysis.reports.iter().enumerate() {
         let report = &located.report;
         let n_guessed = report

@@ -167,13 +167,14 @@ fn issue_2_text_output_for_people() {
         .output()
         .unwrap();
     assert!(String::from_utf8(forced.stdout).unwrap().contains('\x1b'));
+    // Issue 10: the flag beats the environment (`--color` > CLICOLOR_FORCE > NO_COLOR).
     let no_color = legolog()
         .env("NO_COLOR", "1")
         .args(["analyze", "--color", "always"])
         .arg(fixture("0826-w9-1.log"))
         .output()
         .unwrap();
-    assert!(!String::from_utf8(no_color.stdout).unwrap().contains('\x1b'));
+    assert!(String::from_utf8(no_color.stdout).unwrap().contains('\x1b'));
 }
 
 /// Issue 2, acceptance 4: a Markdown section per report.

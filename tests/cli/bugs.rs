@@ -528,3 +528,44 @@ fn issue_8_history_location_from_config_and_environment() {
         .unwrap();
     crate::history::one_line_error(&output, "config.toml: `db` must be a string");
 }
+
+/// Issue 10: `--fail-on new|label:NAME|kind:KIND` fails a CI run on a new bug or a known one.
+#[test]
+fn issue_10_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let run = |cmd: &str, conditions: &[&str]| {
+        let mut command = legolog();
+        command.args([cmd, "--format", "json", "--db"]).arg(&db);
+        for condition in conditions {
+            command.args(["--fail-on", condition]);
+        }
+        let output = command.arg(fixture("0826-w9-1.log")).output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let (code, stderr) = run("analyze", &["new", "kind:kasan"]);
+    assert_eq!(code, Some(1), "the first sighting is a new bug: {stderr}");
+    assert!(stderr.contains("--fail-on new: "), "{stderr}");
+    assert!(stderr.contains("0826-w9-1.log:1 watchdog: worker stuck in mlx4_ib_poll_cq"));
+    assert_eq!(
+        run("analyze", &["new", "kind:kasan"]).0,
+        Some(0),
+        "seen before"
+    );
+    let (code, stderr) = run("analyze", &["label:cq-stall"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("--fail-on label:cq-stall"), "{stderr}");
+    assert_eq!(run("analyze", &["kind:lego-watchdog"]).0, Some(1));
+    assert_eq!(run("analyze", &["label:nosuch"]).0, Some(0));
+    assert_eq!(run("correlate", &["label:cq-stall"]).0, Some(1));
+    assert_eq!(run("correlate", &["new"]).0, Some(0));
+    let no_db = legolog()
+        .args(["analyze", "--no-db", "--fail-on", "new"])
+        .arg(fixture("0826-w9-1.log"))
+        .output()
+        .unwrap();
+    assert_eq!(no_db.status.code(), Some(2));
+}

@@ -16,7 +16,12 @@ fn issue_4_correlate_the_lego_corpus() {
             .args(["correlate", "--no-db", "--format", "json"])
             .arg(&corpus),
     );
-    assert!(output.stderr.is_empty(), "no progress bar when piped");
+    // No progress bar when piped; NOTICE.md is not a log (issue 10): one line counts it.
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    assert_eq!(
+        stderr,
+        "legolog: skipped 1 entries that are not logs (1 text without console lines or reports); -v lists them\n"
+    );
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(json["logs"].as_u64().unwrap() >= 100);
     let groups = json["groups"].as_array().unwrap();
@@ -26,7 +31,9 @@ fn issue_4_correlate_the_lego_corpus() {
         .collect();
     let n_cq: u64 = cq.iter().map(|g| g["count"].as_u64().unwrap()).sum();
     assert_eq!(n_cq, 3, "the seed's copy and two send-CQE timeouts");
+    // Piped tables fit $COLUMNS (issue 10); wide enough here for the title on one line.
     let text = legolog()
+        .env("COLUMNS", "200")
         .args(["correlate", "--no-db"])
         .arg(&corpus)
         .output()
@@ -111,4 +118,78 @@ fn groups_runs_and_fuzzy_members() {
     assert!(String::from_utf8(markdown.stdout)
         .unwrap()
         .contains("| id | bug | title | count |"));
+}
+
+/// Issue 10, acceptance 6: a directory with two symlink loops, a binary file and a README is
+/// walked quickly, each log read once, non-logs skipped and counted, exit 0; fd's hidden and
+/// `--glob` rules.
+#[test]
+fn issue_10_directory_walks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let logs = crate::util::seed_copies(root, "logs", 3);
+    std::os::unix::fs::symlink("..", logs.join("up")).unwrap();
+    std::os::unix::fs::symlink(root, logs.join("back-to-root")).unwrap();
+    // A second way to the same files: still read once.
+    std::os::unix::fs::symlink(&logs, root.join("same-logs")).unwrap();
+    let blob: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::write(root.join("core.bin"), blob).unwrap();
+    std::fs::write(root.join("README.md"), "# logs\n\nThe runs of August.\n").unwrap();
+    std::fs::create_dir(root.join(".hidden")).unwrap();
+    std::fs::copy(fixture("0826-w9-1.log"), root.join(".hidden/0826-w1-1.log")).unwrap();
+    let started = std::time::Instant::now();
+    let output = legolog()
+        .args(["correlate", "--no-db", "--format", "json", "-v"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "took {:?}",
+        started.elapsed()
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["logs"], 3,
+        "each log once, the hidden one not: {stderr}"
+    );
+    assert_eq!(json["reports"], 3);
+    for skipped in [
+        "core.bin: binary data",
+        "README.md: text without",
+        "up: symlink loop",
+    ] {
+        assert!(stderr.contains(skipped), "{skipped} not listed: {stderr}");
+    }
+    assert!(stderr.contains("back-to-root: symlink loop"), "{stderr}");
+    assert!(
+        stderr.contains("skipped 4 entries that are not logs"),
+        "{stderr}"
+    );
+    // --hidden reads the hidden log; --glob keeps only matching names.
+    let hidden = crate::util::succeed(
+        legolog()
+            .args(["correlate", "--no-db", "--format", "json", "--hidden"])
+            .arg(root),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&hidden.stdout).unwrap();
+    assert_eq!(json["logs"], 4);
+    let globbed = crate::util::succeed(
+        legolog()
+            .args([
+                "correlate",
+                "--no-db",
+                "--format",
+                "json",
+                "--glob",
+                "*-w1-*",
+            ])
+            .arg(root),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&globbed.stdout).unwrap();
+    assert_eq!(json["logs"], 1);
 }

@@ -357,3 +357,56 @@ frames = [{ regex = \"^thpool_worker_func$\" }, { glob = \"fit_*\", position = 0
     );
     let _ = root();
 }
+
+/// Issue 10: every format history accepts is honoured (JSON for --signature too, with
+/// `version`), and the ones it does not write are refused at parse time.
+#[test]
+fn issue_10_history_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let missing = succeed(
+        legolog()
+            .args(["history", "--format", "json", "--db"])
+            .arg(&db),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&missing.stdout).unwrap();
+    assert_eq!(json["version"], 2);
+    assert_eq!(json["bugs"], serde_json::json!([]));
+    succeed(
+        legolog()
+            .args(["analyze", "--db"])
+            .arg(&db)
+            .arg(fixture("0826-w9-1.log")),
+    );
+    let listing = succeed(
+        legolog()
+            .args(["history", "--format", "json", "--db"])
+            .arg(&db),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    let id = json["signatures"][0]["id"].as_str().unwrap().to_owned();
+    let occurrences = succeed(
+        legolog()
+            .args([
+                "history",
+                "--format",
+                "json",
+                "--signature",
+                &id[..8],
+                "--db",
+            ])
+            .arg(&db),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&occurrences.stdout).unwrap();
+    assert_eq!(json["version"], 2);
+    assert_eq!(json["signature"], id.as_str());
+    assert_eq!(json["occurrences"][0]["run"], "0826-w9-1");
+    assert_eq!(json["occurrences"][0]["position"], 1);
+    let markdown = legolog()
+        .args(["history", "--format", "markdown", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(markdown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&markdown.stderr).contains("markdown"));
+}

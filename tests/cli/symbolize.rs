@@ -369,3 +369,106 @@ fn foreign_vmlinux_leaves_signatures_alone() {
         foreign["reports"][0]["signature"]["id"]
     );
 }
+
+/// Issue 10: `symbolize` as addr2line and llvm-symbolizer users expect.
+mod addr2line_habits {
+    use super::fixture_elf;
+    use crate::util::legolog;
+
+    fn symbolize(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+        let output = legolog()
+            .arg("symbolize")
+            .arg("-e")
+            .arg(fixture_elf())
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+
+    #[test]
+    fn pasted_trace_lines_resolve() {
+        // Acceptance 4, and the other shapes the kernel prints, with or without a timestamp.
+        let lines = "[<ffffffff8106920c>] fit_internal_poll_sendcq+0x6c/0xe0\n\
+                     [187736.822416] [<ffffffff8106ab2f>] ? fit_send_reply_with_rdma_write_with_imm+0x25f/0x3a0\n\
+                     \x20kthread+0xf6/0x120\n\
+                     [    1.000000] RIP: 0010:mlx4_ib_poll_cq+0x1d3/0x850\n";
+        let (code, out, err) = symbolize(&[], lines);
+        assert_eq!(code, Some(0), "{err}");
+        let firsts: Vec<&str> = out.lines().filter(|l| !l.starts_with(' ')).collect();
+        assert_eq!(firsts.len(), 4, "{out}");
+        assert!(firsts[0].starts_with("fit_internal_poll_sendcq at net/lego/fit_internal.c:"));
+        assert!(firsts[1].contains("net/lego/fit_internal.c:"), "{out}");
+        assert!(
+            firsts[2].starts_with("kthread at kernel/kthread.c:"),
+            "{out}"
+        );
+        assert!(
+            out.contains("mlx4_ib_poll_cq at drivers/infiniband/hw/mlx4/cq.c:16"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn unknown_symbols_and_modules_fail_per_query() {
+        let (code, out, err) = symbolize(
+            &["-a", "-f", "-i", "-p"],
+            "nosuch_function+0x1/0x2\n0xffffffff8106920c\nfoo+0x1/0x2 nosuchmod\n",
+        );
+        assert_eq!(code, Some(1), "some queries failed: {err}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "one answer per query, in order: {out}");
+        assert_eq!(lines[0], "??: ?? ??:0");
+        assert!(lines[1].starts_with("0xffffffff8106920c: fit_internal_poll_sendcq at "));
+        let errors: Vec<&str> = err.lines().collect();
+        assert_eq!(errors.len(), 2, "{err}");
+        assert!(
+            errors[0].contains("nosuch_function+0x1/0x2") && errors[0].contains("no such symbol")
+        );
+        assert!(errors[1].contains("nosuchmod"), "{err}");
+    }
+
+    #[test]
+    fn output_styles() {
+        let (code, out, _) = symbolize(
+            &["--output-style=LLVM", "-a"],
+            "mlx4_ib_poll_cq+0x1d3/0x850\n",
+        );
+        assert_eq!(code, Some(0));
+        assert_eq!(
+            out,
+            "0xffffffff810522c3\nmlx4_ib_poll_one\ndrivers/infiniband/hw/mlx4/cq.c:9:2\nmlx4_ib_poll_cq\ndrivers/infiniband/hw/mlx4/cq.c:16:2\n\n"
+        );
+        let (code, out, _) = symbolize(
+            &["--output-style", "json"],
+            "nosuch+0x1\n0xffffffff8106920c\n",
+        );
+        assert_eq!(code, Some(1));
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(json["version"], 2);
+        assert!(json["results"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no such symbol"));
+        assert_eq!(
+            json["results"][1]["location"][0]["function"],
+            "fit_internal_poll_sendcq"
+        );
+        assert!(json["results"][1].get("error").is_none());
+        let (code, _, err) = symbolize(&["--output-style", "yaml"], "0x1\n");
+        assert_eq!(code, Some(2), "{err}");
+    }
+
+    #[test]
+    fn help_shows_its_own_exit_codes() {
+        let out = legolog().args(["symbolize", "--help"]).output().unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("some queries were not"), "{help}");
+        assert!(!help.contains("every input was read"), "{help}");
+    }
+}

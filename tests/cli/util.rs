@@ -35,20 +35,35 @@ pub fn test_home() -> PathBuf {
     dir
 }
 
-/// The `legolog` binary, with colour and terminal detection neutralized and the XDG
-/// directories inside [`test_home`].
+/// The environment every test run of `legolog` gets: colour and terminal detection
+/// neutralized (`COLUMNS=120`), the XDG directories inside [`test_home`], no debuginfod and no
+/// user history. `None` removes the variable.
+pub fn isolated_env() -> Vec<(&'static str, Option<std::ffi::OsString>)> {
+    let home = test_home();
+    vec![
+        ("NO_COLOR", None),
+        ("CLICOLOR_FORCE", None),
+        ("CLICOLOR", None),
+        ("COLUMNS", Some("120".into())),
+        ("HOME", Some(home.clone().into())),
+        ("XDG_DATA_HOME", Some(home.join("data").into())),
+        ("XDG_CONFIG_HOME", Some(home.join("config").into())),
+        ("XDG_CACHE_HOME", Some(home.join("cache").into())),
+        ("DEBUGINFOD_URLS", None),
+        ("DEBUGINFOD_CACHE_PATH", None),
+        ("LEGOLOG_DB", None),
+    ]
+}
+
+/// The `legolog` binary in the [`isolated_env`].
 pub fn legolog() -> Command {
     let mut cmd = Command::cargo_bin("legolog").expect("the binary is built for tests");
-    let home = test_home();
-    cmd.env_remove("NO_COLOR")
-        .env("COLUMNS", "120")
-        .env("HOME", &home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env_remove("DEBUGINFOD_URLS")
-        .env_remove("DEBUGINFOD_CACHE_PATH")
-        .env_remove("LEGOLOG_DB");
+    for (key, value) in isolated_env() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
     cmd
 }
 

@@ -1,77 +1,12 @@
-//! `legolog explain LOG` and `analyze --why`: which frames made each report's signature and
+//! The text of `legolog explain LOG` and `analyze --why`: which frames made each report's signature and
 //! which were skipped (and by which rule), and for a report that joined its bug by similarity,
 //! its frames and the bug's founding frames aligned side by side.
 
 use crate::analysis::Analysis;
-use crate::cli::{self, DbArgs, LimitArgs, Loaded, LocateArgs, RulesArgs, SymbolArgs};
 use crate::history::{History, Match};
 use crate::rules::RuleSet;
 use crate::signature;
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::ExitCode;
-
-/// `legolog explain`.
-#[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
-    /// The log to explain (it is recorded in the history like `analyze` does).
-    #[arg(required = true, value_name = "LOG")]
-    logs: Vec<PathBuf>,
-
-    /// Only this report (1-based, in log order).
-    #[arg(long = "report", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    index: Option<u32>,
-
-    #[command(flatten)]
-    db: DbArgs,
-
-    #[command(flatten)]
-    rules: RulesArgs,
-
-    #[command(flatten)]
-    symbols: SymbolArgs,
-
-    #[command(flatten)]
-    locate: LocateArgs,
-
-    #[command(flatten)]
-    limit: LimitArgs,
-}
-
-/// Runs `legolog explain`.
-pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let Loaded {
-        rules,
-        mut analysis,
-        mut history,
-        failed,
-        history_failed,
-    } = cli::load(
-        &args.db.nodes.specs(&args.logs),
-        (&args.rules, &args.limit),
-        &args.db,
-        (&args.symbols, &args.locate),
-    )?;
-    if let Some(index) = args.index {
-        let idx = index as usize - 1;
-        if idx >= analysis.reports.len() {
-            anyhow::bail!(
-                "{}: no report {index} (found {})",
-                args.logs[0].display(),
-                analysis.reports.len()
-            );
-        }
-        analysis.reports = vec![analysis.reports.swap_remove(idx)];
-    }
-    let mut out = crate::sanitize::stdout(false, false);
-    write(&mut out, &analysis, &rules, history.as_mut())?;
-    out.flush()?;
-    Ok(cli::exit_code(
-        &analysis,
-        args.locate.strict,
-        (failed, history_failed),
-    ))
-}
 
 /// Writes the explanation of every report of `analysis`.
 pub fn write(

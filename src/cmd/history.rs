@@ -1,0 +1,68 @@
+//! `legolog history`: what the run history knows.
+
+use super::terminal_style;
+use crate::cli::{ColorChoice, HistoryArgs, HistoryFormat, EXIT_OK};
+use crate::render;
+use crate::rules::RuleSet;
+use crate::store;
+use anyhow::bail;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let location = store::locate_required(args.db.as_deref())?;
+    if location.is_missing() {
+        match args.format {
+            HistoryFormat::Json => {
+                let mut out = crate::sanitize::stdout(true, false);
+                render::groups::write_history_json(&mut out, &[])?;
+                out.flush()?;
+            }
+            HistoryFormat::Text => println!(
+                "no history yet at {}",
+                crate::sanitize::terminal(&location.shown())
+            ),
+        }
+        return Ok(ExitCode::from(EXIT_OK));
+    }
+    let rules = RuleSet::load(None, &crate::limits::Limits::default())?;
+    let mut history = store::open(&location, &rules, &*super::Stderr::new())?;
+    let path = crate::sanitize::terminal(&location.shown()).into_owned();
+    let style = terminal_style(ColorChoice::Auto);
+    let mut out = crate::sanitize::stdout(args.format == HistoryFormat::Json, style.color);
+    if let Some(prefix) = &args.signature {
+        let ids = history.find_signatures(prefix)?;
+        let id = match ids.as_slice() {
+            [id] => id,
+            [] => bail!("{path}: no signature starts with {prefix}"),
+            _ => bail!(
+                "{path}: {} signatures start with {prefix}; give more of the id",
+                ids.len()
+            ),
+        };
+        let occurrences: Vec<_> = history
+            .occurrences(id)?
+            .into_iter()
+            .filter(|o| {
+                args.since
+                    .map_or(true, |since| o.date.is_some_and(|d| d >= since))
+            })
+            .collect();
+        match args.format {
+            HistoryFormat::Json => {
+                render::groups::write_occurrences_json(&mut out, id, &occurrences)?
+            }
+            HistoryFormat::Text => {
+                render::groups::write_occurrences_text(&mut out, id, &occurrences)?
+            }
+        }
+    } else {
+        let rows = history.bugs(args.since)?;
+        match args.format {
+            HistoryFormat::Json => render::groups::write_history_json(&mut out, &rows)?,
+            HistoryFormat::Text => render::groups::write_history_text(&mut out, &rows, style)?,
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_OK))
+}
