@@ -129,4 +129,37 @@ fn real_logs_with_modules() {
         assert_eq!(from_stdin, output, "{}: stdin differs", log.display());
     }
     assert!(total > 50, "only {total} frames in the real logs");
+    // Found by the debug-info discovery of `analyze` (the release the log prints, under
+    // --debug-root), the same annotations as with --vmlinux.
+    let debug_root = real.vmlinux.ancestors().nth(5).unwrap();
+    assert!(
+        debug_root.join("usr/lib/debug/boot").is_dir(),
+        "{}",
+        debug_root.display()
+    );
+    let log = real_logs()
+        .into_iter()
+        .find(|l| l.ends_with("6.1-oops.log"))
+        .unwrap();
+    let given = decode(
+        &[
+            "--vmlinux".as_ref(),
+            real.vmlinux.as_os_str(),
+            "--modules".as_ref(),
+            real.modules.as_os_str(),
+            log.as_os_str(),
+        ],
+        None,
+    );
+    let found = decode(
+        &[
+            "--debug-root".as_ref(),
+            debug_root.as_os_str(),
+            "--modules".as_ref(),
+            real.modules.as_os_str(),
+            log.as_os_str(),
+        ],
+        None,
+    );
+    assert_eq!(found, given);
 }
