@@ -43,6 +43,8 @@ pub struct InputSummary {
     /// in a compressed stream (an error: exit code 2) or a limit (a warning). The reports
     /// complete before it are kept.
     pub stopped: Option<Stop>,
+    /// What the source said while it was read (a followed file truncated, …), one line each.
+    pub notes: Vec<String>,
 }
 
 /// Why an input was not read to its end.
@@ -58,7 +60,7 @@ impl InputSummary {
     /// The warnings this input deserves (limits reached, damage), one line each, naming the
     /// input and the limit.
     pub fn warnings(&self, limits: &Limits) -> Vec<String> {
-        let mut warnings = Vec::new();
+        let mut warnings = self.notes.clone();
         if self.skipped_reports > 0 {
             warnings.push(format!(
                 "{}: kept the first {} reports (limit max_reports); {} more counted, not kept",
@@ -317,6 +319,7 @@ pub fn parse_source_watching<T>(
         keep: F,
         found: Vec<T>,
         kept: Keeper,
+        notes: Vec<String>,
     }
     impl<F: FnMut(Report, Option<&BannerScanner>) -> T, T> Sink for Collect<F, T> {
         fn report(&mut self, mut report: Report, status: Status, banners: Option<&BannerScanner>) {
@@ -325,7 +328,7 @@ pub fn parse_source_watching<T>(
             }
         }
         fn warning(&mut self, text: String) {
-            crate::eprint_safe!("legolog: {text}");
+            self.notes.push(text);
         }
     }
     let mut feed = Feed::direct(input::open(&source, limits.max_log_bytes)?);
@@ -334,6 +337,7 @@ pub fn parse_source_watching<T>(
         keep,
         found: Vec::new(),
         kept: Keeper::new(limits),
+        notes: Vec::new(),
     };
     let options = StreamOptions {
         idle: std::time::Duration::MAX,
@@ -346,6 +350,7 @@ pub fn parse_source_watching<T>(
     let mut summary = input_summary(source, run, &end, sink.found.len());
     sink.kept.fill(&mut summary);
     summary.stopped = stopped;
+    summary.notes = sink.notes;
     Ok((summary, sink.found))
 }
 
@@ -437,5 +442,6 @@ pub fn input_summary(
         skipped_reports: 0,
         trimmed_reports: 0,
         stopped: None,
+        notes: Vec::new(),
     }
 }

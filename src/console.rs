@@ -3,6 +3,7 @@
 //! history, prints and runs `--exec` for every report the moment it arrives.
 
 use crate::analysis::{self, Analysis, InputSummary, Keeper, Located};
+use crate::events::{Event as Said, Sink as EventSink};
 use crate::history::{History, LogRecord, Match, ReportRecord};
 use crate::input::Source;
 use crate::limits::{self, Limits};
@@ -132,6 +133,8 @@ pub struct Console<'a> {
     recording: Recording,
     /// `--run`, `--node NAME`, `--run-date`.
     overrides: RunOverrides,
+    /// Where warnings go (the library never prints them itself).
+    events: EventSink,
     /// Limits on what is kept per input.
     limits: &'a Limits,
     /// What each input kept, skipped and cut.
@@ -172,7 +175,7 @@ impl<'a> Console<'a> {
         locator: Option<&'a Locator>,
         history: Option<&'a mut History>,
         recording: Recording,
-        overrides: RunOverrides,
+        (overrides, events): (RunOverrides, EventSink),
     ) -> Console<'a> {
         Console {
             format,
@@ -184,6 +187,7 @@ impl<'a> Console<'a> {
             history,
             recording,
             overrides,
+            events,
             limits,
             keepers: Vec::new(),
             live: Vec::new(),
@@ -200,7 +204,7 @@ impl<'a> Console<'a> {
 
     /// Runs `command` (through `sh -c`) for every report shown, with its JSON on stdin.
     pub fn exec(&mut self, command: String) {
-        self.exec = Some(Exec::start(command));
+        self.exec = Some(Exec::start(command, self.events.clone()));
     }
 
     /// Registers an input before it streams (`node` named by `--node NAME=PATH`); returns its
@@ -229,6 +233,7 @@ impl<'a> Console<'a> {
             skipped_reports: 0,
             trimmed_reports: 0,
             stopped: None,
+            notes: Vec::new(),
         });
         self.live.push(live);
         self.keepers.push(Keeper::new(self.limits));
@@ -261,7 +266,7 @@ impl<'a> Console<'a> {
 
     /// Prints a warning about an input (a jsonl line too in that format).
     pub fn warning(&mut self, input: usize, text: &str) -> anyhow::Result<()> {
-        crate::eprint_safe!("legolog: {text}");
+        self.events.event(Said::Error(text));
         if let LiveFormat::Jsonl = self.format {
             let node = self
                 .analysis
@@ -374,7 +379,8 @@ impl<'a> Console<'a> {
         match ask(db) {
             Ok(answer) => Some(answer),
             Err(err) => {
-                crate::eprint_safe!("legolog: warning: {err:#}; the analysis is not recorded");
+                let text = format!("warning: {err:#}; the analysis is not recorded");
+                self.events.event(Said::Error(&text));
                 self.history = None;
                 self.history_failed = true;
                 None
@@ -488,7 +494,8 @@ impl<'a> Console<'a> {
         self.keepers[input].fill(summary);
         summary.stopped = stopped;
         for warning in summary.warnings(self.limits) {
-            crate::eprint_safe!("legolog: warning: {warning}");
+            self.events
+                .event(Said::Error(&format!("warning: {warning}")));
         }
         self.failed |= summary.damaged();
         summary.lines = end.stats.lines;
@@ -620,18 +627,20 @@ struct Exec {
     /// Closed when the worker has run everything queued.
     done: Receiver<()>,
     dropped: usize,
+    events: EventSink,
 }
 
 /// How long the end waits for queued `--exec` runs.
 const EXEC_DRAIN: Duration = Duration::from_secs(5);
 
 impl Exec {
-    fn start(command: String) -> Exec {
+    fn start(command: String, events: EventSink) -> Exec {
         let (tx, rx): (SyncSender<String>, Receiver<String>) = mpsc::sync_channel(EXEC_QUEUE);
         let (done_tx, done) = mpsc::channel();
+        let worker_events = events.clone();
         std::thread::spawn(move || {
             for json in rx {
-                run_exec(&command, &json);
+                run_exec(&command, &json, &worker_events);
             }
             drop(done_tx);
         });
@@ -639,6 +648,7 @@ impl Exec {
             tx: Some(tx),
             done,
             dropped: 0,
+            events,
         }
     }
 
@@ -646,10 +656,10 @@ impl Exec {
         if let Some(tx) = &self.tx {
             if let Err(TrySendError::Full(_)) = tx.try_send(json) {
                 self.dropped += 1;
-                crate::eprint_safe!(
-                    "legolog: warning: --exec is {EXEC_QUEUE} reports behind; {} report(s) not passed to it",
+                self.events.event(Said::Error(&format!(
+                    "warning: --exec is {EXEC_QUEUE} reports behind; {} report(s) not passed to it",
                     self.dropped
-                );
+                )));
             }
         }
     }
@@ -658,15 +668,15 @@ impl Exec {
     fn finish(mut self) {
         self.tx = None;
         if let Err(mpsc::RecvTimeoutError::Timeout) = self.done.recv_timeout(EXEC_DRAIN) {
-            crate::eprint_safe!(
-                "legolog: warning: --exec still busy after {} s; not waiting for it",
+            self.events.event(Said::Error(&format!(
+                "warning: --exec still busy after {} s; not waiting for it",
                 EXEC_DRAIN.as_secs()
-            );
+            )));
         }
     }
 }
 
-fn run_exec(command: &str, json: &str) {
+fn run_exec(command: &str, json: &str, events: &EventSink) {
     use std::process::{Command, Stdio};
     let child = Command::new("sh")
         .arg("-c")
@@ -677,7 +687,8 @@ fn run_exec(command: &str, json: &str) {
     let mut child = match child {
         Ok(child) => child,
         Err(err) => {
-            crate::eprint_safe!("legolog: warning: --exec {command:?}: cannot start: {err}");
+            let text = format!("warning: --exec {command:?}: cannot start: {err}");
+            events.event(Said::Error(&text));
             return;
         }
     };
@@ -687,7 +698,13 @@ fn run_exec(command: &str, json: &str) {
     }
     match child.wait() {
         Ok(status) if status.success() => {}
-        Ok(status) => crate::eprint_safe!("legolog: warning: --exec {command:?} failed ({status})"),
-        Err(err) => crate::eprint_safe!("legolog: warning: --exec {command:?}: {err}"),
+        Ok(status) => {
+            let text = format!("warning: --exec {command:?} failed ({status})");
+            events.event(Said::Error(&text));
+        }
+        Err(err) => {
+            let text = format!("warning: --exec {command:?}: {err}");
+            events.event(Said::Error(&text));
+        }
     }
 }

@@ -10,6 +10,7 @@
 //! it printed rules N out.
 
 use crate::analysis::{self, Identity};
+use crate::events::{Event, Sink};
 use crate::input::{self, Source};
 use crate::limits::Limits;
 use crate::node::{self, NodeSpec};
@@ -107,15 +108,25 @@ struct LogRead {
     entries: Vec<Entry>,
 }
 
-/// Reads every log and builds the timeline; `true` when a log could not be read.
-pub fn build(specs: &[NodeSpec], config: (&ParseConfig, &Limits)) -> (Timeline, bool) {
+/// Reads every log and builds the timeline; `true` when a log could not be read (said to
+/// `events`, with the warnings of each log read).
+pub fn build(
+    specs: &[NodeSpec],
+    config: (&ParseConfig, &Limits),
+    events: &Sink,
+) -> (Timeline, bool) {
     let mut failed = false;
     let mut logs = Vec::new();
     for spec in specs {
         match read_log(spec, config) {
-            Ok(log) => logs.push(log),
+            Ok((log, warnings)) => {
+                for warning in warnings {
+                    events.event(Event::Error(&format!("warning: {warning}")));
+                }
+                logs.push(log);
+            }
             Err(err) => {
-                crate::eprint_safe!("legolog: {err:#}");
+                events.event(Event::Error(&format!("{err:#}")));
                 failed = true;
             }
         }
@@ -132,7 +143,10 @@ pub fn build(specs: &[NodeSpec], config: (&ParseConfig, &Limits)) -> (Timeline, 
     (Timeline { groups }, failed)
 }
 
-fn read_log(spec: &NodeSpec, config: (&ParseConfig, &Limits)) -> anyhow::Result<LogRead> {
+fn read_log(
+    spec: &NodeSpec,
+    config: (&ParseConfig, &Limits),
+) -> anyhow::Result<(LogRead, Vec<String>)> {
     let source = Source::from_arg(&spec.path);
     let run_name = source.run_name();
     let name = spec
@@ -154,7 +168,7 @@ fn read_log(spec: &NodeSpec, config: (&ParseConfig, &Limits)) -> anyhow::Result<
             entry
         })
         .collect();
-    let run = summary.run;
+    let run = summary.run.clone();
     let group = if spec.name.is_some() {
         "nodes".to_owned()
     } else if run.node.is_some() {
@@ -164,7 +178,8 @@ fn read_log(spec: &NodeSpec, config: (&ParseConfig, &Limits)) -> anyhow::Result<
         run.name.clone()
     };
     let (boot_id, hosts) = fit_ids(&source, config.1.max_log_bytes)?;
-    Ok(LogRead {
+    let warnings = summary.warnings(config.1);
+    let read = LogRead {
         node: name,
         path: source.to_string(),
         group,
@@ -172,7 +187,8 @@ fn read_log(spec: &NodeSpec, config: (&ParseConfig, &Limits)) -> anyhow::Result<
         boot_id,
         hosts,
         entries,
-    })
+    };
+    Ok((read, warnings))
 }
 
 fn entry(report: &Report, node: &str, path: &str, year: Option<i32>) -> Entry {

@@ -2,6 +2,7 @@
 //! `analyze` (text and jsonl print each report as it completes).
 
 use crate::console::{self, Console, Ended, Event, LiveFormat, Recording};
+use crate::events::{Event as Said, Sink};
 use crate::history::History;
 use crate::input::{self, Source};
 use crate::limits::Limits;
@@ -37,6 +38,8 @@ pub struct Setup<'a> {
     pub exec: Option<String>,
     /// `--run`, `--node NAME`, `--run-date`.
     pub overrides: RunOverrides,
+    /// Where warnings and errors about the sources go.
+    pub events: Sink,
 }
 
 /// SIGINT and SIGTERM set the returned flag (the streams then end as at the end of input).
@@ -87,7 +90,7 @@ fn console<'a>(setup: Setup<'a>, recording: Recording) -> Console<'a> {
         setup.locator,
         setup.history,
         recording,
-        setup.overrides,
+        (setup.overrides, setup.events),
     );
     if let Some(command) = setup.exec {
         console.exec(command);
@@ -112,6 +115,7 @@ pub fn analyze(
         stop: stop.clone(),
     };
     let setup_limits = setup.limits;
+    let events = setup.events.clone();
     let mut console = console(setup, Recording::AtEnd);
     let mut failed = false;
     for spec in specs {
@@ -126,7 +130,7 @@ pub fn analyze(
         let reader = match input::open(&source, setup_limits.max_log_bytes) {
             Ok(reader) => reader,
             Err(err) => {
-                crate::eprint_safe!("legolog: {err:#}");
+                events.event(Said::Error(&format!("{err:#}")));
                 failed = true;
                 continue;
             }
@@ -173,6 +177,7 @@ pub fn watch(
         banners: setup.locator.is_some(),
         stop: stop.clone(),
     };
+    let events = setup.events.clone();
     let mut console = console(setup, Recording::AsItGrows);
     let (tx, rx) = mpsc::sync_channel::<Event>(console::EVENTS_IN_FLIGHT);
     let mut running = 0usize;
@@ -189,7 +194,7 @@ pub fn watch(
             Source::Path(path) => {
                 let follow = Follow::new(path, start, options.baud, stop.clone());
                 if let Err(err) = follow.check() {
-                    crate::eprint_safe!("legolog: {err:#}");
+                    events.event(Said::Error(&format!("{err:#}")));
                     failed = true;
                     continue;
                 }

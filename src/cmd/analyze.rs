@@ -59,7 +59,8 @@ fn stream(args: &AnalyzeArgs, format: LiveFormat) -> anyhow::Result<ExitCode> {
     let limits = load_limits(&args.limit)?;
     let rules = load_rules(&args.rules, &limits)?;
     let (mut history, history_failed) = open_history(&args.db, &rules)?;
-    let locator = locator(&args.symbols, &args.locate, Stderr::new().sink())?;
+    let events = Stderr::new();
+    let locator = locator(&args.symbols, &args.locate, events.sink())?;
     let colour = matches!(format, LiveFormat::Blocks(style) if style.color);
     let specs = args.db.nodes.specs(&args.logs);
     let setup = watch::Setup {
@@ -72,6 +73,7 @@ fn stream(args: &AnalyzeArgs, format: LiveFormat) -> anyhow::Result<ExitCode> {
         idle: Duration::from_secs_f64(args.idle.idle),
         exec: None,
         overrides: args.db.overrides(),
+        events: events.sink(),
     };
     let ended = watch::analyze(&specs, &ParseConfig::standard(), setup)?;
     if ended.history_failed {

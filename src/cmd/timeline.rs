@@ -23,8 +23,9 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     super::correlate::say_skipped(&found.skipped, args.walk.verbose);
     let mut specs: Vec<NodeSpec> = args.nodes.consoles().cloned().collect();
     specs.extend(found.files.into_iter().map(|f| NodeSpec::plain(f.path)));
+    let events = super::Stderr::new();
     let (timeline, read_failed) =
-        crate::timeline::build(&specs, (&ParseConfig::standard(), &limits));
+        crate::timeline::build(&specs, (&ParseConfig::standard(), &limits), &events.sink());
     failed |= read_failed;
     let json = args.format == HistoryFormat::Json;
     let mut out = sanitize::stdout(json, false);

@@ -1,7 +1,7 @@
 //! `legolog watch`: consoles followed until SIGINT/SIGTERM, one line (or jsonl object) per
 //! report as it completes, recorded into the history as each source grows.
 
-use super::{load_limits, load_rules, open_history, plain_exit_code, terminal_style};
+use super::{load_limits, load_rules, open_history, plain_exit_code, terminal_style, Stderr};
 use crate::cli::{WatchArgs, WatchFormat};
 use crate::console::LiveFormat;
 use crate::sanitize;
@@ -16,6 +16,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let rules = load_rules(&args.rules, &limits)?;
     let (mut history, history_failed) = open_history(&args.db, &rules)?;
     let style = terminal_style(args.color);
+    let events = Stderr::new();
     let format = match args.format {
         WatchFormat::Text => LiveFormat::Lines(style),
         WatchFormat::Jsonl => LiveFormat::Jsonl,
@@ -30,6 +31,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         idle: Duration::from_secs_f64(args.idle.idle),
         exec: args.exec.clone(),
         overrides: args.db.overrides(),
+        events: events.sink(),
     };
     let options = watch::WatchOptions {
         from_start: args.from_start,
