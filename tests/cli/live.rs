@@ -517,3 +517,40 @@ fn issue_7_watch_reads_a_terminal_device_with_a_baud_rate() {
     assert_eq!(attrs.input_speed(), 115200);
     assert!(running.interrupt().success());
 }
+
+/// A live input of `analyze` is recorded when it ends; while it streams, each report's answer
+/// comes from the bug model as if its log were recorded (`History::peek`): the same bug and
+/// count the document form gives once the log is recorded.
+#[test]
+fn streamed_reports_answer_from_the_bug_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let run = |input: Vec<u8>, format: &str| -> Value {
+        let output = crate::util::succeed(
+            legolog()
+                .args(["analyze", "--format", format, "--db"])
+                .arg(&db)
+                .arg("-")
+                .write_stdin(input),
+        );
+        let text = String::from_utf8(output.stdout).unwrap();
+        match format {
+            "jsonl" => serde_json::from_str(text.lines().next().unwrap()).unwrap(),
+            _ => serde_json::from_str::<Value>(&text).unwrap()["reports"][0].clone(),
+        }
+    };
+    let first = run(seed(), "jsonl");
+    assert_eq!(first["history"]["match"], "new", "{first}");
+    assert_eq!(first["history"]["seen"], 1);
+    let bug = first["history"]["bug"].clone();
+    let mut other = seed();
+    other.extend_from_slice(b"another log's last line\n");
+    let second = run(other.clone(), "jsonl");
+    assert_eq!(second["history"]["bug"], bug, "{second}");
+    assert_eq!(second["history"]["match"], "exact");
+    assert_eq!(second["history"]["seen"], 2);
+    // Recorded once: the document form of the same log agrees.
+    let document = run(other, "json");
+    assert_eq!(document["history"]["bug"], bug);
+    assert_eq!(document["history"]["seen"], 2);
+}
