@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn long_lines_are_refused_without_being_kept() {
         let mut input = b"0x10\n".to_vec();
-        input.extend(std::iter::repeat(b'a').take(100_000));
+        input.extend(std::iter::repeat_n(b'a', 100_000));
         input.extend_from_slice(b"\n\nf+0x1/0x2\r\n");
         let queries = from_reader(io::BufReader::with_capacity(64, &input[..]), 4096).unwrap();
         assert_eq!(queries.len(), 3);

@@ -262,7 +262,7 @@ mod tests {
     impl Read for Trickle {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             let size = (self.next() % 3000 + 1) as usize;
-            if self.next() % 6 == 0 {
+            if self.next().is_multiple_of(6) {
                 std::thread::sleep(Duration::from_micros(self.next() % 4000));
             }
             let n = size.min(buf.len()).min(self.data.len() - self.pos);
@@ -319,7 +319,7 @@ mod tests {
                 let path = entry.expect("entry").path();
                 if path.is_dir() {
                     dirs.push(path);
-                } else if !path.extension().is_some_and(|e| e == "md") {
+                } else if path.extension().is_none_or(|e| e != "md") {
                     files.push(path);
                 }
             }

@@ -45,7 +45,7 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
             .into_iter()
             .filter(|o| {
                 args.since
-                    .map_or(true, |since| o.date.is_some_and(|d| d >= since))
+                    .is_none_or(|since| o.date.is_some_and(|d| d >= since))
             })
             .collect();
         match args.format {

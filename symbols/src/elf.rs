@@ -282,7 +282,7 @@ fn check_header(path: &Path, bytes: &[u8]) -> Result<()> {
     let table_end = u64::from(shentsize)
         .checked_mul(u64::from(shnum))
         .and_then(|len| len.checked_add(shoff));
-    if table_end.map_or(true, |end| end > bytes.len() as u64) {
+    if table_end.is_none_or(|end| end > bytes.len() as u64) {
         return Err(Error::Truncated {
             path: path.to_owned(),
             what: "section header table".to_owned(),
@@ -537,7 +537,7 @@ mod limit_tests {
         raw.extend_from_slice(&0u32.to_le_bytes());
         raw.extend_from_slice(&(3u64 << 29).to_le_bytes()); // 1.5 GiB
         raw.extend_from_slice(&1u64.to_le_bytes());
-        raw.extend(std::iter::repeat(0u8).take(2 << 20));
+        raw.extend(std::iter::repeat_n(0u8, 2 << 20));
         let mut section = Section {
             name: ".debug_info".to_owned(),
             addr: 0,

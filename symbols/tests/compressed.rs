@@ -46,7 +46,7 @@ fn compress_debug_sections(ch_type: u32, claimed_size: Option<u64>) -> Vec<u8> {
     }
     drop(elf);
     for (shdr_offset, flags, section) in patches {
-        while bytes.len() % 8 != 0 {
+        while !bytes.len().is_multiple_of(8) {
             bytes.push(0);
         }
         let offset = bytes.len() as u64;

@@ -102,7 +102,7 @@ fn apply(text: &str, change: Change, seed: u64) -> String {
             for line in text.lines() {
                 if line.contains("] ? ") {
                     n_guessed += 1;
-                    if (n_guessed + seed) % 2 == 0 {
+                    if (n_guessed + seed).is_multiple_of(2) {
                         continue;
                     }
                 }
@@ -126,7 +126,7 @@ fn apply(text: &str, change: Change, seed: u64) -> String {
                 .unwrap()
                 .replace_all(text, |c: &Captures| {
                     idx += 1;
-                    if idx % 2 == 0 {
+                    if idx.is_multiple_of(2) {
                         format!("] {}{}+0x", &c[1], suffixes[idx % suffixes.len()])
                     } else {
                         c[0].to_owned()
