@@ -3,6 +3,7 @@
 #![no_main]
 
 use legolog::decode::{self, Decoder};
+use legolog::events::{Collect, Sink};
 use legolog::query;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
@@ -11,6 +12,7 @@ thread_local! {
     static DECODER: Decoder = Decoder::open_quietly(
         Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/vmlinux/vmlinux-0826-w9-1")),
         &[],
+        &(std::sync::Arc::new(Collect::default()) as Sink),
     )
     .expect("the fixture vmlinux opens");
 }
