@@ -83,6 +83,13 @@ const STEPS: &[&str] = &[
          first_seen TEXT NOT NULL,
          PRIMARY KEY (bug_id, run)
      );",
+    // 3: content keys are BLAKE3 (`b3:` + hex), no longer SHA-256 (issue 15: the hash must keep
+    // up with the scan). The logs recorded so far are listed here; on open, each is re-keyed
+    // when its file still has the recorded content (store.rs, `rekey_legacy`), and keeps its
+    // SHA-256 key otherwise. Every row is kept.
+    "CREATE TABLE legacy_keys (log_id INTEGER NOT NULL PRIMARY KEY);
+     INSERT INTO legacy_keys (log_id)
+         SELECT id FROM logs WHERE content_hash NOT LIKE 'b3:%' AND content_hash NOT LIKE 'watch:%';",
 ];
 
 /// The migrations of a dialect: PostgreSQL gets `BIGSERIAL` row ids, `BIGINT` integers and
@@ -118,5 +125,6 @@ mod tests {
         assert!(!steps
             .iter()
             .any(|s| s.contains("INTEGER") || s.contains(" REAL")));
+        assert!(steps[2].contains("log_id BIGINT NOT NULL PRIMARY KEY"));
     }
 }
