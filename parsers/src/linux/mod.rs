@@ -7,6 +7,7 @@
 
 mod corrupt;
 mod headers;
+pub(crate) mod skip;
 mod stack;
 
 use crate::header::{Dialect, Header, Role};
@@ -257,14 +258,43 @@ pub(crate) struct Verdict {
 /// Title and corruption verdict of a report by syzkaller's rules. The title is masked as
 /// syzbot masks it, after the corruption rules have seen it as printed.
 pub(crate) fn judge(draft: &View<'_>) -> Verdict {
-    let verdict = judge_printed(draft);
+    let verdict = judge_printed(draft, &mut Origin::default());
     Verdict {
         title: headers::mask_title(&verdict.title),
         corruption: verdict.corruption,
     }
 }
 
-fn judge_printed(draft: &View<'_>) -> Verdict {
+/// Where a title came from: the table row that made it and the frames its guilty-frame rule
+/// passed over, each with its skip class.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The title template of the row (`WARNING: ODEBUG bug in {FUNC}`), or how the title was
+    /// made when no row applied (`header line`, `stack trace`, …).
+    pub family: String,
+    /// Frames skipped before the guilty one, with the class that skipped each.
+    pub skipped: Vec<(String, &'static str)>,
+}
+
+/// The origin of a finished report's title, recomputed from the report (Linux rules).
+pub fn origin(report: &crate::report::Report) -> Origin {
+    let view = View {
+        kind: report.kind,
+        dialect: crate::header::Dialect::Linux,
+        lines: &report.excerpt,
+        frames: &report.frames,
+        extra_frames: &[],
+        registers: &report.registers,
+        rip: report.rip.as_ref(),
+        gap: &[],
+    };
+    let mut origin = Origin::default();
+    judge_printed(&view, &mut origin);
+    origin
+}
+
+fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
+    origin.family = format!("{}: generic", draft.kind);
     let generic = |base: &str| Verdict {
         title: match draft.guilty_function().map(vocab::base_name) {
             Some(func) => format!("{base} in {func}"),
@@ -295,6 +325,7 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
         report_text.push_str(&line.text);
         report_text.push('\n');
     }
+    origin.family = format!("{}: header line", oops.oops.literal);
     for compiled in &oops.formats {
         let Some(header_caps) = compiled.header.captures(header_text) else {
             continue;
@@ -307,6 +338,7 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
             None => header_caps,
         };
         let format = compiled.format;
+        origin.family = format.fmt.to_owned();
         let mut res = String::with_capacity(format.fmt.len() + 32);
         let mut corruption = None;
         let mut rest = format.fmt;
@@ -350,7 +382,10 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
                     })?
                 });
                 match found {
-                    Some(func) => res.push_str(&func),
+                    Some(guilty) => {
+                        res.push_str(&guilty.name);
+                        origin.skipped = guilty.skipped;
+                    }
                     None => {
                         res.push_str("corrupted");
                         corruption = Some("no guilty frame in the report");
