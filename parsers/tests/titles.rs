@@ -679,3 +679,85 @@ Backtrace:
         "#]],
     );
 }
+
+// Report families by kernel source. Each log below is written from the printk format of the
+// function the test name cites (Linux 6.1 unless said otherwise), not taken from a log file.
+
+/// kernel/locking/lockdep.c `print_circular_bug_header`: cut before the `at:` line of the
+/// lock being acquired, the report names no function.
+#[test]
+fn kernel_locking_lockdep_c_circular_dependency_cut_before_its_locks() {
+    check(
+        "======================================================
+WARNING: possible circular locking dependency detected
+6.1.0 #1 Not tainted
+------------------------------------------------------
+",
+        expect![[r#"
+            lockdep | WARNING: possible circular locking dependency detected | the report stops before the locks it names
+        "#]],
+    );
+}
+
+/// kernel/locking/lockdep.c `print_lock_nested_lock_not_held`: the report prints the nest
+/// lock's name from the lock itself; a fault while printing it is the report's own end, and
+/// its trace is the report's.
+#[test]
+fn kernel_locking_lockdep_c_nested_lock_report_that_faults_while_printing() {
+    check(
+        "WARNING: Nested lock was not taken
+6.1.0 #1 Not tainted
+----------------------------------
+syz/3315 is trying to lock:
+ffff0000c495a9d8 (&s->s_inode_list_lock){+.+.}-{2:2}, at: _atomic_dec_and_lock+0x90/0x334
+
+but this task is not holding:
+general protection fault, probably for non-canonical address 0xdffffc0000000003: 0000 [#1] PREEMPT SMP KASAN
+RIP: 0010:__lock_acquire+0x1112/0x1f60
+RSP: 0000:ffffc90004cd7828 EFLAGS: 00010006
+Call Trace:
+ <TASK>
+ lock_acquire+0x182/0x3c0
+ _raw_spin_lock+0x2a/0x40
+ _atomic_dec_and_lock+0x9d/0x110
+ iput+0x85/0x760
+ ntfs_fill_super+0x3af3/0x42a0
+ </TASK>
+",
+        expect![[r#"
+            lockdep | WARNING: nested lock was not taken in ntfs_fill_super | 
+        "#]],
+    );
+}
+
+/// mm/memory.c `print_bad_pte`: `BUG: Bad page map in process %s  pte:%08llx pmd:%08llx`,
+/// always followed by `dump_stack()`; cut before it, there is no function to name.
+#[test]
+fn mm_memory_c_bad_page_map_cut_before_its_stack() {
+    check(
+        "BUG: Bad page map in process syz  pte:ffff8801a700ff00 pmd:1a700f067
+",
+        expect![[r#"
+            bug | BUG: Bad page map | the report stops before the stack dump it always prints
+        "#]],
+    );
+}
+
+/// A `BUG:` or `INFO:` header whose printk was cut right after the literal.
+#[test]
+fn a_header_cut_after_its_literal_is_corrupted() {
+    check(
+        "INFO:
+",
+        expect![[r#"
+            other | INFO: corrupted | the header stops after its literal
+        "#]],
+    );
+    check(
+        "BUG: 
+",
+        expect![[r#"
+            bug | BUG: corrupted | the header stops after its literal
+        "#]],
+    );
+}

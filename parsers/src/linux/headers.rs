@@ -40,6 +40,9 @@ pub(crate) struct Format {
     /// Why a report of this format is incomplete by nature, if it is (syzkaller's
     /// `corrupted` formats).
     pub incomplete: Option<&'static str>,
+    /// The format is used only when the format before it of the same header found no guilty
+    /// function: the report was cut before the line that names it.
+    pub no_func: bool,
 }
 
 /// Where the guilty frame is looked for: parts tried in order, each starting where the
@@ -119,6 +122,7 @@ const fn fmt(header: &'static str, fmt: &'static str, kind: Kind, stack: Option<
         stack,
         no_stack_trace: false,
         incomplete: None,
+        no_func: false,
     }
 }
 
@@ -137,6 +141,7 @@ const fn no_trace(
         stack,
         no_stack_trace: true,
         incomplete: None,
+        no_func: false,
     }
 }
 
@@ -149,6 +154,27 @@ const fn plain(header: &'static str, fmt: &'static str, kind: Kind) -> Format {
         stack: None,
         no_stack_trace: true,
         incomplete: None,
+        no_func: false,
+    }
+}
+
+/// The title of a report cut before the line its guilty function comes from (syzkaller's
+/// `corrupted` formats following a `{FUNC}` one).
+const fn cut_before_func(
+    header: &'static str,
+    fmt: &'static str,
+    kind: Kind,
+    reason: &'static str,
+) -> Format {
+    Format {
+        header,
+        title: None,
+        fmt,
+        kind,
+        stack: None,
+        no_stack_trace: true,
+        incomplete: Some(reason),
+        no_func: true,
     }
 }
 
@@ -167,6 +193,7 @@ const fn incomplete(
         stack: None,
         no_stack_trace: true,
         incomplete: Some(reason),
+        no_func: false,
     }
 }
 
@@ -278,6 +305,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 }),
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+ at addr ([0-9a-f]+)",
@@ -287,6 +315,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 stack: None,
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) on address",
@@ -298,6 +327,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 stack: None,
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             fmt(
                 r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
@@ -474,18 +504,30 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "BUG: non-zero pgtables_bytes on freeing mm",
                 Kind::Bug,
             ),
+            // mm/page_alloc.c `bad_page`: `BUG: Bad page state in process %s …`, the page dump, then
+            // `dump_stack()`, whose first frame outside mm's helpers is the caller.
             fmt(
                 r"BUG: Bad page state",
                 "BUG: Bad page state in {FUNC}",
                 Kind::Bug,
                 Some(TRACE),
             ),
+            // mm/memory.c `print_bad_pte`: `BUG: Bad page map in process %s …`, the page dump, then
+            // `dump_stack()`, whose first frame outside mm's helpers is the caller.
             fmt(
                 r"BUG: Bad page map",
                 "BUG: Bad page map in {FUNC}",
                 Kind::Bug,
                 Some(TRACE),
             ),
+            cut_before_func(
+                r"BUG: Bad page map",
+                "BUG: Bad page map",
+                Kind::Bug,
+                "the report stops before the stack dump it always prints",
+            ),
+            // mm/filemap.c `page_cache_delete`: `BUG: Bad page cache in process %s …`, the page dump, then
+            // `dump_stack()`, whose first frame outside mm's helpers is the caller.
             fmt(
                 r"BUG: Bad page cache",
                 "BUG: Bad page cache in {FUNC}",
@@ -591,6 +633,13 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Bug,
                 None,
             ),
+            // A header cut right after its literal (the rest of the printk lost).
+            incomplete(
+                r"BUG:\s*$",
+                "BUG: corrupted",
+                Kind::Bug,
+                "the header stops after its literal",
+            ),
         ],
         suppressions: &[r"BUG: failure at"],
     },
@@ -609,6 +658,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "possible deadlock in {FUNC}",
                 Kind::Lockdep,
                 Some(DEADLOCK),
+            ),
+            // kernel/locking/lockdep.c `print_circular_bug_header`: the header, then the
+            // lock being acquired `at:` its caller. Cut before that line, the report names no
+            // function (syzkaller's corrupted format).
+            cut_before_func(
+                r"WARNING: possible circular locking dependency detected",
+                "WARNING: possible circular locking dependency detected",
+                Kind::Lockdep,
+                "the report stops before the locks it names",
             ),
             fmt(
                 r"WARNING: inconsistent lock state",
@@ -640,6 +698,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 }),
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             incomplete(
                 r"WARNING: suspicious RCU usage",
@@ -831,6 +890,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Lockdep,
                 Some(DEADLOCK),
             ),
+            // kernel/locking/lockdep.c `print_circular_bug_header`: the header, then the
+            // lock being acquired `at:` its caller. Cut before that line, the report names no
+            // function (syzkaller's corrupted format).
+            cut_before_func(
+                r"INFO: possible circular locking dependency detected",
+                "WARNING: possible circular locking dependency detected",
+                Kind::Lockdep,
+                "the report stops before the locks it names",
+            ),
             fmt(
                 r"INFO: inconsistent lock state",
                 "inconsistent lock state in {FUNC}",
@@ -920,6 +988,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 }),
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             fmt(
                 r"INFO: task .* can't die for more than [0-9]+ seconds",
@@ -958,6 +1027,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"INFO: (Allocated|Freed) in ([a-zA-Z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+ (age=[0-9]+ cpu=[0-9]+ pid=[0-9]+)",
                 "INFO: {1} in {2} {3}",
                 Kind::Other,
+            ),
+            incomplete(
+                r"INFO:\s*$",
+                "INFO: corrupted",
+                Kind::Other,
+                "the header stops after its literal",
             ),
         ],
         suppressions: &[
@@ -1239,6 +1314,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 stack: None,
                 no_stack_trace: true,
                 incomplete: None,
+                no_func: false,
             },
             plain(
                 r"Machine Check Exception:",

@@ -218,6 +218,20 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
             && draft.frames.is_empty()
             && draft.registers.is_empty();
     }
+    // lockdep (kernel/locking/lockdep.c) prints its report from the lock's own data
+    // (`print_lock`, the `nest_lock` name): a fault raised while it prints, before any trace
+    // or register dump of its own, is that report failing half-way, and its trace is the
+    // report's trace.
+    if draft.kind == Kind::Lockdep
+        && draft.frames.is_empty()
+        && draft.registers.is_empty()
+        && matches!(
+            header.kind,
+            Kind::PageFault | Kind::GeneralProtection | Kind::InternalError
+        )
+    {
+        return true;
+    }
     // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
     // `Internal error: Oops:`.
     // arm64's `BUG()` goes on with `Internal error: Oops - BUG: …` as x86's with its trap.
@@ -326,10 +340,15 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         report_text.push('\n');
     }
     origin.family = format!("{}: header line", oops.oops.literal);
-    for compiled in &oops.formats {
+    // Set when a `{FUNC}` format matched but found no function.
+    let mut after_no_func = false;
+    'formats: for (idx, compiled) in oops.formats.iter().enumerate() {
         let Some(header_caps) = compiled.header.captures(header_text) else {
             continue;
         };
+        if compiled.format.no_func && !after_no_func {
+            continue;
+        }
         let caps = match &compiled.title {
             Some(re) => match re.captures(&report_text) {
                 Some(caps) => caps,
@@ -385,6 +404,17 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                     Some(guilty) => {
                         res.push_str(&guilty.name);
                         origin.skipped = guilty.skipped;
+                    }
+                    // A later format of the same header for reports cut before the
+                    // guilty frame (syzkaller's `corrupted` formats) names them better.
+                    None if oops.formats.get(idx + 1..).is_some_and(|later| {
+                        later
+                            .iter()
+                            .any(|f| f.format.no_func && f.header.is_match(header_text))
+                    }) =>
+                    {
+                        after_no_func = true;
+                        continue 'formats;
                     }
                     None => {
                         res.push_str("corrupted");
