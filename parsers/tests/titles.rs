@@ -17,6 +17,19 @@ fn check(log: &str, expect: Expect) {
     expect.assert_eq(&res);
 }
 
+/// `kind | title | corruption` of each report of `log`, one per line.
+fn titles_of(log: &str) -> String {
+    let mut res = String::new();
+    for report in Parser::new(log.as_bytes(), ParseConfig::standard()).flatten() {
+        let reason = report.corruption.map(|c| c.reason).unwrap_or_default();
+        res.push_str(&format!(
+            "{} | {} | {}\n",
+            report.kind, report.title, reason
+        ));
+    }
+    res
+}
+
 /// `func: title` for a general protection fault in each function of `funcs`.
 fn titles_of_gpf_in(funcs: &[&str]) -> String {
     let mut res = String::new();
@@ -758,6 +771,183 @@ fn a_header_cut_after_its_literal_is_corrupted() {
 ",
         expect![[r#"
             bug | BUG: corrupted | the header stops after its literal
+        "#]],
+    );
+}
+
+/// kernel/locking/spinlock_debug.c `spin_dump` and `rwlock_bug`: the lock type and message
+/// are the kernel's, then `dump_stack()`.
+#[test]
+fn kernel_locking_spinlock_debug_c_spinlock_and_rwlock_messages() {
+    check(
+        "BUG: rwlock bad magic on CPU#0, syz/1234, ffff88801234abcd
+CPU: 0 PID: 1234 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x1/0x2
+ do_raw_read_lock+0x1/0x2
+ _raw_read_lock+0x1/0x2
+ sock_def_readable_buggy+0x1/0x2
+ </TASK>
+BUG: spinlock cpu recursion on CPU#1, syz/77
+ lock: 0xffff888012345678, .magic: dead4ead, .owner: syz/77, .owner_cpu: 1
+CPU: 1 PID: 77 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ do_raw_spin_lock+0x1/0x2
+ _raw_spin_lock_irqsave+0x1/0x2
+ tty_port_hangup+0x1/0x2
+",
+        expect![[r#"
+            spinlock-lockup | BUG: rwlock bad magic in sock_def_readable_buggy | 
+            spinlock-lockup | BUG: spinlock cpu recursion in tty_port_hangup | 
+        "#]],
+    );
+}
+
+/// lib/debugobjects.c `debug_print_object`: `WARN(1, "ODEBUG: …")`, headed by kernel/panic.c
+/// `__warn` in its three forms (2.6 `WARNING: at %s:%d %pS()`, 3.11+ with CPU and PID, and
+/// without the file); timers and work items checked for their user are passed over.
+#[test]
+fn lib_debugobjects_c_odebug_in_every_warn_header_form() {
+    let mut res = String::new();
+    for header in [
+        "WARNING: at lib/debugobjects.c:262 debug_print_object+0x8e/0xb0()",
+        "WARNING: CPU: 1 PID: 9 at lib/debugobjects.c:505 debug_print_object+0x16e/0x250",
+        "WARNING: CPU: 1 PID: 9 at debug_print_object+0x16e/0x250",
+    ] {
+        res.push_str(&titles_of(&format!(
+            "------------[ cut here ]------------
+ODEBUG: free active (active state 0) object type: timer_list hint: sk_timer_fn+0x0/0x10
+{header}
+RIP: 0010:debug_print_object+0x16e/0x250
+Call Trace:
+ debug_check_no_obj_freed+0x1/0x2
+ kfree+0x1/0x2
+ del_timer_sync+0x1/0x2
+ hrtimer_cancel+0x1/0x2
+ llc_sk_free+0x1/0x2
+"
+        )));
+    }
+    expect![[r#"
+        warning | WARNING: ODEBUG bug in llc_sk_free | 
+        warning | WARNING: ODEBUG bug in llc_sk_free | 
+        warning | WARNING: ODEBUG bug in llc_sk_free | 
+    "#]].assert_eq(&res);
+}
+
+/// lib/refcount.c `refcount_warn_saturate` (`refcount_t: underflow; use-after-free.`), with
+/// the file and without it.
+#[test]
+fn lib_refcount_c_refcount_warning_with_and_without_its_file() {
+    let mut res = String::new();
+    for header in [
+        "WARNING: CPU: 0 PID: 1 at lib/refcount.c:28 refcount_warn_saturate+0x1/0x2",
+        "WARNING: CPU: 0 PID: 1 at refcount_warn_saturate+0x1/0x2",
+    ] {
+        res.push_str(&titles_of(&format!(
+            "refcount_t: underflow; use-after-free.
+{header}
+RIP: 0010:refcount_warn_saturate+0x1/0x2
+Call Trace:
+ kref_put+0x1/0x2
+ cdev_put+0x1/0x2
+ chrdev_release_buggy+0x1/0x2
+"
+        )));
+    }
+    expect![[r#"
+        warning | WARNING: refcount bug in cdev_put | 
+        warning | WARNING: refcount bug in cdev_put | 
+    "#]].assert_eq(&res);
+}
+
+/// kernel/panic.c `__warn` without the file (`CONFIG_DEBUG_BUGVERBOSE=n`) and in its 2.6 form.
+#[test]
+fn kernel_panic_c_warn_headers_without_file_and_of_2_6() {
+    check(
+        "WARNING: CPU: 0 PID: 1 at dev_watchdog+0x1/0x2
+RIP: 0010:dev_watchdog+0x1/0x2
+Call Trace:
+ call_timer_fn+0x1/0x2
+WARNING: at net/sched/sch_generic.c:261 dev_watchdog+0x1/0x2()
+Call Trace:
+ [<c0123456>] warn_slowpath_common+0x1/0x2
+ [<c0123457>] dev_watchdog+0x1/0x2
+",
+        expect![[r#"
+            warning | WARNING in dev_watchdog | 
+            warning | WARNING in dev_watchdog | 
+        "#]],
+    );
+}
+
+/// arch/x86/kernel/unwind_frame.c `unwind_next_frame`: printed by the unwinder while it dumps
+/// a report's stack, it continues that report and leaves its trace partial; alone it is a
+/// report of its own.
+#[test]
+fn arch_x86_kernel_unwind_frame_c_bad_frame_pointer_inside_and_alone() {
+    check(
+        "BUG: KASAN: stack-out-of-bounds in __udp6_lib_err+0x1/0x2
+Read of size 8 at addr ffff8801 by task syz/1
+Call Trace:
+ <IRQ>
+ __udp6_lib_err+0x1/0x2
+WARNING: kernel stack frame pointer at 000000002d9ae6ff in syz executor:1 has bad value 000000000e9dbdea
+unwind stack type:0 next_sp:          (null) mask:0x6 graph_idx:0
+",
+        expect![[r#"
+            kasan | KASAN: stack-out-of-bounds Read in __udp6_lib_err | the unwinder found a bad frame inside the report
+        "#]],
+    );
+    check(
+        "WARNING: kernel stack regs at 00000000e8c6b3a5 in syz-executor:5 has bad 'bp' value 0000000000000001
+",
+        expect![[r#"
+            warning | WARNING: kernel stack regs has bad 'bp' value | 
+        "#]],
+    );
+}
+
+/// mm/slub.c `slab_bug`: `BUG %s (%s): %pV` and the `INFO:` details of older kernels belong
+/// to one report, titled by the reason and the slab API's caller.
+#[test]
+fn mm_slub_c_object_errors() {
+    check(
+        "=============================================================================
+BUG kmalloc-64 (Not tainted): Object already free
+-----------------------------------------------------------------------------
+
+INFO: Allocated in fasync_helper+0x29/0x90 age=1 cpu=1 pid=6024
+INFO: Freed in fasync_free_rcu+0x14/0x20 age=2 cpu=0 pid=3
+INFO: Slab 0xffffea0002dfad00 objects=20 used=3 fp=0xffff8800b7eb5a90 flags=0x4000000000004080
+INFO: Object 0xffff8800b903e960 @offset=2400 fp=0xdead4ead00000000
+CPU: 0 PID: 6024 Comm: syz Tainted: G    B   4.9.0 #1
+Call Trace:
+ dump_stack+0x1/0x2
+ print_trailer+0x1/0x2
+ object_err+0x1/0x2
+ free_debug_processing+0x1/0x2
+ __slab_free+0x1/0x2
+ kfree+0x1/0x2
+ fasync_remove_entry+0x1/0x2
+ sock_fasync+0x1/0x2
+FIX kmalloc-64: Object at 0xffff8800b903e960 not freed
+BUG skbuff_head_cache (Tainted: G    B   ): Poison overwritten
+Call Trace:
+ dump_stack+0x1/0x2
+ check_bytes_and_report+0x1/0x2
+ check_object+0x1/0x2
+ alloc_debug_processing+0x1/0x2
+ kmem_cache_alloc+0x1/0x2
+ __alloc_skb+0x1/0x2
+ tcp_send_ack_buggy+0x1/0x2
+BUG UNIX (Not tainted): kasan: bad access detected
+",
+        expect![[r#"
+            bug | SLUB: Object already free in fasync_remove_entry | 
+            bug | SLUB: Poison overwritten in __alloc_skb | 
         "#]],
     );
 }

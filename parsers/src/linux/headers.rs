@@ -197,7 +197,9 @@ const fn incomplete(
     }
 }
 
-const WARN_SRC: &str = r"WARNING: .* at [a-zA-Z0-9_./-]+:[0-9]+";
+/// kernel/panic.c `__warn`: `WARNING: CPU: %d PID: %d at %s:%d %pS` (3.11 on), `WARNING: at
+/// %s:%d %pS()` before; the file is absent without `CONFIG_DEBUG_BUGVERBOSE`.
+const WARN_SRC: &str = r"WARNING: (?:.* )?at [a-zA-Z0-9_./-]+:[0-9]+";
 
 const fn warn_file(
     header: &'static str,
@@ -265,6 +267,39 @@ const LOCK_AT: Stack = Stack {
     fallback: &[],
     pick: Pick::First,
 };
+
+/// mm/slub.c `slab_bug` headers: `object_err`/`slab_err` reasons (`Object already free`,
+/// `Poison overwritten`, `Freepointer corrupt`, `Objects remaining in %s on
+/// __kmem_cache_shutdown()`…). The function is the caller of the slab API in the trace that
+/// follows; SLUB's own checking helpers are passed over. A header of this shape without its
+/// `BUG ` prefix is no SLUB report.
+static SLUB: &[Format] = &[fmt(
+    r"(?:^|\s)BUG [^ ]+ \((?:Not tainted|Tainted: [^)]*)\): ([A-Z][A-Za-z_ ]*[A-Za-z])",
+    "SLUB: {1} in {FUNC}",
+    Kind::Bug,
+    Some(Stack {
+        parts: &[Part::Trace],
+        skip: &[
+            "^free_debug_processing",
+            "^alloc_debug_processing",
+            "^free_consistency_checks",
+            "^free_to_partial_list",
+            "^check_",
+            "^on_freelist",
+            "^object_err",
+            "^slab_err",
+            "^print_trailer",
+            "^validate_slab",
+            "^list_slab_objects",
+            "^_*kmem_cache_",
+            "^shutdown_cache",
+            "^_*slab_free",
+            "^do_slab_free",
+        ],
+        fallback: &[],
+        pick: Pick::First,
+    }),
+)];
 
 /// The table, in priority order (the family whose literal occurs first in a line wins; ties go
 /// to the earlier entry).
@@ -438,8 +473,11 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(RIP_TRACE),
             ),
             fmt(
-                r"BUG: (?:spinlock|rwlock) (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)",
-                "BUG: spinlock {1} in {FUNC}",
+                // kernel/locking/spinlock_debug.c `spin_dump` (`BUG: spinlock %s on CPU#%d, %s/%d`)
+                // and `rwlock_bug` (`BUG: rwlock %s on CPU#%d, %s/%d, %p`), then `dump_stack()`;
+                // `lockup suspected` is the pre-4.0 `__spin_lock_debug` message.
+                r"BUG: (spinlock|rwlock) (lockup suspected|already unlocked|cpu recursion|recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)",
+                "BUG: {1} {2} in {FUNC}",
                 Kind::SpinlockLockup,
                 Some(TRACE),
             ),
@@ -707,12 +745,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "other messages are mixed into the report's header block",
             ),
             plain(
-                r"WARNING: kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value",
+                r"WARNING: kernel stack regs at [0-9a-f]+ in .* has bad '([^']+)' value",
                 "WARNING: kernel stack regs has bad '{1}' value",
                 Kind::Warning,
             ),
             plain(
-                r"WARNING: kernel stack frame pointer at [0-9a-f]+ in [^ ]* has bad value",
+                r"WARNING: kernel stack frame pointer at [0-9a-f]+ in .* has bad value",
                 "WARNING: kernel stack frame pointer has bad value",
                 Kind::Warning,
             ),
@@ -747,14 +785,22 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(LOCK_AT),
             ),
             warn_file(
-                r"WARNING: .* at lib/debugobjects\.c:[0-9]+ debug_print_object",
+                // lib/debugobjects.c `debug_print_object`: `WARN(1, "ODEBUG: %s %s (active state
+                // %u) object type: %s hint: %pS")`, with or without the file in the header.
+                r"WARNING: (?:.* )?at (?:lib/debugobjects\.c:[0-9]+ )?debug_print_object",
                 "WARNING: ODEBUG bug in {FUNC}",
                 &[
                     "debug_object",
                     "debug_check",
                     "^__debug",
                     "^debug_",
-                    // The users of ODEBUG that checked the object for their caller.
+                    // The users of ODEBUG that checked the object for their caller: timers, work
+                    // items, percpu counters, and the free paths that check objects being freed.
+                    "timer_",
+                    "work_",
+                    "^percpu_",
+                    "^__free_",
+                    "kobject_",
                     "call_rcu",
                     "vunmap",
                     "^vfree",
@@ -765,28 +811,31 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(
-                r"WARNING: .* at mm/usercopy\.c:[0-9]+",
+                r"WARNING: (?:.* )?at mm/usercopy\.c:[0-9]+",
                 "WARNING: bad usercopy in {FUNC}",
                 &["usercopy", "__check"],
             ),
             warn_file(
-                r"WARNING: .* at lib/kobject\.c:[0-9]+",
+                r"WARNING: (?:.* )?at lib/kobject\.c:[0-9]+",
                 "WARNING: kobject bug in {FUNC}",
                 &["kobject_"],
             ),
             warn_file(
-                r"WARNING: .* at fs/proc/generic\.c:[0-9]+",
+                r"WARNING: (?:.* )?at fs/proc/generic\.c:[0-9]+",
                 "WARNING: proc registration bug in {FUNC}",
                 &["proc_"],
             ),
             warn_file(
-                r"WARNING: .* at lib/refcount\.c:[0-9]+",
+                // lib/refcount.c `refcount_warn_saturate` (`refcount_t: underflow; use-after-free.`
+                // …), the 4.x `refcount_*_checked` helpers, and kernel/panic.c
+                // `refcount_error_report` of the x86 fast refcounts (4.15–5.4).
+                r"WARNING: (?:.* )?at (?:lib/refcount\.c:[0-9]+|(?:kernel/panic\.c:[0-9]+ )?refcount_(?:warn_saturate|error_report)\+0x)",
                 "WARNING: refcount bug in {FUNC}",
                 // The put wrappers of refcounted objects (`kfree_skb` is `skb_unref` + free).
                 &["refcount", "^(?:__)?(?:kfree|consume)_skb", "^sock_put$"],
             ),
             warn_file(
-                r"WARNING: .* at kernel/locking/lockdep\.c:[0-9]+",
+                r"WARNING: (?:.* )?at kernel/locking/lockdep\.c:[0-9]+",
                 "WARNING: locking bug in {FUNC}",
                 &[
                     "lock_acquire",
@@ -798,7 +847,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(
-                r"WARNING: .* at mm/(?:slab_common|slab|slub|util)\.c:[0-9]+ (?:__)?(?:kmalloc|krealloc|kvmalloc)",
+                r"WARNING: (?:.* )?at mm/(?:slab_common|slab|slub|util)\.c:[0-9]+ (?:__)?(?:kmalloc|krealloc|kvmalloc)",
                 "WARNING: kmalloc bug in {FUNC}",
                 &[
                     "kmalloc",
@@ -812,12 +861,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(
-                r"WARNING: .* at mm/vmalloc\.c:[0-9]+ __vmalloc_node_range",
+                r"WARNING: (?:.* )?at mm/vmalloc\.c:[0-9]+ __vmalloc_node_range",
                 "WARNING: zero-size vmalloc in {FUNC}",
                 &["vmalloc", "vzalloc"],
             ),
             warn_file(
-                r"WARNING: .* at drivers/usb/core/urb\.c:[0-9]+ usb_submit_urb",
+                r"WARNING: (?:.* )?at drivers/usb/core/urb\.c:[0-9]+ usb_submit_urb",
                 "WARNING in {FUNC}/usb_submit_urb",
                 &[
                     "usb_submit_urb",
@@ -828,6 +877,13 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(WARN_SRC, "WARNING in {FUNC}", &[]),
+            // kernel/panic.c `__warn` without the file (`CONFIG_DEBUG_BUGVERBOSE=n`):
+            // `WARNING: CPU: %d PID: %d at %pS`.
+            warn_file(
+                r"WARNING: (?:CPU: [0-9]+ PID: [0-9]+ )?at [a-zA-Z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+",
+                "WARNING in {FUNC}",
+                &[],
+            ),
             // Newer kernels: `WARNING: [cond] file.c:123 at func+0x1/0x2, CPU#0: comm/pid`.
             fmt(
                 r"WARNING: \[.*\] [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)",
@@ -1044,6 +1100,21 @@ pub(crate) static OOPSES: &[Oops] = &[
             r"[A-Z_]+_INFO:",
             r"INFO: recovery required on readonly filesystem",
         ],
+    },
+    // mm/slub.c `slab_bug`: `BUG %s (%s): %pV` (cache name, `print_tainted()`, reason), the
+    // object and slab dumps, then `dump_stack()`. The literal is the taint part, present in
+    // every such header since 2.6.
+    Oops {
+        literal: "(Not tainted): ",
+        kind: Kind::Bug,
+        formats: SLUB,
+        suppressions: &[],
+    },
+    Oops {
+        literal: "(Tainted: ",
+        kind: Kind::Bug,
+        formats: SLUB,
+        suppressions: &[],
     },
     Oops {
         literal: "Unable to handle kernel",

@@ -47,6 +47,8 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "SYZFAIL:",
     "SYZFATAL:",
     "hard LOCKUP",
+    "(Not tainted): ",
+    "(Tainted: ",
     "Oops",
     "NMI backtrace for cpu",
     "task:",
@@ -113,8 +115,18 @@ fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
     if oops.suppressions.iter().any(|re| re.is_match(text)) {
         return None;
     }
+    // Families whose literal is no header by itself: only their formats are.
+    if STRICT_LITERALS.contains(&oops.oops.literal)
+        && !oops.formats.iter().any(|f| f.header.is_match(text))
+    {
+        return None;
+    }
     Some((oops, pos))
 }
+
+/// Literals of families that are reports only in one of their formats (the taint part of
+/// mm/slub.c's `slab_bug` header appears in other messages too).
+const STRICT_LITERALS: &[&str] = &["(Not tainted): ", "(Tainted: "];
 
 /// The first occurrence of `literal` that does not continue a word (`ODEBUG:` and
 /// `CAM_INFO:` are not `BUG:` and `INFO:`).
@@ -153,6 +165,8 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
         // their own, wherever they land.
         let role = match oops.oops.literal {
             "Kernel panic" | "SYZFAIL:" | "SYZFATAL:" => Role::Continuation,
+            _ if corrupt::is_unwinder_warning(text) => Role::Continuation,
+            _ if is_slub_detail(text) => Role::Continuation,
             literal if LONE_MESSAGES.contains(&literal) => Role::Aside,
             _ => Role::Start,
         };
@@ -172,6 +186,18 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
         return Some(header);
     }
     None
+}
+
+/// mm/slub.c's details after a `slab_bug` header, `INFO:`-prefixed before 5.x
+/// (`print_track`: `INFO: Allocated in %pS age=…`, `print_page_info`: `INFO: Slab 0x%p …`,
+/// `print_trailer`: `INFO: Object 0x%p …`, `check_bytes_and_report`: `INFO: 0x%p-0x%p …`):
+/// part of the SLUB report they follow, a report of their own only when it is lost.
+fn is_slub_detail(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        compile(r"INFO: (?:(?:Allocated|Freed) in |Slab 0x|Object 0x|0x[0-9a-f]+-0x[0-9a-f]+ )")
+    })
+    .is_match(text)
 }
 
 /// `task:kworker/0:1    state:I stack:0     pid:18    ppid:2      flags:0x00004000`.
