@@ -834,7 +834,8 @@ Call Trace:
         warning | WARNING: ODEBUG bug in llc_sk_free | 
         warning | WARNING: ODEBUG bug in llc_sk_free | 
         warning | WARNING: ODEBUG bug in llc_sk_free | 
-    "#]].assert_eq(&res);
+    "#]]
+    .assert_eq(&res);
 }
 
 /// lib/refcount.c `refcount_warn_saturate` (`refcount_t: underflow; use-after-free.`), with
@@ -860,7 +861,8 @@ Call Trace:
     expect![[r#"
         warning | WARNING: refcount bug in cdev_put | 
         warning | WARNING: refcount bug in cdev_put | 
-    "#]].assert_eq(&res);
+    "#]]
+    .assert_eq(&res);
 }
 
 /// kernel/panic.c `__warn` without the file (`CONFIG_DEBUG_BUGVERBOSE=n`) and in its 2.6 form.
@@ -948,6 +950,25 @@ BUG UNIX (Not tainted): kasan: bad access detected
         expect![[r#"
             bug | SLUB: Object already free in fasync_remove_entry | 
             bug | SLUB: Poison overwritten in __alloc_skb | 
+        "#]],
+    );
+}
+
+/// In syslog and journal text only `kernel:` lines are the kernel's: a program's own
+/// `WARNING:` is no report, and does not cut into the kernel's report either.
+#[test]
+fn syslog_lines_of_other_programs_are_no_kernel_output() {
+    check(
+        "Sep 23 02:31:17 host someapp[1234]: WARNING: something about its own config
+Sep 23 02:31:18 host kernel: WARNING: CPU: 0 PID: 5 at net/core/dev.c:123 dev_watchdog+0x1/0x2
+Sep 23 02:31:18 host kernel: RIP: 0010:dev_watchdog+0x1/0x2
+Sep 23 02:31:18 host kernel: Call Trace:
+Sep 23 02:31:18 host someapp[1234]: BUG: its own assertion
+Sep 23 02:31:18 host kernel:  call_timer_fn+0x1/0x2
+Sep 23 02:31:18 host kernel:  run_timer_softirq+0x1/0x2
+",
+        expect![[r#"
+            warning | WARNING in dev_watchdog | 
         "#]],
     );
 }
