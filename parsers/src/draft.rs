@@ -382,6 +382,22 @@ impl Draft {
             }
             return true;
         }
+        // x86-64 2.6's `__die` header ends in `RIP:` and `printk_address` prints the crash PC
+        // on the next line, as a frame: `Unable to handle kernel … at … RIP: ` then
+        // ` [<ffffffff8803c3a5>] :ext3:ext3_get_block+0x2a/0x130`.
+        if self.report.rip.is_none()
+            && self.report.frames.is_empty()
+            && self
+                .report
+                .excerpt
+                .last()
+                .is_some_and(|l| l.text.trim_end().ends_with(" RIP:"))
+        {
+            if let Some(frame) = body::parse_trace_line(text).and_then(|t| t.frame) {
+                self.report.rip = Some(self.ip_frame(frame, line.number, false));
+                return true;
+            }
+        }
         if let Some(trace) = body::parse_trace_line(text) {
             if self.phase != Phase::Trace {
                 // Old kernels print frames after `Stack:` words without a `Call Trace:` line

@@ -972,3 +972,52 @@ Sep 23 02:31:18 host kernel:  run_timer_softirq+0x1/0x2
         "#]],
     );
 }
+
+/// arch/x86/kernel/cpu/mce/core.c: `__print_mce` records with and without the exception
+/// (`MCG_STATUS_MCIP`), under the `HW_ERR` prefix of 3.x (`[Hardware Error]: `) and 4.x+
+/// (`mce: [Hardware Error]: `), `mce_notify_irq`'s "Machine check events logged" in its three
+/// forms, and `mce_panic`'s panic joining the record it follows.
+#[test]
+fn arch_x86_kernel_cpu_mce_core_c_machine_checks() {
+    check(
+        "[Hardware Error]: CPU 1: Machine Check Exception: 5 Bank 4: b200000000070f0f
+[Hardware Error]: RIP !INEXACT! 10:<ffffffff8103d3a5> {mwait_idle+0x95/0x100}
+[Hardware Error]: TSC 6a7e9b9b0a ADDR 12345678 MISC 0
+[Hardware Error]: PROCESSOR 0:206a7 TIME 1318867222 SOCKET 0 APIC 2 microcode 28
+[Hardware Error]: Machine check: Processor context corrupt
+Kernel panic - not syncing: Fatal machine check
+",
+        expect![[r#"
+            machine-check | Machine Check Exception in mwait_idle | 
+        "#]],
+    );
+    check(
+        "mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 5: be00000000800400
+mce: [Hardware Error]: RIP 10:<ffffffff81234567> {intel_idle+0x95/0x100}
+mce: [Hardware Error]: TSC 0 ADDR fef1a140 MISC 38a0000086
+mce: [Hardware Error]: PROCESSOR 0:50654 TIME 1596712345 SOCKET 0 APIC 0 microcode 2006906
+",
+        expect![[r#"
+            machine-check | Machine Check in intel_idle | 
+        "#]],
+    );
+    check(
+        "mce: [Hardware Error]: Machine check events logged
+[Hardware Error]: Machine check events logged
+Machine check events logged
+Kernel panic - not syncing: Timeout synchronizing machine check over CPUs
+",
+        expect![[r#"
+            machine-check | Machine check events logged | 
+            machine-check | Machine check events logged | 
+            machine-check | Machine check events logged | 
+        "#]],
+    );
+    check(
+        "Kernel panic - not syncing: Machine check from unknown source
+",
+        expect![[r#"
+            machine-check | kernel panic: Machine check from unknown source | 
+        "#]],
+    );
+}

@@ -1204,6 +1204,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::Stall,
                 }),
             ),
+            // arch/x86/kernel/cpu/mce/core.c `mce_panic(msg, …)`: "Fatal machine check",
+            // "Fatal Machine check", "Machine check from unknown source", "Fatal local
+            // machine check", "Timeout synchronizing machine check over CPUs", "Action
+            // required: …"; 2.6's x86-64 `mce_panic` printed "Machine check".
+            plain(
+                r"Kernel panic - not syncing: ((?:Fatal |Uncorrected |Fatal local |Timeout synchronizing )?[Mm]achine check.*?|Action required:.*?)\s*$",
+                "kernel panic: {1}",
+                Kind::MachineCheck,
+            ),
             plain(
                 r"Kernel panic - not syncing: Attempted to kill init!",
                 "kernel panic: Attempted to kill init!",
@@ -1393,6 +1402,44 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::MachineCheck,
             ),
         ],
+        suppressions: &[],
+    },
+    // arch/x86/kernel/cpu/mce/core.c `__print_mce` without `MCG_STATUS_MCIP`: `CPU %d:
+    // Machine Check: %Lx Bank %d: %016Lx`, a record of an error the CPU corrected or logged
+    // without raising the exception; same RIP line.
+    Oops {
+        literal: "Machine Check: ",
+        kind: Kind::MachineCheck,
+        formats: &[
+            Format {
+                header: r"CPU [0-9]+: Machine Check: ",
+                title: Some(r"RIP(?: !INEXACT!)? [0-9a-f]+:<[0-9a-f]+> \{([a-zA-Z0-9_]+)[.+]"),
+                fmt: "Machine Check in {1}",
+                kind: Kind::MachineCheck,
+                stack: None,
+                no_stack_trace: true,
+                incomplete: None,
+                no_func: false,
+            },
+            plain(
+                r"CPU [0-9]+: Machine Check: ",
+                "Machine Check",
+                Kind::MachineCheck,
+            ),
+        ],
+        suppressions: &[],
+    },
+    // arch/x86/kernel/cpu/mce/core.c `mce_notify_irq`: `pr_info(HW_ERR "Machine check events
+    // logged\n")` (`mce: [Hardware Error]: …` since 4.x, `[Hardware Error]: …` in 3.x, bare
+    // in 2.6): records went to the log rather than the console.
+    Oops {
+        literal: "Machine check events logged",
+        kind: Kind::MachineCheck,
+        formats: &[plain(
+            r"Machine check events logged",
+            "Machine check events logged",
+            Kind::MachineCheck,
+        )],
         suppressions: &[],
     },
     Oops {

@@ -38,6 +38,8 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "unregister_netdevice: waiting for",
     "Internal error:",
     "Machine Check Exception:",
+    "Machine Check: ",
+    "Machine check events logged",
     "Unhandled fault:",
     "Alignment trap:",
     "trusty: panic",
