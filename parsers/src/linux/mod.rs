@@ -281,6 +281,30 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
     false
 }
 
+/// Reports that print their own trace last, after context traces of their own: lockdep
+/// (kernel/locking/lockdep.c: the dependency chain, `… at:` traces, then `stack backtrace:` and
+/// `dump_stack()`), UBSAN (lib/ubsan.c `ubsan_prologue` … `dump_stack()`), and the scheduler's
+/// `__might_resched` / `__schedule_bug` (kernel/sched/core.c: `Preemption disabled at:` with a
+/// lone frame, then `dump_stack()`). KCSAN prints its accesses' traces and no final one.
+pub(crate) fn prints_trace_last(kind: Kind, header: &str) -> bool {
+    match kind {
+        Kind::Lockdep | Kind::Ubsan | Kind::SchedulingWhileAtomic => true,
+        Kind::Bug => header.contains("BUG: sleeping function called from invalid context"),
+        _ => false,
+    }
+}
+
+/// kernel/locking/lockdep.c `print_circular_bug_entry`: `-> #%u` and the lock's name
+/// (`(&buf->lock){+.+.}-{3:3}:`), followed by the trace where the dependency was recorded.
+pub(crate) fn lock_chain_link(text: &str) -> Option<(u32, String)> {
+    let rest = text.trim_start().strip_prefix("-> #")?;
+    let (index, lock) = rest.split_once(' ')?;
+    let index = index.parse().ok()?;
+    let lock = lock.trim_end();
+    let lock = lock.strip_suffix(':').unwrap_or(lock);
+    lock.starts_with('(').then(|| (index, lock.to_owned()))
+}
+
 /// Kinds whose header is followed by free-text description lines before the registers or
 /// trace (KASAN, lockdep, hung tasks, …).
 pub(crate) fn expects_description(kind: Kind) -> bool {
