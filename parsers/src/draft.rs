@@ -705,6 +705,21 @@ impl Draft {
             Ending::EndOfInput => self.dialect == Dialect::Lego,
             Ending::Clean | Ending::Faded | Ending::Idle => false,
         };
+        // x86 `show_stack_log_lvl` prints the `Stack:` words and then always the call trace;
+        // LegoOS' watchdog always dumps the stuck worker's trace. Input that stops first lost
+        // it (Linux logs too: nothing ends a report inside its `Stack:` words but a cut).
+        let stops_in_stack = matches!(ending, Ending::CutOff | Ending::EndOfInput)
+            && self.phase == Phase::Stack
+            && self.report.frames.is_empty();
+        let watchdog_without_trace = cut
+            && self.report.kind == Kind::LegoWatchdog
+            && self.report.frames.is_empty()
+            && self.extra_frames.is_empty();
+        if stops_in_stack || watchdog_without_trace {
+            return Some(Corruption {
+                reason: "log ends before the call trace".to_owned(),
+            });
+        }
         if cut && self.phase == Phase::Trace && !self.ended_by_marker {
             let last = self.report.frames.last().and_then(|f| f.symbol.as_ref());
             if !last.is_some_and(|s| vocab::is_trace_bottom(&s.name)) {

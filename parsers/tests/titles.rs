@@ -1021,3 +1021,40 @@ Kernel panic - not syncing: Timeout synchronizing machine check over CPUs
         "#]],
     );
 }
+
+/// arch/x86/kernel/dumpstack_64.c `show_stack_log_lvl` prints `Stack:` words and then always
+/// `Call Trace:`; LegoOS' watchdog always dumps the stuck worker's trace. Input that stops
+/// before the trace lost it.
+#[test]
+fn input_that_ends_before_the_trace_a_report_always_prints_is_corrupted() {
+    check(
+        "watchdog: worker[0] CPU10 stucked
+RIP: 0010:[<ffffffff810522c3>]  [<ffffffff810522c3>] mlx4_ib_poll_cq+0x1d3/0x850
+RSP: 0000:ffff88103ef3f750  EFLAGS: 00000246
+Stack:
+ ffff88103ef3f750 0000000000000002 ffff88103ef3f7a0 ffffffff81069ba7
+",
+        expect![[r#"
+            lego-watchdog | watchdog: worker stuck in mlx4_ib_poll_cq | log ends before the call trace
+        "#]],
+    );
+    check(
+        "watchdog: worker[0] CPU10 stucked
+RIP: 0010:[<ffffffff810522c3>]  [<ffffffff810522c3>] mlx4_ib_poll_cq+0x1d3/0x850
+",
+        expect![[r#"
+            lego-watchdog | watchdog: worker stuck in mlx4_ib_poll_cq | log ends before the call trace
+        "#]],
+    );
+    check(
+        "general protection fault: 0000 [#1] SMP
+RIP: 0010:[<ffffffff810522c3>]  [<ffffffff810522c3>] tcp_sendmsg+0x1d3/0x850
+RSP: 0018:ffff88103ef3f750  EFLAGS: 00010246
+Stack:
+ ffff88103ef3f750 0000000000000002 ffff88103ef3f7a0 ffffffff81069ba7
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_sendmsg | log ends before the call trace
+        "#]],
+    );
+}
