@@ -1058,3 +1058,46 @@ Stack:
         "#]],
     );
 }
+
+/// lib/fault-inject.c `fail_dump`: `FAULT_INJECTION: forcing a failure.`, its parameters,
+/// then `dump_stack()` through `should_fail`. The dump is context, not a crash: the report
+/// after it keeps its own title, and within a report the frames after the message cannot be
+/// told from the dump's.
+#[test]
+fn lib_fault_inject_c_dump_does_not_end_or_title_the_report_after_it() {
+    check(
+        "FAULT_INJECTION: forcing a failure.
+name failslab, interval 1, probability 0, space 0, times 0
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x1/0x2
+ should_fail_ex+0x1/0x2
+ should_failslab+0x1/0x2
+ kmem_cache_alloc+0x1/0x2
+ foo_alloc+0x1/0x2
+ __x64_sys_foo+0x1/0x2
+ do_syscall_64+0x1/0x2
+ </TASK>
+WARNING: CPU: 0 PID: 1 at fs/foo.c:12 foo_cleanup+0x1/0x2
+RIP: 0010:foo_cleanup+0x1/0x2
+Call Trace:
+ <TASK>
+ foo_release+0x1/0x2
+ __fput+0x1/0x2
+ </TASK>
+WARNING: CPU: 1 PID: 7 at mm/slab_common.c:1012 kmalloc_slab+0x5d/0x70
+FAULT_INJECTION: forcing a failure.
+name failslab, interval 1, probability 0, space 0, times 0
+RIP: 0010:kmalloc_slab+0x5d/0x70
+Call Trace:
+ __kmalloc+0x25/0x760
+ bfs_fill_super+0x3d3/0xea0
+",
+        expect![[r#"
+            dump-stack | stack trace in should_fail_ex | 
+            warning | WARNING in foo_cleanup | 
+            warning | WARNING: kmalloc bug in corrupted | no guilty frame in the report
+        "#]],
+    );
+}

@@ -649,6 +649,8 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "vm_area_dup",
                         "kobject_",
                         "kset_",
+                        // mm/list_lru.c allocates its per-node lists for the shrinker's owner.
+                        "^_*list_lru_init",
                     ],
                     fallback: &[],
                     pick: Pick::First,

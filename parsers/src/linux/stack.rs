@@ -246,15 +246,13 @@ pub(super) fn guilty(
             }
         }
     }
-    // syzkaller's `corruptedLines`: fault injection prints its own stack (`should_fail`,
-    // `should_failslab`) and is frequently intermixed with crash reports. Reading a report's
+    // syzkaller's `corruptedLines`: fault injection (lib/fault-inject.c `fail_dump`: the
+    // `FAULT_INJECTION: forcing a failure.` line, then its own `dump_stack()` through
+    // `should_fail`) is frequently intermixed with crash reports. Reading a report's
     // frames stops there; when none of its own came before, it cannot be told which are.
-    if let Some(fault) = lines
-        .get(..cursor)
-        .unwrap_or(lines)
-        .iter()
-        .position(|l| is_fault_injection_frame(&l.text))
-    {
+    if let Some(fault) = lines.get(..cursor).unwrap_or(lines).iter().position(|l| {
+        is_fault_injection_frame(&l.text) || l.text.contains("FAULT_INJECTION: forcing a failure")
+    }) {
         candidates.retain(|(_, idx)| *idx < fault);
     }
     // Dispatchers anchor a stall's choice even where the skip patterns would drop them.
