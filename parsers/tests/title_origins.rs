@@ -82,10 +82,18 @@ fn count_dir(dir: &Path, read: fn(&[u8]) -> Vec<u8>, keep: fn(&Path) -> bool) ->
     Some(counts)
 }
 
+/// A corpus: its name, directory, how to get the log out of a file, which files to read.
+type Corpus = (
+    &'static str,
+    PathBuf,
+    fn(&[u8]) -> Vec<u8>,
+    fn(&Path) -> bool,
+);
+
 #[test]
 fn titles_by_family_and_skip_class_per_corpus() {
     let root = shared_dir().join("corpus");
-    let corpora: [(&str, PathBuf, fn(&[u8]) -> Vec<u8>, fn(&Path) -> bool); 2] = [
+    let corpora: [Corpus; 2] = [
         (
             "syzkaller-linux",
             root.join("syzkaller-linux/report"),
