@@ -129,7 +129,10 @@ impl Analysis {
                     .iter()
                     .filter(|located| located.input == input_idx)
                     .map(|located| {
-                        report_record(&located.report, &located.signature, &located.labels)
+                        let mut record =
+                            report_record(&located.report, &located.signature, &located.labels);
+                        record.document = crate::render::document::compressed(self, located);
+                        record
                     })
                     .collect();
                 log_record(input, reports).map(|record| (input_idx, record))
@@ -228,6 +231,7 @@ pub fn signature_record(
         labels: labels.to_vec(),
         time,
         kernel,
+        document: None,
     }
 }
 

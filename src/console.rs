@@ -330,6 +330,11 @@ impl<'a> Console<'a> {
             self.more += 1;
             return Ok(());
         }
+        let mut record = record;
+        if status.is_final() && self.history.is_some() {
+            let position = self.pending[input].len() + 1;
+            record.document = render::document::compressed_at(&self.analysis, &located, position);
+        }
         // A file is recorded once read; its reports wait for that, so the history they show
         // is the one after recording, as in the document formats.
         if self.history.is_some() && self.recording == Recording::AtEnd && !live {
@@ -600,6 +605,15 @@ fn watch_line(analysis: &Analysis, located: &Located, status: Status) -> String 
             }
         }
     };
+    let mut seen = seen;
+    if let Some(history) = &located.history {
+        if let Some(fix) = render::fix_sentence(history) {
+            seen.push_str(&format!(" — {fix}"));
+        }
+        if let Some(days) = history.back_after {
+            seen.push_str(&format!(" — back after {days} days"));
+        }
+    }
     let labels: String = located
         .labels
         .iter()

@@ -98,8 +98,23 @@ pub fn open(location: &Location, rules: &RuleSet, events: &dyn Events) -> anyhow
         Location::File(path) => History::open(path)?,
         Location::Url(url) => History::open_spec(url)?,
     };
+    history.set_lifecycle(lifecycle_config()?);
     regroup_legacy(&mut history, rules, events)?;
     Ok(history)
+}
+
+/// The lifecycle thresholds: `[history]` in the config file (docs/lifecycle.md), else the
+/// defaults.
+pub fn lifecycle_config() -> anyhow::Result<crate::history::lifecycle::LifecycleConfig> {
+    let Some(path) = config_path().filter(|p| p.exists()) else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| anyhow!("{}: cannot read: {err}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|err: toml::de::Error| anyhow!("{}: {}", path.display(), err.message()))?;
+    crate::history::lifecycle::LifecycleConfig::from_table(&table, &path.display().to_string())
 }
 
 /// Gives a bug to every report an older legolog recorded: the log is read again from its

@@ -127,6 +127,14 @@ fn group_bug_text(group: &Group) -> String {
     if group.new {
         text.push_str(" (new)");
     }
+    if let Some(fix) = super::fix_sentence(bug) {
+        text.push_str(&format!(" {fix}"));
+    } else if bug.status != "open" {
+        text.push_str(&format!(" ({})", bug.status));
+    }
+    if let Some(days) = bug.back_after {
+        text.push_str(&format!(" back after {days} days"));
+    }
     text
 }
 
@@ -154,6 +162,12 @@ struct JsonGroup {
     bug_name: Option<String>,
     seen: Option<u64>,
     new: Option<bool>,
+    status: Option<String>,
+    fixed_in: Option<String>,
+    regression: bool,
+    without_fix: bool,
+    quiet: bool,
+    back_after_days: Option<u32>,
     id: String,
     short_id: String,
     kind: String,
@@ -195,6 +209,20 @@ pub fn write_json(out: &mut dyn Write, logs: &[LogResult], groups: &[Group]) -> 
                     bug_name: group.bug.as_ref().and_then(|b| b.name.clone()),
                     seen: group.bug.as_ref().map(|b| b.seen),
                     new: group.bug.as_ref().map(|_| group.new),
+                    status: group.bug.as_ref().map(|b| b.status.clone()),
+                    fixed_in: group.bug.as_ref().and_then(|b| b.fixed_in.clone()),
+                    regression: group
+                        .bug
+                        .as_ref()
+                        .and_then(|b| b.fix.as_ref())
+                        .is_some_and(|f| f.regression),
+                    without_fix: group
+                        .bug
+                        .as_ref()
+                        .and_then(|b| b.fix.as_ref())
+                        .is_some_and(|f| !f.regression),
+                    quiet: group.bug.as_ref().is_some_and(|b| b.quiet),
+                    back_after_days: group.bug.as_ref().and_then(|b| b.back_after),
                     id: leader.signature.id.clone(),
                     short_id: leader.signature.short_id().to_owned(),
                     kind: leader.signature.kind.clone(),
@@ -504,5 +532,5 @@ pub fn write_bug_text(
     for signature in &row.signatures {
         writeln!(out, "    {signature}")?;
     }
-    Ok(())
+    super::lifecycle::write_bug_text(out, details)
 }
