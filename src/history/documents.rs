@@ -263,6 +263,100 @@ pub fn retained(rows: &[Retainable], max: usize) -> BTreeSet<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::{Attachment, LogRecord, Match, ReportRecord};
+    use crate::signature::Basis;
+
+    /// Log `idx` of the retention test: one crash of the bug on node `w{idx % 8}` and one of
+    /// five builds, one day per 100 logs.
+    fn crash_log(idx: usize, document: &[u8]) -> LogRecord {
+        LogRecord {
+            content_hash: format!("h{idx}"),
+            path: format!("/logs/{idx}.log"),
+            run: format!("r{idx}"),
+            node: Some(format!("w{}", idx % 8)),
+            date: Date::parse("2026-01-01")
+                .map(|d| Date::from_days_since_epoch(d.days_since_epoch() + idx as i64 / 100)),
+            reports: vec![ReportRecord {
+                signature: "s".to_owned(),
+                signature_version: crate::signature::VERSION,
+                kind: "lego-watchdog".to_owned(),
+                basis: Basis::Trusted,
+                frames: vec!["a".to_owned(), "b".to_owned()],
+                title: "t".to_owned(),
+                labels: Vec::new(),
+                time: None,
+                kernel: Some(format!("4.0.0-lego+ #{}", 26 + idx * 5 / 2000)),
+                document: Some(document.to_vec()),
+            }],
+        }
+    }
+
+    /// Acceptance 4 (retention): 2,000 crashes of one bug over 8 nodes and 5 builds keep at
+    /// most 40 documents, the required ones included; the counts stay exact.
+    #[test]
+    fn two_thousand_crashes_keep_forty_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut history = History::open(&dir.path().join("h.sqlite3")).unwrap();
+        let document = Document {
+            report: serde_json::json!({"title": "t"}),
+            text: "[1] t\n".to_owned(),
+            lines: vec!["1: t".to_owned()],
+        }
+        .compress()
+        .unwrap();
+        let logs: Vec<LogRecord> = (0..2000).map(|idx| crash_log(idx, &document)).collect();
+        let first = history.record(&logs[..1000]).unwrap();
+        let bug = first[0][0].bug;
+        let crash_of = |attachments: &[Vec<Attachment>], idx: usize| attachments[idx][0].crash;
+        let first_crash = crash_of(&first, 0).unwrap();
+        // Pin a kept crash that nothing else requires (not the first, not a latest).
+        let kept = history.crashes_of_bug(bug).unwrap();
+        assert_eq!(kept.len(), 40);
+        let pinned = kept[1].id;
+        history.pin_crash(bug, pinned, "tester").unwrap();
+        let second = history.record(&logs[1000..]).unwrap();
+        let kept = history.crashes_of_bug(bug).unwrap();
+        let ids: Vec<i64> = kept.iter().map(|c| c.id).collect();
+        assert!(kept.len() <= 40, "{}", kept.len());
+        assert!(ids.contains(&first_crash), "the first");
+        assert!(ids.contains(&pinned), "the pinned one");
+        assert!(kept.iter().any(|c| c.pinned));
+        // The latest per node and per build: the last 8 logs cover the 8 nodes; the last
+        // log of each build.
+        let newest = crash_of(&second, 999).unwrap();
+        assert!(ids.contains(&newest), "the newest");
+        for idx in 1992..2000 {
+            let id = crash_of(&second, idx - 1000).unwrap();
+            assert!(ids.contains(&id), "latest of node w{}", idx % 8);
+        }
+        for build in 0..5usize {
+            let last = (0..2000).rev().find(|idx| idx * 5 / 2000 == build).unwrap();
+            let id = if last < 1000 {
+                crash_of(&first, last)
+            } else {
+                crash_of(&second, last - 1000)
+            };
+            let id = id.unwrap_or_else(|| panic!("build #{} has no crash", 26 + build));
+            assert!(ids.contains(&id), "latest of build #{}", 26 + build);
+        }
+        // Counts never drop.
+        let seen = history
+            .bug_history(&Attachment::plain(bug, Match::Exact, false))
+            .unwrap()
+            .seen;
+        assert_eq!(seen, 2000);
+        let builds = history.builds_of_bug(bug).unwrap();
+        assert_eq!(builds.len(), 5);
+        assert_eq!(builds.iter().map(|b| b.reports).sum::<u64>(), 2000);
+        assert_eq!(builds[0].name, "4.0.0-lego+ #26");
+        let nodes = history.nodes_of_bug(bug).unwrap();
+        assert_eq!(nodes.len(), 8);
+        assert!(nodes.iter().all(|n| n.reports == 250));
+        // A kept document reads back.
+        let (row, read) = history.crash_document(bug, Some(pinned)).unwrap();
+        assert_eq!(row.id, pinned);
+        assert_eq!(read.text, "[1] t\n");
+    }
 
     #[test]
     fn retention_keeps_the_required_ones() {

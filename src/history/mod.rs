@@ -882,7 +882,7 @@ impl History {
             matched: attachment.matched,
             created: attachment.created,
             status: row[6].text(),
-            fixed_in: row[7].opt_text(),
+            fixed_in: row[7].opt_text().filter(|_| row[6].text() == "fixed"),
             quiet: self.is_quiet(
                 row[3].int() as u64,
                 row[4].opt_text().as_deref().and_then(Date::parse),

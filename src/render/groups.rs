@@ -341,6 +341,7 @@ pub fn write_history_text(
             ("name", 1),
             ("kind", 2),
             ("title", 0),
+            ("status", 1),
             ("seen", 0),
             ("first seen", 3),
             ("last seen", 2),
@@ -349,11 +350,19 @@ pub fn write_history_text(
         style,
     );
     for row in rows {
+        let mut status = match (row.history.status.as_str(), &row.history.fixed_in) {
+            ("fixed", Some(build)) => format!("fixed in {build}"),
+            (status, _) => status.to_owned(),
+        };
+        if row.history.quiet {
+            status.push_str(", quiet");
+        }
         table.add_row(vec![
             row.id.clone(),
             row.name.clone().unwrap_or_default(),
             row.kind.clone(),
             labelled_title(&row.labels, &row.title),
+            status,
             row.history.seen.to_string(),
             date_text(row.history.first_seen),
             date_text(row.history.last_seen),
@@ -439,6 +448,9 @@ struct JsonBugRow<'a> {
     first_seen: Option<String>,
     last_seen: Option<String>,
     runs: &'a [String],
+    status: &'a str,
+    fixed_in: Option<&'a str>,
+    quiet: bool,
 }
 
 #[derive(Serialize)]
@@ -470,6 +482,9 @@ pub fn write_history_json(out: &mut dyn Write, rows: &[BugRow]) -> anyhow::Resul
             first_seen: row.history.first_seen.map(|d| d.to_string()),
             last_seen: row.history.last_seen.map(|d| d.to_string()),
             runs: &row.history.runs,
+            status: &row.history.status,
+            fixed_in: row.history.fixed_in.as_deref(),
+            quiet: row.history.quiet,
         })
         .collect();
     let signatures: Vec<JsonHistoryRow> = rows
