@@ -316,7 +316,8 @@ impl<'a> Console<'a> {
             None => analysis::annotate(&report, self.rules),
         };
         let run = self.analysis.inputs[input].run.clone();
-        let record = analysis::report_record(&report, &signature, &labels);
+        let mut record = analysis::report_record(&report, &signature, &labels);
+        record.kernel = analysis::build_identity(&report, build.as_ref());
         let located = Located {
             input,
             report,
@@ -324,6 +325,7 @@ impl<'a> Console<'a> {
             labels,
             history: None,
             decoded,
+            banner: build,
         };
         if !kept {
             self.show(&located, status)?;

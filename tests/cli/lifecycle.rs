@@ -668,3 +668,25 @@ fn issue_16_migration_keeps_every_row_postgres() {
     check_migrated(&url);
     assert_eq!(counts(&mut client), before);
 }
+
+/// A Debian build is named by its banner's `uname -v`: release, build number and the
+/// distribution's version string.
+#[test]
+fn issue_16_debian_builds_carry_their_version_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("h.sqlite3");
+    let db = db_path.to_str().unwrap();
+    let out = json(&succeed(
+        legolog()
+            .args(["analyze", "--db", db, "--format", "json"])
+            .arg(fixture("real/6.1-oops.log")),
+    ));
+    let id = out["reports"][0]["history"]["bug"].as_str().unwrap();
+    let show = json(&succeed(
+        legolog().args(["bug", "show", id, "--db", db, "-f", "json"]),
+    ));
+    assert_eq!(
+        show["bug"]["builds"][0]["name"], "6.1.0-56-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2",
+        "{show}"
+    );
+}
