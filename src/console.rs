@@ -332,7 +332,6 @@ impl<'a> Console<'a> {
             self.more += 1;
             return Ok(());
         }
-        let mut record = record;
         if status.is_final() && self.history.is_some() {
             let position = self.pending[input].len() + 1;
             record.document = render::document::compressed_at(&self.analysis, &located, position);
