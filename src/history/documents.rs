@@ -266,14 +266,23 @@ mod tests {
     use crate::history::{Attachment, LogRecord, Match, ReportRecord};
     use crate::signature::Basis;
 
-    /// Log `idx` of the retention test: one crash of the bug on node `w{idx % 8}` and one of
-    /// five builds, one day per 100 logs.
+    /// Log `idx` of the retention test: one crash of the bug on one of 8 nodes (`w7` only in
+    /// the first half, so its latest crash is an old one) and one of five builds in turn, one
+    /// day per 100 logs.
+    fn node_of(idx: usize) -> String {
+        if idx < 1000 {
+            format!("w{}", idx % 8)
+        } else {
+            format!("w{}", idx % 7)
+        }
+    }
+
     fn crash_log(idx: usize, document: &[u8]) -> LogRecord {
         LogRecord {
             content_hash: format!("h{idx}"),
             path: format!("/logs/{idx}.log"),
             run: format!("r{idx}"),
-            node: Some(format!("w{}", idx % 8)),
+            node: Some(node_of(idx)),
             date: Date::parse("2026-01-01")
                 .map(|d| Date::from_days_since_epoch(d.days_since_epoch() + idx as i64 / 100)),
             reports: vec![ReportRecord {
@@ -321,13 +330,19 @@ mod tests {
         assert!(ids.contains(&first_crash), "the first");
         assert!(ids.contains(&pinned), "the pinned one");
         assert!(kept.iter().any(|c| c.pinned));
-        // The latest per node and per build: the last 8 logs cover the 8 nodes; the last
-        // log of each build.
         let newest = crash_of(&second, 999).unwrap();
         assert!(ids.contains(&newest), "the newest");
-        for idx in 1992..2000 {
-            let id = crash_of(&second, idx - 1000).unwrap();
-            assert!(ids.contains(&id), "latest of node w{}", idx % 8);
+        // The latest per node (w7's is log 999) and per build.
+        for node in 0..8 {
+            let name = format!("w{node}");
+            let last = (0..2000).rev().find(|&idx| node_of(idx) == name).unwrap();
+            let id = if last < 1000 {
+                crash_of(&first, last)
+            } else {
+                crash_of(&second, last - 1000)
+            };
+            let id = id.unwrap_or_else(|| panic!("{name}'s latest crash was pruned at once"));
+            assert!(ids.contains(&id), "latest of node {name}");
         }
         for build in 0..5usize {
             let last = (0..2000).rev().find(|idx| idx * 5 / 2000 == build).unwrap();
@@ -351,7 +366,9 @@ mod tests {
         assert_eq!(builds[0].name, "4.0.0-lego+ #26");
         let nodes = history.nodes_of_bug(bug).unwrap();
         assert_eq!(nodes.len(), 8);
-        assert!(nodes.iter().all(|n| n.reports == 250));
+        assert_eq!(nodes.iter().map(|n| n.reports).sum::<u64>(), 2000);
+        assert_eq!(nodes[7].name, "w7");
+        assert_eq!(nodes[7].reports, 125);
         // A kept document reads back.
         let (row, read) = history.crash_document(bug, Some(pinned)).unwrap();
         assert_eq!(row.id, pinned);
