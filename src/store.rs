@@ -98,6 +98,7 @@ pub fn open(location: &Location, rules: &RuleSet, events: &dyn Events) -> anyhow
         Location::File(path) => History::open(path)?,
         Location::Url(url) => History::open_spec(url)?,
     };
+    history.set_lifecycle(lifecycle_config()?);
     rekey_legacy(&mut history, events)?;
     regroup_legacy(&mut history, rules, events)?;
     Ok(history)
@@ -161,6 +162,20 @@ fn both_keys(path: &str, limits: &crate::limits::Limits) -> Option<(String, Stri
         .map(|b| format!("{b:02x}"))
         .collect();
     Some((sha256, crate::stream::content_key(&blake3)))
+}
+
+/// The lifecycle thresholds: `[history]` in the config file (docs/lifecycle.md), else the
+/// defaults.
+pub fn lifecycle_config() -> anyhow::Result<crate::history::lifecycle::LifecycleConfig> {
+    let Some(path) = config_path().filter(|p| p.exists()) else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| anyhow!("{}: cannot read: {err}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|err: toml::de::Error| anyhow!("{}: {}", path.display(), err.message()))?;
+    crate::history::lifecycle::LifecycleConfig::from_table(&table, &path.display().to_string())
 }
 
 /// Gives a bug to every report an older legolog recorded: the log is read again from its

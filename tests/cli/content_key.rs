@@ -44,6 +44,7 @@ fn issue_15_content_keys_are_blake3_of_the_decompressed_bytes() {
 
 #[test]
 fn issue_15_sha256_keyed_history_is_rekeyed_keeping_every_row() {
+    use legolog::history::backend::Dialect;
     let dir = tempfile::tempdir().unwrap();
     let logs = seed_copies(dir.path(), "k", 2);
     let mut paths: Vec<_> = std::fs::read_dir(&logs)
@@ -51,19 +52,34 @@ fn issue_15_sha256_keyed_history_is_rekeyed_keeping_every_row() {
         .map(|e| e.unwrap().path())
         .collect();
     paths.sort();
+    // A schema-2 history as the previous legolog wrote it: two logs under SHA-256 keys, their
+    // reports not yet grouped (so the migration also re-signs them from the files).
     let db = dir.path().join("h.sqlite3");
-    succeed(legolog().arg("analyze").arg("--db").arg(&db).args(&paths));
-    // Turn it into a schema-2 history as the previous legolog wrote it: SHA-256 keys, no
-    // list of logs to re-key.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    for path in &paths {
+    for step in &legolog::history::schema::migrations(Dialect::Sqlite)[..2] {
+        conn.execute_batch(step).unwrap();
+    }
+    for (idx, path) in paths.iter().enumerate() {
+        let id = idx as i64 + 1;
         conn.execute(
-            "UPDATE logs SET content_hash = ?1 WHERE path = ?2",
-            rusqlite::params![sha256_file(path), path.display().to_string()],
+            "INSERT INTO logs (id, content_hash, path, run, seen_on, recorded_at, n_reports)
+             VALUES (?1, ?2, ?3, ?4, '2018-08-26', 0, 1)",
+            rusqlite::params![
+                id,
+                sha256_file(path),
+                path.display().to_string(),
+                format!("0826-w{idx}-{idx}")
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO reports (log_id, position, signature, signature_version, kind, title, labels)
+             VALUES (?1, 1, 'old', 2, 'lego-watchdog', 'watchdog: worker stuck in mlx4_ib_poll_cq', 'cq-stall')",
+            rusqlite::params![id],
         )
         .unwrap();
     }
-    conn.execute_batch("DROP TABLE legacy_keys; PRAGMA user_version = 2;")
+    conn.execute_batch("PRAGMA application_id = 1281838183; PRAGMA user_version = 2;")
         .unwrap();
     drop(conn);
     let gone = &paths[1];
@@ -84,8 +100,9 @@ fn issue_15_sha256_keyed_history_is_rekeyed_keeping_every_row() {
     );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
-        json["reports"][0]["history"]["seen"], 2,
-        "two logs of the bug, the analyzed one counted once: {json:#}"
+        json["reports"][0]["history"]["seen"],
+        1,
+        "the analyzed log is the one recorded before: {json:#}"
     );
     let after = keys(&db);
     assert_eq!(after.len(), 2, "no row dropped, none added: {after:?}");

@@ -9,6 +9,7 @@ mod decode;
 mod generate;
 mod history;
 mod hostile;
+mod lifecycle;
 mod live;
 mod locate;
 mod pg;
