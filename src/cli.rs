@@ -96,6 +96,9 @@ pub enum Command {
     /// nodes into incidents.
     #[command(after_help = EXIT_CODES_HELP)]
     Timeline(TimelineArgs),
+    /// Serve the history as a dashboard (bug list, bug, crash, run and node pages, graphs,
+    /// JSON twins, live updates), read-only; or write the pages as static files (--export).
+    Serve(crate::cmd::serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -557,6 +560,15 @@ pub struct HistoryArgs {
     pub(crate) db: Option<String>,
 }
 
+/// Output formats of `legolog report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown, ready to paste into a tracker.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// The log with the report; further logs count as occurrences when they hold the same bug.
@@ -567,6 +579,10 @@ pub struct ReportArgs {
     #[arg(long = "report", value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) index: u32,
+
+    /// markdown for a tracker; html for one self-contained page (mail, an attachment).
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Markdown)]
+    pub(crate) format: ReportFormat,
 
     #[command(flatten)]
     pub(crate) db: DbArgs,
@@ -755,6 +771,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Explain(args) => cmd::explain::run(args),
         Command::Watch(args) => cmd::watch::run(args),
         Command::Timeline(args) => cmd::timeline::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     }
 }
 

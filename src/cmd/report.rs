@@ -1,7 +1,7 @@
 //! `legolog report`: one report as a Markdown bug report.
 
 use super::{exit_code, load, Loaded};
-use crate::cli::ReportArgs;
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::render;
 use anyhow::bail;
 use std::io::Write;
@@ -25,6 +25,19 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             args.index,
             analysis.reports.len()
         );
+    }
+    if args.format == ReportFormat::Html {
+        // HTML is escaped by its template engine: written exact.
+        let mut out = crate::sanitize::stdout(true, false);
+        out.write_all(
+            crate::serve::pages::crash::report_document(&analysis, subject_idx)?.as_bytes(),
+        )?;
+        out.flush()?;
+        return Ok(exit_code(
+            &analysis,
+            args.locate.strict,
+            (failed, history_failed),
+        ));
     }
     let mut out = crate::sanitize::stdout(false, false);
     render::bugreport::write(&mut out, &analysis, subject_idx, &rules)?;

@@ -12,6 +12,7 @@ pub mod backend;
 pub mod postgres;
 pub mod schema;
 pub mod sqlite;
+pub mod views;
 
 use crate::run::Date;
 use crate::signature::{self, Basis};
