@@ -326,6 +326,19 @@ pub struct RunRow {
     pub paths: Vec<String>,
 }
 
+/// A recorded log.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogRow {
+    /// Run name.
+    pub run: String,
+    /// Node.
+    pub node: Option<String>,
+    /// The path it was read from.
+    pub path: String,
+    /// Its content hash.
+    pub log: String,
+}
+
 /// A node of the history.
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeView {
@@ -829,12 +842,12 @@ impl History {
     }
 
     /// The logs of the runs named `key` or, for a day key (`0827`), of the runs named
-    /// `0827-…`: (run, node, path, content hash), at most `limit`.
+    /// `0827-…`, at most `limit`.
     pub fn run_logs(
         &mut self,
         key: &str,
         limit: u32,
-    ) -> anyhow::Result<Vec<(String, Option<String>, String, String)>> {
+    ) -> anyhow::Result<Vec<LogRow>> {
         let escaped = like_escape(key);
         let rows = self.query(
             "SELECT run, node, path, content_hash FROM logs
@@ -847,7 +860,12 @@ impl History {
         )?;
         Ok(rows
             .iter()
-            .map(|r| (r[0].text(), r[1].opt_text(), r[2].text(), r[3].text()))
+            .map(|r| LogRow {
+                run: r[0].text(),
+                node: r[1].opt_text(),
+                path: r[2].text(),
+                log: r[3].text(),
+            })
             .collect())
     }
 

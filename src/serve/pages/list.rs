@@ -195,8 +195,8 @@ pub fn render(ctx: &Ctx, data: &ListPage) -> Markup {
                                     span.dim { (shown(build)) }
                                 }
                             }
-                            td { (bug.first_seen.as_deref().unwrap_or("-")) }
-                            td { (bug.last_seen.as_deref().unwrap_or("-")) }
+                            td.date { (bug.first_seen.as_deref().unwrap_or("-")) }
+                            td.date { (bug.last_seen.as_deref().unwrap_or("-")) }
                             td { (svg::spark(&bug.per_day)) }
                         }
                     }

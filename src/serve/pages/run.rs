@@ -118,12 +118,12 @@ pub fn load_run(
     }
     let logs: Vec<RunLog> = rows
         .into_iter()
-        .map(|(run, node, path, log)| RunLog {
-            readable: path != "-" && std::path::Path::new(&path).is_file(),
-            run,
-            node,
-            path,
-            log,
+        .map(|row| RunLog {
+            readable: row.path != "-" && std::path::Path::new(&row.path).is_file(),
+            run: row.run,
+            node: row.node,
+            path: row.path,
+            log: row.log,
         })
         .collect();
     let specs: Vec<NodeSpec> = logs
@@ -179,7 +179,11 @@ pub fn render_run(ctx: &Ctx, data: &RunPage) -> Markup {
                 "Nodes: "
                 @for (idx, node) in group.nodes.iter().enumerate() {
                     @if idx > 0 { ", " }
-                    a href=(ctx.node(&node.name)) { (shown(&node.name)) }
+                    @if data.logs.iter().any(|l| l.node.as_deref() == Some(node.name.as_str())) {
+                        a href=(ctx.node(&node.name)) { (shown(&node.name)) }
+                    } @else {
+                        (shown(&node.name))
+                    }
                     @if let (Some(id), Some(how)) = (node.id, node.id_source) { " (FIT id " (id) ", " (how) ")" }
                 }
                 " · ordered " (if group.by_wall_time { "by wall time" } else { "per node, by kernel time" })
