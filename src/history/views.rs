@@ -408,9 +408,9 @@ impl History {
         let rows = match self.db.dialect() {
             super::backend::Dialect::Sqlite => self.query("PRAGMA data_version", &[])?,
             super::backend::Dialect::Postgres => self.query(
-                "SELECT COALESCE(MAX(id), 0), COALESCE(SUM(n_reports), 0),
+                "SELECT COALESCE(MAX(id), 0), CAST(COALESCE(SUM(n_reports), 0) AS BIGINT),
                         (SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL),
-                        (SELECT COALESCE(SUM(n_logs), 0) FROM bugs),
+                        (SELECT CAST(COALESCE(SUM(n_logs), 0) AS BIGINT) FROM bugs),
                         (SELECT COUNT(*) FROM bugs WHERE name IS NOT NULL)
                  FROM logs",
                 &[],
@@ -824,7 +824,7 @@ impl History {
     /// Every run, newest first (at most `limit`).
     pub fn runs(&mut self, limit: u32) -> anyhow::Result<Vec<RunRow>> {
         let rows = self.query(
-            "SELECT run, MIN(node), MAX(seen_on), COUNT(*), SUM(n_reports) FROM logs
+            "SELECT run, MIN(node), MAX(seen_on), COUNT(*), CAST(SUM(n_reports) AS BIGINT) FROM logs
              GROUP BY run ORDER BY MAX(seen_on) DESC, run LIMIT ?1",
             &[i64::from(limit).into()],
         )?;
@@ -843,11 +843,7 @@ impl History {
 
     /// The logs of the runs named `key` or, for a day key (`0827`), of the runs named
     /// `0827-…`, at most `limit`.
-    pub fn run_logs(
-        &mut self,
-        key: &str,
-        limit: u32,
-    ) -> anyhow::Result<Vec<LogRow>> {
+    pub fn run_logs(&mut self, key: &str, limit: u32) -> anyhow::Result<Vec<LogRow>> {
         let escaped = like_escape(key);
         let rows = self.query(
             "SELECT run, node, path, content_hash FROM logs

@@ -1,7 +1,7 @@
 //! The HTTP side: axum's router over the pages, JSON twins, live updates and the bounds every
 //! request is held to.
 
-use super::db::{self, Db};
+use super::db::Db;
 use super::layout::{self, Ctx};
 use super::pages::{bug, crash, list, node, run};
 use super::{Bounds, Options};
@@ -31,7 +31,7 @@ pub const JSON_VERSION: u32 = 1;
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// How often the history's change marker is read.
-const POLL: Duration = Duration::from_millis(250);
+pub const POLL: Duration = Duration::from_millis(250);
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -45,10 +45,7 @@ pub struct App {
 }
 
 /// Binds, says where on stderr, and serves until Ctrl-C (or SIGTERM).
-pub async fn serve(options: Options) -> anyhow::Result<()> {
-    let open = super::opener(&options.db);
-    let db = db::pool(3, open.clone())?;
-    let changes = db::watch_changes(open, POLL)?;
+pub async fn serve(options: Options, db: Db, changes: watch::Receiver<u64>) -> anyhow::Result<()> {
     let rules = Arc::new(RuleSet::load(None, &crate::limits::Limits::default())?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = App {

@@ -100,10 +100,15 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             options.listen
         );
     }
+    // Connections are made on threads of their own, outside the async runtime (the
+    // PostgreSQL client blocks on a runtime of its own).
+    let open = opener(&options.db);
+    let db = db::pool(3, open.clone())?;
+    let changes = db::watch_changes(open, http::POLL)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(16)
         .enable_all()
         .build()?;
-    runtime.block_on(http::serve(options))
+    runtime.block_on(http::serve(options, db, changes))
 }

@@ -76,12 +76,11 @@ impl Server {
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let first = lines.next().and_then(Result::ok).unwrap_or_default();
-        let url = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {first:?}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let Some(url) = first.split_whitespace().find(|w| w.starts_with("http://")) else {
+            let rest: Vec<String> = lines.map_while(Result::ok).collect();
+            panic!("no address in {first:?} {rest:?}")
+        };
+        let url = url.trim_end_matches('/').to_owned();
         let stderr = Arc::new(Mutex::new(String::new()));
         let rest = Arc::clone(&stderr);
         std::thread::spawn(move || {
@@ -818,4 +817,66 @@ fn issue_19_report_html_has_every_frames_verdict_and_line() {
     assert_eq!(browser.count("table.trace tbody tr"), 19);
     browser.screenshot(&shots().join("report-html.png"));
     assert_quiet_console(&browser, "report.html");
+}
+
+/// Writes through a read-only history fail: `name_bug` on the connection the server uses.
+fn assert_refuses_writes(spec: &str, why: &str) {
+    let mut history = legolog::history::History::open_read_only(spec).unwrap();
+    let err = history
+        .name_bug(1, "renamed", None)
+        .expect_err("a read-only history refuses a write");
+    let text = format!("{err:#}");
+    assert!(text.contains(why), "{text}");
+}
+
+// Acceptance 4: read-only means read-only, on SQLite and on PostgreSQL.
+#[test]
+fn issue_19_histories_are_opened_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &[fixture("0826-w9-1.log")]);
+    let before = fingerprint(&db);
+    assert_refuses_writes(db.to_str().unwrap(), "readonly database");
+    assert_eq!(before, fingerprint(&db));
+    // A missing file is not created.
+    let missing = dir.path().join("none.sqlite3");
+    let output = legolog()
+        .args(["serve", "--db"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no history yet"));
+    assert!(!missing.exists());
+
+    let pg = crate::pg::PgServer::start();
+    let url = pg.create_db("dash");
+    record(Path::new(&url), &[fixture("0826-w9-1.log")]);
+    assert_refuses_writes(&url, "read-only transaction");
+    // The server serves it.
+    let server = Server::start(Path::new(&url));
+    let list = server.json("/?json=1");
+    assert_eq!(list["data"]["total"], 1, "{list}");
+    let id = list["data"]["bugs"][0]["id"].as_str().unwrap().to_owned();
+    let bug = server.json(&format!("/bug/{id}?json=1"));
+    assert_eq!(bug["data"]["crashes"]["total"], 1);
+    let crash = &bug["data"]["crashes"]["crashes"][0];
+    let page = server.json(&format!(
+        "/crash/{}/{}?json=1",
+        crash["log"].as_str().unwrap(),
+        crash["position"]
+    ));
+    assert_eq!(page["data"]["report"]["kind"], "lego-watchdog");
+    for path in [
+        "/graphs?json=1",
+        "/runs?json=1",
+        "/run/0826-w9-1?json=1",
+        "/node/w9?json=1",
+        "/?json=1&label=cq-stall&node=w9&q=mlx4&sort=count",
+        "/?json=1&tab=quiet",
+    ] {
+        server.json(path);
+    }
+    let (status, _) = server.stop();
+    assert!(status.success());
 }
