@@ -96,6 +96,9 @@ pub enum Command {
     /// nodes into incidents.
     #[command(after_help = EXIT_CODES_HELP)]
     Timeline(TimelineArgs),
+    /// Serve the history as a dashboard (bug list, bug, crash, run and node pages, graphs,
+    /// JSON twins, live updates), read-only; or write the pages as static files (--export).
+    Serve(crate::cmd::serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -568,6 +571,19 @@ pub struct HistoryArgs {
     pub(crate) db: Option<String>,
 }
 
+/// Output formats of `legolog report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown, ready to paste into a tracker (a log's report; the default).
+    Markdown,
+    /// One self-contained HTML page (a log's report).
+    Html,
+    /// The report's block (a recorded crash, --bug; the default there).
+    Text,
+    /// The recorded document (a recorded crash, --bug).
+    Json,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// The log with the report; further logs count as occurrences when they hold the same bug.
@@ -583,14 +599,16 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N", requires = "bug")]
     pub(crate) crash: Option<i64>,
 
-    /// With --bug: text (the report's block) or json (its recorded document).
-    #[arg(long, short = 'f', value_enum, default_value_t = HistoryFormat::Text, requires = "bug")]
-    pub(crate) format: HistoryFormat,
-
     /// Which report of the given logs to write (1-based, in log order).
     #[arg(long = "report", value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) index: u32,
+
+    /// A log's report: markdown for a tracker (default) or html, one self-contained page (mail,
+    /// an attachment). A recorded crash (--bug): text, the report's block (default), or json, its
+    /// recorded document.
+    #[arg(long, short = 'f', value_enum)]
+    pub(crate) format: Option<ReportFormat>,
 
     #[command(flatten)]
     pub(crate) db: DbArgs,
@@ -838,6 +856,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Explain(args) => cmd::explain::run(args),
         Command::Watch(args) => cmd::watch::run(args),
         Command::Timeline(args) => cmd::timeline::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     }
 }
 

@@ -26,6 +26,7 @@ pub mod render;
 pub mod rules;
 pub mod run;
 pub mod sanitize;
+pub mod serve;
 pub mod signature;
 pub mod source;
 pub mod store;

@@ -1,7 +1,7 @@
 //! `legolog report`: one report as a Markdown bug report.
 
 use super::{exit_code, load, Loaded};
-use crate::cli::{HistoryFormat, ReportArgs};
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::render;
 use anyhow::bail;
 use std::io::Write;
@@ -11,6 +11,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(id) = &args.bug {
         return recorded(&args, id);
     }
+    let html = match args.format {
+        None | Some(ReportFormat::Markdown) => false,
+        Some(ReportFormat::Html) => true,
+        Some(ReportFormat::Text | ReportFormat::Json) => {
+            bail!("report: --format text and json are for a recorded crash (--bug); a log's report is markdown or html")
+        }
+    };
     let symbols = (&args.symbols, &args.locate);
     let Loaded {
         rules,
@@ -28,6 +35,19 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             args.index,
             analysis.reports.len()
         );
+    }
+    if html {
+        // HTML is escaped by its template engine: written exact.
+        let mut out = crate::sanitize::stdout(true, false);
+        out.write_all(
+            crate::serve::pages::crash::report_document(&analysis, subject_idx)?.as_bytes(),
+        )?;
+        out.flush()?;
+        return Ok(exit_code(
+            &analysis,
+            args.locate.strict,
+            (failed, history_failed),
+        ));
     }
     let mut out = crate::sanitize::stdout(false, false);
     render::bugreport::write(&mut out, &analysis, subject_idx, &rules)?;
@@ -50,7 +70,13 @@ fn recorded(args: &ReportArgs, id: &str) -> anyhow::Result<ExitCode> {
     let bug = history.find_bug(id)?;
     let (row, document) = history.crash_document(bug, args.crash)?;
     let public = history.public_id(bug)?;
-    let json = args.format == HistoryFormat::Json;
+    let json = match args.format {
+        None | Some(ReportFormat::Text) => false,
+        Some(ReportFormat::Json) => true,
+        Some(ReportFormat::Markdown | ReportFormat::Html) => {
+            bail!("report --bug: a recorded crash is text or json")
+        }
+    };
     let mut out = crate::sanitize::stdout(json, false);
     if json {
         render::lifecycle::write_crash_json(&mut out, &public, &row, &document)?;

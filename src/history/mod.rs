@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod postgres;
 pub mod schema;
 pub mod sqlite;
+pub mod views;
 
 use crate::run::Date;
 use crate::signature::{self, Basis};

@@ -62,12 +62,25 @@ impl Postgres {
     /// server that cannot be reached within 5 s, a wrong password, host or database is an error
     /// naming the database (never its password).
     pub fn connect(url: &str) -> anyhow::Result<Postgres> {
+        Postgres::connect_with(url, false)
+    }
+
+    /// [`Postgres::connect`] for a session that cannot write: every transaction is read-only
+    /// (`default_transaction_read_only`), so a write is refused by the server.
+    pub fn connect_read_only(url: &str) -> anyhow::Result<Postgres> {
+        Postgres::connect_with(url, true)
+    }
+
+    fn connect_with(url: &str, read_only: bool) -> anyhow::Result<Postgres> {
         let mut config = postgres::Config::from_str(url)
             .map_err(|err| anyhow!("{}: not a PostgreSQL URL: {}", redact(url), one_line(&err)))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
         config.application_name("legolog");
+        if read_only {
+            config.options("-c default_transaction_read_only=on");
+        }
         let name = describe(&config);
         let client = config.connect(NoTls).map_err(|err| {
             anyhow!(

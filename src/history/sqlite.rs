@@ -59,6 +59,19 @@ impl Sqlite {
         Ok(Sqlite { conn, name })
     }
 
+    /// Opens the existing file at `path` for reading only (`SQLITE_OPEN_READ_ONLY`): no
+    /// statement on this connection can change the file, its journal or its mtime.
+    pub fn open_read_only(path: &Path) -> anyhow::Result<Sqlite> {
+        let name = path.display().to_string();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|err| db_error(&name, err))?;
+        conn.busy_timeout(busy_timeout())
+            .map_err(|err| db_error(&name, err))?;
+        crate::dbfile::harden(&conn, path, |err| db_error(&name, err))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(Sqlite { conn, name })
+    }
+
     fn err(&self, err: rusqlite::Error) -> anyhow::Error {
         db_error(&self.name, err)
     }

@@ -1,0 +1,1035 @@
+//! Read-only views of a history for the dashboard (`legolog serve`): the bug list with its
+//! filters, a bug's signatures, nodes, kernels and crashes, a node's and a run's crashes, the
+//! counts behind the graphs, and a cheap change marker for live pages.
+//!
+//! Every query here only reads, and a history opened with [`History::open_read_only`] cannot
+//! write: the SQLite file is opened `SQLITE_OPEN_READ_ONLY` (its bytes and mtime never change),
+//! a PostgreSQL session runs with `default_transaction_read_only`. Answers are bounded: lists
+//! are paged, per-bug detail is capped.
+
+use super::{basis_from_str, split_frames, split_labels, History, Value};
+use crate::signature;
+use anyhow::bail;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The status of a bug until the bug lifecycle is recorded: every live bug is `open`, a merged
+/// one is `dup`.
+pub const STATUS_OPEN: &str = "open";
+
+/// Which bugs a list shows (syzbot's tabs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tab {
+    /// Live bugs.
+    Open,
+    /// Fixed bugs (none until the lifecycle is recorded).
+    Fixed,
+    /// Invalid bugs (none until the lifecycle is recorded).
+    Invalid,
+    /// Bugs merged into another.
+    Dup,
+    /// Live bugs not seen in the last [`QUIET_DAYS`] days of the history.
+    Quiet,
+}
+
+/// A live bug not seen for this many days before the newest date in the history is quiet.
+pub const QUIET_DAYS: i64 = 30;
+
+impl Tab {
+    /// Every tab, in display order.
+    pub const ALL: [Tab; 5] = [Tab::Open, Tab::Fixed, Tab::Invalid, Tab::Dup, Tab::Quiet];
+
+    /// Its name in URLs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tab::Open => "open",
+            Tab::Fixed => "fixed",
+            Tab::Invalid => "invalid",
+            Tab::Dup => "dup",
+            Tab::Quiet => "quiet",
+        }
+    }
+
+    /// The tab named `text`.
+    pub fn parse(text: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+/// The order of a bug list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BugSort {
+    /// Most recently seen first.
+    Last,
+    /// Most recently founded first.
+    First,
+    /// Most logs first.
+    Count,
+}
+
+impl BugSort {
+    /// Its name in URLs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BugSort::Last => "last",
+            BugSort::First => "first",
+            BugSort::Count => "count",
+        }
+    }
+
+    /// The order named `text`.
+    pub fn parse(text: &str) -> Option<BugSort> {
+        [BugSort::Last, BugSort::First, BugSort::Count]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// What a bug list asks for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BugFilter {
+    /// The tab.
+    pub tab: Tab,
+    /// Only bugs with this label.
+    pub label: Option<String>,
+    /// Only bugs seen on this node.
+    pub node: Option<String>,
+    /// Only bugs seen with this kernel build.
+    pub build: Option<String>,
+    /// Only bugs seen in this run.
+    pub run: Option<String>,
+    /// Only bugs whose title, name or id contains this text.
+    pub text: Option<String>,
+    /// The order.
+    pub sort: BugSort,
+    /// Page (0-based).
+    pub page: u32,
+    /// Rows per page.
+    pub per_page: u32,
+}
+
+/// One bug of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct BugSummary {
+    /// Short stable id.
+    pub id: String,
+    /// Kind name.
+    pub kind: String,
+    /// Title of the founding report.
+    pub title: String,
+    /// The user's name.
+    pub name: Option<String>,
+    /// The user's link.
+    pub link: Option<String>,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// `open` (or `dup` for a merged bug) until the lifecycle is recorded.
+    pub status: String,
+    /// The bug it was merged into (dup tab).
+    pub dup_of: Option<String>,
+    /// Distinct logs.
+    pub count: u64,
+    /// Distinct nodes, sorted.
+    pub nodes: Vec<String>,
+    /// Distinct kernel builds, sorted.
+    pub builds: Vec<String>,
+    /// First seen (run date).
+    pub first_seen: Option<String>,
+    /// Last seen (run date).
+    pub last_seen: Option<String>,
+    /// Logs per day over the [`SPARK_DAYS`] days up to the history's newest date, oldest first.
+    pub per_day: Vec<u64>,
+}
+
+/// Days in a bug list's sparkline.
+pub const SPARK_DAYS: i64 = 30;
+
+/// A page of a bug list.
+#[derive(Debug, Clone, Serialize)]
+pub struct BugList {
+    /// Bugs matching the filter (all pages).
+    pub total: u64,
+    /// This page's bugs.
+    pub bugs: Vec<BugSummary>,
+    /// The history's newest run date (the end of the sparklines).
+    pub newest: Option<String>,
+}
+
+/// One signature of a bug.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureView {
+    /// Full id.
+    pub id: String,
+    /// Scheme version.
+    pub version: i64,
+    /// Where its frames came from.
+    pub basis: String,
+    /// Frames.
+    pub frames: Vec<String>,
+    /// It founded the bug.
+    pub founding: bool,
+    /// For a similar one: its similarity to the closest founding signature.
+    pub similarity: Option<f64>,
+    /// Reports with this signature.
+    pub reports: u64,
+}
+
+/// A bug related to another.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedBug {
+    /// Short id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Similarity of the closest founding signatures.
+    pub similarity: Option<f64>,
+}
+
+/// Where a bug was seen: a node or a kernel build, with counts and dates.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeenOn {
+    /// The node or build.
+    pub name: String,
+    /// Reports.
+    pub reports: u64,
+    /// Distinct logs.
+    pub logs: u64,
+    /// First run date.
+    pub first_seen: Option<String>,
+    /// Last run date.
+    pub last_seen: Option<String>,
+}
+
+/// One recorded report (a crash).
+#[derive(Debug, Clone, Serialize)]
+pub struct CrashRow {
+    /// The log's content hash (the crash's stable id with `position`).
+    pub log: String,
+    /// 1-based position of the report in the log.
+    pub position: u64,
+    /// Run name.
+    pub run: String,
+    /// Node.
+    pub node: Option<String>,
+    /// Run date.
+    pub date: String,
+    /// When the log was recorded (seconds since the epoch).
+    pub recorded_at: i64,
+    /// Kernel timestamp, seconds.
+    pub time: Option<f64>,
+    /// Kernel build.
+    pub build: Option<String>,
+    /// Path the log was read from.
+    pub path: String,
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: String,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// The bug's short id.
+    pub bug: Option<String>,
+}
+
+/// The order of a crash table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CrashSort {
+    /// Newest first.
+    Date,
+    /// By run name.
+    Run,
+    /// By node.
+    Node,
+    /// By kernel build.
+    Build,
+}
+
+impl CrashSort {
+    /// Its name in URLs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrashSort::Date => "date",
+            CrashSort::Run => "run",
+            CrashSort::Node => "node",
+            CrashSort::Build => "build",
+        }
+    }
+
+    /// The order named `text`.
+    pub fn parse(text: &str) -> Option<CrashSort> {
+        [
+            CrashSort::Date,
+            CrashSort::Run,
+            CrashSort::Node,
+            CrashSort::Build,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            CrashSort::Date => "l.seen_on DESC, l.id DESC, r.position DESC",
+            CrashSort::Run => "l.run, l.id, r.position",
+            CrashSort::Node => "l.node, l.seen_on DESC, l.id DESC, r.position",
+            CrashSort::Build => "r.kernel, l.seen_on DESC, l.id DESC, r.position",
+        }
+    }
+}
+
+/// A page of crashes.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrashPage {
+    /// Crashes in all pages.
+    pub total: u64,
+    /// This page.
+    pub crashes: Vec<CrashRow>,
+}
+
+/// Everything a bug page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct BugView {
+    /// The bug as listed.
+    pub summary: BugSummary,
+    /// Its signatures, founding first.
+    pub signatures: Vec<SignatureView>,
+    /// Bugs merged into it.
+    pub dups: Vec<RelatedBug>,
+    /// Other live bugs of the same kind with a similar founding signature.
+    pub similar: Vec<RelatedBug>,
+    /// Nodes it was seen on.
+    pub nodes: Vec<SeenOn>,
+    /// Kernel builds it was seen with.
+    pub builds: Vec<SeenOn>,
+    /// Logs per run date, oldest first.
+    pub per_day: Vec<(String, u64)>,
+}
+
+/// One run (a log name) of the history.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRow {
+    /// Run name.
+    pub run: String,
+    /// Node.
+    pub node: Option<String>,
+    /// Run date.
+    pub date: String,
+    /// Logs recorded under it.
+    pub logs: u64,
+    /// Reports.
+    pub reports: u64,
+    /// Paths of its logs.
+    pub paths: Vec<String>,
+}
+
+/// A recorded log.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogRow {
+    /// Run name.
+    pub run: String,
+    /// Node.
+    pub node: Option<String>,
+    /// The path it was read from.
+    pub path: String,
+    /// Its content hash.
+    pub log: String,
+}
+
+/// A node of the history.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeView {
+    /// Name.
+    pub name: String,
+    /// Reports per run date, oldest first.
+    pub per_day: Vec<(String, u64)>,
+    /// Its bugs, most reports on it first.
+    pub bugs: Vec<SeenOn>,
+    /// Runs.
+    pub runs: Vec<String>,
+}
+
+/// The counts behind the graphs page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Graphs {
+    /// Reports per run date.
+    pub crashes_per_day: Vec<(String, u64)>,
+    /// New bugs per week (the Monday of the week).
+    pub new_bugs_per_week: Vec<(String, u64)>,
+    /// Open bugs after each date on which a bug was first seen.
+    pub open_bugs: Vec<(String, u64)>,
+}
+
+/// Similar bugs below this are not listed on a bug page.
+pub const RELATED_SIMILARITY: f64 = 0.5;
+
+/// Caps on per-bug detail lists.
+const MAX_SIGNATURES: usize = 200;
+const MAX_RELATED: usize = 20;
+
+impl History {
+    /// Opens `spec` (a `postgresql://` URL, else a SQLite file) for reading only. A SQLite file
+    /// must exist and be a legolog history at this legolog's schema version; it is opened
+    /// read-only, so nothing can change it. A PostgreSQL session refuses writes
+    /// (`default_transaction_read_only`).
+    pub fn open_read_only(spec: &str) -> anyhow::Result<History> {
+        let db: Box<dyn super::Backend> = if super::postgres::is_url(spec) {
+            Box::new(super::postgres::Postgres::connect_read_only(spec)?)
+        } else {
+            let path = Path::new(spec);
+            crate::dbfile::check_path(path)?;
+            if std::fs::symlink_metadata(path).is_err() {
+                bail!("{spec}: no history there");
+            }
+            Box::new(super::sqlite::Sqlite::open_read_only(path)?)
+        };
+        let mut history = History {
+            db,
+            similarity: super::DEFAULT_SIMILARITY,
+            lifecycle: super::lifecycle::LifecycleConfig::default(),
+        };
+        let version = history.db.schema_version()?;
+        history.check_version(version)?;
+        if version != super::schema::current() {
+            bail!(
+                "{}: history schema version {version} is older than this legolog's ({}); it is opened read-only, so run `legolog history --db …` once to upgrade it",
+                history.db.name(),
+                super::schema::current()
+            );
+        }
+        Ok(history)
+    }
+
+    /// A value that changes whenever another process commits to the history (SQLite's
+    /// `data_version`, with the counts of logs, reports and bugs as a fallback for PostgreSQL).
+    pub fn change_marker(&mut self) -> anyhow::Result<String> {
+        let rows = match self.db.dialect() {
+            super::backend::Dialect::Sqlite => self.query("PRAGMA data_version", &[])?,
+            super::backend::Dialect::Postgres => self.query(
+                "SELECT COALESCE(MAX(id), 0), CAST(COALESCE(SUM(n_reports), 0) AS BIGINT),
+                        (SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL),
+                        (SELECT CAST(COALESCE(SUM(n_logs), 0) AS BIGINT) FROM bugs),
+                        (SELECT COUNT(*) FROM bugs WHERE name IS NOT NULL)
+                 FROM logs",
+                &[],
+            )?,
+        };
+        Ok(rows
+            .first()
+            .map(|row| {
+                row.iter()
+                    .map(|v| v.int().to_string())
+                    .collect::<Vec<_>>()
+                    .join(".")
+            })
+            .unwrap_or_default())
+    }
+
+    /// The newest run date recorded.
+    pub fn newest_date(&mut self) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .query("SELECT MAX(seen_on) FROM logs", &[])?
+            .first()
+            .and_then(|r| r[0].opt_text()))
+    }
+
+    /// A page of bugs matching `filter`.
+    pub fn bug_list(&mut self, filter: &BugFilter) -> anyhow::Result<BugList> {
+        let newest = self.newest_date()?;
+        let mut conditions: Vec<String> = Vec::new();
+        let mut params: Vec<Value> = Vec::new();
+        let param = |value: Value, params: &mut Vec<Value>| {
+            params.push(value);
+            format!("?{}", params.len())
+        };
+        match filter.tab {
+            Tab::Open => conditions.push("b.merged_into IS NULL".into()),
+            // Until the lifecycle is recorded no bug is fixed or invalid.
+            Tab::Fixed | Tab::Invalid => conditions.push("1 = 0".into()),
+            Tab::Dup => conditions.push("b.merged_into IS NOT NULL".into()),
+            Tab::Quiet => {
+                let cutoff = newest
+                    .as_deref()
+                    .and_then(crate::run::Date::parse)
+                    .map(|d| {
+                        crate::run::Date::from_days_since_epoch(d.days_since_epoch() - QUIET_DAYS)
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                let p = param(cutoff.into(), &mut params);
+                conditions.push(format!("b.merged_into IS NULL AND b.last_seen < {p}"));
+            }
+        }
+        if let Some(label) = &filter.label {
+            let p = param(format!("%,{},%", like_escape(label)).into(), &mut params);
+            conditions.push(format!("(',' || b.labels || ',') LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(node) = &filter.node {
+            let p = param(node.as_str().into(), &mut params);
+            conditions.push(format!(
+                "b.id IN (SELECT bl.bug_id FROM bug_logs bl JOIN logs l ON l.id = bl.log_id WHERE l.node = {p})"
+            ));
+        }
+        if let Some(run) = &filter.run {
+            let p = param(run.as_str().into(), &mut params);
+            conditions.push(format!(
+                "b.id IN (SELECT bug_id FROM bug_runs WHERE run = {p})"
+            ));
+        }
+        if let Some(build) = &filter.build {
+            let p = param(build.as_str().into(), &mut params);
+            conditions.push(format!(
+                "b.id IN (SELECT bug_id FROM reports WHERE kernel = {p})"
+            ));
+        }
+        if let Some(text) = &filter.text {
+            let p = param(
+                format!("%{}%", like_escape(&text.to_lowercase())).into(),
+                &mut params,
+            );
+            conditions.push(format!(
+                "(LOWER(b.title) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(b.name, '')) LIKE {p} ESCAPE '\\' OR b.public_id LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let total = self.query(&format!("SELECT COUNT(*) FROM bugs b {clause}"), &params)?[0][0]
+            .int() as u64;
+        let order = match filter.sort {
+            BugSort::Last => "b.last_seen DESC, b.n_logs DESC, b.public_id",
+            BugSort::First => "b.first_seen DESC, b.n_logs DESC, b.public_id",
+            BugSort::Count => "b.n_logs DESC, b.last_seen DESC, b.public_id",
+        };
+        let limit = param(i64::from(filter.per_page).into(), &mut params);
+        let offset = param(
+            (i64::from(filter.page) * i64::from(filter.per_page)).into(),
+            &mut params,
+        );
+        let rows = self.query(
+            &format!(
+                "SELECT b.id, b.public_id, b.kind, b.title, b.name, b.link, b.labels, b.n_logs,
+                        b.first_seen, b.last_seen, m.public_id
+                 FROM bugs b LEFT JOIN bugs m ON m.id = b.merged_into
+                 {clause} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+            ),
+            &params,
+        )?;
+        let mut bugs = Vec::with_capacity(rows.len());
+        for row in rows {
+            let internal = row[0].int();
+            let mut summary = summary_of(&row[1..]);
+            summary.dup_of = row[10].opt_text();
+            if summary.dup_of.is_some() {
+                summary.status = "dup".to_owned();
+            }
+            self.fill_summary(internal, &mut summary, newest.as_deref())?;
+            bugs.push(summary);
+        }
+        Ok(BugList {
+            total,
+            bugs,
+            newest,
+        })
+    }
+
+    /// Nodes, builds and the sparkline of a listed bug.
+    fn fill_summary(
+        &mut self,
+        bug: i64,
+        summary: &mut BugSummary,
+        newest: Option<&str>,
+    ) -> anyhow::Result<()> {
+        summary.nodes = self
+            .query(
+                "SELECT DISTINCT l.node FROM bug_logs b JOIN logs l ON l.id = b.log_id
+                 WHERE b.bug_id = ?1 AND l.node IS NOT NULL ORDER BY l.node LIMIT 50",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect();
+        summary.builds = self
+            .query(
+                "SELECT DISTINCT kernel FROM reports WHERE bug_id = ?1 AND kernel IS NOT NULL
+                 ORDER BY kernel LIMIT 20",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect();
+        let Some(end) = newest.and_then(crate::run::Date::parse) else {
+            return Ok(());
+        };
+        let end_day = end.days_since_epoch();
+        let start = crate::run::Date::from_days_since_epoch(end_day - SPARK_DAYS + 1).to_string();
+        let mut per_day = vec![0u64; SPARK_DAYS as usize];
+        for row in self.query(
+            "SELECT l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
+             WHERE b.bug_id = ?1 AND l.seen_on >= ?2 GROUP BY l.seen_on",
+            &[bug.into(), start.into()],
+        )? {
+            if let Some(day) = crate::run::Date::parse(&row[0].text()) {
+                let idx = day.days_since_epoch() - (end_day - SPARK_DAYS + 1);
+                if let Some(slot) = usize::try_from(idx).ok().and_then(|i| per_day.get_mut(i)) {
+                    *slot += row[1].int() as u64;
+                }
+            }
+        }
+        summary.per_day = per_day;
+        Ok(())
+    }
+
+    /// The internal row of a bug by its short id (or unique prefix), following merges; `None`
+    /// when there is no such bug.
+    pub fn lookup_bug(&mut self, id: &str) -> anyhow::Result<Option<i64>> {
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let rows = self.query(
+            "SELECT id, merged_into FROM bugs WHERE public_id = ?1",
+            &[id.into()],
+        )?;
+        Ok(rows
+            .first()
+            .map(|row| row[1].opt_int().unwrap_or(row[0].int())))
+    }
+
+    /// Everything the bug page shows about `bug` (an internal row).
+    pub fn bug_view(&mut self, bug: i64) -> anyhow::Result<BugView> {
+        let newest = self.newest_date()?;
+        let rows = self.query(
+            "SELECT public_id, kind, title, name, link, labels, n_logs, first_seen, last_seen
+             FROM bugs WHERE id = ?1",
+            &[bug.into()],
+        )?;
+        let Some(row) = rows.first() else {
+            bail!("{}: bug {bug} vanished", self.db.name());
+        };
+        let mut summary = summary_of(row);
+        let kind = summary.kind.clone();
+        self.fill_summary(bug, &mut summary, newest.as_deref())?;
+        let counts: BTreeMap<(String, i64), u64> = self
+            .query(
+                "SELECT signature, signature_version, COUNT(*) FROM reports WHERE bug_id = ?1
+                 GROUP BY signature, signature_version",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|r| ((r[0].text(), r[1].int()), r[2].int() as u64))
+            .collect();
+        let mut signatures: Vec<SignatureView> = self
+            .query(
+                "SELECT signature, version, basis, frames, founding FROM signatures
+                 WHERE bug_id = ?1 ORDER BY founding DESC, version DESC, signature",
+                &[bug.into()],
+            )?
+            .iter()
+            .take(MAX_SIGNATURES)
+            .map(|r| SignatureView {
+                reports: counts.get(&(r[0].text(), r[1].int())).copied().unwrap_or(0),
+                id: r[0].text(),
+                version: r[1].int(),
+                basis: basis_from_str(&r[2].text()).as_str().to_owned(),
+                frames: split_frames(&r[3].text()),
+                founding: r[4].int() != 0,
+                similarity: None,
+            })
+            .collect();
+        let founders: Vec<Vec<String>> = signatures
+            .iter()
+            .filter(|s| s.founding)
+            .map(|s| s.frames.clone())
+            .collect();
+        for view in signatures.iter_mut().filter(|s| !s.founding) {
+            view.similarity = founders
+                .iter()
+                .map(|f| signature::similarity(f, &view.frames))
+                .max_by(f64::total_cmp);
+        }
+        let dups = self
+            .query(
+                "SELECT public_id, title FROM bugs WHERE merged_into = ?1 ORDER BY public_id LIMIT 100",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|r| RelatedBug {
+                id: r[0].text(),
+                title: r[1].text(),
+                similarity: None,
+            })
+            .collect();
+        let similar = self.similar_bugs(bug, &kind, &founders)?;
+        let seen_on = |rows: Vec<Vec<Value>>| -> Vec<SeenOn> {
+            rows.iter()
+                .map(|r| SeenOn {
+                    name: r[0].text(),
+                    reports: r[1].int() as u64,
+                    logs: r[2].int() as u64,
+                    first_seen: r[3].opt_text(),
+                    last_seen: r[4].opt_text(),
+                })
+                .collect()
+        };
+        let nodes = seen_on(self.query(
+            "SELECT l.node, COUNT(*), COUNT(DISTINCT l.id), MIN(l.seen_on), MAX(l.seen_on)
+             FROM reports r JOIN logs l ON l.id = r.log_id
+             WHERE r.bug_id = ?1 AND l.node IS NOT NULL GROUP BY l.node ORDER BY COUNT(*) DESC, l.node LIMIT 200",
+            &[bug.into()],
+        )?);
+        let builds = seen_on(self.query(
+            "SELECT r.kernel, COUNT(*), COUNT(DISTINCT l.id), MIN(l.seen_on), MAX(l.seen_on)
+             FROM reports r JOIN logs l ON l.id = r.log_id
+             WHERE r.bug_id = ?1 AND r.kernel IS NOT NULL GROUP BY r.kernel ORDER BY MAX(l.seen_on) DESC, r.kernel LIMIT 200",
+            &[bug.into()],
+        )?);
+        let per_day = self
+            .query(
+                "SELECT l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
+                 WHERE b.bug_id = ?1 GROUP BY l.seen_on ORDER BY l.seen_on",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|r| (r[0].text(), r[1].int() as u64))
+            .collect();
+        Ok(BugView {
+            summary,
+            signatures,
+            dups,
+            similar,
+            nodes,
+            builds,
+            per_day,
+        })
+    }
+
+    /// Live bugs of `kind` whose founding signature shares a frame with one of `founders`, at
+    /// least [`RELATED_SIMILARITY`] alike.
+    fn similar_bugs(
+        &mut self,
+        bug: i64,
+        kind: &str,
+        founders: &[Vec<String>],
+    ) -> anyhow::Result<Vec<RelatedBug>> {
+        let mut frames: Vec<&String> = founders.iter().flatten().collect();
+        frames.sort();
+        frames.dedup();
+        frames.truncate(32);
+        if frames.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..frames.len()).map(|i| format!("?{}", i + 3)).collect();
+        let mut params: Vec<Value> = vec![kind.into(), bug.into()];
+        params.extend(frames.iter().map(|f| Value::from(f.as_str())));
+        let rows = self.query(
+            &format!(
+                "SELECT DISTINCT b.id, b.public_id, b.title, s.frames FROM bug_index i
+                 JOIN signatures s ON s.signature = i.signature AND s.version = i.version
+                 JOIN bugs b ON b.id = s.bug_id
+                 WHERE i.kind = ?1 AND s.bug_id != ?2 AND b.merged_into IS NULL
+                   AND i.frame IN ({}) LIMIT 500",
+                placeholders.join(", ")
+            ),
+            &params,
+        )?;
+        let mut best: BTreeMap<i64, RelatedBug> = BTreeMap::new();
+        for row in rows {
+            let theirs = split_frames(&row[3].text());
+            let similarity = founders
+                .iter()
+                .map(|f| signature::similarity(f, &theirs))
+                .fold(0.0, f64::max);
+            if similarity + 1e-9 < RELATED_SIMILARITY {
+                continue;
+            }
+            let entry = best.entry(row[0].int()).or_insert_with(|| RelatedBug {
+                id: row[1].text(),
+                title: row[2].text(),
+                similarity: Some(similarity),
+            });
+            if entry.similarity.is_some_and(|s| s < similarity) {
+                entry.similarity = Some(similarity);
+            }
+        }
+        let mut similar: Vec<RelatedBug> = best.into_values().collect();
+        similar.sort_by(|a, b| {
+            b.similarity
+                .unwrap_or(0.0)
+                .total_cmp(&a.similarity.unwrap_or(0.0))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        similar.truncate(MAX_RELATED);
+        Ok(similar)
+    }
+
+    /// A page of crashes: of a bug, a node or a run (at most one of them; none: all).
+    pub fn crashes(
+        &mut self,
+        scope: CrashScope<'_>,
+        sort: CrashSort,
+        page: u32,
+        per_page: u32,
+    ) -> anyhow::Result<CrashPage> {
+        let (clause, key): (&str, Value) = match scope {
+            CrashScope::Bug(bug) => ("r.bug_id = ?1", bug.into()),
+            CrashScope::Node(node) => ("l.node = ?1", node.into()),
+            CrashScope::Run(run) => ("l.run = ?1", run.into()),
+            CrashScope::All => ("?1 = 1", 1i64.into()),
+        };
+        let total = self.query(
+            &format!(
+                "SELECT COUNT(*) FROM reports r JOIN logs l ON l.id = r.log_id WHERE {clause}"
+            ),
+            std::slice::from_ref(&key),
+        )?[0][0]
+            .int() as u64;
+        let rows = self.query(
+            &format!(
+                "SELECT l.content_hash, r.position, l.run, l.node, l.seen_on, l.recorded_at, r.time,
+                        r.kernel, l.path, r.title, r.kind, r.labels, COALESCE(m.public_id, b.public_id)
+                 FROM reports r JOIN logs l ON l.id = r.log_id
+                 LEFT JOIN bugs b ON b.id = r.bug_id LEFT JOIN bugs m ON m.id = b.merged_into
+                 WHERE {clause} ORDER BY {} LIMIT ?2 OFFSET ?3",
+                sort.order_by()
+            ),
+            &[
+                key,
+                i64::from(per_page).into(),
+                (i64::from(page) * i64::from(per_page)).into(),
+            ],
+        )?;
+        Ok(CrashPage {
+            total,
+            crashes: rows.iter().map(|r| crash_of(r)).collect(),
+        })
+    }
+
+    /// One recorded report by its log's content hash and position.
+    pub fn crash(&mut self, log: &str, position: u64) -> anyhow::Result<Option<CrashRow>> {
+        let rows = self.query(
+            "SELECT l.content_hash, r.position, l.run, l.node, l.seen_on, l.recorded_at, r.time,
+                    r.kernel, l.path, r.title, r.kind, r.labels, COALESCE(m.public_id, b.public_id)
+             FROM reports r JOIN logs l ON l.id = r.log_id
+             LEFT JOIN bugs b ON b.id = r.bug_id LEFT JOIN bugs m ON m.id = b.merged_into
+             WHERE l.content_hash = ?1 AND r.position = ?2",
+            &[log.into(), (position as i64).into()],
+        )?;
+        Ok(rows.first().map(|r| crash_of(r)))
+    }
+
+    /// Every run, newest first (at most `limit`).
+    pub fn runs(&mut self, limit: u32) -> anyhow::Result<Vec<RunRow>> {
+        let rows = self.query(
+            "SELECT run, MIN(node), MAX(seen_on), COUNT(*), CAST(SUM(n_reports) AS BIGINT) FROM logs
+             GROUP BY run ORDER BY MAX(seen_on) DESC, run LIMIT ?1",
+            &[i64::from(limit).into()],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| RunRow {
+                run: r[0].text(),
+                node: r[1].opt_text(),
+                date: r[2].text(),
+                logs: r[3].int() as u64,
+                reports: r[4].int() as u64,
+                paths: Vec::new(),
+            })
+            .collect())
+    }
+
+    /// The logs of the runs named `key` or, for a day key (`0827`), of the runs named
+    /// `0827-…`, at most `limit`.
+    pub fn run_logs(&mut self, key: &str, limit: u32) -> anyhow::Result<Vec<LogRow>> {
+        let escaped = like_escape(key);
+        let rows = self.query(
+            "SELECT run, node, path, content_hash FROM logs
+             WHERE run = ?1 OR run LIKE ?2 ESCAPE '\\' ORDER BY run, id LIMIT ?3",
+            &[
+                key.into(),
+                format!("{escaped}-%").into(),
+                i64::from(limit).into(),
+            ],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| LogRow {
+                run: r[0].text(),
+                node: r[1].opt_text(),
+                path: r[2].text(),
+                log: r[3].text(),
+            })
+            .collect())
+    }
+
+    /// What the node page shows; `None` for a node never recorded.
+    pub fn node_view(&mut self, node: &str) -> anyhow::Result<Option<NodeView>> {
+        let per_day: Vec<(String, u64)> = self
+            .query(
+                "SELECT l.seen_on, COUNT(*) FROM reports r JOIN logs l ON l.id = r.log_id
+                 WHERE l.node = ?1 GROUP BY l.seen_on ORDER BY l.seen_on",
+                &[node.into()],
+            )?
+            .iter()
+            .map(|r| (r[0].text(), r[1].int() as u64))
+            .collect();
+        let runs: Vec<String> = self
+            .query(
+                "SELECT DISTINCT run FROM logs WHERE node = ?1 ORDER BY run LIMIT 500",
+                &[node.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect();
+        if runs.is_empty() {
+            return Ok(None);
+        }
+        let bugs = self
+            .query(
+                "SELECT COALESCE(m.public_id, b.public_id), COUNT(*), COUNT(DISTINCT l.id),
+                        MIN(l.seen_on), MAX(l.seen_on)
+                 FROM reports r JOIN logs l ON l.id = r.log_id JOIN bugs b ON b.id = r.bug_id
+                 LEFT JOIN bugs m ON m.id = b.merged_into
+                 WHERE l.node = ?1 GROUP BY COALESCE(m.public_id, b.public_id)
+                 ORDER BY COUNT(*) DESC LIMIT 500",
+                &[node.into()],
+            )?
+            .iter()
+            .map(|r| SeenOn {
+                name: r[0].text(),
+                reports: r[1].int() as u64,
+                logs: r[2].int() as u64,
+                first_seen: r[3].opt_text(),
+                last_seen: r[4].opt_text(),
+            })
+            .collect();
+        Ok(Some(NodeView {
+            name: node.to_owned(),
+            per_day,
+            bugs,
+            runs,
+        }))
+    }
+
+    /// Titles of bugs by short id (for tables that list bugs by id).
+    pub fn bug_titles(&mut self, ids: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        for id in ids.iter().take(500) {
+            if let Some(row) = self
+                .query(
+                    "SELECT COALESCE(name, title) FROM bugs WHERE public_id = ?1",
+                    &[id.as_str().into()],
+                )?
+                .first()
+            {
+                out.insert(id.clone(), row[0].text());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The counts behind the graphs page.
+    pub fn graphs(&mut self) -> anyhow::Result<Graphs> {
+        let crashes_per_day = self
+            .query(
+                "SELECT l.seen_on, COUNT(*) FROM reports r JOIN logs l ON l.id = r.log_id
+                 GROUP BY l.seen_on ORDER BY l.seen_on",
+                &[],
+            )?
+            .iter()
+            .map(|r| (r[0].text(), r[1].int() as u64))
+            .collect();
+        let firsts: Vec<(String, u64)> = self
+            .query(
+                "SELECT first_seen, COUNT(*) FROM bugs
+                 WHERE merged_into IS NULL AND first_seen IS NOT NULL
+                 GROUP BY first_seen ORDER BY first_seen",
+                &[],
+            )?
+            .iter()
+            .map(|r| (r[0].text(), r[1].int() as u64))
+            .collect();
+        let mut weeks: BTreeMap<String, u64> = BTreeMap::new();
+        let mut open_bugs = Vec::with_capacity(firsts.len());
+        let mut open = 0;
+        for (day, n) in &firsts {
+            if let Some(date) = crate::run::Date::parse(day) {
+                let days = date.days_since_epoch();
+                // 1970-01-01 was a Thursday: Monday is 3 days before day 0's weekday.
+                let monday = days - (days + 3).rem_euclid(7);
+                *weeks
+                    .entry(crate::run::Date::from_days_since_epoch(monday).to_string())
+                    .or_default() += n;
+            }
+            open += n;
+            open_bugs.push((day.clone(), open));
+        }
+        Ok(Graphs {
+            crashes_per_day,
+            new_bugs_per_week: weeks.into_iter().collect(),
+            open_bugs,
+        })
+    }
+}
+
+/// Whose crashes a crash table lists.
+#[derive(Debug, Clone, Copy)]
+pub enum CrashScope<'a> {
+    /// A bug's (internal row).
+    Bug(i64),
+    /// A node's.
+    Node(&'a str),
+    /// A run's.
+    Run(&'a str),
+    /// Every crash.
+    All,
+}
+
+/// `public_id, kind, title, name, link, labels, n_logs, first_seen, last_seen`.
+fn summary_of(row: &[Value]) -> BugSummary {
+    BugSummary {
+        id: row[0].text(),
+        kind: row[1].text(),
+        title: row[2].text(),
+        name: row[3].opt_text(),
+        link: row[4].opt_text(),
+        labels: split_labels(&row[5].text()),
+        status: STATUS_OPEN.to_owned(),
+        dup_of: None,
+        count: row[6].int() as u64,
+        nodes: Vec::new(),
+        builds: Vec::new(),
+        first_seen: row[7].opt_text(),
+        last_seen: row[8].opt_text(),
+        per_day: Vec::new(),
+    }
+}
+
+fn crash_of(r: &[Value]) -> CrashRow {
+    CrashRow {
+        log: r[0].text(),
+        position: r[1].int() as u64,
+        run: r[2].text(),
+        node: r[3].opt_text(),
+        date: r[4].text(),
+        recorded_at: r[5].int(),
+        time: r[6].opt_real(),
+        build: r[7].opt_text(),
+        path: r[8].text(),
+        title: r[9].text(),
+        kind: r[10].text(),
+        labels: split_labels(&r[11].text()),
+        bug: r[12].opt_text(),
+    }
+}
+
+/// `text` with LIKE's wildcards escaped by `\\` (for `LIKE … ESCAPE '\\'`).
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

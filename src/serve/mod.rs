@@ -1,0 +1,114 @@
+//! `legolog serve`: the lab's dashboard over a history, in one binary.
+//!
+//! Layering: this is a top layer beside the CLI. It reads the history through
+//! [`crate::history::views`] (read-only connections), builds run timelines with
+//! [`crate::timeline`] and re-reads recorded logs with [`crate::analysis`]; nothing below
+//! imports it. Pages are maud templates (checked by the compiler, escaping by the engine), each
+//! with a versioned JSON twin (`?json=1` or `Accept: application/json`, docs/serve.md).
+//!
+//! * [`db`] — worker threads owning read-only connections; the change poller.
+//! * [`http`] — the axum router, bounds (query length, page size, time limit), security
+//!   headers (a CSP without inline script), server-sent events for live pages.
+//! * [`export`] — the same pages as static files (`--export DIR`).
+//! * [`layout`], [`svg`], [`pages`] — markup.
+
+pub mod db;
+pub mod export;
+pub mod http;
+pub mod layout;
+pub mod pages;
+pub mod svg;
+
+use crate::history::History;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Bounds on what one request may ask.
+#[derive(Debug, Clone)]
+pub struct Bounds {
+    /// Longest query string, bytes.
+    pub max_query: usize,
+    /// Longest filter value, bytes.
+    pub max_text: usize,
+    /// Default rows per page.
+    pub per_page: u32,
+    /// Most rows per page.
+    pub max_per_page: u32,
+    /// Highest page number.
+    pub max_page: u32,
+    /// Time one request may take.
+    pub timeout: Duration,
+    /// Live pages followed at once.
+    pub max_streams: usize,
+}
+
+impl Bounds {
+    /// The bounds of a served dashboard with this time limit.
+    pub fn standard(timeout: Duration) -> Bounds {
+        Bounds {
+            max_query: 1024,
+            max_text: 200,
+            per_page: 50,
+            max_per_page: 200,
+            max_page: 100_000,
+            timeout,
+            max_streams: 256,
+        }
+    }
+}
+
+/// What `legolog serve` was asked.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The history: a SQLite path or a `postgresql://` URL.
+    pub db: String,
+    /// The history as shown in messages.
+    pub shown: String,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Write static pages here instead of serving.
+    pub export: Option<PathBuf>,
+    /// `--read-only` was given (binding a non-loopback address is then deliberate).
+    pub read_only: bool,
+    /// Per-request time limit.
+    pub timeout: Duration,
+}
+
+/// Opens the history read-only, the way every connection of the server does.
+pub fn opener(spec: &str) -> Arc<dyn Fn() -> anyhow::Result<History> + Send + Sync> {
+    let spec = spec.to_owned();
+    Arc::new(move || History::open_read_only(&spec))
+}
+
+/// Serves (until Ctrl-C) or exports.
+pub fn run(options: Options) -> anyhow::Result<()> {
+    if let Some(dir) = &options.export {
+        let mut history = History::open_read_only(&options.db)?;
+        let written = export::write(&mut history, dir)?;
+        crate::eprint_safe!(
+            "legolog: exported {written} pages of {} to {}",
+            options.shown,
+            dir.display()
+        );
+        return Ok(());
+    }
+    if !options.listen.ip().is_loopback() && !options.read_only {
+        crate::eprint_safe!(
+            "legolog: warning: listening on {}, which is not a loopback address: anyone who can reach it reads the whole history (pass --read-only to say this is meant)",
+            options.listen
+        );
+    }
+    // Connections are made on threads of their own, outside the async runtime (the
+    // PostgreSQL client blocks on a runtime of its own).
+    let open = opener(&options.db);
+    let db = db::pool(3, open.clone())?;
+    let changes = db::watch_changes(open, http::POLL)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(16)
+        .enable_all()
+        .build()?;
+    runtime.block_on(http::serve(options, db, changes))
+}

@@ -1,0 +1,7 @@
+//! One module per page: what it reads from the history (its JSON twin) and its markup.
+
+pub mod bug;
+pub mod crash;
+pub mod list;
+pub mod node;
+pub mod run;

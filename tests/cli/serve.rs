@@ -1,0 +1,882 @@
+//! Issue 19: `legolog serve`, checked in a real browser (headless Chromium through
+//! chromedriver, `webdriver.rs`) over histories filled from `fixtures/logs` and, when
+//! `../shared/corpus/lego` is there, the LegoOS corpus (those parts are skipped as a whole when
+//! it is absent). Screenshots of every page go to `target/tmp/serve-screenshots/`.
+
+use crate::util::{fixture, legolog, legolog_std, root};
+use crate::webdriver::Browser;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-screenshots")
+}
+
+fn corpus() -> Option<PathBuf> {
+    let dir = root().join("../shared/corpus/lego");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped the corpus parts: {} is absent", dir.display());
+        None
+    }
+}
+
+/// The logs of `fixtures/logs` (the seed and the real Debian logs).
+fn fixture_logs() -> Vec<PathBuf> {
+    let mut logs = vec![fixture("0826-w9-1.log")];
+    let mut real: Vec<PathBuf> = std::fs::read_dir(fixture("real"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    real.sort();
+    logs.extend(real);
+    logs
+}
+
+/// Records `logs` into the history `db` (a second process, as a lab's writers are).
+fn record(db: &Path, logs: &[PathBuf]) {
+    let output = legolog()
+        .arg("analyze")
+        .arg("--db")
+        .arg(db)
+        .args(["--format", "json"])
+        .args(logs)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.code() == Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A running `legolog serve`; Ctrl-C on [`Server::stop`] (or kill on drop).
+struct Server {
+    child: Child,
+    url: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(db: &Path) -> Server {
+        let mut child = legolog_std()
+            .arg("serve")
+            .arg("--db")
+            .arg(db)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let Some(url) = first.split_whitespace().find(|w| w.starts_with("http://")) else {
+            let rest: Vec<String> = lines.map_while(Result::ok).collect();
+            panic!("no address in {first:?} {rest:?}")
+        };
+        let url = url.trim_end_matches('/').to_owned();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let rest = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut text = rest.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Server { child, url, stderr }
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        self.get_with(path, None)
+    }
+
+    fn get_with(&self, path: &str, accept: Option<&str>) -> (u16, String, String) {
+        let mut request = ureq::get(&format!("{}{path}", self.url));
+        if let Some(accept) = accept {
+            request = request.set("Accept", accept);
+        }
+        let response = match request.call() {
+            Ok(response) => response,
+            Err(ureq::Error::Status(_, response)) => response,
+            Err(err) => panic!("GET {path}: {err}"),
+        };
+        let status = response.status();
+        let kind = response.content_type().to_owned();
+        (status, kind, response.into_string().unwrap())
+    }
+
+    fn json(&self, path: &str) -> Value {
+        let (status, kind, body) = self.get(path);
+        assert_eq!(
+            (status, kind.as_str()),
+            (200, "application/json"),
+            "{path}: {body}"
+        );
+        let value: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(value["version"], 1, "{path}");
+        value
+    }
+
+    /// Ctrl-C, then the exit status and what it said.
+    fn stop(mut self) -> (ExitStatus, String) {
+        let pid = rustix::process::Pid::from_child(&self.child);
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+        let status = self.child.wait().unwrap();
+        // The reader thread ends with the pipe.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !self.stderr.lock().unwrap().contains("stopped")
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let text = self.stderr.lock().unwrap().clone();
+        (status, text)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn fingerprint(path: &Path) -> (Vec<u8>, SystemTime) {
+    (
+        std::fs::read(path).unwrap(),
+        std::fs::metadata(path).unwrap().modified().unwrap(),
+    )
+}
+
+/// The bug whose title contains `text`, from the list's JSON.
+fn bug_id(server: &Server, query: &str, text: &str) -> String {
+    let list = server.json(&format!("/?json=1&per_page=200{query}"));
+    list["data"]["bugs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["title"].as_str().unwrap_or_default().contains(text))
+        .unwrap_or_else(|| panic!("no bug {text:?} in {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// No CSP violation (nor any other error) from the page's own assets in the console.
+fn assert_quiet_console(browser: &Browser, page: &str) {
+    let errors: Vec<(String, String)> = browser
+        .console()
+        .into_iter()
+        .filter(|(level, message)| {
+            level == "SEVERE"
+                || message.contains("Content Security Policy")
+                || message.contains("Refused")
+        })
+        // The favicon nobody asked for is the browser's own request.
+        .filter(|(_, message)| !message.contains("favicon.ico"))
+        .collect();
+    assert!(errors.is_empty(), "{page}: console errors {errors:?}");
+}
+
+// Acceptance 1 (list → bug → crash, filters, run page, screenshots) and 4 (read-only).
+#[test]
+fn issue_19_pages_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    let mut logs = fixture_logs();
+    let corpus = corpus();
+    if let Some(corpus) = &corpus {
+        let mut lego: Vec<PathBuf> = std::fs::read_dir(corpus)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            .collect();
+        lego.sort();
+        logs.extend(lego);
+    }
+    record(&db, &logs);
+    let before = fingerprint(&db);
+    let server = Server::start(&db);
+    let browser = Browser::start();
+    let shot = |name: &str| browser.screenshot(&shots().join(format!("{name}.png")));
+
+    // The list, with JavaScript on: every bug, the seed's among them.
+    browser.goto(&format!("{}/", server.url));
+    assert_eq!(browser.text("h1").as_deref(), Some("Bugs"));
+    let seed_bug = bug_id(&server, "", "worker stuck in mlx4_ib_poll_cq");
+    assert!(browser.count(&format!("tr[data-key='{seed_bug}']")) == 1);
+    // The script followed the live stream.
+    browser.wait_for(
+        "return document.getElementById('live-status').textContent === 'live';",
+        Duration::from_secs(5),
+        "the live stream",
+    );
+    shot("list");
+    assert_quiet_console(&browser, "list");
+
+    // Filter by label through the form, as a person would.
+    browser.eval(
+        "document.querySelector('input[name=label]').value = 'cq-stall';",
+        json!([]),
+    );
+    browser.click("form.filters button", "filter");
+    browser.wait_for(
+        "return location.search.includes('label=cq-stall');",
+        Duration::from_secs(5),
+        "the filtered list",
+    );
+    let labels: Vec<Value> = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('#bugs tbody tr')).map(r => r.cells[1].innerText);",
+            json!([]),
+        )
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!labels.is_empty());
+    assert!(
+        labels
+            .iter()
+            .all(|l| l.as_str().unwrap().contains("cq-stall")),
+        "{labels:?}"
+    );
+    shot("list-cq-stall");
+
+    // list → bug: the seed's bug, its signature frames, its node.
+    browser.click("#bugs a.bug-title", "worker stuck in mlx4_ib_poll_cq");
+    browser.wait_for(
+        "return location.pathname.startsWith('/bug/');",
+        Duration::from_secs(5),
+        "the bug page",
+    );
+    assert!(browser.current_url().ends_with(&format!("/bug/{seed_bug}")));
+    let page = browser.text("main").unwrap();
+    for expected in [
+        "founding",
+        "fit_internal_poll_sendcq",
+        "thpool_worker_func",
+        "Nodes",
+        "w9",
+        "open",
+    ] {
+        assert!(
+            page.contains(expected),
+            "bug page lacks {expected:?}: {page}"
+        );
+    }
+    shot("bug");
+    assert_quiet_console(&browser, "bug");
+
+    // bug → crash: the recorded report read again from its log.
+    browser.click("#crashes a", "worker stuck in mlx4_ib_poll_cq");
+    browser.wait_for(
+        "return location.pathname.startsWith('/crash/');",
+        Duration::from_secs(5),
+        "the crash page",
+    );
+    let page = browser.text("main").unwrap();
+    for expected in [
+        "Call trace",
+        "fit_send_reply_with_rdma_write_with_imm+0x25f/0x3a0",
+        "Registers",
+        "RSP",
+        "Stack",
+        "0000000ffc53fddc",
+        "thpool-worker0",
+        "[187736.669027] watchdog: worker[0] CPU10 stucked",
+    ] {
+        assert!(
+            page.contains(expected),
+            "crash page lacks {expected:?}: {page}"
+        );
+    }
+    // The `?` marks: 13 of the seed's 19 frames are unreliable.
+    assert_eq!(browser.count("table.trace tr.guessed"), 13);
+    shot("crash");
+    assert_quiet_console(&browser, "crash");
+    let download = browser.eval(
+        "return document.querySelector('a[href$=\"log.txt\"]').href;",
+        json!([]),
+    );
+    let (status, kind, text) =
+        server.get(download.as_str().unwrap().trim_start_matches(&server.url));
+    assert_eq!((status, kind.as_str()), (200, "text/plain"));
+    assert!(
+        text.starts_with("[187736.669027] watchdog: worker[0] CPU10 stucked\n"),
+        "{text}"
+    );
+
+    // Node, runs, graphs.
+    browser.click("dl.facts a[href='/node/w9']", "w9");
+    browser.wait_for(
+        "return location.pathname === '/node/w9';",
+        Duration::from_secs(5),
+        "the node page",
+    );
+    assert!(browser.text("main").unwrap().contains(&seed_bug));
+    shot("node");
+    browser.goto(&format!("{}/runs", server.url));
+    assert!(browser.text("main").unwrap().contains("0826-w9-1"));
+    shot("runs");
+    browser.goto(&format!("{}/graphs", server.url));
+    assert_eq!(browser.count("svg.chart"), 3);
+    shot("graphs");
+    assert_quiet_console(&browser, "graphs");
+
+    // Sorting by script: the count column, descending after two clicks.
+    browser.goto(&format!("{}/run/0826-w9-1", server.url));
+    shot("run-0826");
+    browser.goto(&format!("{}/", server.url));
+    browser.click("#bugs th", "nodes");
+
+    if corpus.is_some() {
+        // Node w14: the bugs seen there, the send-CQ timeout among them.
+        browser.goto(&format!("{}/?node=w14", server.url));
+        let titles = browser.text("#bugs tbody").unwrap();
+        assert!(titles.contains("send CQE timeout"), "{titles}");
+        let nodes: Vec<Value> = browser
+            .eval(
+                "return Array.from(document.querySelectorAll('#bugs tbody tr')).map(r => r.cells[4].innerText);",
+                json!([]),
+            )
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!(
+            nodes
+                .iter()
+                .all(|n| n.as_str().unwrap().split(", ").any(|n| n == "w14")),
+            "{nodes:?}"
+        );
+        shot("list-w14");
+        // The 0827 run: w14's send-CQ timeout linked to w9's stuck worker.
+        browser.goto(&format!("{}/run/0827", server.url));
+        let incident = browser
+            .text("div.incident")
+            .expect("an incident on the 0827 page");
+        assert!(
+            incident.contains("w14") && incident.contains("send CQE timeout"),
+            "{incident}"
+        );
+        assert!(
+            incident.contains("w9") && incident.contains("fit_send_reply_with_rdma_write_with_imm"),
+            "{incident}"
+        );
+        assert_eq!(browser.count("div.incident"), 1);
+        assert_eq!(browser.count("tr.cause"), 1);
+        shot("run-0827");
+        assert_quiet_console(&browser, "run 0827");
+    }
+    drop(browser);
+    let (status, said) = server.stop();
+    assert!(
+        status.success(),
+        "Ctrl-C is a clean stop: {status:?} {said}"
+    );
+    assert!(said.contains("stopped"), "{said}");
+    // Acceptance 4: every page was read, nothing was written.
+    let after = fingerprint(&db);
+    assert!(before.0 == after.0, "the history's bytes changed");
+    assert_eq!(before.1, after.1, "the history's mtime changed");
+}
+
+// Acceptance 1: a report recorded by another process appears on an open bug page within 2 s.
+#[test]
+fn issue_19_a_new_report_appears_on_an_open_page_within_2_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &[fixture("0826-w9-1.log")]);
+    let server = Server::start(&db);
+    let seed_bug = bug_id(&server, "", "worker stuck in mlx4_ib_poll_cq");
+    let browser = Browser::start();
+    browser.goto(&format!("{}/bug/{seed_bug}", server.url));
+    browser.wait_for(
+        "return document.getElementById('live-status').textContent === 'live';",
+        Duration::from_secs(5),
+        "the live stream",
+    );
+    assert_eq!(browser.count("#crashes tbody tr"), 1);
+    // Another node's console with the same watchdog, recorded by `analyze` in a second process.
+    let later = dir.path().join("0901-w11-3.log");
+    let mut text = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
+    text.push_str("[187740.000000] another line\n");
+    std::fs::write(&later, text).unwrap();
+    record(&db, &[later]);
+    let took = browser.wait_for(
+        "return document.querySelectorAll('#crashes tbody tr').length === 2;",
+        Duration::from_secs(10),
+        "the new crash",
+    );
+    assert!(
+        took < Duration::from_secs(2),
+        "the new report took {took:?}"
+    );
+    // It is marked new; the one there before is not.
+    assert_eq!(browser.count("#crashes tbody tr.new"), 1);
+    assert!(browser
+        .text("#crashes tr.new")
+        .unwrap()
+        .contains("0901-w11-3"));
+    assert!(browser
+        .text("#bug-facts")
+        .unwrap()
+        .contains("2 logs, 2 reports"));
+    browser.screenshot(&shots().join("bug-live.png"));
+    assert_quiet_console(&browser, "live bug page");
+}
+
+/// A log whose title, comm, file name and lines carry markup, script, `javascript:` links and
+/// bidi overrides; the bug gets a hostile name and link too.
+fn hostile_history(dir: &Path) -> PathBuf {
+    let db = dir.join("hostile.sqlite3");
+    let payload = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>javascript:alert(3)\u{202e}gpj.exe";
+    let log = format!(
+        "[  100.000000] Kernel panic - not syncing: {payload}\n\
+         [  100.000100] CPU: 0 PID: 1 Comm: <img/src=x/onerror=alert(4)>\u{202e} Not tainted 6.1.0 #1\n\
+         [  100.000200] Call Trace:\n\
+         [  100.000300]  <TASK>\n\
+         [  100.000400]  dump_stack_lvl+0x44/0x5c\n\
+         [  100.000500]  panic+0x10c/0x2e0\n\
+         [  100.000600]  </TASK>\n\
+         [  100.000700] <script>alert(5)</script> javascript:alert(6) \u{2066}isolate\n"
+    );
+    let name = "console \"><img src=x onerror=alert(7)> <b>\u{202e}gol.log";
+    let path = dir.join(name);
+    std::fs::write(&path, log).unwrap();
+    let output = legolog()
+        .arg("analyze")
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--run",
+            "0902-w3-1<script>alert(10)</script>\u{202e}",
+            "--node",
+            "w3\"><b onmouseover>x",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let list: Value = serde_json::from_slice(
+        &legolog()
+            .args(["history", "--format", "json", "--db"])
+            .arg(&db)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let id = list["bugs"][0]["bug"]
+        .as_str()
+        .or(list["bugs"][0]["id"].as_str())
+        .unwrap_or_else(|| panic!("{list}"))
+        .to_owned();
+    let named = legolog()
+        .args(["bug", "name", "--db"])
+        .arg(&db)
+        .args([
+            &id,
+            "<script>alert(8)</script>",
+            "--link",
+            "javascript:alert(9)",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        named.status.success(),
+        "{}",
+        String::from_utf8_lossy(&named.stderr)
+    );
+    db
+}
+
+// Acceptance 2: hostile content renders inert.
+#[test]
+fn issue_19_hostile_content_is_inert_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = hostile_history(dir.path());
+    let server = Server::start(&db);
+    let browser = Browser::start();
+    let list = server.json("/?json=1");
+    let bug = list["data"]["bugs"][0].clone();
+    assert!(bug["title"].as_str().unwrap().contains("<script>"), "{bug}");
+    let id = bug["id"].as_str().unwrap().to_owned();
+    let crashes = server.json(&format!("/bug/{id}?json=1"));
+    let crash = &crashes["data"]["crashes"]["crashes"][0];
+    let pages = [
+        ("hostile-list", "/".to_owned()),
+        ("hostile-bug", format!("/bug/{id}")),
+        (
+            "hostile-crash",
+            format!(
+                "/crash/{}/{}",
+                crash["log"].as_str().unwrap(),
+                crash["position"]
+            ),
+        ),
+        (
+            "hostile-run",
+            format!(
+                "/run/{}",
+                legolog::serve::layout::segment(crash["run"].as_str().unwrap())
+            ),
+        ),
+        (
+            "hostile-node",
+            format!(
+                "/node/{}",
+                legolog::serve::layout::segment(crash["node"].as_str().unwrap())
+            ),
+        ),
+        ("hostile-runs", "/runs".to_owned()),
+    ];
+    for (name, path) in &pages {
+        browser.goto(&format!("{}{path}", server.url));
+        assert!(browser.dialog().is_none(), "{name}: a dialog opened");
+        let text = browser.text("body").unwrap();
+        assert!(!text.contains("Error"), "{name}: {text}");
+        // The payloads are shown as text…
+        // Titles mask numbers, as syzbot's do.
+        let title =
+            "<script>alert(NUM)</script>\"><img src=x onerror=alert(NUM)>javascript:alert(NUM)";
+        let run = "<script>alert(10)</script>\\u{202e}";
+        let node = "w3\"><b onmouseover>x";
+        let expected: &[&str] = match *name {
+            "hostile-list" => &[title, node],
+            "hostile-bug" => &[title, node, run],
+            "hostile-crash" => &[
+                title,
+                node,
+                run,
+                "not syncing: <script>alert(1)</script>",
+                "<img/src=x/onerror=alert(4)>",
+            ],
+            _ => &[run, node],
+        };
+        for expected in expected {
+            assert!(
+                text.contains(expected),
+                "{name} shows {expected} as text: {text}"
+            );
+        }
+        // …with the bidi controls visible as escapes, never as controls.
+        assert!(
+            !text.contains('\u{202e}') && !text.contains('\u{2066}'),
+            "{name}: a bidi control in the page"
+        );
+        // No element came from the data: the page's only script is its own file, no image.
+        assert_eq!(browser.count("script:not([src])"), 0, "{name}");
+        assert_eq!(browser.count("script"), 1, "{name}");
+        assert_eq!(browser.count("img, b, iframe, object, embed"), 0, "{name}");
+        let schemes = browser.eval(
+            "return Array.from(document.querySelectorAll('a[href]')).map(a => a.protocol);",
+            json!([]),
+        );
+        assert!(
+            schemes
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p == "http:" || p == "https:"),
+            "{name}: {schemes}"
+        );
+        assert_eq!(browser.eval("return document.querySelectorAll('[onerror], [onclick], [onload], [onmouseover]').length;", json!([])), json!(0));
+        browser.screenshot(&shots().join(format!("{name}.png")));
+        assert_quiet_console(&browser, name);
+    }
+    // The user's `javascript:` link is not a link; the name is text.
+    browser.goto(&format!("{}/bug/{id}", server.url));
+    assert_eq!(browser.count("a.ext"), 0);
+    assert!(browser
+        .text("h1")
+        .unwrap()
+        .contains("<script>alert(8)</script>"));
+    assert!(browser.dialog().is_none());
+}
+
+// The JSON twins, the bounds and the errors (no browser needed).
+#[test]
+fn issue_19_json_twins_and_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &fixture_logs());
+    let server = Server::start(&db);
+    let list = server.json("/?json=1");
+    assert_eq!(list["page"], "bugs");
+    let total = list["data"]["total"].as_u64().unwrap();
+    assert!(total >= 2, "{list}");
+    // Accept: application/json gives the same document.
+    let (_, kind, body) = server.get_with("/", Some("application/json"));
+    assert_eq!(kind, "application/json");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["data"]["total"],
+        total
+    );
+    let id = bug_id(&server, "", "worker stuck");
+    let bug = server.json(&format!("/bug/{id}?json=1"));
+    assert_eq!(bug["data"]["summary"]["id"], id.as_str());
+    assert_eq!(bug["data"]["summary"]["status"], "open");
+    assert_eq!(bug["data"]["signatures"][0]["founding"], true);
+    let crash = &bug["data"]["crashes"]["crashes"][0];
+    let page = server.json(&format!(
+        "/crash/{}/{}?json=1",
+        crash["log"].as_str().unwrap(),
+        crash["position"]
+    ));
+    assert_eq!(page["data"]["report"]["kind"], "lego-watchdog");
+    assert_eq!(
+        page["data"]["report"]["frames"].as_array().unwrap().len(),
+        19
+    );
+    for path in [
+        "/runs?json=1",
+        "/graphs?json=1",
+        "/node/w9?json=1",
+        "/run/0826-w9-1?json=1",
+    ] {
+        server.json(path);
+    }
+    // Paging is bounded; a page past the end is empty, not an error.
+    let one = server.json("/?json=1&per_page=1");
+    assert_eq!(one["data"]["bugs"].as_array().unwrap().len(), 1);
+    let big = server.json("/?json=1&per_page=100000");
+    assert_eq!(big["data"]["filter"]["per_page"], 200);
+    // Errors: unknown things are 404, bad filters 400, long queries 414 — each with a CSP.
+    for (path, code) in [
+        ("/bug/ffffffffff?json=1", 404),
+        ("/crash/00/1?json=1", 404),
+        ("/nothing", 404),
+        ("/?tab=nope&json=1", 400),
+        ("/?page=x", 400),
+    ] {
+        let (status, _, body) = server.get(path);
+        assert_eq!(status, code, "{path}: {body}");
+    }
+    let long = format!("/?q={}", "a".repeat(2000));
+    assert_eq!(server.get(&long).0, 414);
+    let response = ureq::get(&format!("{}/", server.url)).call().unwrap();
+    let csp = response.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    // The text filter and the tabs.
+    let found = server.json("/?json=1&q=MLX4_IB");
+    assert_eq!(found["data"]["total"], 1);
+    let fixed = server.json("/?json=1&tab=fixed");
+    assert_eq!(fixed["data"]["total"], 0);
+}
+
+// Acceptance 5: the export opens from file:// with working links and no network request.
+#[test]
+fn issue_19_export_opens_from_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &fixture_logs());
+    let out = dir.path().join("site");
+    let before = fingerprint(&db);
+    let output = legolog()
+        .args(["serve", "--db"])
+        .arg(&db)
+        .arg("--export")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(before, fingerprint(&db));
+    assert!(out.join("index.html").exists() && out.join("assets/style.css").exists());
+    let browser = Browser::start();
+    browser.goto(&format!("file://{}", out.join("index.html").display()));
+    assert_eq!(browser.text("h1").as_deref(), Some("Bugs"));
+    browser.click("#bugs a.bug-title", "worker stuck in mlx4_ib_poll_cq");
+    browser.wait_for(
+        "return location.pathname.includes('/bug/');",
+        Duration::from_secs(5),
+        "the exported bug page",
+    );
+    assert!(browser
+        .text("main")
+        .unwrap()
+        .contains("fit_internal_poll_sendcq"));
+    browser.click("#crashes a", "worker stuck");
+    browser.wait_for(
+        "return location.pathname.includes('/crash/');",
+        Duration::from_secs(5),
+        "the exported crash page",
+    );
+    assert!(browser.text("main").unwrap().contains("Call trace"));
+    browser.screenshot(&shots().join("export-crash.png"));
+    browser.click("dl.facts a[href$='node/w9.html']", "w9");
+    browser.wait_for(
+        "return location.pathname.endsWith('/node/w9.html');",
+        Duration::from_secs(5),
+        "the exported node page",
+    );
+    browser.click("header a", "graphs");
+    browser.wait_for(
+        "return location.pathname.endsWith('/graphs.html');",
+        Duration::from_secs(5),
+        "the exported graphs",
+    );
+    // Every link of every exported page leads to a file of the export.
+    let mut pages = vec![out.join("index.html")];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(page) = pages.pop() {
+        if !seen.insert(page.clone()) {
+            continue;
+        }
+        browser.goto(&format!("file://{}", page.display()));
+        let links = browser.eval(
+            "return Array.from(document.querySelectorAll('a[href], link[href]')).map(a => a.href);",
+            json!([]),
+        );
+        for link in links.as_array().unwrap() {
+            let link = link.as_str().unwrap();
+            let path = link
+                .strip_prefix("file://")
+                .unwrap_or_else(|| panic!("{}: a link off the export: {link}", page.display()));
+            let path = PathBuf::from(path.split(['?', '#']).next().unwrap());
+            assert!(path.is_file(), "{}: a broken link {link}", page.display());
+            if path.extension().is_some_and(|e| e == "html") && seen.len() < 60 {
+                pages.push(path);
+            }
+        }
+        // No request left the export (resources loaded: only files).
+        let resources = browser.eval(
+            "return performance.getEntriesByType('resource').map(r => r.name);",
+            json!([]),
+        );
+        assert!(
+            resources
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r.as_str().unwrap().starts_with("file://")),
+            "{resources}"
+        );
+        assert_eq!(browser.count("script"), 0);
+    }
+}
+
+// Acceptance 5: the HTML report of the seed with the fixture vmlinux.
+#[test]
+fn issue_19_report_html_has_every_frames_verdict_and_line() {
+    let output = legolog()
+        .args(["report", "--no-db", "--format", "html", "--vmlinux"])
+        .arg(root().join("fixtures/vmlinux/vmlinux-0826-w9-1"))
+        .arg(fixture("0826-w9-1.log"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let html = String::from_utf8(output.stdout).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script"), "self-contained and inert");
+    assert!(!html.contains("<link"), "no external stylesheet");
+    let body = html
+        .split("<tbody>")
+        .nth(1)
+        .unwrap()
+        .split("</tbody>")
+        .next()
+        .unwrap();
+    let rows: Vec<&str> = body.split("<tr").skip(1).collect();
+    assert_eq!(rows.len(), 19, "one row per frame");
+    for row in rows {
+        assert!(row.contains("class=\"verdict "), "a verdict in {row}");
+        let located = row.split("<code>").nth(2).unwrap_or_default();
+        assert!(
+            located.contains(".c:") || located.contains(".S:") || located.contains(".h:"),
+            "file:line in {row}"
+        );
+    }
+    // It opens in the browser as it is.
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let browser = Browser::start();
+    browser.goto(&format!("file://{}", page.display()));
+    assert_eq!(browser.count("table.trace tbody tr"), 19);
+    browser.screenshot(&shots().join("report-html.png"));
+    assert_quiet_console(&browser, "report.html");
+}
+
+/// Writes through a read-only history fail: `name_bug` on the connection the server uses.
+fn assert_refuses_writes(spec: &str, why: &str) {
+    let mut history = legolog::history::History::open_read_only(spec).unwrap();
+    let err = history
+        .name_bug(1, "renamed", None)
+        .expect_err("a read-only history refuses a write");
+    let text = format!("{err:#}");
+    assert!(text.contains(why), "{text}");
+}
+
+// Acceptance 4: read-only means read-only, on SQLite and on PostgreSQL.
+#[test]
+fn issue_19_histories_are_opened_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &[fixture("0826-w9-1.log")]);
+    let before = fingerprint(&db);
+    assert_refuses_writes(db.to_str().unwrap(), "readonly database");
+    assert_eq!(before, fingerprint(&db));
+    // A missing file is not created.
+    let missing = dir.path().join("none.sqlite3");
+    let output = legolog()
+        .args(["serve", "--db"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no history yet"));
+    assert!(!missing.exists());
+
+    let pg = crate::pg::PgServer::start();
+    let url = pg.create_db("dash");
+    record(Path::new(&url), &[fixture("0826-w9-1.log")]);
+    assert_refuses_writes(&url, "read-only transaction");
+    // The server serves it.
+    let server = Server::start(Path::new(&url));
+    let list = server.json("/?json=1");
+    assert_eq!(list["data"]["total"], 1, "{list}");
+    let id = list["data"]["bugs"][0]["id"].as_str().unwrap().to_owned();
+    let bug = server.json(&format!("/bug/{id}?json=1"));
+    assert_eq!(bug["data"]["crashes"]["total"], 1);
+    let crash = &bug["data"]["crashes"]["crashes"][0];
+    let page = server.json(&format!(
+        "/crash/{}/{}?json=1",
+        crash["log"].as_str().unwrap(),
+        crash["position"]
+    ));
+    assert_eq!(page["data"]["report"]["kind"], "lego-watchdog");
+    for path in [
+        "/graphs?json=1",
+        "/runs?json=1",
+        "/run/0826-w9-1?json=1",
+        "/node/w9?json=1",
+        "/?json=1&label=cq-stall&node=w9&q=mlx4&sort=count",
+        "/?json=1&tab=quiet",
+    ] {
+        server.json(path);
+    }
+    let (status, _) = server.stop();
+    assert!(status.success());
+}
