@@ -588,7 +588,7 @@ impl History {
     /// The internal row of a bug by its short id (or unique prefix), following merges; `None`
     /// when there is no such bug.
     pub fn lookup_bug(&mut self, id: &str) -> anyhow::Result<Option<i64>> {
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Ok(None);
         }
         let rows = self.query(

@@ -33,9 +33,22 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// How often the history's change marker is read.
 pub const POLL: Duration = Duration::from_millis(250);
 
+/// Pages answered since the history last changed, by request (path, query, JSON or not):
+/// fifty clients on the same page cost one page per change. At most [`CACHE_ENTRIES`] pages
+/// of at most [`CACHE_BYTES`] each; emptied when the change counter moves.
+#[derive(Default)]
+struct Cache {
+    counter: u64,
+    pages: std::collections::HashMap<(String, bool), (HeaderValue, axum::body::Bytes)>,
+}
+
+const CACHE_ENTRIES: usize = 512;
+const CACHE_BYTES: usize = 4 << 20;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct App {
+    cache: Arc<std::sync::Mutex<Cache>>,
     db: Db,
     rules: Arc<RuleSet>,
     bounds: Arc<Bounds>,
@@ -49,6 +62,7 @@ pub async fn serve(options: Options, db: Db, changes: watch::Receiver<u64>) -> a
     let rules = Arc::new(RuleSet::load(None, &crate::limits::Limits::default())?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = App {
+        cache: Arc::default(),
         db,
         rules,
         bounds: Arc::new(Bounds::standard(options.timeout)),
@@ -129,16 +143,25 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
             StatusCode::URI_TOO_LONG,
             "the request's path or query is too long",
         )
-    } else if uri.path() == "/events" {
+    } else if uri.path() == "/events" || uri.path() == "/changes" {
         next.run(request).await
     } else {
-        match tokio::time::timeout(app.bounds.timeout, next.run(request)).await {
-            Ok(response) => response,
-            Err(_) => error(
-                Want::Html,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the request took longer than the server's time limit",
-            ),
+        let key = (
+            uri.to_string(),
+            want(request.headers(), &uri.query().map(str::to_owned)) == Want::Json,
+        );
+        let counter = *app.changes.borrow();
+        if let Some(hit) = app.cached(&key, counter) {
+            hit
+        } else {
+            match tokio::time::timeout(app.bounds.timeout, next.run(request)).await {
+                Ok(response) => app.keep(key, counter, response).await,
+                Err(_) => error(
+                    Want::Html,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the request took longer than the server's time limit",
+                ),
+            }
         }
     };
     let headers = response.headers_mut();
@@ -249,6 +272,45 @@ fn failed(want: Want, err: anyhow::Error) -> Response {
 }
 
 impl App {
+    fn cached(&self, key: &(String, bool), counter: u64) -> Option<Response> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.counter != counter {
+            return None;
+        }
+        let (kind, body) = cache.pages.get(key)?;
+        Some(([(header::CONTENT_TYPE, kind.clone())], body.clone()).into_response())
+    }
+
+    /// Keeps a successful page made while the counter was `counter`.
+    async fn keep(&self, key: (String, bool), counter: u64, response: Response) -> Response {
+        if response.status() != StatusCode::OK {
+            return response;
+        }
+        let (parts, body) = response.into_parts();
+        let Some(kind) = parts.headers.get(header::CONTENT_TYPE).cloned() else {
+            return Response::from_parts(parts, body);
+        };
+        let Ok(bytes) = axum::body::to_bytes(body, CACHE_BYTES).await else {
+            return error(
+                Want::Html,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "a page larger than the server's limit",
+            );
+        };
+        {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            // A page made before the latest change is not kept (the counter never goes back).
+            if counter > cache.counter {
+                cache.pages.clear();
+                cache.counter = counter;
+            }
+            if counter == cache.counter && cache.pages.len() < CACHE_ENTRIES {
+                cache.pages.insert(key, (kind, bytes.clone()));
+            }
+        }
+        Response::from_parts(parts, axum::body::Body::from(bytes))
+    }
+
     fn ctx(&self) -> Ctx {
         Ctx::served(*self.changes.borrow())
     }

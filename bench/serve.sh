@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Issue 19, acceptance 3: the dashboard under load, on loopback only.
+#
+# Fills a history with N generated reports in 20k bugs (bench/gen-history.py, the generator of
+# bench/history.sh) on SQLite and on PostgreSQL (a server started here like the tests do), starts
+# `legolog serve` on 127.0.0.1, and while a writer records a new log every WRITE_EVERY seconds
+# (`legolog analyze --db`, a second process), measures the bug list and a bug page with Debian's
+# `wrk` (CONNS concurrent clients for SECONDS each, p95 from wrk's latency histogram through a
+# Lua `done` hook). Prints requests/s and p50/p95/p99 per page and backend.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-1000000}
+BUGS=${BUGS:-20000}
+CONNS=${CONNS:-50}
+SECONDS_EACH=${SECONDS_EACH:-15}
+WRITE_EVERY=${WRITE_EVERY:-1}
+BACKENDS=${BACKENDS:-"sqlite postgres"}
+for tool in wrk sqlite3 psql python3 curl; do
+    command -v $tool >/dev/null || { echo "bench/serve.sh: needs $tool (apt-get install wrk sqlite3 postgresql-client curl)" >&2; exit 1; }
+done
+cargo build --release --quiet
+BIN=$PWD/target/release/legolog
+WORK=$(mktemp -d /tmp/legolog-bench-serve.XXXXXX)
+chmod 777 "$WORK"
+PGBIN=${LEGOLOG_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+export HOME=$WORK XDG_DATA_HOME=$WORK/data XDG_CONFIG_HOME=$WORK/config
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The p95 (and p50, p99) of wrk's latency histogram, in ms.
+cat > "$WORK/report.lua" <<'EOF'
+done = function(summary, latency, requests)
+    io.write(string.format("REPORT %.1f %.2f %.2f %.2f %d %d\n",
+        summary.requests / (summary.duration / 1e6),
+        latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+        summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+        summary.requests))
+end
+EOF
+
+warning_log() { # FILE TAG
+    {
+        echo "[    1.000000] ------------[ cut here ]------------"
+        echo "[    1.000000] WARNING: CPU: 0 PID: 1 at kernel/bench.c:10 fn_1+0x1/0x10"
+        echo "[    1.000000] CPU: 0 PID: 1 Comm: bench-$2 Not tainted 6.1.0 #1"
+        echo "[    1.000000] Call Trace:"
+        echo "[    1.000000]  <TASK>"
+        echo "[    1.000000]  fn_$(( $2 % 30011 ))+0x1/0x10"
+        echo "[    1.000000]  writer_$2+0x1/0x10"
+        echo "[    1.000000]  </TASK>"
+    } > "$1"
+}
+
+if [[ " $BACKENDS " == *" postgres "* ]]; then
+    PGPORT=$(free_port)
+    echo bench > "$WORK/pw"; chmod 644 "$WORK/pw"
+    as_pg "$PGBIN/initdb" -D "$WORK/pg" -U legolog --auth=scram-sha-256 --pwfile "$WORK/pw" --no-sync -E UTF8 >/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1" -l "$WORK/pg.log" -w start >/dev/null
+    export PGPASSWORD=bench
+fi
+
+echo "bench/serve.sh: $N reports in $BUGS bugs, $CONNS clients, ${SECONDS_EACH}s per page, a writer every ${WRITE_EVERY}s, $(nproc) cores"
+for backend in $BACKENDS; do
+    if [ "$backend" = sqlite ]; then
+        DB=$WORK/h.sqlite3
+        fill() { sqlite3 "$DB"; }
+    else
+        psql -q -h 127.0.0.1 -p "$PGPORT" -U legolog -d postgres -c "CREATE DATABASE h" >/dev/null
+        DB="postgresql://legolog:bench@127.0.0.1:$PGPORT/h"
+        fill() { psql -q -h 127.0.0.1 -p "$PGPORT" -U legolog -d h -v ON_ERROR_STOP=1 >/dev/null; }
+    fi
+    warning_log "$WORK/init.log" 0
+    "$BIN" analyze --db "$DB" "$WORK/init.log" >/dev/null  # creates the schema
+    s=$(date +%s)
+    python3 bench/gen-history.py "$backend" "$N" "$BUGS" | fill
+    echo "$backend: filled in $(( $(date +%s) - s )) s"
+    PORT=$(free_port)
+    "$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
+    SERVER=$!
+    PIDS+=("$SERVER")
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/changes" >/dev/null && break; sleep 0.1; done
+    # The writer: a new log every WRITE_EVERY seconds, recorded by another process.
+    (
+        i=1
+        while true; do
+            warning_log "$WORK/w.log" "$i"
+            "$BIN" analyze --db "$DB" --format json "$WORK/w.log" >/dev/null 2>&1 || true
+            i=$((i + 1))
+            sleep "$WRITE_EVERY"
+        done
+    ) &
+    WRITER=$!
+    PIDS+=("$WRITER")
+    for page in "/" "/bug/gen1234" "/?node=w3" "/bug/gen1234?page=0&sort=node"; do
+        line=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --timeout 10s -s "$WORK/report.lua" "http://127.0.0.1:$PORT$page" | grep '^REPORT')
+        read -r _ rps p50 p95 p99 errors total <<<"$line"
+        printf '%-8s %-32s %7s req/s  p50 %7s ms  p95 %7s ms  p99 %7s ms  (%s requests, %s errors)\n' \
+            "$backend" "$page" "$rps" "$p50" "$p95" "$p99" "$total" "$errors"
+    done
+    kill "$WRITER" 2>/dev/null || true
+    kill -INT "$SERVER"
+    wait "$SERVER" || true
+    writes=$(sqlite3 "$WORK/h.sqlite3" "SELECT COUNT(*) FROM logs WHERE path LIKE '%w.log'" 2>/dev/null || echo "?")
+    [ "$backend" = sqlite ] && echo "sqlite: the writer recorded $writes logs meanwhile"
+done
