@@ -1162,6 +1162,49 @@ impl History {
             .collect())
     }
 
+    /// Logs recorded under a SHA-256 content key (before schema 3) that were not yet offered a
+    /// BLAKE3 one.
+    pub fn legacy_keys(&mut self) -> anyhow::Result<Vec<LegacyLog>> {
+        Ok(self
+            .query(
+                "SELECT l.id, l.content_hash, l.path FROM legacy_keys k JOIN logs l ON l.id = k.log_id
+                 ORDER BY l.id",
+                &[],
+            )?
+            .iter()
+            .map(|r| LegacyLog {
+                id: r[0].int(),
+                content_hash: r[1].text(),
+                path: r[2].text(),
+            })
+            .collect())
+    }
+
+    /// Ends the re-keying of a legacy log in one transaction: with `key` (its file still has
+    /// the recorded content), the log takes it; without, it keeps its SHA-256 key. Returns
+    /// whether the key changed.
+    pub fn rekey_log(&mut self, log: &LegacyLog, key: Option<&str>) -> anyhow::Result<bool> {
+        self.write(|history| {
+            let taken = match key {
+                Some(key) => history
+                    .query("SELECT id FROM logs WHERE content_hash = ?1", &[key.into()])?
+                    .is_empty(),
+                None => false,
+            };
+            if let (true, Some(key)) = (taken, key) {
+                history.db.execute(
+                    "UPDATE logs SET content_hash = ?1 WHERE id = ?2",
+                    &[key.into(), log.id.into()],
+                )?;
+            }
+            history.db.execute(
+                "DELETE FROM legacy_keys WHERE log_id = ?1",
+                &[log.id.into()],
+            )?;
+            Ok(taken)
+        })
+    }
+
     /// Gives the reports of a legacy log a bug, in one transaction. With `resigned` (the log
     /// read again, same content, same report count), each report takes its current signature
     /// and frames; without, it keeps its stored signature and joins the bug of that exact

@@ -83,7 +83,14 @@ const STEPS: &[&str] = &[
          first_seen TEXT NOT NULL,
          PRIMARY KEY (bug_id, run)
      );",
-    // 3: bugs have a life (docs/lifecycle.md). A status (open, fixed in a build, invalid, dup
+    // 3: content keys are BLAKE3 (`b3:` + hex), no longer SHA-256 (issue 15: the hash must keep
+    // up with the scan). The logs recorded so far are listed here; on open, each is re-keyed
+    // when its file still has the recorded content (store.rs, `rekey_legacy`), and keeps its
+    // SHA-256 key otherwise. Every row is kept.
+    "CREATE TABLE legacy_keys (log_id INTEGER NOT NULL PRIMARY KEY);
+     INSERT INTO legacy_keys (log_id)
+         SELECT id FROM logs WHERE content_hash NOT LIKE 'b3:%' AND content_hash NOT LIKE 'watch:%';",
+    // 4: bugs have a life (docs/lifecycle.md). A status (open, fixed in a build, invalid, dup
     // of another bug, reversible), every change audited; kernel builds with per-bug counts by
     // build and node; each report's build, fix verdict and return after silence; the crash
     // documents kept per bug. Existing bugs start open; `lifecycle::backfill` fills builds and
@@ -150,7 +157,7 @@ const STEPS: &[&str] = &[
 ];
 
 /// The step (1-based) after which [`super::lifecycle::backfill`] runs, in the same transaction.
-pub const LIFECYCLE_STEP: usize = 3;
+pub const LIFECYCLE_STEP: usize = 4;
 
 /// The migrations of a dialect: PostgreSQL gets `BIGSERIAL` row ids, `BIGINT` integers and
 /// `DOUBLE PRECISION` floats, so both databases hold the same schema, step for step.
@@ -186,5 +193,6 @@ mod tests {
         assert!(!steps
             .iter()
             .any(|s| s.contains("INTEGER") || s.contains(" REAL") || s.contains("BLOB")));
+        assert!(steps[2].contains("log_id BIGINT NOT NULL PRIMARY KEY"));
     }
 }

@@ -3,6 +3,7 @@
 mod analyze;
 mod bad_input;
 mod bugs;
+mod content_key;
 mod correlate;
 mod decode;
 mod generate;
