@@ -5,8 +5,12 @@ reports in B bugs, for bench/history.sh. Usage: gen-history.py sqlite|postgres N
 Bug b (1..B) is a `warning` founded by signature `gen<b>` whose five frames are
 fn_<(b*7919 + k*104729) % 30011> (k = 0..4), indexed like legolog indexes founding signatures.
 Report r (1..N) belongs to bug ((r-1) % B) + 1 and to log ((r-1) / 10) + 1 (ten reports per log);
-aggregates (bug_logs, bug_runs, n_logs) are computed as legolog keeps them.
+aggregates (bug_logs, bug_runs, n_logs) are computed as legolog keeps them. Each bug keeps
+the crash documents retention leaves it (its last 40 reports; docs/lifecycle.md), each a
+DOC-byte incompressible blob (default 3323, the size of the seed's document decoded with the
+fixture vmlinux), so the size per report includes the documents.
 """
+import os
 import sys
 
 dialect, n, bugs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -42,6 +46,17 @@ INSERT INTO reports (log_id, position, signature, signature_version, kind, title
                      basis, frames, bug_id, match_kind)
 SELECT (i - 1) / 10 + 1000001, (i - 1) % 10 + 1, 'gen' || ((i - 1) % {bugs} + 1), 2, 'warning',
        'WARNING in fn', '', 1.0, 'trusted', NULL, (i - 1) % {bugs} + 1000001, 'exact' FROM r;""")
+doc = int(os.environ.get("DOC", "3323"))
+first_doc = max(1, n - 40 * bugs + 1)
+if dialect == "sqlite":
+    blob = f"randomblob({doc})"
+else:
+    blob = f"(SELECT decode(string_agg(md5(r.i::text || '-' || k), ''), 'hex') FROM generate_series(1, {(doc + 15) // 16}) k)"
+print(f"""{seq('r', n)}
+INSERT INTO crashes (bug_id, log_id, position, signature, node, build_id, seen_on, document)
+SELECT (r.i - 1) % {bugs} + 1000001, (r.i - 1) / 10 + 1000001, (r.i - 1) % 10 + 1,
+       'gen' || ((r.i - 1) % {bugs} + 1), 'w' || (((r.i - 1) / 10 + 1) % 16), NULL, '2024-01-01', {blob}
+FROM r WHERE r.i >= {first_doc};""")
 print("INSERT INTO bug_logs (bug_id, log_id) SELECT DISTINCT bug_id, log_id FROM reports WHERE log_id >= 1000001;")
 print("""INSERT INTO bug_runs (bug_id, run, first_seen)
 SELECT r.bug_id, l.run, MIN(l.seen_on) FROM reports r JOIN logs l ON l.id = r.log_id

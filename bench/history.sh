@@ -7,7 +7,9 @@
 #   record  — `legolog analyze --db` of one new log whose bug is new (indexed candidate search
 #             finds nothing, a bug is created);
 #   fuzzy   — `legolog analyze --db` of one new log whose trace is a recorded bug's with one
-#             function renamed (the "seen before?" answer through the fuzzy index).
+#             function renamed (the "seen before?" answer through the fuzzy index);
+#   size    — the database's size per report, crash documents included (issue 16: each bug
+#             keeps its last 40 documents; bench/gen-history.py).
 # Prints the times and the 1M/10k ratios (target: < 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,6 +83,13 @@ for backend in sqlite postgres; do
             # The peer: the same command without a history.
             base+=("$(time_ms "$BIN" analyze --no-db --format json "$WORK/fuzzy.log")")
         done
+        if [ $backend = sqlite ]; then
+            bytes=$(stat -c %s "$DB")
+        else
+            bytes=$(psql -qtA -h 127.0.0.1 -p "$PORT" -U legolog -d "h$n" -c "SELECT pg_database_size('h$n')")
+        fi
+        printf '%-8s %8s reports: %s bytes, %s bytes per report (crash documents included)\n' \
+            $backend "$n" "$bytes" $(( bytes / n ))
         RESULT[$backend,$n,record]=$(printf '%s\n' "${rec[@]}" | median)
         RESULT[$backend,$n,fuzzy]=$(printf '%s\n' "${fuz[@]}" | median)
         nodb=$(printf '%s\n' "${base[@]}" | median)

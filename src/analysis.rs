@@ -121,20 +121,33 @@ impl Analysis {
     }
 
     /// What to write into the history: every hashed input (by index) with its reports.
-    pub fn log_records(&self) -> Vec<(usize, LogRecord)> {
+    /// Each report carries its crash document when retention could keep it (see
+    /// [`documents_kept`], at most `max_documents` per signature and log).
+    pub fn log_records(&self, max_documents: usize) -> Vec<(usize, LogRecord)> {
         self.inputs
             .iter()
             .enumerate()
             .filter_map(|(input_idx, input)| {
-                let reports = self
+                let located: Vec<&Located> = self
                     .reports
                     .iter()
                     .filter(|located| located.input == input_idx)
-                    .map(|located| {
+                    .collect();
+                let signatures: Vec<&str> =
+                    located.iter().map(|l| l.signature.id.as_str()).collect();
+                let keep = documents_kept(&signatures, max_documents);
+                let reports = located
+                    .iter()
+                    .zip(keep)
+                    .enumerate()
+                    .map(|(idx, (located, keep))| {
                         let mut record =
                             report_record(&located.report, &located.signature, &located.labels);
                         record.kernel = build_identity(&located.report, located.banner.as_ref());
-                        record.document = crate::render::document::compressed(self, located);
+                        if keep {
+                            record.document =
+                                crate::render::document::compressed_at(self, located, idx + 1);
+                        }
                         record
                     })
                     .collect();
@@ -146,8 +159,10 @@ impl Analysis {
     /// Records every input in `history` (idempotently, one transaction) and attaches each
     /// report's bug.
     pub fn record_and_attach(&mut self, history: &mut History) -> anyhow::Result<()> {
-        let (inputs, records): (Vec<usize>, Vec<LogRecord>) =
-            self.log_records().into_iter().unzip();
+        let (inputs, records): (Vec<usize>, Vec<LogRecord>) = self
+            .log_records(history.lifecycle().max_documents)
+            .into_iter()
+            .unzip();
         let attachments = history.record(&records)?;
         // One lookup per bug, however many of its reports the logs hold.
         let mut bugs: std::collections::HashMap<i64, BugHistory> = Default::default();
@@ -203,6 +218,25 @@ pub enum Identity {
     Hash,
     /// No history: skip it.
     Skip,
+}
+
+/// Which reports of one log (by signature, in log order) get a crash document: retention keeps
+/// at most `max` per bug, so of each signature the first and the last `max` — a log repeating
+/// one watchdog 20,000 times writes 41 documents, not 20,000.
+pub fn documents_kept(signatures: &[&str], max: usize) -> Vec<bool> {
+    let mut total: std::collections::HashMap<&str, usize> = Default::default();
+    for signature in signatures {
+        *total.entry(signature).or_default() += 1;
+    }
+    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+    signatures
+        .iter()
+        .map(|signature| {
+            let nth = seen.entry(signature).or_default();
+            *nth += 1;
+            *nth == 1 || total[signature] - *nth < max
+        })
+        .collect()
 }
 
 /// The kernel build a report is recorded under: its task line's `release #N`, completed by the

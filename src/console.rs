@@ -332,7 +332,12 @@ impl<'a> Console<'a> {
             self.more += 1;
             return Ok(());
         }
-        if status.is_final() && self.history.is_some() {
+        // A file's documents are written when it ends, only those retention can keep; a live
+        // input's as each report arrives.
+        if status.is_final()
+            && self.history.is_some()
+            && (live || self.recording == Recording::AsItGrows)
+        {
             let position = self.pending[input].len() + 1;
             record.document = render::document::compressed_at(&self.analysis, &located, position);
         }
@@ -496,6 +501,23 @@ impl<'a> Console<'a> {
                 None
             }
         };
+        let mut reports = std::mem::take(&mut self.pending[input]);
+        let live = self.live.get(input).copied().unwrap_or(false);
+        if !live && self.recording == Recording::AtEnd {
+            if let Some(max) = self.history.as_ref().map(|h| h.lifecycle().max_documents) {
+                let signatures: Vec<&str> = reports.iter().map(|r| r.signature.as_str()).collect();
+                let keep = analysis::documents_kept(&signatures, max);
+                let located = self.deferred.iter().filter(|(l, _)| l.input == input);
+                for (idx, ((record, (located, _)), keep)) in
+                    reports.iter_mut().zip(located).zip(keep).enumerate()
+                {
+                    if keep {
+                        record.document =
+                            render::document::compressed_at(&self.analysis, located, idx + 1);
+                    }
+                }
+            }
+        }
         let summary = &mut self.analysis.inputs[input];
         self.keepers[input].fill(summary);
         summary.stopped = stopped;
@@ -515,7 +537,6 @@ impl<'a> Console<'a> {
             self.overrides.apply(&mut summary.run);
             summary.run.node = node;
         }
-        let reports = std::mem::take(&mut self.pending[input]);
         let mut attachments = Vec::new();
         if self.recording == Recording::AtEnd {
             if let Some(record) = analysis::log_record(summary, reports) {

@@ -33,12 +33,7 @@ pub fn document_at(analysis: &Analysis, located: &Located, position: usize) -> D
     }
 }
 
-/// The compressed document, `None` if it cannot be written.
-pub fn compressed(analysis: &Analysis, located: &Located) -> Option<Vec<u8>> {
-    document(analysis, located).compress().ok()
-}
-
-/// [`compressed`] of the report at 1-based `position` in its input.
+/// The compressed [`document_at`], `None` if it cannot be written.
 pub fn compressed_at(analysis: &Analysis, located: &Located, position: usize) -> Option<Vec<u8>> {
     document_at(analysis, located, position).compress().ok()
 }

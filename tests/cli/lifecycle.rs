@@ -1,7 +1,7 @@
 //! Issue 16: bugs have a life. A scripted week of nightly LegoOS builds with a fix and a
 //! regression (acceptance 1, SQLite and PostgreSQL), dup chains and their undo (2), quiet bugs
-//! (3), crash documents printed with the log gone (4), and the migration of a version-2
-//! history (6, both backends).
+//! (3), crash documents printed with the log gone (4), and the migration of the history of
+//! today's schema (6, both backends).
 
 use crate::pg::PgServer;
 use crate::util::{fixture, legolog, root, succeed};
@@ -558,8 +558,11 @@ fn issue_16_crash_documents_outlive_the_log() {
     );
 }
 
-/// Rows of today's (version 2) schema: three logs, four reports, two bugs.
-const V2_ROWS: &str = "
+/// The schema before the lifecycle step: the one a history has today.
+const BEFORE: usize = legolog::history::schema::LIFECYCLE_STEP - 1;
+
+/// Rows of that schema (the steps before it): three logs, four reports, two bugs.
+const TODAY_ROWS: &str = "
     INSERT INTO logs (id, content_hash, path, run, seen_on, recorded_at, n_reports, node) VALUES
         (1, 'h1', '/l/0826-w9-1.log', '0826-w9-1', '2026-02-01', 0, 2, 'w9'),
         (2, 'h2', '/l/0827-w3-2.log', '0827-w3-2', '2026-02-02', 0, 1, 'w3'),
@@ -613,19 +616,21 @@ fn check_migrated(db: &str) {
     assert_eq!(bug["nodes"][1]["reports"], 2);
 }
 
-/// Acceptance 6 on SQLite: a version-2 history keeps every row; every bug starts open.
+/// Acceptance 6 on SQLite: a history of today's schema keeps every row; every bug starts open.
 #[test]
 fn issue_16_migration_keeps_every_row() {
     use legolog::history::backend::Dialect;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v2.sqlite3");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    for step in &legolog::history::schema::migrations(Dialect::Sqlite)[..2] {
+    for step in &legolog::history::schema::migrations(Dialect::Sqlite)[..BEFORE] {
         conn.execute_batch(step).unwrap();
     }
-    conn.execute_batch(V2_ROWS).unwrap();
-    conn.execute_batch("PRAGMA application_id = 1281838183; PRAGMA user_version = 2;")
-        .unwrap();
+    conn.execute_batch(TODAY_ROWS).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA application_id = 1281838183; PRAGMA user_version = {BEFORE};"
+    ))
+    .unwrap();
     let counts = |conn: &rusqlite::Connection| -> (i64, i64, i64) {
         conn.query_row(COUNTS, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
@@ -649,15 +654,15 @@ fn issue_16_migration_keeps_every_row_postgres() {
     let server = PgServer::start();
     let url = server.create_db("v2");
     let mut client = server.client("v2");
-    for step in &legolog::history::schema::migrations(Dialect::Postgres)[..2] {
+    for step in &legolog::history::schema::migrations(Dialect::Postgres)[..BEFORE] {
         client.batch_execute(step).unwrap();
     }
-    client.batch_execute(V2_ROWS).unwrap();
+    client.batch_execute(TODAY_ROWS).unwrap();
     client
-        .batch_execute(
+        .batch_execute(&format!(
             "CREATE TABLE legolog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             INSERT INTO legolog_meta (key, value) VALUES ('schema_version', '2');",
-        )
+             INSERT INTO legolog_meta (key, value) VALUES ('schema_version', '{BEFORE}');"
+        ))
         .unwrap();
     let counts = |client: &mut postgres::Client| -> (i64, i64, i64) {
         let row = client.query_one(COUNTS, &[]).unwrap();
