@@ -1101,3 +1101,39 @@ Call Trace:
         "#]],
     );
 }
+
+/// arch/x86/boot/compressed/misc.c (`Decompressing Linux...`, `Booting the kernel.`) and
+/// init/main.c `linux_banner`: a boot that starts after other output with no crash before it
+/// is an unexpected reboot; the log's first boot, a boot after a crash, and the words inside
+/// another line are not.
+#[test]
+fn a_boot_banner_after_output_and_no_crash_is_an_unexpected_reboot() {
+    check(
+        "Decompressing Linux... Parsing ELF... done.
+Booting the kernel.
+[    0.000000] Linux version 6.1.0 (gcc 12) #1 SMP PREEMPT_DYNAMIC
+[    5.000000] xfs: Unknown parameter 'Booting the kernel.'
+[   60.000000] systemd[1]: Started foo.
+[   61.000000] systemd[1]: Started bar.
+[   62.000000] systemd[1]: Started baz.
+Decompressing Linux... Parsing ELF... done.
+Booting the kernel.
+[    0.000000] Linux version 6.1.0 (gcc 12) #1 SMP PREEMPT_DYNAMIC
+[    0.000000] Command line: console=ttyS0
+",
+        expect![[r#"
+            other | unexpected kernel reboot | 
+        "#]],
+    );
+    check(
+        "[   60.000000] general protection fault: 0000 [#1] SMP
+[   60.000001] RIP: 0010:tcp_sendmsg+0x1/0x2
+[   60.000002] Call Trace:
+[   60.000003]  sock_sendmsg+0x1/0x2
+[    0.000000] Linux version 6.1.0 (gcc 12) #1 SMP PREEMPT_DYNAMIC
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_sendmsg | 
+        "#]],
+    );
+}

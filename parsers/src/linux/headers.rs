@@ -301,6 +301,13 @@ static SLUB: &[Format] = &[fmt(
     }),
 )];
 
+/// A boot-sequence line, at the start of the line.
+static BOOT: &[Format] = &[plain(
+    r"^\s*(?:Booting the kernel|Linux version [0-9]|Decompressing Linux)",
+    "unexpected kernel reboot",
+    Kind::Other,
+)];
+
 /// The table, in priority order (the family whose literal occurs first in a line wins; ties go
 /// to the earlier entry).
 pub(crate) static OOPSES: &[Oops] = &[
@@ -1442,6 +1449,28 @@ pub(crate) static OOPSES: &[Oops] = &[
             "Machine check events logged",
             Kind::MachineCheck,
         )],
+        suppressions: &[],
+    },
+    // The boot sequence: arch/x86/boot/compressed/misc.c (`Decompressing Linux...`,
+    // `Booting the kernel.`) and init/main.c's `linux_banner` (`Linux version %s …`). At the
+    // start of a line, after other output and with no crash before it, the machine rebooted
+    // without a report (the scanner decides; see `Role::Boot`).
+    Oops {
+        literal: "Booting the kernel",
+        kind: Kind::Other,
+        formats: BOOT,
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Linux version ",
+        kind: Kind::Other,
+        formats: BOOT,
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Decompressing Linux",
+        kind: Kind::Other,
+        formats: BOOT,
         suppressions: &[],
     },
     Oops {

@@ -51,6 +51,9 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "hard LOCKUP",
     "(Not tainted): ",
     "(Tainted: ",
+    "Booting the kernel",
+    "Linux version ",
+    "Decompressing Linux",
     "Oops",
     "NMI backtrace for cpu",
     "task:",
@@ -128,7 +131,20 @@ fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
 
 /// Literals of families that are reports only in one of their formats (the taint part of
 /// mm/slub.c's `slab_bug` header appears in other messages too).
-const STRICT_LITERALS: &[&str] = &["(Not tainted): ", "(Tainted: "];
+const STRICT_LITERALS: &[&str] = &[
+    "(Not tainted): ",
+    "(Tainted: ",
+    "Booting the kernel",
+    "Linux version ",
+    "Decompressing Linux",
+];
+
+/// Literals of the boot sequence (see `Role::Boot`).
+const BOOT_LITERALS: &[&str] = &[
+    "Booting the kernel",
+    "Linux version ",
+    "Decompressing Linux",
+];
 
 /// The first occurrence of `literal` that does not continue a word (`ODEBUG:` and
 /// `CAM_INFO:` are not `BUG:` and `INFO:`).
@@ -167,6 +183,7 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
         // their own, wherever they land.
         let role = match oops.oops.literal {
             "Kernel panic" | "SYZFAIL:" | "SYZFATAL:" => Role::Continuation,
+            literal if BOOT_LITERALS.contains(&literal) => Role::Boot,
             _ if corrupt::is_unwinder_warning(text) => Role::Continuation,
             _ if is_slub_detail(text) => Role::Continuation,
             literal if LONE_MESSAGES.contains(&literal) => Role::Aside,
