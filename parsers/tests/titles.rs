@@ -1137,3 +1137,167 @@ Booting the kernel.
         "#]],
     );
 }
+
+/// mm/mempool.c `poison_error`: the element's bytes, then `dump_stack()`.
+#[test]
+fn mm_mempool_c_poison_mismatch() {
+    check(
+        "BUG: mempool element poison mismatch
+Mempool ffff888012345678 size 64
+ nr=2 @ ffff888087654321: 0x6b 6b 6b 6a ...
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ check_element+0x1/0x2
+ mempool_alloc+0x1/0x2
+ bio_alloc_bioset+0x1/0x2
+",
+        expect![[r#"
+            bug | BUG: mempool element poison mismatch in bio_alloc_bioset | 
+        "#]],
+    );
+}
+
+/// kernel/locking/lockdep.c: `print_lockdep_off` (a table limit, no trace),
+/// `look_up_lock_class`, `print_collision` and `print_lock_contention_bug` (their
+/// `stack backtrace:`).
+#[test]
+fn kernel_locking_lockdep_c_limits_subclass_collision_and_contention() {
+    check(
+        "BUG: MAX_LOCKDEP_KEYS too low!
+turning off the locking correctness validator.
+BUG: looking up invalid subclass: 9
+turning off the locking correctness validator.
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ look_up_lock_class+0x1/0x2
+ register_lock_class+0x1/0x2
+ __lock_acquire+0x1/0x2
+ lock_acquire+0x1/0x2
+ _raw_spin_lock_nested+0x1/0x2
+ foo_double_lock+0x1/0x2
+============================
+WARNING: chain_key collision
+6.1.0 #1 Not tainted
+----------------------------
+syz/1: Hash chain already cached but the contents don't match!
+Held locks:depth: 1
+Locks in cached chain:depth: 1
+
+stack backtrace:
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ validate_chain+0x1/0x2
+ __lock_acquire+0x1/0x2
+ lock_acquire+0x1/0x2
+ mutex_lock_nested+0x1/0x2
+ bar_open+0x1/0x2
+=================================
+WARNING: bad contention detected!
+6.1.0 #1 Not tainted
+---------------------------------
+syz/1 is trying to contend lock (&dev->lock) at:
+[<ffffffff81234567>] baz_ioctl+0x10/0x50
+but there are no locks held!
+
+other info that might help us debug this:
+no locks held by syz/1.
+
+stack backtrace:
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ lock_contended+0x1/0x2
+ baz_ioctl+0x10/0x50
+",
+        expect![[r#"
+            lockdep | BUG: MAX_LOCKDEP_KEYS too low! | 
+            lockdep | BUG: looking up invalid subclass in foo_double_lock | 
+            lockdep | WARNING: chain_key collision in bar_open | 
+            lockdep | WARNING: bad contention in baz_ioctl | 
+        "#]],
+    );
+}
+
+/// kernel/sched/core.c `__schedule` (`BUG: scheduling in a non-blocking section`),
+/// `__cant_sleep` and `__cant_migrate`, each followed by `dump_stack()`;
+/// kernel/sched/topology.c's boot-time `BUG: arch topology borken` prints no trace.
+#[test]
+fn kernel_sched_core_c_non_blocking_and_assumed_contexts() {
+    check(
+        "BUG: scheduling in a non-blocking section: syz/1/1
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ __schedule+0x1/0x2
+ schedule+0x1/0x2
+ mmu_notifier_wait+0x1/0x2
+BUG: assuming atomic context at net/core/dev.c:123
+in_atomic(): 0, irqs_disabled(): 0, pid: 1, name: syz
+no locks held by syz/1.
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ __cant_sleep+0x1/0x2
+ netif_rx_thing+0x1/0x2
+BUG: assuming non migratable context at kernel/bpf/foo.c:12
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ __cant_migrate+0x1/0x2
+ bpf_prog_run_thing+0x1/0x2
+BUG: arch topology borken
+",
+        expect![[r#"
+            scheduling-while-atomic | BUG: scheduling in a non-blocking section in mmu_notifier_wait | 
+            bug | BUG: assuming atomic context in netif_rx_thing | 
+            bug | BUG: assuming non migratable context in bpf_prog_run_thing | 
+            bug | BUG: arch topology borken | 
+        "#]],
+    );
+}
+
+/// kernel/sched/core.c `schedule_debug`: arm64's shadow call stack overflowed.
+#[test]
+fn kernel_sched_core_c_corrupted_shadow_stack_panic() {
+    check(
+        "Kernel panic - not syncing: corrupted shadow stack detected inside scheduler
+Call trace:
+ dump_backtrace+0x1/0x2
+ panic+0x1/0x2
+ __schedule+0x1/0x2
+ recurse_thing+0x1/0x2
+ worker_fn+0x1/0x2
+ process_one_work+0x1/0x2
+",
+        expect![[r#"
+            stack-overflow | kernel panic: corrupted shadow stack in worker_fn | 
+        "#]],
+    );
+}
+
+/// arch/x86/kernel boot-time notices that start with `WARNING:` (cpu/bugs.c,
+/// cpu/mtrr/cleanup.c, apic/io_apic.c, unwind_orc.c's table check) are messages; the ORC
+/// unwinder's lookup failure is printed while a stack is walked and continues that report.
+#[test]
+fn arch_x86_kernel_boot_notices_are_no_reports_and_orc_lookup_failures_continue_one() {
+    check(
+        "WARNING: BIOS bug: CPU MTRRs don't cover all of memory, losing 16MB of RAM.
+WARNING: bogus zero IO-APIC address found in MPTABLE, disabling IO/APIC support!
+WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!
+WARNING: CPU does not support IBPB.
+WARNING: Bad or missing .orc_unwind table.  Disabling unwinder.
+general protection fault: 0000 [#1] SMP
+RIP: 0010:tcp_sendmsg+0x1/0x2
+Call Trace:
+ <TASK>
+ sock_sendmsg+0x1/0x2
+WARNING: bad lookup idx: idx=1 num=2 ip=sock_sendmsg+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_sendmsg | the unwinder found a bad frame inside the report
+        "#]],
+    );
+}
