@@ -1301,3 +1301,29 @@ WARNING: bad lookup idx: idx=1 num=2 ip=sock_sendmsg+0x1/0x2
         "#]],
     );
 }
+
+/// kernel/panic.c `__warn`: with `panic_on_warn` the WARN panics right after its header; when
+/// that header is lost, the panic still heads the WARN's trace and is titled by its site, not
+/// as a panic of its own.
+#[test]
+fn kernel_panic_c_panic_on_warn_without_its_warning_is_the_warning() {
+    check(
+        "Kernel panic - not syncing: panic_on_warn set ...
+CPU: 0 PID: 1 Comm: syz Not tainted 4.16.0 #1
+Call Trace:
+ dump_stack+0x1/0x2
+ panic+0x1/0x2
+ __warn+0x1/0x2
+ report_bug+0x1/0x2
+ fixup_bug+0x1/0x2
+ do_error_trap+0x1/0x2
+ invalid_op+0x1/0x2
+RIP: 0010:xfrm_state_fini+0x1/0x2
+ xfrm_net_exit+0x1/0x2
+ ops_exit_list+0x1/0x2
+",
+        expect![[r#"
+            warning | WARNING in xfrm_state_fini | 
+        "#]],
+    );
+}

@@ -1322,6 +1322,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::Stall,
                 }),
             ),
+            // kernel/panic.c `__warn` → `check_panic_on_warn("kernel")` (`panic_on_warn set
+            // ...`, with the `kernel: ` origin since 6.2): the panic of a WARN whose header
+            // was lost. Its trace goes through `__warn` to the WARN site, which names it.
+            fmt(
+                r"Kernel panic - not syncing: (?:kernel: )?panic_on_warn set",
+                "WARNING in {FUNC}",
+                Kind::Warning,
+                Some(RIP_TRACE),
+            ),
             // arch/x86/kernel/cpu/mce/core.c `mce_panic(msg, …)`: "Fatal machine check",
             // "Fatal Machine check", "Machine check from unknown source", "Fatal local
             // machine check", "Timeout synchronizing machine check over CPUs", "Action
