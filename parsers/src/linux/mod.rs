@@ -357,6 +357,9 @@ pub struct Origin {
     pub family: String,
     /// Frames skipped before the guilty one, with the class that skipped each.
     pub skipped: Vec<(String, &'static str)>,
+    /// The function the title blames, as the title names it (syscall wrappers reduced), when
+    /// a row's guilty-frame rule chose one.
+    pub guilty: Option<String>,
 }
 
 /// The origin of a finished report's title, recomputed from the report (Linux rules).
@@ -473,6 +476,7 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                     Some(guilty) => {
                         res.push_str(&guilty.name);
                         origin.skipped = guilty.skipped;
+                        origin.guilty = Some(guilty.name);
                     }
                     // A later format of the same header for reports cut before the
                     // guilty frame (syzkaller's `corrupted` formats) names them better.

@@ -492,7 +492,33 @@ fn syscall_name(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::demangle;
+    use super::{demangle, syscall_name};
+
+    /// include/linux/syscalls.h `SYSCALL_DEFINEx` and the arch wrappers of
+    /// arch/x86/include/asm/syscall_wrapper.h (`__x64_sys_`, `__ia32_sys_`),
+    /// arch/arm64/include/asm/syscall_wrapper.h (`__arm64_sys_`), `__se_sys_`/`__do_sys_`,
+    /// 4.x's `SyS_`/`SYSC_`, and the `ksys_` helpers: all name the syscall.
+    #[test]
+    fn syscall_wrappers_reduce_to_the_syscall() {
+        for (wrapper, syscall) in [
+            ("__x64_sys_rmdir", "sys_rmdir"),
+            ("__ia32_sys_rmdir", "sys_rmdir"),
+            ("__arm64_sys_rmdir", "sys_rmdir"),
+            ("__riscv_sys_rmdir", "sys_rmdir"),
+            ("__s390x_sys_rmdir", "sys_rmdir"),
+            ("__do_sys_rmdir", "sys_rmdir"),
+            ("__se_sys_rmdir", "sys_rmdir"),
+            ("__x64_compat_sys_ioctl", "sys_ioctl"),
+            ("__do_compat_sys_ioctl", "sys_ioctl"),
+            ("SyS_rmdir", "rmdir"),
+            ("SYSC_rmdir", "rmdir"),
+            ("ksys_ioctl", "ioctl"),
+            ("sys_rmdir", "rmdir"),
+            ("do_rmdir", "do_rmdir"),
+        ] {
+            assert_eq!(syscall_name(wrapper), syscall, "{wrapper}");
+        }
+    }
 
     #[test]
     fn mangled_names_are_shown_qualified_without_types_or_hash() {
