@@ -342,7 +342,12 @@ impl Draft {
     }
 
     fn absorb_header(&mut self, header: &Header, line: &Line) {
-        if self.report.kind == Kind::Trace || self.report.kind == Kind::DumpStack {
+        // A WARN's message line followed by its header: the report is the warning.
+        let warn_message = header.kind == Kind::Warning
+            && self.n_claimed == 1
+            && self.report.frames.is_empty()
+            && self.report.kind != Kind::RcuStall;
+        if self.report.kind == Kind::Trace || self.report.kind == Kind::DumpStack || warn_message {
             self.report.kind = header.kind;
             self.role = header.role;
         }

@@ -1327,3 +1327,25 @@ RIP: 0010:xfrm_state_fini+0x1/0x2
         "#]],
     );
 }
+
+/// include/asm-generic/bug.h `__WARN_printf`: `__warn_printk` prints the WARN's message, then
+/// the trap prints kernel/panic.c `__warn`'s header. A message that itself says `BUG:`
+/// (lib/asn1_encoder.c `asn1_encode_integer`: `WARN(…, "BUG: integer encode only supports
+/// positive integers")`) is the warning's first line, not a report of its own.
+#[test]
+fn a_warn_message_that_says_bug_is_part_of_its_warning() {
+    check(
+        "------------[ cut here ]------------
+BUG: integer encode only supports positive integers
+WARNING: CPU: 0 PID: 1 at lib/asn1_encoder.c:33 asn1_encode_integer+0x1/0x2
+RIP: 0010:asn1_encode_integer+0x1/0x2
+Call Trace:
+ <TASK>
+ tpm2_key_encode+0x1/0x2
+ </TASK>
+",
+        expect![[r#"
+            warning | WARNING in asn1_encode_integer | 
+        "#]],
+    );
+}

@@ -129,6 +129,20 @@ fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
     Some((oops, pos))
 }
 
+/// A header line that no format of its family knows: a free-text message.
+fn is_formatless(text: &str) -> bool {
+    find_oops(text).is_some_and(|(oops, _)| !oops.formats.iter().any(|f| f.header.is_match(text)))
+}
+
+/// kernel/panic.c `__warn`'s header, `WARNING: CPU: %d PID: %d at …` (or 2.6's `WARNING: at
+/// …`). On architectures with `__WARN_FLAGS` (x86, arm64…), `__warn_printk` prints the WARN's
+/// message before it.
+fn is_warn_header(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| compile(r"WARNING: (?:CPU: [0-9]+ PID: [0-9]+ )?at "))
+        .is_match(text)
+}
+
 /// Literals of families that are reports only in one of their formats (the taint part of
 /// mm/slub.c's `slab_bug` header appears in other messages too).
 const STRICT_LITERALS: &[&str] = &[
@@ -259,6 +273,14 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
     // the stall detector itself: the warning's trace, taken in the same timer interrupt, is
     // the stalled context's.
     if header.kind == Kind::Warning {
+        // The WARN's own message, printed just before its header (see `is_warn_header`).
+        if draft.lines.len() == 1
+            && draft.frames.is_empty()
+            && draft.registers.is_empty()
+            && is_formatless(draft.header_text())
+        {
+            return true;
+        }
         return draft.kind == Kind::RcuStall
             && draft.frames.is_empty()
             && draft.registers.is_empty();
@@ -394,11 +416,20 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         Kind::NmiBacktrace => return generic("NMI backtrace"),
         _ => {}
     }
-    let found = draft
+    let mut found = draft
         .lines
         .iter()
         .enumerate()
         .find_map(|(idx, l)| find_oops(&l.text).map(|(oops, pos)| (idx, oops, pos)));
+    // A WARN's own message that happens to say `BUG:`/`WARNING:` comes before its header.
+    if let Some((idx, _, _)) = found {
+        let message = draft.lines.get(idx).is_some_and(|l| is_formatless(&l.text));
+        if let Some(next) = draft.lines.get(idx + 1).filter(|_| message) {
+            if is_warn_header(&next.text) {
+                found = find_oops(&next.text).map(|(oops, pos)| (idx + 1, oops, pos));
+            }
+        }
+    }
     let Some((header_idx, oops, literal_pos)) = found else {
         return generic(draft.header_text().trim());
     };
