@@ -1349,3 +1349,21 @@ Call Trace:
         "#]],
     );
 }
+
+/// A Go userspace kernel (gVisor) on the console: the Go runtime's `fatal error: %s`
+/// (runtime/panic.go `throw`) at the start of a line; the words inside a line are no report.
+#[test]
+fn go_runtime_fatal_errors_of_a_userspace_kernel() {
+    check(
+        "fatal error: runtime: bad p
+
+runtime stack:
+runtime.throw(0x1234, 0x5)
+foo.c:12:10: fatal error: bar.h: No such file or directory
+fatal error: cannot create timer (-22)
+",
+        expect![[r#"
+            other | go runtime error | 
+        "#]],
+    );
+}

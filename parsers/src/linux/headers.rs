@@ -1591,6 +1591,20 @@ pub(crate) static OOPSES: &[Oops] = &[
         formats: BOOT,
         suppressions: &[],
     },
+    // A userspace kernel in Go (gVisor) on the same console: the Go runtime's `fatal error:
+    // %s` (runtime/panic.go `fatal`/`throw`, with the runtime's own messages), followed by
+    // `runtime stack:` or goroutine dumps. Only at the start of a line; other programs'
+    // `fatal error:` messages are not the runtime's.
+    Oops {
+        literal: "fatal error: ",
+        kind: Kind::Other,
+        formats: &[plain(
+            r"^fatal error: (?:runtime|all goroutines are asleep|concurrent map|out of memory|stack overflow|unexpected signal|fault\s*$|sync: |found bad pointer|bad g |invalid pointer|unexpected return pc|morestack)",
+            "go runtime error",
+            Kind::Other,
+        )],
+        suppressions: &[],
+    },
     Oops {
         literal: "Internal error:",
         kind: Kind::InternalError,

@@ -54,6 +54,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "Booting the kernel",
     "Linux version ",
     "Decompressing Linux",
+    "fatal error: ",
     "Oops",
     "NMI backtrace for cpu",
     "task:",
@@ -146,6 +147,7 @@ fn is_warn_header(text: &str) -> bool {
 /// Literals of families that are reports only in one of their formats (the taint part of
 /// mm/slub.c's `slab_bug` header appears in other messages too).
 const STRICT_LITERALS: &[&str] = &[
+    "fatal error: ",
     "(Not tainted): ",
     "(Tainted: ",
     "Booting the kernel",
