@@ -379,6 +379,15 @@ impl Draft {
         {
             return true;
         }
+        // kernel/kcsan/report.c `print_report`: the other thread's access and trace, then
+        // this thread's (the one `Reported by … on:` names): the last access is the report's.
+        if self.report.kind == Kind::Kcsan && crate::linux::is_kcsan_access(text) {
+            self.enter_trace();
+            let earlier = std::mem::take(&mut self.report.frames);
+            self.extra_frames.extend(earlier);
+            self.primary_trace = Some(self.n_traces);
+            return true;
+        }
         if self.final_trace_pending {
             if let Some((index, lock)) = crate::linux::lock_chain_link(text) {
                 self.report.lock_chain.push(LockLink {

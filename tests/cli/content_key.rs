@@ -100,8 +100,7 @@ fn issue_15_sha256_keyed_history_is_rekeyed_keeping_every_row() {
     );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
-        json["reports"][0]["history"]["seen"],
-        1,
+        json["reports"][0]["history"]["seen"], 1,
         "the analyzed log is the one recorded before: {json:#}"
     );
     let after = keys(&db);

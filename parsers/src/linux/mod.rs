@@ -335,6 +335,16 @@ pub(crate) fn prints_trace_last(kind: Kind, header: &str) -> bool {
     }
 }
 
+/// kernel/kcsan/report.c `print_report`: `%s to 0x%px of %zu bytes by %s on cpu %i:` (the
+/// access type, `task N` or `interrupt`), or `race at unknown origin, with …`.
+pub(crate) fn is_kcsan_access(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        compile(r"^\s*(?:race at unknown origin, with )?[a-z() -]+ to 0x[0-9a-f]+ of [0-9]+ bytes by (?:task [0-9]+|interrupt) on cpu [0-9]+:\s*$")
+    })
+    .is_match(text)
+}
+
 /// kernel/locking/lockdep.c `print_circular_bug_entry`: `-> #%u` and the lock's name
 /// (`(&buf->lock){+.+.}-{3:3}:`), followed by the trace where the dependency was recorded.
 pub(crate) fn lock_chain_link(text: &str) -> Option<(u32, String)> {
