@@ -394,6 +394,8 @@ pub struct Origin {
     /// The function the title blames, as the title names it (syscall wrappers reduced), when
     /// a row's guilty-frame rule chose one.
     pub guilty: Option<String>,
+    /// Whether the skip classes are to be looked up (not while parsing).
+    wanted: bool,
 }
 
 /// The origin of a finished report's title, recomputed from the report (Linux rules).
@@ -408,7 +410,10 @@ pub fn origin(report: &crate::report::Report) -> Origin {
         rip: report.rip.as_ref(),
         gap: &[],
     };
-    let mut origin = Origin::default();
+    let mut origin = Origin {
+        wanted: true,
+        ..Origin::default()
+    };
     judge_printed(&view, &mut origin);
     origin
 }
@@ -518,7 +523,19 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                 match found {
                     Some(guilty) => {
                         res.push_str(&guilty.name);
-                        origin.skipped = guilty.skipped;
+                        if origin.wanted {
+                            origin.skipped = guilty
+                                .skipped
+                                .into_iter()
+                                .map(|(name, common)| {
+                                    let class = common
+                                        .then(|| skip::class_of(&name))
+                                        .flatten()
+                                        .unwrap_or(stack::FORMAT_SKIP);
+                                    (name, class)
+                                })
+                                .collect();
+                        }
                         origin.guilty = Some(guilty.name);
                     }
                     // A later format of the same header for reports cut before the

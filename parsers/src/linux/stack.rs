@@ -287,10 +287,7 @@ pub(super) fn guilty(
         .iter()
         .take(until)
         .filter(|name| is_name(name) && !is_kept(name))
-        .map(|name| {
-            let class = super::skip::class_of(name).unwrap_or(FORMAT_SKIP);
-            (name.clone(), class)
-        })
+        .map(|name| (name.clone(), common_skip().is_match(name)))
         .collect();
     Some(Guilty {
         name: syscall_name(alias(&chosen)),
@@ -305,8 +302,10 @@ pub(super) const FORMAT_SKIP: &str = "format-specific";
 pub(super) struct Guilty {
     /// The function, syscall wrappers reduced to the syscall.
     pub name: String,
-    /// Frames skipped before it, each with its skip class.
-    pub skipped: Vec<(String, &'static str)>,
+    /// Frames skipped before it, each with whether a common skip class (rather than the
+    /// format's own list) skipped it; the class is looked up only when asked for
+    /// (`titles::origin`), off the parsing path.
+    pub skipped: Vec<(String, bool)>,
 }
 
 /// A C++ or legacy-Rust symbol (Itanium mangling, `_Z8fakeNameiii`, `_ZN4core3fmt5write17h…E`)
