@@ -1367,3 +1367,50 @@ fatal error: cannot create timer (-22)
         "#]],
     );
 }
+
+/// kernel/locking/lockdep.c `print_usage_bug`: the lock the task `takes:` and where its state
+/// was registered are history; the report is named from its final `stack backtrace:`, past
+/// lockdep's own reporters, or from the lock's `at:` function when that trace is cut.
+#[test]
+fn kernel_locking_lockdep_c_inconsistent_lock_state_is_named_from_its_final_trace() {
+    let head = "================================
+WARNING: inconsistent lock state
+6.1.0 #1 Not tainted
+--------------------------------
+inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.
+syz/1 [HC0[0]:SC0[0]:HE1:SE1] takes:
+ffff888114ca0920 (&p->pi_lock){?.-.}-{2:2}, at: task_blocks_on_rt_mutex+0x231/0x342
+{IN-HARDIRQ-W} state was registered at:
+  lock_acquire+0x1/0x2
+  _raw_spin_lock_irqsave+0x1/0x2
+  try_to_wake_up+0x1/0x2
+";
+    check(
+        &format!(
+            "{head}
+stack backtrace:
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack+0x1/0x2
+ print_usage_bug+0x1/0x2
+ valid_state+0x1/0x2
+ mark_lock+0x1/0x2
+ mark_held_locks+0x1/0x2
+ lockdep_hardirqs_on_prepare+0x1/0x2
+ trace_hardirqs_on+0x1/0x2
+ raw_spin_rq_unlock_irq+0x1/0x2
+ sched_core_balance+0x1/0x2
+ balance_callback+0x1/0x2
+"
+        ),
+        expect![[r#"
+            lockdep | inconsistent lock state in sched_core_balance | 
+        "#]],
+    );
+    check(
+        head,
+        expect![[r#"
+            lockdep | inconsistent lock state in task_blocks_on_rt_mutex | 
+        "#]],
+    );
+}

@@ -787,11 +787,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[
                         Part::Line(r"inconsistent .* usage"),
-                        Part::Line(AT_FUNC),
+                        // kernel/locking/lockdep.c `print_usage_bug`: the lock the task
+                        // `takes:` and the `state was registered at:` trace are history; the
+                        // report's own trace is the final `stack backtrace:`. Cut before it,
+                        // the lock's `at:` function names it.
+                        Part::Anchor(r"Call (?:T|t)race"),
                         Part::Trace,
                     ],
                     skip: &[],
-                    fallback: &[],
+                    fallback: &[Part::Line(r"takes:"), Part::Line(AT_FUNC)],
                     pick: Pick::First,
                 }),
             ),
@@ -1068,11 +1072,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[
                         Part::Line(r"inconsistent .* usage"),
-                        Part::Line(AT_FUNC),
+                        // kernel/locking/lockdep.c `print_usage_bug`: the lock the task
+                        // `takes:` and the `state was registered at:` trace are history; the
+                        // report's own trace is the final `stack backtrace:`. Cut before it,
+                        // the lock's `at:` function names it.
+                        Part::Anchor(r"Call (?:T|t)race"),
                         Part::Trace,
                     ],
                     skip: &[],
-                    fallback: &[],
+                    fallback: &[Part::Line(r"takes:"), Part::Line(AT_FUNC)],
                     pick: Pick::First,
                 }),
             ),

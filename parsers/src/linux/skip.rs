@@ -252,6 +252,12 @@ pub static CLASSES: &[SkipClass] = &[
             "^mutex_lock",
             "^mutex_unlock",
             "^print_circular_bug",
+            // lockdep's checks and reporters (kernel/locking/lockdep.c `valid_state` →
+            // `print_usage_bug`, `check_deadlock` → `print_deadlock_bug`, …).
+            "^print_[a-z_]+_bug$",
+            "^valid_state$",
+            "^mark_usage$",
+            "^check_(?:deadlock|prevs_add|usage|chain_key)",
             "^check_noncircular",
             "^check_prev_add",
             "^validate_chain",
