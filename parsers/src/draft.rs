@@ -342,7 +342,12 @@ impl Draft {
     }
 
     fn absorb_header(&mut self, header: &Header, line: &Line) {
-        if self.report.kind == Kind::Trace || self.report.kind == Kind::DumpStack {
+        // A WARN's message line followed by its header: the report is the warning.
+        let warn_message = header.kind == Kind::Warning
+            && self.n_claimed == 1
+            && self.report.frames.is_empty()
+            && self.report.kind != Kind::RcuStall;
+        if self.report.kind == Kind::Trace || self.report.kind == Kind::DumpStack || warn_message {
             self.report.kind = header.kind;
             self.role = header.role;
         }
@@ -372,6 +377,15 @@ impl Draft {
         if std::mem::take(&mut self.after_last_break)
             && body::parse_trace_line(text).is_some_and(|t| t.frame.is_some())
         {
+            return true;
+        }
+        // kernel/kcsan/report.c `print_report`: the other thread's access and trace, then
+        // this thread's (the one `Reported by … on:` names): the last access is the report's.
+        if self.report.kind == Kind::Kcsan && crate::linux::is_kcsan_access(text) {
+            self.enter_trace();
+            let earlier = std::mem::take(&mut self.report.frames);
+            self.extra_frames.extend(earlier);
+            self.primary_trace = Some(self.n_traces);
             return true;
         }
         if self.final_trace_pending {

@@ -30,6 +30,10 @@ pub(crate) enum Role {
     /// (`unregister_netdevice: waiting for lo to become free`): a report of its own that does
     /// not end the report it lands in, whose trace goes on after it.
     Aside,
+    /// A line of the kernel's boot sequence (`Booting the kernel.`, `Linux version …`): a
+    /// report of an unexpected reboot when it starts a boot after other output and no crash
+    /// came before it, otherwise no header at all (the scanner decides).
+    Boot,
 }
 
 /// A recognized header line.

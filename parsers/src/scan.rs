@@ -16,9 +16,9 @@ use crate::body::{self, Section};
 use crate::config::{ParseConfig, Stats};
 use crate::dialect;
 use crate::draft::{Draft, Ending, Offer};
-use crate::header::Header;
+use crate::header::{Header, Role};
 use crate::line::{self, Caller, Line};
-use crate::report::Report;
+use crate::report::{Kind, Report};
 use crate::source::{RawLine, Skipped, Splitter};
 use aho_corasick::AhoCorasick;
 use std::collections::VecDeque;
@@ -59,6 +59,8 @@ impl Scanner {
                 ready: VecDeque::new(),
                 stats: Stats::default(),
                 cut_off: false,
+                crash_seen: false,
+                last_boot_line: None,
             },
         }
     }
@@ -168,6 +170,10 @@ struct Core {
     stats: Stats,
     /// The last line looked at had no newline: the input was cut in the middle of a line.
     cut_off: bool,
+    /// A crash report has begun somewhere in the input.
+    crash_seen: bool,
+    /// The line number of the last boot-sequence line.
+    last_boot_line: Option<u64>,
 }
 
 impl Core {
@@ -207,7 +213,33 @@ impl Core {
             self.stats.unclaimed_lines += 1;
             return;
         }
-        let header = dialect::match_header(&line.text);
+        let mut header = dialect::match_header(&line.text);
+        if header.as_ref().is_some_and(|h| h.role == Role::Boot) {
+            // The first line of a boot sequence after other output, with no crash before it:
+            // the machine restarted without saying why. Other boot lines are plain lines.
+            let starts_boot = self
+                .last_boot_line
+                .is_none_or(|last| line.number > last + BOOT_SEQUENCE_GAP);
+            self.last_boot_line = Some(line.number);
+            if starts_boot && line.number > 1 && !self.crash_seen {
+                for draft in std::mem::take(&mut self.drafts) {
+                    self.finished(draft, Ending::Clean);
+                }
+                if let Some(header) = header {
+                    let reboot = Draft::open(header, &line, &self.config);
+                    self.finished(reboot, Ending::Clean);
+                }
+                self.crash_seen = true;
+                return;
+            }
+            header = None;
+        }
+        if header
+            .as_ref()
+            .is_some_and(|h| h.role != Role::Tentative && is_crash(h.kind))
+        {
+            self.crash_seen = true;
+        }
         let target = self.route(&line, header.as_ref());
         if let Some(idx) = target {
             let offer = match self.drafts.get_mut(idx) {
@@ -318,6 +350,18 @@ impl Core {
             self.ready.insert(at, report);
         }
     }
+}
+
+/// Lines of one boot sequence (`Decompressing Linux…`, `Booting the kernel.`, `Linux version
+/// …`) come within this many lines of each other.
+const BOOT_SEQUENCE_GAP: u64 = 2;
+
+/// Whether a report of this kind is a crash rather than a dump printed on purpose.
+fn is_crash(kind: Kind) -> bool {
+    !matches!(
+        kind,
+        Kind::Trace | Kind::DumpStack | Kind::TaskDump | Kind::NmiBacktrace
+    )
 }
 
 fn trigger_finder() -> &'static AhoCorasick {

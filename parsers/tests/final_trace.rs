@@ -169,3 +169,33 @@ Call Trace:
         "#]],
     );
 }
+
+/// kernel/kcsan/report.c `print_report`: the other thread's access and trace first, then this
+/// thread's, the one `Reported by Kernel Concurrency Sanitizer on:` names.
+#[test]
+fn kernel_kcsan_report_c_trace_is_the_reporting_threads() {
+    check(
+        "==================================================================
+BUG: KCSAN: data-race in foo_read / foo_write
+
+write to 0xffff888012345678 of 8 bytes by task 2 on cpu 1:
+ foo_write+0x1/0x2
+ bar_ioctl+0x1/0x2
+
+read (marked) to 0xffff888012345678 of 8 bytes by task 1 on cpu 0:
+ foo_read+0x1/0x2
+ baz_poll+0x1/0x2
+ do_sys_poll+0x1/0x2
+
+value changed: 0x0000000000000000 -> 0x0000000000000001
+
+Reported by Kernel Concurrency Sanitizer on:
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+==================================================================
+",
+        expect![[r#"
+            kcsan | KCSAN: data-race in foo_read / foo_write
+              trace: foo_read baz_poll do_sys_poll
+        "#]],
+    );
+}

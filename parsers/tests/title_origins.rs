@@ -145,6 +145,7 @@ Call Trace:
     );
     let origin = origin(&report);
     assert_eq!(origin.family, "WARNING: refcount bug in {FUNC}");
+    assert_eq!(origin.guilty.as_deref(), Some("nfc_llcp_sock_release"));
     let classes: Vec<&str> = origin.skipped.iter().map(|(_, c)| *c).collect();
     assert_eq!(classes, ["library", "library", "locking", "allocation"]);
 }

@@ -1101,3 +1101,316 @@ Call Trace:
         "#]],
     );
 }
+
+/// arch/x86/boot/compressed/misc.c (`Decompressing Linux...`, `Booting the kernel.`) and
+/// init/main.c `linux_banner`: a boot that starts after other output with no crash before it
+/// is an unexpected reboot; the log's first boot, a boot after a crash, and the words inside
+/// another line are not.
+#[test]
+fn a_boot_banner_after_output_and_no_crash_is_an_unexpected_reboot() {
+    check(
+        "Decompressing Linux... Parsing ELF... done.
+Booting the kernel.
+[    0.000000] Linux version 6.1.0 (gcc 12) #1 SMP PREEMPT_DYNAMIC
+[    5.000000] xfs: Unknown parameter 'Booting the kernel.'
+[   60.000000] systemd[1]: Started foo.
+[   61.000000] systemd[1]: Started bar.
+[   62.000000] systemd[1]: Started baz.
+Decompressing Linux... Parsing ELF... done.
+Booting the kernel.
+[    0.000000] Linux version 6.1.0 (gcc 12) #1 SMP PREEMPT_DYNAMIC
+[    0.000000] Command line: console=ttyS0
+",
+        expect![[r#"
+            other | unexpected kernel reboot | 
+        "#]],
+    );
+    check(
+        "[   60.000000] general protection fault: 0000 [#1] SMP
+[   60.000001] RIP: 0010:tcp_sendmsg+0x1/0x2
+[   60.000002] Call Trace:
+[   60.000003]  sock_sendmsg+0x1/0x2
+[    0.000000] Linux version 6.1.0 (gcc 12) #1 SMP PREEMPT_DYNAMIC
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_sendmsg | 
+        "#]],
+    );
+}
+
+/// mm/mempool.c `poison_error`: the element's bytes, then `dump_stack()`.
+#[test]
+fn mm_mempool_c_poison_mismatch() {
+    check(
+        "BUG: mempool element poison mismatch
+Mempool ffff888012345678 size 64
+ nr=2 @ ffff888087654321: 0x6b 6b 6b 6a ...
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ check_element+0x1/0x2
+ mempool_alloc+0x1/0x2
+ bio_alloc_bioset+0x1/0x2
+",
+        expect![[r#"
+            bug | BUG: mempool element poison mismatch in bio_alloc_bioset | 
+        "#]],
+    );
+}
+
+/// kernel/locking/lockdep.c: `print_lockdep_off` (a table limit, no trace),
+/// `look_up_lock_class`, `print_collision` and `print_lock_contention_bug` (their
+/// `stack backtrace:`).
+#[test]
+fn kernel_locking_lockdep_c_limits_subclass_collision_and_contention() {
+    check(
+        "BUG: MAX_LOCKDEP_KEYS too low!
+turning off the locking correctness validator.
+BUG: looking up invalid subclass: 9
+turning off the locking correctness validator.
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ look_up_lock_class+0x1/0x2
+ register_lock_class+0x1/0x2
+ __lock_acquire+0x1/0x2
+ lock_acquire+0x1/0x2
+ _raw_spin_lock_nested+0x1/0x2
+ foo_double_lock+0x1/0x2
+============================
+WARNING: chain_key collision
+6.1.0 #1 Not tainted
+----------------------------
+syz/1: Hash chain already cached but the contents don't match!
+Held locks:depth: 1
+Locks in cached chain:depth: 1
+
+stack backtrace:
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ validate_chain+0x1/0x2
+ __lock_acquire+0x1/0x2
+ lock_acquire+0x1/0x2
+ mutex_lock_nested+0x1/0x2
+ bar_open+0x1/0x2
+=================================
+WARNING: bad contention detected!
+6.1.0 #1 Not tainted
+---------------------------------
+syz/1 is trying to contend lock (&dev->lock) at:
+[<ffffffff81234567>] baz_ioctl+0x10/0x50
+but there are no locks held!
+
+other info that might help us debug this:
+no locks held by syz/1.
+
+stack backtrace:
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ lock_contended+0x1/0x2
+ baz_ioctl+0x10/0x50
+",
+        expect![[r#"
+            lockdep | BUG: MAX_LOCKDEP_KEYS too low! | 
+            lockdep | BUG: looking up invalid subclass in foo_double_lock | 
+            lockdep | WARNING: chain_key collision in bar_open | 
+            lockdep | WARNING: bad contention in baz_ioctl | 
+        "#]],
+    );
+}
+
+/// kernel/sched/core.c `__schedule` (`BUG: scheduling in a non-blocking section`),
+/// `__cant_sleep` and `__cant_migrate`, each followed by `dump_stack()`;
+/// kernel/sched/topology.c's boot-time `BUG: arch topology borken` prints no trace.
+#[test]
+fn kernel_sched_core_c_non_blocking_and_assumed_contexts() {
+    check(
+        "BUG: scheduling in a non-blocking section: syz/1/1
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ __schedule+0x1/0x2
+ schedule+0x1/0x2
+ mmu_notifier_wait+0x1/0x2
+BUG: assuming atomic context at net/core/dev.c:123
+in_atomic(): 0, irqs_disabled(): 0, pid: 1, name: syz
+no locks held by syz/1.
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ __cant_sleep+0x1/0x2
+ netif_rx_thing+0x1/0x2
+BUG: assuming non migratable context at kernel/bpf/foo.c:12
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ __cant_migrate+0x1/0x2
+ bpf_prog_run_thing+0x1/0x2
+BUG: arch topology borken
+",
+        expect![[r#"
+            scheduling-while-atomic | BUG: scheduling in a non-blocking section in mmu_notifier_wait | 
+            bug | BUG: assuming atomic context in netif_rx_thing | 
+            bug | BUG: assuming non migratable context in bpf_prog_run_thing | 
+            bug | BUG: arch topology borken | 
+        "#]],
+    );
+}
+
+/// kernel/sched/core.c `schedule_debug`: arm64's shadow call stack overflowed.
+#[test]
+fn kernel_sched_core_c_corrupted_shadow_stack_panic() {
+    check(
+        "Kernel panic - not syncing: corrupted shadow stack detected inside scheduler
+Call trace:
+ dump_backtrace+0x1/0x2
+ panic+0x1/0x2
+ __schedule+0x1/0x2
+ recurse_thing+0x1/0x2
+ worker_fn+0x1/0x2
+ process_one_work+0x1/0x2
+",
+        expect![[r#"
+            stack-overflow | kernel panic: corrupted shadow stack in worker_fn | 
+        "#]],
+    );
+}
+
+/// arch/x86/kernel boot-time notices that start with `WARNING:` (cpu/bugs.c,
+/// cpu/mtrr/cleanup.c, apic/io_apic.c, unwind_orc.c's table check) are messages; the ORC
+/// unwinder's lookup failure is printed while a stack is walked and continues that report.
+#[test]
+fn arch_x86_kernel_boot_notices_are_no_reports_and_orc_lookup_failures_continue_one() {
+    check(
+        "WARNING: BIOS bug: CPU MTRRs don't cover all of memory, losing 16MB of RAM.
+WARNING: bogus zero IO-APIC address found in MPTABLE, disabling IO/APIC support!
+WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!
+WARNING: CPU does not support IBPB.
+WARNING: Bad or missing .orc_unwind table.  Disabling unwinder.
+general protection fault: 0000 [#1] SMP
+RIP: 0010:tcp_sendmsg+0x1/0x2
+Call Trace:
+ <TASK>
+ sock_sendmsg+0x1/0x2
+WARNING: bad lookup idx: idx=1 num=2 ip=sock_sendmsg+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_sendmsg | the unwinder found a bad frame inside the report
+        "#]],
+    );
+}
+
+/// kernel/panic.c `__warn`: with `panic_on_warn` the WARN panics right after its header; when
+/// that header is lost, the panic still heads the WARN's trace and is titled by its site, not
+/// as a panic of its own.
+#[test]
+fn kernel_panic_c_panic_on_warn_without_its_warning_is_the_warning() {
+    check(
+        "Kernel panic - not syncing: panic_on_warn set ...
+CPU: 0 PID: 1 Comm: syz Not tainted 4.16.0 #1
+Call Trace:
+ dump_stack+0x1/0x2
+ panic+0x1/0x2
+ __warn+0x1/0x2
+ report_bug+0x1/0x2
+ fixup_bug+0x1/0x2
+ do_error_trap+0x1/0x2
+ invalid_op+0x1/0x2
+RIP: 0010:xfrm_state_fini+0x1/0x2
+ xfrm_net_exit+0x1/0x2
+ ops_exit_list+0x1/0x2
+",
+        expect![[r#"
+            warning | WARNING in xfrm_state_fini | 
+        "#]],
+    );
+}
+
+/// include/asm-generic/bug.h `__WARN_printf`: `__warn_printk` prints the WARN's message, then
+/// the trap prints kernel/panic.c `__warn`'s header. A message that itself says `BUG:`
+/// (lib/asn1_encoder.c `asn1_encode_integer`: `WARN(…, "BUG: integer encode only supports
+/// positive integers")`) is the warning's first line, not a report of its own.
+#[test]
+fn a_warn_message_that_says_bug_is_part_of_its_warning() {
+    check(
+        "------------[ cut here ]------------
+BUG: integer encode only supports positive integers
+WARNING: CPU: 0 PID: 1 at lib/asn1_encoder.c:33 asn1_encode_integer+0x1/0x2
+RIP: 0010:asn1_encode_integer+0x1/0x2
+Call Trace:
+ <TASK>
+ tpm2_key_encode+0x1/0x2
+ </TASK>
+",
+        expect![[r#"
+            warning | WARNING in asn1_encode_integer | 
+        "#]],
+    );
+}
+
+/// A Go userspace kernel (gVisor) on the console: the Go runtime's `fatal error: %s`
+/// (runtime/panic.go `throw`) at the start of a line; the words inside a line are no report.
+#[test]
+fn go_runtime_fatal_errors_of_a_userspace_kernel() {
+    check(
+        "fatal error: runtime: bad p
+
+runtime stack:
+runtime.throw(0x1234, 0x5)
+foo.c:12:10: fatal error: bar.h: No such file or directory
+fatal error: cannot create timer (-22)
+",
+        expect![[r#"
+            other | go runtime error | 
+        "#]],
+    );
+}
+
+/// kernel/locking/lockdep.c `print_usage_bug`: the lock the task `takes:` and where its state
+/// was registered are history; the report is named from its final `stack backtrace:`, past
+/// lockdep's own reporters, or from the lock's `at:` function when that trace is cut.
+#[test]
+fn kernel_locking_lockdep_c_inconsistent_lock_state_is_named_from_its_final_trace() {
+    let head = "================================
+WARNING: inconsistent lock state
+6.1.0 #1 Not tainted
+--------------------------------
+inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.
+syz/1 [HC0[0]:SC0[0]:HE1:SE1] takes:
+ffff888114ca0920 (&p->pi_lock){?.-.}-{2:2}, at: task_blocks_on_rt_mutex+0x231/0x342
+{IN-HARDIRQ-W} state was registered at:
+  lock_acquire+0x1/0x2
+  _raw_spin_lock_irqsave+0x1/0x2
+  try_to_wake_up+0x1/0x2
+";
+    check(
+        &format!(
+            "{head}
+stack backtrace:
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack+0x1/0x2
+ print_usage_bug+0x1/0x2
+ valid_state+0x1/0x2
+ mark_lock+0x1/0x2
+ mark_held_locks+0x1/0x2
+ lockdep_hardirqs_on_prepare+0x1/0x2
+ trace_hardirqs_on+0x1/0x2
+ raw_spin_rq_unlock_irq+0x1/0x2
+ sched_core_balance+0x1/0x2
+ balance_callback+0x1/0x2
+"
+        ),
+        expect![[r#"
+            lockdep | inconsistent lock state in sched_core_balance | 
+        "#]],
+    );
+    check(
+        head,
+        expect![[r#"
+            lockdep | inconsistent lock state in task_blocks_on_rt_mutex | 
+        "#]],
+    );
+}

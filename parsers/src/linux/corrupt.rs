@@ -135,7 +135,17 @@ fn is_stack_keyword(text: &str) -> bool {
 /// %s:%d has bad 'bp' value %p` / `WARNING: kernel stack frame pointer at %p in %s:%d has bad
 /// value %p`, printed by the frame-pointer unwinder while it dumps some stack; it continues
 /// the report being printed and leaves its trace partial.
+///
+/// Likewise unwind_orc.c's lookup failures (`WARNING: bad lookup idx: …`, `WARNING: bad lookup
+/// value: …`) and i386's dumpstack_32.c `get_stack_info` (`WARNING: stack recursion on stack
+/// type %d`), all printed while a stack is being walked.
 pub(super) fn is_unwinder_warning(text: &str) -> bool {
-    text.contains("WARNING: kernel stack regs at")
-        || text.contains("WARNING: kernel stack frame pointer at")
+    const WARNINGS: &[&str] = &[
+        "WARNING: kernel stack regs at",
+        "WARNING: kernel stack frame pointer at",
+        "WARNING: bad lookup idx:",
+        "WARNING: bad lookup value:",
+        "WARNING: stack recursion on stack type",
+    ];
+    WARNINGS.iter().any(|w| text.contains(w))
 }

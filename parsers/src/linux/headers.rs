@@ -301,6 +301,13 @@ static SLUB: &[Format] = &[fmt(
     }),
 )];
 
+/// A boot-sequence line, at the start of the line.
+static BOOT: &[Format] = &[plain(
+    r"^\s*(?:Booting the kernel|Linux version [0-9]|Decompressing Linux)",
+    "unexpected kernel reboot",
+    Kind::Other,
+)];
+
 /// The table, in priority order (the family whose literal occurs first in a line wins; ties go
 /// to the earlier entry).
 pub(crate) static OOPSES: &[Oops] = &[
@@ -673,6 +680,71 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Bug,
                 None,
             ),
+            // mm/mempool.c `poison_error`: the element's bytes, then `dump_stack()`; the
+            // mempool's own checks are passed over.
+            fmt(
+                r"BUG: mempool element poison mismatch",
+                "BUG: mempool element poison mismatch in {FUNC}",
+                Kind::Bug,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["^_*mempool_", "^check_element", "^poison_error"],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
+            ),
+            // kernel/locking/lockdep.c `print_lockdep_off`: `BUG: MAX_LOCKDEP_KEYS too low!`
+            // (and the other table limits), `turning off the locking correctness validator.`;
+            // no trace.
+            plain(r"BUG: (MAX_[A-Z_]+ too low)!", "BUG: {1}!", Kind::Lockdep),
+            // kernel/locking/lockdep.c `look_up_lock_class`: then `dump_stack()`.
+            fmt(
+                r"BUG: looking up invalid subclass",
+                "BUG: looking up invalid subclass in {FUNC}",
+                Kind::Lockdep,
+                Some(TRACE),
+            ),
+            // kernel/locking/lockdep.c `lockdep_init_map_type` / `lockdep_register_key` users:
+            // `BUG: key %px has not been registered!`, then `DEBUG_LOCKS_WARN_ON(1)`'s own
+            // warning report.
+            plain(
+                r"BUG: key [0-9a-fx]+ has not been registered!",
+                "BUG: key has not been registered!",
+                Kind::Lockdep,
+            ),
+            // kernel/sched/core.c `__schedule`: `BUG: scheduling in a non-blocking section:
+            // %s/%d/%i`, then `dump_stack()`.
+            fmt(
+                r"BUG: scheduling in a non-blocking section",
+                "BUG: scheduling in a non-blocking section in {FUNC}",
+                Kind::SchedulingWhileAtomic,
+                Some(Stack {
+                    parts: &[Part::Line(r"Call (?:T|t)race"), Part::Trace],
+                    skip: &["schedule"],
+                    fallback: &[Part::Trace],
+                    pick: Pick::First,
+                }),
+            ),
+            // kernel/sched/core.c `__cant_sleep` / `__cant_migrate`: `BUG: assuming atomic
+            // context at %s:%d` / `BUG: assuming non migratable context at %s:%d`, the
+            // context, then `dump_stack()`.
+            fmt(
+                r"BUG: assuming (atomic|non migratable) context at",
+                "BUG: assuming {1} context in {FUNC}",
+                Kind::Bug,
+                Some(Stack {
+                    parts: &[Part::Line(r"Call (?:T|t)race"), Part::Trace],
+                    skip: &["^__cant_sleep", "^__cant_migrate", "^cant_"],
+                    fallback: &[Part::Trace],
+                    pick: Pick::First,
+                }),
+            ),
+            // kernel/sched/topology.c `topology_span_sane`: a boot-time message, no trace.
+            plain(
+                r"BUG: arch topology borken",
+                "BUG: arch topology borken",
+                Kind::Bug,
+            ),
             // A header cut right after its literal (the rest of the printk lost).
             incomplete(
                 r"BUG:\s*$",
@@ -715,11 +787,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[
                         Part::Line(r"inconsistent .* usage"),
-                        Part::Line(AT_FUNC),
+                        // kernel/locking/lockdep.c `print_usage_bug`: the lock the task
+                        // `takes:` and the `state was registered at:` trace are history; the
+                        // report's own trace is the final `stack backtrace:`. Cut before it,
+                        // the lock's `at:` function names it.
+                        Part::Anchor(r"Call (?:T|t)race"),
                         Part::Trace,
                     ],
                     skip: &[],
-                    fallback: &[],
+                    fallback: &[Part::Line(r"takes:"), Part::Line(AT_FUNC)],
                     pick: Pick::First,
                 }),
             ),
@@ -779,6 +855,32 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "WARNING: still has locks held in {FUNC}",
                 Kind::Lockdep,
                 Some(LOCK_AT),
+            ),
+            // kernel/locking/lockdep.c `print_collision`: then `stack backtrace:` and
+            // `dump_stack()`; lockdep's own frames are passed over.
+            fmt(
+                r"WARNING: chain_key collision",
+                "WARNING: chain_key collision in {FUNC}",
+                Kind::Lockdep,
+                Some(CALL_TRACE),
+            ),
+            // kernel/locking/lockdep.c `print_lock_contention_bug`: the lock `at:` the
+            // contending function, printed as a lone frame on the next line, then the trace.
+            fmt(
+                r"WARNING: bad contention detected!",
+                "WARNING: bad contention in {FUNC}",
+                Kind::Lockdep,
+                Some(Stack {
+                    parts: &[
+                        Part::Line(r"is trying to contend lock"),
+                        Part::Line(r"^ *(?:\[<?[0-9a-fx]+>?\] +)?([a-zA-Z0-9_.]+)\+0x"),
+                        Part::Line(r"Call (?:T|t)race"),
+                        Part::Trace,
+                    ],
+                    skip: &[],
+                    fallback: &[],
+                    pick: Pick::First,
+                }),
             ),
             fmt(
                 r"WARNING: [Nn]ested lock was not taken",
@@ -930,6 +1032,12 @@ pub(crate) static OOPSES: &[Oops] = &[
             r"(?i)uses deprecated v2 capabilities",
             r"WARNING: fbcon: Driver '.*' missed to adjust virtual screen size",
             r"XFS \(.*\): WARNING",
+            // Boot-time notices of arch/x86/kernel (cpu/bugs.c mitigations, cpu/mtrr/cleanup.c,
+            // apic/io_apic.c, unwind_orc.c's table check): messages, never a report.
+            r"WARNING: BIOS bug",
+            r"WARNING: bogus zero IO-APIC",
+            r"WARNING: (?:Spectre|BTB untrained|LFENCE mitigation|IBRS mitigation|ITS mitigation|CPU does not support)",
+            r"WARNING: (?:Bad or missing|Corrupt) \.orc_unwind table",
         ],
     },
     Oops {
@@ -964,11 +1072,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(Stack {
                     parts: &[
                         Part::Line(r"inconsistent .* usage"),
-                        Part::Line(AT_FUNC),
+                        // kernel/locking/lockdep.c `print_usage_bug`: the lock the task
+                        // `takes:` and the `state was registered at:` trace are history; the
+                        // report's own trace is the final `stack backtrace:`. Cut before it,
+                        // the lock's `at:` function names it.
+                        Part::Anchor(r"Call (?:T|t)race"),
                         Part::Trace,
                     ],
                     skip: &[],
-                    fallback: &[],
+                    fallback: &[Part::Line(r"takes:"), Part::Line(AT_FUNC)],
                     pick: Pick::First,
                 }),
             ),
@@ -1195,6 +1307,18 @@ pub(crate) static OOPSES: &[Oops] = &[
                     pick: Pick::Stall,
                 }),
             ),
+            // kernel/sched/core.c `schedule_debug`: arm64's shadow call stack (SCS) overflowed.
+            fmt(
+                r"Kernel panic - not syncing: corrupted shadow stack detected inside scheduler",
+                "kernel panic: corrupted shadow stack in {FUNC}",
+                Kind::StackOverflow,
+                Some(Stack {
+                    parts: &[Part::Trace],
+                    skip: &["schedule", "retint_kernel"],
+                    fallback: &[],
+                    pick: Pick::Stall,
+                }),
+            ),
             fmt(
                 r"Kernel panic - not syncing: kernel stack overflow",
                 "kernel stack overflow in {FUNC}",
@@ -1205,6 +1329,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                     fallback: &[],
                     pick: Pick::Stall,
                 }),
+            ),
+            // kernel/panic.c `__warn` → `check_panic_on_warn("kernel")` (`panic_on_warn set
+            // ...`, with the `kernel: ` origin since 6.2): the panic of a WARN whose header
+            // was lost. Its trace goes through `__warn` to the WARN site, which names it.
+            fmt(
+                r"Kernel panic - not syncing: (?:kernel: )?panic_on_warn set",
+                "WARNING in {FUNC}",
+                Kind::Warning,
+                Some(RIP_TRACE),
             ),
             // arch/x86/kernel/cpu/mce/core.c `mce_panic(msg, …)`: "Fatal machine check",
             // "Fatal Machine check", "Machine check from unknown source", "Fatal local
@@ -1441,6 +1574,42 @@ pub(crate) static OOPSES: &[Oops] = &[
             r"Machine check events logged",
             "Machine check events logged",
             Kind::MachineCheck,
+        )],
+        suppressions: &[],
+    },
+    // The boot sequence: arch/x86/boot/compressed/misc.c (`Decompressing Linux...`,
+    // `Booting the kernel.`) and init/main.c's `linux_banner` (`Linux version %s …`). At the
+    // start of a line, after other output and with no crash before it, the machine rebooted
+    // without a report (the scanner decides; see `Role::Boot`).
+    Oops {
+        literal: "Booting the kernel",
+        kind: Kind::Other,
+        formats: BOOT,
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Linux version ",
+        kind: Kind::Other,
+        formats: BOOT,
+        suppressions: &[],
+    },
+    Oops {
+        literal: "Decompressing Linux",
+        kind: Kind::Other,
+        formats: BOOT,
+        suppressions: &[],
+    },
+    // A userspace kernel in Go (gVisor) on the same console: the Go runtime's `fatal error:
+    // %s` (runtime/panic.go `fatal`/`throw`, with the runtime's own messages), followed by
+    // `runtime stack:` or goroutine dumps. Only at the start of a line; other programs'
+    // `fatal error:` messages are not the runtime's.
+    Oops {
+        literal: "fatal error: ",
+        kind: Kind::Other,
+        formats: &[plain(
+            r"^fatal error: (?:runtime|all goroutines are asleep|concurrent map|out of memory|stack overflow|unexpected signal|fault\s*$|sync: |found bad pointer|bad g |invalid pointer|unexpected return pc|morestack)",
+            "go runtime error",
+            Kind::Other,
         )],
         suppressions: &[],
     },

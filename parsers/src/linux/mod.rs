@@ -51,6 +51,10 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "hard LOCKUP",
     "(Not tainted): ",
     "(Tainted: ",
+    "Booting the kernel",
+    "Linux version ",
+    "Decompressing Linux",
+    "fatal error: ",
     "Oops",
     "NMI backtrace for cpu",
     "task:",
@@ -126,9 +130,37 @@ fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
     Some((oops, pos))
 }
 
+/// A header line that no format of its family knows: a free-text message.
+fn is_formatless(text: &str) -> bool {
+    find_oops(text).is_some_and(|(oops, _)| !oops.formats.iter().any(|f| f.header.is_match(text)))
+}
+
+/// kernel/panic.c `__warn`'s header, `WARNING: CPU: %d PID: %d at …` (or 2.6's `WARNING: at
+/// …`). On architectures with `__WARN_FLAGS` (x86, arm64…), `__warn_printk` prints the WARN's
+/// message before it.
+fn is_warn_header(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| compile(r"WARNING: (?:CPU: [0-9]+ PID: [0-9]+ )?at "))
+        .is_match(text)
+}
+
 /// Literals of families that are reports only in one of their formats (the taint part of
 /// mm/slub.c's `slab_bug` header appears in other messages too).
-const STRICT_LITERALS: &[&str] = &["(Not tainted): ", "(Tainted: "];
+const STRICT_LITERALS: &[&str] = &[
+    "fatal error: ",
+    "(Not tainted): ",
+    "(Tainted: ",
+    "Booting the kernel",
+    "Linux version ",
+    "Decompressing Linux",
+];
+
+/// Literals of the boot sequence (see `Role::Boot`).
+const BOOT_LITERALS: &[&str] = &[
+    "Booting the kernel",
+    "Linux version ",
+    "Decompressing Linux",
+];
 
 /// The first occurrence of `literal` that does not continue a word (`ODEBUG:` and
 /// `CAM_INFO:` are not `BUG:` and `INFO:`).
@@ -167,6 +199,7 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
         // their own, wherever they land.
         let role = match oops.oops.literal {
             "Kernel panic" | "SYZFAIL:" | "SYZFATAL:" => Role::Continuation,
+            literal if BOOT_LITERALS.contains(&literal) => Role::Boot,
             _ if corrupt::is_unwinder_warning(text) => Role::Continuation,
             _ if is_slub_detail(text) => Role::Continuation,
             literal if LONE_MESSAGES.contains(&literal) => Role::Aside,
@@ -242,6 +275,14 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
     // the stall detector itself: the warning's trace, taken in the same timer interrupt, is
     // the stalled context's.
     if header.kind == Kind::Warning {
+        // The WARN's own message, printed just before its header (see `is_warn_header`).
+        if draft.lines.len() == 1
+            && draft.frames.is_empty()
+            && draft.registers.is_empty()
+            && is_formatless(draft.header_text())
+        {
+            return true;
+        }
         return draft.kind == Kind::RcuStall
             && draft.frames.is_empty()
             && draft.registers.is_empty();
@@ -294,6 +335,16 @@ pub(crate) fn prints_trace_last(kind: Kind, header: &str) -> bool {
     }
 }
 
+/// kernel/kcsan/report.c `print_report`: `%s to 0x%px of %zu bytes by %s on cpu %i:` (the
+/// access type, `task N` or `interrupt`), or `race at unknown origin, with …`.
+pub(crate) fn is_kcsan_access(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        compile(r"^\s*(?:race at unknown origin, with )?[a-z() -]+ to 0x[0-9a-f]+ of [0-9]+ bytes by (?:task [0-9]+|interrupt) on cpu [0-9]+:\s*$")
+    })
+    .is_match(text)
+}
+
 /// kernel/locking/lockdep.c `print_circular_bug_entry`: `-> #%u` and the lock's name
 /// (`(&buf->lock){+.+.}-{3:3}:`), followed by the trace where the dependency was recorded.
 pub(crate) fn lock_chain_link(text: &str) -> Option<(u32, String)> {
@@ -340,6 +391,11 @@ pub struct Origin {
     pub family: String,
     /// Frames skipped before the guilty one, with the class that skipped each.
     pub skipped: Vec<(String, &'static str)>,
+    /// The function the title blames, as the title names it (syscall wrappers reduced), when
+    /// a row's guilty-frame rule chose one.
+    pub guilty: Option<String>,
+    /// Whether the skip classes are to be looked up (not while parsing).
+    wanted: bool,
 }
 
 /// The origin of a finished report's title, recomputed from the report (Linux rules).
@@ -354,7 +410,10 @@ pub fn origin(report: &crate::report::Report) -> Origin {
         rip: report.rip.as_ref(),
         gap: &[],
     };
-    let mut origin = Origin::default();
+    let mut origin = Origin {
+        wanted: true,
+        ..Origin::default()
+    };
     judge_printed(&view, &mut origin);
     origin
 }
@@ -374,11 +433,20 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         Kind::NmiBacktrace => return generic("NMI backtrace"),
         _ => {}
     }
-    let found = draft
+    let mut found = draft
         .lines
         .iter()
         .enumerate()
         .find_map(|(idx, l)| find_oops(&l.text).map(|(oops, pos)| (idx, oops, pos)));
+    // A WARN's own message that happens to say `BUG:`/`WARNING:` comes before its header.
+    if let Some((idx, _, _)) = found {
+        let message = draft.lines.get(idx).is_some_and(|l| is_formatless(&l.text));
+        if let Some(next) = draft.lines.get(idx + 1).filter(|_| message) {
+            if is_warn_header(&next.text) {
+                found = find_oops(&next.text).map(|(oops, pos)| (idx + 1, oops, pos));
+            }
+        }
+    }
     let Some((header_idx, oops, literal_pos)) = found else {
         return generic(draft.header_text().trim());
     };
@@ -455,7 +523,20 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                 match found {
                     Some(guilty) => {
                         res.push_str(&guilty.name);
-                        origin.skipped = guilty.skipped;
+                        if origin.wanted {
+                            origin.skipped = guilty
+                                .skipped
+                                .into_iter()
+                                .map(|(name, common)| {
+                                    let class = common
+                                        .then(|| skip::class_of(&name))
+                                        .flatten()
+                                        .unwrap_or(stack::FORMAT_SKIP);
+                                    (name, class)
+                                })
+                                .collect();
+                        }
+                        origin.guilty = Some(guilty.name);
                     }
                     // A later format of the same header for reports cut before the
                     // guilty frame (syzkaller's `corrupted` formats) names them better.

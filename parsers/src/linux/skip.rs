@@ -81,6 +81,16 @@ pub static CLASSES: &[SkipClass] = &[
             "^__might_resched",
             "^might_sleep",
             "^debug_smp_processor_id",
+            // Filesystems' own assertion and error reporters (fs/xfs/xfs_message.c
+            // `assfail`/`asswarn`, fs/btrfs `btrfs_assertfail`/`__btrfs_handle_fs_error`,
+            // fs/ext4/super.c `__ext4_error*`, fs/f2fs `f2fs_bug_on` helpers): called by the
+            // filesystem code that found the inconsistency.
+            "^ass(?:fail|warn)$",
+            "^btrfs_assertfail$",
+            "^__btrfs_handle_fs_error$",
+            "^__ext4_error",
+            "^ext4_handle_error$",
+            "^__ext4_std_error$",
         ],
     },
     // Exception and interrupt entry, arch/x86/entry, arch/arm64/kernel/entry-common.c,
@@ -242,6 +252,12 @@ pub static CLASSES: &[SkipClass] = &[
             "^mutex_lock",
             "^mutex_unlock",
             "^print_circular_bug",
+            // lockdep's checks and reporters (kernel/locking/lockdep.c `valid_state` →
+            // `print_usage_bug`, `check_deadlock` → `print_deadlock_bug`, …).
+            "^print_[a-z_]+_bug$",
+            "^valid_state$",
+            "^mark_usage$",
+            "^check_(?:deadlock|prevs_add|usage|chain_key)",
             "^check_noncircular",
             "^check_prev_add",
             "^validate_chain",
@@ -429,6 +445,20 @@ pub static CLASSES: &[SkipClass] = &[
             "^finish_wait$",
             "^usb_(?:free_urb|put_dev|put_intf|unanchor_urb|kill_anchored_urbs|poison_urb)$",
             "^sk_stop_timer",
+            // kernel/sched/completion.c: `complete()` wakes whoever waits.
+            "^complete(?:_all)?$",
+            "^try_wait_for_completion$",
+            // fs/kernfs/dir.c removal under sysfs (fs/sysfs/dir.c, group.c).
+            "^_*kernfs_remove",
+            "^sysfs_remove_",
+            "^kernfs_put$",
+            // mm/page_alloc.c's free paths: they free what their caller gave up.
+            "^_*free_pages(?:_ok|_prepare)?$",
+            "^free_unref_page",
+            "^free_the_page$",
+            "^__folio_put$",
+            "^folio_put$",
+            "^put_page$",
         ],
     },
 ];

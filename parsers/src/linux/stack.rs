@@ -287,10 +287,7 @@ pub(super) fn guilty(
         .iter()
         .take(until)
         .filter(|name| is_name(name) && !is_kept(name))
-        .map(|name| {
-            let class = super::skip::class_of(name).unwrap_or(FORMAT_SKIP);
-            (name.clone(), class)
-        })
+        .map(|name| (name.clone(), common_skip().is_match(name)))
         .collect();
     Some(Guilty {
         name: syscall_name(alias(&chosen)),
@@ -305,8 +302,10 @@ pub(super) const FORMAT_SKIP: &str = "format-specific";
 pub(super) struct Guilty {
     /// The function, syscall wrappers reduced to the syscall.
     pub name: String,
-    /// Frames skipped before it, each with its skip class.
-    pub skipped: Vec<(String, &'static str)>,
+    /// Frames skipped before it, each with whether a common skip class (rather than the
+    /// format's own list) skipped it; the class is looked up only when asked for
+    /// (`titles::origin`), off the parsing path.
+    pub skipped: Vec<(String, bool)>,
 }
 
 /// A C++ or legacy-Rust symbol (Itanium mangling, `_Z8fakeNameiii`, `_ZN4core3fmt5write17h…E`)
@@ -492,7 +491,33 @@ fn syscall_name(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::demangle;
+    use super::{demangle, syscall_name};
+
+    /// include/linux/syscalls.h `SYSCALL_DEFINEx` and the arch wrappers of
+    /// arch/x86/include/asm/syscall_wrapper.h (`__x64_sys_`, `__ia32_sys_`),
+    /// arch/arm64/include/asm/syscall_wrapper.h (`__arm64_sys_`), `__se_sys_`/`__do_sys_`,
+    /// 4.x's `SyS_`/`SYSC_`, and the `ksys_` helpers: all name the syscall.
+    #[test]
+    fn syscall_wrappers_reduce_to_the_syscall() {
+        for (wrapper, syscall) in [
+            ("__x64_sys_rmdir", "sys_rmdir"),
+            ("__ia32_sys_rmdir", "sys_rmdir"),
+            ("__arm64_sys_rmdir", "sys_rmdir"),
+            ("__riscv_sys_rmdir", "sys_rmdir"),
+            ("__s390x_sys_rmdir", "sys_rmdir"),
+            ("__do_sys_rmdir", "sys_rmdir"),
+            ("__se_sys_rmdir", "sys_rmdir"),
+            ("__x64_compat_sys_ioctl", "sys_ioctl"),
+            ("__do_compat_sys_ioctl", "sys_ioctl"),
+            ("SyS_rmdir", "rmdir"),
+            ("SYSC_rmdir", "rmdir"),
+            ("ksys_ioctl", "ioctl"),
+            ("sys_rmdir", "rmdir"),
+            ("do_rmdir", "do_rmdir"),
+        ] {
+            assert_eq!(syscall_name(wrapper), syscall, "{wrapper}");
+        }
+    }
 
     #[test]
     fn mangled_names_are_shown_qualified_without_types_or_hash() {
