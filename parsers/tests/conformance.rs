@@ -12,12 +12,15 @@ use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[path = "common/skip.rs"]
+mod skip;
+
 #[test]
 fn syzkaller_linux_reports() {
     let dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/syzkaller-linux/report");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("conformance: ../shared/corpus/syzkaller-linux not found, skipped");
+        skip::skipped("../shared", "../shared/corpus/syzkaller-linux not found");
         return;
     };
     let only = std::env::var("CONFORMANCE_ONLY").ok();

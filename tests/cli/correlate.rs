@@ -1,16 +1,14 @@
 //! Issue 4, acceptance 2: `legolog correlate` over directories.
 
-use crate::util::{fixture, legolog, root, succeed};
+use crate::util::{fixture, legolog, succeed};
 use serde_json::Value;
 
 /// Issue 4, acceptance 2: the LegoOS corpus correlates without error.
 #[test]
 fn issue_4_correlate_the_lego_corpus() {
-    let corpus = root().join("../shared/corpus/lego");
-    if !corpus.is_dir() {
-        eprintln!("correlate: ../shared/corpus/lego not found, skipped");
+    let Some(corpus) = crate::util::shared_corpus("lego") else {
         return;
-    }
+    };
     let output = succeed(
         legolog()
             .args(["correlate", "--no-db", "--format", "json"])

@@ -261,7 +261,7 @@ fn stripped_elf_falls_back_to_the_symbol_table() {
         .arg(&stripped)
         .status();
     if !status.is_ok_and(|s| s.success()) {
-        eprintln!("stripped_elf: objcopy not available, skipped");
+        crate::util::skipped("binutils", "objcopy not available");
         return;
     }
     let (code, json, stderr) = analyze(&[
@@ -327,7 +327,7 @@ fn symbolize_agrees_with_addr2line() {
         .args(addrs)
         .output()
     else {
-        eprintln!("symbolize: addr2line not available, skipped");
+        crate::util::skipped("binutils", "addr2line not available");
         return;
     };
     let oracle = String::from_utf8(oracle.stdout)
