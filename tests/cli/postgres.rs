@@ -180,18 +180,16 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
     assert_eq!(consistency(&server, "killed"), (0, 401));
 }
 
-/// Waits until a writer is inside its write transaction, past a log row and blocked on the
-/// `reports` table: its backend holds legolog's write lock (advisory) and the row lock of its
-/// insert into `logs`, and waits for `reports`. Returns the backend's pid. Fails when the writer
-/// ends first.
+/// Waits until a writer is inside its write, past its first log row (a log's reports follow
+/// its row) and blocked on the `reports` table: its backend holds legolog's write lock
+/// (advisory) and waits for `reports`. Returns the backend's pid. Fails when the writer ends
+/// first.
 fn wait_mid_write(client: &mut postgres::Client, child: &mut std::process::Child) -> i32 {
     let started = std::time::Instant::now();
     loop {
         let row = client
             .query_opt(
                 "SELECT a.pid FROM pg_locks a
-                 JOIN pg_locks l ON l.pid = a.pid AND l.relation = 'logs'::regclass
-                      AND l.mode = 'RowExclusiveLock' AND l.granted
                  JOIN pg_locks r ON r.pid = a.pid AND r.relation = 'reports'::regclass
                       AND NOT r.granted
                  WHERE a.locktype = 'advisory' AND a.granted",

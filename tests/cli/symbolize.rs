@@ -150,14 +150,16 @@ fn kaslr_slide_is_inferred() {
     );
 }
 
-/// Issue 3, acceptance 3: the fixture ELF against a real Linux log is a mismatch, reported
+/// Issue 3, acceptance 3: the fixture ELF against real Linux logs is a mismatch, reported
 /// once, and nothing is symbolized into wrong answers.
 #[test]
 fn issue_3_foreign_vmlinux_is_a_mismatch() {
+    // Two logs: each gives the same warnings, which must not come again after the others.
     let (code, json, stderr) = analyze(&[
         "--vmlinux".as_ref(),
         fixture_elf().as_os_str(),
         fixture("real/6.1-oops.log").as_os_str(),
+        fixture("real/6.1-warning.log").as_os_str(),
     ]);
     assert_eq!(code, Some(0));
     assert!(stderr.contains("does not match the log"), "{stderr}");
@@ -173,8 +175,8 @@ fn issue_3_foreign_vmlinux_is_a_mismatch() {
         );
         assert!(["mismatch", "unknown"].contains(&frame["verdict"].as_str().unwrap()));
     }
-    // Each distinct warning is printed once, however many frames hit it, next to each other
-    // or not.
+    // Each distinct warning is printed once, however many frames and logs hit it, next to
+    // each other or not.
     let lines: Vec<&str> = stderr.lines().collect();
     let unique: std::collections::HashSet<&str> = lines.iter().copied().collect();
     assert_eq!(lines.len(), unique.len(), "{stderr}");
