@@ -3,11 +3,13 @@
 mod analyze;
 mod bad_input;
 mod bugs;
+mod content_key;
 mod correlate;
 mod decode;
 mod generate;
 mod history;
 mod hostile;
+mod lifecycle;
 mod live;
 mod locate;
 mod pg;
