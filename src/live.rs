@@ -422,15 +422,69 @@ mod tests {
     use std::io::Write;
     use std::time::Instant;
 
-    fn collect_until(feed: &mut Feed, want: &[u8], deadline: Duration) -> Vec<u8> {
+    /// Bounds every wait below so a broken follower fails the test instead of hanging it; the
+    /// waits end on their event.
+    const HANG: Duration = Duration::from_secs(60);
+
+    fn collect_until(feed: &mut Feed, want: &[u8]) -> Vec<u8> {
         let start = Instant::now();
         let mut got = Vec::new();
-        while start.elapsed() < deadline && !got.windows(want.len()).any(|w| w == want) {
+        while !got.windows(want.len()).any(|w| w == want) {
+            assert!(start.elapsed() < HANG, "no {want:?} in {got:?}");
             if let Chunk::Data(data) = feed.next(Duration::from_millis(50)) {
                 got.extend(data);
             }
         }
         got
+    }
+
+    /// The offsets of this process's read-only descriptors on `path` (the follower's), from
+    /// `/proc/self/fdinfo`.
+    fn read_positions(path: &Path) -> Vec<u64> {
+        let Ok(want) = std::fs::metadata(path) else {
+            return Vec::new();
+        };
+        let mut positions = Vec::new();
+        for entry in std::fs::read_dir("/proc/self/fd")
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let same = std::fs::metadata(entry.path())
+                .is_ok_and(|meta| meta.dev() == want.dev() && meta.ino() == want.ino());
+            let info = Path::new("/proc/self/fdinfo").join(entry.file_name());
+            let Ok(info) = std::fs::read_to_string(info) else {
+                continue;
+            };
+            let field = |name: &str| {
+                info.lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .map(str::trim)
+                    .map(str::to_owned)
+            };
+            let read_only = field("flags:")
+                .and_then(|flags| u64::from_str_radix(&flags, 8).ok())
+                .is_some_and(|flags| flags & 3 == 0);
+            if let (true, true, Some(pos)) = (same, read_only, field("pos:")) {
+                positions.extend(pos.parse::<u64>().ok());
+            }
+        }
+        positions
+    }
+
+    /// Waits until the follower holds `path` open at offset `pos`: from there on, whatever is
+    /// written to the file reaches it.
+    fn wait_for_position(path: &Path, pos: u64) {
+        let start = Instant::now();
+        while !read_positions(path).contains(&pos) {
+            assert!(
+                start.elapsed() < HANG,
+                "the follower never reached offset {pos} of {}: {:?}",
+                path.display(),
+                read_positions(path)
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     #[test]
@@ -441,23 +495,24 @@ mod tests {
         let stop = Arc::new(AtomicBool::new(false));
         let follow = Follow::new(&path, Start::End, None, stop.clone());
         let mut feed = Feed::follow(follow);
-        std::thread::sleep(Duration::from_millis(300));
+        // At the end of the file: what comes next is read, the old line is not.
+        wait_for_position(&path, 9);
         let mut file = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap();
         file.write_all(b"first\n").unwrap();
-        let got = collect_until(&mut feed, b"first\n", Duration::from_secs(10));
+        let got = collect_until(&mut feed, b"first\n");
         assert_eq!(got, b"first\n", "from the end, without the old line");
-        // copytruncate
+        // copytruncate: the follower sees the empty file and goes back to its start.
         std::fs::write(&path, b"").unwrap();
-        std::thread::sleep(Duration::from_millis(300));
+        wait_for_position(&path, 0);
         std::fs::write(&path, b"second\n").unwrap();
-        let got = collect_until(&mut feed, b"second\n", Duration::from_secs(10));
-        assert!(got.ends_with(b"second\n"), "{got:?}");
+        let got = collect_until(&mut feed, b"second\n");
+        assert_eq!(got, b"second\n");
         // Truncated and at once written again past the position read so far.
         std::fs::write(&path, b"rewritten with more bytes than before\n").unwrap();
-        let got = collect_until(&mut feed, b"before\n", Duration::from_secs(10));
+        let got = collect_until(&mut feed, b"before\n");
         assert!(
             got.ends_with(b"rewritten with more bytes than before\n"),
             "{got:?}"
@@ -465,7 +520,7 @@ mod tests {
         // mv + new file
         std::fs::rename(&path, dir.path().join("console.log.1")).unwrap();
         std::fs::write(&path, b"third\n").unwrap();
-        let got = collect_until(&mut feed, b"third\n", Duration::from_secs(10));
+        let got = collect_until(&mut feed, b"third\n");
         assert!(got.ends_with(b"third\n"), "{got:?}");
         stop.store(true, Ordering::Relaxed);
     }

@@ -295,12 +295,51 @@ mod tests {
     use legolog_parsers::{ParseConfig, Parser};
     use std::io::Read;
     use std::path::{Path, PathBuf};
+    use std::sync::{Arc, Condvar, Mutex};
 
-    /// Hands out its bytes in pseudo-random chunk sizes, pausing now and then.
+    /// How many reports the sink was shown at pauses so far, and a way to wait for more.
+    #[derive(Default)]
+    struct Pauses {
+        shown: Mutex<usize>,
+        grew: Condvar,
+    }
+
+    impl Pauses {
+        fn count(&self) -> usize {
+            *self.shown.lock().unwrap()
+        }
+
+        fn add(&self) {
+            *self.shown.lock().unwrap() += 1;
+            self.grew.notify_all();
+        }
+
+        /// Waits until more than `before` reports were shown at pauses. The bound only keeps a
+        /// broken stream from hanging the test; the wait ends on the event.
+        fn wait_beyond(&self, before: usize) -> bool {
+            let guard = self.shown.lock().unwrap();
+            let (_shown, timeout) = self
+                .grew
+                .wait_timeout_while(guard, Duration::from_secs(60), |shown| *shown <= before)
+                .unwrap();
+            !timeout.timed_out()
+        }
+    }
+
+    /// Hands out its bytes in pseudo-random chunk sizes. At each stop (a byte offset: the end
+    /// of a line inside a report) it hands out the bytes up to there, then waits until the
+    /// stream has gone idle and shown a report at the pause, so every stop is a pause with a
+    /// report in progress, whatever the load on the machine.
     struct Trickle {
         data: Vec<u8>,
         pos: usize,
         state: u64,
+        stops: Vec<usize>,
+        pauses: Arc<Pauses>,
+        /// Reports shown at pauses when the bytes up to the current stop were handed out.
+        shown_at_stop: Option<usize>,
+        /// Stops where no report was shown.
+        missed: Arc<Mutex<Vec<usize>>>,
     }
 
     impl Trickle {
@@ -315,13 +354,25 @@ mod tests {
 
     impl Read for Trickle {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let size = (self.next() % 3000 + 1) as usize;
-            if self.next().is_multiple_of(6) {
-                std::thread::sleep(Duration::from_micros(self.next() % 4000));
+            if let Some(before) = self.shown_at_stop.take() {
+                // After a miss the rest goes on without waiting: one is enough to fail.
+                let failed = !self.missed.lock().unwrap().is_empty();
+                if !failed && !self.pauses.wait_beyond(before) {
+                    self.missed.lock().unwrap().push(self.pos);
+                }
+            }
+            let mut size = (self.next() % 3000 + 1) as usize;
+            if let Some(&stop) = self.stops.first() {
+                size = size.min(stop - self.pos);
             }
             let n = size.min(buf.len()).min(self.data.len() - self.pos);
             buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
             self.pos += n;
+            if self.stops.first() == Some(&self.pos) {
+                self.stops.remove(0);
+                // Counted before the stream can see these bytes: a pause after them is more.
+                self.shown_at_stop = Some(self.pauses.count());
+            }
             Ok(n)
         }
     }
@@ -332,6 +383,7 @@ mod tests {
         finals: Vec<Report>,
         paused: Vec<u64>,
         settled: Vec<u64>,
+        pauses: Arc<Pauses>,
     }
 
     impl Sink for Record {
@@ -340,6 +392,7 @@ mod tests {
                 Status::Paused { id, replaces } => {
                     self.paused.push(id);
                     self.settled.extend(replaces);
+                    self.pauses.add();
                 }
                 Status::Confirms(id) => {
                     self.settled.push(id);
@@ -356,18 +409,9 @@ mod tests {
         fn warning(&mut self, _: String) {}
     }
 
-    fn logs() -> Vec<PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = vec![root.join("fixtures/logs/0826-w9-1.log")];
-        let mut dirs = Vec::new();
-        for corpus in ["lego", "syzkaller-linux"] {
-            let dir = root.join("../shared/corpus").join(corpus);
-            if dir.is_dir() {
-                dirs.push(dir);
-            } else {
-                println!("stream: {} not found, skipped", dir.display());
-            }
-        }
+    /// Every log under `dirs`, sorted.
+    fn logs(mut dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+        let mut files = Vec::new();
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).expect("readable directory") {
                 let path = entry.expect("entry").path();
@@ -382,26 +426,71 @@ mod tests {
         files
     }
 
-    /// Random chunk sizes with random short pauses, some longer than the idle time: the
-    /// finished reports are those of a whole-file read, and every report shown at a pause is
-    /// later confirmed or replaced (never dropped).
-    #[test]
-    fn pauses_and_chunks_never_change_the_reports() {
+    /// The byte offset after each line (line `n` ends at `ends[n - 1]`), split as the scanner
+    /// splits: on CR when a bare CR comes before the first LF, else on LF.
+    fn line_ends(data: &[u8]) -> Vec<usize> {
+        let first_lf = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+        let bare_cr = data[..first_lf]
+            .iter()
+            .enumerate()
+            .any(|(at, &b)| b == b'\r' && data.get(at + 1).is_some_and(|&n| n != b'\n'));
+        let end = if bare_cr { b'\r' } else { b'\n' };
+        data.iter()
+            .enumerate()
+            .filter(|(_, &b)| b == end)
+            .map(|(at, _)| at + 1)
+            .collect()
+    }
+
+    /// Random chunk sizes, and a pause in the middle of the trace of every report with two
+    /// frames or more (the idle time passes with the report in progress): the finished reports
+    /// are those of a whole-file read, every stop showed a report in progress, and every report
+    /// shown at a pause is later confirmed or replaced (never dropped).
+    fn pauses_and_chunks_never_change_the_reports_of(logs: &[PathBuf]) {
+        let mut n_stops = 0;
         let mut n_paused = 0;
         let mut n_corrected = 0;
-        for (n, path) in logs().iter().enumerate() {
+        for (n, path) in logs.iter().enumerate() {
             let data = std::fs::read(path).expect("readable log");
             let expected: Vec<Report> = Parser::new(&data[..], ParseConfig::standard())
                 .collect::<Result<_, _>>()
                 .expect("a slice reads");
+            let ends = line_ends(&data);
+            // After the middle frame line of each report with two frames or more: that line
+            // grows the report, so the snapshot at the stop differs from any shown before it.
+            let mut stops: Vec<usize> = expected
+                .iter()
+                .filter_map(|r| {
+                    let lines: Vec<u64> = r
+                        .frames
+                        .iter()
+                        .filter(|f| !f.from_registers && f.line > 0)
+                        .map(|f| f.line)
+                        .collect();
+                    let middle = *lines.get(lines.len() / 2).filter(|_| lines.len() >= 2)?;
+                    ends.get(middle as usize - 1).copied()
+                })
+                .collect();
+            stops.sort_unstable();
+            stops.dedup();
+            n_stops += stops.len();
+            let pauses = Arc::new(Pauses::default());
+            let missed = Arc::new(Mutex::new(Vec::new()));
             let trickle = Trickle {
                 data,
                 pos: 0,
                 state: n as u64,
+                stops,
+                pauses: pauses.clone(),
+                shown_at_stop: None,
+                missed: missed.clone(),
             };
             let mut feed = Feed::threaded(Box::new(trickle));
             let mut scanner = Scanner::new(ParseConfig::standard());
-            let mut record = Record::default();
+            let mut record = Record {
+                pauses,
+                ..Record::default()
+            };
             let options = StreamOptions {
                 idle: Duration::from_millis(1),
                 stop: None,
@@ -409,6 +498,12 @@ mod tests {
             };
             run(&mut feed, &mut scanner, None, &options, &mut record);
             assert_eq!(record.finals, expected, "{}", path.display());
+            assert_eq!(
+                *missed.lock().unwrap(),
+                Vec::<usize>::new(),
+                "{}: stops (byte offsets) where no report in progress was shown",
+                path.display()
+            );
             let mut paused = record.paused.clone();
             let mut settled = record.settled.clone();
             paused.sort_unstable();
@@ -422,10 +517,57 @@ mod tests {
             n_paused += paused.len();
             n_corrected += record.corrected;
         }
-        println!("{n_paused} reports shown at pauses, {n_corrected} corrected later");
-        assert!(
-            n_paused > 0,
-            "the pauses were long enough to show reports in progress"
+        println!(
+            "{n_stops} stops, {n_paused} reports shown at pauses, {n_corrected} corrected later"
         );
+        assert!(n_stops > 0, "no report to pause in");
+        assert!(n_paused >= n_stops, "a report shown at every stop");
+        assert!(
+            n_corrected > 0,
+            "reports shown at a pause went on and were corrected"
+        );
+    }
+
+    #[test]
+    fn pauses_and_chunks_never_change_the_reports() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        pauses_and_chunks_never_change_the_reports_of(&logs(vec![root.join("fixtures/logs")]));
+    }
+
+    /// The same over the corpora of `../shared`; skipped as a whole without them.
+    #[test]
+    fn pauses_and_chunks_never_change_the_corpus_reports() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dirs: Vec<PathBuf> = ["lego", "syzkaller-linux"]
+            .iter()
+            .map(|corpus| root.join("../shared/corpus").join(corpus))
+            .collect();
+        if let Some(missing) = dirs.iter().find(|dir| !dir.is_dir()) {
+            return skipped("../shared", &format!("{} not found", missing.display()));
+        }
+        pauses_and_chunks_never_change_the_reports_of(&logs(dirs));
+    }
+
+    /// Says that the running test skips as a whole for want of `needs`, on stderr and as a line
+    /// in the file `LEGOLOG_TEST_SKIPS` names (`scripts/test.sh` counts them; the same helper
+    /// as `tests/cli/util.rs::skipped`).
+    fn skipped(needs: &str, why: &str) {
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_owned();
+        eprintln!("{test}: skipped, needs {needs}: {why}");
+        if let Some(path) = std::env::var_os("LEGOLOG_TEST_SKIPS") {
+            use std::io::Write;
+            let line = format!("{needs}\t{}::{test}\n", env!("CARGO_CRATE_NAME"));
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path);
+            // One write per line: O_APPEND keeps lines from parallel tests whole.
+            if let Ok(mut file) = file {
+                let _ = file.write_all(line.as_bytes());
+            }
+        }
     }
 }

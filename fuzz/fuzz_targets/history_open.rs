@@ -41,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
             labels: vec![],
             time: None,
             kernel: None,
+            document: None,
         }],
     };
     if let Ok(attached) = history.record(&[record]) {

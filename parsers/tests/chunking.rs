@@ -7,6 +7,9 @@ use legolog_parsers::{ParseConfig, Parser, Scanner};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
+#[path = "common/skip.rs"]
+mod skip;
+
 /// Every report and the final counters, rendered for comparison.
 fn whole(bytes: &[u8], config: &ParseConfig) -> String {
     let mut parser = Parser::new(bytes, config.clone());
@@ -53,16 +56,10 @@ fn short_lines() -> ParseConfig {
     }
 }
 
-fn logs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+/// Every log under `dir`, sorted.
+fn logs(dir: PathBuf) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let mut dirs = vec![root.join("fixtures/logs")];
-    let shared = root.join("../shared/corpus");
-    if shared.is_dir() {
-        dirs.push(shared);
-    } else {
-        println!("chunking: ../shared/corpus not found, only the repository's logs are used");
-    }
+    let mut dirs = vec![dir];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).expect("readable log directory") {
             let path = entry.expect("directory entry").path();
@@ -92,13 +89,30 @@ fn sizes(seed: u64, n: usize, max: u64) -> Vec<usize> {
         .collect()
 }
 
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 #[test]
 fn every_log_gives_the_same_reports_in_any_chunks() {
-    let files = logs();
+    let files = logs(root().join("fixtures/logs"));
     assert!(
         files.iter().any(|p| p.ends_with("0826-w9-1.log")),
         "the seed log is missing"
     );
+    same_reports_in_any_chunks(&files);
+}
+
+#[test]
+fn every_corpus_log_gives_the_same_reports_in_any_chunks() {
+    let shared = root().join("../shared/corpus");
+    if !shared.is_dir() {
+        return skip::skipped("../shared", "../shared/corpus not found");
+    }
+    same_reports_in_any_chunks(&logs(shared));
+}
+
+fn same_reports_in_any_chunks(files: &[PathBuf]) {
     for (n, path) in files.iter().enumerate() {
         let bytes = std::fs::read(path).expect("readable log");
         for config in [ParseConfig::standard(), short_lines()] {

@@ -12,11 +12,14 @@ use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[path = "common/skip.rs"]
+mod skip;
+
 #[test]
 fn syzkaller_linux_reports() {
     let dir = shared_dir().join("corpus/syzkaller-linux/report");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("conformance: ../shared/corpus/syzkaller-linux not found, skipped");
+        skip::skipped("../shared", "../shared/corpus/syzkaller-linux not found");
         return;
     };
     let only = std::env::var("CONFORMANCE_ONLY").ok();

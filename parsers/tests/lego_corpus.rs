@@ -9,6 +9,9 @@
 use legolog_parsers::{ParseConfig, Parser, Report};
 use std::path::{Path, PathBuf};
 
+#[path = "common/skip.rs"]
+mod skip;
+
 fn corpus_dir() -> Option<PathBuf> {
     let dir = shared_dir().join("corpus/lego");
     dir.is_dir().then_some(dir)
@@ -84,7 +87,7 @@ fn parse(bytes: &[u8]) -> Vec<Report> {
 #[test]
 fn every_trace_is_a_report_with_all_its_frames() {
     let Some(dir) = corpus_dir() else {
-        eprintln!("lego_corpus: ../shared/corpus/lego not found, skipped");
+        skip::skipped("../shared", "../shared/corpus/lego not found");
         return;
     };
     let mut n_files = 0;

@@ -142,9 +142,28 @@ fn strip_paths(mut json: Value) -> Value {
 #[test]
 fn several_inputs_keep_their_order() {
     let seed = fixture("0826-w9-1.log");
-    let json = analyze_json(&[seed.as_os_str(), seed.as_os_str()]);
-    assert_eq!(json["inputs"].as_array().unwrap().len(), 2);
-    assert_eq!(json["reports"].as_array().unwrap().len(), 2);
+    let linux = fixture("real/6.1-oops.log");
+    for order in [[&seed, &linux], [&linux, &seed]] {
+        let json = analyze_json(&[order[0].as_os_str(), order[1].as_os_str()]);
+        let inputs: Vec<&str> = json["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|input| input["path"].as_str().unwrap())
+            .collect();
+        let reports: Vec<&str> = json["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|report| report["source"]["path"].as_str().unwrap())
+            .collect();
+        let given: Vec<String> = order.iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(inputs, given);
+        // Each input's reports, in the order of the inputs.
+        let mut firsts = reports.clone();
+        firsts.dedup();
+        assert_eq!(firsts, given, "{reports:?}");
+    }
 }
 
 /// Issue 2, acceptance 4: a table, a trace with `?` marks, no colour when piped or NO_COLOR.

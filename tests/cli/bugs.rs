@@ -209,11 +209,44 @@ fn issue_8_runs_and_dates() {
     let history = &json["reports"][0]["history"];
     assert_eq!(history["runs"], serde_json::json!(["0827-w14-6", "lab-7"]));
     assert_eq!(history["last_seen"], "2018-08-30");
-    // No date anywhere: the day it is first recorded, kept on later reads.
+    // No date anywhere: the day it is first recorded (UTC, by this machine's clock, whatever
+    // it says), kept on later reads.
     let undated = seed_run(dir.path(), "0101-w1-1", 5, None);
+    let before = utc_today();
     let json = analyze_db(&db, &undated, &[]);
-    let today = json["reports"][0]["history"]["last_seen"].clone();
-    assert!(today.as_str().unwrap() >= "2026-01-01", "{today}");
+    let after = utc_today();
+    let recorded = json["reports"][0]["history"]["last_seen"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        recorded == before || recorded == after,
+        "{recorded}, not {before}"
+    );
+    let again = analyze_db(&db, &undated, &[]);
+    assert_eq!(
+        again["reports"][0]["history"]["last_seen"],
+        recorded.as_str()
+    );
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`, from the system clock (days to a civil date as in
+/// Howard Hinnant's `civil_from_days`, independent of the code under test).
+fn utc_today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// Acceptance 3: bug name, merge, split and explain.
@@ -501,7 +534,7 @@ fn issue_8_history_location_from_config_and_environment() {
     )
     .unwrap();
     succeed(legolog().arg("analyze").arg(fixture("0826-w9-1.log")));
-    assert!(from_config.exists());
+    assert_eq!(logs_in(&from_config), 1);
     assert!(!home.join("data/legolog/history.sqlite3").exists());
     let from_env = dir.path().join("from-env.sqlite3");
     succeed(
@@ -510,7 +543,8 @@ fn issue_8_history_location_from_config_and_environment() {
             .arg("analyze")
             .arg(fixture("0826-w9-1.log")),
     );
-    assert!(from_env.exists());
+    assert_eq!(logs_in(&from_env), 1);
+    assert_eq!(logs_in(&from_config), 1, "LEGOLOG_DB beats the config file");
     let from_flag = dir.path().join("from-flag.sqlite3");
     succeed(
         legolog()
@@ -519,7 +553,8 @@ fn issue_8_history_location_from_config_and_environment() {
             .arg(&from_flag)
             .arg(fixture("0826-w9-1.log")),
     );
-    assert!(from_flag.exists());
+    assert_eq!(logs_in(&from_flag), 1);
+    assert_eq!(logs_in(&from_env), 1, "--db beats LEGOLOG_DB");
     std::fs::write(home.join("config/legolog/config.toml"), "db = 3\n").unwrap();
     let output = legolog()
         .arg("analyze")
@@ -527,6 +562,22 @@ fn issue_8_history_location_from_config_and_environment() {
         .output()
         .unwrap();
     crate::history::one_line_error(&output, "config.toml: `db` must be a string");
+}
+
+/// The logs recorded in the SQLite history `db` (each holding the seed's one report).
+fn logs_in(db: &Path) -> i64 {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|err| panic!("{}: {err}", db.display()));
+    let (logs, reports): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM logs), (SELECT COUNT(*) FROM reports)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(reports, logs, "{}", db.display());
+    logs
 }
 
 /// Issue 10: `--fail-on new|label:NAME|kind:KIND` fails a CI run on a new bug or a known one.

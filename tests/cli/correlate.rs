@@ -1,16 +1,14 @@
 //! Issue 4, acceptance 2: `legolog correlate` over directories.
 
-use crate::util::{fixture, legolog, root, succeed};
+use crate::util::{fixture, legolog, succeed};
 use serde_json::Value;
 
 /// Issue 4, acceptance 2: the LegoOS corpus correlates without error.
 #[test]
 fn issue_4_correlate_the_lego_corpus() {
-    let corpus = root().join("../shared/corpus/lego");
-    if !corpus.is_dir() {
-        eprintln!("correlate: ../shared/corpus/lego not found, skipped");
+    let Some(corpus) = crate::util::shared_corpus("lego") else {
         return;
-    }
+    };
     let output = succeed(
         legolog()
             .args(["correlate", "--no-db", "--format", "json"])
@@ -139,16 +137,11 @@ fn issue_10_directory_walks() {
     std::fs::write(root.join("README.md"), "# logs\n\nThe runs of August.\n").unwrap();
     std::fs::create_dir(root.join(".hidden")).unwrap();
     std::fs::copy(fixture("0826-w9-1.log"), root.join(".hidden/0826-w1-1.log")).unwrap();
-    let started = std::time::Instant::now();
-    let output = legolog()
-        .args(["correlate", "--no-db", "--format", "json", "-v"])
-        .arg(root)
-        .output()
-        .unwrap();
-    assert!(
-        started.elapsed().as_secs() < 5,
-        "took {:?}",
-        started.elapsed()
+    // Symlink loops end the walk (a walk that followed them would never end).
+    let output = crate::util::output_or_hang(
+        crate::util::legolog_std()
+            .args(["correlate", "--no-db", "--format", "json", "-v"])
+            .arg(root),
     );
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stderr}");

@@ -446,12 +446,25 @@ fn issue_12_a_huge_query_line_is_cut() {
 /// What a pseudo-terminal shows of `legolog ARGS` (stdout and stderr together), through
 /// `script`; `None` in the environment list removes the variable.
 fn on_a_terminal(args: &[&OsStr], env: &[(&str, Option<&str>)]) -> Vec<u8> {
+    on_a_terminal_reading(args, env, None)
+}
+
+/// [`on_a_terminal`] with standard input read from `stdin` (else the terminal).
+fn on_a_terminal_reading(
+    args: &[&OsStr],
+    env: &[(&str, Option<&str>)],
+    stdin: Option<&Path>,
+) -> Vec<u8> {
     let home = test_home();
     use std::os::unix::ffi::OsStringExt;
     let mut command = shell_quote(assert_cmd::cargo::cargo_bin("legolog").as_os_str());
     for arg in args {
         command.push(b' ');
         command.extend(shell_quote(arg));
+    }
+    if let Some(stdin) = stdin {
+        command.extend_from_slice(b" < ");
+        command.extend(shell_quote(stdin.as_os_str()));
     }
     let mut script = Command::new("script");
     script
@@ -489,10 +502,13 @@ fn shell_quote(arg: &OsStr) -> Vec<u8> {
     quoted
 }
 
-/// Bytes that would act on a terminal: C0 controls other than newline, CR (the terminal's own
-/// line end) and tab, DEL, C1 controls (UTF-8 `c2 80`–`c2 9f`), bidi overrides and isolates.
-/// With `colour`, legolog's own SGR sequences are allowed.
+/// Bytes that would act on a terminal: C0 controls other than newline and tab, a CR that is not
+/// the terminal's own line end (CR LF), DEL, C1 controls (UTF-8 `c2 80`–`c2 9f`, and raw 8-bit
+/// bytes `80`–`9f`, which a terminal in 8-bit mode obeys: found in the bytes, not through a
+/// lossy decoding that would hide them), bidi overrides and isolates. legolog's progress bar
+/// may redraw its line (CR, erase line); with `colour`, its own SGR sequences are allowed.
 fn unsafe_bytes(shown: &[u8], colour: bool) -> Vec<String> {
+    const PROGRESS_REDRAW: &[u8] = b"\r\x1b[2K";
     let own = [
         &b"\x1b[0m"[..],
         b"\x1b[1m",
@@ -500,25 +516,38 @@ fn unsafe_bytes(shown: &[u8], colour: bool) -> Vec<String> {
         b"\x1b[31m",
         b"\x1b[33m",
     ];
-    let text = String::from_utf8_lossy(shown);
     let mut found = Vec::new();
     let mut i = 0;
     while i < shown.len() {
         let b = shown[i];
+        // The progress bar's own redraw: back to the line start, clear the line.
+        if shown[i..].starts_with(PROGRESS_REDRAW) {
+            i += PROGRESS_REDRAW.len();
+            continue;
+        }
         if colour && b == 0x1b {
             if let Some(sgr) = own.iter().find(|sgr| shown[i..].starts_with(sgr)) {
                 i += sgr.len();
                 continue;
             }
         }
-        if (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')) || b == 0x7f {
+        let line_end = b == b'\r' && shown.get(i + 1) == Some(&b'\n');
+        if (b < 0x20 && !matches!(b, b'\n' | b'\t') && !line_end) || b == 0x7f {
             found.push(format!("byte {b:#04x} at {i}"));
         }
         i += 1;
     }
-    for c in text.chars() {
-        if matches!(c, '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
-            found.push(format!("{c:?}"));
+    for chunk in shown.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if matches!(c, '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            {
+                found.push(format!("{c:?}"));
+            }
+        }
+        for &b in chunk.invalid() {
+            if (0x80..=0x9f).contains(&b) {
+                found.push(format!("raw byte {b:#04x}"));
+            }
         }
     }
     found
@@ -531,14 +560,34 @@ fn issue_12_nothing_unsafe_reaches_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
     // The task name is shown: C1 CSI and OSC, a bidi override inside it.
-    let hostile_log = seed.replace(
-        "Comm: thpool-worker0",
-        "Comm: thpool\u{9b}2J\u{9d}0;pwned\u{202e}desrever",
-    );
-    assert_ne!(hostile_log, seed);
+    // Then raw 8-bit C1 (CSI) and a bare CR, which would move the cursor back over the line.
+    let mut hostile_log = seed
+        .replace(
+            "Comm: thpool-worker0",
+            "Comm: thpool\u{9b}2J\u{9d}0;pwned\u{202e}desrever@@",
+        )
+        .into_bytes();
+    assert!(hostile_log.ends_with(b"\n"));
+    let at = hostile_log.windows(2).position(|w| w == b"@@").unwrap();
+    hostile_log.splice(at..at + 2, b"\x9b3J\rX".iter().copied());
     let name = "0826-w9-1 \x1b]0;owned\x07 \x1b[2J |x|\nname.log";
     let path = dir.path().join(name);
     std::fs::write(&path, &hostile_log).unwrap();
+    // A Linux panic whose message (the title) carries raw C1, an OSC, a bare CR and UTF-8 C1.
+    let panic = dir.path().join("panic \u{9b}1m.log");
+    std::fs::write(
+        &panic,
+        b"[    0.000000] Linux version 6.1.0-56-amd64\n\
+          [    1.000000] Kernel panic - not syncing: hijacked \x9b2J \x1b]0;t\x07 over\rwrite \xc2\x9b1m end\n\
+          [    1.000001] CPU: 0 PID: 1 Comm: swap\x9bper/0 Not tainted 6.1.0 #1\n\
+          [    1.000002] Call Trace:\n\
+          [    1.000003]  <TASK>\n\
+          [    1.000004]  dump_stack_lvl+0x1/0x2\n\
+          [    1.000005]  panic+0x1/0x2\n\
+          [    1.000006]  </TASK>\n\
+          [    1.000007] ---[ end Kernel panic - not syncing: hijacked ]---\n",
+    )
+    .unwrap();
     let missing = dir.path().join("missing \x1b[2J\u{9b}1m.log");
     let db = dir.path().join("h.sqlite3");
     let mut shown = Vec::new();
@@ -570,6 +619,55 @@ fn issue_12_nothing_unsafe_reaches_a_terminal() {
         );
         assert!(String::from_utf8_lossy(&output).contains("watchdog"));
         shown.push(("history", colour.is_none(), output));
+    }
+    // Every other command that shows what a log says, on both hostile logs; what each shows
+    // of them (`marker`) must reach the terminal, escaped, or the check would prove nothing.
+    let (log, panic_log) = (path.as_os_str(), panic.as_os_str());
+    let commands: [(&str, Vec<&OsStr>, &str); 6] = [
+        ("decode", vec!["decode".as_ref(), log], "pwned"),
+        ("decode", vec!["decode".as_ref(), panic_log], "hijacked"),
+        (
+            "correlate",
+            vec!["correlate".as_ref(), "--no-db".as_ref(), log, panic_log],
+            "hijacked",
+        ),
+        (
+            "report",
+            vec!["report".as_ref(), "--no-db".as_ref(), log],
+            "pwned",
+        ),
+        (
+            "report",
+            vec!["report".as_ref(), "--no-db".as_ref(), panic_log],
+            "hijacked",
+        ),
+        (
+            "explain",
+            vec!["explain".as_ref(), "--no-db".as_ref(), log, panic_log],
+            "hijacked",
+        ),
+    ];
+    for (what, args, marker) in commands {
+        for colour in [Some("1"), None] {
+            let output = on_a_terminal(&args, &[("NO_COLOR", colour)]);
+            assert!(
+                String::from_utf8_lossy(&output).contains(marker),
+                "{what}: {}",
+                String::from_utf8_lossy(&output)
+            );
+            shown.push((what, colour.is_none(), output));
+        }
+    }
+    // `watch` reading the panic on standard input, until it ends.
+    for colour in [Some("1"), None] {
+        let args = ["watch".as_ref(), "--no-db".as_ref(), "-".as_ref()];
+        let output = on_a_terminal_reading(&args, &[("NO_COLOR", colour)], Some(&panic));
+        assert!(
+            String::from_utf8_lossy(&output).contains("hijacked"),
+            "watch: {}",
+            String::from_utf8_lossy(&output)
+        );
+        shown.push(("watch", colour.is_none(), output));
     }
     for (what, colour, output) in &shown {
         let bad = unsafe_bytes(output, *colour);

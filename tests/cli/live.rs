@@ -1,9 +1,11 @@
-//! Live consoles (issue 7): real pipes, files, FIFOs and signals, with bounded deadlines.
+//! Live consoles (issue 7): real pipes, files, FIFOs and signals. Every wait ends on its event
+//! (a line read, `watch` at the end of a file it follows); the bounds only keep a broken build
+//! from hanging the suite.
 
-use crate::util::{fixture, legolog, legolog_std, root};
+use crate::util::{fixture, legolog, legolog_std, wait_until_at, wait_until_at_end, HANG};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -11,6 +13,18 @@ use std::time::{Duration, Instant};
 fn seed() -> Vec<u8> {
     std::fs::read(fixture("0826-w9-1.log")).expect("seed log")
 }
+
+/// The seed with its process id `pid` (the seed's is 20), so each round's report is its own.
+fn seed_with_pid(pid: u32) -> Vec<u8> {
+    let seed = String::from_utf8(seed()).expect("the seed is text");
+    let text = seed.replace("PID: 20 ", &format!("PID: {pid} "));
+    assert_ne!(text, seed);
+    text.into_bytes()
+}
+
+/// A first line for a followed file: `watch` starts at the end of a file, which must not be
+/// empty for [`wait_until_at_end`] to tell.
+const BOOT: &[u8] = b"[    0.000000] Linux version 4.0.0-lego+\n";
 
 /// A running `legolog` whose stdout lines arrive with the time they were read.
 struct Running {
@@ -130,21 +144,17 @@ fn issue_7_pipe_report_arrives_while_the_pipe_is_open() {
             "jsonl" => is_report(line),
             _ => line.contains("watchdog: worker stuck in mlx4_ib_poll_cq"),
         };
-        let (at, _) = running.wait_for("seed report", Duration::from_secs(5), want);
-        assert!(
-            at.duration_since(written) < Duration::from_secs(2),
-            "{format}: the seed's report came {:?} after it was written",
-            at.duration_since(written)
-        );
-        // The pipe stays open a while longer, then a second log comes and the input ends.
-        std::thread::sleep(Duration::from_millis(2500));
+        // The pipe is still open (we hold it): the report comes before the input ends.
+        let (at, _) = running.wait_for("seed report", HANG, want);
+        assert!(at >= written);
+        // Then a second log comes and the input ends.
         stdin.write_all(&seed()).unwrap();
         drop(stdin);
         let summary = |line: &str| match format {
             "jsonl" => serde_json::from_str::<Value>(line).is_ok_and(|v| v["type"] == "summary"),
             _ => line.starts_with("-: "),
         };
-        let (_, line) = running.wait_for("summary", Duration::from_secs(10), summary);
+        let (_, line) = running.wait_for("summary", HANG, summary);
         if format == "jsonl" {
             let summary: Value = serde_json::from_str(&line).unwrap();
             assert_eq!(summary["inputs"][0]["path"], "-");
@@ -172,17 +182,14 @@ fn issue_7_a_report_that_goes_on_after_a_pause_is_corrected() {
     let mut stdin = running.stdin();
     stdin.write_all(&seed[..cut]).unwrap();
     stdin.flush().unwrap();
-    let (_, first) = running.wait_for("paused report", Duration::from_secs(5), is_report);
+    let (_, first) = running.wait_for("paused report", HANG, is_report);
     let first: Value = serde_json::from_str(&first).unwrap();
     assert_eq!(first["paused"], true);
-    std::thread::sleep(Duration::from_millis(800));
     stdin.write_all(&seed[cut..]).unwrap();
     drop(stdin);
-    let (_, warning) = running.wait_for("warning", Duration::from_secs(5), |l| {
-        l.contains("\"warning\"")
-    });
+    let (_, warning) = running.wait_for("warning", HANG, |l| l.contains("\"warning\""));
     assert!(warning.contains("went on after a pause"), "{warning}");
-    let (_, second) = running.wait_for("corrected report", Duration::from_secs(5), is_report);
+    let (_, second) = running.wait_for("corrected report", HANG, is_report);
     let second: Value = serde_json::from_str(&second).unwrap();
     assert_eq!(second["replaces"], first["id"]);
     let whole =
@@ -208,38 +215,38 @@ fn append(path: &Path, bytes: &[u8]) {
 fn issue_7_watch_follows_a_file_through_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("console.log");
-    std::fs::write(&path, b"[    0.000000] Linux version 4.0.0-lego+\n").unwrap();
+    std::fs::write(&path, BOOT).unwrap();
     let mut running = Running::start(&["watch", "--format", "jsonl", path.to_str().unwrap()]);
-    std::thread::sleep(Duration::from_millis(700));
-    type Rotation = fn(&Path);
+    let pid = running.child.id();
+    wait_until_at_end(pid, &path);
+    type Rotation = fn(&Path, u32);
     let rounds: [(&str, Rotation); 3] = [
-        ("appended", |_| {}),
-        ("after truncation", |p| {
+        ("appended", |_, _| {}),
+        ("after truncation", |p, pid| {
             std::fs::OpenOptions::new()
                 .write(true)
                 .truncate(true)
                 .open(p)
                 .unwrap();
-            std::thread::sleep(Duration::from_millis(500));
+            // `watch` saw the truncation: it reads the file from its start again.
+            wait_until_at(pid, p, 0);
         }),
-        ("after mv + recreate", |p| {
+        ("after mv + recreate", |p, pid| {
             std::fs::rename(p, p.with_extension("log.1")).unwrap();
-            std::fs::write(p, b"").unwrap();
-            std::thread::sleep(Duration::from_millis(500));
+            std::fs::write(p, BOOT).unwrap();
+            // `watch` follows the new file.
+            wait_until_at_end(pid, p);
         }),
     ];
-    for (what, rotate) in rounds {
-        rotate(&path);
-        append(&path, &seed());
-        let written = Instant::now();
-        let (at, line) = running.wait_for(what, Duration::from_secs(6), is_report);
-        assert!(
-            at.duration_since(written) < Duration::from_secs(3),
-            "{what}: {:?}",
-            at.duration_since(written)
-        );
+    // Each round its own report (its own pid), so reading old data again cannot pass.
+    for (round, (what, rotate)) in rounds.into_iter().enumerate() {
+        rotate(&path, pid);
+        let task = 100 + round as u32;
+        append(&path, &seed_with_pid(task));
+        let (_, line) = running.wait_for(what, HANG, is_report);
         let report: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(report["title"], "watchdog: worker stuck in mlx4_ib_poll_cq");
+        assert_eq!(report["pid"], task, "{what}: {line}");
     }
     let status = running.interrupt();
     assert!(status.success(), "SIGINT ends watch with 0: {status}");
@@ -259,8 +266,8 @@ fn issue_7_watch_names_nodes_and_survives_bad_sources() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.log");
     let b = dir.path().join("b.log");
-    std::fs::write(&a, b"").unwrap();
-    std::fs::write(&b, b"").unwrap();
+    std::fs::write(&a, BOOT).unwrap();
+    std::fs::write(&b, BOOT).unwrap();
     let missing = dir.path().join("missing.log");
     let node_a = format!("P={}", a.display());
     let node_b = format!("M={}", b.display());
@@ -277,24 +284,23 @@ fn issue_7_watch_names_nodes_and_survives_bad_sources() {
         "/dev/ttyS99-no-such-device",
         dir.path().to_str().unwrap(),
     ]);
-    std::thread::sleep(Duration::from_millis(700));
+    wait_until_at_end(running.child.id(), &a);
+    wait_until_at_end(running.child.id(), &b);
     append(&a, &seed());
-    let (_, line) = running.wait_for("P's report", Duration::from_secs(6), is_report);
+    let (_, line) = running.wait_for("P's report", HANG, is_report);
     assert_eq!(serde_json::from_str::<Value>(&line).unwrap()["node"], "P");
     append(&b, &seed());
-    let (_, line) = running.wait_for("M's report", Duration::from_secs(6), is_report);
+    let (_, line) = running.wait_for("M's report", HANG, is_report);
     assert_eq!(serde_json::from_str::<Value>(&line).unwrap()["node"], "M");
     // A watched source that disappears is a warning naming it; the others go on.
     std::fs::remove_file(&b).unwrap();
-    let (_, warning) = running.wait_for("warning", Duration::from_secs(6), |l| {
-        l.contains("\"warning\"")
-    });
+    let (_, warning) = running.wait_for("warning", HANG, |l| l.contains("\"warning\""));
     assert!(
         warning.contains("b.log") && warning.contains("disappeared"),
         "{warning}"
     );
     append(&a, &seed());
-    let (_, line) = running.wait_for("P's second report", Duration::from_secs(6), is_report);
+    let (_, line) = running.wait_for("P's second report", HANG, is_report);
     assert_eq!(serde_json::from_str::<Value>(&line).unwrap()["node"], "P");
     let status = running.interrupt();
     assert_eq!(status.code(), Some(2), "a source could not be opened");
@@ -333,9 +339,7 @@ fn issue_7_watch_text_line_and_exec_from_a_fifo() {
         let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
         writer.write_all(&seed()).unwrap();
         drop(writer);
-        let (_, line) = running.wait_for("text line", Duration::from_secs(6), |l| {
-            l.contains("lego-watchdog")
-        });
+        let (_, line) = running.wait_for("text line", HANG, |l| l.contains("lego-watchdog"));
         assert!(
             line.contains(" w9 lego-watchdog watchdog: worker stuck in mlx4_ib_poll_cq"),
             "{line}"
@@ -378,11 +382,9 @@ fn issue_7_watch_text_line_and_exec_from_a_fifo() {
 // Acceptance 6.
 #[test]
 fn issue_7_timeline_links_the_0827_incident() {
-    let corpus = root().join("../shared/corpus/lego");
-    if !corpus.is_dir() {
-        eprintln!("skipped: {} is absent", corpus.display());
+    let Some(corpus) = crate::util::shared_corpus("lego") else {
         return;
-    }
+    };
     let output = legolog()
         .args(["timeline", "--format", "json"])
         .arg(&corpus)
@@ -437,13 +439,11 @@ fn issue_7_timeline_links_the_0827_incident() {
 #[test]
 fn issue_7_timeline_node_ids_from_flags_and_boot_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = |name: &str| -> PathBuf { root().join("../shared/corpus/lego").join(name) };
-    let w14 = corpus("diary-180827-b08-0827-w14-6.log");
-    let w9 = corpus("diary-180827-b07-0827-w9-5.log");
-    if !w14.exists() {
-        eprintln!("skipped: corpus absent");
+    let Some(corpus) = crate::util::shared_corpus("lego") else {
         return;
-    }
+    };
+    let w14 = corpus.join("diary-180827-b08-0827-w14-6.log");
+    let w9 = corpus.join("diary-180827-b07-0827-w9-5.log");
     // The memory node's log starts with the FIT boot table that names it node 1.
     let booted = dir.path().join("mem.log");
     let mut text = b"[   12.725453] fit: ***  FIT_LOCAL_ID:            1\n".to_vec();
@@ -500,19 +500,21 @@ fn issue_7_watch_reads_a_terminal_device_with_a_baud_rate() {
         "--node",
         &format!("P={name}"),
     ]);
-    std::thread::sleep(Duration::from_millis(700));
+    // `watch` has the line: it set the rate (a new pseudo-terminal has 38400) and raw mode, and
+    // what is written from now on waits in the terminal for it.
+    let slave = std::fs::File::open(&name).unwrap();
+    let started = Instant::now();
+    while rustix::termios::tcgetattr(&slave).unwrap().input_speed() != 115200 {
+        assert!(started.elapsed() < HANG, "watch never set the baud rate");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let mut master = std::fs::File::from(master);
     master.write_all(&seed()).unwrap();
-    let (_, line) = running.wait_for(
-        "the report on the terminal",
-        Duration::from_secs(6),
-        is_report,
-    );
+    let (_, line) = running.wait_for("the report on the terminal", HANG, is_report);
     let report: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(report["node"], "P");
     assert_eq!(report["title"], "watchdog: worker stuck in mlx4_ib_poll_cq");
     // The line was set to the rate asked for.
-    let slave = std::fs::File::open(&name).unwrap();
     let attrs = rustix::termios::tcgetattr(&slave).unwrap();
     assert_eq!(attrs.input_speed(), 115200);
     assert!(running.interrupt().success());

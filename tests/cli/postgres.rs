@@ -106,6 +106,10 @@ fn issue_8_postgres_history_is_shared() {
     assert_eq!(consistency(&server, "shared"), (0, 121));
 }
 
+/// Five writers, each killed (SIGKILL) inside its write transaction after it wrote a log row,
+/// leave nothing behind; a writer whose connection the server drops mid-write says so in one
+/// line. The kill cannot race the commit: another connection holds the `reports` table, so the
+/// writer blocks on its first report, inside its transaction, until the test has killed it.
 #[test]
 fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
     let server = PgServer::start();
@@ -119,78 +123,45 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
             .arg(fixture("0826-w9-1.log")),
     );
     let mut watcher = server.client("killed");
-    let mut caught_mid_write = 0;
-    for attempt in 0..5 {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("legolog"))
+    let mut blocker = server.client("killed");
+    let writer = || {
+        Command::new(assert_cmd::cargo::cargo_bin("legolog"))
             .args(["correlate", "--db", &url])
             .arg(&logs)
             .env("XDG_CONFIG_HOME", dir.path())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
+            .unwrap()
+    };
+    let mut caught_mid_write = 0;
+    for attempt in 0..5 {
+        blocker
+            .batch_execute("BEGIN; LOCK TABLE reports IN EXCLUSIVE MODE")
             .unwrap();
-        // Wait until the writer holds the write lock: it is inside its transaction.
-        let started = std::time::Instant::now();
-        let mut in_write = false;
-        while started.elapsed() < std::time::Duration::from_secs(60) {
-            if write_lock_held(&mut watcher) {
-                in_write = true;
-                break;
-            }
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-        }
-        let _ = child.kill();
-        let _ = child.wait();
+        let mut child = writer();
+        let backend = wait_mid_write(&mut watcher, &mut child);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        blocker.batch_execute("ROLLBACK").unwrap();
+        // The server ends the dead connection's transaction: its locks go, nothing stays.
+        wait_gone(&mut watcher, backend);
         let (incomplete, n_logs) = consistency(&server, "killed");
-        eprintln!("attempt {attempt}: killed in the write: {in_write}, {n_logs} logs recorded");
-        assert_eq!(incomplete, 0, "attempt {attempt}");
-        assert!(n_logs == 1 || n_logs == 401, "all or nothing: {n_logs}");
-        if in_write && n_logs == 1 {
-            caught_mid_write += 1;
-            // The server ended the dead connection's transaction: its lock is gone.
-            let started = std::time::Instant::now();
-            loop {
-                if !write_lock_held(&mut watcher) {
-                    break;
-                }
-                assert!(
-                    started.elapsed().as_secs() < 30,
-                    "the lock outlived the writer"
-                );
-            }
-        }
-        if n_logs == 401 {
-            break;
-        }
+        assert_eq!((incomplete, n_logs), (0, 1), "attempt {attempt}");
+        caught_mid_write += 1;
     }
-    assert!(
-        caught_mid_write > 0,
-        "no kill landed inside a write transaction"
-    );
-    // The server drops the writer's connection in the middle of the write: one line, exit 2,
+    assert_eq!(caught_mid_write, 5, "every kill landed inside a write");
+    // The server drops the writer's connection in the middle of the write: one line, exit 4,
     // nothing recorded.
-    let child = Command::new(assert_cmd::cargo::cargo_bin("legolog"))
-        .args(["correlate", "--db", &url])
-        .arg(&logs)
-        .env("XDG_CONFIG_HOME", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE reports IN EXCLUSIVE MODE")
         .unwrap();
-    let started = std::time::Instant::now();
-    while !write_lock_held(&mut watcher) {
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "the writer never took the lock"
-        );
-    }
+    let mut child = writer();
+    let backend = wait_mid_write(&mut watcher, &mut child);
     watcher
-        .batch_execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-        )
+        .execute("SELECT pg_terminate_backend($1)", &[&backend])
         .unwrap();
+    blocker.batch_execute("ROLLBACK").unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     eprintln!("connection dropped by the server: {stderr}");
@@ -198,6 +169,7 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("127.0.0.1"), "{stderr}");
     assert!(!stderr.contains(crate::pg::PASSWORD), "{stderr}");
+    wait_gone(&mut watcher, backend);
     assert_eq!(consistency(&server, "killed"), (0, 1));
     let output = legolog()
         .args(["correlate", "--db", &url])
@@ -208,21 +180,61 @@ fn issue_8_postgres_killed_writer_leaves_no_partial_log() {
     assert_eq!(consistency(&server, "killed"), (0, 401));
 }
 
-/// Whether some connection holds legolog's write lock (is inside a write transaction).
-fn write_lock_held(client: &mut postgres::Client) -> bool {
-    let held: i64 = client
-        .query_one(
-            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    held > 0
+/// Waits until a writer is inside its write, past its first log row (a log's reports follow
+/// its row) and blocked on the `reports` table: its backend holds legolog's write lock
+/// (advisory) and waits for `reports`. Returns the backend's pid. Fails when the writer ends
+/// first.
+fn wait_mid_write(client: &mut postgres::Client, child: &mut std::process::Child) -> i32 {
+    let started = std::time::Instant::now();
+    loop {
+        let row = client
+            .query_opt(
+                "SELECT a.pid FROM pg_locks a
+                 JOIN pg_locks r ON r.pid = a.pid AND r.relation = 'reports'::regclass
+                      AND NOT r.granted
+                 WHERE a.locktype = 'advisory' AND a.granted",
+                &[],
+            )
+            .unwrap();
+        if let Some(row) = row {
+            return row.get(0);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the writer ended ({status}) before it was seen inside its write");
+        }
+        assert!(
+            started.elapsed() < crate::util::HANG,
+            "the writer never got inside its write"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Waits until backend `pid` is gone (its transaction ended).
+fn wait_gone(client: &mut postgres::Client, pid: i32) {
+    let started = std::time::Instant::now();
+    loop {
+        let alive: i64 = client
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1",
+                &[&pid],
+            )
+            .unwrap()
+            .get(0);
+        if alive == 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < crate::util::HANG,
+            "backend {pid} outlived its writer"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// A history that cannot be used (issue 12): one warning line, exit code 4, the analysis
-/// still printed.
-fn one_line_history_warning(output: &std::process::Output, needle: &str) {
+/// still printed, and `password` (the one in the URL given) nowhere in it.
+fn one_line_history_warning(output: &std::process::Output, needle: &str, password: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(4), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
@@ -230,10 +242,8 @@ fn one_line_history_warning(output: &std::process::Output, needle: &str) {
         stderr.contains(needle),
         "{stderr:?} should contain {needle:?}"
     );
-    assert!(
-        !stderr.contains(crate::pg::PASSWORD),
-        "the password leaked: {stderr}"
-    );
+    assert!(!password.is_empty());
+    assert!(!stderr.contains(password), "the password leaked: {stderr}");
     assert!(!output.stdout.is_empty(), "the analysis is printed");
 }
 
@@ -250,18 +260,27 @@ fn issue_8_postgres_bad_urls_and_newer_schema() {
             .output()
             .unwrap()
     };
-    let wrong_password = url.replace(crate::pg::PASSWORD, "nope");
-    one_line_history_warning(&run(&wrong_password), "password authentication failed");
+    // Every bad URL carries a password of its own, which must not leak.
+    let wrong = "Wr0ngPassw0rd";
+    let wrong_password = url.replace(crate::pg::PASSWORD, wrong);
+    one_line_history_warning(
+        &run(&wrong_password),
+        "password authentication failed",
+        wrong,
+    );
     one_line_history_warning(
         &run(&server.url("no_such_db")),
         "database \"no_such_db\" does not exist",
+        crate::pg::PASSWORD,
     );
+    let unknown = "N0H0stPassw0rd";
     one_line_history_warning(
         &run(&format!(
-            "postgresql://legolog:x@no-such-host.invalid:{}/x",
+            "postgresql://legolog:{unknown}@no-such-host.invalid:{}/x",
             server.port
         )),
         "cannot connect",
+        unknown,
     );
     // Nothing listens on this port: unreachable.
     let free = std::net::TcpListener::bind("127.0.0.1:0")
@@ -269,9 +288,11 @@ fn issue_8_postgres_bad_urls_and_newer_schema() {
         .local_addr()
         .unwrap()
         .port();
+    let closed = "Cl0sedP0rtPassw0rd";
     one_line_history_warning(
-        &run(&format!("postgresql://legolog@127.0.0.1:{free}/x")),
+        &run(&format!("postgresql://legolog:{closed}@127.0.0.1:{free}/x")),
         "cannot connect",
+        closed,
     );
     // Never a silent local fallback.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -285,7 +306,11 @@ fn issue_8_postgres_bad_urls_and_newer_schema() {
     client
         .batch_execute("UPDATE legolog_meta SET value = '99' WHERE key = 'schema_version'")
         .unwrap();
-    one_line_history_warning(&run(&url), "is newer than this legolog");
+    one_line_history_warning(
+        &run(&url),
+        "is newer than this legolog",
+        crate::pg::PASSWORD,
+    );
     let version: String = client
         .query_one(
             "SELECT value FROM legolog_meta WHERE key = 'schema_version'",
@@ -300,6 +325,6 @@ fn issue_8_postgres_bad_urls_and_newer_schema() {
         .client("other")
         .batch_execute("CREATE TABLE customers (id INT)")
         .unwrap();
-    one_line_history_warning(&run(&other), "not a legolog history");
+    one_line_history_warning(&run(&other), "not a legolog history", crate::pg::PASSWORD);
     let _ = server.dir();
 }

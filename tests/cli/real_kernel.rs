@@ -22,8 +22,13 @@ pub(crate) struct RealKernel {
     pub(crate) modules: PathBuf,
 }
 
-/// The real kernel's files, or why the test cannot run here.
+/// The real kernel's files, or why the test cannot run here (then the test is counted as
+/// skipped for want of the real-kernel cache, see [`crate::util::skipped`]).
 pub(crate) fn real_kernel() -> Result<RealKernel, String> {
+    find_real_kernel().inspect_err(|why| crate::util::skipped("the real-kernel cache", why))
+}
+
+fn find_real_kernel() -> Result<RealKernel, String> {
     let mut vars: HashMap<String, String> = HashMap::new();
     let cache = std::env::var_os("LEGOLOG_CACHE")
         .map(PathBuf::from)

@@ -30,11 +30,9 @@ fn seed_output_matches_the_schema() {
 
 #[test]
 fn lego_corpus_output_matches_the_schema() {
-    let dir = root().join("../shared/corpus/lego");
-    if !dir.is_dir() {
-        eprintln!("schema: ../shared/corpus/lego not found, skipped");
+    let Some(dir) = crate::util::shared_corpus("lego") else {
         return;
-    }
+    };
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -1,7 +1,7 @@
 //! Issue 4, acceptance 1: variants of one bug share one signature, different bugs never do,
 //! and `cq-stall` labels exactly the send-CQ stalls.
 
-use crate::util::{fixture, legolog, root, succeed};
+use crate::util::{fixture, legolog, succeed};
 use regex::{Captures, Regex};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -236,11 +236,9 @@ fn issue_4_seed_variants_share_one_signature_and_cq_stall() {
 /// stalls.
 #[test]
 fn issue_4_corpus_variants_and_cq_stall() {
-    let corpus = root().join("../shared/corpus/lego");
-    if !corpus.is_dir() {
-        eprintln!("signatures: ../shared/corpus/lego not found, skipped");
+    let Some(corpus) = crate::util::shared_corpus("lego") else {
         return;
-    }
+    };
     let mut originals: Vec<PathBuf> = std::fs::read_dir(&corpus)
         .unwrap()
         .map(|e| e.unwrap().path())
