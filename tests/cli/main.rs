@@ -6,6 +6,7 @@ mod bugs;
 mod correlate;
 mod decode;
 mod generate;
+mod grouping;
 mod history;
 mod hostile;
 mod live;

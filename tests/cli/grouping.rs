@@ -1,0 +1,273 @@
+//! Issue 17: grouping measured against syzbot's buckets.
+//!
+//! syzbot's buckets are titles, so the shared syzkaller corpus is a labelled set: two crash
+//! files are the same bug when their expected `TITLE:` is equal (titles containing `corrupted`
+//! name no bug and are left out). Every crash file's console log is analyzed into one fresh
+//! history in one command; each file's first report gives legolog's bug, its exact signature
+//! and legolog's own title. Each grouping is scored with BCubed precision, recall and F1
+//! (Amigó et al. 2009; Campbell et al., MSR'16) and checked against
+//! `grouping-floors.txt`, which is raised whenever the score rises.
+//!
+//! The corpus is `../shared` next to the checkout, or `$LEGOLOG_SHARED`.
+//! `bench/grouping.sh` runs this test and shows its output. `GROUPING_SWEEP=1` also scores
+//! the bugs under a range of similarity thresholds (`[grouping] similarity` in a rules file).
+
+use crate::util::{legolog, root};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// One labelled crash file.
+struct Case {
+    name: String,
+    title: String,
+    log: Vec<u8>,
+}
+
+/// The header block up to the first empty line, `KEY: value` lines; the console log after it,
+/// up to an optional `REPORT:` section (the corpus's NOTICE.md).
+fn read_case(path: &Path) -> Option<Case> {
+    let bytes: Vec<u8> = std::fs::read(path)
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+        .into_iter()
+        .filter(|&b| b != b'\r')
+        .collect();
+    let (head, log) = if bytes.first() == Some(&b'\n') {
+        (&[][..], &bytes[1..])
+    } else {
+        match find(&bytes, b"\n\n") {
+            Some(idx) => (&bytes[..idx], &bytes[idx + 2..]),
+            None => (&bytes[..], &[][..]),
+        }
+    };
+    let log = match find(log, b"\nREPORT:\n") {
+        Some(idx) => &log[..idx],
+        None => log,
+    };
+    let title = String::from_utf8_lossy(head)
+        .lines()
+        .find_map(|l| l.strip_prefix("TITLE:").map(|t| t.trim().to_owned()))?;
+    if title.is_empty() || title.contains("corrupted") {
+        return None;
+    }
+    Some(Case {
+        name: path.file_name()?.to_str()?.to_owned(),
+        title,
+        log: log.to_vec(),
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// One scored file: its label and what legolog made of its first report.
+struct Item {
+    name: String,
+    label: String,
+    bug: String,
+    signature: String,
+    title: String,
+}
+
+/// BCubed precision, recall and F1 of `cluster` against the labels.
+fn bcubed(items: &[Item], cluster: &dyn Fn(&Item) -> &str) -> (f64, f64, f64) {
+    let mut by_cluster: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_label: HashMap<&str, usize> = HashMap::new();
+    for (idx, item) in items.iter().enumerate() {
+        by_cluster.entry(cluster(item)).or_default().push(idx);
+        *by_label.entry(item.label.as_str()).or_default() += 1;
+    }
+    let (mut precision, mut recall) = (0.0, 0.0);
+    for item in items {
+        let members = &by_cluster[cluster(item)];
+        let same = members
+            .iter()
+            .filter(|&&j| items[j].label == item.label)
+            .count() as f64;
+        precision += same / members.len() as f64;
+        recall += same / by_label[item.label.as_str()] as f64;
+    }
+    let n = items.len() as f64;
+    let (precision, recall) = (precision / n, recall / n);
+    let f1 = 2.0 * precision * recall / (precision + recall);
+    (precision, recall, f1)
+}
+
+/// Analyzes every log into a fresh history (in one command) and returns the scored items.
+fn analyze(dir: &Path, cases: &[Case], rules: Option<&Path>) -> Vec<Item> {
+    let db = dir.join(format!(
+        "h-{}.sqlite3",
+        rules.map_or(0, |p| p.to_string_lossy().len())
+    ));
+    let _ = std::fs::remove_file(&db);
+    let mut cmd = legolog();
+    cmd.args(["analyze", "--format", "json", "--db"]).arg(&db);
+    if let Some(rules) = rules {
+        cmd.arg("--rules").arg(rules);
+    }
+    let logs: Vec<PathBuf> = cases.iter().map(|c| dir.join(&c.name)).collect();
+    let output = cmd.args(&logs).output().expect("legolog runs");
+    assert!(
+        output.status.code().is_some_and(|c| c <= 1),
+        "analyze failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    let mut first: HashMap<String, &Value> = HashMap::new();
+    for report in json["reports"].as_array().expect("reports") {
+        let path = report["source"]["path"].as_str().expect("source path");
+        let name = Path::new(path).file_name().unwrap().to_string_lossy();
+        first.entry(name.into_owned()).or_insert(report);
+    }
+    cases
+        .iter()
+        .filter_map(|case| {
+            let report = first.get(&case.name)?;
+            Some(Item {
+                name: case.name.clone(),
+                label: case.title.clone(),
+                bug: report["history"]["bug"].as_str().expect("a bug").to_owned(),
+                signature: report["signature"]["id"].as_str().unwrap().to_owned(),
+                title: report["title"].as_str().unwrap().to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The legolog bugs holding the most labels, and the labels spread over the most bugs.
+fn print_worst(items: &[Item], n: usize) {
+    let mut by_bug: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
+    let mut by_label: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for item in items {
+        by_bug.entry(&item.bug).or_default().push(item);
+        by_label.entry(&item.label).or_default().insert(&item.bug);
+    }
+    let mut merges: Vec<(usize, &str, &Vec<&Item>)> = by_bug
+        .iter()
+        .map(|(bug, members)| {
+            let labels: BTreeSet<&str> = members.iter().map(|i| i.label.as_str()).collect();
+            (labels.len(), *bug, members)
+        })
+        .filter(|(labels, _, _)| *labels > 1)
+        .collect();
+    merges.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    println!("worst merges (legolog bug: files, distinct syzbot titles):");
+    for (labels, bug, members) in merges.iter().take(n) {
+        println!("  bug {bug}: {} files, {labels} titles", members.len());
+        let mut shown = BTreeSet::new();
+        for item in members.iter().filter(|i| shown.insert(i.label.as_str())).take(4) {
+            println!("    {} ({}; legolog: {})", item.label, item.name, item.title);
+        }
+    }
+    let mut splits: Vec<(usize, &str)> = by_label
+        .iter()
+        .map(|(label, bugs)| (bugs.len(), *label))
+        .filter(|(bugs, _)| *bugs > 1)
+        .collect();
+    splits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    println!("worst splits (syzbot title: legolog bugs):");
+    for (bugs, label) in splits.iter().take(n) {
+        let files: Vec<&str> = items
+            .iter()
+            .filter(|i| i.label == *label)
+            .map(|i| i.name.as_str())
+            .collect();
+        println!("  {label}: {bugs} bugs (files {})", files.join(" "));
+    }
+}
+
+fn read_floors() -> BTreeMap<String, f64> {
+    let path = root().join("tests/cli/grouping-floors.txt");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (key, value) = l.split_once('=').expect("key = value");
+            (key.trim().to_owned(), value.trim().parse().expect("a number"))
+        })
+        .collect()
+}
+
+#[test]
+fn issue_17_grouping_against_syzbot_buckets() {
+    // The shared data sits next to the checkout (`LEGOLOG_SHARED` names it elsewhere).
+    let shared = std::env::var_os("LEGOLOG_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    let corpus = shared.join("corpus/syzkaller-linux/report");
+    let Ok(entries) = std::fs::read_dir(&corpus) else {
+        println!("grouping: ../shared/corpus/syzkaller-linux not found, skipped");
+        return;
+    };
+    let mut cases: Vec<Case> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|p| read_case(&p))
+        .collect();
+    // In the order a shell glob lists them: the first report of a bug founds it.
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    let dir = tempfile::tempdir().unwrap();
+    for case in &cases {
+        std::fs::write(dir.path().join(&case.name), &case.log).unwrap();
+    }
+    let items = analyze(dir.path(), &cases, None);
+    let mut bucket_sizes: HashMap<&str, usize> = HashMap::new();
+    for item in &items {
+        *bucket_sizes.entry(&item.label).or_default() += 1;
+    }
+    let in_shared: usize = bucket_sizes.values().filter(|&&n| n > 1).sum();
+    println!(
+        "grouping: {} crash files with a report ({} without), {in_shared} in buckets of more than one file",
+        items.len(),
+        cases.len() - items.len()
+    );
+    println!("| grouping by | precision | recall | F1 |");
+    println!("|---|---|---|---|");
+    let groupings: [(&str, &str, &dyn Fn(&Item) -> &str); 3] = [
+        ("bugs", "legolog's bugs (exact + similar)", &|i| &i.bug),
+        ("signatures", "exact signatures only", &|i| &i.signature),
+        ("titles", "legolog's own titles", &|i| &i.title),
+    ];
+    let mut scores = BTreeMap::new();
+    for (key, shown, cluster) in groupings {
+        let (p, r, f) = bcubed(&items, cluster);
+        println!("| {shown} | {p:.3} | {r:.3} | {f:.3} |");
+        scores.insert(format!("{key}_precision"), p);
+        scores.insert(format!("{key}_recall"), r);
+        scores.insert(format!("{key}_f1"), f);
+    }
+    print_worst(&items, 10);
+
+    if std::env::var_os("GROUPING_SWEEP").is_some() {
+        println!("similarity sweep (bugs):");
+        println!("| threshold | precision | recall | F1 |");
+        println!("|---|---|---|---|");
+        for threshold in ["0.5", "0.6", "0.7", "0.75", "0.8", "0.85", "0.9", "1"] {
+            let rules = dir.path().join(format!("rules-{threshold}.toml"));
+            std::fs::write(&rules, format!("[grouping]\nsimilarity = {threshold}\n")).unwrap();
+            let swept = analyze(dir.path(), &cases, Some(&rules));
+            let (p, r, f) = bcubed(&swept, &|i| &i.bug);
+            println!("| {threshold} | {p:.3} | {r:.3} | {f:.3} |");
+        }
+    }
+
+    let floors = read_floors();
+    let mut below = Vec::new();
+    for (key, floor) in &floors {
+        let score = scores
+            .get(key)
+            .unwrap_or_else(|| panic!("grouping-floors.txt: unknown key {key}"));
+        // Floors are written with three decimals, as the scores are printed.
+        if (score * 1000.0).round() / 1000.0 < *floor {
+            below.push(format!("{key} {score:.3} < {floor}"));
+        }
+    }
+    assert!(below.is_empty(), "grouping below its floors: {below:?}");
+}
