@@ -83,6 +83,11 @@ const STEPS: &[&str] = &[
          first_seen TEXT NOT NULL,
          PRIMARY KEY (bug_id, run)
      );",
+    // 3: signature version 3 (the title's guilty frame leads). Stored reports are re-signed
+    // and regrouped once, on the first open ([`super::History::resign_stored`]); this row
+    // says it is still to be done.
+    "CREATE TABLE resign_pending (version INTEGER NOT NULL);
+     INSERT INTO resign_pending (version) VALUES (3);",
 ];
 
 /// The migrations of a dialect: PostgreSQL gets `BIGSERIAL` row ids, `BIGINT` integers and

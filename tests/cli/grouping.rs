@@ -70,6 +70,9 @@ struct Item {
     title: String,
 }
 
+/// What a grouping puts an item in.
+type Cluster = dyn Fn(&Item) -> &str;
+
 /// BCubed precision, recall and F1 of `cluster` against the labels.
 fn bcubed(items: &[Item], cluster: &dyn Fn(&Item) -> &str) -> (f64, f64, f64) {
     let mut by_cluster: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -98,7 +101,10 @@ fn bcubed(items: &[Item], cluster: &dyn Fn(&Item) -> &str) -> (f64, f64, f64) {
 fn analyze(dir: &Path, cases: &[Case], rules: Option<&Path>) -> Vec<Item> {
     let db = dir.join(format!(
         "h-{}.sqlite3",
-        rules.map_or(0, |p| p.to_string_lossy().len())
+        rules.map_or("builtin".into(), |p| p
+            .file_name()
+            .unwrap()
+            .to_string_lossy())
     ));
     let _ = std::fs::remove_file(&db);
     let mut cmd = legolog();
@@ -156,8 +162,15 @@ fn print_worst(items: &[Item], n: usize) {
     for (labels, bug, members) in merges.iter().take(n) {
         println!("  bug {bug}: {} files, {labels} titles", members.len());
         let mut shown = BTreeSet::new();
-        for item in members.iter().filter(|i| shown.insert(i.label.as_str())).take(4) {
-            println!("    {} ({}; legolog: {})", item.label, item.name, item.title);
+        for item in members
+            .iter()
+            .filter(|i| shown.insert(i.label.as_str()))
+            .take(4)
+        {
+            println!(
+                "    {} ({}; legolog: {})",
+                item.label, item.name, item.title
+            );
         }
     }
     let mut splits: Vec<(usize, &str)> = by_label
@@ -179,14 +192,17 @@ fn print_worst(items: &[Item], n: usize) {
 
 fn read_floors() -> BTreeMap<String, f64> {
     let path = root().join("tests/cli/grouping-floors.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
             let (key, value) = l.split_once('=').expect("key = value");
-            (key.trim().to_owned(), value.trim().parse().expect("a number"))
+            (
+                key.trim().to_owned(),
+                value.trim().parse().expect("a number"),
+            )
         })
         .collect()
 }
@@ -230,7 +246,7 @@ fn issue_17_grouping_against_syzbot_buckets() {
     );
     println!("| grouping by | precision | recall | F1 |");
     println!("|---|---|---|---|");
-    let groupings: [(&str, &str, &dyn Fn(&Item) -> &str); 3] = [
+    let groupings: [(&str, &str, &Cluster); 3] = [
         ("bugs", "legolog's bugs (exact + similar)", &|i| &i.bug),
         ("signatures", "exact signatures only", &|i| &i.signature),
         ("titles", "legolog's own titles", &|i| &i.title),
@@ -249,12 +265,26 @@ fn issue_17_grouping_against_syzbot_buckets() {
         println!("similarity sweep (bugs):");
         println!("| threshold | precision | recall | F1 |");
         println!("|---|---|---|---|");
-        for threshold in ["0.5", "0.6", "0.7", "0.75", "0.8", "0.85", "0.9", "1"] {
-            let rules = dir.path().join(format!("rules-{threshold}.toml"));
-            std::fs::write(&rules, format!("[grouping]\nsimilarity = {threshold}\n")).unwrap();
-            let swept = analyze(dir.path(), &cases, Some(&rules));
-            let (p, r, f) = bcubed(&swept, &|i| &i.bug);
-            println!("| {threshold} | {p:.3} | {r:.3} | {f:.3} |");
+        let thresholds = ["0.5", "0.6", "0.7", "0.75", "0.8", "0.85", "0.9", "1"];
+        for across in [false, true] {
+            for threshold in thresholds {
+                let rules = dir.path().join(format!("rules-{threshold}-{across}.toml"));
+                std::fs::write(
+                    &rules,
+                    format!(
+                        "[grouping]\nsimilarity = {threshold}\nsimilar_across_functions = {across}\n"
+                    ),
+                )
+                .unwrap();
+                let swept = analyze(dir.path(), &cases, Some(&rules));
+                let (p, r, f) = bcubed(&swept, &|i| &i.bug);
+                let shown = if across {
+                    format!("{threshold}, across guilty functions")
+                } else {
+                    threshold.to_owned()
+                };
+                println!("| {shown} | {p:.3} | {r:.3} | {f:.3} |");
+            }
         }
     }
 
@@ -270,4 +300,207 @@ fn issue_17_grouping_against_syzbot_buckets() {
         }
     }
     assert!(below.is_empty(), "grouping below its floors: {below:?}");
+}
+
+fn bug_of(db: &Path, log: &Path) -> (String, Value) {
+    let output = crate::util::succeed(
+        legolog()
+            .args(["analyze", "--format", "json", "--db"])
+            .arg(db)
+            .arg(log),
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    let report = json["reports"][0].clone();
+    (
+        report["history"]["bug"].as_str().unwrap().to_owned(),
+        report,
+    )
+}
+
+/// Acceptance 4: a history recorded under signature version 2 is re-signed and regrouped on
+/// the first open, keeping every report, the user's names and merges, and every old bug id.
+#[test]
+fn issue_17_version_2_history_is_resigned_keeping_the_users_word() {
+    use crate::util::{fixture, succeed};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
+    let runs: Vec<PathBuf> = (1..=2)
+        .map(|idx| {
+            let path = dir.path().join(format!("0826-w9-{idx}.log"));
+            std::fs::write(&path, seed.replace("CPU: 10", &format!("CPU: {idx}"))).unwrap();
+            path
+        })
+        .collect();
+    let gone = dir.path().join("0901-w9-3.log");
+    std::fs::write(&gone, seed.replace("CPU: 10", "CPU: 3")).unwrap();
+    let warning = fixture("real/6.1-warning.log");
+    let oops = fixture("real/6.1-oops.log");
+    let lockup = fixture("real/6.1-softlockup.log");
+    let mut all = runs.clone();
+    all.extend([gone.clone(), warning.clone(), oops.clone(), lockup.clone()]);
+    succeed(
+        legolog()
+            .args(["analyze", "--format", "json", "--db"])
+            .arg(&db)
+            .args(&all),
+    );
+    let (seed_bug, _) = bug_of(&db, &runs[0]);
+    let (warning_bug, _) = bug_of(&db, &warning);
+    let (oops_bug, _) = bug_of(&db, &oops);
+    let (lockup_bug, _) = bug_of(&db, &lockup);
+    assert_ne!(warning_bug, oops_bug);
+    succeed(
+        legolog()
+            .args(["bug", "name", &seed_bug, "lost send CQE", "--db"])
+            .arg(&db),
+    );
+    succeed(
+        legolog()
+            .args(["bug", "merge", &oops_bug, &warning_bug, "--db"])
+            .arg(&db),
+    );
+    // Make it a version-2 history: the same rows under scheme 2, schema version 2.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "UPDATE reports SET signature_version = 2;
+         UPDATE signatures SET version = 2;
+         UPDATE bug_index SET version = 2;
+         DROP TABLE resign_pending;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    let count = |conn: &rusqlite::Connection, sql: &str| -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    let reports_before = count(&conn, "SELECT COUNT(*) FROM reports");
+    let logs_before = count(&conn, "SELECT COUNT(*) FROM logs");
+    drop(conn);
+    std::fs::remove_file(&gone).unwrap();
+
+    let output = succeed(
+        legolog()
+            .args(["history", "--format", "json", "--db"])
+            .arg(&db),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let said = format!(
+        "signature version 3: re-signed {} report(s) from their logs (1 kept",
+        reports_before - 1
+    );
+    assert!(stderr.contains(&said), "{stderr}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM reports"), reports_before);
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM logs"), logs_before);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT COUNT(*) FROM reports WHERE signature_version = 3"
+        ),
+        reports_before - 1,
+        "every report whose log is there is re-signed"
+    );
+    drop(conn);
+    // The runs are one bug under its name; the user's merge holds; old ids resolve.
+    let (new_seed, report) = bug_of(&db, &runs[1]);
+    assert_eq!(report["history"]["bug_name"], "lost send CQE");
+    // The report whose log is gone kept its stored signature; its stored frames are the
+    // seed's, so it joins the bug as a similar match: three logs.
+    assert_eq!(report["history"]["seen"], 3, "{report:#}");
+    assert_eq!(bug_of(&db, &runs[0]).0, new_seed);
+    let (new_warning, _) = bug_of(&db, &warning);
+    assert_eq!(bug_of(&db, &oops).0, new_warning, "the user's merge holds");
+    assert_ne!(bug_of(&db, &lockup).0, new_warning);
+    for (old, new) in [
+        (&seed_bug, &new_seed),
+        (&warning_bug, &new_warning),
+        (&oops_bug, &new_warning),
+        (&lockup_bug, &bug_of(&db, &lockup).0),
+    ] {
+        let show = succeed(legolog().args(["bug", "show", old, "--db"]).arg(&db));
+        let text = String::from_utf8_lossy(&show.stdout);
+        assert!(text.contains(new.as_str()), "{old} → {new}: {text}");
+    }
+    // A new run of the seed joins by its exact version-3 signature; nothing is re-signed again.
+    let third = dir.path().join("0902-w9-4.log");
+    std::fs::write(&third, seed.replace("CPU: 10", "CPU: 4")).unwrap();
+    let output = succeed(
+        legolog()
+            .args(["analyze", "--format", "json", "--db"])
+            .arg(&db)
+            .arg(&third),
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("re-signed"));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["reports"][0]["history"]["bug"], new_seed.as_str());
+    assert_eq!(json["reports"][0]["history"]["match"], "exact");
+}
+
+/// Acceptance 2: two crash functions reached through the same caller are two bugs; the KASLR
+/// twins of a real WARNING, and the seed with and without its kernel image, stay one bug;
+/// the reply-flag spin (0827-w9-5) stays apart from the lost-CQE bug.
+#[test]
+fn issue_17_crash_function_decides_and_twins_stay_one_bug() {
+    use crate::util::{fixture, succeed};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    // lkdtm's WARNING_MESSAGE warns from its own function, called like WARNING from
+    // `direct_entry`: the same trace below the crash PC.
+    let warning = std::fs::read_to_string(fixture("real/6.1-warning.log")).unwrap();
+    let message = dir.path().join("6.1-warning-message.log");
+    std::fs::write(
+        &message,
+        warning.replace("lkdtm_WARNING+", "lkdtm_WARNING_MESSAGE+"),
+    )
+    .unwrap();
+    let (warning_bug, report) = bug_of(&db, &fixture("real/6.1-warning.log"));
+    assert_eq!(report["signature"]["frames"][0], "lkdtm_WARNING");
+    let (message_bug, report) = bug_of(&db, &message);
+    assert_eq!(report["signature"]["frames"][0], "lkdtm_WARNING_MESSAGE");
+    assert_ne!(warning_bug, message_bug, "WARNING and WARNING_MESSAGE");
+    assert_eq!(report["history"]["match"], "new");
+    let (twin_bug, report) = bug_of(&db, &fixture("real/6.1-warning-boot2.log"));
+    assert_eq!(twin_bug, warning_bug, "two boots, two KASLR offsets");
+    assert_eq!(report["history"]["match"], "exact");
+    // The crash function of another kind through the same caller is yet another bug.
+    let (oops_bug, _) = bug_of(&db, &fixture("real/6.1-oops.log"));
+    assert!(oops_bug != warning_bug && oops_bug != message_bug);
+
+    let seed = fixture("0826-w9-1.log");
+    let elf = root().join("fixtures/vmlinux/vmlinux-0826-w9-1");
+    let (seed_bug, _) = bug_of(&db, &seed);
+    let copy = dir.path().join("0827-w9-9.log");
+    std::fs::write(
+        &copy,
+        std::fs::read_to_string(&seed)
+            .unwrap()
+            .replace("CPU: 10", "CPU: 3"),
+    )
+    .unwrap();
+    let output = succeed(
+        legolog()
+            .args(["analyze", "--format", "json", "--vmlinux"])
+            .arg(&elf)
+            .arg("--db")
+            .arg(&db)
+            .arg(&copy),
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["reports"][0]["history"]["bug"], seed_bug.as_str());
+    assert_eq!(json["reports"][0]["history"]["match"], "exact");
+
+    let shared = std::env::var_os("LEGOLOG_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    let spin = shared.join("corpus/lego/diary-180827-b07-0827-w9-5.log");
+    if !spin.is_file() {
+        println!("grouping: ../shared/corpus/lego not found, 0827-w9-5 skipped");
+        return;
+    }
+    let (spin_bug, report) = bug_of(&db, &spin);
+    assert_ne!(
+        spin_bug, seed_bug,
+        "the reply-flag spin is not the lost CQE"
+    );
+    assert_eq!(report["history"]["match"], "new");
 }

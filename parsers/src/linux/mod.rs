@@ -9,6 +9,8 @@ mod corrupt;
 mod headers;
 mod stack;
 
+pub(crate) use stack::{title_name, Found, Stop};
+
 use crate::header::{Dialect, Header, Role};
 use crate::report::{Corruption, Kind, Task};
 use crate::view::View;
@@ -252,6 +254,8 @@ pub(crate) fn expects_description(kind: Kind) -> bool {
 pub(crate) struct Verdict {
     pub title: String,
     pub corruption: Option<Corruption>,
+    /// The title's guilty function and where it was printed, when the title names one.
+    pub guilty: Option<Found>,
 }
 
 /// Title and corruption verdict of a report by syzkaller's rules. The title is masked as
@@ -261,16 +265,25 @@ pub(crate) fn judge(draft: &View<'_>) -> Verdict {
     Verdict {
         title: headers::mask_title(&verdict.title),
         corruption: verdict.corruption,
+        guilty: verdict.guilty,
     }
 }
 
 fn judge_printed(draft: &View<'_>) -> Verdict {
-    let generic = |base: &str| Verdict {
-        title: match draft.guilty_function().map(vocab::base_name) {
-            Some(func) => format!("{base} in {func}"),
-            None => base.to_owned(),
-        },
-        corruption: None,
+    let generic = |base: &str| {
+        let guilty = draft.guilty_function_at();
+        Verdict {
+            title: match guilty.map(|(func, _)| vocab::base_name(func)) {
+                Some(func) => format!("{base} in {func}"),
+                None => base.to_owned(),
+            },
+            corruption: None,
+            guilty: guilty.map(|(func, line)| Found {
+                function: vocab::base_name(func).to_owned(),
+                line,
+                stop: Stop::Never,
+            }),
+        }
     };
     match draft.kind {
         Kind::Trace | Kind::DumpStack => return generic("stack trace"),
@@ -309,6 +322,7 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
         let format = compiled.format;
         let mut res = String::with_capacity(format.fmt.len() + 32);
         let mut corruption = None;
+        let mut guilty = None;
         let mut rest = format.fmt;
         while let Some(open) = rest.find('{') {
             res.push_str(rest.get(..open).unwrap_or(""));
@@ -350,7 +364,10 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
                     })?
                 });
                 match found {
-                    Some(func) => res.push_str(&func),
+                    Some(found) => {
+                        res.push_str(&found.function);
+                        guilty = Some(found);
+                    }
                     None => {
                         res.push_str("corrupted");
                         corruption = Some("no guilty frame in the report");
@@ -372,6 +389,7 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
         return Verdict {
             title: res,
             corruption,
+            guilty,
         };
     }
     // No format: the header line from the literal on is the title. An oops of no known
@@ -386,6 +404,7 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
         title: title.to_owned(),
         corruption: corrupt::check(draft, header_idx, title, no_stack_trace)
             .map(|reason| Corruption { reason }),
+        guilty: None,
     }
 }
 

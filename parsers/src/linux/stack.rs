@@ -507,16 +507,21 @@ fn stall_anchors() -> &'static Regex {
 /// matches (and leaves it where it is when none does), the instruction-pointer part past the
 /// first `RIP:`/`IP:`/`pc :` line, and a trace part collects the reliable frames up to the next
 /// `Call Trace:`/`Allocated by`/`Freed by` line once it has seen a frame.
+///
+/// Returns the function with the input line (1-based) that named it and where the rule stopped
+/// reading the trace, so that signatures start and end where the title's choice does
+/// ([`crate::guilty`]).
 pub(super) fn guilty(
     draft: &View<'_>,
     header_idx: usize,
     parts: &[CompiledPart],
     skip: Option<&Regex>,
     pick: Pick,
-) -> Option<String> {
+) -> Option<Found> {
     let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
-    // Candidate functions with the index of the line that named them.
-    let mut candidates: Vec<(String, usize)> = Vec::new();
+    let line_no = |idx: usize| lines.get(idx).map_or(0, |l| l.line);
+    // Candidate functions with the index of the line that named them and its input line.
+    let mut candidates: Vec<(String, usize, u64)> = Vec::new();
     let mut cursor = 0;
     for part in parts {
         let rest = lines.get(cursor..).unwrap_or(&[]);
@@ -535,7 +540,7 @@ pub(super) fn guilty(
                 };
                 cursor += idx + 1;
                 if let Some(func) = caps.get(1) {
-                    candidates.push((func.as_str().to_owned(), start + idx));
+                    candidates.push((func.as_str().to_owned(), start + idx, line_no(start + idx)));
                 }
             }
             CompiledPart::Rip => {
@@ -549,15 +554,20 @@ pub(super) fn guilty(
                 cursor += idx + 1;
                 // i386 prints the address first (`EIP: 0060:[<c1234567>] EFLAGS: …`) and the
                 // symbol on the next line (`EIP is at f+0x90/0x302`).
+                // Only an `… is at` line: a trace frame printed next (`[<…>] ? f+0x…`) is
+                // not where the CPU was.
                 let func = func.or_else(|| {
                     rest.get(idx + 1..)?.iter().take(2).find_map(|l| {
-                        crate::body::parse_instruction_pointer(&l.text)
+                        l.text
+                            .contains(" is at ")
+                            .then(|| crate::body::parse_instruction_pointer(&l.text))
+                            .flatten()
                             .and_then(|ip| ip.symbol)
                             .map(|sym| sym.name)
                     })
                 });
                 if let Some(func) = func {
-                    candidates.push((func, start + idx));
+                    candidates.push((func, start + idx, line_no(start + idx)));
                 }
             }
             CompiledPart::Trace => {
@@ -581,7 +591,7 @@ pub(super) fn guilty(
                             [caps.get(1), caps.get(2)]
                                 .into_iter()
                                 .flatten()
-                                .map(|m| (m.as_str().to_owned(), idx)),
+                                .map(|m| (m.as_str().to_owned(), idx, line_no(idx))),
                         );
                         continue;
                     }
@@ -595,7 +605,7 @@ pub(super) fn guilty(
                         continue;
                     }
                     if let Some(symbol) = frame.symbol {
-                        candidates.push((symbol.name, idx));
+                        candidates.push((symbol.name, idx, line_no(idx)));
                     }
                 }
                 // A trace longer than the excerpt (a stack overflow's recursion) goes on in
@@ -608,7 +618,9 @@ pub(super) fn guilty(
                             .iter()
                             .filter(|f| f.line > last && f.confidence == Confidence::Reliable)
                             .filter_map(|f| {
-                                f.symbol.as_ref().map(|s| (s.name.clone(), usize::MAX))
+                                f.symbol
+                                    .as_ref()
+                                    .map(|s| (s.name.clone(), usize::MAX, f.line))
                             }),
                     );
                 }
@@ -624,30 +636,67 @@ pub(super) fn guilty(
         .iter()
         .position(|l| is_fault_injection_frame(&l.text))
     {
-        candidates.retain(|(_, idx)| *idx < fault);
+        candidates.retain(|(_, idx, _)| *idx < fault);
     }
     // Dispatchers anchor a stall's choice even where the skip patterns would drop them.
     let keeps_anchor = pick == Pick::Stall;
-    let names: Vec<String> = candidates
+    let names: Vec<(String, u64)> = candidates
         .iter()
-        .map(|(name, _)| demangle(vocab::base_name(name)))
+        .map(|(name, _, line)| (demangle(vocab::base_name(name)), *line))
         .collect();
-    let kept = names
+    let kept: Vec<(&str, u64)> = names
         .iter()
-        .map(String::as_str)
+        .map(|(name, line)| (name.as_str(), *line))
         // `%pS` prints an address it cannot resolve as `0x…`: no C identifier starts with a
         // digit, so such a capture names no function.
-        .filter(|name| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
-        .filter(|name| {
+        .filter(|(name, _)| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+        .filter(|(name, _)| {
             (keeps_anchor && stall_anchors().is_match(name))
                 || (!common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name)))
-        });
-    let chosen = match pick {
-        Pick::First => kept.into_iter().next().map(str::to_owned),
-        Pick::Stall => pick_stall(kept.collect()),
-        Pick::HungTask => pick_hung_task(kept.collect()),
+        })
+        .collect();
+    let (chosen, line, stop) = match pick {
+        Pick::First => kept
+            .first()
+            .map(|(name, line)| ((*name).to_owned(), *line, Stop::Never)),
+        Pick::Stall => pick_stall(&kept),
+        Pick::HungTask => pick_hung_task(&kept),
     }?;
-    Some(syscall_name(alias(&chosen)))
+    Some(Found {
+        function: syscall_name(alias(&chosen)),
+        line,
+        stop,
+    })
+}
+
+/// What a [`guilty`] rule found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// The function, as the title names it.
+    pub function: String,
+    /// The input line (1-based) that named it.
+    pub line: u64,
+    /// Where the frames that say which bug it is end.
+    pub stop: Stop,
+}
+
+/// Where a rule's choice says the frames that identify a bug end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Nowhere in particular: the callers of the guilty function are part of the bug.
+    Never,
+    /// At the frame printed on this input line: a dispatcher or entry point that only carries
+    /// the looping work of a stall.
+    AtLine(u64),
+    /// Right after the guilty frame: a wait on a global lock or grace period, or a cross-CPU
+    /// call, whose callers are its victims whatever they are.
+    AfterGuilty,
+}
+
+/// A frame's function as a title names it: suffixes dropped, demangled, aliases and syscall
+/// entry points under their reported names.
+pub(crate) fn title_name(name: &str) -> String {
+    syscall_name(alias(&demangle(vocab::base_name(name))))
 }
 
 /// A C++ or legacy-Rust symbol (Itanium mangling, `_Z8fakeNameiii`, `_ZN4core3fmt5write17h…E`)
@@ -736,10 +785,10 @@ fn arm_frame_re() -> &'static Regex {
     })
 }
 
-fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
-    for frame in &frames {
+fn pick_hung_task(frames: &[(&str, u64)]) -> Option<(String, u64, Stop)> {
+    for &(frame, line) in frames {
         if frame.contains("rtnl_lock") {
-            return Some((*frame).to_owned());
+            return Some((frame.to_owned(), line, Stop::AfterGuilty));
         }
         if [
             "synchronize_rcu",
@@ -750,7 +799,7 @@ fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
         .iter()
         .any(|anchor| frame.contains(anchor))
         {
-            return Some("synchronize_rcu".to_owned());
+            return Some(("synchronize_rcu".to_owned(), line, Stop::AfterGuilty));
         }
     }
     const WAITING: &[&str] = &[
@@ -769,26 +818,24 @@ fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
         "rcu_barrier",
     ];
     frames
-        .into_iter()
-        .find(|frame| !WAITING.iter().any(|w| frame.contains(w)))
-        .map(str::to_owned)
+        .iter()
+        .find(|(frame, _)| !WAITING.iter().any(|w| frame.contains(w)))
+        .map(|&(frame, line)| (frame.to_owned(), line, Stop::Never))
 }
 
-fn pick_stall(frames: Vec<&str>) -> Option<String> {
-    let first = *frames.first()?;
-    let mut prev = first;
-    for frame in frames {
+fn pick_stall(frames: &[(&str, u64)]) -> Option<(String, u64, Stop)> {
+    let mut prev = *frames.first()?;
+    for &(frame, line) in frames {
         if stall_anchors().is_match(frame) {
             if frame.starts_with("smp_call_function") {
-                return Some("smp_call_function".to_owned());
+                return Some(("smp_call_function".to_owned(), line, Stop::AfterGuilty));
             }
-            return Some(prev.to_owned());
+            return Some((prev.0.to_owned(), prev.1, Stop::AtLine(line)));
         }
-        prev = frame;
+        prev = (frame, line);
     }
     // No dispatcher printed: the trace was cut before the loop's caller (syzkaller's
     // `linuxStallFrameExtractor` finds nothing either).
-    let _ = first;
     None
 }
 

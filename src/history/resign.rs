@@ -1,0 +1,219 @@
+//! Re-signing a history under a new signature scheme (docs/signatures.md, "Versioning").
+//!
+//! Every stored report takes its signature under the current scheme (from its log read again,
+//! when the file still has the recorded content; otherwise it keeps the one it has) and the
+//! reports are grouped again from scratch, in the order they were recorded. What the user
+//! said survives: bugs the user merged stay merged, names and links move to the bug that took
+//! most of the old bug's reports, and every old bug id keeps resolving (to that bug). Reports,
+//! logs and their counts never change. All of it is one transaction.
+
+use super::{basis_from_str, split_frames, split_labels, History, ReportRecord};
+use std::collections::{BTreeMap, HashMap};
+
+/// What a re-signing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Resigned {
+    /// Reports whose signature was computed again from their log.
+    pub resigned: u64,
+    /// Reports whose log is gone or changed: they kept their stored signature.
+    pub kept: u64,
+    /// Live bugs before.
+    pub bugs_before: u64,
+    /// Live bugs after.
+    pub bugs_after: u64,
+}
+
+impl History {
+    /// Whether the stored reports still wait for [`History::resign_stored`].
+    pub fn resign_pending(&mut self) -> anyhow::Result<bool> {
+        Ok(!self
+            .query("SELECT version FROM resign_pending", &[])?
+            .is_empty())
+    }
+
+    /// Logs with reports recorded under an older signature scheme, as [`super::LegacyLog`]s
+    /// to read again.
+    pub fn logs_to_resign(&mut self) -> anyhow::Result<Vec<super::LegacyLog>> {
+        Ok(self
+            .query(
+                "SELECT id, content_hash, path FROM logs
+                 WHERE id IN (SELECT log_id FROM reports WHERE signature_version < ?1)
+                 ORDER BY id",
+                &[i64::from(crate::signature::VERSION).into()],
+            )?
+            .iter()
+            .map(|r| super::LegacyLog {
+                id: r[0].int(),
+                content_hash: r[1].text(),
+                path: r[2].text(),
+            })
+            .collect())
+    }
+
+    /// Re-signs and regroups every stored report, once (see the module documentation).
+    /// `records` holds, per log id, the current records of its reports, read again from the
+    /// log; a log without them (or with another report count) keeps its stored signatures.
+    pub fn resign_stored(
+        &mut self,
+        records: &HashMap<i64, Vec<ReportRecord>>,
+    ) -> anyhow::Result<Resigned> {
+        self.write(|history| {
+            if !history.resign_pending()? {
+                return Ok(Resigned::default());
+            }
+            let mut done = Resigned::default();
+            // The user's word, before anything moves.
+            let mut live: HashMap<i64, i64> = HashMap::new();
+            let mut named: Vec<(i64, Option<String>, Option<String>)> = Vec::new();
+            let mut absorbers: Vec<i64> = Vec::new();
+            for row in history.query("SELECT id, merged_into, name, link FROM bugs", &[])? {
+                let (id, merged_into) = (row[0].int(), row[1].opt_int());
+                live.insert(id, merged_into.unwrap_or(id));
+                match merged_into {
+                    None => {
+                        done.bugs_before += 1;
+                        if row[2].opt_text().is_some() || row[3].opt_text().is_some() {
+                            named.push((id, row[2].opt_text(), row[3].opt_text()));
+                        }
+                    }
+                    Some(into) if !absorbers.contains(&into) => absorbers.push(into),
+                    Some(_) => {}
+                }
+            }
+            let reports = history.query(
+                "SELECT r.log_id, r.position, r.signature, r.signature_version, r.kind, r.title,
+                        r.labels, r.basis, r.frames, r.bug_id, l.run, l.seen_on, l.n_reports
+                 FROM reports r JOIN logs l ON l.id = r.log_id
+                 ORDER BY r.log_id, r.position",
+                &[],
+            )?;
+            for sql in [
+                "DELETE FROM signatures",
+                "DELETE FROM bug_index",
+                "DELETE FROM bug_logs",
+                "DELETE FROM bug_runs",
+                "UPDATE reports SET bug_id = NULL",
+            ] {
+                history.execute(sql, &[])?;
+            }
+            // (old live bug, new bug) → reports.
+            let mut moved: BTreeMap<(i64, i64), u64> = BTreeMap::new();
+            for row in &reports {
+                let (log_id, position) = (row[0].int(), row[1].int());
+                let fresh = records
+                    .get(&log_id)
+                    .filter(|records| records.len() as i64 == row[12].int())
+                    .and_then(|records| records.get(position as usize - 1));
+                let record = match fresh {
+                    Some(record) => {
+                        done.resigned += 1;
+                        record.clone()
+                    }
+                    None => {
+                        done.kept += 1;
+                        ReportRecord {
+                            signature: row[2].text(),
+                            signature_version: row[3].int() as u32,
+                            kind: row[4].text(),
+                            basis: basis_from_str(&row[7].opt_text().unwrap_or_default()),
+                            frames: split_frames(&row[8].opt_text().unwrap_or_default()),
+                            title: row[5].text(),
+                            labels: split_labels(&row[6].text()),
+                            time: None,
+                            kernel: None,
+                        }
+                    }
+                };
+                let attachment = history.assign(&record)?;
+                history.execute(
+                    "UPDATE reports SET signature = ?3, signature_version = ?4, basis = ?5,
+                         frames = ?6, bug_id = ?7, match_kind = ?8, similarity = ?9
+                     WHERE log_id = ?1 AND position = ?2",
+                    &[
+                        log_id.into(),
+                        position.into(),
+                        record.signature.as_str().into(),
+                        i64::from(record.signature_version).into(),
+                        record.basis.as_str().into(),
+                        record.frames.join("\n").into(),
+                        attachment.bug.into(),
+                        attachment.matched.as_str().into(),
+                        attachment.matched.similarity().into(),
+                    ],
+                )?;
+                history.count_log(
+                    attachment.bug,
+                    log_id,
+                    &row[10].text(),
+                    &row[11].text(),
+                    &record.labels,
+                )?;
+                if let Some(old) = row[9].opt_int() {
+                    let old = live.get(&old).copied().unwrap_or(old);
+                    *moved.entry((old, attachment.bug)).or_default() += 1;
+                }
+            }
+            // The new bugs of an old one, most reports first.
+            let new_of = |old: i64, moved: &BTreeMap<(i64, i64), u64>| -> Vec<i64> {
+                let mut new: Vec<(u64, i64)> = moved
+                    .iter()
+                    .filter(|((o, _), _)| *o == old)
+                    .map(|((_, n), count)| (*count, *n))
+                    .collect();
+                new.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                new.into_iter().map(|(_, n)| n).collect()
+            };
+            // Bugs the user merged stay one bug.
+            let mut resolved: HashMap<i64, i64> = HashMap::new();
+            for &absorber in &absorbers {
+                let new: Vec<i64> = new_of(absorber, &moved)
+                    .into_iter()
+                    .map(|n| *resolved.get(&n).unwrap_or(&n))
+                    .collect();
+                if let Some((&into, others)) = new.split_first() {
+                    history.merge_rows(into, others)?;
+                    for &other in others {
+                        resolved.insert(other, into);
+                    }
+                    for target in resolved.values_mut() {
+                        if others.contains(target) {
+                            *target = into;
+                        }
+                    }
+                }
+            }
+            let resolve = |bug: i64| *resolved.get(&bug).unwrap_or(&bug);
+            // Names and links go to the bug that took most of the old bug's reports.
+            for (old, name, link) in &named {
+                if let Some(&new) = new_of(*old, &moved).first() {
+                    history.execute(
+                        "UPDATE bugs SET name = COALESCE(name, ?2), link = COALESCE(link, ?3)
+                         WHERE id = ?1",
+                        &[
+                            resolve(new).into(),
+                            name.clone().into(),
+                            link.clone().into(),
+                        ],
+                    )?;
+                }
+            }
+            // Every old id resolves to where most of its reports went.
+            for (&old, &old_live) in &live {
+                if let Some(&new) = new_of(old_live, &moved).first() {
+                    let new = resolve(new);
+                    if new != old {
+                        history.execute(
+                            "UPDATE bugs SET merged_into = ?2 WHERE id = ?1",
+                            &[old.into(), new.into()],
+                        )?;
+                    }
+                }
+            }
+            history.execute("DELETE FROM resign_pending", &[])?;
+            done.bugs_after = history
+                .query("SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL", &[])?[0][0]
+                .int() as u64;
+            Ok(done)
+        })
+    }
+}
