@@ -6,7 +6,9 @@
 //! values, the LegoOS op and the report's own lines.
 
 use crate::limits::Limits;
-use crate::signature::{self, glob_match, normalize_name, SignatureConfig, Trust};
+use crate::signature::{
+    self, glob_match, normalize_name, FrameAction, FrameRule, SignatureConfig, Trust,
+};
 use anyhow::{anyhow, bail, Context as _};
 use legolog_parsers::{Kind, Report};
 use regex::Regex;
@@ -103,6 +105,21 @@ struct FileToml {
 struct GroupingToml {
     similarity: Option<f64>,
     similar_across_functions: Option<bool>,
+    #[serde(default)]
+    frames: Vec<FramesToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FramesToml {
+    #[serde(default)]
+    kind: Vec<String>,
+    #[serde(default)]
+    skip: Vec<String>,
+    #[serde(default)]
+    prefix: Vec<String>,
+    #[serde(default)]
+    sentinel: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,6 +260,31 @@ impl RuleSet {
             }
             if let Some(across) = grouping.similar_across_functions {
                 self.grouping.similar_across_functions = across;
+            }
+            for frames in grouping.frames {
+                if let Some(name) = frames
+                    .kind
+                    .iter()
+                    .find(|name| !Kind::ALL.iter().any(|k| k.as_str() == name.as_str()))
+                {
+                    bail!(
+                        "{}: [[grouping.frames]]: unknown kind `{name}` (see docs/json.md for the list)",
+                        path.display()
+                    );
+                }
+                for (action, globs) in [
+                    (FrameAction::Skip, frames.skip),
+                    (FrameAction::Prefix, frames.prefix),
+                    (FrameAction::Sentinel, frames.sentinel),
+                ] {
+                    for glob in globs {
+                        self.signature.frame_rules.push(FrameRule {
+                            action,
+                            glob,
+                            kinds: frames.kind.clone(),
+                        });
+                    }
+                }
             }
         }
         for rule in file.rule {
@@ -581,6 +623,17 @@ mod tests {
             "{err:#}"
         );
         assert!(load_text("[grouping]\nsimilarty = 0.5\n").is_err());
+        let set = load_text(
+            "[[grouping.frames]]\nkind = [\"lego-watchdog\"]\nprefix = [\"fit_*_poll_*\"]\nskip = [\"x\"]\n",
+        )
+        .unwrap();
+        assert_eq!(set.signature.frame_rules.len(), 2);
+        assert_eq!(set.signature.frame_rules[1].action, FrameAction::Prefix);
+        let err = load_text("[[grouping.frames]]\nkind = [\"nope\"]\n").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown kind `nope`"),
+            "{err:#}"
+        );
     }
 
     #[test]

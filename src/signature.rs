@@ -155,6 +155,55 @@ pub struct SignatureConfig {
     pub depth: usize,
     /// Globs of frame names (after normalization) that never enter a signature.
     pub skip: Vec<String>,
+    /// The user's frame rules (`[[grouping.frames]]` in a rules file), in file order.
+    pub frame_rules: Vec<FrameRule>,
+}
+
+/// What a [`FrameRule`] does to the frames it matches (Socorro's lists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameAction {
+    /// Never in the signature.
+    Skip,
+    /// Does not decide the bug on its own: when the signature starts with such frames, it
+    /// goes on to the first frame that is not one and ends there.
+    Prefix,
+    /// The signature starts here, whatever the title blames.
+    Sentinel,
+}
+
+impl FrameAction {
+    /// `skip`, `prefix` or `sentinel`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FrameAction::Skip => "skip",
+            FrameAction::Prefix => "prefix",
+            FrameAction::Sentinel => "sentinel",
+        }
+    }
+}
+
+/// A frame rule of `[[grouping.frames]]`: frames whose normalized name matches `glob`, in
+/// reports of one of `kinds` (any kind when empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameRule {
+    /// What it does.
+    pub action: FrameAction,
+    /// Shell-style glob over normalized names.
+    pub glob: String,
+    /// Kind names (docs/json.md); empty = every kind.
+    pub kinds: Vec<String>,
+}
+
+impl FrameRule {
+    fn applies(&self, action: FrameAction, kind: &str, name: &str) -> bool {
+        self.action == action
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
+            && glob_match(&self.glob, name)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} rule: {}", self.action.as_str(), self.glob)
+    }
 }
 
 impl SignatureConfig {
@@ -163,7 +212,14 @@ impl SignatureConfig {
         SignatureConfig {
             depth: DEFAULT_DEPTH,
             skip: DEFAULT_SKIP.iter().map(|s| (*s).to_owned()).collect(),
+            frame_rules: Vec::new(),
         }
+    }
+
+    fn rule(&self, action: FrameAction, kind: &str, name: &str) -> Option<&FrameRule> {
+        self.frame_rules
+            .iter()
+            .find(|rule| rule.applies(action, kind, name))
     }
 
     fn skips(&self, name: &str) -> bool {
@@ -239,11 +295,30 @@ struct Start {
     from: usize,
     /// The first frame that may no longer enter (a stall's dispatcher, a wait's victims).
     to: usize,
+    /// The lead is a user's sentinel frame, not the title's choice.
+    sentinel: bool,
 }
 
 impl Start {
-    fn of(report: &Report) -> Start {
+    fn of(report: &Report, config: &SignatureConfig) -> Start {
         let n = report.frames.len();
+        let kind = report.kind.as_str();
+        // A user's sentinel frame starts the signature, whatever the title blames.
+        let sentinel = report.frames.iter().enumerate().find_map(|(idx, frame)| {
+            let name = normalize_name(&frame.symbol.as_ref()?.name);
+            (frame.confidence == Confidence::Reliable
+                && config.rule(FrameAction::Sentinel, kind, name).is_some())
+            .then(|| (idx, name.to_owned()))
+        });
+        if let Some((idx, name)) = sentinel {
+            return Start {
+                lead: Some(name),
+                guilty: Some(idx),
+                from: idx + 1,
+                to: n,
+                sentinel: true,
+            };
+        }
         let Some(guilty) = legolog_parsers::guilty(report) else {
             return Start {
                 to: n,
@@ -267,6 +342,7 @@ impl Start {
             guilty: guilty_frame,
             from,
             to: guilty.end.unwrap_or(n).max(from),
+            sentinel: false,
         }
     }
 
@@ -289,7 +365,7 @@ pub fn compute(
     frame_trust: &dyn Fn(usize) -> Trust,
 ) -> Signature {
     let kind = report.kind.as_str();
-    let start = Start::of(report);
+    let start = Start::of(report, config);
     let names = |trusted: bool, start: &Start| -> Vec<String> {
         walk(report, config, frame_trust, trusted, start)
             .into_iter()
@@ -356,6 +432,8 @@ enum Step {
     /// Where the title's rule stops: a stall's dispatcher and what called it, a global
     /// wait's callers.
     PastEnd,
+    /// After the frame that decides, below a user's prefix frames.
+    PastPrefix,
     NoSymbol,
     OtherTrust,
     Skipped(String),
@@ -379,7 +457,16 @@ fn walk(
     trusted: bool,
     start: &Start,
 ) -> Vec<Walked> {
+    let kind = report.kind.as_str();
     let mut last_kept: Option<String> = start.lead.clone();
+    // Prefix frames at the start: `Some(true)` while they last, `Some(false)` once the frame
+    // that decides was kept (the rest is cut), `None` when the signature does not start with
+    // one (or has not started yet).
+    let mut prefix: Option<bool> = start
+        .lead
+        .as_ref()
+        .and_then(|lead| config.rule(FrameAction::Prefix, kind, lead).map(|_| true));
+    let mut started = start.lead.is_some();
     let mut out = Vec::with_capacity(report.frames.len());
     for (frame_idx, frame) in report.frames.iter().enumerate() {
         let Some(symbol) = &frame.symbol else {
@@ -400,11 +487,22 @@ fn walk(
         } else if frame_trust(frame_idx).is_trusted() != trusted {
             Step::OtherTrust
         } else if let Some(glob) = config.skip.iter().find(|g| glob_match(g, &name)) {
-            Step::Skipped(glob.clone())
+            Step::Skipped(format!("skip list: {glob}"))
+        } else if let Some(rule) = config.rule(FrameAction::Skip, kind, &name) {
+            Step::Skipped(rule.describe())
         } else if last_kept.as_ref() == Some(&name) {
             Step::Repeat
+        } else if prefix == Some(false) {
+            Step::PastPrefix
         } else {
             last_kept = Some(name.clone());
+            let is_prefix = config.rule(FrameAction::Prefix, kind, &name).is_some();
+            if !started {
+                started = true;
+                prefix = is_prefix.then_some(true);
+            } else if prefix == Some(true) && !is_prefix {
+                prefix = Some(false);
+            }
             Step::Kept
         };
         out.push(Walked {
@@ -420,7 +518,7 @@ fn walk(
 /// say which frames they used).
 pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature) -> Vec<FrameNote> {
     let trust = kernel_trust(report);
-    let start = Start::of(report);
+    let start = Start::of(report, config);
     let mut kept = usize::from(start.lead.is_some());
     walk(report, config, &trust, true, &start)
         .into_iter()
@@ -435,11 +533,20 @@ pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature)
                 match step.reason {
                     Step::NoSymbol => "no symbol".to_owned(),
                     Step::OtherTrust => "marked ? by the kernel".to_owned(),
-                    Step::Skipped(glob) => format!("skip list: {glob}"),
+                    Step::Skipped(why) => why,
+                    Step::PastPrefix => {
+                        "cut: the frame below the prefix frames decides (prefix rule)".to_owned()
+                    }
                     Step::Repeat => "repeats the frame above".to_owned(),
                     Step::AboveGuilty => "above the title's guilty frame".to_owned(),
                     Step::PastEnd => {
                         "past the end of the title's rule (dispatcher or victim)".to_owned()
+                    }
+                    Step::Guilty if start.sentinel => {
+                        format!(
+                            "kept: starts the signature ({})",
+                            sentinel_rule(config, report, &step.name)
+                        )
                     }
                     Step::Guilty => match &start.lead {
                         Some(lead) => format!("kept: the title's guilty function, as `{lead}`"),
@@ -450,7 +557,10 @@ pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature)
                     }
                     Step::Kept => {
                         kept += 1;
-                        "kept".to_owned()
+                        match config.rule(FrameAction::Prefix, report.kind.as_str(), &step.name) {
+                            Some(rule) => format!("kept ({})", rule.describe()),
+                            None => "kept".to_owned(),
+                        }
                     }
                 }
             };
@@ -462,6 +572,12 @@ pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature)
             }
         })
         .collect()
+}
+
+fn sentinel_rule(config: &SignatureConfig, report: &Report, name: &str) -> String {
+    config
+        .rule(FrameAction::Sentinel, report.kind.as_str(), name)
+        .map_or_else(|| "sentinel rule".to_owned(), FrameRule::describe)
 }
 
 /// The function a frameless header names: `WARNING: CPU: 7 PID: 34 at file.c:447 func+0x3/0x4`.

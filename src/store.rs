@@ -161,7 +161,9 @@ pub fn regroup_legacy(
     Ok(())
 }
 
-fn resign(
+/// The current records of a recorded log, read again from `path` when it still has the
+/// recorded content.
+pub fn resign(
     path: &str,
     content_hash: &str,
     config: &ParseConfig,

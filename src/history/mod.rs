@@ -18,7 +18,7 @@ use crate::run::Date;
 use crate::signature::{self, Basis};
 use anyhow::bail;
 pub use backend::{Backend, Value};
-pub use resign::Resigned;
+pub use resign::{GroupingDiff, Merge, Resigned, Split};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

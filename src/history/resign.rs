@@ -50,6 +50,19 @@ impl History {
             .collect())
     }
 
+    /// Every recorded log, to read again under other rules.
+    pub fn all_logs(&mut self) -> anyhow::Result<Vec<super::LegacyLog>> {
+        Ok(self
+            .query("SELECT id, content_hash, path FROM logs ORDER BY id", &[])?
+            .iter()
+            .map(|r| super::LegacyLog {
+                id: r[0].int(),
+                content_hash: r[1].text(),
+                path: r[2].text(),
+            })
+            .collect())
+    }
+
     /// Re-signs and regroups every stored report, once (see the module documentation).
     /// `records` holds, per log id, the current records of its reports, read again from the
     /// log; a log without them (or with another report count) keeps its stored signatures.
@@ -61,12 +74,68 @@ impl History {
             if !history.resign_pending()? {
                 return Ok(Resigned::default());
             }
+            let done = history.regroup(records)?;
+            history.execute("DELETE FROM resign_pending", &[])?;
+            Ok(done.counts)
+        })
+    }
+
+    /// Regroups the history under other rules (`legolog rules apply`): like
+    /// [`History::resign_stored`], in one transaction, recorded in the audit table with
+    /// `what` (the rules file). Returns what changed.
+    pub fn apply_grouping(
+        &mut self,
+        records: &HashMap<i64, Vec<ReportRecord>>,
+        what: &str,
+    ) -> anyhow::Result<GroupingDiff> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.write(|history| {
+            let diff = history.regroup(records)?;
+            let detail = format!(
+                "{what}: {} bug(s) before, {} after; {} merge(s), {} split(s), {} report(s) moved",
+                diff.counts.bugs_before,
+                diff.counts.bugs_after,
+                diff.merges.len(),
+                diff.splits.len(),
+                diff.moved
+            );
+            history.execute(
+                "INSERT INTO audit (at, action, detail) VALUES (?1, 'rules apply', ?2)",
+                &[now.into(), detail.into()],
+            )?;
+            Ok(diff)
+        })
+    }
+
+    /// What [`History::apply_grouping`] would change, without writing anything
+    /// (`legolog rules diff`).
+    pub fn diff_grouping(
+        &mut self,
+        records: &HashMap<i64, Vec<ReportRecord>>,
+    ) -> anyhow::Result<GroupingDiff> {
+        self.db.begin()?;
+        let diff = self.regroup(records);
+        self.db.rollback();
+        diff
+    }
+
+    /// The regrouping itself, inside the caller's transaction.
+    fn regroup(
+        &mut self,
+        records: &HashMap<i64, Vec<ReportRecord>>,
+    ) -> anyhow::Result<GroupingDiff> {
+        let history = self;
+        {
             let mut done = Resigned::default();
             // The user's word, before anything moves.
             let mut live: HashMap<i64, i64> = HashMap::new();
             let mut named: Vec<(i64, Option<String>, Option<String>)> = Vec::new();
             let mut absorbers: Vec<i64> = Vec::new();
-            for row in history.query("SELECT id, merged_into, name, link FROM bugs", &[])? {
+            let mut old_titles: Vec<(i64, String)> = Vec::new();
+            for row in history.query("SELECT id, merged_into, name, link, title FROM bugs", &[])? {
+                old_titles.push((row[0].int(), row[4].text()));
                 let (id, merged_into) = (row[0].int(), row[1].opt_int());
                 live.insert(id, merged_into.unwrap_or(id));
                 match merged_into {
@@ -98,6 +167,7 @@ impl History {
             }
             // (old live bug, new bug) → reports.
             let mut moved: BTreeMap<(i64, i64), u64> = BTreeMap::new();
+            let mut placed: Vec<(Option<i64>, i64, String)> = Vec::new();
             for row in &reports {
                 let (log_id, position) = (row[0].int(), row[1].int());
                 let fresh = records
@@ -148,10 +218,13 @@ impl History {
                     &row[11].text(),
                     &record.labels,
                 )?;
-                if let Some(old) = row[9].opt_int() {
-                    let old = live.get(&old).copied().unwrap_or(old);
+                let old = row[9]
+                    .opt_int()
+                    .map(|old| live.get(&old).copied().unwrap_or(old));
+                if let Some(old) = old {
                     *moved.entry((old, attachment.bug)).or_default() += 1;
                 }
+                placed.push((old, attachment.bug, record.title.clone()));
             }
             // The new bugs of an old one, most reports first.
             let new_of = |old: i64, moved: &BTreeMap<(i64, i64), u64>| -> Vec<i64> {
@@ -209,11 +282,119 @@ impl History {
                     }
                 }
             }
-            history.execute("DELETE FROM resign_pending", &[])?;
             done.bugs_after = history
                 .query("SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL", &[])?[0][0]
                 .int() as u64;
-            Ok(done)
-        })
+            let public: HashMap<i64, String> = history
+                .query("SELECT id, public_id FROM bugs", &[])?
+                .iter()
+                .map(|row| (row[0].int(), row[1].text()))
+                .collect();
+            let placed: Vec<Placed> = placed
+                .into_iter()
+                .map(|(old, new, title)| Placed {
+                    old: old.map(|o| public.get(&o).cloned().unwrap_or_default()),
+                    new: public.get(&resolve(new)).cloned().unwrap_or_default(),
+                    title,
+                })
+                .collect();
+            let old_titles: HashMap<String, String> = old_titles
+                .into_iter()
+                .filter_map(|(id, title)| Some((public.get(&id)?.clone(), title)))
+                .collect();
+            Ok(GroupingDiff::between(done, &placed, &old_titles))
+        }
+    }
+}
+
+/// Where one report was and went.
+struct Placed {
+    old: Option<String>,
+    new: String,
+    title: String,
+}
+
+/// What a regrouping changed (`legolog rules diff`, `rules apply`).
+#[derive(Debug, Clone, Default)]
+pub struct GroupingDiff {
+    /// Counts.
+    pub counts: Resigned,
+    /// Old bugs that become one.
+    pub merges: Vec<Merge>,
+    /// Old bugs whose reports part.
+    pub splits: Vec<Split>,
+    /// Reports whose bug no longer holds the same reports.
+    pub moved: u64,
+}
+
+/// Old bugs that become one bug.
+#[derive(Debug, Clone)]
+pub struct Merge {
+    /// The bug they become (its id is only kept by `rules apply`).
+    pub into: String,
+    /// Each old bug: id, title, reports.
+    pub bugs: Vec<(String, String, u64)>,
+}
+
+/// An old bug whose reports part.
+#[derive(Debug, Clone)]
+pub struct Split {
+    /// Old bug id.
+    pub bug: String,
+    /// Its title.
+    pub title: String,
+    /// Each part: reports and one of their titles.
+    pub parts: Vec<(u64, String)>,
+}
+
+impl GroupingDiff {
+    fn between(counts: Resigned, placed: &[Placed], old_titles: &HashMap<String, String>) -> Self {
+        let mut by_new: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+        let mut by_old: BTreeMap<&str, BTreeMap<&str, (u64, &str)>> = BTreeMap::new();
+        for p in placed {
+            let old = p.old.as_deref().unwrap_or("");
+            *by_new.entry(&p.new).or_default().entry(old).or_default() += 1;
+            let part = by_old
+                .entry(old)
+                .or_default()
+                .entry(&p.new)
+                .or_insert((0, &p.title));
+            part.0 += 1;
+        }
+        let title = |id: &str| old_titles.get(id).cloned().unwrap_or_default();
+        let merges = by_new
+            .iter()
+            .filter(|(_, olds)| olds.len() > 1)
+            .map(|(new, olds)| Merge {
+                into: (*new).to_owned(),
+                bugs: olds
+                    .iter()
+                    .map(|(old, n)| ((*old).to_owned(), title(old), *n))
+                    .collect(),
+            })
+            .collect();
+        let splits = by_old
+            .iter()
+            .filter(|(old, news)| !old.is_empty() && news.len() > 1)
+            .map(|(old, news)| Split {
+                bug: (*old).to_owned(),
+                title: title(old),
+                parts: news.values().map(|(n, t)| (*n, (*t).to_owned())).collect(),
+            })
+            .collect();
+        // A report moves when its bug no longer holds the same reports.
+        let moved = placed
+            .iter()
+            .filter(|p| {
+                let old = p.old.as_deref().unwrap_or("");
+                by_new[p.new.as_str()].len() > 1 || by_old[old].len() > 1
+            })
+            .count() as u64;
+        GroupingDiff {
+            counts,
+            merges,
+            splits,
+            moved,
+        }
     }
 }

@@ -86,8 +86,10 @@ const STEPS: &[&str] = &[
     // 3: signature version 3 (the title's guilty frame leads). Stored reports are re-signed
     // and regrouped once, on the first open ([`super::History::resign_stored`]); this row
     // says it is still to be done.
+    // The audit table records changes of grouping (`legolog rules apply`).
     "CREATE TABLE resign_pending (version INTEGER NOT NULL);
-     INSERT INTO resign_pending (version) VALUES (3);",
+     INSERT INTO resign_pending (version) VALUES (3);
+     CREATE TABLE audit (at INTEGER NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);",
 ];
 
 /// The migrations of a dialect: PostgreSQL gets `BIGSERIAL` row ids, `BIGINT` integers and

@@ -504,3 +504,144 @@ fn issue_17_crash_function_decides_and_twins_stay_one_bug() {
     );
     assert_eq!(report["history"]["match"], "new");
 }
+
+/// The partition of a history's reports into bugs, as sets of `path:position`.
+fn partition(db: &Path) -> BTreeSet<BTreeSet<String>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT l.path, r.position, COALESCE(b.merged_into, r.bug_id)
+             FROM reports r JOIN logs l ON l.id = r.log_id JOIN bugs b ON b.id = r.bug_id",
+        )
+        .unwrap();
+    let mut bugs: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .unwrap();
+    for row in rows {
+        let (path, position, bug) = row.unwrap();
+        bugs.entry(bug)
+            .or_default()
+            .insert(format!("{path}:{position}"));
+    }
+    bugs.into_values().collect()
+}
+
+/// Acceptance 3: over a history of both shared corpora, `rules diff` with a rule that marks
+/// `fit_internal_poll_sendcq` as a prefix frame prints exactly the bugs that merge (the two
+/// FIT send-CQE timeouts, whose callers decide now), writes nothing, and `rules apply` gives
+/// the grouping of a fresh history recorded with that rule.
+#[test]
+fn issue_17_rules_diff_shows_and_apply_makes_the_grouping_of_the_rule() {
+    use crate::util::succeed;
+    let shared = std::env::var_os("LEGOLOG_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    let (Ok(syzkaller), Ok(lego)) = (
+        std::fs::read_dir(shared.join("corpus/syzkaller-linux/report")),
+        std::fs::read_dir(shared.join("corpus/lego")),
+    ) else {
+        println!("grouping: ../shared/corpus not found, skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut logs: Vec<PathBuf> = lego
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    for path in syzkaller.filter_map(|e| e.ok().map(|e| e.path())) {
+        if let Some(case) = read_case(&path) {
+            let log = dir.path().join(format!("syz-{}", case.name));
+            std::fs::write(&log, &case.log).unwrap();
+            logs.push(log);
+        }
+    }
+    logs.sort();
+    let rules = dir.path().join("prefix.toml");
+    std::fs::write(
+        &rules,
+        "[[grouping.frames]]\nprefix = [\"fit_internal_poll_sendcq\"]\n",
+    )
+    .unwrap();
+    let record = |db: &Path, with_rules: bool| {
+        let mut cmd = legolog();
+        cmd.args(["analyze", "--format", "json", "--db"]).arg(db);
+        if with_rules {
+            cmd.arg("--rules").arg(&rules);
+        }
+        let output = cmd.args(&logs).output().unwrap();
+        assert!(output.status.code().is_some_and(|c| c <= 1));
+    };
+    let db = dir.path().join("h.sqlite3");
+    record(&db, false);
+    let before = partition(&db);
+
+    let diff = |format: &str| {
+        succeed(
+            legolog()
+                .args(["rules", "diff", "--format", format, "--rules"])
+                .arg(&rules)
+                .arg("--db")
+                .arg(&db),
+        )
+    };
+    let json: Value = serde_json::from_slice(&diff("json").stdout).unwrap();
+    assert_eq!(json["applied"], false);
+    let merges = json["merges"].as_array().unwrap();
+    assert_eq!(merges.len(), 1, "{json:#}");
+    let merged: Vec<&str> = merges[0]["bugs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        merged,
+        [
+            "fit: send CQE timeout in fit_internal_poll_sendcq",
+            "fit: send CQE timeout in fit_internal_poll_sendcq"
+        ]
+    );
+    assert_eq!(json["splits"], serde_json::json!([]));
+    assert_eq!(json["moved_reports"], 2);
+    assert_eq!(
+        json["bugs_after"].as_u64().unwrap() + 1,
+        json["bugs_before"].as_u64().unwrap()
+    );
+    let text = String::from_utf8(diff("text").stdout).unwrap();
+    assert!(text.contains("merge: 2 bugs would become one"), "{text}");
+    assert_eq!(partition(&db), before, "diff writes nothing");
+
+    let output = succeed(
+        legolog()
+            .args(["rules", "apply", "--rules"])
+            .arg(&rules)
+            .arg("--db")
+            .arg(&db),
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("merge: 2 bugs did become one"));
+    let fresh = dir.path().join("fresh.sqlite3");
+    record(&fresh, true);
+    let applied = partition(&db);
+    assert_ne!(applied, before);
+    assert_eq!(
+        applied,
+        partition(&fresh),
+        "apply = a fresh history under the rule"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let audit: String = conn
+        .query_row(
+            "SELECT detail FROM audit WHERE action = 'rules apply'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(audit.contains("prefix.toml"), "{audit}");
+}
