@@ -13,7 +13,7 @@ use crate::run::{self, RunInfo, RunOverrides};
 use crate::signature::{self, Signature};
 use crate::stream::{self, Sink, Status, StreamEnd, StreamOptions};
 use anyhow::Context as _;
-use legolog_parsers::kernel::BannerScanner;
+use legolog_parsers::kernel::{BannerScanner, KernelBuild};
 use legolog_parsers::{ParseConfig, Report, Scanner};
 
 /// What one input contributed.
@@ -101,6 +101,8 @@ pub struct Located {
     pub history: Option<BugHistory>,
     /// What the kernel image says about it, when one was given or found.
     pub decoded: Option<Decoded>,
+    /// The boot banner printed before it (read when decoding or recording).
+    pub banner: Option<KernelBuild>,
 }
 
 /// Everything found in a set of inputs.
@@ -129,7 +131,11 @@ impl Analysis {
                     .iter()
                     .filter(|located| located.input == input_idx)
                     .map(|located| {
-                        report_record(&located.report, &located.signature, &located.labels)
+                        let mut record =
+                            report_record(&located.report, &located.signature, &located.labels);
+                        record.kernel = build_identity(&located.report, located.banner.as_ref());
+                        record.document = crate::render::document::compressed(self, located);
+                        record
                     })
                     .collect();
                 log_record(input, reports).map(|record| (input_idx, record))
@@ -199,6 +205,46 @@ pub enum Identity {
     Skip,
 }
 
+/// The kernel build a report is recorded under: its task line's `release #N`, completed by the
+/// boot banner before it (same release and build number) with the rest of `uname -v` — the
+/// distribution's version string (`6.1.0-56-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2`),
+/// without the build date.
+pub fn build_identity(report: &Report, banner: Option<&KernelBuild>) -> Option<String> {
+    let task = report.task.kernel.clone();
+    let Some((banner, line)) = banner.and_then(|b| b.banner.as_deref().map(|line| (b, line)))
+    else {
+        return task;
+    };
+    if let Some(own) = task
+        .as_deref()
+        .and_then(legolog_parsers::kernel::task_kernel)
+    {
+        let same_build = own.build.is_none() || banner.build.is_none() || own.build == banner.build;
+        if own.release != banner.release || !same_build {
+            return task;
+        }
+    }
+    // `uname -v`: from the `#N` outside the builder's and compiler's parentheses to the date.
+    let mut depth = 0usize;
+    let mut version = None;
+    for (idx, c) in line.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '#' if depth == 0 => {
+                version = line.get(idx..);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let version = version.map(|v| v.split(" (").next().unwrap_or(v).trim());
+    Some(match version {
+        Some(version) if !version.is_empty() => format!("{} {version}", banner.release),
+        _ => task.unwrap_or_else(|| banner.release.clone()),
+    })
+}
+
 /// The history row of one report.
 pub fn report_record(report: &Report, signature: &Signature, labels: &[String]) -> ReportRecord {
     signature_record(
@@ -228,6 +274,7 @@ pub fn signature_record(
         labels: labels.to_vec(),
         time,
         kernel,
+        document: None,
     }
 }
 
@@ -265,16 +312,16 @@ pub fn analyze_source(
     identity: Identity,
 ) -> anyhow::Result<()> {
     let input_idx = analysis.inputs.len();
-    let banners = locator.map(|_| BannerScanner::new());
+    // Banners name the kernel build a report is recorded under (docs/lifecycle.md).
+    let banners = (locator.is_some() || identity == Identity::Hash).then(BannerScanner::new);
     let (summary, found) = parse_source_watching(
         source,
         (config, limits),
         identity,
         banners,
         |report, banners| {
-            let decoded = locator.and_then(|locator| {
-                locator.decode(&report, banners.and_then(|b| b.before(report.span.start)))
-            });
+            let banner = banners.and_then(|b| b.before(report.span.start)).cloned();
+            let decoded = locator.and_then(|locator| locator.decode(&report, banner.as_ref()));
             let (signature, labels) = match &decoded {
                 Some(decoded) => annotate_with(&report, rules, &|idx| decoded.trust(&report, idx)),
                 None => annotate(&report, rules),
@@ -286,6 +333,7 @@ pub fn analyze_source(
                 labels,
                 history: None,
                 decoded,
+                banner,
             }
         },
     )?;

@@ -271,7 +271,7 @@ pub struct LimitArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FailOnArgs {
     /// Exit with code 1 when a report matches: `new` (its bug is new in the history this run),
-    /// `label:NAME` (known-bug rule NAME matched), `kind:KIND` (e.g. `kind:kasan`); repeatable,
+    /// `regression` (seen on a build at or after the one its bug was fixed in), `label:NAME` (known-bug rule NAME matched), `kind:KIND` (e.g. `kind:kasan`); repeatable,
     /// any match fails. The output is written first; each match is one line on stderr.
     #[arg(long = "fail-on", value_name = "CONDITION", value_parser = parse_fail_on)]
     pub conditions: Vec<FailOn>,
@@ -282,6 +282,8 @@ pub struct FailOnArgs {
 pub enum FailOn {
     /// The report's bug was created by this run.
     New,
+    /// The report is on a build at or after the one its bug was fixed in.
+    Regression,
     /// A known-bug rule of this name matched.
     Label(String),
     /// The report is of this kind.
@@ -291,6 +293,9 @@ pub enum FailOn {
 fn parse_fail_on(text: &str) -> Result<FailOn, String> {
     if text == "new" {
         return Ok(FailOn::New);
+    }
+    if text == "regression" {
+        return Ok(FailOn::Regression);
     }
     if let Some(name) = text.strip_prefix("label:").filter(|n| !n.is_empty()) {
         return Ok(FailOn::Label(name.to_owned()));
@@ -308,7 +313,9 @@ fn parse_fail_on(text: &str) -> Result<FailOn, String> {
             kinds.join(", ")
         ));
     }
-    Err(format!("{text:?}: expected new, label:NAME or kind:KIND"))
+    Err(format!(
+        "{text:?}: expected new, regression, label:NAME or kind:KIND"
+    ))
 }
 
 /// The kernel image that symbolizes frames.
@@ -548,6 +555,10 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub(crate) since: Option<Date>,
 
+    /// Show one bug as `bug show` does: every build and node with counts and dates.
+    #[arg(long, value_name = "ID", conflicts_with = "signature")]
+    pub(crate) bug: Option<String>,
+
     /// Output format (text or json; both for the bug list and for --signature).
     #[arg(long, short = 'f', value_enum, default_value_t = HistoryFormat::Text)]
     pub(crate) format: HistoryFormat,
@@ -563,8 +574,21 @@ pub struct HistoryArgs {
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// The log with the report; further logs count as occurrences when they hold the same bug.
-    #[arg(required = true, value_name = "LOG")]
+    #[arg(required_unless_present = "bug", value_name = "LOG")]
     pub(crate) logs: Vec<PathBuf>,
+
+    /// Print a crash recorded in the history for this bug (the newest kept; see --crash),
+    /// without its log.
+    #[arg(long, value_name = "ID", conflicts_with = "logs")]
+    pub(crate) bug: Option<String>,
+
+    /// With --bug: the crash id (`bug show ID` lists them).
+    #[arg(long, value_name = "N", requires = "bug")]
+    pub(crate) crash: Option<i64>,
+
+    /// With --bug: text (the report's block) or json (its recorded document).
+    #[arg(long, short = 'f', value_enum, default_value_t = HistoryFormat::Text, requires = "bug")]
+    pub(crate) format: HistoryFormat,
 
     /// Which report of the given logs to write (1-based, in log order).
     #[arg(long = "report", value_name = "N", default_value_t = 1,
@@ -623,6 +647,10 @@ pub struct BugArgs {
     /// History: a SQLite file or a `postgresql://` URL (default as for `analyze`).
     #[arg(long, value_name = "PATH|URL", global = true)]
     pub(crate) db: Option<String>,
+
+    /// Who makes the change, for the audit (default: user@host).
+    #[arg(long, value_name = "WHO", global = true)]
+    pub(crate) by: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -651,10 +679,65 @@ pub enum BugAction {
         /// The signature to move out (a unique prefix of its id).
         signature: String,
     },
-    /// Show a bug: name, signatures, counts, runs, nodes, kernels.
+    /// Show a bug: status and its audit, signatures, counts, runs, every build and node with
+    /// counts and dates, the crashes kept; `--crash N` prints one recorded crash.
     Show {
         /// Bug id.
         id: String,
+        /// Print this recorded crash (its id from the crash list) from the history alone.
+        #[arg(long, value_name = "N")]
+        crash: Option<i64>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = HistoryFormat::Text)]
+        format: HistoryFormat,
+    },
+    /// Mark a bug fixed in a kernel build; a report on that build or a newer one is a
+    /// regression (docs/lifecycle.md).
+    Fix {
+        /// Bug id.
+        id: String,
+        /// The build: as the log prints it (`4.0.0-lego+ #27`), or `#27` of the bug's release.
+        #[arg(long = "in", value_name = "BUILD")]
+        build: String,
+        /// The fix's commit.
+        #[arg(long, value_name = "SHA")]
+        commit: Option<String>,
+        /// A note.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Mark a bug invalid (a broken test setup, …).
+    Invalid {
+        /// Bug id.
+        id: String,
+        /// Why.
+        #[arg(long, value_name = "TEXT")]
+        why: String,
+    },
+    /// Mark a bug a duplicate of another: its reports count to the other (reversible with
+    /// `undup`).
+    Dup {
+        /// The duplicate.
+        id: String,
+        /// The bug it duplicates.
+        of: String,
+    },
+    /// Undo `dup`: the bug is open again and its reports count to it.
+    Undup {
+        /// Bug id.
+        id: String,
+    },
+    /// Reopen a fixed or invalid bug.
+    Reopen {
+        /// Bug id.
+        id: String,
+    },
+    /// Pin a recorded crash so that retention always keeps it.
+    Pin {
+        /// Bug id.
+        id: String,
+        /// Crash id (from `bug show`).
+        crash: i64,
     },
 }
 

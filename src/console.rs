@@ -316,7 +316,8 @@ impl<'a> Console<'a> {
             None => analysis::annotate(&report, self.rules),
         };
         let run = self.analysis.inputs[input].run.clone();
-        let record = analysis::report_record(&report, &signature, &labels);
+        let mut record = analysis::report_record(&report, &signature, &labels);
+        record.kernel = analysis::build_identity(&report, build.as_ref());
         let located = Located {
             input,
             report,
@@ -324,11 +325,16 @@ impl<'a> Console<'a> {
             labels,
             history: None,
             decoded,
+            banner: build,
         };
         if !kept {
             self.show(&located, status)?;
             self.more += 1;
             return Ok(());
+        }
+        if status.is_final() && self.history.is_some() {
+            let position = self.pending[input].len() + 1;
+            record.document = render::document::compressed_at(&self.analysis, &located, position);
         }
         // A file is recorded once read; its reports wait for that, so the history they show
         // is the one after recording, as in the document formats.
@@ -600,6 +606,15 @@ fn watch_line(analysis: &Analysis, located: &Located, status: Status) -> String 
             }
         }
     };
+    let mut seen = seen;
+    if let Some(history) = &located.history {
+        if let Some(fix) = render::fix_sentence(history) {
+            seen.push_str(&format!(" — {fix}"));
+        }
+        if let Some(days) = history.back_after {
+            seen.push_str(&format!(" — back after {days} days"));
+        }
+    }
     let labels: String = located
         .labels
         .iter()

@@ -313,7 +313,11 @@ pub fn record_and_attach(
     let mut unrecorded: Vec<Group> = Vec::new();
     for member in groups.into_iter().flat_map(|g| g.members) {
         match history.bug_of_signature(&member.signature.id)? {
-            Some(bug) => by_bug.entry(bug).or_default().push(member),
+            // A dup's reports count to its canonical bug.
+            Some(bug) => by_bug
+                .entry(history.canonical(bug)?)
+                .or_default()
+                .push(member),
             None => unrecorded.push(Group {
                 members: vec![member],
                 bug: None,
@@ -328,14 +332,19 @@ pub fn record_and_attach(
                 .cmp(&a.count)
                 .then_with(|| a.signature.id.cmp(&b.signature.id))
         });
-        let attachment = Attachment {
-            bug,
-            matched: crate::history::Match::Exact,
-            created: false,
-        };
+        let attachment = Attachment::plain(bug, crate::history::Match::Exact, false);
+        let mut answer = history.bug_history(&attachment)?;
+        // A regression among this run's reports of the bug is the group's news; else a
+        // sighting on a build without the fix; else a return after silence.
+        let mine = || attachments.iter().filter(|a| a.bug == bug);
+        let fix = mine().filter_map(|a| a.fix).max_by_key(|f| f.regression);
+        if let Some(fix) = fix {
+            answer.fix = history.fix_note(&fix)?;
+        }
+        answer.back_after = mine().filter_map(|a| a.back_after).max();
         out.push(Group {
             members,
-            bug: Some(history.bug_history(&attachment)?),
+            bug: Some(answer),
             new: created.contains(&bug),
         });
     }

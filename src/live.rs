@@ -48,8 +48,9 @@ enum Msg {
 pub struct Feed(Inner);
 
 enum Inner {
-    /// Synchronous reads.
-    Direct(Box<dyn Read + Send>, Vec<u8>),
+    /// Synchronous reads, straight into each chunk's own buffer (no copy); an error met after
+    /// some bytes of a chunk waits for the next call.
+    Direct(Box<dyn Read + Send>, Option<io::Error>),
     /// A reader thread.
     Thread(Receiver<Msg>),
 }
@@ -57,7 +58,7 @@ enum Inner {
 impl Feed {
     /// Reads `reader` in place.
     pub fn direct(reader: Box<dyn Read + Send>) -> Feed {
-        Feed(Inner::Direct(reader, vec![0; CHUNK]))
+        Feed(Inner::Direct(reader, None))
     }
 
     /// Reads `reader` on a thread of its own.
@@ -77,14 +78,23 @@ impl Feed {
     /// The next chunk; on a live source waits at most `wait` (then [`Chunk::Idle`]).
     pub fn next(&mut self, wait: Duration) -> Chunk {
         match &mut self.0 {
-            Inner::Direct(reader, buf) => loop {
-                match reader.read(buf) {
-                    Ok(0) => return Chunk::End,
-                    Ok(n) => return Chunk::Data(buf.get(..n).unwrap_or_default().to_vec()),
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(err) => return Chunk::Failed(err.into()),
+            Inner::Direct(reader, pending) => {
+                if let Some(err) = pending.take() {
+                    return Chunk::Failed(err.into());
                 }
-            },
+                let mut data = Vec::with_capacity(CHUNK);
+                // `read_to_end` on a `take` fills the chunk without zeroing it first; it goes
+                // on after `Interrupted` and keeps what it read before another error.
+                match reader.by_ref().take(CHUNK as u64).read_to_end(&mut data) {
+                    Ok(0) => Chunk::End,
+                    Ok(_) => Chunk::Data(data),
+                    Err(err) if data.is_empty() => Chunk::Failed(err.into()),
+                    Err(err) => {
+                        *pending = Some(err);
+                        Chunk::Data(data)
+                    }
+                }
+            }
             Inner::Thread(rx) => match rx.recv_timeout(wait) {
                 Ok(Msg::Data(data)) => Chunk::Data(data),
                 Ok(Msg::Warning(text)) => Chunk::Warning(text),

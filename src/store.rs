@@ -6,7 +6,7 @@
 use crate::analysis::{self, Identity};
 use crate::events::{Event, Events};
 use crate::history::{History, ReportRecord};
-use crate::input::Source;
+use crate::input::{self, Source};
 use crate::rules::RuleSet;
 use anyhow::{anyhow, bail};
 use legolog_parsers::ParseConfig;
@@ -99,6 +99,8 @@ pub fn open(location: &Location, rules: &RuleSet, events: &dyn Events) -> anyhow
         Location::Url(url) => History::open_spec(url)?,
     };
     history.set_grouping(&rules.grouping);
+    history.set_lifecycle(lifecycle_config()?);
+    rekey_legacy(&mut history, events)?;
     regroup_legacy(&mut history, rules, events)?;
     resign_stored(&mut history, rules, events)?;
     Ok(history)
@@ -134,6 +136,80 @@ pub fn resign_stored(
         )));
     }
     Ok(())
+}
+
+/// Gives a BLAKE3 content key to every log recorded under SHA-256 (schema 3): the log is read
+/// again from its recorded path and takes the new key when its SHA-256 is the recorded one, so
+/// analyzing it again still counts it once. A log whose file is gone or changed keeps its old
+/// key; no row is dropped.
+pub fn rekey_legacy(history: &mut History, events: &dyn Events) -> anyhow::Result<()> {
+    let logs = history.legacy_keys()?;
+    if logs.is_empty() {
+        return Ok(());
+    }
+    let limits = crate::limits::Limits::default();
+    let mut n_rekeyed = 0;
+    for log in &logs {
+        let key = both_keys(&log.path, &limits)
+            .filter(|(sha256, _)| *sha256 == log.content_hash)
+            .map(|(_, key)| key);
+        if history.rekey_log(log, key.as_deref())? {
+            n_rekeyed += 1;
+        }
+    }
+    events.event(Event::Notice(&format!(
+        "{}: gave {n_rekeyed} of {} log(s) recorded by an older legolog the new content key; the others' files are gone or changed and keep their old key",
+        history.name(),
+        logs.len()
+    )));
+    Ok(())
+}
+
+/// The SHA-256 (hex, the key before schema 3) and the content key of the file at `path`, read
+/// in one pass; `None` when it cannot be read to its end.
+fn both_keys(path: &str, limits: &crate::limits::Limits) -> Option<(String, String)> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    if path == "-" || !std::path::Path::new(path).is_file() {
+        return None;
+    }
+    let source = Source::from_arg(std::path::Path::new(path));
+    let mut reader = input::open(&source, limits.max_log_bytes).ok()?;
+    let mut sha256 = Sha256::new();
+    let mut blake3 = blake3::Hasher::new();
+    let mut buf = vec![0; 256 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let chunk = buf.get(..n)?;
+                sha256.update(chunk);
+                blake3.update(chunk);
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        }
+    }
+    let sha256 = sha256
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Some((sha256, crate::stream::content_key(&blake3)))
+}
+
+/// The lifecycle thresholds: `[history]` in the config file (docs/lifecycle.md), else the
+/// defaults.
+pub fn lifecycle_config() -> anyhow::Result<crate::history::lifecycle::LifecycleConfig> {
+    let Some(path) = config_path().filter(|p| p.exists()) else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| anyhow!("{}: cannot read: {err}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|err: toml::de::Error| anyhow!("{}: {}", path.display(), err.message()))?;
+    crate::history::lifecycle::LifecycleConfig::from_table(&table, &path.display().to_string())
 }
 
 /// Gives a bug to every report an older legolog recorded: the log is read again from its

@@ -8,8 +8,9 @@ use crate::live::{Chunk, Feed};
 use crate::run;
 use legolog_parsers::kernel::BannerScanner;
 use legolog_parsers::{Report, Scanner, Stats};
-use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
 use std::time::{Duration, Instant};
 
 /// How a report handed out relates to what was shown before.
@@ -77,7 +78,7 @@ pub struct StreamOptions<'a> {
 pub struct StreamEnd {
     /// Counters of the scanner.
     pub stats: Stats,
-    /// SHA-256 of the content, hex, when asked for.
+    /// The content key ([`content_key`]), when asked for.
     pub content_hash: Option<String>,
     /// The error that ended the source early, if any (what was read is handed out).
     pub error: Option<anyhow::Error>,
@@ -99,7 +100,7 @@ pub fn run(
     options: &StreamOptions<'_>,
     sink: &mut dyn Sink,
 ) -> StreamEnd {
-    let mut hasher = options.hash.then(Sha256::new);
+    let mut hasher = options.hash.then(ContentHasher::spawn);
     let mut shown = Shown::default();
     let mut last_data = Instant::now();
     let mut paused = false;
@@ -112,8 +113,9 @@ pub fn run(
         }
         match feed.next(options.idle.min(TICK)) {
             Chunk::Data(data) => {
+                let data = Arc::new(data);
                 if let Some(hasher) = &mut hasher {
-                    hasher.update(&data);
+                    hasher.update(Arc::clone(&data));
                 }
                 bytes += data.len() as u64;
                 let room = run::DATE_HEAD_BYTES.saturating_sub(head.len());
@@ -151,10 +153,7 @@ pub fn run(
         scanner.finish();
     }
     shown.drain(scanner, banners.as_ref(), sink);
-    let content_hash = hasher.map(|hasher| {
-        let digest = hasher.finalize();
-        digest.iter().map(|b| format!("{b:02x}")).collect()
-    });
+    let content_hash = hasher.map(ContentHasher::finish);
     StreamEnd {
         stats: scanner.stats().clone(),
         content_hash,
@@ -163,6 +162,61 @@ pub fn run(
         head,
     }
 }
+
+/// The content key of a stream (see [`content_key`]), computed on a thread of its own so that
+/// the history's identity of a log costs the scan no time (issue 15: SHA-256 inline halved the
+/// default path's throughput). Chunks are shared, not copied; at most
+/// [`ContentHasher::IN_FLIGHT`] wait, so a slow hasher holds back the reader instead of
+/// growing memory.
+struct ContentHasher {
+    chunks: Option<mpsc::SyncSender<Arc<Vec<u8>>>>,
+    worker: thread::JoinHandle<String>,
+}
+
+impl ContentHasher {
+    const IN_FLIGHT: usize = 4;
+
+    fn spawn() -> ContentHasher {
+        let (chunks, receive) = mpsc::sync_channel::<Arc<Vec<u8>>>(Self::IN_FLIGHT);
+        let worker = thread::spawn(move || {
+            let mut hasher = blake3::Hasher::new();
+            for chunk in receive {
+                hasher.update(chunk.as_slice());
+            }
+            content_key(&hasher)
+        });
+        ContentHasher {
+            chunks: Some(chunks),
+            worker,
+        }
+    }
+
+    fn update(&mut self, chunk: Arc<Vec<u8>>) {
+        if let Some(chunks) = &self.chunks {
+            // The worker only stops when the channel closes; a send cannot fail before that.
+            let _ = chunks.send(chunk);
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.chunks = None; // closes the channel: the worker drains what is queued and ends
+        match self.worker.join() {
+            Ok(digest) => digest,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// The history's identity of a log's content: `b3:` and the BLAKE3 hash of the decompressed
+/// bytes, in hex. BLAKE3 rather than SHA-256 (the key of histories before schema 3, kept
+/// unprefixed by logs whose file is gone) because it is several times faster on one core with
+/// SIMD, so the key keeps up with the scan.
+pub fn content_key(hasher: &blake3::Hasher) -> String {
+    format!("{CONTENT_KEY_PREFIX}{}", hasher.finalize().to_hex())
+}
+
+/// What starts every content key written since schema 3.
+pub const CONTENT_KEY_PREFIX: &str = "b3:";
 
 /// Snapshots shown at pauses whose reports are still open, by the line they start on.
 #[derive(Default)]

@@ -111,7 +111,7 @@ pub fn analyze(
         config: config.clone(),
         idle: setup.idle,
         hash: setup.history.is_some(),
-        banners: setup.locator.is_some(),
+        banners: setup.locator.is_some() || setup.history.is_some(),
         stop: stop.clone(),
     };
     let setup_limits = setup.limits;
@@ -174,7 +174,7 @@ pub fn watch(
         config: config.clone(),
         idle: setup.idle,
         hash: false,
-        banners: setup.locator.is_some(),
+        banners: setup.locator.is_some() || setup.history.is_some(),
         stop: stop.clone(),
     };
     let events = setup.events.clone();

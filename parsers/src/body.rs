@@ -268,15 +268,35 @@ pub(crate) fn parse_frame(text: &str) -> Option<FrameLine> {
             });
         }
     }
+    let (rest, prefixed_module) = module_prefix(rest);
     let (rest, symbol) = symbol_offset(rest).ok()?;
     let (module, build_id) = trailing_module(rest)?;
     Some(FrameLine {
         addr,
         symbol: Some(symbol),
-        module,
+        module: prefixed_module.or(module),
         build_id,
         confidence,
     })
+}
+
+/// x86-64's 2.6.18–2.6.24 `printk_address` names a module symbol `:mod:sym+off/size`: the
+/// module and the rest of the text, or no module and the text unchanged.
+fn module_prefix(text: &str) -> (&str, Option<String>) {
+    let Some(inner) = text.strip_prefix(':') else {
+        return (text, None);
+    };
+    match inner.split_once(':') {
+        Some((module, rest))
+            if !module.is_empty()
+                && module
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+        {
+            (rest, Some(module.to_owned()))
+        }
+        _ => (text, None),
+    }
 }
 
 fn unreliable_mark(input: &str) -> IResult<&str, ()> {
@@ -477,8 +497,18 @@ pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
     if let Some(rest) = text.strip_prefix("Krnl PSW :") {
         return s390_psw(rest);
     }
-    if let Some(rest) = text.strip_prefix("mce: [Hardware Error]: RIP") {
-        return mce_ip(rest);
+    // `[Hardware Error]: ` (`HW_ERR`) since 2.6.32, `mce: ` (pr_fmt) since 4.x.
+    let mce = text.strip_prefix("mce: ").unwrap_or(text);
+    let mce = mce.strip_prefix("[Hardware Error]: ").unwrap_or(mce);
+    if let Some(rest) = mce.strip_prefix("RIP") {
+        if rest.starts_with(" !INEXACT!")
+            || rest
+                .trim_start()
+                .split_once(":<")
+                .is_some_and(|(cs, _)| !cs.is_empty() && cs.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return mce_ip(rest);
+        }
     }
     let rest = [
         "RIP:",
@@ -509,7 +539,12 @@ pub(crate) fn parse_instruction_pointer(text: &str) -> Option<FrameLine> {
         Ok((r, _)) => r.trim_start(),
         Err(_) => rest,
     };
-    if let Some(mut frame) = parse_frame(rest).or_else(|| leading_symbol(rest)) {
+    if let Some(mut frame) = parse_frame(rest).or_else(|| {
+        let (rest, module) = module_prefix(rest);
+        let mut frame = leading_symbol(rest)?;
+        frame.module = module.or(frame.module);
+        Some(frame)
+    }) {
         frame.addr = frame.addr.or(first_addr);
         frame.confidence = Confidence::Reliable;
         return Some(frame);

@@ -12,7 +12,7 @@ use crate::dialect;
 use crate::header::{Dialect, Header, Role};
 use crate::line::{Caller, Line};
 use crate::report::{
-    Confidence, Context, Corruption, ExcerptLine, Frame, Kind, Lego, Report, Span, Task,
+    Confidence, Context, Corruption, ExcerptLine, Frame, Kind, Lego, LockLink, Report, Span, Task,
 };
 use crate::view::View;
 use crate::vocab;
@@ -112,6 +112,12 @@ pub(crate) struct Draft {
     arm_caller: Option<body::FrameLine>,
     /// s390 printed `Last Breaking-Event-Address:`; the frame-like line after it is no frame.
     after_last_break: bool,
+    /// The report prints its own trace last (lockdep's `stack backtrace:`, the `Call Trace:`
+    /// of UBSAN and `might_sleep` after their context lines) and that trace has not begun:
+    /// earlier frames (a lock chain, `Preemption disabled at:`) are not the report's trace.
+    final_trace_pending: bool,
+    /// Frames go to the last link of the lock chain.
+    in_lock_chain: bool,
     max_excerpt_lines: usize,
     max_report_lines: usize,
 }
@@ -135,6 +141,7 @@ impl Draft {
                 frames: Vec::new(),
                 kernel_offset: None,
                 excerpt: Vec::new(),
+                lock_chain: Vec::new(),
             },
             dialect: header.dialect,
             role: header.role,
@@ -152,6 +159,8 @@ impl Draft {
             nested_dump: false,
             arm_caller: None,
             after_last_break: false,
+            final_trace_pending: crate::linux::prints_trace_last(header.kind, &line.text),
+            in_lock_chain: false,
             max_excerpt_lines: config.max_excerpt_lines,
             max_report_lines: config.max_report_lines,
         };
@@ -365,10 +374,29 @@ impl Draft {
         {
             return true;
         }
+        if self.final_trace_pending {
+            if let Some((index, lock)) = crate::linux::lock_chain_link(text) {
+                self.report.lock_chain.push(LockLink {
+                    index,
+                    lock,
+                    frames: Vec::new(),
+                });
+                self.in_lock_chain = true;
+                self.enter_trace();
+                return true;
+            }
+        }
         if let Some((section, rest)) = body::parse_section(text) {
             match section {
                 Section::CallTrace => {
                     self.enter_trace();
+                    if std::mem::take(&mut self.final_trace_pending) {
+                        // The report's own trace: what came before it was context.
+                        self.in_lock_chain = false;
+                        let earlier = std::mem::take(&mut self.report.frames);
+                        self.extra_frames.extend(earlier);
+                        self.primary_trace = Some(self.n_traces);
+                    }
                     if let Some(trace) = body::parse_trace_line(rest) {
                         self.add_trace_line(trace, line.number);
                     }
@@ -381,6 +409,22 @@ impl Draft {
                 }
             }
             return true;
+        }
+        // x86-64 2.6's `__die` header ends in `RIP:` and `printk_address` prints the crash PC
+        // on the next line, as a frame: `Unable to handle kernel … at … RIP: ` then
+        // ` [<ffffffff8803c3a5>] :ext3:ext3_get_block+0x2a/0x130`.
+        if self.report.rip.is_none()
+            && self.report.frames.is_empty()
+            && self
+                .report
+                .excerpt
+                .last()
+                .is_some_and(|l| l.text.trim_end().ends_with(" RIP:"))
+        {
+            if let Some(frame) = body::parse_trace_line(text).and_then(|t| t.frame) {
+                self.report.rip = Some(self.ip_frame(frame, line.number, false));
+                return true;
+            }
         }
         if let Some(trace) = body::parse_trace_line(text) {
             if self.phase != Phase::Trace {
@@ -490,6 +534,13 @@ impl Draft {
             }
             return true;
         }
+        // Between the context traces and the final one, the report prints its explanation
+        // (lockdep's scenario and held locks): description, like before any trace.
+        if self.final_trace_pending && self.phase != Phase::Preamble {
+            self.phase = Phase::Preamble;
+            self.in_lock_chain = false;
+            return true;
+        }
         if body::is_blank(text) && self.phase == Phase::Trace {
             return false;
         }
@@ -541,6 +592,13 @@ impl Draft {
 
     fn push_frame(&mut self, frame: Frame) {
         self.n_trace_frames += 1;
+        if self.in_lock_chain {
+            if let Some(link) = self.report.lock_chain.last_mut() {
+                link.frames.push(frame.clone());
+            }
+            self.extra_frames.push(frame);
+            return;
+        }
         let primary = *self.primary_trace.get_or_insert(self.n_traces);
         if primary == self.n_traces {
             self.report.frames.push(frame);
@@ -647,6 +705,21 @@ impl Draft {
             Ending::EndOfInput => self.dialect == Dialect::Lego,
             Ending::Clean | Ending::Faded | Ending::Idle => false,
         };
+        // x86 `show_stack_log_lvl` prints the `Stack:` words and then always the call trace;
+        // LegoOS' watchdog always dumps the stuck worker's trace. Input that stops first lost
+        // it (Linux logs too: nothing ends a report inside its `Stack:` words but a cut).
+        let stops_in_stack = matches!(ending, Ending::CutOff | Ending::EndOfInput)
+            && self.phase == Phase::Stack
+            && self.report.frames.is_empty();
+        let watchdog_without_trace = cut
+            && self.report.kind == Kind::LegoWatchdog
+            && self.report.frames.is_empty()
+            && self.extra_frames.is_empty();
+        if stops_in_stack || watchdog_without_trace {
+            return Some(Corruption {
+                reason: "log ends before the call trace".to_owned(),
+            });
+        }
         if cut && self.phase == Phase::Trace && !self.ended_by_marker {
             let last = self.report.frames.last().and_then(|f| f.symbol.as_ref());
             if !last.is_some_and(|s| vocab::is_trace_bottom(&s.name)) {

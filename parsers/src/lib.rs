@@ -35,7 +35,7 @@ mod header;
 pub mod kernel;
 mod lego;
 pub mod line;
-mod linux;
+pub(crate) mod linux;
 pub mod lone;
 mod report;
 mod scan;
@@ -49,3 +49,9 @@ pub use header::Dialect;
 pub use report::*;
 pub use scan::{Parser, Scanner};
 pub use vocab::base_name;
+
+/// How titles are made: the table row behind a title and the guilty-frame skip classes.
+pub mod titles {
+    pub use crate::linux::skip::{class_of, SkipClass, CLASSES};
+    pub use crate::linux::{origin, Origin};
+}

@@ -25,6 +25,9 @@ pub struct Line {
     pub level: Option<u8>,
     /// The wall-clock time a console server, syslog, the journal or `ts` put before the line.
     pub wall: Option<WallTime>,
+    /// A syslog or journal line of a program other than the kernel (`host prog[pid]: …`):
+    /// no kernel output, whatever its text says.
+    pub userspace: bool,
 }
 
 /// Who printed a line, from `[T123]` (a task) or `[C1]` (a CPU in interrupt context).
@@ -45,6 +48,7 @@ pub fn normalize(number: u64, raw: &[u8]) -> Line {
     let mut caller = None;
     let mut level = None;
     let mut wall = None;
+    let mut userspace = false;
 
     // Prefixes can come in a few orders on real consoles; peel them until none matches.
     for _ in 0..4 {
@@ -68,7 +72,15 @@ pub fn normalize(number: u64, raw: &[u8]) -> Line {
         if wall.is_none() {
             if let Some((w, after)) = strip_wall(rest) {
                 wall = Some(w);
-                rest = strip_host_tag(after).unwrap_or(after);
+                match strip_host_tag(after) {
+                    Some(kernel) => rest = kernel,
+                    None if is_program_tag(after) => {
+                        userspace = true;
+                        rest = after;
+                        break;
+                    }
+                    None => rest = after,
+                }
             }
         }
         if let Some(after) = strip_syslog(rest) {
@@ -91,6 +103,7 @@ pub fn normalize(number: u64, raw: &[u8]) -> Line {
         caller,
         level,
         wall,
+        userspace,
     }
 }
 
@@ -189,6 +202,34 @@ fn strip_host_tag(s: &str) -> Option<&str> {
         return None;
     }
     s.get(idx + " kernel: ".len()..)
+}
+
+/// `host prog[pid]: ` after a syslog or journal date: a program's line, not the kernel's
+/// (the kernel's carries `kernel:`, see [`strip_host_tag`]).
+fn is_program_tag(s: &str) -> bool {
+    let Some((host, rest)) = s.split_once(' ') else {
+        return false;
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    let Some((prog, after)) = rest
+        .split_once("]: ")
+        .or_else(|| rest.strip_suffix("]:").map(|prog| (prog, "")))
+    else {
+        return false;
+    };
+    let Some((name, pid)) = prog.rsplit_once('[') else {
+        return false;
+    };
+    let _ = after;
+    host_ok
+        && !name.is_empty()
+        && !name.contains(' ')
+        && !name.eq_ignore_ascii_case("kernel")
+        && !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Removes CR, NUL, other C0 controls except TAB, and ANSI escape sequences.
@@ -397,6 +438,31 @@ mod tests {
         let line = normalize(1, b"<4>[    2.000000] WARNING: w");
         assert_eq!(line.level, Some(4));
         assert_eq!(line.text, "WARNING: w");
+    }
+
+    #[test]
+    fn only_the_kernels_syslog_lines_are_kernel_output() {
+        let line = normalize(
+            1,
+            b"Sep 23 02:31:17 host someapp[1234]: WARNING: its config",
+        );
+        assert!(line.userspace);
+        let line = normalize(
+            1,
+            b"2024-01-02T03:04:05+00:00 host systemd-udevd[77]: BUG: x",
+        );
+        assert!(line.userspace);
+        let line = normalize(
+            1,
+            b"Sep 23 02:31:17 host kernel: WARNING: CPU: 0 PID: 1 at x",
+        );
+        assert!(!line.userspace);
+        assert_eq!(line.text, "WARNING: CPU: 0 PID: 1 at x");
+        // No program prefix at all: a console line.
+        let line = normalize(1, b"2018-08-27 10:11:12.345 WARNING: CPU: 0 PID: 1 at x");
+        assert!(!line.userspace);
+        let line = normalize(1, b"[  1.0] host someapp[1234]: WARNING: x");
+        assert!(!line.userspace);
     }
 
     #[test]

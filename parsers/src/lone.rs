@@ -71,6 +71,7 @@ pub fn lone_report(lone: LoneFrame) -> Report {
         frames,
         kernel_offset: None,
         excerpt: Vec::new(),
+        lock_chain: Vec::new(),
     }
 }
 

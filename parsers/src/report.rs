@@ -36,6 +36,22 @@ pub struct Report {
     pub kernel_offset: Option<u64>,
     /// The report's own lines (normalized), for excerpts; capped by the parser's config.
     pub excerpt: Vec<ExcerptLine>,
+    /// lockdep's dependency chain (`-> #1 (&buf->lock){+.+.}-{3:3}:` and the trace where each
+    /// lock was taken), in print order; empty for other reports. The report's own trace is
+    /// the final `stack backtrace:`, in `frames`.
+    pub lock_chain: Vec<LockLink>,
+}
+
+/// One link of a lockdep dependency chain (kernel/locking/lockdep.c `print_circular_bug_entry`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockLink {
+    /// The link's number as printed (`#1`).
+    pub index: u32,
+    /// The lock as lockdep prints it: class name, usage and wait types
+    /// (`(&buf->lock){+.+.}-{3:3}`).
+    pub lock: String,
+    /// Where the dependency was recorded, innermost first.
+    pub frames: Vec<Frame>,
 }
 
 /// A wall-clock time printed before a console line, as far as the prefix tells it.

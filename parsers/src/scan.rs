@@ -202,6 +202,11 @@ impl Core {
     }
 
     fn feed(&mut self, line: Line) {
+        // Another program's syslog or journal line: not the kernel's, in no report.
+        if line.userspace {
+            self.stats.unclaimed_lines += 1;
+            return;
+        }
         let header = dialect::match_header(&line.text);
         let target = self.route(&line, header.as_ref());
         if let Some(idx) = target {

@@ -432,3 +432,46 @@ Call Trace:
         "#]],
     );
 }
+
+/// 2.6-era crash PCs: i386 `die()` prints `EIP:    0060:[<addr>]    Not tainted VLI` then
+/// `EIP is at sym+off/size [mod]` (arch/i386/kernel/traps.c `show_registers`), and its closing
+/// `EIP: [<addr>] sym+off/size SS:ESP …`; x86-64's `printk_address` of 2.6.18–2.6.24 prints a
+/// module symbol as `:mod:sym+off/size`, in the crash PC and in the trace.
+#[test]
+fn crash_pcs_of_2_6_kernels() {
+    check(
+        r"BUG: unable to handle kernel paging request at virtual address 6b6b6b6b
+Oops: 0000 [#1]
+EIP:    0060:[<c01a2b3c>]    Not tainted VLI
+EFLAGS: 00010246   (2.6.18-1.2798.fc6 #1)
+EIP is at ext3_get_block+0x2a/0x130 [ext3]
+eax: 00000000   ebx: 6b6b6b6b   ecx: 00000000   edx: 00000000
+Call Trace:
+ [<c0180dea>] generic_file_read+0xa1/0xbc
+EIP: [<c01a2b3c>] :ext3:ext3_get_block+0x2a/0x130 SS:ESP 0068:f1d4fd4c
+",
+        expect![[r#"
+            page-fault | BUG: unable to handle kernel paging request in ext3_get_block
+            pc 0xc01a2b3c ext3_get_block+0x2a/0x130 [ext3] task
+              0xc0180dea generic_file_read+0xa1/0xbc task
+        "#]],
+    );
+    check(
+        r"Unable to handle kernel NULL pointer dereference at 0000000000000010 RIP:
+ [<ffffffff8803c3a5>] :ext3:ext3_get_block+0x2a/0x130
+PGD 7d1b4067 PUD 7d1b5067 PMD 0
+Oops: 0000 [1] SMP
+RIP: 0010:[<ffffffff8803c3a5>]  [<ffffffff8803c3a5>] :ext3:ext3_get_block+0x2a/0x130
+RSP: 0018:ffff81007d3cfb88  EFLAGS: 00010246
+Call Trace:
+ [<ffffffff8803d1a4>] :ext3:ext3_readpage+0x14/0x20
+ [<ffffffff8020f0d8>] generic_file_aio_read+0x34/0x39
+",
+        expect![[r#"
+            page-fault | BUG: unable to handle kernel NULL pointer dereference in ext3_get_block
+            pc 0xffffffff8803c3a5 ext3_get_block+0x2a/0x130 [ext3] task
+              0xffffffff8803d1a4 ext3_readpage+0x14/0x20 [ext3] task
+              0xffffffff8020f0d8 generic_file_aio_read+0x34/0x39 task
+        "#]],
+    );
+}

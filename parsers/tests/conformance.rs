@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 
 #[test]
 fn syzkaller_linux_reports() {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/syzkaller-linux/report");
+    let dir = shared_dir().join("corpus/syzkaller-linux/report");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         println!("conformance: ../shared/corpus/syzkaller-linux not found, skipped");
         return;
@@ -293,4 +292,12 @@ fn normalize_title(title: &str) -> String {
         res.truncate(cut);
     }
     res
+}
+
+/// `../shared` next to the workspace, or `$LEGOLOG_SHARED` (a checkout elsewhere).
+fn shared_dir() -> std::path::PathBuf {
+    std::env::var_os("LEGOLOG_SHARED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+        std::path::PathBuf::from,
+    )
 }

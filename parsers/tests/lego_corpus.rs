@@ -10,7 +10,7 @@ use legolog_parsers::{ParseConfig, Parser, Report};
 use std::path::{Path, PathBuf};
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/lego");
+    let dir = shared_dir().join("corpus/lego");
     dir.is_dir().then_some(dir)
 }
 
@@ -133,4 +133,12 @@ fn every_trace_is_a_report_with_all_its_frames() {
 fn frame_counter_sees_the_seed_trace() {
     let seed = include_str!("../../fixtures/logs/0826-w9-1.log");
     assert_eq!(trace_frame_counts(seed), vec![19]);
+}
+
+/// `../shared` next to the workspace, or `$LEGOLOG_SHARED` (a checkout elsewhere).
+fn shared_dir() -> std::path::PathBuf {
+    std::env::var_os("LEGOLOG_SHARED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+        std::path::PathBuf::from,
+    )
 }

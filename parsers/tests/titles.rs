@@ -17,6 +17,19 @@ fn check(log: &str, expect: Expect) {
     expect.assert_eq(&res);
 }
 
+/// `kind | title | corruption` of each report of `log`, one per line.
+fn titles_of(log: &str) -> String {
+    let mut res = String::new();
+    for report in Parser::new(log.as_bytes(), ParseConfig::standard()).flatten() {
+        let reason = report.corruption.map(|c| c.reason).unwrap_or_default();
+        res.push_str(&format!(
+            "{} | {} | {}\n",
+            report.kind, report.title, reason
+        ));
+    }
+    res
+}
+
 /// `func: title` for a general protection fault in each function of `funcs`.
 fn titles_of_gpf_in(funcs: &[&str]) -> String {
     let mut res = String::new();
@@ -676,6 +689,415 @@ Backtrace:
 ",
         expect![[r#"
             dump-stack | stack trace in do_handle_IPI | 
+        "#]],
+    );
+}
+
+// Report families by kernel source. Each log below is written from the printk format of the
+// function the test name cites (Linux 6.1 unless said otherwise), not taken from a log file.
+
+/// kernel/locking/lockdep.c `print_circular_bug_header`: cut before the `at:` line of the
+/// lock being acquired, the report names no function.
+#[test]
+fn kernel_locking_lockdep_c_circular_dependency_cut_before_its_locks() {
+    check(
+        "======================================================
+WARNING: possible circular locking dependency detected
+6.1.0 #1 Not tainted
+------------------------------------------------------
+",
+        expect![[r#"
+            lockdep | WARNING: possible circular locking dependency detected | the report stops before the locks it names
+        "#]],
+    );
+}
+
+/// kernel/locking/lockdep.c `print_lock_nested_lock_not_held`: the report prints the nest
+/// lock's name from the lock itself; a fault while printing it is the report's own end, and
+/// its trace is the report's.
+#[test]
+fn kernel_locking_lockdep_c_nested_lock_report_that_faults_while_printing() {
+    check(
+        "WARNING: Nested lock was not taken
+6.1.0 #1 Not tainted
+----------------------------------
+syz/3315 is trying to lock:
+ffff0000c495a9d8 (&s->s_inode_list_lock){+.+.}-{2:2}, at: _atomic_dec_and_lock+0x90/0x334
+
+but this task is not holding:
+general protection fault, probably for non-canonical address 0xdffffc0000000003: 0000 [#1] PREEMPT SMP KASAN
+RIP: 0010:__lock_acquire+0x1112/0x1f60
+RSP: 0000:ffffc90004cd7828 EFLAGS: 00010006
+Call Trace:
+ <TASK>
+ lock_acquire+0x182/0x3c0
+ _raw_spin_lock+0x2a/0x40
+ _atomic_dec_and_lock+0x9d/0x110
+ iput+0x85/0x760
+ ntfs_fill_super+0x3af3/0x42a0
+ </TASK>
+",
+        expect![[r#"
+            lockdep | WARNING: nested lock was not taken in ntfs_fill_super | 
+        "#]],
+    );
+}
+
+/// mm/memory.c `print_bad_pte`: `BUG: Bad page map in process %s  pte:%08llx pmd:%08llx`,
+/// always followed by `dump_stack()`; cut before it, there is no function to name.
+#[test]
+fn mm_memory_c_bad_page_map_cut_before_its_stack() {
+    check(
+        "BUG: Bad page map in process syz  pte:ffff8801a700ff00 pmd:1a700f067
+",
+        expect![[r#"
+            bug | BUG: Bad page map | the report stops before the stack dump it always prints
+        "#]],
+    );
+}
+
+/// A `BUG:` or `INFO:` header whose printk was cut right after the literal.
+#[test]
+fn a_header_cut_after_its_literal_is_corrupted() {
+    check(
+        "INFO:
+",
+        expect![[r#"
+            other | INFO: corrupted | the header stops after its literal
+        "#]],
+    );
+    check(
+        "BUG: 
+",
+        expect![[r#"
+            bug | BUG: corrupted | the header stops after its literal
+        "#]],
+    );
+}
+
+/// kernel/locking/spinlock_debug.c `spin_dump` and `rwlock_bug`: the lock type and message
+/// are the kernel's, then `dump_stack()`.
+#[test]
+fn kernel_locking_spinlock_debug_c_spinlock_and_rwlock_messages() {
+    check(
+        "BUG: rwlock bad magic on CPU#0, syz/1234, ffff88801234abcd
+CPU: 0 PID: 1234 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x1/0x2
+ do_raw_read_lock+0x1/0x2
+ _raw_read_lock+0x1/0x2
+ sock_def_readable_buggy+0x1/0x2
+ </TASK>
+BUG: spinlock cpu recursion on CPU#1, syz/77
+ lock: 0xffff888012345678, .magic: dead4ead, .owner: syz/77, .owner_cpu: 1
+CPU: 1 PID: 77 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ dump_stack_lvl+0x1/0x2
+ do_raw_spin_lock+0x1/0x2
+ _raw_spin_lock_irqsave+0x1/0x2
+ tty_port_hangup+0x1/0x2
+",
+        expect![[r#"
+            spinlock-lockup | BUG: rwlock bad magic in sock_def_readable_buggy | 
+            spinlock-lockup | BUG: spinlock cpu recursion in tty_port_hangup | 
+        "#]],
+    );
+}
+
+/// lib/debugobjects.c `debug_print_object`: `WARN(1, "ODEBUG: …")`, headed by kernel/panic.c
+/// `__warn` in its three forms (2.6 `WARNING: at %s:%d %pS()`, 3.11+ with CPU and PID, and
+/// without the file); timers and work items checked for their user are passed over.
+#[test]
+fn lib_debugobjects_c_odebug_in_every_warn_header_form() {
+    let mut res = String::new();
+    for header in [
+        "WARNING: at lib/debugobjects.c:262 debug_print_object+0x8e/0xb0()",
+        "WARNING: CPU: 1 PID: 9 at lib/debugobjects.c:505 debug_print_object+0x16e/0x250",
+        "WARNING: CPU: 1 PID: 9 at debug_print_object+0x16e/0x250",
+    ] {
+        res.push_str(&titles_of(&format!(
+            "------------[ cut here ]------------
+ODEBUG: free active (active state 0) object type: timer_list hint: sk_timer_fn+0x0/0x10
+{header}
+RIP: 0010:debug_print_object+0x16e/0x250
+Call Trace:
+ debug_check_no_obj_freed+0x1/0x2
+ kfree+0x1/0x2
+ del_timer_sync+0x1/0x2
+ hrtimer_cancel+0x1/0x2
+ llc_sk_free+0x1/0x2
+"
+        )));
+    }
+    expect![[r#"
+        warning | WARNING: ODEBUG bug in llc_sk_free | 
+        warning | WARNING: ODEBUG bug in llc_sk_free | 
+        warning | WARNING: ODEBUG bug in llc_sk_free | 
+    "#]]
+    .assert_eq(&res);
+}
+
+/// lib/refcount.c `refcount_warn_saturate` (`refcount_t: underflow; use-after-free.`), with
+/// the file and without it.
+#[test]
+fn lib_refcount_c_refcount_warning_with_and_without_its_file() {
+    let mut res = String::new();
+    for header in [
+        "WARNING: CPU: 0 PID: 1 at lib/refcount.c:28 refcount_warn_saturate+0x1/0x2",
+        "WARNING: CPU: 0 PID: 1 at refcount_warn_saturate+0x1/0x2",
+    ] {
+        res.push_str(&titles_of(&format!(
+            "refcount_t: underflow; use-after-free.
+{header}
+RIP: 0010:refcount_warn_saturate+0x1/0x2
+Call Trace:
+ kref_put+0x1/0x2
+ cdev_put+0x1/0x2
+ chrdev_release_buggy+0x1/0x2
+"
+        )));
+    }
+    expect![[r#"
+        warning | WARNING: refcount bug in cdev_put | 
+        warning | WARNING: refcount bug in cdev_put | 
+    "#]]
+    .assert_eq(&res);
+}
+
+/// kernel/panic.c `__warn` without the file (`CONFIG_DEBUG_BUGVERBOSE=n`) and in its 2.6 form.
+#[test]
+fn kernel_panic_c_warn_headers_without_file_and_of_2_6() {
+    check(
+        "WARNING: CPU: 0 PID: 1 at dev_watchdog+0x1/0x2
+RIP: 0010:dev_watchdog+0x1/0x2
+Call Trace:
+ call_timer_fn+0x1/0x2
+WARNING: at net/sched/sch_generic.c:261 dev_watchdog+0x1/0x2()
+Call Trace:
+ [<c0123456>] warn_slowpath_common+0x1/0x2
+ [<c0123457>] dev_watchdog+0x1/0x2
+",
+        expect![[r#"
+            warning | WARNING in dev_watchdog | 
+            warning | WARNING in dev_watchdog | 
+        "#]],
+    );
+}
+
+/// arch/x86/kernel/unwind_frame.c `unwind_next_frame`: printed by the unwinder while it dumps
+/// a report's stack, it continues that report and leaves its trace partial; alone it is a
+/// report of its own.
+#[test]
+fn arch_x86_kernel_unwind_frame_c_bad_frame_pointer_inside_and_alone() {
+    check(
+        "BUG: KASAN: stack-out-of-bounds in __udp6_lib_err+0x1/0x2
+Read of size 8 at addr ffff8801 by task syz/1
+Call Trace:
+ <IRQ>
+ __udp6_lib_err+0x1/0x2
+WARNING: kernel stack frame pointer at 000000002d9ae6ff in syz executor:1 has bad value 000000000e9dbdea
+unwind stack type:0 next_sp:          (null) mask:0x6 graph_idx:0
+",
+        expect![[r#"
+            kasan | KASAN: stack-out-of-bounds Read in __udp6_lib_err | the unwinder found a bad frame inside the report
+        "#]],
+    );
+    check(
+        "WARNING: kernel stack regs at 00000000e8c6b3a5 in syz-executor:5 has bad 'bp' value 0000000000000001
+",
+        expect![[r#"
+            warning | WARNING: kernel stack regs has bad 'bp' value | 
+        "#]],
+    );
+}
+
+/// mm/slub.c `slab_bug`: `BUG %s (%s): %pV` and the `INFO:` details of older kernels belong
+/// to one report, titled by the reason and the slab API's caller.
+#[test]
+fn mm_slub_c_object_errors() {
+    check(
+        "=============================================================================
+BUG kmalloc-64 (Not tainted): Object already free
+-----------------------------------------------------------------------------
+
+INFO: Allocated in fasync_helper+0x29/0x90 age=1 cpu=1 pid=6024
+INFO: Freed in fasync_free_rcu+0x14/0x20 age=2 cpu=0 pid=3
+INFO: Slab 0xffffea0002dfad00 objects=20 used=3 fp=0xffff8800b7eb5a90 flags=0x4000000000004080
+INFO: Object 0xffff8800b903e960 @offset=2400 fp=0xdead4ead00000000
+CPU: 0 PID: 6024 Comm: syz Tainted: G    B   4.9.0 #1
+Call Trace:
+ dump_stack+0x1/0x2
+ print_trailer+0x1/0x2
+ object_err+0x1/0x2
+ free_debug_processing+0x1/0x2
+ __slab_free+0x1/0x2
+ kfree+0x1/0x2
+ fasync_remove_entry+0x1/0x2
+ sock_fasync+0x1/0x2
+FIX kmalloc-64: Object at 0xffff8800b903e960 not freed
+BUG skbuff_head_cache (Tainted: G    B   ): Poison overwritten
+Call Trace:
+ dump_stack+0x1/0x2
+ check_bytes_and_report+0x1/0x2
+ check_object+0x1/0x2
+ alloc_debug_processing+0x1/0x2
+ kmem_cache_alloc+0x1/0x2
+ __alloc_skb+0x1/0x2
+ tcp_send_ack_buggy+0x1/0x2
+BUG UNIX (Not tainted): kasan: bad access detected
+",
+        expect![[r#"
+            bug | SLUB: Object already free in fasync_remove_entry | 
+            bug | SLUB: Poison overwritten in __alloc_skb | 
+        "#]],
+    );
+}
+
+/// In syslog and journal text only `kernel:` lines are the kernel's: a program's own
+/// `WARNING:` is no report, and does not cut into the kernel's report either.
+#[test]
+fn syslog_lines_of_other_programs_are_no_kernel_output() {
+    check(
+        "Sep 23 02:31:17 host someapp[1234]: WARNING: something about its own config
+Sep 23 02:31:18 host kernel: WARNING: CPU: 0 PID: 5 at net/core/dev.c:123 dev_watchdog+0x1/0x2
+Sep 23 02:31:18 host kernel: RIP: 0010:dev_watchdog+0x1/0x2
+Sep 23 02:31:18 host kernel: Call Trace:
+Sep 23 02:31:18 host someapp[1234]: BUG: its own assertion
+Sep 23 02:31:18 host kernel:  call_timer_fn+0x1/0x2
+Sep 23 02:31:18 host kernel:  run_timer_softirq+0x1/0x2
+",
+        expect![[r#"
+            warning | WARNING in dev_watchdog | 
+        "#]],
+    );
+}
+
+/// arch/x86/kernel/cpu/mce/core.c: `__print_mce` records with and without the exception
+/// (`MCG_STATUS_MCIP`), under the `HW_ERR` prefix of 3.x (`[Hardware Error]: `) and 4.x+
+/// (`mce: [Hardware Error]: `), `mce_notify_irq`'s "Machine check events logged" in its three
+/// forms, and `mce_panic`'s panic joining the record it follows.
+#[test]
+fn arch_x86_kernel_cpu_mce_core_c_machine_checks() {
+    check(
+        "[Hardware Error]: CPU 1: Machine Check Exception: 5 Bank 4: b200000000070f0f
+[Hardware Error]: RIP !INEXACT! 10:<ffffffff8103d3a5> {mwait_idle+0x95/0x100}
+[Hardware Error]: TSC 6a7e9b9b0a ADDR 12345678 MISC 0
+[Hardware Error]: PROCESSOR 0:206a7 TIME 1318867222 SOCKET 0 APIC 2 microcode 28
+[Hardware Error]: Machine check: Processor context corrupt
+Kernel panic - not syncing: Fatal machine check
+",
+        expect![[r#"
+            machine-check | Machine Check Exception in mwait_idle | 
+        "#]],
+    );
+    check(
+        "mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 5: be00000000800400
+mce: [Hardware Error]: RIP 10:<ffffffff81234567> {intel_idle+0x95/0x100}
+mce: [Hardware Error]: TSC 0 ADDR fef1a140 MISC 38a0000086
+mce: [Hardware Error]: PROCESSOR 0:50654 TIME 1596712345 SOCKET 0 APIC 0 microcode 2006906
+",
+        expect![[r#"
+            machine-check | Machine Check in intel_idle | 
+        "#]],
+    );
+    check(
+        "mce: [Hardware Error]: Machine check events logged
+[Hardware Error]: Machine check events logged
+Machine check events logged
+Kernel panic - not syncing: Timeout synchronizing machine check over CPUs
+",
+        expect![[r#"
+            machine-check | Machine check events logged | 
+            machine-check | Machine check events logged | 
+            machine-check | Machine check events logged | 
+        "#]],
+    );
+    check(
+        "Kernel panic - not syncing: Machine check from unknown source
+",
+        expect![[r#"
+            machine-check | kernel panic: Machine check from unknown source | 
+        "#]],
+    );
+}
+
+/// arch/x86/kernel/dumpstack_64.c `show_stack_log_lvl` prints `Stack:` words and then always
+/// `Call Trace:`; LegoOS' watchdog always dumps the stuck worker's trace. Input that stops
+/// before the trace lost it.
+#[test]
+fn input_that_ends_before_the_trace_a_report_always_prints_is_corrupted() {
+    check(
+        "watchdog: worker[0] CPU10 stucked
+RIP: 0010:[<ffffffff810522c3>]  [<ffffffff810522c3>] mlx4_ib_poll_cq+0x1d3/0x850
+RSP: 0000:ffff88103ef3f750  EFLAGS: 00000246
+Stack:
+ ffff88103ef3f750 0000000000000002 ffff88103ef3f7a0 ffffffff81069ba7
+",
+        expect![[r#"
+            lego-watchdog | watchdog: worker stuck in mlx4_ib_poll_cq | log ends before the call trace
+        "#]],
+    );
+    check(
+        "watchdog: worker[0] CPU10 stucked
+RIP: 0010:[<ffffffff810522c3>]  [<ffffffff810522c3>] mlx4_ib_poll_cq+0x1d3/0x850
+",
+        expect![[r#"
+            lego-watchdog | watchdog: worker stuck in mlx4_ib_poll_cq | log ends before the call trace
+        "#]],
+    );
+    check(
+        "general protection fault: 0000 [#1] SMP
+RIP: 0010:[<ffffffff810522c3>]  [<ffffffff810522c3>] tcp_sendmsg+0x1d3/0x850
+RSP: 0018:ffff88103ef3f750  EFLAGS: 00010246
+Stack:
+ ffff88103ef3f750 0000000000000002 ffff88103ef3f7a0 ffffffff81069ba7
+",
+        expect![[r#"
+            general-protection | general protection fault in tcp_sendmsg | log ends before the call trace
+        "#]],
+    );
+}
+
+/// lib/fault-inject.c `fail_dump`: `FAULT_INJECTION: forcing a failure.`, its parameters,
+/// then `dump_stack()` through `should_fail`. The dump is context, not a crash: the report
+/// after it keeps its own title, and within a report the frames after the message cannot be
+/// told from the dump's.
+#[test]
+fn lib_fault_inject_c_dump_does_not_end_or_title_the_report_after_it() {
+    check(
+        "FAULT_INJECTION: forcing a failure.
+name failslab, interval 1, probability 0, space 0, times 0
+CPU: 0 PID: 1 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x1/0x2
+ should_fail_ex+0x1/0x2
+ should_failslab+0x1/0x2
+ kmem_cache_alloc+0x1/0x2
+ foo_alloc+0x1/0x2
+ __x64_sys_foo+0x1/0x2
+ do_syscall_64+0x1/0x2
+ </TASK>
+WARNING: CPU: 0 PID: 1 at fs/foo.c:12 foo_cleanup+0x1/0x2
+RIP: 0010:foo_cleanup+0x1/0x2
+Call Trace:
+ <TASK>
+ foo_release+0x1/0x2
+ __fput+0x1/0x2
+ </TASK>
+WARNING: CPU: 1 PID: 7 at mm/slab_common.c:1012 kmalloc_slab+0x5d/0x70
+FAULT_INJECTION: forcing a failure.
+name failslab, interval 1, probability 0, space 0, times 0
+RIP: 0010:kmalloc_slab+0x5d/0x70
+Call Trace:
+ __kmalloc+0x25/0x760
+ bfs_fill_super+0x3d3/0xea0
+",
+        expect![[r#"
+            dump-stack | stack trace in should_fail_ex | 
+            warning | WARNING in foo_cleanup | 
+            warning | WARNING: kmalloc bug in corrupted | no guilty frame in the report
         "#]],
     );
 }

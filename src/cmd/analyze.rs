@@ -103,6 +103,11 @@ fn fail_on_code(args: &AnalyzeArgs, analysis: &Analysis, code: ExitCode) -> Exit
             kind: located.report.kind.as_str(),
             labels: located.labels.iter().map(String::as_str).collect(),
             new: located.history.as_ref().is_some_and(|h| h.created),
+            regression: located
+                .history
+                .as_ref()
+                .and_then(|h| h.fix.as_ref())
+                .is_some_and(|f| f.regression),
             place: format!(
                 "{}:{} {}",
                 analysis.source_of(located),

@@ -1,8 +1,10 @@
-//! `legolog bug name|merge|split|show`: the user's word on what is one bug.
+//! `legolog bug name|merge|split|show|fix|invalid|dup|undup|reopen|pin`: the user's word on
+//! what is one bug and where it stands (docs/lifecycle.md).
 
 use super::terminal_style_auto;
-use crate::cli::{BugAction as Action, BugArgs, EXIT_OK};
-use crate::render::groups;
+use crate::cli::{BugAction as Action, BugArgs, HistoryFormat, EXIT_OK};
+use crate::history::lifecycle::default_actor;
+use crate::render::{self, groups};
 use crate::rules::RuleSet;
 use crate::store;
 use anyhow::bail;
@@ -17,7 +19,15 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
     }
     let rules = RuleSet::load(None, &crate::limits::Limits::default())?;
     let mut history = store::open(&location, &rules, &*super::Stderr::new())?;
-    let mut out = crate::sanitize::stdout(false, false);
+    let by = args.by.clone().unwrap_or_else(default_actor);
+    let json = matches!(
+        args.action,
+        Action::Show {
+            format: HistoryFormat::Json,
+            ..
+        }
+    );
+    let mut out = crate::sanitize::stdout(json, false);
     match args.action {
         Action::Name { id, name, link } => {
             let bug = history.find_bug(&id)?;
@@ -52,10 +62,82 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
                 old.row.id, old.row.history.seen, new.row.id, new.row.history.seen
             )?;
         }
-        Action::Show { id } => {
+        Action::Show { id, crash, format } => {
             let bug = history.find_bug(&id)?;
+            match crash {
+                Some(crash) => {
+                    let (row, document) = history.crash_document(bug, Some(crash))?;
+                    let id = history.public_id(bug)?;
+                    match format {
+                        HistoryFormat::Json => {
+                            render::lifecycle::write_crash_json(&mut out, &id, &row, &document)?
+                        }
+                        HistoryFormat::Text => {
+                            render::lifecycle::write_crash_text(&mut out, &id, &row, &document)?
+                        }
+                    }
+                }
+                None => {
+                    let details = history.bug_details(bug)?;
+                    match format {
+                        HistoryFormat::Json => {
+                            render::lifecycle::write_bug_json(&mut out, &details)?
+                        }
+                        HistoryFormat::Text => {
+                            groups::write_bug_text(&mut out, &details, terminal_style_auto())?
+                        }
+                    }
+                }
+            }
+        }
+        Action::Fix {
+            id,
+            build,
+            commit,
+            note,
+        } => {
+            let bug = history.find_bug(&id)?;
+            let status = history.fix_bug(bug, &build, commit.as_deref(), note.as_deref(), &by)?;
+            writeln!(out, "bug {}: {status}", history.public_id(bug)?)?;
+        }
+        Action::Invalid { id, why } => {
+            let bug = history.find_bug(&id)?;
+            let status = history.invalidate_bug(bug, &why, &by)?;
+            writeln!(out, "bug {}: {status}", history.public_id(bug)?)?;
+        }
+        Action::Dup { id, of } => {
+            let bug = history.find_bug(&id)?;
+            let target = history.find_bug(&of)?;
+            let status = history.dup_bug(bug, target, &by)?;
+            let canonical = history.canonical(bug)?;
+            let details = history.bug_details(canonical)?;
+            writeln!(
+                out,
+                "bug {}: {status}; its reports count to bug {} (seen {})",
+                history.public_id(bug)?,
+                details.row.id,
+                details.row.history.seen
+            )?;
+        }
+        Action::Undup { id } => {
+            let bug = history.find_bug(&id)?;
+            let status = history.undup_bug(bug, &by)?;
             let details = history.bug_details(bug)?;
-            groups::write_bug_text(&mut out, &details, terminal_style_auto())?;
+            writeln!(
+                out,
+                "bug {}: {status} (seen {})",
+                details.row.id, details.row.history.seen
+            )?;
+        }
+        Action::Reopen { id } => {
+            let bug = history.find_bug(&id)?;
+            let status = history.reopen_bug(bug, &by)?;
+            writeln!(out, "bug {}: {status}", history.public_id(bug)?)?;
+        }
+        Action::Pin { id, crash } => {
+            let bug = history.find_bug(&id)?;
+            history.pin_crash(bug, crash, &by)?;
+            writeln!(out, "bug {}: crash {crash} pinned", history.public_id(bug)?)?;
         }
     }
     out.flush()?;

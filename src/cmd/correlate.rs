@@ -107,6 +107,11 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
                     .map(String::as_str)
                     .collect(),
                 new: group.new,
+                regression: group
+                    .bug
+                    .as_ref()
+                    .and_then(|b| b.fix.as_ref())
+                    .is_some_and(|f| f.regression),
                 place: format!("group {} {}", leader.signature.short_id(), leader.title),
             }
         })

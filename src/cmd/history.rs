@@ -30,7 +30,14 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let path = crate::sanitize::terminal(&location.shown()).into_owned();
     let style = terminal_style(ColorChoice::Auto);
     let mut out = crate::sanitize::stdout(args.format == HistoryFormat::Json, style.color);
-    if let Some(prefix) = &args.signature {
+    if let Some(id) = &args.bug {
+        let bug = history.find_bug(id)?;
+        let details = history.bug_details(bug)?;
+        match args.format {
+            HistoryFormat::Json => render::lifecycle::write_bug_json(&mut out, &details)?,
+            HistoryFormat::Text => render::groups::write_bug_text(&mut out, &details, style)?,
+        }
+    } else if let Some(prefix) = &args.signature {
         let ids = history.find_signatures(prefix)?;
         let id = match ids.as_slice() {
             [id] => id,

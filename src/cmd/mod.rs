@@ -279,6 +279,8 @@ pub struct Candidate<'a> {
     pub labels: Vec<&'a str>,
     /// Whether its bug was created by this run.
     pub new: bool,
+    /// Whether it is a regression of a fixed bug.
+    pub regression: bool,
     /// Where it is, for the stderr line.
     pub place: String,
 }
@@ -290,6 +292,7 @@ pub fn fail_on(conditions: &[FailOn], candidates: &[Candidate<'_>]) -> bool {
         for condition in conditions {
             let why = match condition {
                 FailOn::New if candidate.new => "new".to_owned(),
+                FailOn::Regression if candidate.regression => "regression".to_owned(),
                 FailOn::Label(name) if candidate.labels.contains(&name.as_str()) => {
                     format!("label:{name}")
                 }
@@ -307,6 +310,9 @@ pub fn fail_on(conditions: &[FailOn], candidates: &[Candidate<'_>]) -> bool {
 pub fn check_fail_on(conditions: &[FailOn], db: &DbArgs) -> anyhow::Result<()> {
     if db.no_db && conditions.contains(&FailOn::New) {
         anyhow::bail!("--fail-on new needs the history (drop --no-db)");
+    }
+    if db.no_db && conditions.contains(&FailOn::Regression) {
+        anyhow::bail!("--fail-on regression needs the history (drop --no-db)");
     }
     Ok(())
 }

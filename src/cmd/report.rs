@@ -1,13 +1,16 @@
 //! `legolog report`: one report as a Markdown bug report.
 
 use super::{exit_code, load, Loaded};
-use crate::cli::ReportArgs;
+use crate::cli::{HistoryFormat, ReportArgs};
 use crate::render;
 use anyhow::bail;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(id) = &args.bug {
+        return recorded(&args, id);
+    }
     let symbols = (&args.symbols, &args.locate);
     let Loaded {
         rules,
@@ -34,4 +37,26 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         args.locate.strict,
         (failed, history_failed),
     ))
+}
+
+/// `report --bug ID [--crash N]`: a crash recorded in the history, printed without its log.
+fn recorded(args: &ReportArgs, id: &str) -> anyhow::Result<ExitCode> {
+    let location = crate::store::locate_required(args.db.db.as_deref())?;
+    if location.is_missing() {
+        bail!("{}: no history yet", location.shown());
+    }
+    let rules = crate::rules::RuleSet::load(None, &crate::limits::Limits::default())?;
+    let mut history = crate::store::open(&location, &rules, &*super::Stderr::new())?;
+    let bug = history.find_bug(id)?;
+    let (row, document) = history.crash_document(bug, args.crash)?;
+    let public = history.public_id(bug)?;
+    let json = args.format == HistoryFormat::Json;
+    let mut out = crate::sanitize::stdout(json, false);
+    if json {
+        render::lifecycle::write_crash_json(&mut out, &public, &row, &document)?;
+    } else {
+        render::lifecycle::write_crash_text(&mut out, &public, &row, &document)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::from(crate::cli::EXIT_OK))
 }

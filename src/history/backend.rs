@@ -13,6 +13,8 @@ pub enum Value {
     Real(f64),
     /// Text.
     Text(String),
+    /// Bytes (BLOB, BYTEA): compressed crash documents.
+    Bytes(Vec<u8>),
 }
 
 impl Value {
@@ -53,6 +55,20 @@ impl Value {
     /// The text, empty for NULL.
     pub fn text(&self) -> String {
         self.opt_text().unwrap_or_default()
+    }
+
+    /// The bytes, empty for NULL and other kinds.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Value::Bytes(v) => v,
+            _ => &[],
+        }
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Value {
+        Value::Bytes(v)
     }
 }
 

@@ -9,6 +9,9 @@
 //! fuzzy lookup reads. Every write is one transaction that excludes other writers.
 
 pub mod backend;
+pub mod builds;
+pub mod documents;
+pub mod lifecycle;
 pub mod postgres;
 mod resign;
 pub mod schema;
@@ -65,6 +68,8 @@ pub struct ReportRecord {
     pub time: Option<f64>,
     /// Kernel release and build (`6.1.0-28-amd64 #1 Debian …`).
     pub kernel: Option<String>,
+    /// The report's document ([`documents::Document::compress`]), kept as a crash.
+    pub document: Option<Vec<u8>>,
 }
 
 /// How a report was attached to its bug when it was first recorded.
@@ -105,6 +110,26 @@ pub struct Attachment {
     pub matched: Match,
     /// The bug was created by this write.
     pub created: bool,
+    /// How the report stands against its bug's fix, when the bug was fixed.
+    pub fix: Option<lifecycle::Fix>,
+    /// A quiet or fixed bug came back after this many days.
+    pub back_after: Option<u32>,
+    /// The report's crash id, while its document is kept.
+    pub crash: Option<i64>,
+}
+
+impl Attachment {
+    /// An attachment without per-report notes.
+    pub fn plain(bug: i64, matched: Match, created: bool) -> Attachment {
+        Attachment {
+            bug,
+            matched,
+            created,
+            fix: None,
+            back_after: None,
+            crash: None,
+        }
+    }
 }
 
 /// What the history knows about a report's bug.
@@ -128,6 +153,18 @@ pub struct BugHistory {
     pub matched: Match,
     /// The bug was created by this run (`--fail-on new`).
     pub created: bool,
+    /// `open`, `fixed`, `invalid` or `dup` (of the canonical bug: `open`, `fixed`, `invalid`).
+    pub status: String,
+    /// The build the bug is fixed in.
+    pub fixed_in: Option<String>,
+    /// Silent for longer than its own crash rate predicts (display only).
+    pub quiet: bool,
+    /// This report against the bug's fix: a regression, or a build without the fix.
+    pub fix: Option<lifecycle::FixNote>,
+    /// A quiet or fixed bug came back after this many days.
+    pub back_after: Option<u32>,
+    /// This report's crash id in the history, while its document is kept.
+    pub crash: Option<i64>,
 }
 
 /// A bug as `legolog history` and `legolog bug show` list it.
@@ -160,6 +197,16 @@ pub struct BugDetails {
     pub nodes: Vec<String>,
     /// Distinct kernels.
     pub kernels: Vec<String>,
+    /// The status.
+    pub status: lifecycle::Status,
+    /// Every change of the status, oldest first.
+    pub audit: Vec<lifecycle::AuditRow>,
+    /// Every build it was seen on, in build order, with counts and dates.
+    pub builds: Vec<lifecycle::SeenOn>,
+    /// Every node it was seen on, with counts and dates.
+    pub node_counts: Vec<lifecycle::SeenOn>,
+    /// The crash documents kept.
+    pub crashes: Vec<documents::CrashRow>,
 }
 
 /// One occurrence of a signature (`legolog history --signature`).
@@ -199,6 +246,7 @@ pub struct History {
     db: Box<dyn Backend>,
     similarity: f64,
     across_functions: bool,
+    lifecycle: lifecycle::LifecycleConfig,
 }
 
 impl History {
@@ -234,6 +282,7 @@ impl History {
             db,
             similarity: DEFAULT_SIMILARITY,
             across_functions: false,
+            lifecycle: lifecycle::LifecycleConfig::default(),
         };
         history.migrate()?;
         Ok(history)
@@ -279,8 +328,11 @@ impl History {
             let version = history.db.schema_version()?;
             history.check_version(version)?;
             let steps = schema::migrations(history.db.dialect());
-            for step in &steps[version as usize..] {
+            for (idx, step) in steps.iter().enumerate().skip(version as usize) {
                 history.db.batch(step)?;
+                if idx + 1 == schema::LIFECYCLE_STEP {
+                    history.backfill_lifecycle()?;
+                }
             }
             history.db.set_schema_version(schema::current())
         })
@@ -413,26 +465,32 @@ impl History {
         let mut out = Vec::with_capacity(log.reports.len());
         // A log often repeats one report (a watchdog every few seconds): its signature is
         // looked up and its bug counted once per log.
-        let mut known: HashMap<(&str, u32), i64> = HashMap::new();
+        let mut known: HashMap<(&str, u32), Attachment> = HashMap::new();
         let mut counted: HashSet<i64> = HashSet::new();
+        let mut caches = lifecycle::Caches::default();
+        let mut documented: Vec<i64> = Vec::new();
         for (position, report) in log.reports.iter().enumerate() {
             let key = (report.signature.as_str(), report.signature_version);
-            let attachment = match known.get(&key) {
-                Some(&bug) => Attachment {
-                    bug,
-                    matched: Match::Exact,
-                    created: false,
-                },
+            let owner = match known.get(&key) {
+                Some(&found) => Attachment::plain(found.bug, Match::Exact, false),
                 None => self.assign(report)?,
             };
-            known.insert(key, attachment.bug);
+            known.insert(key, owner);
+            // Reports keep the bug that owns their signature; they count to its canonical
+            // bug (its dup chain followed), so `bug undup` gives them back exactly.
+            let canonical = self.canonical_cached(owner.bug, &mut caches)?;
+            let build = self.build_of(report.kernel.as_deref(), seen_on, &mut caches)?;
+            let first_in_log = !counted.contains(&canonical);
+            let verdict = self.judge(canonical, build, seen_on, first_in_log, &mut caches)?;
+            let position = before + position as i64 + 1;
             self.execute(
                 "INSERT INTO reports (log_id, position, signature, signature_version, kind, title,
-                     labels, time, basis, frames, kernel, bug_id, match_kind, similarity)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                     labels, time, basis, frames, kernel, bug_id, match_kind, similarity,
+                     build_id, fix_state, fix_build, back_after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 &[
                     log_id.into(),
-                    (before + position as i64 + 1).into(),
+                    position.into(),
                     report.signature.as_str().into(),
                     i64::from(report.signature_version).into(),
                     report.kind.as_str().into(),
@@ -442,38 +500,103 @@ impl History {
                     report.basis.as_str().into(),
                     report.frames.join("\n").into(),
                     report.kernel.clone().into(),
-                    attachment.bug.into(),
-                    attachment.matched.as_str().into(),
-                    attachment.matched.similarity().into(),
+                    owner.bug.into(),
+                    owner.matched.as_str().into(),
+                    owner.matched.similarity().into(),
+                    build.into(),
+                    verdict
+                        .fix
+                        .map(|f| if f.regression { "regression" } else { "without-fix" })
+                        .into(),
+                    verdict.fix.map(|f| f.fixed_in).into(),
+                    verdict.back_after.map(i64::from).into(),
                 ],
             )?;
-            if counted.insert(attachment.bug) {
-                self.count_log(attachment.bug, log_id, &log.run, seen_on, &report.labels)?;
+            if counted.insert(canonical) {
+                self.count_log(canonical, log_id, &log.run, seen_on, &report.labels)?;
             }
-            out.push(attachment);
+            self.count_seen(canonical, log.node.as_deref(), build, seen_on)?;
+            let crash = match &report.document {
+                Some(document) => {
+                    if !documented.contains(&owner.bug) {
+                        documented.push(owner.bug);
+                    }
+                    Some(self.store_crash(
+                        owner.bug,
+                        (log_id, position),
+                        &report.signature,
+                        log.node.as_deref(),
+                        build,
+                        seen_on,
+                        document,
+                    )?)
+                }
+                None => None,
+            };
+            out.push(Attachment {
+                bug: canonical,
+                matched: owner.matched,
+                created: owner.created,
+                fix: verdict.fix,
+                back_after: verdict.back_after,
+                crash,
+            });
+        }
+        for bug in documented {
+            self.prune_crashes(bug)?;
+        }
+        // A crash pruned right away has no document to point at.
+        if out.iter().any(|a| a.crash.is_some()) {
+            for attachment in &mut out {
+                if let Some(crash) = attachment.crash {
+                    let kept =
+                        self.query("SELECT 1 FROM crashes WHERE id = ?1", &[crash.into()])?;
+                    if kept.is_empty() {
+                        attachment.crash = None;
+                    }
+                }
+            }
         }
         Ok(out)
     }
 
     fn stored_attachments(&mut self, log_id: i64) -> anyhow::Result<Vec<Attachment>> {
         let rows = self.query(
-            "SELECT r.bug_id, r.match_kind, r.similarity, b.merged_into
-             FROM reports r LEFT JOIN bugs b ON b.id = r.bug_id
+            "SELECT r.bug_id, r.match_kind, r.similarity, r.fix_state, r.fix_build, r.build_id,
+                    r.back_after, c.id
+             FROM reports r LEFT JOIN crashes c ON c.log_id = r.log_id AND c.position = r.position
              WHERE r.log_id = ?1 ORDER BY r.position",
             &[log_id.into()],
         )?;
-        Ok(rows
-            .iter()
-            .map(|row| Attachment {
-                bug: row[3].opt_int().unwrap_or(row[0].int()),
+        let mut caches = lifecycle::Caches::default();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let fix = match (
+                row[3].opt_text().as_deref(),
+                row[4].opt_int(),
+                row[5].opt_int(),
+            ) {
+                (Some(state), Some(fixed_in), Some(seen_on)) => Some(lifecycle::Fix {
+                    regression: state == "regression",
+                    fixed_in,
+                    seen_on,
+                }),
+                _ => None,
+            };
+            out.push(Attachment {
+                bug: self.canonical_cached(row[0].int(), &mut caches)?,
                 matched: match (row[1].text().as_str(), row[2].opt_real()) {
                     ("similar", Some(s)) => Match::Similar(s),
                     ("new", _) => Match::New,
                     _ => Match::Exact,
                 },
                 created: false,
-            })
-            .collect())
+                fix,
+                back_after: row[6].opt_int().map(|d| d as u32),
+                crash: row[7].opt_int(),
+            });
+        }
+        Ok(out)
     }
 
     /// Adds one log to a bug's aggregates (once per log) and its run to the bug's runs.
@@ -523,11 +646,7 @@ impl History {
             &[report.signature.as_str().into(), version.into()],
         )?;
         if let Some(row) = exact.first() {
-            return Ok(Attachment {
-                bug: row[0].int(),
-                matched: Match::Exact,
-                created: false,
-            });
+            return Ok(Attachment::plain(row[0].int(), Match::Exact, false));
         }
         let frames_text = report.frames.join("\n");
         if let Some((bug, similarity)) = self.most_similar(report)? {
@@ -543,18 +662,10 @@ impl History {
                     frames_text.into(),
                 ],
             )?;
-            return Ok(Attachment {
-                bug,
-                matched: Match::Similar(similarity),
-                created: false,
-            });
+            return Ok(Attachment::plain(bug, Match::Similar(similarity), false));
         }
         let bug = self.create_bug(report)?;
-        Ok(Attachment {
-            bug,
-            matched: Match::New,
-            created: true,
-        })
+        Ok(Attachment::plain(bug, Match::New, true))
     }
 
     /// A new bug founded by `report`'s signature, indexed for the fuzzy lookup.
@@ -718,22 +829,31 @@ impl History {
                 runs: vec![run.to_owned()],
                 matched: Match::New,
                 created: true,
+                status: "open".to_owned(),
+                fixed_in: None,
+                quiet: false,
+                fix: None,
+                back_after: None,
+                crash: None,
             });
         };
-        let mut answer = self.bug_history(&Attachment {
-            bug,
-            matched,
-            created: false,
-        })?;
-        if let Some(hash) = content_hash {
-            let counted = self.query(
-                "SELECT 1 FROM bug_logs b JOIN logs l ON l.id = b.log_id
-                 WHERE b.bug_id = ?1 AND l.content_hash = ?2",
-                &[bug.into(), hash.into()],
-            )?;
-            if !counted.is_empty() {
-                return Ok(answer);
-            }
+        let bug = self.canonical(bug)?;
+        let mut answer = self.bug_history(&Attachment::plain(bug, matched, false))?;
+        let counted = match content_hash {
+            Some(hash) => !self
+                .query(
+                    "SELECT 1 FROM bug_logs b JOIN logs l ON l.id = b.log_id
+                     WHERE b.bug_id = ?1 AND l.content_hash = ?2",
+                    &[bug.into(), hash.into()],
+                )?
+                .is_empty(),
+            None => false,
+        };
+        let (fix, back_after) = self.judge_peek(bug, report.kernel.as_deref(), date, counted)?;
+        answer.fix = fix;
+        answer.back_after = back_after;
+        if counted {
+            return Ok(answer);
         }
         answer.seen += 1;
         answer.first_seen = Some(answer.first_seen.map_or(date, |d| d.min(date)));
@@ -746,8 +866,15 @@ impl History {
 
     /// What the history knows about the bug of an attachment.
     pub fn bug_history(&mut self, attachment: &Attachment) -> anyhow::Result<BugHistory> {
+        let bug = self.canonical(attachment.bug)?;
+        self.bug_history_at(&Attachment { bug, ..*attachment })
+    }
+
+    /// [`History::bug_history`] of the bug row itself (a dup's own, empty, counts).
+    fn bug_history_at(&mut self, attachment: &Attachment) -> anyhow::Result<BugHistory> {
         let rows = self.query(
-            "SELECT public_id, name, link, n_logs, first_seen, last_seen FROM bugs WHERE id = ?1",
+            "SELECT b.public_id, b.name, b.link, b.n_logs, b.first_seen, b.last_seen, b.status, f.name
+             FROM bugs b LEFT JOIN builds f ON f.id = b.fixed_in WHERE b.id = ?1",
             &[attachment.bug.into()],
         )?;
         let Some(row) = rows.first() else {
@@ -771,6 +898,20 @@ impl History {
             runs,
             matched: attachment.matched,
             created: attachment.created,
+            status: row[6].text(),
+            fixed_in: row[7].opt_text().filter(|_| row[6].text() == "fixed"),
+            quiet: self.is_quiet(
+                row[3].int() as u64,
+                row[4].opt_text().as_deref().and_then(Date::parse),
+                row[5].opt_text().as_deref().and_then(Date::parse),
+            ),
+            fix: None,
+            back_after: None,
+            crash: None,
+        })
+        .and_then(|mut history| {
+            self.annotate_history(attachment, &mut history)?;
+            Ok(history)
         })
     }
 
@@ -788,7 +929,7 @@ impl History {
         let since = since.map(|d| d.to_string()).unwrap_or_default();
         let ids: Vec<i64> = self
             .query(
-                "SELECT id FROM bugs WHERE merged_into IS NULL AND last_seen >= ?1
+                "SELECT id FROM bugs WHERE merged_into IS NULL AND dup_of IS NULL AND last_seen >= ?1
                  ORDER BY n_logs DESC, public_id",
                 &[since.into()],
             )?
@@ -799,11 +940,7 @@ impl History {
     }
 
     fn bug_row(&mut self, id: i64) -> anyhow::Result<BugRow> {
-        let history = self.bug_history(&Attachment {
-            bug: id,
-            matched: Match::Exact,
-            created: false,
-        })?;
+        let history = self.bug_history_at(&Attachment::plain(id, Match::Exact, false))?;
         let rows = self.query(
             "SELECT kind, title, labels FROM bugs WHERE id = ?1",
             &[id.into()],
@@ -870,10 +1007,20 @@ impl History {
             .iter()
             .map(|r| r[0].text())
             .collect();
+        let status = self.status(bug)?;
+        let audit = self.audit(bug)?;
+        let builds = self.builds_of_bug(bug)?;
+        let node_counts = self.nodes_of_bug(bug)?;
+        let crashes = self.crashes_of_bug(bug)?;
         Ok(BugDetails {
             row,
             nodes,
             kernels,
+            status,
+            audit,
+            builds,
+            node_counts,
+            crashes,
         })
     }
 
@@ -966,6 +1113,7 @@ impl History {
             labels: split_labels(&labels),
             time: None,
             kernel: None,
+            document: None,
         };
         self.write(|history| {
             // The signature no longer attracts reports to the old bug.
@@ -1000,6 +1148,7 @@ impl History {
                         labels: Vec::new(),
                         time: None,
                         kernel: None,
+                        document: None,
                     };
                     history.execute(
                         "UPDATE signatures SET founding = 1 WHERE signature = ?1 AND version = ?2",
@@ -1016,28 +1165,7 @@ impl History {
 
     /// Recomputes a bug's aggregates from its reports (after merge or split).
     fn recount(&mut self, bug: i64) -> anyhow::Result<()> {
-        self.execute("DELETE FROM bug_logs WHERE bug_id = ?1", &[bug.into()])?;
-        self.execute("DELETE FROM bug_runs WHERE bug_id = ?1", &[bug.into()])?;
-        self.execute(
-            "INSERT INTO bug_logs (bug_id, log_id)
-             SELECT DISTINCT ?1, log_id FROM reports WHERE bug_id = ?1",
-            &[bug.into()],
-        )?;
-        self.execute(
-            "INSERT INTO bug_runs (bug_id, run, first_seen)
-             SELECT ?1, l.run, MIN(l.seen_on) FROM reports r JOIN logs l ON l.id = r.log_id
-             WHERE r.bug_id = ?1 GROUP BY l.run",
-            &[bug.into()],
-        )?;
-        self.execute(
-            "UPDATE bugs SET
-                 n_logs = (SELECT COUNT(*) FROM bug_logs WHERE bug_id = ?1),
-                 first_seen = (SELECT MIN(l.seen_on) FROM bug_logs b JOIN logs l ON l.id = b.log_id WHERE b.bug_id = ?1),
-                 last_seen = (SELECT MAX(l.seen_on) FROM bug_logs b JOIN logs l ON l.id = b.log_id WHERE b.bug_id = ?1)
-             WHERE id = ?1",
-            &[bug.into()],
-        )?;
-        Ok(())
+        self.recount_group(bug)
     }
 
     /// Logs recorded by an older legolog whose reports have no bug yet (see
@@ -1058,6 +1186,49 @@ impl History {
             .collect())
     }
 
+    /// Logs recorded under a SHA-256 content key (before schema 3) that were not yet offered a
+    /// BLAKE3 one.
+    pub fn legacy_keys(&mut self) -> anyhow::Result<Vec<LegacyLog>> {
+        Ok(self
+            .query(
+                "SELECT l.id, l.content_hash, l.path FROM legacy_keys k JOIN logs l ON l.id = k.log_id
+                 ORDER BY l.id",
+                &[],
+            )?
+            .iter()
+            .map(|r| LegacyLog {
+                id: r[0].int(),
+                content_hash: r[1].text(),
+                path: r[2].text(),
+            })
+            .collect())
+    }
+
+    /// Ends the re-keying of a legacy log in one transaction: with `key` (its file still has
+    /// the recorded content), the log takes it; without, it keeps its SHA-256 key. Returns
+    /// whether the key changed.
+    pub fn rekey_log(&mut self, log: &LegacyLog, key: Option<&str>) -> anyhow::Result<bool> {
+        self.write(|history| {
+            let taken = match key {
+                Some(key) => history
+                    .query("SELECT id FROM logs WHERE content_hash = ?1", &[key.into()])?
+                    .is_empty(),
+                None => false,
+            };
+            if let (true, Some(key)) = (taken, key) {
+                history.db.execute(
+                    "UPDATE logs SET content_hash = ?1 WHERE id = ?2",
+                    &[key.into(), log.id.into()],
+                )?;
+            }
+            history.db.execute(
+                "DELETE FROM legacy_keys WHERE log_id = ?1",
+                &[log.id.into()],
+            )?;
+            Ok(taken)
+        })
+    }
+
     /// Gives the reports of a legacy log a bug, in one transaction. With `resigned` (the log
     /// read again, same content, same report count), each report takes its current signature
     /// and frames; without, it keeps its stored signature and joins the bug of that exact
@@ -1070,7 +1241,7 @@ impl History {
         self.write(|history| {
             let rows = history.query(
                 "SELECT r.position, r.signature, r.signature_version, r.kind, r.title, r.labels,
-                        l.run, l.seen_on
+                        l.run, l.seen_on, l.node
                  FROM reports r JOIN logs l ON l.id = r.log_id
                  WHERE r.log_id = ?1 AND r.bug_id IS NULL ORDER BY r.position",
                 &[log.id.into()],
@@ -1083,6 +1254,7 @@ impl History {
                         .and_then(|r| r.first().map(|r| r[0].int()))
                         .unwrap_or(-1)
             });
+            let mut caches = lifecycle::Caches::default();
             for row in rows {
                 let position = row[0].int();
                 let record = match resigned.and_then(|r| r.get(position as usize - 1)) {
@@ -1097,14 +1269,18 @@ impl History {
                         labels: split_labels(&row[5].text()),
                         time: None,
                         kernel: None,
+                        document: None,
                     },
                 };
                 let attachment = history.assign(&record)?;
+                let canonical = history.canonical_cached(attachment.bug, &mut caches)?;
+                let build =
+                    history.build_of(record.kernel.as_deref(), &row[7].text(), &mut caches)?;
                 let frames = (!record.frames.is_empty()).then(|| record.frames.join("\n"));
                 history.execute(
                     "UPDATE reports SET signature = ?3, signature_version = ?4, basis = ?5,
                          frames = ?6, bug_id = ?7, match_kind = ?8, similarity = ?9,
-                         kernel = COALESCE(?10, kernel)
+                         kernel = COALESCE(?10, kernel), build_id = COALESCE(?11, build_id)
                      WHERE log_id = ?1 AND position = ?2",
                     &[
                         log.id.into(),
@@ -1117,14 +1293,21 @@ impl History {
                         attachment.matched.as_str().into(),
                         attachment.matched.similarity().into(),
                         record.kernel.clone().into(),
+                        build.into(),
                     ],
                 )?;
                 history.count_log(
-                    attachment.bug,
+                    canonical,
                     log.id,
                     &row[6].text(),
                     &row[7].text(),
                     &record.labels,
+                )?;
+                history.count_seen(
+                    canonical,
+                    row[8].opt_text().as_deref(),
+                    build,
+                    &row[7].text(),
                 )?;
             }
             Ok(())
@@ -1189,7 +1372,7 @@ impl History {
     pub fn counts(&mut self) -> anyhow::Result<(u64, u64, u64)> {
         let rows = self.query(
             "SELECT (SELECT COUNT(*) FROM logs), (SELECT COUNT(*) FROM reports),
-                    (SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL)",
+                    (SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL AND dup_of IS NULL)",
             &[],
         )?;
         Ok((
@@ -1239,6 +1422,7 @@ mod tests {
             labels: vec!["cq-stall".to_owned()],
             time: Some(1.5),
             kernel: None,
+            document: None,
         }
     }
 

@@ -46,6 +46,7 @@ impl ToSql for Value {
                 _ => v.to_sql(ty, out),
             },
             Value::Text(v) => v.as_str().to_sql(ty, out),
+            Value::Bytes(v) => v.as_slice().to_sql(ty, out),
         }
     }
 
@@ -123,6 +124,9 @@ fn read_value(row: &postgres::Row, idx: usize) -> Result<Value, postgres::Error>
         Type::FLOAT4 => row
             .try_get::<_, Option<f32>>(idx)?
             .map_or(Value::Null, |v| Value::Real(v.into())),
+        Type::BYTEA => row
+            .try_get::<_, Option<Vec<u8>>>(idx)?
+            .map_or(Value::Null, Value::Bytes),
         _ => row
             .try_get::<_, Option<String>>(idx)?
             .map_or(Value::Null, Value::Text),

@@ -121,6 +121,48 @@ impl History {
         diff
     }
 
+    /// A report that kept its stored signature joins the bug of that exact signature if the
+    /// regrouping has one, else the row of its old bug (`homes`: rows already given a founding
+    /// signature), so what was one bug stays one bug.
+    fn attach_kept(
+        &mut self,
+        record: &ReportRecord,
+        old: i64,
+        homes: &mut HashMap<i64, bool>,
+    ) -> anyhow::Result<super::Attachment> {
+        let version = i64::from(record.signature_version);
+        let exact = self.query(
+            "SELECT bug_id FROM signatures WHERE signature = ?1 AND version = ?2",
+            &[record.signature.as_str().into(), version.into()],
+        )?;
+        if let Some(row) = exact.first() {
+            return Ok(super::Attachment::plain(
+                row[0].int(),
+                super::Match::Exact,
+                false,
+            ));
+        }
+        let founding = !homes.contains_key(&old);
+        homes.insert(old, true);
+        self.execute(
+            "INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                record.signature.as_str().into(),
+                version.into(),
+                old.into(),
+                record.kind.as_str().into(),
+                record.basis.as_str().into(),
+                record.frames.join("\n").into(),
+                i64::from(founding).into(),
+            ],
+        )?;
+        if founding {
+            self.index_signature(record, version)?;
+        }
+        Ok(super::Attachment::plain(old, super::Match::Exact, false))
+    }
+
     /// The regrouping itself, inside the caller's transaction.
     fn regroup(
         &mut self,
@@ -134,6 +176,37 @@ impl History {
             let mut named: Vec<(i64, Option<String>, Option<String>)> = Vec::new();
             let mut absorbers: Vec<i64> = Vec::new();
             let mut old_titles: Vec<(i64, String)> = Vec::new();
+            // The lifecycle a user gave a bug (docs/lifecycle.md): status, fixed-in build,
+            // commit, note, date, dup target.
+            #[allow(clippy::type_complexity)]
+            let mut statuses: Vec<(
+                i64,
+                (
+                    String,
+                    Option<i64>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<i64>,
+                ),
+            )> = Vec::new();
+            for row in history.query(
+                "SELECT id, status, fixed_in, fix_commit, status_note, status_on, dup_of FROM bugs
+                 WHERE merged_into IS NULL AND (status <> 'open' OR dup_of IS NOT NULL)",
+                &[],
+            )? {
+                statuses.push((
+                    row[0].int(),
+                    (
+                        row[1].text(),
+                        row[2].opt_int(),
+                        row[3].opt_text(),
+                        row[4].opt_text(),
+                        row[5].opt_text(),
+                        row[6].opt_int(),
+                    ),
+                ));
+            }
             for row in history.query("SELECT id, merged_into, name, link, title FROM bugs", &[])? {
                 old_titles.push((row[0].int(), row[4].text()));
                 let (id, merged_into) = (row[0].int(), row[1].opt_int());
@@ -161,6 +234,8 @@ impl History {
                 "DELETE FROM bug_index",
                 "DELETE FROM bug_logs",
                 "DELETE FROM bug_runs",
+                "DELETE FROM bug_nodes",
+                "DELETE FROM bug_builds",
                 "UPDATE reports SET bug_id = NULL",
             ] {
                 history.execute(sql, &[])?;
@@ -168,6 +243,8 @@ impl History {
             // (old live bug, new bug) → reports.
             let mut moved: BTreeMap<(i64, i64), u64> = BTreeMap::new();
             let mut placed: Vec<(Option<i64>, i64, String)> = Vec::new();
+            // Old bugs whose row holds the reports that kept their signature.
+            let mut homes: HashMap<i64, bool> = HashMap::new();
             for row in &reports {
                 let (log_id, position) = (row[0].int(), row[1].int());
                 let fresh = records
@@ -191,10 +268,18 @@ impl History {
                             labels: split_labels(&row[6].text()),
                             time: None,
                             kernel: None,
+                            document: None,
                         }
                     }
                 };
-                let attachment = history.assign(&record)?;
+                let old = row[9]
+                    .opt_int()
+                    .map(|old| live.get(&old).copied().unwrap_or(old));
+                // A report that keeps its signature keeps its bug: its old bug's row holds it.
+                let attachment = match (fresh, old) {
+                    (None, Some(old)) => history.attach_kept(&record, old, &mut homes)?,
+                    _ => history.assign(&record)?,
+                };
                 history.execute(
                     "UPDATE reports SET signature = ?3, signature_version = ?4, basis = ?5,
                          frames = ?6, bug_id = ?7, match_kind = ?8, similarity = ?9
@@ -211,16 +296,6 @@ impl History {
                         attachment.matched.similarity().into(),
                     ],
                 )?;
-                history.count_log(
-                    attachment.bug,
-                    log_id,
-                    &row[10].text(),
-                    &row[11].text(),
-                    &record.labels,
-                )?;
-                let old = row[9]
-                    .opt_int()
-                    .map(|old| live.get(&old).copied().unwrap_or(old));
                 if let Some(old) = old {
                     *moved.entry((old, attachment.bug)).or_default() += 1;
                 }
@@ -270,17 +345,65 @@ impl History {
                     )?;
                 }
             }
-            // Every old id resolves to where most of its reports went.
+            // A status the user gave (fixed, invalid, a dup) goes with the name; so does the
+            // bug's audit trail. Every old id resolves to where most of its reports went.
+            let mut majority: HashMap<i64, i64> = HashMap::new();
             for (&old, &old_live) in &live {
                 if let Some(&new) = new_of(old_live, &moved).first() {
-                    let new = resolve(new);
-                    if new != old {
-                        history.execute(
-                            "UPDATE bugs SET merged_into = ?2 WHERE id = ?1",
-                            &[old.into(), new.into()],
-                        )?;
-                    }
+                    majority.insert(old, resolve(new));
                 }
+            }
+            for (old, state) in &statuses {
+                let Some(&new) = majority.get(old) else {
+                    continue;
+                };
+                let dup_of = state
+                    .5
+                    .and_then(|d| majority.get(&d).copied())
+                    .filter(|&d| d != new);
+                history.execute(
+                    "UPDATE bugs SET status = ?2, fixed_in = ?3, fix_commit = ?4, status_note = ?5,
+                         status_on = ?6, dup_of = ?7
+                     WHERE id = ?1 AND status = 'open'",
+                    &[
+                        new.into(),
+                        state.0.clone().into(),
+                        state.1.into(),
+                        state.2.clone().into(),
+                        state.3.clone().into(),
+                        state.4.clone().into(),
+                        dup_of.into(),
+                    ],
+                )?;
+            }
+            for (&old, &new) in &majority {
+                history.execute(
+                    "UPDATE bug_audit SET bug_id = ?2 WHERE bug_id = ?1",
+                    &[old.into(), new.into()],
+                )?;
+                if new != old && homes.contains_key(&old) {
+                    // Its kept reports go where most of its reports went.
+                    history.merge_rows(new, &[old])?;
+                } else if new != old {
+                    history.execute(
+                        "UPDATE bugs SET merged_into = ?2 WHERE id = ?1",
+                        &[old.into(), new.into()],
+                    )?;
+                }
+            }
+            // Crash documents follow their reports; aggregates are counted again.
+            history.execute(
+                "UPDATE crashes SET bug_id = COALESCE((SELECT r.bug_id FROM reports r
+                     WHERE r.log_id = crashes.log_id AND r.position = crashes.position), bug_id)",
+                &[],
+            )?;
+            let live_now: Vec<i64> = history
+                .query("SELECT id FROM bugs WHERE merged_into IS NULL", &[])?
+                .iter()
+                .map(|r| r[0].int())
+                .collect();
+            for bug in live_now {
+                history.recount_group(bug)?;
             }
             done.bugs_after = history
                 .query("SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL", &[])?[0][0]

@@ -83,7 +83,78 @@ const STEPS: &[&str] = &[
          first_seen TEXT NOT NULL,
          PRIMARY KEY (bug_id, run)
      );",
-    // 3: signature version 3 (the title's guilty frame leads). Stored reports are re-signed
+    // 3: content keys are BLAKE3 (`b3:` + hex), no longer SHA-256 (issue 15: the hash must keep
+    // up with the scan). The logs recorded so far are listed here; on open, each is re-keyed
+    // when its file still has the recorded content (store.rs, `rekey_legacy`), and keeps its
+    // SHA-256 key otherwise. Every row is kept.
+    "CREATE TABLE legacy_keys (log_id INTEGER NOT NULL PRIMARY KEY);
+     INSERT INTO legacy_keys (log_id)
+         SELECT id FROM logs WHERE content_hash NOT LIKE 'b3:%' AND content_hash NOT LIKE 'watch:%';",
+    // 4: bugs have a life (docs/lifecycle.md). A status (open, fixed in a build, invalid, dup
+    // of another bug, reversible), every change audited; kernel builds with per-bug counts by
+    // build and node; each report's build, fix verdict and return after silence; the crash
+    // documents kept per bug. Existing bugs start open; `lifecycle::backfill` fills builds and
+    // the per-build and per-node counts from the reports already recorded.
+    "ALTER TABLE bugs ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+     ALTER TABLE bugs ADD COLUMN fixed_in INTEGER;
+     ALTER TABLE bugs ADD COLUMN fix_commit TEXT;
+     ALTER TABLE bugs ADD COLUMN status_note TEXT;
+     ALTER TABLE bugs ADD COLUMN status_on TEXT;
+     ALTER TABLE bugs ADD COLUMN dup_of INTEGER;
+     CREATE INDEX bugs_by_dup ON bugs(dup_of);
+     ALTER TABLE reports ADD COLUMN build_id INTEGER;
+     ALTER TABLE reports ADD COLUMN fix_state TEXT;
+     ALTER TABLE reports ADD COLUMN fix_build INTEGER;
+     ALTER TABLE reports ADD COLUMN back_after INTEGER;
+     CREATE TABLE builds (
+         id INTEGER PRIMARY KEY,
+         name TEXT NOT NULL UNIQUE,
+         release TEXT NOT NULL,
+         number INTEGER,
+         version TEXT,
+         first_seen TEXT NOT NULL
+     );
+     CREATE TABLE bug_audit (
+         id INTEGER PRIMARY KEY,
+         bug_id INTEGER NOT NULL,
+         at INTEGER NOT NULL,
+         who TEXT NOT NULL,
+         what TEXT NOT NULL,
+         old_value TEXT,
+         new_value TEXT
+     );
+     CREATE INDEX bug_audit_by_bug ON bug_audit(bug_id);
+     CREATE TABLE bug_builds (
+         bug_id INTEGER NOT NULL,
+         build_id INTEGER NOT NULL,
+         n_reports INTEGER NOT NULL,
+         first_seen TEXT NOT NULL,
+         last_seen TEXT NOT NULL,
+         PRIMARY KEY (bug_id, build_id)
+     );
+     CREATE TABLE bug_nodes (
+         bug_id INTEGER NOT NULL,
+         node TEXT NOT NULL,
+         n_reports INTEGER NOT NULL,
+         first_seen TEXT NOT NULL,
+         last_seen TEXT NOT NULL,
+         PRIMARY KEY (bug_id, node)
+     );
+     CREATE TABLE crashes (
+         id INTEGER PRIMARY KEY,
+         bug_id INTEGER NOT NULL,
+         log_id INTEGER NOT NULL,
+         position INTEGER NOT NULL,
+         signature TEXT NOT NULL,
+         node TEXT,
+         build_id INTEGER,
+         seen_on TEXT NOT NULL,
+         pinned INTEGER NOT NULL DEFAULT 0,
+         document BLOB NOT NULL
+     );
+     CREATE INDEX crashes_by_bug ON crashes(bug_id);
+     CREATE INDEX crashes_by_report ON crashes(log_id, position);",
+    // 5: signature version 3 (the title's guilty frame leads). Stored reports are re-signed
     // and regrouped once, on the first open ([`super::History::resign_stored`]); this row
     // says it is still to be done.
     // The audit table records changes of grouping (`legolog rules apply`).
@@ -91,6 +162,9 @@ const STEPS: &[&str] = &[
      INSERT INTO resign_pending (version) VALUES (3);
      CREATE TABLE audit (at INTEGER NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);",
 ];
+
+/// The step (1-based) after which [`super::lifecycle::backfill`] runs, in the same transaction.
+pub const LIFECYCLE_STEP: usize = 4;
 
 /// The migrations of a dialect: PostgreSQL gets `BIGSERIAL` row ids, `BIGINT` integers and
 /// `DOUBLE PRECISION` floats, so both databases hold the same schema, step for step.
@@ -102,7 +176,8 @@ pub fn migrations(dialect: Dialect) -> Vec<String> {
             Dialect::Postgres => step
                 .replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
                 .replace("INTEGER", "BIGINT")
-                .replace(" REAL", " DOUBLE PRECISION"),
+                .replace(" REAL", " DOUBLE PRECISION")
+                .replace(" BLOB", " BYTEA"),
         })
         .collect()
 }
@@ -124,6 +199,7 @@ mod tests {
         assert!(steps[0].contains("time DOUBLE PRECISION"));
         assert!(!steps
             .iter()
-            .any(|s| s.contains("INTEGER") || s.contains(" REAL")));
+            .any(|s| s.contains("INTEGER") || s.contains(" REAL") || s.contains("BLOB")));
+        assert!(steps[2].contains("log_id BIGINT NOT NULL PRIMARY KEY"));
     }
 }

@@ -70,6 +70,7 @@ fn to_sql(value: &Value) -> SqlValue {
         Value::Int(v) => SqlValue::Integer(*v),
         Value::Real(v) => SqlValue::Real(*v),
         Value::Text(v) => SqlValue::Text(v.clone()),
+        Value::Bytes(v) => SqlValue::Blob(v.clone()),
     }
 }
 
@@ -79,7 +80,7 @@ fn from_sql(value: SqlValue) -> Value {
         SqlValue::Integer(v) => Value::Int(v),
         SqlValue::Real(v) => Value::Real(v),
         SqlValue::Text(v) => Value::Text(v),
-        SqlValue::Blob(v) => Value::Text(String::from_utf8_lossy(&v).into_owned()),
+        SqlValue::Blob(v) => Value::Bytes(v),
     }
 }
 

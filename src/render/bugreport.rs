@@ -112,7 +112,13 @@ pub fn write(
     writeln!(out, "## Occurrences")?;
     writeln!(out)?;
     match &located.history {
-        Some(history) => writeln!(out, "History: {}.", escape(&history_sentence(history)))?,
+        Some(history) => {
+            writeln!(out, "History: {}.", escape(&history_sentence(history)))?;
+            if let Some(fix) = crate::render::fix_sentence(history) {
+                writeln!(out)?;
+                writeln!(out, "**{}**", escape(&fix))?;
+            }
+        }
         None => writeln!(out, "History: not consulted (`--no-db`).")?,
     }
     writeln!(out)?;

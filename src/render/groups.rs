@@ -127,6 +127,14 @@ fn group_bug_text(group: &Group) -> String {
     if group.new {
         text.push_str(" (new)");
     }
+    if let Some(fix) = super::fix_sentence(bug) {
+        text.push_str(&format!(" {fix}"));
+    } else if bug.status != "open" {
+        text.push_str(&format!(" ({})", bug.status));
+    }
+    if let Some(days) = bug.back_after {
+        text.push_str(&format!(" back after {days} days"));
+    }
     text
 }
 
@@ -154,6 +162,12 @@ struct JsonGroup {
     bug_name: Option<String>,
     seen: Option<u64>,
     new: Option<bool>,
+    status: Option<String>,
+    fixed_in: Option<String>,
+    regression: bool,
+    without_fix: bool,
+    quiet: bool,
+    back_after_days: Option<u32>,
     id: String,
     short_id: String,
     kind: String,
@@ -195,6 +209,20 @@ pub fn write_json(out: &mut dyn Write, logs: &[LogResult], groups: &[Group]) -> 
                     bug_name: group.bug.as_ref().and_then(|b| b.name.clone()),
                     seen: group.bug.as_ref().map(|b| b.seen),
                     new: group.bug.as_ref().map(|_| group.new),
+                    status: group.bug.as_ref().map(|b| b.status.clone()),
+                    fixed_in: group.bug.as_ref().and_then(|b| b.fixed_in.clone()),
+                    regression: group
+                        .bug
+                        .as_ref()
+                        .and_then(|b| b.fix.as_ref())
+                        .is_some_and(|f| f.regression),
+                    without_fix: group
+                        .bug
+                        .as_ref()
+                        .and_then(|b| b.fix.as_ref())
+                        .is_some_and(|f| !f.regression),
+                    quiet: group.bug.as_ref().is_some_and(|b| b.quiet),
+                    back_after_days: group.bug.as_ref().and_then(|b| b.back_after),
                     id: leader.signature.id.clone(),
                     short_id: leader.signature.short_id().to_owned(),
                     kind: leader.signature.kind.clone(),
@@ -313,6 +341,7 @@ pub fn write_history_text(
             ("name", 1),
             ("kind", 2),
             ("title", 0),
+            ("status", 1),
             ("seen", 0),
             ("first seen", 3),
             ("last seen", 2),
@@ -321,11 +350,19 @@ pub fn write_history_text(
         style,
     );
     for row in rows {
+        let mut status = match (row.history.status.as_str(), &row.history.fixed_in) {
+            ("fixed", Some(build)) => format!("fixed in {build}"),
+            (status, _) => status.to_owned(),
+        };
+        if row.history.quiet {
+            status.push_str(", quiet");
+        }
         table.add_row(vec![
             row.id.clone(),
             row.name.clone().unwrap_or_default(),
             row.kind.clone(),
             labelled_title(&row.labels, &row.title),
+            status,
             row.history.seen.to_string(),
             date_text(row.history.first_seen),
             date_text(row.history.last_seen),
@@ -411,6 +448,9 @@ struct JsonBugRow<'a> {
     first_seen: Option<String>,
     last_seen: Option<String>,
     runs: &'a [String],
+    status: &'a str,
+    fixed_in: Option<&'a str>,
+    quiet: bool,
 }
 
 #[derive(Serialize)]
@@ -442,6 +482,9 @@ pub fn write_history_json(out: &mut dyn Write, rows: &[BugRow]) -> anyhow::Resul
             first_seen: row.history.first_seen.map(|d| d.to_string()),
             last_seen: row.history.last_seen.map(|d| d.to_string()),
             runs: &row.history.runs,
+            status: &row.history.status,
+            fixed_in: row.history.fixed_in.as_deref(),
+            quiet: row.history.quiet,
         })
         .collect();
     let signatures: Vec<JsonHistoryRow> = rows
@@ -504,5 +547,5 @@ pub fn write_bug_text(
     for signature in &row.signatures {
         writeln!(out, "    {signature}")?;
     }
-    Ok(())
+    super::lifecycle::write_bug_text(out, details)
 }

@@ -12,8 +12,9 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::io::Write;
 
-/// Version of the JSON contract (2: `history` is about the report's bug, signatures of scheme 2).
-pub const VERSION: u32 = 2;
+/// Version of the JSON contract (2: `history` is about the report's bug, signatures of scheme 2;
+/// 3: bugs have a life — `status`, `fixed_in`, `regression`, `quiet`, builds, nodes, crash ids).
+pub const VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -125,6 +126,14 @@ struct JsonHistory<'a> {
     first_seen: Option<String>,
     last_seen: Option<String>,
     runs: &'a [String],
+    status: &'a str,
+    fixed_in: Option<&'a str>,
+    regression: bool,
+    without_fix: bool,
+    seen_on: Option<&'a str>,
+    quiet: bool,
+    back_after_days: Option<u32>,
+    crash: Option<i64>,
 }
 
 /// Registers as a JSON object in the order the kernel printed them.
@@ -344,6 +353,14 @@ fn json_report<'a>(analysis: &'a Analysis, located: &'a Located) -> JsonReport<'
             first_seen: history.first_seen.map(|d| d.to_string()),
             last_seen: history.last_seen.map(|d| d.to_string()),
             runs: &history.runs,
+            status: &history.status,
+            fixed_in: history.fixed_in.as_deref(),
+            regression: history.fix.as_ref().is_some_and(|f| f.regression),
+            without_fix: history.fix.as_ref().is_some_and(|f| !f.regression),
+            seen_on: history.fix.as_ref().map(|f| f.seen_on.as_str()),
+            quiet: history.quiet,
+            back_after_days: history.back_after,
+            crash: history.crash,
         }),
         image: decoded.and_then(|d| d.image.as_ref()).map(json_image),
         modules: decoded.map_or_else(Vec::new, |d| {

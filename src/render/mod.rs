@@ -3,9 +3,11 @@
 
 pub mod bugreport;
 pub mod decode;
+pub mod document;
 pub mod explain;
 pub mod groups;
 pub mod json;
+pub mod lifecycle;
 pub mod markdown;
 pub mod symbolize;
 pub mod text;
@@ -40,11 +42,48 @@ pub fn history_sentence(history: &BugHistory) -> String {
         Match::Similar(s) => format!(" (similar signature, {s:.2})"),
         Match::New => " (new bug)".to_owned(),
     };
-    format!(
+    let mut sentence = format!(
         "bug {}{name}: seen {times}{since} in {runs} {}{matched}",
         history.bug,
         list_runs(&history.runs, 6)
-    )
+    );
+    match (history.status.as_str(), &history.fixed_in) {
+        ("fixed", Some(build)) => sentence.push_str(&format!("; fixed in {build}")),
+        ("invalid", _) => sentence.push_str("; marked invalid"),
+        _ => {}
+    }
+    if history.quiet {
+        sentence.push_str("; quiet");
+    }
+    if let Some(days) = history.back_after {
+        sentence.push_str(&format!(
+            "; back after {days} day{}",
+            if days == 1 { "" } else { "s" }
+        ));
+    }
+    sentence
+}
+
+/// `REGRESSION: bug 1bdac915ca "lost send CQE", fixed in #27, seen on #28`, or the sighting
+/// on a build without the fix; `None` when the bug was not fixed.
+pub fn fix_sentence(history: &BugHistory) -> Option<String> {
+    let fix = history.fix.as_ref()?;
+    let name = history
+        .name
+        .as_ref()
+        .map(|name| format!(" \"{name}\""))
+        .unwrap_or_default();
+    Some(if fix.regression {
+        format!(
+            "REGRESSION: bug {}{name}, fixed in {}, seen on {}",
+            history.bug, fix.fixed_in, fix.seen_on
+        )
+    } else {
+        format!(
+            "seen on a build without the fix: bug {}{name} is fixed in {}, this is {}",
+            history.bug, fix.fixed_in, fix.seen_on
+        )
+    })
 }
 
 /// At most `max` run names, then "and N more".

@@ -165,6 +165,12 @@ pub fn write_report(
         }
         if let Some(history) = &located.history {
             writeln!(out, "    {}", super::history_sentence(history))?;
+            if let Some(fix) = super::fix_sentence(history) {
+                match history.fix.as_ref().is_some_and(|f| f.regression) {
+                    true => writeln!(out, "    {}", style.red(&fix))?,
+                    false => writeln!(out, "    {fix}")?,
+                }
+            }
         }
         let decoded = located.decoded.as_ref();
         if let Some(decoded) = decoded {

@@ -6,7 +6,7 @@ use std::io::Write;
 
 fn seed_report() -> Value {
     let json = analyze_json(&[fixture("0826-w9-1.log").as_os_str()]);
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], 3);
     let reports = json["reports"].as_array().expect("reports array");
     assert_eq!(reports.len(), 1, "exactly one report in the seed log");
     reports[0].clone()

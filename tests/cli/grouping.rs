@@ -360,15 +360,22 @@ fn issue_17_version_2_history_is_resigned_keeping_the_users_word() {
             .args(["bug", "merge", &oops_bug, &warning_bug, "--db"])
             .arg(&db),
     );
-    // Make it a version-2 history: the same rows under scheme 2, schema version 2.
+    // Make it a history of signature version 2: the same rows under scheme 2, and the schema
+    // as it was before the step that asks for the re-signing.
+    // (The re-signing step is the last one.)
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(
+    let schema: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    conn.execute_batch(&format!(
         "UPDATE reports SET signature_version = 2;
          UPDATE signatures SET version = 2;
          UPDATE bug_index SET version = 2;
          DROP TABLE resign_pending;
-         PRAGMA user_version = 2;",
-    )
+         DROP TABLE audit;
+         PRAGMA user_version = {};",
+        schema - 1
+    ))
     .unwrap();
     let count = |conn: &rusqlite::Connection, sql: &str| -> i64 {
         conn.query_row(sql, [], |r| r.get(0)).unwrap()

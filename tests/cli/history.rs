@@ -370,7 +370,7 @@ fn issue_10_history_formats() {
             .arg(&db),
     );
     let json: serde_json::Value = serde_json::from_slice(&missing.stdout).unwrap();
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], 3);
     assert_eq!(json["bugs"], serde_json::json!([]));
     succeed(
         legolog()
@@ -398,7 +398,7 @@ fn issue_10_history_formats() {
             .arg(&db),
     );
     let json: serde_json::Value = serde_json::from_slice(&occurrences.stdout).unwrap();
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], 3);
     assert_eq!(json["signature"], id.as_str());
     assert_eq!(json["occurrences"][0]["run"], "0826-w9-1");
     assert_eq!(json["occurrences"][0]["position"], 1);

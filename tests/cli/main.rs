@@ -3,12 +3,14 @@
 mod analyze;
 mod bad_input;
 mod bugs;
+mod content_key;
 mod correlate;
 mod decode;
 mod generate;
 mod grouping;
 mod history;
 mod hostile;
+mod lifecycle;
 mod live;
 mod locate;
 mod pg;

@@ -450,7 +450,7 @@ mod addr2line_habits {
         );
         assert_eq!(code, Some(1));
         let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(json["version"], 2);
+        assert_eq!(json["version"], 3);
         assert!(json["results"][0]["error"]
             .as_str()
             .unwrap()

@@ -22,6 +22,10 @@ pub(super) fn check(
     {
         return Some("the console dropped messages inside the report".to_owned());
     }
+    // The unwinder gave up on the stack it was printing: the trace is partial.
+    if lines.iter().skip(1).any(|l| is_unwinder_warning(&l.text)) {
+        return Some("the unwinder found a bad frame inside the report".to_owned());
+    }
     if timestamp_inside(title) {
         return Some("another line's timestamp inside the title".to_owned());
     }
@@ -125,4 +129,13 @@ fn is_stack_keyword(text: &str) -> bool {
             )
         })
         .is_match(text)
+}
+
+/// arch/x86/kernel/unwind_frame.c `unwind_next_frame`: `WARNING: kernel stack regs at %p in
+/// %s:%d has bad 'bp' value %p` / `WARNING: kernel stack frame pointer at %p in %s:%d has bad
+/// value %p`, printed by the frame-pointer unwinder while it dumps some stack; it continues
+/// the report being printed and leaves its trace partial.
+pub(super) fn is_unwinder_warning(text: &str) -> bool {
+    text.contains("WARNING: kernel stack regs at")
+        || text.contains("WARNING: kernel stack frame pointer at")
 }

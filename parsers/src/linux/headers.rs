@@ -40,6 +40,9 @@ pub(crate) struct Format {
     /// Why a report of this format is incomplete by nature, if it is (syzkaller's
     /// `corrupted` formats).
     pub incomplete: Option<&'static str>,
+    /// The format is used only when the format before it of the same header found no guilty
+    /// function: the report was cut before the line that names it.
+    pub no_func: bool,
 }
 
 /// Where the guilty frame is looked for: parts tried in order, each starting where the
@@ -119,6 +122,7 @@ const fn fmt(header: &'static str, fmt: &'static str, kind: Kind, stack: Option<
         stack,
         no_stack_trace: false,
         incomplete: None,
+        no_func: false,
     }
 }
 
@@ -137,6 +141,7 @@ const fn no_trace(
         stack,
         no_stack_trace: true,
         incomplete: None,
+        no_func: false,
     }
 }
 
@@ -149,6 +154,27 @@ const fn plain(header: &'static str, fmt: &'static str, kind: Kind) -> Format {
         stack: None,
         no_stack_trace: true,
         incomplete: None,
+        no_func: false,
+    }
+}
+
+/// The title of a report cut before the line its guilty function comes from (syzkaller's
+/// `corrupted` formats following a `{FUNC}` one).
+const fn cut_before_func(
+    header: &'static str,
+    fmt: &'static str,
+    kind: Kind,
+    reason: &'static str,
+) -> Format {
+    Format {
+        header,
+        title: None,
+        fmt,
+        kind,
+        stack: None,
+        no_stack_trace: true,
+        incomplete: Some(reason),
+        no_func: true,
     }
 }
 
@@ -167,10 +193,13 @@ const fn incomplete(
         stack: None,
         no_stack_trace: true,
         incomplete: Some(reason),
+        no_func: false,
     }
 }
 
-const WARN_SRC: &str = r"WARNING: .* at [a-zA-Z0-9_./-]+:[0-9]+";
+/// kernel/panic.c `__warn`: `WARNING: CPU: %d PID: %d at %s:%d %pS` (3.11 on), `WARNING: at
+/// %s:%d %pS()` before; the file is absent without `CONFIG_DEBUG_BUGVERBOSE`.
+const WARN_SRC: &str = r"WARNING: (?:.* )?at [a-zA-Z0-9_./-]+:[0-9]+";
 
 const fn warn_file(
     header: &'static str,
@@ -239,6 +268,39 @@ const LOCK_AT: Stack = Stack {
     pick: Pick::First,
 };
 
+/// mm/slub.c `slab_bug` headers: `object_err`/`slab_err` reasons (`Object already free`,
+/// `Poison overwritten`, `Freepointer corrupt`, `Objects remaining in %s on
+/// __kmem_cache_shutdown()`…). The function is the caller of the slab API in the trace that
+/// follows; SLUB's own checking helpers are passed over. A header of this shape without its
+/// `BUG ` prefix is no SLUB report.
+static SLUB: &[Format] = &[fmt(
+    r"(?:^|\s)BUG [^ ]+ \((?:Not tainted|Tainted: [^)]*)\): ([A-Z][A-Za-z_ ]*[A-Za-z])",
+    "SLUB: {1} in {FUNC}",
+    Kind::Bug,
+    Some(Stack {
+        parts: &[Part::Trace],
+        skip: &[
+            "^free_debug_processing",
+            "^alloc_debug_processing",
+            "^free_consistency_checks",
+            "^free_to_partial_list",
+            "^check_",
+            "^on_freelist",
+            "^object_err",
+            "^slab_err",
+            "^print_trailer",
+            "^validate_slab",
+            "^list_slab_objects",
+            "^_*kmem_cache_",
+            "^shutdown_cache",
+            "^_*slab_free",
+            "^do_slab_free",
+        ],
+        fallback: &[],
+        pick: Pick::First,
+    }),
+)];
+
 /// The table, in priority order (the family whose literal occurs first in a line wins; ties go
 /// to the earlier entry).
 pub(crate) static OOPSES: &[Oops] = &[
@@ -278,6 +340,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 }),
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)\+0x[0-9a-f]+/0x[0-9a-f]+ at addr ([0-9a-f]+)",
@@ -287,6 +350,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 stack: None,
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             Format {
                 header: r"BUG: KASAN: ([a-z\-]+) on address",
@@ -298,6 +362,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 stack: None,
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             fmt(
                 r"BUG: KASAN: ([a-z\-]+) in ([a-zA-Z0-9_.]+)",
@@ -408,8 +473,11 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(RIP_TRACE),
             ),
             fmt(
-                r"BUG: (?:spinlock|rwlock) (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)",
-                "BUG: spinlock {1} in {FUNC}",
+                // kernel/locking/spinlock_debug.c `spin_dump` (`BUG: spinlock %s on CPU#%d, %s/%d`)
+                // and `rwlock_bug` (`BUG: rwlock %s on CPU#%d, %s/%d, %p`), then `dump_stack()`;
+                // `lockup suspected` is the pre-4.0 `__spin_lock_debug` message.
+                r"BUG: (spinlock|rwlock) (lockup suspected|already unlocked|cpu recursion|recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)",
+                "BUG: {1} {2} in {FUNC}",
                 Kind::SpinlockLockup,
                 Some(TRACE),
             ),
@@ -474,18 +542,30 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "BUG: non-zero pgtables_bytes on freeing mm",
                 Kind::Bug,
             ),
+            // mm/page_alloc.c `bad_page`: `BUG: Bad page state in process %s …`, the page dump, then
+            // `dump_stack()`, whose first frame outside mm's helpers is the caller.
             fmt(
                 r"BUG: Bad page state",
                 "BUG: Bad page state in {FUNC}",
                 Kind::Bug,
                 Some(TRACE),
             ),
+            // mm/memory.c `print_bad_pte`: `BUG: Bad page map in process %s …`, the page dump, then
+            // `dump_stack()`, whose first frame outside mm's helpers is the caller.
             fmt(
                 r"BUG: Bad page map",
                 "BUG: Bad page map in {FUNC}",
                 Kind::Bug,
                 Some(TRACE),
             ),
+            cut_before_func(
+                r"BUG: Bad page map",
+                "BUG: Bad page map",
+                Kind::Bug,
+                "the report stops before the stack dump it always prints",
+            ),
+            // mm/filemap.c `page_cache_delete`: `BUG: Bad page cache in process %s …`, the page dump, then
+            // `dump_stack()`, whose first frame outside mm's helpers is the caller.
             fmt(
                 r"BUG: Bad page cache",
                 "BUG: Bad page cache in {FUNC}",
@@ -569,6 +649,8 @@ pub(crate) static OOPSES: &[Oops] = &[
                         "vm_area_dup",
                         "kobject_",
                         "kset_",
+                        // mm/list_lru.c allocates its per-node lists for the shrinker's owner.
+                        "^_*list_lru_init",
                     ],
                     fallback: &[],
                     pick: Pick::First,
@@ -591,6 +673,13 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::Bug,
                 None,
             ),
+            // A header cut right after its literal (the rest of the printk lost).
+            incomplete(
+                r"BUG:\s*$",
+                "BUG: corrupted",
+                Kind::Bug,
+                "the header stops after its literal",
+            ),
         ],
         suppressions: &[r"BUG: failure at"],
     },
@@ -609,6 +698,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "possible deadlock in {FUNC}",
                 Kind::Lockdep,
                 Some(DEADLOCK),
+            ),
+            // kernel/locking/lockdep.c `print_circular_bug_header`: the header, then the
+            // lock being acquired `at:` its caller. Cut before that line, the report names no
+            // function (syzkaller's corrupted format).
+            cut_before_func(
+                r"WARNING: possible circular locking dependency detected",
+                "WARNING: possible circular locking dependency detected",
+                Kind::Lockdep,
+                "the report stops before the locks it names",
             ),
             fmt(
                 r"WARNING: inconsistent lock state",
@@ -640,6 +738,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 }),
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             incomplete(
                 r"WARNING: suspicious RCU usage",
@@ -648,12 +747,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "other messages are mixed into the report's header block",
             ),
             plain(
-                r"WARNING: kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value",
+                r"WARNING: kernel stack regs at [0-9a-f]+ in .* has bad '([^']+)' value",
                 "WARNING: kernel stack regs has bad '{1}' value",
                 Kind::Warning,
             ),
             plain(
-                r"WARNING: kernel stack frame pointer at [0-9a-f]+ in [^ ]* has bad value",
+                r"WARNING: kernel stack frame pointer at [0-9a-f]+ in .* has bad value",
                 "WARNING: kernel stack frame pointer has bad value",
                 Kind::Warning,
             ),
@@ -688,14 +787,22 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Some(LOCK_AT),
             ),
             warn_file(
-                r"WARNING: .* at lib/debugobjects\.c:[0-9]+ debug_print_object",
+                // lib/debugobjects.c `debug_print_object`: `WARN(1, "ODEBUG: %s %s (active state
+                // %u) object type: %s hint: %pS")`, with or without the file in the header.
+                r"WARNING: (?:.* )?at (?:lib/debugobjects\.c:[0-9]+ )?debug_print_object",
                 "WARNING: ODEBUG bug in {FUNC}",
                 &[
                     "debug_object",
                     "debug_check",
                     "^__debug",
                     "^debug_",
-                    // The users of ODEBUG that checked the object for their caller.
+                    // The users of ODEBUG that checked the object for their caller: timers, work
+                    // items, percpu counters, and the free paths that check objects being freed.
+                    "timer_",
+                    "work_",
+                    "^percpu_",
+                    "^__free_",
+                    "kobject_",
                     "call_rcu",
                     "vunmap",
                     "^vfree",
@@ -706,28 +813,31 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(
-                r"WARNING: .* at mm/usercopy\.c:[0-9]+",
+                r"WARNING: (?:.* )?at mm/usercopy\.c:[0-9]+",
                 "WARNING: bad usercopy in {FUNC}",
                 &["usercopy", "__check"],
             ),
             warn_file(
-                r"WARNING: .* at lib/kobject\.c:[0-9]+",
+                r"WARNING: (?:.* )?at lib/kobject\.c:[0-9]+",
                 "WARNING: kobject bug in {FUNC}",
                 &["kobject_"],
             ),
             warn_file(
-                r"WARNING: .* at fs/proc/generic\.c:[0-9]+",
+                r"WARNING: (?:.* )?at fs/proc/generic\.c:[0-9]+",
                 "WARNING: proc registration bug in {FUNC}",
                 &["proc_"],
             ),
             warn_file(
-                r"WARNING: .* at lib/refcount\.c:[0-9]+",
+                // lib/refcount.c `refcount_warn_saturate` (`refcount_t: underflow; use-after-free.`
+                // …), the 4.x `refcount_*_checked` helpers, and kernel/panic.c
+                // `refcount_error_report` of the x86 fast refcounts (4.15–5.4).
+                r"WARNING: (?:.* )?at (?:lib/refcount\.c:[0-9]+|(?:kernel/panic\.c:[0-9]+ )?refcount_(?:warn_saturate|error_report)\+0x)",
                 "WARNING: refcount bug in {FUNC}",
                 // The put wrappers of refcounted objects (`kfree_skb` is `skb_unref` + free).
                 &["refcount", "^(?:__)?(?:kfree|consume)_skb", "^sock_put$"],
             ),
             warn_file(
-                r"WARNING: .* at kernel/locking/lockdep\.c:[0-9]+",
+                r"WARNING: (?:.* )?at kernel/locking/lockdep\.c:[0-9]+",
                 "WARNING: locking bug in {FUNC}",
                 &[
                     "lock_acquire",
@@ -739,7 +849,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(
-                r"WARNING: .* at mm/(?:slab_common|slab|slub|util)\.c:[0-9]+ (?:__)?(?:kmalloc|krealloc|kvmalloc)",
+                r"WARNING: (?:.* )?at mm/(?:slab_common|slab|slub|util)\.c:[0-9]+ (?:__)?(?:kmalloc|krealloc|kvmalloc)",
                 "WARNING: kmalloc bug in {FUNC}",
                 &[
                     "kmalloc",
@@ -753,12 +863,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(
-                r"WARNING: .* at mm/vmalloc\.c:[0-9]+ __vmalloc_node_range",
+                r"WARNING: (?:.* )?at mm/vmalloc\.c:[0-9]+ __vmalloc_node_range",
                 "WARNING: zero-size vmalloc in {FUNC}",
                 &["vmalloc", "vzalloc"],
             ),
             warn_file(
-                r"WARNING: .* at drivers/usb/core/urb\.c:[0-9]+ usb_submit_urb",
+                r"WARNING: (?:.* )?at drivers/usb/core/urb\.c:[0-9]+ usb_submit_urb",
                 "WARNING in {FUNC}/usb_submit_urb",
                 &[
                     "usb_submit_urb",
@@ -769,6 +879,13 @@ pub(crate) static OOPSES: &[Oops] = &[
                 ],
             ),
             warn_file(WARN_SRC, "WARNING in {FUNC}", &[]),
+            // kernel/panic.c `__warn` without the file (`CONFIG_DEBUG_BUGVERBOSE=n`):
+            // `WARNING: CPU: %d PID: %d at %pS`.
+            warn_file(
+                r"WARNING: (?:CPU: [0-9]+ PID: [0-9]+ )?at [a-zA-Z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+",
+                "WARNING in {FUNC}",
+                &[],
+            ),
             // Newer kernels: `WARNING: [cond] file.c:123 at func+0x1/0x2, CPU#0: comm/pid`.
             fmt(
                 r"WARNING: \[.*\] [a-zA-Z0-9_./-]+:[0-9]+ at ([a-zA-Z0-9_.]+)",
@@ -830,6 +947,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "possible deadlock in {FUNC}",
                 Kind::Lockdep,
                 Some(DEADLOCK),
+            ),
+            // kernel/locking/lockdep.c `print_circular_bug_header`: the header, then the
+            // lock being acquired `at:` its caller. Cut before that line, the report names no
+            // function (syzkaller's corrupted format).
+            cut_before_func(
+                r"INFO: possible circular locking dependency detected",
+                "WARNING: possible circular locking dependency detected",
+                Kind::Lockdep,
+                "the report stops before the locks it names",
             ),
             fmt(
                 r"INFO: inconsistent lock state",
@@ -920,6 +1046,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 }),
                 no_stack_trace: false,
                 incomplete: None,
+                no_func: false,
             },
             fmt(
                 r"INFO: task .* can't die for more than [0-9]+ seconds",
@@ -959,6 +1086,12 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "INFO: {1} in {2} {3}",
                 Kind::Other,
             ),
+            incomplete(
+                r"INFO:\s*$",
+                "INFO: corrupted",
+                Kind::Other,
+                "the header stops after its literal",
+            ),
         ],
         suppressions: &[
             r"INFO: lockdep is turned off",
@@ -969,6 +1102,21 @@ pub(crate) static OOPSES: &[Oops] = &[
             r"[A-Z_]+_INFO:",
             r"INFO: recovery required on readonly filesystem",
         ],
+    },
+    // mm/slub.c `slab_bug`: `BUG %s (%s): %pV` (cache name, `print_tainted()`, reason), the
+    // object and slab dumps, then `dump_stack()`. The literal is the taint part, present in
+    // every such header since 2.6.
+    Oops {
+        literal: "(Not tainted): ",
+        kind: Kind::Bug,
+        formats: SLUB,
+        suppressions: &[],
+    },
+    Oops {
+        literal: "(Tainted: ",
+        kind: Kind::Bug,
+        formats: SLUB,
+        suppressions: &[],
     },
     Oops {
         literal: "Unable to handle kernel",
@@ -1057,6 +1205,15 @@ pub(crate) static OOPSES: &[Oops] = &[
                     fallback: &[],
                     pick: Pick::Stall,
                 }),
+            ),
+            // arch/x86/kernel/cpu/mce/core.c `mce_panic(msg, …)`: "Fatal machine check",
+            // "Fatal Machine check", "Machine check from unknown source", "Fatal local
+            // machine check", "Timeout synchronizing machine check over CPUs", "Action
+            // required: …"; 2.6's x86-64 `mce_panic` printed "Machine check".
+            plain(
+                r"Kernel panic - not syncing: ((?:Fatal |Uncorrected |Fatal local |Timeout synchronizing )?[Mm]achine check.*?|Action required:.*?)\s*$",
+                "kernel panic: {1}",
+                Kind::MachineCheck,
             ),
             plain(
                 r"Kernel panic - not syncing: Attempted to kill init!",
@@ -1239,6 +1396,7 @@ pub(crate) static OOPSES: &[Oops] = &[
                 stack: None,
                 no_stack_trace: true,
                 incomplete: None,
+                no_func: false,
             },
             plain(
                 r"Machine Check Exception:",
@@ -1246,6 +1404,44 @@ pub(crate) static OOPSES: &[Oops] = &[
                 Kind::MachineCheck,
             ),
         ],
+        suppressions: &[],
+    },
+    // arch/x86/kernel/cpu/mce/core.c `__print_mce` without `MCG_STATUS_MCIP`: `CPU %d:
+    // Machine Check: %Lx Bank %d: %016Lx`, a record of an error the CPU corrected or logged
+    // without raising the exception; same RIP line.
+    Oops {
+        literal: "Machine Check: ",
+        kind: Kind::MachineCheck,
+        formats: &[
+            Format {
+                header: r"CPU [0-9]+: Machine Check: ",
+                title: Some(r"RIP(?: !INEXACT!)? [0-9a-f]+:<[0-9a-f]+> \{([a-zA-Z0-9_]+)[.+]"),
+                fmt: "Machine Check in {1}",
+                kind: Kind::MachineCheck,
+                stack: None,
+                no_stack_trace: true,
+                incomplete: None,
+                no_func: false,
+            },
+            plain(
+                r"CPU [0-9]+: Machine Check: ",
+                "Machine Check",
+                Kind::MachineCheck,
+            ),
+        ],
+        suppressions: &[],
+    },
+    // arch/x86/kernel/cpu/mce/core.c `mce_notify_irq`: `pr_info(HW_ERR "Machine check events
+    // logged\n")` (`mce: [Hardware Error]: …` since 4.x, `[Hardware Error]: …` in 3.x, bare
+    // in 2.6): records went to the log rather than the console.
+    Oops {
+        literal: "Machine check events logged",
+        kind: Kind::MachineCheck,
+        formats: &[plain(
+            r"Machine check events logged",
+            "Machine check events logged",
+            Kind::MachineCheck,
+        )],
         suppressions: &[],
     },
     Oops {

@@ -7,9 +7,21 @@
 
 mod corrupt;
 mod headers;
+pub(crate) mod skip;
 mod stack;
 
-pub(crate) use stack::{title_name, Found, Stop};
+pub(crate) use stack::{title_name, Stop};
+
+/// The function a title blames, as the title names it, and where it was printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// The function, as the title names it.
+    pub function: String,
+    /// The input line (1-based) that named it.
+    pub line: u64,
+    /// Where the frames that say which bug it is end.
+    pub stop: Stop,
+}
 
 use crate::header::{Dialect, Header, Role};
 use crate::report::{Corruption, Kind, Task};
@@ -39,6 +51,8 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "unregister_netdevice: waiting for",
     "Internal error:",
     "Machine Check Exception:",
+    "Machine Check: ",
+    "Machine check events logged",
     "Unhandled fault:",
     "Alignment trap:",
     "trusty: panic",
@@ -48,6 +62,8 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "SYZFAIL:",
     "SYZFATAL:",
     "hard LOCKUP",
+    "(Not tainted): ",
+    "(Tainted: ",
     "Oops",
     "NMI backtrace for cpu",
     "task:",
@@ -114,8 +130,18 @@ fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
     if oops.suppressions.iter().any(|re| re.is_match(text)) {
         return None;
     }
+    // Families whose literal is no header by itself: only their formats are.
+    if STRICT_LITERALS.contains(&oops.oops.literal)
+        && !oops.formats.iter().any(|f| f.header.is_match(text))
+    {
+        return None;
+    }
     Some((oops, pos))
 }
+
+/// Literals of families that are reports only in one of their formats (the taint part of
+/// mm/slub.c's `slab_bug` header appears in other messages too).
+const STRICT_LITERALS: &[&str] = &["(Not tainted): ", "(Tainted: "];
 
 /// The first occurrence of `literal` that does not continue a word (`ODEBUG:` and
 /// `CAM_INFO:` are not `BUG:` and `INFO:`).
@@ -154,6 +180,8 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
         // their own, wherever they land.
         let role = match oops.oops.literal {
             "Kernel panic" | "SYZFAIL:" | "SYZFATAL:" => Role::Continuation,
+            _ if corrupt::is_unwinder_warning(text) => Role::Continuation,
+            _ if is_slub_detail(text) => Role::Continuation,
             literal if LONE_MESSAGES.contains(&literal) => Role::Aside,
             _ => Role::Start,
         };
@@ -173,6 +201,18 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
         return Some(header);
     }
     None
+}
+
+/// mm/slub.c's details after a `slab_bug` header, `INFO:`-prefixed before 5.x
+/// (`print_track`: `INFO: Allocated in %pS age=…`, `print_page_info`: `INFO: Slab 0x%p …`,
+/// `print_trailer`: `INFO: Object 0x%p …`, `check_bytes_and_report`: `INFO: 0x%p-0x%p …`):
+/// part of the SLUB report they follow, a report of their own only when it is lost.
+fn is_slub_detail(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        compile(r"INFO: (?:(?:Allocated|Freed) in |Slab 0x|Object 0x|0x[0-9a-f]+-0x[0-9a-f]+ )")
+    })
+    .is_match(text)
 }
 
 /// `task:kworker/0:1    state:I stack:0     pid:18    ppid:2      flags:0x00004000`.
@@ -219,6 +259,20 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
             && draft.frames.is_empty()
             && draft.registers.is_empty();
     }
+    // lockdep (kernel/locking/lockdep.c) prints its report from the lock's own data
+    // (`print_lock`, the `nest_lock` name): a fault raised while it prints, before any trace
+    // or register dump of its own, is that report failing half-way, and its trace is the
+    // report's trace.
+    if draft.kind == Kind::Lockdep
+        && draft.frames.is_empty()
+        && draft.registers.is_empty()
+        && matches!(
+            header.kind,
+            Kind::PageFault | Kind::GeneralProtection | Kind::InternalError
+        )
+    {
+        return true;
+    }
     // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
     // `Internal error: Oops:`.
     // arm64's `BUG()` goes on with `Internal error: Oops - BUG: …` as x86's with its trap.
@@ -238,6 +292,30 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
             && draft.registers.is_empty();
     }
     false
+}
+
+/// Reports that print their own trace last, after context traces of their own: lockdep
+/// (kernel/locking/lockdep.c: the dependency chain, `… at:` traces, then `stack backtrace:` and
+/// `dump_stack()`), UBSAN (lib/ubsan.c `ubsan_prologue` … `dump_stack()`), and the scheduler's
+/// `__might_resched` / `__schedule_bug` (kernel/sched/core.c: `Preemption disabled at:` with a
+/// lone frame, then `dump_stack()`). KCSAN prints its accesses' traces and no final one.
+pub(crate) fn prints_trace_last(kind: Kind, header: &str) -> bool {
+    match kind {
+        Kind::Lockdep | Kind::Ubsan | Kind::SchedulingWhileAtomic => true,
+        Kind::Bug => header.contains("BUG: sleeping function called from invalid context"),
+        _ => false,
+    }
+}
+
+/// kernel/locking/lockdep.c `print_circular_bug_entry`: `-> #%u` and the lock's name
+/// (`(&buf->lock){+.+.}-{3:3}:`), followed by the trace where the dependency was recorded.
+pub(crate) fn lock_chain_link(text: &str) -> Option<(u32, String)> {
+    let rest = text.trim_start().strip_prefix("-> #")?;
+    let (index, lock) = rest.split_once(' ')?;
+    let index = index.parse().ok()?;
+    let lock = lock.trim_end();
+    let lock = lock.strip_suffix(':').unwrap_or(lock);
+    lock.starts_with('(').then(|| (index, lock.to_owned()))
 }
 
 /// Kinds whose header is followed by free-text description lines before the registers or
@@ -261,7 +339,7 @@ pub(crate) struct Verdict {
 /// Title and corruption verdict of a report by syzkaller's rules. The title is masked as
 /// syzbot masks it, after the corruption rules have seen it as printed.
 pub(crate) fn judge(draft: &View<'_>) -> Verdict {
-    let verdict = judge_printed(draft);
+    let verdict = judge_printed(draft, &mut Origin::default());
     Verdict {
         title: headers::mask_title(&verdict.title),
         corruption: verdict.corruption,
@@ -269,7 +347,36 @@ pub(crate) fn judge(draft: &View<'_>) -> Verdict {
     }
 }
 
-fn judge_printed(draft: &View<'_>) -> Verdict {
+/// Where a title came from: the table row that made it and the frames its guilty-frame rule
+/// passed over, each with its skip class.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The title template of the row (`WARNING: ODEBUG bug in {FUNC}`), or how the title was
+    /// made when no row applied (`header line`, `stack trace`, …).
+    pub family: String,
+    /// Frames skipped before the guilty one, with the class that skipped each.
+    pub skipped: Vec<(String, &'static str)>,
+}
+
+/// The origin of a finished report's title, recomputed from the report (Linux rules).
+pub fn origin(report: &crate::report::Report) -> Origin {
+    let view = View {
+        kind: report.kind,
+        dialect: crate::header::Dialect::Linux,
+        lines: &report.excerpt,
+        frames: &report.frames,
+        extra_frames: &[],
+        registers: &report.registers,
+        rip: report.rip.as_ref(),
+        gap: &[],
+    };
+    let mut origin = Origin::default();
+    judge_printed(&view, &mut origin);
+    origin
+}
+
+fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
+    origin.family = format!("{}: generic", draft.kind);
     let generic = |base: &str| {
         let guilty = draft.guilty_function_at();
         Verdict {
@@ -308,10 +415,16 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
         report_text.push_str(&line.text);
         report_text.push('\n');
     }
-    for compiled in &oops.formats {
+    origin.family = format!("{}: header line", oops.oops.literal);
+    // Set when a `{FUNC}` format matched but found no function.
+    let mut after_no_func = false;
+    'formats: for (idx, compiled) in oops.formats.iter().enumerate() {
         let Some(header_caps) = compiled.header.captures(header_text) else {
             continue;
         };
+        if compiled.format.no_func && !after_no_func {
+            continue;
+        }
         let caps = match &compiled.title {
             Some(re) => match re.captures(&report_text) {
                 Some(caps) => caps,
@@ -320,9 +433,10 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
             None => header_caps,
         };
         let format = compiled.format;
+        origin.family = format.fmt.to_owned();
         let mut res = String::with_capacity(format.fmt.len() + 32);
         let mut corruption = None;
-        let mut guilty = None;
+        let mut blamed = None;
         let mut rest = format.fmt;
         while let Some(open) = rest.find('{') {
             res.push_str(rest.get(..open).unwrap_or(""));
@@ -364,9 +478,25 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
                     })?
                 });
                 match found {
-                    Some(found) => {
-                        res.push_str(&found.function);
-                        guilty = Some(found);
+                    Some(guilty) => {
+                        res.push_str(&guilty.name);
+                        origin.skipped = guilty.skipped;
+                        blamed = Some(Found {
+                            function: guilty.name,
+                            line: guilty.line,
+                            stop: guilty.stop,
+                        });
+                    }
+                    // A later format of the same header for reports cut before the
+                    // guilty frame (syzkaller's `corrupted` formats) names them better.
+                    None if oops.formats.get(idx + 1..).is_some_and(|later| {
+                        later
+                            .iter()
+                            .any(|f| f.format.no_func && f.header.is_match(header_text))
+                    }) =>
+                    {
+                        after_no_func = true;
+                        continue 'formats;
                     }
                     None => {
                         res.push_str("corrupted");
@@ -389,7 +519,7 @@ fn judge_printed(draft: &View<'_>) -> Verdict {
         return Verdict {
             title: res,
             corruption,
-            guilty,
+            guilty: blamed,
         };
     }
     // No format: the header line from the literal on is the title. An oops of no known

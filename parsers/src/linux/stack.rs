@@ -32,374 +32,6 @@ impl CompiledPart {
     }
 }
 
-/// Functions that never explain a crash: they report it, or they are generic helpers.
-const SKIP: &[&str] = &[
-    "__sanitizer",
-    "__asan",
-    "kasan",
-    "hwasan",
-    "__msan",
-    "kmsan",
-    "kcsan",
-    "check_memory_region",
-    "check_heap_object",
-    "check_object",
-    "read_word_at_a_time",
-    "(read|write)_once_.*nocheck",
-    "print_address_description",
-    "panic",
-    "invalid_op",
-    "report_bug",
-    "fixup_bug",
-    "fixup_exception",
-    "do_error",
-    "_trap$",
-    "^do_trap",
-    "dump_stack",
-    "show_stack",
-    "dump_backtrace",
-    "unwind_backtrace",
-    "walk_stackframe",
-    "^print_report$",
-    "warn_slowpath",
-    "warn_alloc",
-    "warn_bogus",
-    "__warn",
-    "^warn_",
-    "debug_object",
-    "timer_is_static_object",
-    "work_is_static_object",
-    "__might_fault",
-    "print_unlock",
-    "imbalance_bug",
-    "lockdep",
-    "bit_spin",
-    "rcu_lock_acquire",
-    "lock_release",
-    "lock_class",
-    "mark_lock",
-    "(reacquire|mark)_held_locks",
-    "spin_lock",
-    "spin_trylock",
-    "spin_unlock",
-    "raw_read_lock",
-    "raw_read_trylock",
-    "raw_write_lock",
-    "raw_write_trylock",
-    "raw_read_unlock",
-    "raw_write_unlock",
-    "down_write",
-    "down_read",
-    "up_write",
-    "up_read",
-    "^mutex_lock",
-    "^mutex_unlock",
-    "memcpy",
-    "memcmp",
-    "memset",
-    "memchr",
-    "memmove",
-    "memdup",
-    "strcmp",
-    "strncmp",
-    "strnlen",
-    "strlen",
-    "strstr",
-    "strncpy_from_user",
-    "strchr",
-    "strncpy",
-    "strlcpy",
-    "strscpy",
-    "strcpy",
-    "strcat",
-    "strlcat",
-    "strncat",
-    "strsep",
-    "copy_to_user",
-    "copy_from_user",
-    "copy_to_iter",
-    "copy_from_iter",
-    "copy_page_to_iter",
-    "copy_page_from_iter",
-    "copy_user_",
-    "^copyin",
-    "^copyout",
-    "put_user",
-    "get_user",
-    "^kfree$",
-    "^kvfree",
-    "^kzfree",
-    "^kfree_sensitive",
-    "^__kmalloc",
-    "^kmalloc",
-    "^krealloc",
-    "^kvmalloc",
-    "^kcalloc",
-    "^kzalloc",
-    "^kstrdup",
-    "^kmemdup",
-    "^_*refcount_",
-    "^_*kref_",
-    "^ref_tracker",
-    "^static_key_",
-    "^__sanitizer_cov",
-    "^should_fail",
-    "^fail_dump",
-    "^__list_add",
-    "^__list_del",
-    "^list_add",
-    "^list_del",
-    "^__might_sleep",
-    "^___might_sleep",
-    "^__might_resched",
-    "^might_sleep",
-    "^do_page_fault",
-    "^__do_page_fault",
-    "^exc_page_fault",
-    "^asm_exc_page_fault",
-    "^page_fault",
-    "^do_user_addr_fault",
-    "^do_kern_addr_fault",
-    "^no_context",
-    "^page_fault_oops",
-    "^kernelmode_fixup_or_oops",
-    "^handle_page_fault",
-    "^do_general_protection",
-    "^exc_general_protection",
-    "^asm_exc_general_protection",
-    "^general_protection",
-    "^exc_invalid_op",
-    "^asm_exc_invalid_op",
-    "^handle_bug",
-    "^do_int3",
-    "^exc_int3",
-    "^__die",
-    "^die$",
-    "^oops_",
-    "^bug_handler",
-    "^do_mem_abort",
-    "^el1_",
-    "^el1h_",
-    "^__do_kernel_fault",
-    "^do_translation_fault",
-    "^do_bad_area",
-    "^ret_from_fork",
-    "^entry_SYSCALL",
-    "^do_syscall_",
-    "^x64_sys_call",
-    "^__x64_sys_call",
-    "^ubsan",
-    "^__ubsan",
-    "^print_circular_bug",
-    "^check_noncircular",
-    "^check_prev_add",
-    "^validate_chain",
-    "^__lock_acquire",
-    "^lock_acquire",
-    "^lock_sync",
-    "^find_usage_",
-    "^check_irq_usage",
-    "^__x86_indirect_thunk",
-    "preempt_check",
-    "^spin_dump",
-    "^spin_bug",
-    "^do_raw_spin",
-    "^trace_hardirqs",
-    "^string$",
-    "^hex_string$",
-    "^vsnprintf",
-    "^sprintf",
-    "^snprintf",
-    "^__queue_work",
-    "^queue_work",
-    "^__wake_up",
-    "^kobject_put",
-    "^kobject_get",
-    "^kobject_del",
-    "^kobject_release",
-    "^usb_kill_urb",
-    "^usb_submit_urb",
-    "^kthread_stop",
-    "^__flush_work",
-    "^flush_work",
-    "^__cancel_work",
-    "^del_timer",
-    "^sysfs_remove",
-    "^device_del",
-    "^perf_trace_",
-    "^osq_lock",
-    "^rb_",
-    "^__rb_",
-    "strnstr",
-    "^try_to_grab_pending",
-    "^drain_workqueue",
-    "^device_unregister",
-    "^__mutex_lock",
-    "^mutex_",
-    "^__mutex_",
-    "^down$",
-    "^down_trylock",
-    "^__down",
-    "^up$",
-    "dec_and_lock",
-    "printk",
-    "^scnprintf",
-    "^vscnprintf",
-    "^kvasprintf",
-    "^kasprintf",
-    "^pointer$",
-    "^number$",
-    "^format_decode",
-    "^debug_check_no_locks",
-    "^debug_smp_processor_id",
-    "^skb_over_panic",
-    "^skb_under_panic",
-    "^skb_put$",
-    "^skb_push$",
-    "^skb_pull$",
-    "^__skb_put",
-    "^folio_unlock$",
-    "^unlock_page$",
-    "^__phys_addr",
-    "^__virt_to_phys",
-    "^lock_timer_base",
-    "^try_to_del_timer",
-    "^wait_for_completion",
-    "^cancel_work",
-    "^cancel_delayed_work",
-    "^usb_start_wait_urb",
-    "^usb_bulk_msg",
-    "^usb_control_msg",
-    "^usb_interrupt_msg",
-    "^crc[0-9a-z_]*$",
-    "^__crc[0-9a-z_]*$",
-    "^klist_",
-    "^xas_",
-    "^rhashtable_lookup",
-    "fortify",
-    "^print_tainted",
-    "^get_taint",
-    "^check_panic_on_warn",
-    "^__local_bh_enable",
-    "^local_bh_enable",
-    "^do_tag_check_fault",
-    "^handle_bad_stack",
-    "^stack_trace_consume_entry",
-    "^arch_stack_walk",
-    "^stack_trace_save",
-    "^_?_?dev_(?:info|err|warn|notice|printk|emerg|crit|alert|dbg)",
-    "^va_format",
-    "bad_stack",
-    "^insert_work",
-    "^__queue_delayed_work",
-    "^queue_delayed_work",
-    "^put_device$",
-    "^__alloc_pages",
-    "^alloc_pages",
-    "^__alloc_frozen_pages",
-    "^alloc_frozen_pages",
-    "^kmalloc_order",
-    "^_*kmalloc_large",
-    "^__get_free_pages",
-    "^__mod_timer",
-    "^mod_timer",
-    "^__try_to_del_timer",
-    "^timer_delete",
-    // Generic teardown and registration helpers that warn about their caller's misuse.
-    "^rollback_registered",
-    "^unregister_netdev",
-    "^dpm_sysfs_remove",
-    "^i2c_del_adapter",
-    "^_*kobject_",
-    "^device_add$",
-    "^device_release$",
-    "^add_uevent_var",
-    "^devres_release_all",
-    "^ida_free",
-    "^cleanup_srcu_struct",
-    "^fast_dput",
-    "^dput$",
-    "^mark_buffer_dirty",
-    "^program_check_",
-    "^hwrng_unregister",
-    "^get_device_parent",
-    "^__timer_delete",
-    "^do_read_cache_folio",
-    "^_*kmem_cache_alloc",
-    "^_*kmem_cache_free",
-    // The families below follow syzkaller's published skip conventions (pkg/report/linux.go):
-    // whole classes of generic helpers, so that code never seen before is blamed on the caller.
-    // Bit operations, atomics and refcount wrappers (`atomic_long_inc`, `test_and_set_bit`,
-    // `arch_atomic64_add`, `instrument_atomic_read`).
-    "^(?:arch_|raw_)?atomic(?:64|_long)?_",
-    "^_*(?:test_and_)?(?:set|clear|change|test)_bit",
-    "^instrument_",
-    // The VFS's refcount puts, like `dput` above: the object's last user is the caller.
-    "^(?:iput|fput|mntput|path_put)$",
-    // Lock primitives, including subsystems' own lock wrappers (`reiserfs_write_lock`,
-    // `__task_rq_lock`, `lock_sock_nested`), seqlock assertions and rt-mutexes.
-    "(?:read|write)_(?:lock|trylock|unlock)",
-    "^_*raw_spin",
-    "raw_spin_rq",
-    "_rq_lock$",
-    "^rt_mutex_",
-    "^rwsem_",
-    "^__down_",
-    "^osq_unlock",
-    "owner_on_cpu",
-    "seqprop_assert",
-    "^(?:__)?(?:lock|release)_sock(?:_nested|_fast)?$",
-    // String and memory helpers not covered above.
-    "^strrchr",
-    "^strto",
-    "^memparse",
-    "^copy_folio_to_iter",
-    "^_*list_(?:replace|move|splice)",
-    // Port and MMIO accessors (`__raw_readb`, `logic_inb`, `ioread32`).
-    "^_*raw_(?:read|write)[bwlq]$",
-    "^logic_(?:in|out)[bwlq]?$",
-    "^(?:read|write)[bwlq](?:_relaxed)?$",
-    "^io(?:read|write)(?:8|16|32|64)",
-    // Device core, workqueue and USB core teardown.
-    "^device_destroy$",
-    "^device_for_each_child",
-    "^__unregister_client",
-    "^unregister_netdevice",
-    "^_*flush_workqueue",
-    "^destroy_workqueue",
-    "^finish_wait$",
-    "^usb_(?:free_urb|put_dev|put_intf|unanchor_urb|kill_anchored_urbs|poison_urb)$",
-    "^sk_stop_timer",
-    // Allocator hooks, page owner and the page cache's allocation paths (`_noprof` names
-    // are the allocation-profiling wrappers of the allocator API).
-    "_noprof$",
-    "^_*k?v?[mzc]alloc",
-    "^post_alloc_hook",
-    "^prep_new_page",
-    "^get_page_from_freelist",
-    "^_*set_page_owner",
-    "^alloc_pages_",
-    "^_*folio_alloc",
-    "^filemap_alloc_folio",
-    "^__filemap_get_folio",
-    "^pagecache_get_page",
-    "^find_or_create_page",
-    "^grab_cache_page_write_begin",
-    "^read_cache_page",
-    "^allocate_slab",
-    "^pcpu_",
-    "^_*alloc_percpu",
-    "^_*slab_",
-    "^_*should_failslab",
-    // printk and hex dumps.
-    "^print_hex_dump",
-    "^hex_dump_to_buffer",
-    // FPU helpers.
-    "^kernel_fpu_(?:begin|end)",
-    "^fpu__",
-    "^fpregs_",
-];
-
 /// The last resort of every stall rule: a stall detector that does not interrupt the
 /// stalled CPU itself asks it for an `NMI backtrace for cpu N`, whose register dump holds
 /// the looping code's RIP and whose trace goes down to the entry point, with no timer
@@ -428,8 +60,7 @@ fn alias(name: &str) -> &str {
 }
 
 fn common_skip() -> &'static Regex {
-    static SKIP_RE: OnceLock<Regex> = OnceLock::new();
-    SKIP_RE.get_or_init(|| super::headers::compile(&SKIP.join("|")))
+    super::skip::any()
 }
 
 /// Calls into these frames dispatch the looping work of a stall: the frame above them names it.
@@ -507,17 +138,13 @@ fn stall_anchors() -> &'static Regex {
 /// matches (and leaves it where it is when none does), the instruction-pointer part past the
 /// first `RIP:`/`IP:`/`pc :` line, and a trace part collects the reliable frames up to the next
 /// `Call Trace:`/`Allocated by`/`Freed by` line once it has seen a frame.
-///
-/// Returns the function with the input line (1-based) that named it and where the rule stopped
-/// reading the trace, so that signatures start and end where the title's choice does
-/// ([`crate::guilty`]).
 pub(super) fn guilty(
     draft: &View<'_>,
     header_idx: usize,
     parts: &[CompiledPart],
     skip: Option<&Regex>,
     pick: Pick,
-) -> Option<Found> {
+) -> Option<Guilty> {
     let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
     let line_no = |idx: usize| lines.get(idx).map_or(0, |l| l.line);
     // Candidate functions with the index of the line that named them and its input line.
@@ -627,33 +254,34 @@ pub(super) fn guilty(
             }
         }
     }
-    // syzkaller's `corruptedLines`: fault injection prints its own stack (`should_fail`,
-    // `should_failslab`) and is frequently intermixed with crash reports. Reading a report's
+    // syzkaller's `corruptedLines`: fault injection (lib/fault-inject.c `fail_dump`: the
+    // `FAULT_INJECTION: forcing a failure.` line, then its own `dump_stack()` through
+    // `should_fail`) is frequently intermixed with crash reports. Reading a report's
     // frames stops there; when none of its own came before, it cannot be told which are.
-    if let Some(fault) = lines
-        .get(..cursor)
-        .unwrap_or(lines)
-        .iter()
-        .position(|l| is_fault_injection_frame(&l.text))
-    {
+    if let Some(fault) = lines.get(..cursor).unwrap_or(lines).iter().position(|l| {
+        is_fault_injection_frame(&l.text) || l.text.contains("FAULT_INJECTION: forcing a failure")
+    }) {
         candidates.retain(|(_, idx, _)| *idx < fault);
     }
     // Dispatchers anchor a stall's choice even where the skip patterns would drop them.
     let keeps_anchor = pick == Pick::Stall;
-    let names: Vec<(String, u64)> = candidates
+    let names: Vec<String> = candidates
         .iter()
-        .map(|(name, _, line)| (demangle(vocab::base_name(name)), *line))
+        .map(|(name, _, _)| demangle(vocab::base_name(name)))
         .collect();
+    // `%pS` prints an address it cannot resolve as `0x…`: no C identifier starts with a
+    // digit, so such a capture names no function.
+    let is_name = |name: &str| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    let is_kept = |name: &str| {
+        is_name(name)
+            && ((keeps_anchor && stall_anchors().is_match(name))
+                || (!common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name))))
+    };
     let kept: Vec<(&str, u64)> = names
         .iter()
-        .map(|(name, line)| (name.as_str(), *line))
-        // `%pS` prints an address it cannot resolve as `0x…`: no C identifier starts with a
-        // digit, so such a capture names no function.
-        .filter(|(name, _)| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
-        .filter(|(name, _)| {
-            (keeps_anchor && stall_anchors().is_match(name))
-                || (!common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name)))
-        })
+        .zip(&candidates)
+        .map(|(name, (_, _, line))| (name.as_str(), *line))
+        .filter(|(name, _)| is_kept(name))
         .collect();
     let (chosen, line, stop) = match pick {
         Pick::First => kept
@@ -662,22 +290,26 @@ pub(super) fn guilty(
         Pick::Stall => pick_stall(&kept),
         Pick::HungTask => pick_hung_task(&kept),
     }?;
-    Some(Found {
-        function: syscall_name(alias(&chosen)),
+    // What was passed over on the way to the chosen frame, and why.
+    let until = names
+        .iter()
+        .position(|n| *n == chosen)
+        .unwrap_or(names.len());
+    let skipped = names
+        .iter()
+        .take(until)
+        .filter(|name| is_name(name) && !is_kept(name))
+        .map(|name| {
+            let class = super::skip::class_of(name).unwrap_or(FORMAT_SKIP);
+            (name.clone(), class)
+        })
+        .collect();
+    Some(Guilty {
+        name: syscall_name(alias(&chosen)),
+        skipped,
         line,
         stop,
     })
-}
-
-/// What a [`guilty`] rule found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Found {
-    /// The function, as the title names it.
-    pub function: String,
-    /// The input line (1-based) that named it.
-    pub line: u64,
-    /// Where the frames that say which bug it is end.
-    pub stop: Stop,
 }
 
 /// Where a rule's choice says the frames that identify a bug end.
@@ -697,6 +329,21 @@ pub(crate) enum Stop {
 /// entry points under their reported names.
 pub(crate) fn title_name(name: &str) -> String {
     syscall_name(alias(&demangle(vocab::base_name(name))))
+}
+
+/// The class of a frame passed over by a format's own skip list rather than a common class.
+pub(super) const FORMAT_SKIP: &str = "format-specific";
+
+/// The function a title blames, with the frames passed over before it.
+pub(crate) struct Guilty {
+    /// The function, syscall wrappers reduced to the syscall.
+    pub name: String,
+    /// Frames skipped before it, each with its skip class.
+    pub skipped: Vec<(String, &'static str)>,
+    /// The input line (1-based) that named it.
+    pub line: u64,
+    /// Where the frames that say which bug it is end ([`crate::guilty`]).
+    pub stop: Stop,
 }
 
 /// A C++ or legacy-Rust symbol (Itanium mangling, `_Z8fakeNameiii`, `_ZN4core3fmt5write17h…E`)
