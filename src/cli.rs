@@ -84,6 +84,9 @@ pub enum Command {
     Man,
     /// Name, merge, split or show the bugs of the history (like syzbot's `#syz dup`).
     Bug(BugArgs),
+    /// What grouping rules change: `diff` shows the merges and splits a rules file would make
+    /// in the history, `apply` makes them.
+    Rules(cmd::rules::RulesArgs),
     /// Why a log's reports got their signature and bug: frames kept and skipped (and by which
     /// rule), and for a similar match both frame lists side by side.
     #[command(after_help = EXIT_CODES_HELP)]
@@ -853,6 +856,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Completions(args) => cmd::generate::completions(Cli::command(), args.shell),
         Command::Man => cmd::generate::man(Cli::command()),
         Command::Bug(args) => cmd::bug::run(args),
+        Command::Rules(args) => cmd::rules::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Watch(args) => cmd::watch::run(args),
         Command::Timeline(args) => cmd::timeline::run(args),

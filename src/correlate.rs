@@ -267,6 +267,8 @@ pub fn group(logs: &[LogResult], threshold: f64) -> Vec<Group> {
             leader.kind == single.signature.kind
                 && leader.basis != Basis::Title
                 && single.signature.basis != Basis::Title
+                // Never across the title's guilty functions (docs/signatures.md, "Bugs").
+                && leader.frames.first() == single.signature.frames.first()
                 && signature::similarity(&leader.frames, &single.signature.frames) >= threshold
         });
         match home {

@@ -6,7 +6,9 @@
 //! values, the LegoOS op and the report's own lines.
 
 use crate::limits::Limits;
-use crate::signature::{self, glob_match, normalize_name, SignatureConfig, Trust};
+use crate::signature::{
+    self, glob_match, normalize_name, FrameAction, FrameRule, SignatureConfig, Trust,
+};
 use anyhow::{anyhow, bail, Context as _};
 use legolog_parsers::{Kind, Report};
 use regex::Regex;
@@ -23,9 +25,22 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Signature options (`[signature]` in a rules file).
     pub signature: SignatureConfig,
+    /// How reports join bugs (`[grouping]` in a rules file).
+    pub grouping: Grouping,
     /// Limits reached while loading (rules not read, regexes too big): one line each, for
     /// stderr.
     pub warnings: Vec<String>,
+}
+
+/// How reports join bugs in the history (`[grouping]`, docs/rules.md).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grouping {
+    /// The similarity a report's signature needs to join a bug it does not match exactly
+    /// (default [`crate::history::DEFAULT_SIMILARITY`]).
+    pub similarity: Option<f64>,
+    /// Let a similar match join signatures whose first frames (the title's guilty functions)
+    /// differ; never by default.
+    pub similar_across_functions: bool,
 }
 
 /// One known-bug rule.
@@ -80,7 +95,31 @@ struct FileToml {
     #[serde(default)]
     signature: Option<SignatureToml>,
     #[serde(default)]
+    grouping: Option<GroupingToml>,
+    #[serde(default)]
     rule: Vec<RuleToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupingToml {
+    similarity: Option<f64>,
+    similar_across_functions: Option<bool>,
+    #[serde(default)]
+    frames: Vec<FramesToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FramesToml {
+    #[serde(default)]
+    kind: Vec<String>,
+    #[serde(default)]
+    skip: Vec<String>,
+    #[serde(default)]
+    prefix: Vec<String>,
+    #[serde(default)]
+    sentinel: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +173,7 @@ impl RuleSet {
         let mut set = RuleSet {
             rules: Vec::new(),
             signature: SignatureConfig::standard(),
+            grouping: Grouping::default(),
             warnings: Vec::new(),
         };
         // The embedded file is tested below; a failure here is a build defect.
@@ -207,6 +247,45 @@ impl RuleSet {
                 self.signature.depth = depth;
             }
             self.signature.skip.extend(sig.skip);
+        }
+        if let Some(grouping) = file.grouping {
+            if let Some(similarity) = grouping.similarity {
+                if !(0.0..=1.0).contains(&similarity) {
+                    bail!(
+                        "{}: [grouping] similarity must be between 0 and 1 (1 = exact only)",
+                        path.display()
+                    );
+                }
+                self.grouping.similarity = Some(similarity);
+            }
+            if let Some(across) = grouping.similar_across_functions {
+                self.grouping.similar_across_functions = across;
+            }
+            for frames in grouping.frames {
+                if let Some(name) = frames
+                    .kind
+                    .iter()
+                    .find(|name| !Kind::ALL.iter().any(|k| k.as_str() == name.as_str()))
+                {
+                    bail!(
+                        "{}: [[grouping.frames]]: unknown kind `{name}` (see docs/json.md for the list)",
+                        path.display()
+                    );
+                }
+                for (action, globs) in [
+                    (FrameAction::Skip, frames.skip),
+                    (FrameAction::Prefix, frames.prefix),
+                    (FrameAction::Sentinel, frames.sentinel),
+                ] {
+                    for glob in globs {
+                        self.signature.frame_rules.push(FrameRule {
+                            action,
+                            glob,
+                            kinds: frames.kind.clone(),
+                        });
+                    }
+                }
+            }
         }
         for rule in file.rule {
             let compiled = match compile_rule(rule, limits.max_regex_bytes) {
@@ -529,6 +608,32 @@ mod tests {
         let text = format!("{err:#}");
         assert!(text.starts_with("my.toml:2: bad rules file"), "{text}");
         assert_eq!(text.lines().count(), 1);
+    }
+
+    #[test]
+    fn grouping_options() {
+        let set =
+            load_text("[grouping]\nsimilarity = 0.9\nsimilar_across_functions = true\n").unwrap();
+        assert_eq!(set.grouping.similarity, Some(0.9));
+        assert!(set.grouping.similar_across_functions);
+        assert_eq!(RuleSet::builtin().grouping, Grouping::default());
+        let err = load_text("[grouping]\nsimilarity = 1.5\n").unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with("my.toml: [grouping] similarity must be between"),
+            "{err:#}"
+        );
+        assert!(load_text("[grouping]\nsimilarty = 0.5\n").is_err());
+        let set = load_text(
+            "[[grouping.frames]]\nkind = [\"lego-watchdog\"]\nprefix = [\"fit_*_poll_*\"]\nskip = [\"x\"]\n",
+        )
+        .unwrap();
+        assert_eq!(set.signature.frame_rules.len(), 2);
+        assert_eq!(set.signature.frame_rules[1].action, FrameAction::Prefix);
+        let err = load_text("[[grouping.frames]]\nkind = [\"nope\"]\n").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown kind `nope`"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -9,12 +9,12 @@
 //! decides ([`kernel_trust`]); with symbols a per-frame verdict can be mapped to [`Trust`] and
 //! passed to [`compute`] instead.
 
-use legolog_parsers::{Confidence, Report};
+use legolog_parsers::{Confidence, GuiltyAt, Report};
 use sha2::{Digest, Sha256};
 
 /// Version of the signature scheme. Bump it whenever the canonical text of any report could
 /// change: the history keeps the version next to each id and never mixes versions.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Frames kept in a signature by default.
 pub const DEFAULT_DEPTH: usize = 5;
@@ -75,6 +75,20 @@ pub const DEFAULT_SKIP: &[&str] = &[
     "up_write",
     "lock_acquire",
     "lock_release",
+    // Entry plumbing: the same for every bug reached through a syscall or a new thread, and
+    // different between kernel versions (`entry_SYSCALL_64_fastpath`, `…_after_hwframe`).
+    "entry_SYSCALL*",
+    "entry_SYSENTER*",
+    "entry_INT80*",
+    "do_syscall_*",
+    "do_fast_syscall_32",
+    "do_int80_syscall_32",
+    "x64_sys_call",
+    "ret_from_fork*",
+    // The KUnit test harness that runs every test case.
+    "kunit_try_run_case*",
+    "kunit_generic_run_threadfn_adapter",
+    "kunit_run_case_*",
 ];
 
 /// How far a frame can be trusted, as far as signatures and rules care.
@@ -141,6 +155,55 @@ pub struct SignatureConfig {
     pub depth: usize,
     /// Globs of frame names (after normalization) that never enter a signature.
     pub skip: Vec<String>,
+    /// The user's frame rules (`[[grouping.frames]]` in a rules file), in file order.
+    pub frame_rules: Vec<FrameRule>,
+}
+
+/// What a [`FrameRule`] does to the frames it matches (Socorro's lists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameAction {
+    /// Never in the signature.
+    Skip,
+    /// Does not decide the bug on its own: when the signature starts with such frames, it
+    /// goes on to the first frame that is not one and ends there.
+    Prefix,
+    /// The signature starts here, whatever the title blames.
+    Sentinel,
+}
+
+impl FrameAction {
+    /// `skip`, `prefix` or `sentinel`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FrameAction::Skip => "skip",
+            FrameAction::Prefix => "prefix",
+            FrameAction::Sentinel => "sentinel",
+        }
+    }
+}
+
+/// A frame rule of `[[grouping.frames]]`: frames whose normalized name matches `glob`, in
+/// reports of one of `kinds` (any kind when empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameRule {
+    /// What it does.
+    pub action: FrameAction,
+    /// Shell-style glob over normalized names.
+    pub glob: String,
+    /// Kind names (docs/json.md); empty = every kind.
+    pub kinds: Vec<String>,
+}
+
+impl FrameRule {
+    fn applies(&self, action: FrameAction, kind: &str, name: &str) -> bool {
+        self.action == action
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
+            && glob_match(&self.glob, name)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} rule: {}", self.action.as_str(), self.glob)
+    }
 }
 
 impl SignatureConfig {
@@ -149,7 +212,14 @@ impl SignatureConfig {
         SignatureConfig {
             depth: DEFAULT_DEPTH,
             skip: DEFAULT_SKIP.iter().map(|s| (*s).to_owned()).collect(),
+            frame_rules: Vec::new(),
         }
+    }
+
+    fn rule(&self, action: FrameAction, kind: &str, name: &str) -> Option<&FrameRule> {
+        self.frame_rules
+            .iter()
+            .find(|rule| rule.applies(action, kind, name))
     }
 
     fn skips(&self, name: &str) -> bool {
@@ -177,7 +247,7 @@ impl Signature {
         &self.id[..12]
     }
 
-    /// The canonical text the id hashes: `v2|KIND|BASIS|frame1|frame2|…`.
+    /// The canonical text the id hashes: `v3|KIND|BASIS|frame1|frame2|…`.
     pub fn canonical(&self) -> String {
         canonical(&self.kind, self.basis, &self.frames)
     }
@@ -213,6 +283,78 @@ fn finish(kind: &str, basis: Basis, frames: Vec<String>) -> Signature {
     }
 }
 
+/// Which frames a signature may take: the title's guilty function leads, then the frames
+/// below it ([`legolog_parsers::guilty`]), up to where the title's rule stops.
+#[derive(Debug, Clone, Default)]
+struct Start {
+    /// The title's guilty function, as the title names it: leads the signature.
+    lead: Option<String>,
+    /// The frame the guilty function was read from, if it was a frame.
+    guilty: Option<usize>,
+    /// The first frame that may enter (frames above it never do).
+    from: usize,
+    /// The first frame that may no longer enter (a stall's dispatcher, a wait's victims).
+    to: usize,
+    /// The lead is a user's sentinel frame, not the title's choice.
+    sentinel: bool,
+}
+
+impl Start {
+    fn of(report: &Report, config: &SignatureConfig) -> Start {
+        let n = report.frames.len();
+        let kind = report.kind.as_str();
+        // A user's sentinel frame starts the signature, whatever the title blames.
+        let sentinel = report.frames.iter().enumerate().find_map(|(idx, frame)| {
+            let name = normalize_name(&frame.symbol.as_ref()?.name);
+            (frame.confidence == Confidence::Reliable
+                && config.rule(FrameAction::Sentinel, kind, name).is_some())
+            .then(|| (idx, name.to_owned()))
+        });
+        if let Some((idx, name)) = sentinel {
+            return Start {
+                lead: Some(name),
+                guilty: Some(idx),
+                from: idx + 1,
+                to: n,
+                sentinel: true,
+            };
+        }
+        let Some(guilty) = legolog_parsers::guilty(report) else {
+            return Start {
+                to: n,
+                ..Start::default()
+            };
+        };
+        let (guilty_frame, from) = match guilty.at {
+            GuiltyAt::Frame(idx) => (Some(idx), idx + 1),
+            GuiltyAt::Rip => (None, 0),
+            GuiltyAt::Line(line) => (
+                None,
+                report
+                    .frames
+                    .iter()
+                    .position(|f| f.line > line)
+                    .unwrap_or(n),
+            ),
+        };
+        Start {
+            lead: Some(normalize_name(&guilty.function).to_owned()),
+            guilty: guilty_frame,
+            from,
+            to: guilty.end.unwrap_or(n).max(from),
+            sentinel: false,
+        }
+    }
+
+    /// No guilty frame: every frame may enter.
+    fn everything(report: &Report) -> Start {
+        Start {
+            to: report.frames.len(),
+            ..Start::default()
+        }
+    }
+}
+
 /// Computes the signature of a report.
 ///
 /// `frame_trust(frame_idx)` says how far frame `frame_idx` of `report.frames` can be trusted;
@@ -223,19 +365,21 @@ pub fn compute(
     frame_trust: &dyn Fn(usize) -> Trust,
 ) -> Signature {
     let kind = report.kind.as_str();
-    let names = |trusted: bool| -> Vec<String> {
-        walk(report, config, frame_trust, trusted)
+    let start = Start::of(report, config);
+    let names = |trusted: bool, start: &Start| -> Vec<String> {
+        walk(report, config, frame_trust, trusted, start)
             .into_iter()
             .filter(|step| step.reason == Step::Kept)
             .map(|step| step.name)
             .collect()
     };
-    let mut frames = names(true);
+    let mut frames: Vec<String> = start.lead.iter().cloned().collect();
+    frames.extend(names(true, &start));
     if !frames.is_empty() {
         frames.truncate(config.depth);
         return finish(kind, Basis::Trusted, frames);
     }
-    let unreliable = names(false);
+    let unreliable = names(false, &Start::everything(report));
     let rip = report
         .rip
         .as_ref()
@@ -281,6 +425,15 @@ pub struct FrameNote {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
     Kept,
+    /// The frame the title blames: its function leads the signature.
+    Guilty,
+    /// Above the guilty frame: the report machinery, or the interrupted context of a stall.
+    AboveGuilty,
+    /// Where the title's rule stops: a stall's dispatcher and what called it, a global
+    /// wait's callers.
+    PastEnd,
+    /// After the frame that decides, below a user's prefix frames.
+    PastPrefix,
     NoSymbol,
     OtherTrust,
     Skipped(String),
@@ -293,16 +446,27 @@ struct Walked {
     reason: Step,
 }
 
-/// One pass over the frames whose trust is `trusted`: the names a signature takes (in order,
-/// skip list and recursion applied) and why each other frame was left out. [`compute`] and
-/// [`explain`] both read it, so an explanation can never disagree with the signature.
+/// One pass over the frames whose trust is `trusted`, from `start` on: the names a signature
+/// takes (in order, skip list and recursion applied) and why each other frame was left out.
+/// [`compute`] and [`explain`] both read it, so an explanation can never disagree with the
+/// signature.
 fn walk(
     report: &Report,
     config: &SignatureConfig,
     frame_trust: &dyn Fn(usize) -> Trust,
     trusted: bool,
+    start: &Start,
 ) -> Vec<Walked> {
-    let mut last_kept: Option<String> = None;
+    let kind = report.kind.as_str();
+    let mut last_kept: Option<String> = start.lead.clone();
+    // Prefix frames at the start: `Some(true)` while they last, `Some(false)` once the frame
+    // that decides was kept (the rest is cut), `None` when the signature does not start with
+    // one (or has not started yet).
+    let mut prefix: Option<bool> = start
+        .lead
+        .as_ref()
+        .and_then(|lead| config.rule(FrameAction::Prefix, kind, lead).map(|_| true));
+    let mut started = start.lead.is_some();
     let mut out = Vec::with_capacity(report.frames.len());
     for (frame_idx, frame) in report.frames.iter().enumerate() {
         let Some(symbol) = &frame.symbol else {
@@ -314,14 +478,31 @@ fn walk(
             continue;
         };
         let name = normalize_name(&symbol.name).to_owned();
-        let reason = if frame_trust(frame_idx).is_trusted() != trusted {
+        let reason = if start.guilty == Some(frame_idx) {
+            Step::Guilty
+        } else if frame_idx < start.from {
+            Step::AboveGuilty
+        } else if frame_idx >= start.to {
+            Step::PastEnd
+        } else if frame_trust(frame_idx).is_trusted() != trusted {
             Step::OtherTrust
         } else if let Some(glob) = config.skip.iter().find(|g| glob_match(g, &name)) {
-            Step::Skipped(glob.clone())
+            Step::Skipped(format!("skip list: {glob}"))
+        } else if let Some(rule) = config.rule(FrameAction::Skip, kind, &name) {
+            Step::Skipped(rule.describe())
         } else if last_kept.as_ref() == Some(&name) {
             Step::Repeat
+        } else if prefix == Some(false) {
+            Step::PastPrefix
         } else {
             last_kept = Some(name.clone());
+            let is_prefix = config.rule(FrameAction::Prefix, kind, &name).is_some();
+            if !started {
+                started = true;
+                prefix = is_prefix.then_some(true);
+            } else if prefix == Some(true) && !is_prefix {
+                prefix = Some(false);
+            }
             Step::Kept
         };
         out.push(Walked {
@@ -337,8 +518,9 @@ fn walk(
 /// say which frames they used).
 pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature) -> Vec<FrameNote> {
     let trust = kernel_trust(report);
-    let mut kept = 0;
-    walk(report, config, &trust, true)
+    let start = Start::of(report, config);
+    let mut kept = usize::from(start.lead.is_some());
+    walk(report, config, &trust, true, &start)
         .into_iter()
         .map(|step| {
             let reason = if signature.basis != Basis::Trusted && step.reason != Step::NoSymbol {
@@ -351,12 +533,34 @@ pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature)
                 match step.reason {
                     Step::NoSymbol => "no symbol".to_owned(),
                     Step::OtherTrust => "marked ? by the kernel".to_owned(),
-                    Step::Skipped(glob) => format!("skip list: {glob}"),
+                    Step::Skipped(why) => why,
+                    Step::PastPrefix => {
+                        "cut: the frame below the prefix frames decides (prefix rule)".to_owned()
+                    }
                     Step::Repeat => "repeats the frame above".to_owned(),
-                    Step::Kept if kept >= config.depth => format!("beyond depth {}", config.depth),
+                    Step::AboveGuilty => "above the title's guilty frame".to_owned(),
+                    Step::PastEnd => {
+                        "past the end of the title's rule (dispatcher or victim)".to_owned()
+                    }
+                    Step::Guilty if start.sentinel => {
+                        format!(
+                            "kept: starts the signature ({})",
+                            sentinel_rule(config, report, &step.name)
+                        )
+                    }
+                    Step::Guilty => match &start.lead {
+                        Some(lead) => format!("kept: the title's guilty function, as `{lead}`"),
+                        None => "kept: the title's guilty function".to_owned(),
+                    },
+                    Step::Kept if kept >= config.depth => {
+                        format!("beyond depth {}", config.depth)
+                    }
                     Step::Kept => {
                         kept += 1;
-                        "kept".to_owned()
+                        match config.rule(FrameAction::Prefix, report.kind.as_str(), &step.name) {
+                            Some(rule) => format!("kept ({})", rule.describe()),
+                            None => "kept".to_owned(),
+                        }
                     }
                 }
             };
@@ -368,6 +572,12 @@ pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature)
             }
         })
         .collect()
+}
+
+fn sentinel_rule(config: &SignatureConfig, report: &Report, name: &str) -> String {
+    config
+        .rule(FrameAction::Sentinel, report.kind.as_str(), name)
+        .map_or_else(|| "sentinel rule".to_owned(), FrameRule::describe)
 }
 
 /// The function a frameless header names: `WARNING: CPU: 7 PID: 34 at file.c:447 func+0x3/0x4`.

@@ -98,10 +98,44 @@ pub fn open(location: &Location, rules: &RuleSet, events: &dyn Events) -> anyhow
         Location::File(path) => History::open(path)?,
         Location::Url(url) => History::open_spec(url)?,
     };
+    history.set_grouping(&rules.grouping);
     history.set_lifecycle(lifecycle_config()?);
     rekey_legacy(&mut history, events)?;
     regroup_legacy(&mut history, rules, events)?;
+    resign_stored(&mut history, rules, events)?;
     Ok(history)
+}
+
+/// Re-signs the reports recorded under an older signature scheme and regroups the history,
+/// once, after the schema migration that asks for it (docs/signatures.md, "Versioning").
+pub fn resign_stored(
+    history: &mut History,
+    rules: &RuleSet,
+    events: &dyn Events,
+) -> anyhow::Result<()> {
+    if !history.resign_pending()? {
+        return Ok(());
+    }
+    let config = ParseConfig::standard();
+    let mut records = std::collections::HashMap::new();
+    for log in history.logs_to_resign()? {
+        if let Some(resigned) = resign(&log.path, &log.content_hash, &config, rules) {
+            records.insert(log.id, resigned);
+        }
+    }
+    let done = history.resign_stored(&records)?;
+    if done.resigned + done.kept > 0 {
+        events.event(Event::Notice(&format!(
+            "{}: signature version {}: re-signed {} report(s) from their logs ({} kept their signature: log gone or changed); {} bug(s) before, {} after",
+            history.name(),
+            crate::signature::VERSION,
+            done.resigned,
+            done.kept,
+            done.bugs_before,
+            done.bugs_after
+        )));
+    }
+    Ok(())
 }
 
 /// Gives a BLAKE3 content key to every log recorded under SHA-256 (schema 3): the log is read
@@ -203,7 +237,9 @@ pub fn regroup_legacy(
     Ok(())
 }
 
-fn resign(
+/// The current records of a recorded log, read again from `path` when it still has the
+/// recorded content.
+pub fn resign(
     path: &str,
     content_hash: &str,
     config: &ParseConfig,

@@ -34,3 +34,13 @@ pub(crate) fn conclude(view: &View<'_>) -> (String, Option<Corruption>) {
     };
     (title, linux.corruption)
 }
+
+/// The function the title blames and the input line (1-based) that named it, computed by the same
+/// rules as [`conclude`]'s title.
+pub(crate) fn guilty_line(view: &View<'_>) -> Option<crate::linux::Found> {
+    let linux = crate::linux::judge(view);
+    match view.dialect {
+        Dialect::Lego => crate::lego::guilty_line(view, &linux),
+        Dialect::Linux => linux.guilty,
+    }
+}

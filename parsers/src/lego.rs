@@ -142,6 +142,47 @@ fn parse_number(text: &str) -> Option<u64> {
     }
 }
 
+/// The input line that named the function [`title`] blames, when it names one; `linux` is
+/// what the Linux rules found for the same report. Follows [`title`] branch for branch.
+pub(crate) fn guilty_line(
+    draft: &View<'_>,
+    linux: &crate::linux::Verdict,
+) -> Option<crate::linux::Found> {
+    use crate::linux::{Found, Stop};
+    let header = draft.header_text();
+    let found = |func: &str, line: u64| Found {
+        function: crate::vocab::base_name(func).to_owned(),
+        line,
+        stop: Stop::Never,
+    };
+    let named = |func: &str| Some(found(func, draft.lines.first()?.line));
+    let guilty = || {
+        draft
+            .guilty_function_at()
+            .map(|(func, line)| found(func, line))
+    };
+    match draft.kind {
+        Kind::LegoWatchdog
+        | Kind::LegoSpinDeadlock
+        | Kind::LegoFitCqeTimeout
+        | Kind::LegoFitTimeout => guilty(),
+        Kind::LegoBug => {
+            let caps = patterns().failure.captures(header);
+            match caps.and_then(|c| c.get(3)) {
+                Some(func) => named(func.as_str()),
+                None => guilty(),
+            }
+        }
+        Kind::Panic => None,
+        Kind::Warning => match warning_function(header) {
+            Some(func) if linux.title.ends_with(" in corrupted") => named(func),
+            _ => linux.guilty.clone(),
+        },
+        Kind::PageFault if header.trim_start().starts_with("Oops:") => None,
+        _ => linux.guilty.clone(),
+    }
+}
+
 /// Title of a LegoOS-only report, in the spirit of the syzbot conventions: what happened,
 /// then `in` the function that is to blame.
 /// `linux_title` is what the Linux rules call the same report.

@@ -30,6 +30,7 @@ mod body;
 mod config;
 mod dialect;
 mod draft;
+mod guilty;
 mod header;
 pub mod kernel;
 mod lego;
@@ -43,6 +44,7 @@ mod view;
 mod vocab;
 
 pub use config::{ParseConfig, Stats};
+pub use guilty::{guilty, guilty_frame, Guilty, GuiltyAt};
 pub use header::Dialect;
 pub use report::*;
 pub use scan::{Parser, Scanner};

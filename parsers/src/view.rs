@@ -38,18 +38,20 @@ impl<'a> View<'a> {
     /// The function a title blames: the RIP's, else the first reliable frame that is not a
     /// reporting helper.
     pub fn guilty_function(&self) -> Option<&'a str> {
-        if let Some(name) = self
-            .rip
-            .and_then(|f| f.symbol.as_ref())
-            .map(|s| s.name.as_str())
-        {
-            return Some(name);
+        self.guilty_function_at().map(|(name, _)| name)
+    }
+
+    /// [`View::guilty_function`] with the input line that printed it.
+    pub fn guilty_function_at(&self) -> Option<(&'a str, u64)> {
+        if let Some(rip) = self.rip {
+            if let Some(symbol) = &rip.symbol {
+                return Some((symbol.name.as_str(), rip.line));
+            }
         }
         self.frames
             .iter()
             .filter(|f| f.confidence == Confidence::Reliable)
-            .filter_map(|f| f.symbol.as_ref())
-            .map(|s| s.name.as_str())
-            .find(|name| !vocab::is_reporting_helper(name))
+            .filter_map(|f| f.symbol.as_ref().map(|s| (s.name.as_str(), f.line)))
+            .find(|(name, _)| !vocab::is_reporting_helper(name))
     }
 }

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod generate;
 pub mod history;
 pub mod report;
+pub mod rules;
 pub mod serve;
 pub mod symbolize;
 pub mod timeline;

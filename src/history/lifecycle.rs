@@ -540,14 +540,14 @@ impl History {
             self.execute(
                 &format!(
                     "INSERT INTO bug_logs (bug_id, log_id)
-                     SELECT DISTINCT ?1, log_id FROM reports WHERE bug_id IN ({list})"
+                     SELECT DISTINCT CAST(?1 AS BIGINT), log_id FROM reports WHERE bug_id IN ({list})"
                 ),
                 &[bug.into()],
             )?;
             self.execute(
                 &format!(
                     "INSERT INTO bug_runs (bug_id, run, first_seen)
-                     SELECT ?1, l.run, MIN(l.seen_on) FROM reports r JOIN logs l ON l.id = r.log_id
+                     SELECT CAST(?1 AS BIGINT), l.run, MIN(l.seen_on) FROM reports r JOIN logs l ON l.id = r.log_id
                      WHERE r.bug_id IN ({list}) GROUP BY l.run"
                 ),
                 &[bug.into()],
@@ -555,7 +555,7 @@ impl History {
             self.execute(
                 &format!(
                     "INSERT INTO bug_nodes (bug_id, node, n_reports, first_seen, last_seen)
-                     SELECT ?1, l.node, COUNT(*), MIN(l.seen_on), MAX(l.seen_on)
+                     SELECT CAST(?1 AS BIGINT), l.node, COUNT(*), MIN(l.seen_on), MAX(l.seen_on)
                      FROM reports r JOIN logs l ON l.id = r.log_id
                      WHERE r.bug_id IN ({list}) AND l.node IS NOT NULL GROUP BY l.node"
                 ),
@@ -564,7 +564,7 @@ impl History {
             self.execute(
                 &format!(
                     "INSERT INTO bug_builds (bug_id, build_id, n_reports, first_seen, last_seen)
-                     SELECT ?1, r.build_id, COUNT(*), MIN(l.seen_on), MAX(l.seen_on)
+                     SELECT CAST(?1 AS BIGINT), r.build_id, COUNT(*), MIN(l.seen_on), MAX(l.seen_on)
                      FROM reports r JOIN logs l ON l.id = r.log_id
                      WHERE r.bug_id IN ({list}) AND r.build_id IS NOT NULL GROUP BY r.build_id"
                 ),

@@ -13,6 +13,7 @@ pub mod builds;
 pub mod documents;
 pub mod lifecycle;
 pub mod postgres;
+mod resign;
 pub mod schema;
 pub mod sqlite;
 pub mod views;
@@ -21,6 +22,7 @@ use crate::run::Date;
 use crate::signature::{self, Basis};
 use anyhow::bail;
 pub use backend::{Backend, Value};
+pub use resign::{GroupingDiff, Merge, Resigned, Split};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -244,6 +246,7 @@ struct Candidate {
 pub struct History {
     db: Box<dyn Backend>,
     similarity: f64,
+    across_functions: bool,
     lifecycle: lifecycle::LifecycleConfig,
 }
 
@@ -279,6 +282,7 @@ impl History {
         let mut history = History {
             db,
             similarity: DEFAULT_SIMILARITY,
+            across_functions: false,
             lifecycle: lifecycle::LifecycleConfig::default(),
         };
         history.migrate()?;
@@ -288,6 +292,14 @@ impl History {
     /// The similarity threshold for attaching reports to bugs.
     pub fn set_similarity(&mut self, threshold: f64) {
         self.similarity = threshold;
+    }
+
+    /// The grouping options of a rules file (`[grouping]`).
+    pub fn set_grouping(&mut self, grouping: &crate::rules::Grouping) {
+        if let Some(threshold) = grouping.similarity {
+            self.similarity = threshold;
+        }
+        self.across_functions = grouping.similar_across_functions;
     }
 
     /// The database as shown in messages.
@@ -759,6 +771,11 @@ impl History {
             .collect();
         let mut best: Option<(i64, f64)> = None;
         for candidate in candidates {
+            // A similar match never crosses the function the title blames (the first frame of
+            // a signature, docs/signatures.md).
+            if !self.across_functions && candidate.frames.first() != report.frames.first() {
+                continue;
+            }
             let similarity = signature::similarity(&candidate.frames, &report.frames);
             if similarity + 1e-9 < self.similarity {
                 continue;
@@ -953,9 +970,13 @@ impl History {
     pub fn find_bug(&mut self, prefix: &str) -> anyhow::Result<i64> {
         let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
         let rows = self.query(
-            "SELECT id, merged_into FROM bugs WHERE public_id LIKE ?1",
+            "SELECT id, merged_into, public_id FROM bugs WHERE public_id LIKE ?1",
             &[pattern.into()],
         )?;
+        // A whole id is never ambiguous, even when a longer one starts with it.
+        if let Some(row) = rows.iter().find(|row| row[2].text() == prefix) {
+            return Ok(row[1].opt_int().unwrap_or(row[0].int()));
+        }
         match rows.as_slice() {
             [row] => Ok(row[1].opt_int().unwrap_or(row[0].int())),
             [] => bail!("{}: no bug {prefix}", self.db.name()),
@@ -1018,25 +1039,28 @@ impl History {
     /// Merges `others` into `into` (like syzbot's `#syz dup`): their signatures, reports and
     /// runs move; their ids keep resolving to `into`.
     pub fn merge_bugs(&mut self, into: i64, others: &[i64]) -> anyhow::Result<()> {
-        self.write(|history| {
-            for &other in others.iter().filter(|&&o| o != into) {
-                history.execute(
-                    "UPDATE signatures SET bug_id = ?1 WHERE bug_id = ?2",
-                    &[into.into(), other.into()],
-                )?;
-                history.execute(
-                    "UPDATE reports SET bug_id = ?1 WHERE bug_id = ?2",
-                    &[into.into(), other.into()],
-                )?;
-                history.execute(
-                    "UPDATE bugs SET merged_into = ?1 WHERE id = ?2 OR merged_into = ?2",
-                    &[into.into(), other.into()],
-                )?;
-                history.execute("DELETE FROM bug_logs WHERE bug_id = ?1", &[other.into()])?;
-                history.execute("DELETE FROM bug_runs WHERE bug_id = ?1", &[other.into()])?;
-            }
-            history.recount(into)
-        })
+        self.write(|history| history.merge_rows(into, others))
+    }
+
+    /// [`History::merge_bugs`] inside the caller's transaction.
+    fn merge_rows(&mut self, into: i64, others: &[i64]) -> anyhow::Result<()> {
+        for &other in others.iter().filter(|&&o| o != into) {
+            self.execute(
+                "UPDATE signatures SET bug_id = ?1 WHERE bug_id = ?2",
+                &[into.into(), other.into()],
+            )?;
+            self.execute(
+                "UPDATE reports SET bug_id = ?1 WHERE bug_id = ?2",
+                &[into.into(), other.into()],
+            )?;
+            self.execute(
+                "UPDATE bugs SET merged_into = ?1 WHERE id = ?2 OR merged_into = ?2",
+                &[into.into(), other.into()],
+            )?;
+            self.execute("DELETE FROM bug_logs WHERE bug_id = ?1", &[other.into()])?;
+            self.execute("DELETE FROM bug_runs WHERE bug_id = ?1", &[other.into()])?;
+        }
+        self.recount(into)
     }
 
     /// Moves one signature (full id or unique prefix) out of `bug` into a bug of its own.

@@ -154,6 +154,13 @@ const STEPS: &[&str] = &[
      );
      CREATE INDEX crashes_by_bug ON crashes(bug_id);
      CREATE INDEX crashes_by_report ON crashes(log_id, position);",
+    // 5: signature version 3 (the title's guilty frame leads). Stored reports are re-signed
+    // and regrouped once, on the first open ([`super::History::resign_stored`]); this row
+    // says it is still to be done.
+    // The audit table records changes of grouping (`legolog rules apply`).
+    "CREATE TABLE resign_pending (version INTEGER NOT NULL);
+     INSERT INTO resign_pending (version) VALUES (3);
+     CREATE TABLE audit (at INTEGER NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);",
 ];
 
 /// The step (1-based) after which [`super::lifecycle::backfill`] runs, in the same transaction.

@@ -390,6 +390,7 @@ impl History {
             db,
             similarity: super::DEFAULT_SIMILARITY,
             lifecycle: super::lifecycle::LifecycleConfig::default(),
+            across_functions: false,
         };
         let version = history.db.schema_version()?;
         history.check_version(version)?;

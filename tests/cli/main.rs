@@ -7,6 +7,7 @@ mod content_key;
 mod correlate;
 mod decode;
 mod generate;
+mod grouping;
 mod history;
 mod hostile;
 mod lifecycle;

@@ -210,11 +210,11 @@ fn issue_4_seed_variants_share_one_signature_and_cq_stall() {
     assert_eq!(
         reports[0].1["signature"]["frames"],
         serde_json::json!([
+            "mlx4_ib_poll_cq",
             "fit_internal_poll_sendcq",
             "fit_send_message_with_rdma_write_with_imm_request",
             "fit_ack_reply_callback",
-            "thpool_worker_func",
-            "kthread"
+            "thpool_worker_func"
         ])
     );
     for (path, report) in &reports {

@@ -10,6 +10,19 @@ mod headers;
 pub(crate) mod skip;
 mod stack;
 
+pub(crate) use stack::{title_name, Stop};
+
+/// The function a title blames, as the title names it, and where it was printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// The function, as the title names it.
+    pub function: String,
+    /// The input line (1-based) that named it.
+    pub line: u64,
+    /// Where the frames that say which bug it is end.
+    pub stop: Stop,
+}
+
 use crate::header::{Dialect, Header, Role};
 use crate::report::{Corruption, Kind, Task};
 use crate::view::View;
@@ -370,6 +383,8 @@ pub(crate) fn expects_description(kind: Kind) -> bool {
 pub(crate) struct Verdict {
     pub title: String,
     pub corruption: Option<Corruption>,
+    /// The title's guilty function and where it was printed, when the title names one.
+    pub guilty: Option<Found>,
 }
 
 /// Title and corruption verdict of a report by syzkaller's rules. The title is masked as
@@ -379,6 +394,7 @@ pub(crate) fn judge(draft: &View<'_>) -> Verdict {
     Verdict {
         title: headers::mask_title(&verdict.title),
         corruption: verdict.corruption,
+        guilty: verdict.guilty,
     }
 }
 
@@ -420,12 +436,20 @@ pub fn origin(report: &crate::report::Report) -> Origin {
 
 fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
     origin.family = format!("{}: generic", draft.kind);
-    let generic = |base: &str| Verdict {
-        title: match draft.guilty_function().map(vocab::base_name) {
-            Some(func) => format!("{base} in {func}"),
-            None => base.to_owned(),
-        },
-        corruption: None,
+    let generic = |base: &str| {
+        let guilty = draft.guilty_function_at();
+        Verdict {
+            title: match guilty.map(|(func, _)| vocab::base_name(func)) {
+                Some(func) => format!("{base} in {func}"),
+                None => base.to_owned(),
+            },
+            corruption: None,
+            guilty: guilty.map(|(func, line)| Found {
+                function: vocab::base_name(func).to_owned(),
+                line,
+                stop: Stop::Never,
+            }),
+        }
     };
     match draft.kind {
         Kind::Trace | Kind::DumpStack => return generic("stack trace"),
@@ -480,6 +504,7 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         origin.family = format.fmt.to_owned();
         let mut res = String::with_capacity(format.fmt.len() + 32);
         let mut corruption = None;
+        let mut blamed = None;
         let mut rest = format.fmt;
         while let Some(open) = rest.find('{') {
             res.push_str(rest.get(..open).unwrap_or(""));
@@ -536,7 +561,12 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                                 })
                                 .collect();
                         }
-                        origin.guilty = Some(guilty.name);
+                        origin.guilty = Some(guilty.name.clone());
+                        blamed = Some(Found {
+                            function: guilty.name,
+                            line: guilty.line,
+                            stop: guilty.stop,
+                        });
                     }
                     // A later format of the same header for reports cut before the
                     // guilty frame (syzkaller's `corrupted` formats) names them better.
@@ -570,6 +600,7 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         return Verdict {
             title: res,
             corruption,
+            guilty: blamed,
         };
     }
     // No format: the header line from the literal on is the title. An oops of no known
@@ -584,6 +615,7 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         title: title.to_owned(),
         corruption: corrupt::check(draft, header_idx, title, no_stack_trace)
             .map(|reason| Corruption { reason }),
+        guilty: None,
     }
 }
 

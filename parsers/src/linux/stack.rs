@@ -146,8 +146,9 @@ pub(super) fn guilty(
     pick: Pick,
 ) -> Option<Guilty> {
     let lines = draft.lines.get(header_idx..).unwrap_or(&[]);
-    // Candidate functions with the index of the line that named them.
-    let mut candidates: Vec<(String, usize)> = Vec::new();
+    let line_no = |idx: usize| lines.get(idx).map_or(0, |l| l.line);
+    // Candidate functions with the index of the line that named them and its input line.
+    let mut candidates: Vec<(String, usize, u64)> = Vec::new();
     let mut cursor = 0;
     for part in parts {
         let rest = lines.get(cursor..).unwrap_or(&[]);
@@ -166,7 +167,7 @@ pub(super) fn guilty(
                 };
                 cursor += idx + 1;
                 if let Some(func) = caps.get(1) {
-                    candidates.push((func.as_str().to_owned(), start + idx));
+                    candidates.push((func.as_str().to_owned(), start + idx, line_no(start + idx)));
                 }
             }
             CompiledPart::Rip => {
@@ -180,15 +181,20 @@ pub(super) fn guilty(
                 cursor += idx + 1;
                 // i386 prints the address first (`EIP: 0060:[<c1234567>] EFLAGS: …`) and the
                 // symbol on the next line (`EIP is at f+0x90/0x302`).
+                // Only an `… is at` line: a trace frame printed next (`[<…>] ? f+0x…`) is
+                // not where the CPU was.
                 let func = func.or_else(|| {
                     rest.get(idx + 1..)?.iter().take(2).find_map(|l| {
-                        crate::body::parse_instruction_pointer(&l.text)
+                        l.text
+                            .contains(" is at ")
+                            .then(|| crate::body::parse_instruction_pointer(&l.text))
+                            .flatten()
                             .and_then(|ip| ip.symbol)
                             .map(|sym| sym.name)
                     })
                 });
                 if let Some(func) = func {
-                    candidates.push((func, start + idx));
+                    candidates.push((func, start + idx, line_no(start + idx)));
                 }
             }
             CompiledPart::Trace => {
@@ -212,7 +218,7 @@ pub(super) fn guilty(
                             [caps.get(1), caps.get(2)]
                                 .into_iter()
                                 .flatten()
-                                .map(|m| (m.as_str().to_owned(), idx)),
+                                .map(|m| (m.as_str().to_owned(), idx, line_no(idx))),
                         );
                         continue;
                     }
@@ -226,7 +232,7 @@ pub(super) fn guilty(
                         continue;
                     }
                     if let Some(symbol) = frame.symbol {
-                        candidates.push((symbol.name, idx));
+                        candidates.push((symbol.name, idx, line_no(idx)));
                     }
                 }
                 // A trace longer than the excerpt (a stack overflow's recursion) goes on in
@@ -239,7 +245,9 @@ pub(super) fn guilty(
                             .iter()
                             .filter(|f| f.line > last && f.confidence == Confidence::Reliable)
                             .filter_map(|f| {
-                                f.symbol.as_ref().map(|s| (s.name.clone(), usize::MAX))
+                                f.symbol
+                                    .as_ref()
+                                    .map(|s| (s.name.clone(), usize::MAX, f.line))
                             }),
                     );
                 }
@@ -253,13 +261,13 @@ pub(super) fn guilty(
     if let Some(fault) = lines.get(..cursor).unwrap_or(lines).iter().position(|l| {
         is_fault_injection_frame(&l.text) || l.text.contains("FAULT_INJECTION: forcing a failure")
     }) {
-        candidates.retain(|(_, idx)| *idx < fault);
+        candidates.retain(|(_, idx, _)| *idx < fault);
     }
     // Dispatchers anchor a stall's choice even where the skip patterns would drop them.
     let keeps_anchor = pick == Pick::Stall;
     let names: Vec<String> = candidates
         .iter()
-        .map(|(name, _)| demangle(vocab::base_name(name)))
+        .map(|(name, _, _)| demangle(vocab::base_name(name)))
         .collect();
     // `%pS` prints an address it cannot resolve as `0x…`: no C identifier starts with a
     // digit, so such a capture names no function.
@@ -269,14 +277,18 @@ pub(super) fn guilty(
             && ((keeps_anchor && stall_anchors().is_match(name))
                 || (!common_skip().is_match(name) && !skip.is_some_and(|re| re.is_match(name))))
     };
-    let kept = names
+    let kept: Vec<(&str, u64)> = names
         .iter()
-        .map(String::as_str)
-        .filter(|name| is_kept(name));
-    let chosen = match pick {
-        Pick::First => kept.into_iter().next().map(str::to_owned),
-        Pick::Stall => pick_stall(kept.collect()),
-        Pick::HungTask => pick_hung_task(kept.collect()),
+        .zip(&candidates)
+        .map(|(name, (_, _, line))| (name.as_str(), *line))
+        .filter(|(name, _)| is_kept(name))
+        .collect();
+    let (chosen, line, stop) = match pick {
+        Pick::First => kept
+            .first()
+            .map(|(name, line)| ((*name).to_owned(), *line, Stop::Never)),
+        Pick::Stall => pick_stall(&kept),
+        Pick::HungTask => pick_hung_task(&kept),
     }?;
     // What was passed over on the way to the chosen frame, and why.
     let until = names
@@ -292,20 +304,45 @@ pub(super) fn guilty(
     Some(Guilty {
         name: syscall_name(alias(&chosen)),
         skipped,
+        line,
+        stop,
     })
+}
+
+/// Where a rule's choice says the frames that identify a bug end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Nowhere in particular: the callers of the guilty function are part of the bug.
+    Never,
+    /// At the frame printed on this input line: a dispatcher or entry point that only carries
+    /// the looping work of a stall.
+    AtLine(u64),
+    /// Right after the guilty frame: a wait on a global lock or grace period, or a cross-CPU
+    /// call, whose callers are its victims whatever they are.
+    AfterGuilty,
+}
+
+/// A frame's function as a title names it: suffixes dropped, demangled, aliases and syscall
+/// entry points under their reported names.
+pub(crate) fn title_name(name: &str) -> String {
+    syscall_name(alias(&demangle(vocab::base_name(name))))
 }
 
 /// The class of a frame passed over by a format's own skip list rather than a common class.
 pub(super) const FORMAT_SKIP: &str = "format-specific";
 
 /// The function a title blames, with the frames passed over before it.
-pub(super) struct Guilty {
+pub(crate) struct Guilty {
     /// The function, syscall wrappers reduced to the syscall.
     pub name: String,
     /// Frames skipped before it, each with whether a common skip class (rather than the
     /// format's own list) skipped it; the class is looked up only when asked for
     /// (`titles::origin`), off the parsing path.
     pub skipped: Vec<(String, bool)>,
+    /// The input line (1-based) that named it.
+    pub line: u64,
+    /// Where the frames that say which bug it is end ([`crate::guilty`]).
+    pub stop: Stop,
 }
 
 /// A C++ or legacy-Rust symbol (Itanium mangling, `_Z8fakeNameiii`, `_ZN4core3fmt5write17h…E`)
@@ -394,10 +431,10 @@ fn arm_frame_re() -> &'static Regex {
     })
 }
 
-fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
-    for frame in &frames {
+fn pick_hung_task(frames: &[(&str, u64)]) -> Option<(String, u64, Stop)> {
+    for &(frame, line) in frames {
         if frame.contains("rtnl_lock") {
-            return Some((*frame).to_owned());
+            return Some((frame.to_owned(), line, Stop::AfterGuilty));
         }
         if [
             "synchronize_rcu",
@@ -408,7 +445,7 @@ fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
         .iter()
         .any(|anchor| frame.contains(anchor))
         {
-            return Some("synchronize_rcu".to_owned());
+            return Some(("synchronize_rcu".to_owned(), line, Stop::AfterGuilty));
         }
     }
     const WAITING: &[&str] = &[
@@ -427,26 +464,24 @@ fn pick_hung_task(frames: Vec<&str>) -> Option<String> {
         "rcu_barrier",
     ];
     frames
-        .into_iter()
-        .find(|frame| !WAITING.iter().any(|w| frame.contains(w)))
-        .map(str::to_owned)
+        .iter()
+        .find(|(frame, _)| !WAITING.iter().any(|w| frame.contains(w)))
+        .map(|&(frame, line)| (frame.to_owned(), line, Stop::Never))
 }
 
-fn pick_stall(frames: Vec<&str>) -> Option<String> {
-    let first = *frames.first()?;
-    let mut prev = first;
-    for frame in frames {
+fn pick_stall(frames: &[(&str, u64)]) -> Option<(String, u64, Stop)> {
+    let mut prev = *frames.first()?;
+    for &(frame, line) in frames {
         if stall_anchors().is_match(frame) {
             if frame.starts_with("smp_call_function") {
-                return Some("smp_call_function".to_owned());
+                return Some(("smp_call_function".to_owned(), line, Stop::AfterGuilty));
             }
-            return Some(prev.to_owned());
+            return Some((prev.0.to_owned(), prev.1, Stop::AtLine(line)));
         }
-        prev = frame;
+        prev = (frame, line);
     }
     // No dispatcher printed: the trace was cut before the loop's caller (syzkaller's
     // `linuxStallFrameExtractor` finds nothing either).
-    let _ = first;
     None
 }
 
