@@ -56,6 +56,7 @@ struct JsonReport<'a> {
     stack_words: Vec<String>,
     code: Option<JsonCode<'a>>,
     frames: Vec<JsonFrame<'a>>,
+    lock_chain: Vec<JsonLockLink<'a>>,
     signature: JsonSignature<'a>,
     labels: &'a [String],
     history: Option<JsonHistory<'a>>,
@@ -65,6 +66,15 @@ struct JsonReport<'a> {
     warnings: &'a [String],
     stack_verdicts: Vec<Option<&'static str>>,
     register_notes: RegisterNotes<'a>,
+}
+
+/// One link of a lockdep dependency chain (`-> #1 (&buf->lock){+.+.}-{3:3}:` and the trace
+/// where that dependency was recorded); the report's own trace is `frames`.
+#[derive(Serialize)]
+struct JsonLockLink<'a> {
+    index: u32,
+    lock: &'a str,
+    frames: Vec<JsonFrame<'a>>,
 }
 
 /// Which file decoded a report, how it was found and why.
@@ -331,6 +341,15 @@ fn json_report<'a>(analysis: &'a Analysis, located: &'a Located) -> JsonReport<'
             .iter()
             .enumerate()
             .map(|(idx, frame)| json_frame(frame, decoded.and_then(|d| d.frames.get(idx))))
+            .collect(),
+        lock_chain: report
+            .lock_chain
+            .iter()
+            .map(|link| JsonLockLink {
+                index: link.index,
+                lock: &link.lock,
+                frames: link.frames.iter().map(|f| json_frame(f, None)).collect(),
+            })
             .collect(),
         signature: JsonSignature {
             id: &located.signature.id,

@@ -108,3 +108,74 @@ fn jsonl_lines_match_the_schema() {
     wrong["type"] = "reprot".into();
     assert!(!validator.is_valid(&wrong), "an unknown type is refused");
 }
+
+/// Issue 18: lockdep's dependency chain (kernel/locking/lockdep.c `print_circular_bug_entry`:
+/// `-> #%u`, the lock, the trace that recorded it) is `lock_chain`, link by link, and the
+/// report's `frames` are its final `stack backtrace:`.
+#[test]
+fn issue_18_lockdep_chain_is_in_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("lockdep.log");
+    std::fs::write(
+        &log,
+        "WARNING: possible circular locking dependency detected
+6.1.0 #1 Not tainted
+------------------------------------------------------
+syz/123 is trying to acquire lock:
+ffff888012345678 (&tty->ldisc_sem){++++}-{0:0}, at: tty_ldisc_ref_wait+0x22/0x80
+
+but task is already holding lock:
+ffff888087654321 (&buf->lock){+.+.}-{3:3}, at: tty_buffer_flush+0x60/0x220
+
+which lock already depends on the new lock.
+
+the existing dependency chain (in reverse order) is:
+
+-> #1 (&buf->lock){+.+.}-{3:3}:
+       __mutex_lock+0x1/0x2
+       tty_buffer_flush+0x60/0x220
+
+-> #0 (&tty->ldisc_sem){++++}-{0:0}:
+       lock_acquire+0x1/0x2
+       tty_ldisc_ref_wait+0x22/0x80
+
+stack backtrace:
+CPU: 0 PID: 123 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x1/0x2
+ tty_ldisc_ref_wait+0x22/0x80
+ tty_ioctl+0x1/0x2
+ </TASK>
+",
+    )
+    .unwrap();
+    let document = analyze_json(&[std::ffi::OsStr::new("--no-db"), log.as_os_str()]);
+    assert_valid(&document);
+    let report = &document["reports"][0];
+    let symbols = |frames: &serde_json::Value| -> Vec<String> {
+        frames
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["symbol"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        symbols(&report["frames"]),
+        ["dump_stack_lvl", "tty_ldisc_ref_wait", "tty_ioctl"]
+    );
+    let chain = report["lock_chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 2, "{report:#}");
+    assert_eq!(chain[0]["index"], 1);
+    assert_eq!(chain[0]["lock"], "(&buf->lock){+.+.}-{3:3}");
+    assert_eq!(
+        symbols(&chain[0]["frames"]),
+        ["__mutex_lock", "tty_buffer_flush"]
+    );
+    assert_eq!(chain[1]["index"], 0);
+    assert_eq!(
+        symbols(&chain[1]["frames"]),
+        ["lock_acquire", "tty_ldisc_ref_wait"]
+    );
+}
