@@ -215,13 +215,15 @@ impl Core {
         }
         let mut header = dialect::match_header(&line.text);
         if header.as_ref().is_some_and(|h| h.role == Role::Boot) {
-            // The first line of a boot sequence after other output, with no crash before it:
-            // the machine restarted without saying why. Other boot lines are plain lines.
-            let starts_boot = self
+            // The first line of a boot sequence after an earlier boot, with no crash before
+            // it: the machine restarted without saying why. The log's first boot is not a
+            // reboot, whatever firmware or boot-loader output (SeaBIOS, GRUB: no kernel
+            // timestamps) came before it. Other boot lines are plain lines.
+            let rebooted = self
                 .last_boot_line
-                .is_none_or(|last| line.number > last + BOOT_SEQUENCE_GAP);
+                .is_some_and(|last| line.number > last + BOOT_SEQUENCE_GAP);
             self.last_boot_line = Some(line.number);
-            if starts_boot && line.number > 1 && !self.crash_seen {
+            if rebooted && !self.crash_seen {
                 for draft in std::mem::take(&mut self.drafts) {
                     self.finished(draft, Ending::Clean);
                 }

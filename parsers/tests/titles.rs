@@ -1136,6 +1136,17 @@ Booting the kernel.
             general-protection | general protection fault in tcp_sendmsg | 
         "#]],
     );
+    // Firmware and boot-loader output before the log's first boot (no kernel timestamps, as a
+    // real serial console shows them) does not make that boot a reboot.
+    check(
+        "SeaBIOS (version 1.16.2-debian-1.16.2-1)
+Booting from ROM...
+Probing EDD (edd=off to disable)... ok
+[    0.000000] Linux version 6.1.0 (gcc 12) #1 SMP PREEMPT_DYNAMIC
+[    0.000000] Command line: console=ttyS0
+",
+        expect![[r#""#]],
+    );
 }
 
 /// mm/mempool.c `poison_error`: the element's bytes, then `dump_stack()`.
