@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let report = seed_report();
-    let (signature, labels) = legolog::pipeline::analysis::annotate(report, &rules);
+    let (signature, labels) = legolog::pipeline::enrich::annotate(report, &rules);
     assert!(!signature.id.is_empty());
     assert!(labels.len() <= rules.rules.len());
 });

@@ -12,6 +12,7 @@ thread_local! {
     static DECODER: Decoder = Decoder::open_quietly(
         Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/vmlinux/vmlinux-0826-w9-1")),
         &[],
+        legolog_symbols::DEFAULT_MAX_DECOMPRESSED,
         &(std::sync::Arc::new(Collect::default()) as Sink),
     )
     .expect("the fixture vmlinux opens");

@@ -3,7 +3,7 @@
 
 use crate::identity::node::NodeSpec;
 use crate::identity::run::Date;
-use crate::pipeline::correlate;
+use crate::identity::signature;
 use clap::ValueEnum;
 use std::path::PathBuf;
 
@@ -129,6 +129,12 @@ pub struct WatchArgs {
 
     #[command(flatten)]
     pub(crate) rules: RulesArgs,
+
+    #[command(flatten)]
+    pub(crate) symbols: SymbolArgs,
+
+    #[command(flatten)]
+    pub(crate) locate: LocateArgs,
 
     #[command(flatten)]
     pub(crate) limit: LimitArgs,
@@ -431,7 +437,7 @@ pub struct CorrelateArgs {
     ///
     /// Similarity is one minus the edit distance over frame names divided by the signature
     /// length; 0.8 lets one frame of five differ.
-    #[arg(long, value_name = "0..1", default_value_t = correlate::DEFAULT_SIMILARITY,
+    #[arg(long, value_name = "0..1", default_value_t = signature::DEFAULT_SIMILARITY,
           value_parser = parse_similarity)]
     pub(crate) similarity: f64,
 
@@ -868,7 +874,7 @@ mod tests {
             unreachable!()
         };
         assert_eq!(args.paths.len(), 2);
-        assert_eq!(args.similarity, correlate::DEFAULT_SIMILARITY);
+        assert_eq!(args.similarity, signature::DEFAULT_SIMILARITY);
         assert!(parse(&["legolog", "correlate"]).is_err());
     }
 

@@ -117,12 +117,9 @@ pub fn history_failed(err: &anyhow::Error) -> bool {
     true
 }
 
-/// The run's limits (config file, then `--limit`); the symbol-file limit applies to every
-/// image opened from now on.
+/// The run's limits (config file, then `--limit`).
 pub fn load_limits(args: &LimitArgs) -> anyhow::Result<Limits> {
-    let limits = Limits::load(&args.limits)?;
-    crate::symbolize::decode::set_max_symbol_bytes(limits.max_symbol_bytes);
-    Ok(limits)
+    Limits::load(&args.limits)
 }
 
 /// The rules, with a warning for each limit their loading reached.
@@ -151,11 +148,11 @@ pub fn identity_for(history: &Option<History>) -> Identity {
 }
 
 /// Opens `--vmlinux` when given; an unusable file is reported and the analysis goes on.
-pub fn open_decoder(args: &SymbolArgs, events: &Sink) -> (Option<Decoder>, bool) {
+pub fn open_decoder(args: &SymbolArgs, limits: &Limits, events: &Sink) -> (Option<Decoder>, bool) {
     let Some(vmlinux) = &args.vmlinux else {
         return (None, false);
     };
-    match Decoder::open(vmlinux, &args.module_dirs, events) {
+    match Decoder::open(vmlinux, &args.module_dirs, limits.max_symbol_bytes, events) {
         Ok(decoder) => (Some(decoder), false),
         Err(err) => {
             crate::eprint_safe!("legolog: {err:#}; continuing without symbols");
@@ -217,7 +214,7 @@ pub fn load(
     let limits = load_limits(limit)?;
     let rules = load_rules(rules, &limits)?;
     let (mut history, mut history_failed) = open_history(db, &rules)?;
-    let locator = locator(symbols, locate, Stderr::new().sink())?;
+    let locator = locator((symbols, locate), &limits, Stderr::new().sink())?;
     let specs = db.nodes.specs(logs);
     let logs: Vec<PathBuf> = specs.iter().map(|s| s.path.clone()).collect();
     let (mut analysis, failed) = analyze_all(
@@ -302,7 +299,11 @@ pub fn check_fail_on(conditions: &[FailOn], db: &DbArgs) -> anyhow::Result<()> {
 }
 
 /// The locator the kernel-image flags describe (`analyze`, `report`, `explain`, `decode`).
-pub fn locator(symbols: &SymbolArgs, locate: &LocateArgs, events: Sink) -> anyhow::Result<Locator> {
+pub fn locator(
+    (symbols, locate): (&SymbolArgs, &LocateArgs),
+    limits: &Limits,
+    events: Sink,
+) -> anyhow::Result<Locator> {
     let options = LocateOptions::with_config(
         symbols.vmlinux.clone(),
         symbols.module_dirs.clone(),
@@ -310,6 +311,7 @@ pub fn locator(symbols: &SymbolArgs, locate: &LocateArgs, events: Sink) -> anyho
         locate.debug_root.clone(),
         locate.release.clone(),
         locate.src.clone().map(|src| (src, locate.context)),
+        limits.max_symbol_bytes,
     )?;
     Ok(Locator::new(options, events))
 }

@@ -29,9 +29,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Default similarity threshold for attaching a report to a bug (correlate's default).
-pub const DEFAULT_SIMILARITY: f64 = 0.8;
-
 /// One log to record.
 #[derive(Debug, Clone)]
 pub struct LogRecord {
@@ -282,7 +279,7 @@ impl History {
     pub fn with_backend(db: Box<dyn Backend>) -> anyhow::Result<History> {
         let mut history = History {
             db,
-            similarity: DEFAULT_SIMILARITY,
+            similarity: signature::DEFAULT_SIMILARITY,
             across_functions: false,
             lifecycle: lifecycle::LifecycleConfig::default(),
         };
@@ -746,7 +743,11 @@ impl History {
     /// Candidates come from the index: within `e` edits two signatures share a frame among
     /// their first `2e + 1` positions.
     fn most_similar(&mut self, report: &ReportRecord) -> anyhow::Result<Option<(i64, f64)>> {
-        if report.basis == Basis::Title || report.frames.is_empty() || self.similarity >= 1.0 {
+        let rule = signature::SimilarRule {
+            threshold: self.similarity,
+            across_functions: self.across_functions,
+        };
+        if !rule.applies(report.basis, &report.frames) {
             return Ok(None);
         }
         let longest = report.frames.len().max(signature::DEFAULT_DEPTH);
@@ -770,27 +771,14 @@ impl History {
                 frames: split_frames(&row[1].text()),
             })
             .collect();
-        let mut best: Option<(i64, f64)> = None;
-        for candidate in candidates {
-            // A similar match never crosses the function the title blames (the first frame of
-            // a signature, docs/signatures.md).
-            if !self.across_functions && candidate.frames.first() != report.frames.first() {
-                continue;
-            }
-            let similarity = signature::similarity(&candidate.frames, &report.frames);
-            if similarity + 1e-9 < self.similarity {
-                continue;
-            }
-            let better = match best {
-                None => true,
-                Some((bug, s)) => {
-                    similarity > s + 1e-9 || ((similarity - s).abs() < 1e-9 && candidate.bug < bug)
-                }
-            };
-            if better {
-                best = Some((candidate.bug, similarity));
-            }
-        }
+        // A similar match never crosses the function the title blames (the first frame of a
+        // signature, docs/signatures.md) unless the rules say so.
+        let best = rule.best(
+            &report.frames,
+            candidates
+                .iter()
+                .map(|candidate| (candidate.bug, candidate.frames.as_slice())),
+        );
         Ok(best)
     }
 

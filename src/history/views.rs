@@ -388,7 +388,7 @@ impl History {
         };
         let mut history = History {
             db,
-            similarity: super::DEFAULT_SIMILARITY,
+            similarity: crate::identity::signature::DEFAULT_SIMILARITY,
             lifecycle: super::lifecycle::LifecycleConfig::default(),
             across_functions: false,
         };

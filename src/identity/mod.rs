@@ -1,5 +1,7 @@
-//! "Is it the same?": report signatures, known-bug rules (labels), runs, nodes and dates.
+//! "Is it the same?": report signatures and the similarity rule, known-bug rules (labels), a
+//! live console's key in the history, runs, nodes and dates.
 
+pub mod live;
 pub mod node;
 pub mod rules;
 pub mod run;

@@ -658,6 +658,65 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     pattern[p..].iter().all(|&c| c == '*')
 }
 
+/// The similarity at or above which a report joins the bug (in the history) or the group (in
+/// `correlate`) whose signature it resembles: one frame of five may differ.
+pub const DEFAULT_SIMILARITY: f64 = 0.8;
+
+/// The one rule that attaches a report to a bug when no signature matches it exactly, used by
+/// the history and by `correlate` alike (docs/signatures.md, "Bugs").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimilarRule {
+    /// The least [`similarity`] (`--similarity`, `[grouping] similarity`).
+    pub threshold: f64,
+    /// Whether a match may join signatures whose first frame (the function the title blames)
+    /// differs (`[grouping] similar_across_functions`).
+    pub across_functions: bool,
+}
+
+impl SimilarRule {
+    /// Whether a signature of this `basis` and `frames` can join anything by similarity: a
+    /// title-only signature or one without frames cannot, nor can anything at a threshold of 1.
+    pub fn applies(&self, basis: Basis, frames: &[String]) -> bool {
+        basis != Basis::Title && !frames.is_empty() && self.threshold < 1.0
+    }
+
+    /// How similar `frames` are to a `candidate` they may join, `None` when the rule keeps
+    /// them apart (another guilty function, below the threshold).
+    pub fn admits(&self, candidate: &[String], frames: &[String]) -> Option<f64> {
+        if !self.across_functions && candidate.first() != frames.first() {
+            return None;
+        }
+        let found = similarity(candidate, frames);
+        (found + 1e-9 >= self.threshold).then_some(found)
+    }
+
+    /// The candidate `frames` join: the most similar admitted one, the smallest key among
+    /// equally similar ones.
+    pub fn best<'a, K: Ord + Copy>(
+        &self,
+        frames: &[String],
+        candidates: impl IntoIterator<Item = (K, &'a [String])>,
+    ) -> Option<(K, f64)> {
+        let mut best: Option<(K, f64)> = None;
+        for (key, candidate) in candidates {
+            let Some(found) = self.admits(candidate, frames) else {
+                continue;
+            };
+            let better = match best {
+                None => true,
+                Some((best_key, best_found)) => {
+                    found > best_found + 1e-9
+                        || ((found - best_found).abs() < 1e-9 && key < best_key)
+                }
+            };
+            if better {
+                best = Some((key, found));
+            }
+        }
+        best
+    }
+}
+
 /// Similarity of two frame sequences in `[0, 1]`: one minus the edit distance over frame
 /// names (strsim's generic Levenshtein) divided by the longer length, where a missing tail of
 /// either sequence is free (signatures are truncations of longer stacks, so an inserted frame

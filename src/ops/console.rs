@@ -5,17 +5,19 @@
 use crate::config::events::{Event as Said, Sink as EventSink};
 use crate::config::limits::{self, Limits};
 use crate::history::{History, LogRecord, Match, ReportRecord};
+use crate::identity::live;
 use crate::identity::rules::RuleSet;
 use crate::identity::run::{self, RunOverrides};
 use crate::input::live::Feed;
 use crate::input::Source;
 use crate::pipeline::analysis::{self, Analysis, InputSummary, Keeper, Located};
+use crate::pipeline::enrich::{Enricher, Images};
 use crate::pipeline::stream::{self, Sink, Status, StreamEnd, StreamOptions};
 use crate::render::{self, Style};
 use crate::symbolize::locate::Locator;
 use legolog_parsers::kernel::{BannerScanner, KernelBuild};
 use legolog_parsers::{ParseConfig, Report, Scanner};
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -141,8 +143,9 @@ pub struct Console<'a> {
     keepers: Vec<Keeper>,
     /// Whether each input is live (a report without a wall-clock prefix gets its arrival time).
     live: Vec<bool>,
-    /// Log identity of each input when recorded as it grows.
-    live_ids: Vec<String>,
+    /// Log identity of each input when recorded as it grows, settled at its first report
+    /// ([`Console::live_id`]), and the fallback used when the source shows no boot.
+    live_ids: Vec<(Option<String>, String)>,
     pending: Vec<Vec<ReportRecord>>,
     /// Text blocks shown so far (numbered across inputs; stream ids are per input).
     n_blocks: usize,
@@ -220,8 +223,10 @@ impl<'a> Console<'a> {
         let started = SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        self.live_ids
-            .push(format!("watch:{source}:{}:{started}", std::process::id()));
+        self.live_ids.push((
+            None,
+            format!("watch:{source}:{}:{started}", std::process::id()),
+        ));
         self.analysis.inputs.push(InputSummary {
             source,
             lines: 0,
@@ -308,25 +313,15 @@ impl<'a> Console<'a> {
         if report.wall_time.is_none() && self.live.get(input).copied().unwrap_or(false) {
             report.wall_time = Some(crate::identity::node::wall_of(SystemTime::now()));
         }
-        let decoded = self.locator.and_then(|l| l.decode(&report, build.as_ref()));
-        let (signature, labels) = match &decoded {
-            Some(decoded) => {
-                analysis::annotate_with(&report, self.rules, &|idx| decoded.trust(&report, idx))
-            }
-            None => analysis::annotate(&report, self.rules),
-        };
+        let images = self.locator.map_or(Images::None, Images::Locator);
+        let enriched = Enricher::new(self.rules, images).enrich(report, build.as_ref());
         let run = self.analysis.inputs[input].run.clone();
-        let mut record = analysis::report_record(&report, &signature, &labels);
-        record.kernel = analysis::build_identity(&report, build.as_ref());
-        let located = Located {
-            input,
-            report,
-            signature,
-            labels,
-            history: None,
-            decoded,
-            banner: build,
-        };
+        let mut record =
+            analysis::report_record(&enriched.report, &enriched.signature, &enriched.labels);
+        record.kernel = analysis::build_identity(&enriched.report, build.as_ref());
+        let live_id = (self.history.is_some() && self.recording == Recording::AsItGrows)
+            .then(|| self.live_id(input, build.as_ref()));
+        let located = Located::new(input, enriched, build);
         if !kept {
             self.show(&located, status)?;
             self.more += 1;
@@ -353,7 +348,7 @@ impl<'a> Console<'a> {
         let mut located = located;
         if status.is_final() && self.recording == Recording::AsItGrows {
             let log = LogRecord {
-                content_hash: self.live_ids[input].clone(),
+                content_hash: live_id.clone().unwrap_or_default(),
                 path: self.analysis.inputs[input].source.to_string(),
                 run: run.name.clone(),
                 node: run.node.clone(),
@@ -372,8 +367,7 @@ impl<'a> Console<'a> {
         } else {
             // Not recorded yet (a live input of `analyze`, recorded at its end; a report shown
             // at a pause): the answer counts this log as one more sighting.
-            let log =
-                (self.recording == Recording::AsItGrows).then(|| self.live_ids[input].clone());
+            let log = live_id;
             located.history =
                 self.ask_history(|db| db.peek(&record, &run.name, run.date, log.as_deref()));
         }
@@ -381,6 +375,24 @@ impl<'a> Console<'a> {
             self.pending[input].push(record);
         }
         self.deliver(located, status)
+    }
+
+    /// The history's key of live input `input` (`identity::live`): its path and the boot it
+    /// prints, the first line of a console file or the banner before its first report, so that
+    /// `watch` started again on the same console and boot records into the same log. A source
+    /// that shows neither (a device read from the middle of a boot) is its own log per run.
+    fn live_id(&mut self, input: usize, build: Option<&KernelBuild>) -> String {
+        let (settled, fallback) = &self.live_ids[input];
+        if let Some(id) = settled {
+            return id.clone();
+        }
+        let source = &self.analysis.inputs[input].source;
+        let id = match boot_of(source, build) {
+            Some(boot) => live::live_key(&source.to_string(), &boot),
+            None => fallback.clone(),
+        };
+        self.live_ids[input].0 = Some(id.clone());
+        id
     }
 
     /// Runs `ask` on the history; a history that fails is one warning, and the stream goes on
@@ -589,6 +601,25 @@ impl<'a> Console<'a> {
 
 /// `HH:MM:SS node kind title — new (bug ID) | seen N times since DATE (last RUN; bug ID)
 /// [known bug: …]`.
+/// What identifies the boot a live source prints: a console file's first line (read from the
+/// file, so a restarted `watch` that starts at its end finds the same), else the kernel banner
+/// printed before the report.
+fn boot_of(source: &Source, build: Option<&KernelBuild>) -> Option<Vec<u8>> {
+    if let Source::Path(path) = source {
+        if std::fs::metadata(path).is_ok_and(|meta| meta.is_file()) {
+            let mut head = Vec::new();
+            let file = std::fs::File::open(path).ok()?;
+            std::io::Read::take(file, live::MAX_BOOT_LINE as u64)
+                .read_to_end(&mut head)
+                .ok()?;
+            if let Some(line) = live::boot_line(&head) {
+                return Some(line.to_vec());
+            }
+        }
+    }
+    build?.banner.clone().map(String::into_bytes)
+}
+
 fn watch_line(analysis: &Analysis, located: &Located, status: Status) -> String {
     let report = &located.report;
     let input = &analysis.inputs[located.input];

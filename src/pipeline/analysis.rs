@@ -9,6 +9,7 @@ use crate::identity::run::{self, RunInfo, RunOverrides};
 use crate::identity::signature::{self, Signature};
 use crate::input::live::Feed;
 use crate::input::{self, Source};
+use crate::pipeline::enrich::{Enriched, Enricher, Images};
 use crate::pipeline::stream::{self, Sink, Status, StreamEnd, StreamOptions};
 use crate::symbolize::decode::Decoded;
 use crate::symbolize::locate::Locator;
@@ -109,6 +110,21 @@ pub struct Located {
 /// (`render::document::compressed_at`); the pipeline takes it as a value so that it never
 /// imports a renderer.
 pub type DocumentWriter = fn(&Analysis, &Located, usize) -> Option<Vec<u8>>;
+
+impl Located {
+    /// A report of input `input` after the enrich stage, not attached to a bug yet.
+    pub fn new(input: usize, enriched: Enriched, banner: Option<KernelBuild>) -> Located {
+        Located {
+            input,
+            report: enriched.report,
+            signature: enriched.signature,
+            labels: enriched.labels,
+            history: None,
+            decoded: enriched.decoded,
+            banner,
+        }
+    }
+}
 
 /// Everything found in a set of inputs.
 #[derive(Debug, Clone, Default)]
@@ -325,29 +341,6 @@ pub fn signature_record(
     }
 }
 
-/// The signature and labels of a report, trusting frames the way the kernel marked them.
-pub fn annotate(report: &Report, rules: &RuleSet) -> (Signature, Vec<String>) {
-    let trust = signature::kernel_trust(report);
-    annotate_with(report, rules, &trust)
-}
-
-/// The signature and labels of a report. The signature always trusts frames the way the kernel
-/// marked them (scheme version 2: identity never depends on symbols, docs/signatures.md); the
-/// known-bug rules see `trust` (the kernel's marks, or the verdicts of a kernel image).
-pub fn annotate_with(
-    report: &Report,
-    rules: &RuleSet,
-    trust: &dyn Fn(usize) -> signature::Trust,
-) -> (Signature, Vec<String>) {
-    let signature = signature::compute(report, &rules.signature, &signature::kernel_trust(report));
-    let labels = rules
-        .matches(report, trust)
-        .into_iter()
-        .map(|rule| rule.name.clone())
-        .collect();
-    (signature, labels)
-}
-
 /// Parses one source and appends its reports, decoded against the kernel image the locator
 /// finds for each (given, or found from what the log says about its kernel).
 pub fn analyze_source(
@@ -359,6 +352,8 @@ pub fn analyze_source(
     identity: Identity,
 ) -> anyhow::Result<()> {
     let input_idx = analysis.inputs.len();
+    let images = locator.map_or(Images::None, Images::Locator);
+    let enricher = Enricher::new(rules, images);
     // Banners name the kernel build a report is recorded under (docs/lifecycle.md).
     let banners = (locator.is_some() || identity == Identity::Hash).then(BannerScanner::new);
     let (summary, found) = parse_source_watching(
@@ -368,20 +363,7 @@ pub fn analyze_source(
         banners,
         |report, banners| {
             let banner = banners.and_then(|b| b.before(report.span.start)).cloned();
-            let decoded = locator.and_then(|locator| locator.decode(&report, banner.as_ref()));
-            let (signature, labels) = match &decoded {
-                Some(decoded) => annotate_with(&report, rules, &|idx| decoded.trust(&report, idx)),
-                None => annotate(&report, rules),
-            };
-            Located {
-                input: input_idx,
-                report,
-                signature,
-                labels,
-                history: None,
-                decoded,
-                banner,
-            }
+            Located::new(input_idx, enricher.enrich(report, banner.as_ref()), banner)
         },
     )?;
     analysis.inputs.push(summary);

@@ -6,19 +6,17 @@ use crate::config::limits::Limits;
 use crate::history::{Attachment, BugHistory, History, LogRecord};
 use crate::identity::rules::RuleSet;
 use crate::identity::run::Date;
-use crate::identity::signature::{self, Basis, Signature};
+use crate::identity::signature::{Signature, SimilarRule};
 use crate::input::Source;
 use crate::pipeline::analysis::Identity;
 use crate::pipeline::analysis::{self, InputSummary};
+use crate::pipeline::enrich::{Enriched, Enricher, Images};
 use crate::symbolize::decode::Decoder;
 use legolog_parsers::ParseConfig;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-
-/// Default `--similarity`: one frame of five may differ.
-pub const DEFAULT_SIMILARITY: f64 = 0.8;
 
 /// What correlate keeps of one report (the full report is dropped after parsing).
 #[derive(Debug, Clone)]
@@ -188,20 +186,26 @@ pub fn read_logs(
             || {
                 LOG_READ.with(|current| current.set(None));
                 image.and_then(|image| {
-                    Decoder::open(&image.vmlinux, &image.module_dirs, events).ok()
+                    Decoder::open(
+                        &image.vmlinux,
+                        &image.module_dirs,
+                        image.max_symbol_bytes,
+                        events,
+                    )
+                    .ok()
                 })
             },
             |decoder, (log_idx, path)| {
                 LOG_READ.with(|current| current.set(Some(log_idx)));
                 let source = Source::from_arg(path);
                 let result = analysis::parse_source(source, config, identity, |report| {
-                    let decoded = decoder.as_ref().map(|decoder| decoder.decode(&report));
-                    let (signature, labels) = match &decoded {
-                        Some(decoded) => analysis::annotate_with(&report, rules, &|idx| {
-                            decoded.trust(&report, idx)
-                        }),
-                        None => analysis::annotate(&report, rules),
-                    };
+                    let images = decoder.as_ref().map_or(Images::None, Images::Decoder);
+                    let Enriched {
+                        report,
+                        signature,
+                        labels,
+                        ..
+                    } = Enricher::new(rules, images).enrich(report, None);
                     Sighting {
                         signature,
                         title: report.title,
@@ -284,12 +288,14 @@ pub struct KernelImage {
     pub vmlinux: PathBuf,
     /// Module search directories.
     pub module_dirs: Vec<PathBuf>,
+    /// The most bytes one symbol file or section may decompress to (`max_symbol_bytes`).
+    pub max_symbol_bytes: u64,
 }
 
-/// Groups sightings by exact signature, then clusters signatures of the same kind whose frame
-/// similarity ([`signature::similarity`]) to a cluster's leader is at least `threshold`.
-/// Groups come out most frequent first.
-pub fn group(logs: &[LogResult], threshold: f64) -> Vec<Group> {
+/// Groups sightings by exact signature, then joins each signature (most frequent first) to the
+/// group whose leader (its most frequent signature) of the same kind `rule` picks, as the
+/// history attaches a report to a bug. Groups come out most frequent first.
+pub fn group(logs: &[LogResult], rule: SimilarRule) -> Vec<Group> {
     let mut by_id: BTreeMap<&str, SignatureGroup> = BTreeMap::new();
     for (log_idx, log) in logs.iter().enumerate() {
         for sighting in &log.sightings {
@@ -327,17 +333,22 @@ pub fn group(logs: &[LogResult], threshold: f64) -> Vec<Group> {
     });
     let mut groups: Vec<Group> = Vec::new();
     for single in singles {
-        let home = groups.iter_mut().find(|group| {
-            let leader = &group.leader().signature;
-            leader.kind == single.signature.kind
-                && leader.basis != Basis::Title
-                && single.signature.basis != Basis::Title
-                // Never across the title's guilty functions (docs/signatures.md, "Bugs").
-                && leader.frames.first() == single.signature.frames.first()
-                && signature::similarity(&leader.frames, &single.signature.frames) >= threshold
-        });
+        let signature = &single.signature;
+        // The history's rule: the most similar group leader of the same kind, the earliest
+        // (most frequent) among equally similar ones.
+        let home = rule
+            .applies(signature.basis, &signature.frames)
+            .then(|| {
+                let leaders = groups.iter().enumerate().filter_map(|(idx, group)| {
+                    let leader = &group.leader().signature;
+                    (leader.kind == signature.kind && rule.applies(leader.basis, &leader.frames))
+                        .then_some((idx, leader.frames.as_slice()))
+                });
+                rule.best(&signature.frames, leaders)
+            })
+            .flatten();
         match home {
-            Some(group) => group.members.push(single),
+            Some((idx, _)) => groups[idx].members.push(single),
             None => groups.push(Group {
                 members: vec![single],
                 bug: None,

@@ -249,7 +249,7 @@ pub fn resign(
     let limits = crate::config::limits::Limits::default();
     let config = (config, &limits);
     let (summary, records) = analysis::parse_source(source, config, Identity::Hash, |report| {
-        let (signature, labels) = analysis::annotate(&report, rules);
+        let (signature, labels) = crate::pipeline::enrich::annotate(&report, rules);
         analysis::report_record(&report, &signature, &labels)
     })
     .ok()?;

@@ -13,7 +13,6 @@ use legolog_symbols::{
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the kernel image says about one frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,20 +130,18 @@ pub struct Decoder {
     events: Sink,
 }
 
-/// `max_symbol_bytes` of the run's [`crate::config::limits::Limits`], for every image opened (the
-/// locator opens images deep inside the analysis; the CLI sets the limit once, before).
-static MAX_SYMBOL_BYTES: AtomicU64 = AtomicU64::new(legolog_symbols::DEFAULT_MAX_DECOMPRESSED);
-
-/// Sets the decompressed-size limit of symbol files and sections for this run.
-pub fn set_max_symbol_bytes(limit: u64) {
-    MAX_SYMBOL_BYTES.store(limit, Ordering::Relaxed);
-}
-
 impl Decoder {
-    /// Opens `vmlinux`; modules are looked up in `module_dirs` when a frame names one. A
-    /// vmlinux without DWARF is a warning to `events`, where every warning of decoding goes.
-    pub fn open(vmlinux: &Path, module_dirs: &[PathBuf], events: &Sink) -> anyhow::Result<Decoder> {
-        let decoder = Decoder::open_quietly(vmlinux, module_dirs, events)?;
+    /// Opens `vmlinux`; modules are looked up in `module_dirs` when a frame names one, and no
+    /// symbol file or section decompresses to more than `max_symbol_bytes` (the run's
+    /// [`crate::config::limits::Limits::max_symbol_bytes`]). A vmlinux without DWARF is a
+    /// warning to `events`, where every warning of decoding goes.
+    pub fn open(
+        vmlinux: &Path,
+        module_dirs: &[PathBuf],
+        max_symbol_bytes: u64,
+        events: &Sink,
+    ) -> anyhow::Result<Decoder> {
+        let decoder = Decoder::open_quietly(vmlinux, module_dirs, max_symbol_bytes, events)?;
         decoder.say_if_stripped();
         Ok(decoder)
     }
@@ -164,12 +161,13 @@ impl Decoder {
     pub fn open_quietly(
         vmlinux: &Path,
         module_dirs: &[PathBuf],
+        max_symbol_bytes: u64,
         events: &Sink,
     ) -> anyhow::Result<Decoder> {
         let config = SymbolizeConfig {
             module_dirs: module_dirs.to_vec(),
             strip_prefixes: Vec::new(),
-            max_decompressed: MAX_SYMBOL_BYTES.load(Ordering::Relaxed),
+            max_decompressed: max_symbol_bytes,
         };
         let symbolizer = Symbolizer::open(vmlinux, &config)
             .with_context(|| format!("{}: cannot use as --vmlinux", vmlinux.display()))?;

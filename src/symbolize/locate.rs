@@ -49,6 +49,8 @@ pub struct LocateOptions {
     pub release: Option<String>,
     /// `--src` and `--context`.
     pub src: Option<(PathBuf, u32)>,
+    /// The most bytes one symbol file or section may decompress to (`max_symbol_bytes`).
+    pub max_symbol_bytes: u64,
 }
 
 /// The `[debug]`-less keys of `$XDG_CONFIG_HOME/legolog/config.toml` this module reads.
@@ -70,6 +72,7 @@ impl LocateOptions {
         debug_root: Option<PathBuf>,
         release: Option<String>,
         src: Option<(PathBuf, u32)>,
+        max_symbol_bytes: u64,
     ) -> anyhow::Result<LocateOptions> {
         let config = match crate::config::dirs::config_path().filter(|path| path.exists()) {
             Some(path) => {
@@ -92,6 +95,7 @@ impl LocateOptions {
             debug_root_given,
             release,
             src,
+            max_symbol_bytes,
         })
     }
 }
@@ -326,53 +330,58 @@ impl Locator {
         if let Some(cached) = self.decoders.borrow().get(&candidate.path) {
             return cached.clone();
         }
-        let opened =
-            match Decoder::open_quietly(&candidate.path, &candidate.module_dirs, &self.events) {
-                Ok(decoder) => {
-                    let kernel = decoder.symbolizer().kernel();
-                    let debug = match (kernel.has_dwarf(), kernel.build_id_hex()) {
-                        (false, Some(id)) => {
-                            let mut warnings = Vec::new();
-                            let found = self.find_by_build_id(&id, &mut warnings);
-                            for warning in &warnings {
-                                self.events.warning(warning);
-                            }
-                            found.and_then(|info| {
-                                match Decoder::open(
-                                    &info.path,
-                                    &candidate.module_dirs,
-                                    &self.events,
-                                ) {
-                                    Ok(debug) => Some((Rc::new(debug), info)),
-                                    Err(err) => {
-                                        self.events.warning(&format!("{err:#}"));
-                                        None
-                                    }
+        let opened = match Decoder::open_quietly(
+            &candidate.path,
+            &candidate.module_dirs,
+            self.options.max_symbol_bytes,
+            &self.events,
+        ) {
+            Ok(decoder) => {
+                let kernel = decoder.symbolizer().kernel();
+                let debug = match (kernel.has_dwarf(), kernel.build_id_hex()) {
+                    (false, Some(id)) => {
+                        let mut warnings = Vec::new();
+                        let found = self.find_by_build_id(&id, &mut warnings);
+                        for warning in &warnings {
+                            self.events.warning(warning);
+                        }
+                        found.and_then(|info| {
+                            match Decoder::open(
+                                &info.path,
+                                &candidate.module_dirs,
+                                self.options.max_symbol_bytes,
+                                &self.events,
+                            ) {
+                                Ok(debug) => Some((Rc::new(debug), info)),
+                                Err(err) => {
+                                    self.events.warning(&format!("{err:#}"));
+                                    None
                                 }
-                            })
-                        }
-                        _ => None,
-                    };
-                    Some(match debug {
-                        Some((debug, info)) => Opened {
-                            decoder: debug,
-                            debug_file: Some(info),
-                        },
-                        None => {
-                            decoder.say_if_stripped();
-                            Opened {
-                                decoder: Rc::new(decoder),
-                                debug_file: None,
                             }
+                        })
+                    }
+                    _ => None,
+                };
+                Some(match debug {
+                    Some((debug, info)) => Opened {
+                        decoder: debug,
+                        debug_file: Some(info),
+                    },
+                    None => {
+                        decoder.say_if_stripped();
+                        Opened {
+                            decoder: Rc::new(decoder),
+                            debug_file: None,
                         }
-                    })
-                }
-                Err(err) => {
-                    let text = format!("{err:#}; continuing without symbols");
-                    self.events.event(Event::Error(&text));
-                    None
-                }
-            };
+                    }
+                })
+            }
+            Err(err) => {
+                let text = format!("{err:#}; continuing without symbols");
+                self.events.event(Event::Error(&text));
+                None
+            }
+        };
         self.decoders
             .borrow_mut()
             .insert(candidate.path.clone(), opened.clone());

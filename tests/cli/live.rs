@@ -556,3 +556,64 @@ fn streamed_reports_answer_from_the_bug_model() {
     assert_eq!(document["history"]["bug"], bug);
     assert_eq!(document["history"]["seen"], 2);
 }
+
+// Issue 15, acceptance 6: `watch --vmlinux` decodes each report as `analyze` does, and a
+// console watched again after a restart (same file, same boot) is the same log in the history.
+#[test]
+fn issue_15_watch_decodes_and_a_restart_is_the_same_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("console.log");
+    let db = dir.path().join("history.sqlite3");
+    let vmlinux = crate::util::root().join("fixtures/vmlinux/vmlinux-0826-w9-1");
+    std::fs::write(&path, BOOT).unwrap();
+    let args = [
+        "watch",
+        "--format",
+        "jsonl",
+        "--db",
+        db.to_str().unwrap(),
+        "--vmlinux",
+        vmlinux.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ];
+    // Two runs of `watch` on the same console, each seeing a report of its own.
+    for task in [301, 302] {
+        let mut running = Running::start(&args);
+        wait_until_at_end(running.child.id(), &path);
+        append(&path, &seed_with_pid(task));
+        let (_, line) = running.wait_for("report", HANG, is_report);
+        let report: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(report["pid"], task, "{line}");
+        assert_eq!(report["image"]["why"], "--vmlinux", "{line}");
+        let frame = &report["frames"][0];
+        assert_eq!(frame["symbol"], "fit_internal_poll_sendcq", "{line}");
+        assert_eq!(
+            frame["location"][0]["file"], "net/lego/fit_internal.c",
+            "decoded as analyze decodes: {line}"
+        );
+        assert!(running.interrupt().success());
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let logs: Vec<(String, i64)> = conn
+        .prepare("SELECT content_hash, n_reports FROM logs")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(logs.len(), 1, "one console, one boot: one log {logs:?}");
+    assert_eq!(logs[0].1, 2, "both runs' reports in it: {logs:?}");
+    assert!(logs[0].0.starts_with("live:"), "{logs:?}");
+
+    // A new boot on the same console (the file rotated: another first line) is another log.
+    std::fs::write(&path, b"[    0.000000] Linux version 4.0.0-lego+ #2\n").unwrap();
+    let mut running = Running::start(&args);
+    wait_until_at_end(running.child.id(), &path);
+    append(&path, &seed_with_pid(303));
+    running.wait_for("report", HANG, is_report);
+    assert!(running.interrupt().success());
+    let n_logs: i64 = conn
+        .query_row("SELECT count(*) FROM logs", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(n_logs, 2, "a new boot is a new log");
+}

@@ -61,7 +61,7 @@ fn stream(args: &AnalyzeArgs, format: LiveFormat) -> anyhow::Result<ExitCode> {
     let rules = load_rules(&args.rules, &limits)?;
     let (mut history, history_failed) = open_history(&args.db, &rules)?;
     let events = Stderr::new();
-    let locator = locator(&args.symbols, &args.locate, events.sink())?;
+    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
     let colour = matches!(format, LiveFormat::Blocks(style) if style.color);
     let specs = args.db.nodes.specs(&args.logs);
     let setup = watch::Setup {

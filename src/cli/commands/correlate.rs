@@ -6,6 +6,7 @@ use crate::cli::shared::{
     check_fail_on, fail_on, history_failed, identity_for, load_limits, load_rules, open_decoder,
     open_history, plain_exit_code, terminal_style, warn_about, Candidate, Stderr,
 };
+use crate::identity::signature::SimilarRule;
 use crate::input::walk::{self, Skip, Walk, WalkOptions};
 use crate::pipeline::correlate;
 use crate::render;
@@ -40,11 +41,12 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     let events = Stderr::new();
     // Open the image once here to report an unusable file before the work starts; the
     // workers open their own.
-    let (decoder, decoder_failed) = open_decoder(&args.symbols, &events.sink());
+    let (decoder, decoder_failed) = open_decoder(&args.symbols, &limits, &events.sink());
     failed |= decoder_failed;
     let image = decoder.map(|_| correlate::KernelImage {
         vmlinux: args.symbols.vmlinux.clone().unwrap_or_default(),
         module_dirs: args.symbols.module_dirs.clone(),
+        max_symbol_bytes: limits.max_symbol_bytes,
     });
     let results = correlate::read_logs(
         &paths,
@@ -77,7 +79,11 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     for log in &mut logs {
         overrides.apply(&mut log.input.run);
     }
-    let mut groups = correlate::group(&logs, args.similarity);
+    let rule = SimilarRule {
+        threshold: args.similarity,
+        across_functions: rules.grouping.similar_across_functions,
+    };
+    let mut groups = correlate::group(&logs, rule);
     if let Some(history) = &mut history {
         match correlate::record_and_attach(history, &logs, groups.clone()) {
             Ok(attached) => groups = attached,

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
     let limits = crate::cli::shared::load_limits(&args.limit)?;
     let events = Stderr::new();
-    let locator = locator(&args.symbols, &args.locate, events.sink())?;
+    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
     let source = Source::from_arg(args.log.as_deref().unwrap_or(Path::new("-")));
     let reader = input::open(&source, limits.max_log_bytes)?;
     let mut reader = io::BufReader::with_capacity(64 * 1024, reader);

@@ -33,6 +33,7 @@ pub fn run(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
     let decoder = Decoder::open(
         &args.vmlinux,
         &args.module_dirs,
+        limits.max_symbol_bytes,
         &crate::cli::shared::Stderr::new().sink(),
     )?;
     // Lines and arguments are bounded (max_query_bytes): a longer one is refused, echoed cut.

@@ -3,7 +3,7 @@
 
 use crate::cli::args::{WatchArgs, WatchFormat};
 use crate::cli::shared::{
-    load_limits, load_rules, open_history, plain_exit_code, terminal_style, Stderr,
+    exit_code, load_limits, load_rules, locator, open_history, terminal_style, Stderr,
 };
 use crate::ops::console::LiveFormat;
 use crate::ops::watch;
@@ -19,6 +19,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let (mut history, history_failed) = open_history(&args.db, &rules)?;
     let style = terminal_style(args.color);
     let events = Stderr::new();
+    // Each report is decoded as `analyze` decodes it: --vmlinux, else the image the log's
+    // banner or build id names (--debug-dir, --debug-root, debuginfod).
+    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
     let format = match args.format {
         WatchFormat::Text => LiveFormat::Lines(style),
         WatchFormat::Jsonl => LiveFormat::Jsonl,
@@ -28,7 +31,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         out: sanitize::stdout(args.format == WatchFormat::Jsonl, style.color),
         rules: &rules,
         limits: &limits,
-        locator: None,
+        locator: Some(&locator),
         history: history.as_mut(),
         idle: Duration::from_secs_f64(args.idle.idle),
         exec: args.exec.clone(),
@@ -40,8 +43,11 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         baud: args.baud,
     };
     let ended = watch::watch(&specs, &ParseConfig::standard(), &options, setup)?;
-    Ok(plain_exit_code(
-        ended.failed,
-        history_failed || ended.history_failed,
+    let failed = ended.failed || locator.failed();
+    let history_failed = history_failed || ended.history_failed;
+    Ok(exit_code(
+        &ended.analysis,
+        args.locate.strict,
+        (failed, history_failed),
     ))
 }
