@@ -176,14 +176,16 @@ fn module_frames_are_judged() {
         symbolizer.judge(&guessed, Some("printk"), 0).verdict,
         Verdict::Stale
     );
-    // No CALL ends at +0x4; a printed size that disagrees is a mismatch.
+    // No CALL ends at +0x4; a printed size that disagrees is a mismatch (0x1000 would not be:
+    // the last symbol of a module's text region prints the page-aligned region, see
+    // `a_modules_last_text_symbol_may_print_its_page_aligned_region`).
     let stale = symbolizer.judge(&frame("lego_test_init", 0x4, Confidence::Reliable), None, 0);
     assert_eq!(stale.verdict, Verdict::Stale);
     let mut sized = frame("lego_test_init", 0x16, Confidence::Reliable);
     sized.symbol = Some(LogSymbol {
         name: "lego_test_init",
         offset: 0x16,
-        size: Some(0x1000),
+        size: Some(0x18),
     });
     assert_eq!(symbolizer.judge(&sized, None, 0).verdict, Verdict::Mismatch);
 }
