@@ -198,6 +198,61 @@ Call Trace:
     );
 }
 
+/// kernel/sched/core.c `__schedule_bug`: `BUG: scheduling while atomic: %s/%d/0x%08x`,
+/// `Modules linked in:`, then `dump_stack()`. A sleep in atomic context reaches `schedule()`
+/// through a sleeping helper (kernel/time/timer.c `msleep` → `schedule_timeout`); the title
+/// names the code that slept, not the helper.
+#[test]
+fn kernel_sched_core_c_scheduling_while_atomic_names_who_slept() {
+    check(
+        r"BUG: scheduling while atomic: insmod/103/0x00000002
+Modules linked in: foo(OE+)
+CPU: 1 PID: 103 Comm: insmod Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.192-2
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x44/0x5c
+ __schedule_bug.cold+0x42/0x4e
+ __schedule+0x804/0xa00
+ schedule+0x5a/0xd0
+ schedule_timeout+0x94/0x150
+ msleep+0x29/0x40
+ foo_reset_hw+0x16/0x37 [foo]
+ foo_probe+0x38/0x100 [foo]
+ </TASK>
+",
+        expect![[r#"
+            scheduling-while-atomic | BUG: scheduling while atomic in foo_reset_hw | 
+        "#]],
+    );
+}
+
+/// kernel/watchdog.c `watchdog_timer_fn`: `BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]`,
+/// then the interrupted registers and trace. A debugfs file's write reaches its handler
+/// through fs/debugfs/file.c `full_proxy_write`, a dispatcher like `vfs_write`: the stall is
+/// named after the handler it called, not after the proxy.
+#[test]
+fn kernel_watchdog_c_soft_lockup_through_a_debugfs_proxy() {
+    check(
+        r"watchdog: BUG: soft lockup - CPU#1 stuck for 13s! [sh:104]
+Modules linked in: foo(OE)
+CPU: 1 PID: 104 Comm: sh Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.192-2
+RIP: 0010:foo_spin+0xe/0x10 [foo]
+Call Trace:
+ <TASK>
+ foo_debugfs_write+0x18/0x24 [foo]
+ full_proxy_write+0x53/0x80
+ vfs_write+0xc7/0x3f0
+ ksys_write+0x6b/0xf0
+ do_syscall_64+0x5d/0xb0
+ entry_SYSCALL_64_after_hwframe+0x6e/0xd8
+ </TASK>
+",
+        expect![[r#"
+            soft-lockup | BUG: soft lockup in foo_debugfs_write | 
+        "#]],
+    );
+}
+
 #[test]
 fn deadlock_through_an_irq_safe_lock_is_named_where_it_became_irq_safe() {
     check(
@@ -416,6 +471,50 @@ Call Trace:
 ",
         expect![[r#"
             general-protection | general protection fault in fakeName | 
+        "#]],
+    );
+}
+
+/// rust/kernel/lib.rs `panic` (6.1): `pr_emerg!("{}\n", info)`, then `BUG()` through
+/// rust/helpers.c `rust_helper_BUG`. Rust code is mangled with `-Csymbol-mangling-version=v0`
+/// (the top-level Makefile), and kallsyms prints the v0 names whole. The panic machinery is
+/// passed over and the Rust function at fault is named demangled, without crate hashes.
+#[test]
+fn rust_kernel_lib_rs_panic_is_titled_by_the_demangled_v0_name() {
+    check(
+        r"panicked at 'index out of bounds: the len is 0 but the index is 1', samples/rust/rust_minimal.rs:24:17
+------------[ cut here ]------------
+kernel BUG at rust/helpers.c:26!
+invalid opcode: 0000 [#1] PREEMPT SMP NOPTI
+CPU: 0 PID: 97 Comm: insmod Not tainted 6.1.0 #1
+RIP: 0010:rust_helper_BUG+0x5/0x10
+Call Trace:
+ <TASK>
+ rust_begin_unwind+0x5b/0x60
+ _RNvNtCsgEmfK2I1SDS_4core9panicking9panic_fmt+0x2e/0x30
+ _RNvNtCsgEmfK2I1SDS_4core9panicking18panic_bounds_check+0x3f/0x50
+ _RNvXCsf1CQOQhWurB_12rust_minimalNtB2_11RustMinimalNtCs1EKtwoKEMO2_6kernel6Module4init+0x2e/0x40 [rust_minimal]
+ init_module+0x11/0x80 [rust_minimal]
+ do_one_initcall+0x44/0x1d0
+ do_init_module+0x4c/0x1f0
+ __do_sys_finit_module+0xb4/0x130
+ do_syscall_64+0x38/0x90
+ entry_SYSCALL_64_after_hwframe+0x63/0xcd
+ </TASK>
+",
+        expect![[r#"
+            kernel-bug | kernel BUG in <rust_minimal::RustMinimal as kernel::Module>::init | 
+        "#]],
+    );
+    // A v0 name at the crash PC itself, and a legacy (`_ZN…17h<hash>E`) one.
+    check(
+        r"general protection fault, probably for non-canonical address 0xdffffc0000000000: 0000 [#1] PREEMPT SMP KASAN
+RIP: 0010:_RNvNtCs1EKtwoKEMO2_6kernel4file9file_read+0x49/0x1a0
+Call Trace:
+ _ZN6kernel4sync4Lock4lock17h0123456789abcdefE+0x1/0x2
+",
+        expect![[r#"
+            general-protection | general protection fault in kernel::file::file_read | 
         "#]],
     );
 }
@@ -1095,9 +1194,61 @@ Call Trace:
  bfs_fill_super+0x3d3/0xea0
 ",
         expect![[r#"
-            dump-stack | stack trace in should_fail_ex | 
+            dump-stack | stack trace in foo_alloc | 
             warning | WARNING in foo_cleanup | 
             warning | WARNING: kmalloc bug in corrupted | no guilty frame in the report
+        "#]],
+    );
+}
+
+/// lib/dump_stack.c `dump_stack_print_info` (`CPU: %d PID: %d Comm: %.20s %s%s %s %.*s`, the
+/// `Hardware name:` and `Workqueue:` lines) and `show_stack`'s `Call Trace:`, with no report
+/// header: a dump printed for context, here by mm/page_alloc.c `warn_alloc` (`%s: page
+/// allocation failure: order:%u, mode:%#x(%pGg), nodemask=%*pbl`, no report family). The
+/// title names the first frame in no guilty-frame skip class, as a family's title does: not
+/// the reporting (`warn_alloc`) or allocation (`__alloc_pages`, `__kmalloc`) helpers, and a
+/// syscall wrapper as its syscall.
+#[test]
+fn lib_dump_stack_c_dump_without_header_is_named_past_the_skip_classes() {
+    check(
+        "kworker/0:1: page allocation failure: order:4, mode:0x40cc0(GFP_KERNEL|__GFP_COMP), nodemask=(null),cpuset=/,mems_allowed=0
+CPU: 0 PID: 18 Comm: kworker/0:1 Not tainted 6.1.0-56-amd64 #1  Debian 6.1.192-2
+Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014
+Workqueue: events foo_work [foo]
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x44/0x5c
+ warn_alloc+0x13e/0x1b0
+ __alloc_pages_slowpath.constprop.0+0xd2c/0xd70
+ __alloc_pages+0x2c4/0x300
+ __kmalloc_large_node+0x7c/0x140
+ __kmalloc+0xb1/0x140
+ foo_grow_ring+0x42/0x90 [foo]
+ foo_work+0x1a/0x40 [foo]
+ process_one_work+0x1c7/0x380
+ worker_thread+0x4d/0x380
+ kthread+0xd7/0x100
+ ret_from_fork+0x22/0x30
+ </TASK>
+",
+        expect![[r#"
+            dump-stack | stack trace in foo_grow_ring | 
+        "#]],
+    );
+    check(
+        "CPU: 1 PID: 204 Comm: syz Not tainted 6.1.0 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x44/0x5c
+ _raw_spin_lock_irqsave+0x1/0x2
+ kmem_cache_alloc+0x1/0x2
+ __x64_sys_bpf+0x1/0x2
+ do_syscall_64+0x1/0x2
+ entry_SYSCALL_64_after_hwframe+0x1/0x2
+ </TASK>
+",
+        expect![[r#"
+            dump-stack | stack trace in sys_bpf | 
         "#]],
     );
 }

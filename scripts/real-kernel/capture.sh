@@ -11,7 +11,8 @@
 #   --kabi 6.1.0-NN  use that Debian kernel ABI; default: the one named in
 #                    fixtures/logs/real/MANIFEST when apt still has it, else the newest
 #   --latest         use the newest linux-image-6.1.0-NN-amd64-dbg apt offers
-#   SCENARIO         any of: softlockup oops warning hung-task sysrq irq-warning (default: all)
+#   SCENARIO         any of: softlockup oops warning hung-task sysrq irq-warning warning-message
+#                    atomic-sleep abba ubsan-bounds (default: all)
 # env: LEGOLOG_CACHE (default ~/.cache/legolog), LEGOLOG_QEMU_TIMEOUT (s, default 300)
 # Idempotent: every step is skipped when its result is already in the cache.
 set -euo pipefail
@@ -22,7 +23,8 @@ CACHE=${LEGOLOG_CACHE:-$HOME/.cache/legolog}
 OUT=$REPO/fixtures/logs/real
 MANIFEST=$OUT/MANIFEST
 QEMU_TIMEOUT=${LEGOLOG_QEMU_TIMEOUT:-300}
-ALL_SCENARIOS=(softlockup oops warning hung-task sysrq irq-warning)
+ALL_SCENARIOS=(softlockup oops warning hung-task sysrq irq-warning warning-message atomic-sleep abba
+	ubsan-bounds)
 
 log() { printf '[capture %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -33,8 +35,9 @@ while [ $# -gt 0 ]; do
 	--prepare-only) PREPARE_ONLY=1 ;;
 	--kabi) KABI=${2:?--kabi needs 6.1.0-NN}; shift ;;
 	--latest) LATEST=1 ;;
-	-h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
-	softlockup|oops|warning|hung-task|sysrq|irq-warning) SCENARIOS+=("$1") ;;
+	-h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	softlockup|oops|warning|hung-task|sysrq|irq-warning|warning-message|atomic-sleep|abba|ubsan-bounds)
+		SCENARIOS+=("$1") ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
@@ -175,8 +178,36 @@ if [ ! -s "$LKDTM" ]; then
 	mkdir -p "$MODDIR"
 	cp "$B/lkdtm.ko" "$LKDTM"
 fi
+
+# legolog_bugs.ko (scripts/real-kernel/legolog-bugs/): what the stock kernel reports but lkdtm
+# cannot provoke there — sleeping in atomic context, an AB-BA mutex deadlock, and lkdtm's
+# ARRAY_BOUNDS under -fsanitize=bounds. Debian has "# CONFIG_UBSAN is not set", so lib/ubsan.c
+# of linux-source is compiled into the module, patched only where it reaches outside
+# (task_struct.in_ubsan, check_panic_on_warn(), not exported; its EXPORT_SYMBOLs).
+BUGS=$MODDIR/legolog_bugs.ko
+BUGS_SRC=$HERE/legolog-bugs
+if [ ! -s "$BUGS" ] || [ -n "$(find "$BUGS_SRC" -newer "$BUGS" -print -quit)" ]; then
+	B=$KDIR/legolog-bugs-build
+	log "building legolog_bugs.ko in $B"
+	rm -rf "$B"
+	cp -r "$BUGS_SRC" "$B"
+	cp "$SRC/lib/ubsan.c" "$SRC/lib/ubsan.h" "$B/"
+	perl -0pi -e 's/current->in_ubsan/legolog_in_ubsan/g;
+		s/#include "ubsan.h"\n/#include "ubsan.h"\n\n\/* legolog: task_struct has no in_ubsan without CONFIG_UBSAN *\/\nstatic int legolog_in_ubsan;\n/;
+		s/\n\tcheck_panic_on_warn\("UBSAN"\);\n/\n\t\/* legolog: check_panic_on_warn() is not exported to modules *\/\n/;
+		s/^EXPORT_SYMBOL\(__ubsan_handle_\w+\);\n//mg' "$B/ubsan.c"
+	grep -q 'static int legolog_in_ubsan' "$B/ubsan.c" && ! grep -q 'check_panic_on_warn("' "$B/ubsan.c" ||
+		die "could not patch lib/ubsan.c for legolog_bugs.ko"
+	nice make -s -C "/usr/src/linux-headers-$KVER" M="$B" \
+		KCFLAGS="-ffile-prefix-map=$B/=legolog-bugs/" modules 2>&1 |
+		grep -v -e 'Skipping BTF generation' -e 'objtool: .*UACCESS' >&2 || true
+	[ -s "$B/legolog_bugs.ko" ] || die "legolog_bugs.ko did not build"
+	mkdir -p "$MODDIR"
+	cp "$B/legolog_bugs.ko" "$BUGS"
+fi
 build_id() { readelf -n "$1" | awk '/Build ID:/ { print $3; exit }'; }
 LKDTM_BUILD_ID=$(build_id "$LKDTM")
+BUGS_BUILD_ID=$(build_id "$BUGS")
 VMLINUX_BUILD_ID=$(build_id "$VMLINUX")
 if [ -n "$MANIFEST_KABI" ] && [ "$MANIFEST_KABI" = "$KABI" ]; then
 	want=$(sed -n 's/^lkdtm_build_id=//p' "$MANIFEST")
@@ -196,6 +227,7 @@ LEGOLOG_REAL_SYSTEM_MAP=$KDIR/dbg/usr/lib/debug/boot/System.map-$KVER
 LEGOLOG_REAL_VMLINUZ=$VMLINUZ
 LEGOLOG_REAL_MODULES=$MODDIR
 LEGOLOG_REAL_LKDTM_BUILD_ID=$LKDTM_BUILD_ID
+LEGOLOG_REAL_BUGS_BUILD_ID=$BUGS_BUILD_ID
 LEGOLOG_LINUX_SOURCE=$SRC
 EOF
 log "wrote $ENVF"
@@ -212,6 +244,7 @@ file -L "$IR/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 ln -s busybox "$IR/bin/sh"
 install -m 0755 "$HERE/init.sh" "$IR/init"
 cp "$LKDTM" "$IR/lib/modules/lkdtm.ko"
+cp "$BUGS" "$IR/lib/modules/legolog_bugs.ko"
 $SUDO mknod -m 600 "$IR/dev/console" c 5 1
 $SUDO mknod -m 666 "$IR/dev/null" c 1 3
 (cd "$IR" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner 0:0 --quiet) | gzip -9n > "$INITRD"
@@ -231,6 +264,10 @@ expect() { # scenario → extended regexes that must all match the log
 	warning) printf '%s\n' 'WARNING: CPU: [0-9]+ PID: [0-9]+ at drivers/misc/lkdtm/bugs.c:[0-9]+ lkdtm_WARNING' 'direct_entry(\.cold)?\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' ;;
 	hung-task) printf '%s\n' 'INFO: task .* blocked for more than [0-9]+ seconds' 'schedule\+0x[0-9a-f]+/0x[0-9a-f]+' 'direct_entry(\.cold)?\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' ;;
 	irq-warning) printf '%s\n' 'WARNING: CPU: [0-9]+ PID: [0-9]+ at drivers/misc/lkdtm/bugs.c:[0-9]+ lkdtm_WARNING' 'lkdtm_kprobe_handler\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' ' </IRQ>' 'asm_common_interrupt\+0x[0-9a-f]+/0x[0-9a-f]+' ;;
+	warning-message) printf '%s\n' 'WARNING: CPU: [0-9]+ PID: [0-9]+ at drivers/misc/lkdtm/bugs.c:[0-9]+ lkdtm_WARNING_MESSAGE' 'Warning message trigger count: 1' 'direct_entry(\.cold)?\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' ;;
+	atomic-sleep) printf '%s\n' 'BUG: scheduling while atomic: insmod/[0-9]+/0x' 'legolog_sleep_in_atomic\+0x[0-9a-f]+/0x[0-9a-f]+ \[legolog_bugs\]' ;;
+	abba) printf '%s\n' 'INFO: task legolog-ab:[0-9]+ blocked for more than' 'INFO: task legolog-ba:[0-9]+ blocked for more than' 'mutex_lock' 'legolog_abba_ab\+0x[0-9a-f]+/0x[0-9a-f]+ \[legolog_bugs\]' 'legolog_abba_ba\+0x[0-9a-f]+/0x[0-9a-f]+ \[legolog_bugs\]' ;;
+	ubsan-bounds) printf '%s\n' 'UBSAN: array-index-out-of-bounds in legolog-bugs/bounds.c:[0-9]+:[0-9]+' 'index 8 is out of range for type' 'legolog_array_bounds(\.cold)?\+0x[0-9a-f]+/0x[0-9a-f]+ \[legolog_bugs\]' ;;
 	sysrq) printf '%s\n' 'sysrq: Show State' 'task:.* state:' 'schedule\+0x[0-9a-f]+/0x[0-9a-f]+' 'direct_entry(\.cold)?\+0x[0-9a-f]+/0x[0-9a-f]+ \[lkdtm\]' 'sysrq: Show backtrace of all active CPUs' ;;
 	esac
 }
@@ -273,6 +310,7 @@ done
 
 # ---------------------------------------------------------------- 9. manifest of the committed logs
 if [ ${#failed[@]} = 0 ]; then
+	cp "$MANIFEST" "$MANIFEST.old" 2>/dev/null || true
 	{
 		echo "# written by scripts/real-kernel/capture.sh: which build the logs in this directory come from"
 		echo "kabi=$KABI"
@@ -281,13 +319,19 @@ if [ ${#failed[@]} = 0 ]; then
 		echo "packages=linux-image-$KVER-dbg linux-image-$KVER-unsigned linux-headers-$KVER linux-source-6.1"
 		echo "vmlinux_build_id=$VMLINUX_BUILD_ID"
 		echo "lkdtm_build_id=$LKDTM_BUILD_ID"
+		echo "legolog_bugs_build_id=$BUGS_BUILD_ID"
+		echo "linux_source_version=$SRC_VER"
 		echo "qemu=$(qemu-system-x86_64 --version | head -n1)"
 		echo "qemu_args=-accel tcg -cpu max,la57=off -smp 2 -m 1G -nographic -monitor none -serial file:LOG -nic none -no-reboot"
 		echo "cmdline=$CMDLINE legolog.scenario=SCENARIO"
 		for f in "$OUT"/6.1-*.log; do
-			echo "log $(basename "$f") bytes=$(stat -c %s "$f") sha256=$(sha256sum "$f" | cut -d' ' -f1)"
+			line="log $(basename "$f") bytes=$(stat -c %s "$f") sha256=$(sha256sum "$f" | cut -d' ' -f1)"
+			# an unchanged log keeps its line, with the note written after it by hand
+			grep -F -- "$line" "$MANIFEST.old" 2>/dev/null || echo "$line"
 		done
-	} > "$MANIFEST"
+	} > "$MANIFEST.new"
+	mv "$MANIFEST.new" "$MANIFEST"
+	rm -f "$MANIFEST.old"
 fi
 cat "$SUMMARY" >&2
 if [ ${#failed[@]} -gt 0 ]; then die "scenarios failed: ${failed[*]}"; fi

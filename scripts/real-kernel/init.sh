@@ -14,6 +14,14 @@
 #               i.e. inside a hard-IRQ handler: x86 prints the interrupted context's registers
 #               in the middle of the Call Trace and then goes on with its frames. Writes to
 #               the serial port make the IRQs (lkdtm fires on the 10th hit).
+#   warning-message  lkdtm WARNING_MESSAGE: WARN() with a message, from another function than
+#               WARNING's but through the same caller (direct_entry)
+#   atomic-sleep     insmod legolog_bugs.ko action=atomic-sleep: msleep() with preemption
+#               disabled, "BUG: scheduling while atomic"
+#   abba        insmod legolog_bugs.ko action=abba with hung_task_timeout_secs=5: an AB-BA
+#               mutex deadlock between two kthreads, reported as two hung tasks
+#   ubsan-bounds     insmod legolog_bugs.ko action=array-bounds: lkdtm's ARRAY_BOUNDS under
+#               -fsanitize=bounds, "UBSAN: array-index-out-of-bounds"
 # Lines starting with "legolog-init:" go through /dev/kmsg: they are ours, not the kernel's,
 # and record the ground truth (kallsyms _text, lkdtm section addresses) for the test authors.
 
@@ -101,8 +109,33 @@ irq-warning)
 	done
 	sleep 1
 	;;
+warning-message)
+	note "echo WARNING_MESSAGE > $DIRECT"
+	echo WARNING_MESSAGE > $DIRECT
+	sleep 1
+	;;
+atomic-sleep)
+	note "insmod /lib/modules/legolog_bugs.ko action=atomic-sleep"
+	insmod /lib/modules/legolog_bugs.ko action=atomic-sleep
+	sleep 1
+	;;
+abba)
+	echo 5 > /proc/sys/kernel/hung_task_timeout_secs
+	note "insmod /lib/modules/legolog_bugs.ko action=abba (hung_task_timeout_secs=5)"
+	insmod /lib/modules/legolog_bugs.ko action=abba
+	sleep 14
+	;;
+ubsan-bounds)
+	note "insmod /lib/modules/legolog_bugs.ko action=array-bounds"
+	insmod /lib/modules/legolog_bugs.ko action=array-bounds
+	sleep 1
+	;;
 *)
 	note "unknown scenario '$scenario'"
 	;;
 esac
+for s in .text .text.unlikely .init.text .exit.text .rodata .data; do
+	[ -r "/sys/module/legolog_bugs/sections/$s" ] &&
+		note "legolog_bugs section $s=$(cat /sys/module/legolog_bugs/sections/$s)"
+done
 finish

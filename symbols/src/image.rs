@@ -153,6 +153,17 @@ impl Image {
         self.symbols.find_by_name(name, size_hint)
     }
 
+    /// Whether `sym` is the last symbol of its text section (its kallsyms size reaches the
+    /// section's end).
+    pub(crate) fn ends_its_section(&self, sym: &SymbolInfo) -> bool {
+        self.elf.sections.iter().any(|section| {
+            section.is_text()
+                && (section.addr..section.addr.saturating_add(section.size)).contains(&sym.start)
+                && sym.start.saturating_add(sym.kallsyms_size)
+                    >= section.addr.saturating_add(section.size)
+        })
+    }
+
     /// Every text symbol in address order, aliases included.
     pub fn symbols(&self) -> impl Iterator<Item = SymbolInfo> + '_ {
         self.symbols.iter()

@@ -176,14 +176,16 @@ fn module_frames_are_judged() {
         symbolizer.judge(&guessed, Some("printk"), 0).verdict,
         Verdict::Stale
     );
-    // No CALL ends at +0x4; a printed size that disagrees is a mismatch.
+    // No CALL ends at +0x4; a printed size that disagrees is a mismatch (0x1000 would not be:
+    // the last symbol of a module's text region prints the page-aligned region, see
+    // `a_modules_last_text_symbol_may_print_its_page_aligned_region`).
     let stale = symbolizer.judge(&frame("lego_test_init", 0x4, Confidence::Reliable), None, 0);
     assert_eq!(stale.verdict, Verdict::Stale);
     let mut sized = frame("lego_test_init", 0x16, Confidence::Reliable);
     sized.symbol = Some(LogSymbol {
         name: "lego_test_init",
         offset: 0x16,
-        size: Some(0x1000),
+        size: Some(0x18),
     });
     assert_eq!(symbolizer.judge(&sized, None, 0).verdict, Verdict::Mismatch);
 }
@@ -221,4 +223,34 @@ fn module_frames_match_addr2line() {
         }
     }
     assert!(n_checked > 40);
+}
+
+/// kernel/module/kallsyms.c `find_kallsyms_symbol`: the last symbol of a module's text region
+/// ends at the region's end, page-aligned, so `lego_test_init` (0x1b bytes, alone in
+/// `.init.text`) prints as `lego_test_init+0x…/0x1000`. Up to a page more than the section
+/// gives is the same symbol; more is a mismatch.
+#[test]
+fn a_modules_last_text_symbol_may_print_its_page_aligned_region() {
+    let dir = tempdir();
+    write(&dir.path().join("lego_test-mod.ko"), &module_bytes());
+    let symbolizer = Symbolizer::open(FIXTURE, &config_with_modules(dir.path())).unwrap();
+    let image = symbolizer.module("lego_test_mod").unwrap().unwrap();
+    let elf_size = image
+        .find_symbol_by_name("lego_test_init", None)
+        .unwrap()
+        .kallsyms_size;
+    let judge = |size: u64| {
+        let query = FrameQuery {
+            symbol: Some(LogSymbol {
+                name: "lego_test_init",
+                offset: 0x5,
+                size: Some(size),
+            }),
+            ..frame("lego_test_init", 0x5, Confidence::Reliable)
+        };
+        symbolizer.judge(&query, None, 0).mismatch
+    };
+    assert_eq!(judge(elf_size), None);
+    assert_eq!(judge(0x1000), None);
+    assert!(judge(elf_size + 0x1000).is_some());
 }

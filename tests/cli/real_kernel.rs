@@ -159,8 +159,14 @@ fn issue_3_real_kernel_frames_agree_with_addr2line() {
     let expected_all = Oracle::new(&real).answers(&entries);
     let mut disagreements = Vec::new();
     let (mut n_module, mut n_inline, mut n_symbolize) = (0, 0, 0);
+    let mut per_module: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_log: BTreeMap<&str, usize> = BTreeMap::new();
     for (entry, expected) in entries.iter().zip(expected_all) {
         n_module += usize::from(entry.module.is_some());
+        *per_module
+            .entry(entry.module.as_deref().unwrap_or("vmlinux"))
+            .or_default() += 1;
+        *per_log.entry(entry.log.as_str()).or_default() += 1;
         n_inline += usize::from(expected.len() > 1);
         n_symbolize += usize::from(entry.via == "symbolize");
         if expected != entry.legolog {
@@ -184,7 +190,7 @@ fn issue_3_real_kernel_frames_agree_with_addr2line() {
         }
     }
     eprintln!(
-        "real_kernel: {} frames checked, {} agree ({n_module} in modules, {n_inline} with an inline chain, {n_symbolize} via `legolog symbolize`)",
+        "real_kernel: {} frames checked, {} agree ({n_module} in modules, {n_inline} with an inline chain, {n_symbolize} via `legolog symbolize`); per object {per_module:?}; per log {per_log:?}",
         entries.len(),
         entries.len() - disagreements.len()
     );
@@ -195,9 +201,120 @@ fn issue_3_real_kernel_frames_agree_with_addr2line() {
         entries.len(),
         disagreements.join("\n")
     );
-    // Every frame mention of the six logs (553 when the IRQ one was added) is checked.
-    assert!(entries.len() >= 550, "only {} frames found", entries.len());
-    assert!(n_module > 0, "no [lkdtm] frame checked");
+    // Every frame mention of the logs is checked: 553 when the IRQ one was added, 637 with
+    // issue 18's scenarios (warning-message, atomic-sleep, abba, ubsan-bounds).
+    assert!(entries.len() >= 637, "only {} frames found", entries.len());
+    assert!(n_module > 0, "no module frame checked");
+    // Each scenario's log has frames checked, and both out-of-tree modules are reached.
+    for log in real_logs() {
+        let name = file_name(&log);
+        assert!(
+            per_log.get(name.as_str()).is_some_and(|&n| n > 0),
+            "no frame of {name} checked"
+        );
+    }
+    for module in ["lkdtm", "legolog_bugs"] {
+        assert!(
+            per_module.get(module).is_some_and(|&n| n > 0),
+            "no [{module}] frame checked"
+        );
+    }
+}
+
+/// Issue 18, acceptance 4, and issue 17, acceptance 2: each report of the real Debian logs
+/// is titled as its family prints it, the guilty frame past the skip classes (the lock, the
+/// sleep, the sanitizer handler), and with the crash function that tells two WARNINGs of one
+/// caller apart. Needs no debug files: titles come from the log text.
+#[test]
+fn issue_18_real_logs_are_titled_by_their_family() {
+    let expected: &[(&str, &[&str])] = &[
+        (
+            "6.1-abba.log",
+            &[
+                "INFO: task hung in legolog_abba_ab",
+                "INFO: task hung in legolog_abba_ba",
+            ],
+        ),
+        (
+            "6.1-atomic-sleep.log",
+            &["BUG: scheduling while atomic in legolog_sleep_in_atomic"],
+        ),
+        ("6.1-hung-task.log", &["INFO: task hung in direct_entry ×2"]),
+        ("6.1-irq-warning.log", &["WARNING in lkdtm_WARNING"]),
+        (
+            "6.1-oops.log",
+            &["BUG: unable to handle kernel NULL pointer dereference in lkdtm_ACCESS_NULL"],
+        ),
+        (
+            "6.1-softlockup.log",
+            &[
+                "BUG: soft lockup in direct_entry",
+                // FIXME: 6.1's self-detected stall shows the interrupted context through
+                // kernel/sched/core.c `dump_cpu_task` → `show_regs`, with no interrupt frame
+                // for the stall rule to start from; reading from its RIP instead costs two
+                // shared-corpus titles today.
+                "INFO: rcu detected stall in corrupted (corrupted: no guilty frame in the report)",
+            ],
+        ),
+        (
+            "6.1-sysrq.log",
+            &[
+                "task dump in sched_show_task",
+                "task dump in __schedule ×53",
+                "NMI backtrace in nmi_cpu_backtrace",
+            ],
+        ),
+        (
+            "6.1-ubsan-bounds.log",
+            &["UBSAN: array-index-out-of-bounds in legolog_array_bounds"],
+        ),
+        ("6.1-warning-boot2.log", &["WARNING in lkdtm_WARNING"]),
+        (
+            "6.1-warning-message.log",
+            &["WARNING in lkdtm_WARNING_MESSAGE"],
+        ),
+        ("6.1-warning.log", &["WARNING in lkdtm_WARNING"]),
+    ];
+    let mut res = Vec::new();
+    for log in real_logs() {
+        let output = legolog()
+            .args(["analyze", "--no-db", "--format", "json"])
+            .arg(&log)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{}", log.display());
+        let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+        // Runs of one title as `title ×N`.
+        let mut titles: Vec<(String, usize)> = Vec::new();
+        for report in json["reports"].as_array().expect("reports") {
+            let corrupted = report["corrupted_reason"]
+                .as_str()
+                .map_or(String::new(), |why| format!(" (corrupted: {why})"));
+            let title = format!("{}{corrupted}", report["title"].as_str().expect("title"));
+            match titles.last_mut() {
+                Some((last, n)) if *last == title => *n += 1,
+                _ => titles.push((title, 1)),
+            }
+        }
+        let titles = titles
+            .into_iter()
+            .map(|(title, n)| match n {
+                1 => title,
+                n => format!("{title} ×{n}"),
+            })
+            .collect();
+        res.push((file_name(&log), titles));
+    }
+    let expected: Vec<(String, Vec<String>)> = expected
+        .iter()
+        .map(|(log, titles)| {
+            (
+                (*log).to_owned(),
+                titles.iter().map(|t| (*t).to_owned()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(res, expected);
 }
 
 /// Issue 9 §2: a WARNING in a hard-IRQ handler (lkdtm INT_HW_IRQ_EN) prints the interrupted

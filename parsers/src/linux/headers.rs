@@ -627,10 +627,24 @@ pub(crate) static OOPSES: &[Oops] = &[
                 r"BUG: scheduling while atomic",
                 "BUG: scheduling while atomic in {FUNC}",
                 Kind::SchedulingWhileAtomic,
-                // `Preemption disabled at:` prints a lone frame before the call trace.
+                // `Preemption disabled at:` prints a lone frame before the call trace. The
+                // sleep that scheduled (kernel/time/timer.c `msleep`, `usleep_range_state`,
+                // `schedule_timeout`, kernel/sched/wait.c and completion.c waits) is how the
+                // caller slept, never why: its caller is named.
                 Some(Stack {
                     parts: &[Part::Line(r"Call (?:T|t)race"), Part::Trace],
-                    skip: &["schedule"],
+                    skip: &[
+                        "schedule",
+                        "^msleep",
+                        "^usleep_range",
+                        "^ssleep$",
+                        "^fsleep$",
+                        "^wait_for_completion",
+                        "^__wait_for_common$",
+                        "^wait_for_common",
+                        "^__wait_event",
+                        "^wait_woken$",
+                    ],
                     fallback: &[Part::Trace],
                     pick: Pick::First,
                 }),

@@ -434,6 +434,47 @@ pub fn origin(report: &crate::report::Report) -> Origin {
     origin
 }
 
+/// A `dump_stack()` with no report header of its own (lib/dump_stack.c `dump_stack_print_info`:
+/// `CPU: %d PID: %d Comm: %.20s …`, then `show_stack`'s `Call Trace:`), as drivers and
+/// subsystems print for context: named `stack trace in FUNC` after the first frame in no
+/// guilty-frame skip class ([`skip::CLASSES`]: reporting, allocation, locking, …), as a
+/// family's title is, syscall wrappers reduced. `None` when every frame is in a class.
+fn dump_stack_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
+    let rip = draft
+        .rip
+        .and_then(|rip| rip.symbol.as_ref().map(|s| (s.name.as_str(), rip.line)));
+    let frames = draft
+        .frames
+        .iter()
+        .filter(|f| f.confidence == crate::report::Confidence::Reliable)
+        .filter_map(|f| f.symbol.as_ref().map(|s| (s.name.as_str(), f.line)));
+    let mut skipped = Vec::new();
+    for (name, line) in rip.into_iter().chain(frames) {
+        let plain = stack::plain_name(name);
+        if vocab::is_reporting_helper(name) || skip::any().is_match(&plain) {
+            if origin.wanted {
+                let class = skip::class_of(&plain).unwrap_or("reporting");
+                skipped.push((plain, class));
+            }
+            continue;
+        }
+        let function = stack::title_name(name);
+        origin.family = "dump_stack: first frame in no skip class".to_owned();
+        origin.skipped = skipped;
+        origin.guilty = Some(function.clone());
+        return Some(Verdict {
+            title: format!("stack trace in {function}"),
+            corruption: None,
+            guilty: Some(Found {
+                function,
+                line,
+                stop: Stop::Never,
+            }),
+        });
+    }
+    None
+}
+
 fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
     origin.family = format!("{}: generic", draft.kind);
     let generic = |base: &str| {
@@ -452,7 +493,10 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         }
     };
     match draft.kind {
-        Kind::Trace | Kind::DumpStack => return generic("stack trace"),
+        Kind::DumpStack => {
+            return dump_stack_title(draft, origin).unwrap_or_else(|| generic("stack trace"))
+        }
+        Kind::Trace => return generic("stack trace"),
         Kind::TaskDump => return generic("task dump"),
         Kind::NmiBacktrace => return generic("NMI backtrace"),
         _ => {}

@@ -85,6 +85,16 @@ pub static CLASSES: &[SkipClass] = &[
             // `assfail`/`asswarn`, fs/btrfs `btrfs_assertfail`/`__btrfs_handle_fs_error`,
             // fs/ext4/super.c `__ext4_error*`, fs/f2fs `f2fs_bug_on` helpers): called by the
             // filesystem code that found the inconsistency.
+            // A Rust panic (rust/kernel/lib.rs `panic`, exported as `rust_begin_unwind`)
+            // prints the panic message and calls `BUG()` through rust/helpers.c
+            // `rust_helper_BUG`; `core::panicking::*` (`panic_fmt`, `panic_bounds_check`,
+            // `unwrap_failed`, …) is how the Rust code at fault got there. Names are matched
+            // demangled.
+            "^rust_helper_BUG$",
+            "^rust_begin_unwind$",
+            "^core::panicking::",
+            "^core::result::unwrap_failed$",
+            "^core::option::expect_failed$",
             "^ass(?:fail|warn)$",
             "^btrfs_assertfail$",
             "^__btrfs_handle_fs_error$",

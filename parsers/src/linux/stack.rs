@@ -81,6 +81,8 @@ const STALL_ANCHORS: &[&str] = &[
     r"^invoke_syscall",
     r"^(?:__)?vfs_(?:read|write|ioctl|readv|writev|iter_read|iter_write)$",
     r"^do_vfs_ioctl$",
+    // fs/debugfs/file.c: debugfs calls each file's own fops through these proxies.
+    r"^full_proxy_(?:read|write|ioctl|poll|llseek|open|release)$",
     r"^ksys_(?:ioctl|read|write|pread64|pwrite64|readv|writev)$",
     r"^(?:__x64_|__ia32_|__arm64_|__se_|__do_)?(?:compat_)?sys_ioctl$",
     r"^(?:compat_)?SyS_ioctl$",
@@ -270,8 +272,10 @@ pub(super) fn guilty(
         .map(|(name, _, _)| demangle(vocab::base_name(name)))
         .collect();
     // `%pS` prints an address it cannot resolve as `0x…`: no C identifier starts with a
-    // digit, so such a capture names no function.
-    let is_name = |name: &str| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    // digit, so such a capture names no function. A demangled Rust trait method starts with
+    // its impl (`<rust_minimal::RustMinimal as kernel::Module>::init`).
+    let is_name =
+        |name: &str| name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '<');
     let is_kept = |name: &str| {
         is_name(name)
             && ((keeps_anchor && stall_anchors().is_match(name))
@@ -328,6 +332,11 @@ pub(crate) fn title_name(name: &str) -> String {
     syscall_name(alias(&demangle(vocab::base_name(name))))
 }
 
+/// A frame's function as the skip classes see it: suffixes dropped, demangled.
+pub(super) fn plain_name(name: &str) -> String {
+    demangle(vocab::base_name(name))
+}
+
 /// The class of a frame passed over by a format's own skip list rather than a common class.
 pub(super) const FORMAT_SKIP: &str = "format-specific";
 
@@ -345,12 +354,34 @@ pub(crate) struct Guilty {
     pub stop: Stop,
 }
 
-/// A C++ or legacy-Rust symbol (Itanium mangling, `_Z8fakeNameiii`, `_ZN4core3fmt5write17h…E`)
-/// by its qualified name, without parameter types or the Rust hash; other names unchanged.
+/// A Rust or C++ symbol by its qualified name, without parameter types, hashes or crate
+/// disambiguators; other names unchanged.
+///
+/// Rust code in the kernel is built with `-Csymbol-mangling-version=v0` (the top-level
+/// Makefile's `KBUILD_RUSTFLAGS`, 6.1 on), and kallsyms holds those names whole (`%pS` in a
+/// Rust frame prints `_RNvNtCs…_4core9panicking9panic_fmt+0x…`). rustc-demangle reads v0
+/// (`_R…`) and legacy Rust (`_ZN…17h<hash>E`) symbols; C++ (Itanium `_Z8fakeNameiii`) keeps the
+/// qualified-name reading below.
 fn demangle(name: &str) -> String {
     let Some(rest) = name.strip_prefix("_Z") else {
+        if name.starts_with("_R") {
+            if let Ok(symbol) = rustc_demangle::try_demangle(name) {
+                // `{:#}`: no crate disambiguators (`[1a2b3c]`) nor hashes.
+                return format!("{symbol:#}");
+            }
+        }
         return name.to_owned();
     };
+    if rest.starts_with('N') {
+        if let Ok(symbol) = rustc_demangle::try_demangle(name) {
+            let text = format!("{symbol:#}");
+            // Only a legacy Rust symbol (it ends in its hash) is read by rustc-demangle; a
+            // C++ one (`_ZN3foo3barEv`) goes on below.
+            if name.ends_with('E') && !text.starts_with("_Z") {
+                return text;
+            }
+        }
+    }
     let (nested, mut rest) = match rest.strip_prefix('N') {
         Some(inner) => (true, inner),
         None => (false, rest),
