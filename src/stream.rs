@@ -702,6 +702,42 @@ mod tests {
         pauses_and_chunks_never_change_the_reports_of(&logs(vec![root.join("fixtures/logs")]));
     }
 
+    /// A file of many chunks read directly: its triggers are searched one chunk ahead on
+    /// another thread (the first chunk and the last one included), with the content hashed
+    /// meanwhile; the reports and counters are those of a plain read.
+    #[test]
+    fn triggers_found_ahead_change_nothing() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let seed = std::fs::read(root.join("fixtures/logs/0826-w9-1.log")).expect("the seed");
+        let mut data = Vec::new();
+        let mut n = 0u64;
+        while data.len() < 5 * 256 * 1024 + 1234 {
+            n += 1;
+            data.extend_from_slice(format!("[ {n}.0] usb 1-1: chatter line {n}\n").as_bytes());
+            if n.is_multiple_of(3000) {
+                data.extend_from_slice(&seed);
+            }
+        }
+        let mut parser = Parser::new(&data[..], ParseConfig::standard());
+        let expected: Vec<Report> = parser.by_ref().collect::<Result<_, _>>().expect("reads");
+        assert!(expected.len() >= 5, "reports in several chunks");
+        let mut feed = Feed::direct(Box::new(std::io::Cursor::new(data.clone())));
+        let mut scanner = Scanner::new(ParseConfig::standard());
+        let mut record = Record::default();
+        let options = StreamOptions {
+            idle: Duration::MAX,
+            stop: None,
+            hash: true,
+        };
+        let end = run(&mut feed, &mut scanner, None, &options, &mut record);
+        assert_eq!(record.finals, expected);
+        assert_eq!(&end.stats, parser.stats());
+        assert_eq!(end.bytes, data.len() as u64);
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&data);
+        assert_eq!(end.content_hash, Some(content_key(&hasher)));
+    }
+
     /// The same over the corpora of `../shared`; skipped as a whole without them.
     #[test]
     fn pauses_and_chunks_never_change_the_corpus_reports() {
