@@ -12,8 +12,9 @@ seconds=${1:-120}
 size_mib=${2:-256}
 work=${LEGOLOG_BENCH_DIR:-${TMPDIR:-/tmp}/legolog-bench}
 mkdir -p "$work"
-cargo build --release --quiet
-bin=target/release/legolog
+# LEGOLOG_BIN: time that binary instead (say, a previous build, for a before/after run).
+[ -n "${LEGOLOG_BIN:-}" ] || cargo build --release --quiet
+bin=${LEGOLOG_BIN:-target/release/legolog}
 log="$work/stream-${size_mib}MiB.log"
 [ -s "$log" ] || LEGOLOG_REPORT_EVERY_KIB=512 python3 bench/gen-noisy-log.py "$log" "$size_mib"
 cat "$log" > /dev/null

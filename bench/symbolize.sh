@@ -26,8 +26,9 @@ work=${LEGOLOG_BENCH_DIR:-${TMPDIR:-/tmp}/legolog-bench}
 mkdir -p "$work"
 addrs="$work/inline-addrs-$n_addrs.txt"
 [ -s "$addrs" ] || python3 bench/gen-inline-addrs.py "$vmlinux" "$n_addrs" "$addrs"
-cargo build --release --quiet
-bin=$PWD/target/release/legolog
+# LEGOLOG_BIN: time that binary instead (say, a previous build, for a before/after run).
+[ -n "${LEGOLOG_BIN:-}" ] || cargo build --release --quiet
+bin=${LEGOLOG_BIN:-$PWD/target/release/legolog}
 cat "$vmlinux" > /dev/null # warm the page cache for every contender
 
 # best LABEL CMD… : best-of-3 by wall time; prints "wall cpu rss_kb" of that run, keeps its stdout

@@ -21,39 +21,72 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "Kernel Panic",
 ];
 
-struct Patterns {
-    watchdog: Regex,
-    reply_timeout: Regex,
-    failure: Regex,
-    common_header: Regex,
-    msg: Regex,
+/// The LegoOS patterns, each compiled the first time a line carries its literal (most logs
+/// have no LegoOS report, and a regex costs more to compile than a log line to scan).
+struct Patterns;
+
+impl Patterns {
+    fn watchdog(&self) -> &'static Regex {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        // `watchdog: worker[0] CPU10 stucked` (Aug 2018), `hb: worker[0] CPU 10 stucked` (Apr 2018).
+        lazy(
+            &RE,
+            r"^(?:watchdog|hb): +worker\[(\d+)\] +CPU ?(\d+) +stucked",
+        )
+    }
+
+    fn reply_timeout(&self) -> &'static Regex {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        // `ibapi_send_reply() polling timeout (100 ms), caller: f+0x1/0x2`,
+        // `ibapi_send_reply() CPU:3 PID:31 timeout (10000 ms), caller: …`.
+        lazy(
+            &RE,
+            r"^(\w+)\(\) (?:.*?CPU:(\d+) PID:(\d+) )?.*timeout \(\d+ ms\)",
+        )
+    }
+
+    fn failure(&self) -> &'static Regex {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        lazy(&RE, r"^BUG: failure at (\S+?):(\d+)/(\w+)\(\)!")
+    }
+
+    fn common_header(&self) -> &'static Regex {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        lazy(
+            &RE,
+            r"common_header \[op=(0x[0-9a-fA-F]+|\d+) src_nid:(\d+)\]",
+        )
+    }
+
+    fn msg(&self) -> &'static Regex {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        lazy(
+            &RE,
+            r"msg \[pid=(\d+),tgid=(\d+),flags=(0x[0-9a-fA-F]+|\d+),vaddr=(0x[0-9a-fA-F]+|\d+)\]",
+        )
+    }
 }
 
 #[allow(clippy::unwrap_used)] // static patterns, compiled by every test
+fn lazy(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).unwrap())
+}
+
 fn patterns() -> &'static Patterns {
-    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
-    PATTERNS.get_or_init(|| Patterns {
-        // `watchdog: worker[0] CPU10 stucked` (Aug 2018), `hb: worker[0] CPU 10 stucked` (Apr 2018).
-        watchdog: Regex::new(r"^(?:watchdog|hb): +worker\[(\d+)\] +CPU ?(\d+) +stucked").unwrap(),
-        // `ibapi_send_reply() polling timeout (100 ms), caller: f+0x1/0x2`,
-        // `ibapi_send_reply() CPU:3 PID:31 timeout (10000 ms), caller: …`.
-        reply_timeout: Regex::new(r"^(\w+)\(\) (?:.*?CPU:(\d+) PID:(\d+) )?.*timeout \(\d+ ms\)")
-            .unwrap(),
-        failure: Regex::new(r"^BUG: failure at (\S+?):(\d+)/(\w+)\(\)!").unwrap(),
-        common_header: Regex::new(r"common_header \[op=(0x[0-9a-fA-F]+|\d+) src_nid:(\d+)\]")
-            .unwrap(),
-        msg: Regex::new(
-            r"msg \[pid=(\d+),tgid=(\d+),flags=(0x[0-9a-fA-F]+|\d+),vaddr=(0x[0-9a-fA-F]+|\d+)\]",
-        )
-        .unwrap(),
-    })
+    &Patterns
 }
 
 /// Recognizes a LegoOS-only header.
 pub(crate) fn match_header(text: &str) -> Option<Header> {
     let text = text.trim_start();
     let p = patterns();
-    if let Some(caps) = p.watchdog.captures(text) {
+    // Each regex needs its literal: lines without it are not matched against it (nor is the
+    // regex compiled for them).
+    if let Some(caps) = text
+        .contains("stucked")
+        .then(|| p.watchdog().captures(text))
+        .flatten()
+    {
         let mut header = Header::new(Kind::LegoWatchdog, Dialect::Lego, Role::Start);
         header.task.cpu = caps.get(2).and_then(|m| m.as_str().parse().ok());
         header.lego = Some(Lego {
@@ -68,7 +101,11 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
     if text.contains("Fail to to get the CQE") {
         return Some(lego_header(Kind::LegoFitCqeTimeout, Role::Start));
     }
-    if let Some(caps) = p.reply_timeout.captures(text) {
+    if let Some(caps) = text
+        .contains("timeout (")
+        .then(|| p.reply_timeout().captures(text))
+        .flatten()
+    {
         let mut header = lego_header(Kind::LegoFitTimeout, Role::Start);
         header.task = Task {
             cpu: caps.get(2).and_then(|m| m.as_str().parse().ok()),
@@ -77,7 +114,7 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
         };
         return Some(header);
     }
-    if p.failure.is_match(text) {
+    if text.starts_with("BUG: failure at ") && p.failure().is_match(text) {
         return Some(lego_header(Kind::LegoBug, Role::Start));
     }
     if text.starts_with("Kernel Panic - not syncing") {
@@ -95,12 +132,20 @@ fn lego_header(kind: Kind, role: Role) -> Header {
 /// Reads LegoOS fields from a body line of a LegoOS report (`common_header […]`, `msg […]`).
 pub(crate) fn absorb_line(lego: &mut Lego, text: &str) -> bool {
     let p = patterns();
-    if let Some(caps) = p.common_header.captures(text) {
+    if let Some(caps) = text
+        .contains("common_header [op=")
+        .then(|| p.common_header().captures(text))
+        .flatten()
+    {
         lego.op = caps.get(1).and_then(|m| parse_number(m.as_str()));
         lego.src_nid = caps.get(2).and_then(|m| m.as_str().parse().ok());
         return true;
     }
-    if let Some(caps) = p.msg.captures(text) {
+    if let Some(caps) = text
+        .contains("msg [pid=")
+        .then(|| p.msg().captures(text))
+        .flatten()
+    {
         lego.msg = Some(LegoMsg {
             pid: caps.get(1).and_then(|m| m.as_str().parse().ok()),
             tgid: caps.get(2).and_then(|m| m.as_str().parse().ok()),
@@ -167,7 +212,7 @@ pub(crate) fn guilty_line(
         | Kind::LegoFitCqeTimeout
         | Kind::LegoFitTimeout => guilty(),
         Kind::LegoBug => {
-            let caps = patterns().failure.captures(header);
+            let caps = patterns().failure().captures(header);
             match caps.and_then(|c| c.get(3)) {
                 Some(func) => named(func.as_str()),
                 None => guilty(),
@@ -194,12 +239,12 @@ pub(crate) fn title(draft: &View<'_>, linux_title: &str) -> String {
         Kind::LegoSpinDeadlock => "spinlock: possible deadlock".to_owned(),
         Kind::LegoFitCqeTimeout => "fit: send CQE timeout".to_owned(),
         Kind::LegoFitTimeout => {
-            let caps = patterns().reply_timeout.captures(header);
+            let caps = patterns().reply_timeout().captures(header);
             let func = caps.and_then(|c| c.get(1)).map_or("rpc", |m| m.as_str());
             format!("fit: {func} timeout")
         }
         Kind::LegoBug => {
-            let caps = patterns().failure.captures(header);
+            let caps = patterns().failure().captures(header);
             if let Some(func) = caps.and_then(|c| c.get(3)) {
                 return format!("BUG: failure in {}", func.as_str());
             }

@@ -47,7 +47,7 @@ pub use config::{ParseConfig, Stats};
 pub use guilty::{guilty, guilty_frame, Guilty, GuiltyAt};
 pub use header::Dialect;
 pub use report::*;
-pub use scan::{Parser, Scanner};
+pub use scan::{Parser, Scanner, Triggers};
 pub use vocab::base_name;
 
 /// How titles are made: the table row behind a title and the guilty-frame skip classes.

@@ -69,22 +69,43 @@ impl Scanner {
     /// this finishes can be taken with [`Scanner::pop`] right away.
     pub fn push(&mut self, chunk: &[u8]) {
         match self.source.cr_endings(chunk) {
-            Some(lines) => self.push_lines(&lines),
-            None => self.push_lines(chunk),
+            Some(lines) => self.push_lines(&lines, None),
+            None => self.push_lines(chunk, None),
         }
     }
 
-    fn push_lines(&mut self, chunk: &[u8]) {
+    /// [`Scanner::push`] with the chunk's [`Triggers`] found beforehand (on another thread, while
+    /// this one scans the previous chunk): the skip looks its stops up instead of searching.
+    /// The reports, lines and counters are those of [`Scanner::push`].
+    pub fn push_found(&mut self, chunk: &[u8], triggers: &Triggers) {
+        match self.source.cr_endings(chunk) {
+            // CR endings move the lines; the search is done again on the converted chunk.
+            Some(lines) => self.push_lines(&lines, None),
+            None if triggers.len == chunk.len() => self.push_lines(chunk, Some(triggers)),
+            None => self.push_lines(chunk, None),
+        }
+    }
+
+    fn push_lines(&mut self, chunk: &[u8], triggers: Option<&Triggers>) {
         let max_line_len = self.source.max_line_len();
         let (carried, rest) = self.source.carry(chunk);
         if let Some(raw) = carried {
             self.core.take(raw);
         }
         let body_len = memchr::memrchr(b'\n', rest).map_or(0, |nl| nl + 1);
+        let body_offset = chunk.len() - rest.len();
         let (mut body, tail) = rest.split_at(body_len);
+        let mut next = 0; // the first of `triggers` not passed yet
         while !body.is_empty() {
             if self.core.drafts.is_empty() {
-                body = self.core.skip_to_trigger(body, max_line_len);
+                body = match triggers {
+                    Some(triggers) => {
+                        let offset = body_offset + body_len - body.len();
+                        let stop = triggers.next_line(&mut next, offset, body);
+                        self.core.skip_lines(body, stop, max_line_len)
+                    }
+                    None => self.core.skip_to_trigger(body, max_line_len),
+                };
             }
             let Some(nl) = memchr::memchr(b'\n', body) else {
                 break;
@@ -180,15 +201,17 @@ impl Core {
     /// Passes over the lines of `region` (complete lines) up to the first one that contains a
     /// trigger, counting them; returns the region from that line on.
     fn skip_to_trigger<'a>(&mut self, region: &'a [u8], max_line_len: usize) -> &'a [u8] {
+        let stop = trigger_finder()
+            .find(region)
+            .map_or(region.len(), |found| line_start(region, found.start()));
+        self.skip_lines(region, stop, max_line_len)
+    }
+
+    /// Passes over the lines of `region` before `stop` (a line start), counting them; returns
+    /// the region from there on.
+    fn skip_lines<'a>(&mut self, region: &'a [u8], stop: usize, max_line_len: usize) -> &'a [u8] {
         let mut skipped = Skipped::default();
-        let line_start = match trigger_finder().find(region) {
-            Some(found) => {
-                let before = region.get(..found.start()).unwrap_or_default();
-                memchr::memrchr(b'\n', before).map_or(0, |nl| nl + 1)
-            }
-            None => region.len(),
-        };
-        let (passed, rest) = region.split_at(line_start);
+        let (passed, rest) = region.split_at(stop.min(region.len()));
         skipped.add_lines(passed, max_line_len);
         self.stats.lines += skipped.lines;
         self.stats.unclaimed_lines += skipped.lines;
@@ -364,6 +387,61 @@ fn is_crash(kind: Kind) -> bool {
         kind,
         Kind::Trace | Kind::DumpStack | Kind::TaskDump | Kind::NmiBacktrace
     )
+}
+
+/// The start of the line of `region` that byte `at` is on.
+fn line_start(region: &[u8], at: usize) -> usize {
+    let before = region.get(..at).unwrap_or_default();
+    memchr::memrchr(b'\n', before).map_or(0, |nl| nl + 1)
+}
+
+/// Where the header triggers of one chunk are: one offset per line that holds any (where the
+/// first one on it starts), in order. Found with the same search as [`Scanner::push`]'s skip,
+/// on the whole chunk, so it can run on another thread ahead of the scanner; the lines with a
+/// trigger do not depend on where the search starts, since no trigger spans a newline.
+#[derive(Debug, Clone, Default)]
+pub struct Triggers {
+    at: Vec<usize>,
+    /// The length of the chunk searched.
+    len: usize,
+}
+
+impl Triggers {
+    /// Searches `chunk`.
+    pub fn find(chunk: &[u8]) -> Triggers {
+        let finder = trigger_finder();
+        let mut at = Vec::new();
+        let mut from = 0;
+        while let Some(found) = chunk.get(from..).and_then(|rest| finder.find(rest)) {
+            let start = from + found.start();
+            at.push(start);
+            // The rest of this line changes nothing: go on at the next line.
+            match chunk
+                .get(start..)
+                .and_then(|rest| memchr::memchr(b'\n', rest))
+            {
+                Some(nl) => from = start + nl + 1,
+                None => break,
+            }
+        }
+        Triggers {
+            at,
+            len: chunk.len(),
+        }
+    }
+
+    /// The start (in `region`, which begins at `offset` in the chunk and at a line start) of
+    /// the first line of `region` with a trigger, or `region.len()`. `next` is where the
+    /// previous call left off; regions only move forward.
+    fn next_line(&self, next: &mut usize, offset: usize, region: &[u8]) -> usize {
+        while self.at.get(*next).is_some_and(|&at| at < offset) {
+            *next += 1;
+        }
+        match self.at.get(*next) {
+            Some(&at) if at - offset < region.len() => line_start(region, at - offset),
+            _ => region.len(),
+        }
+    }
 }
 
 fn trigger_finder() -> &'static AhoCorasick {

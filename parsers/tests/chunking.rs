@@ -1,9 +1,10 @@
 //! Chunk boundaries never change the reports: the push-based [`Scanner`] fed in chunks of
-//! random sizes gives the same reports and counters as [`Parser`] reading the whole file, on
+//! random sizes (plainly, and with each chunk's triggers found beforehand) gives the same
+//! reports and counters as [`Parser`] reading the whole file, on
 //! the seed, the real logs, the LegoOS corpus and the syzkaller corpus (when ../shared is
 //! present), and on random mixes of report lines.
 
-use legolog_parsers::{ParseConfig, Parser, Scanner};
+use legolog_parsers::{ParseConfig, Parser, Scanner, Triggers};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -24,8 +25,20 @@ fn whole(bytes: &[u8], config: &ParseConfig) -> String {
     out
 }
 
-/// The same through the push interface, cut at the given sizes (cycled).
+/// The same through the push interface, cut at the given sizes (cycled), each chunk pushed
+/// both plainly and with its [`Triggers`] found beforehand (as the default path finds them on
+/// another thread): the two must agree, and the plain one is returned.
 fn chunked(bytes: &[u8], config: &ParseConfig, sizes: &[usize]) -> String {
+    let plain = chunked_with(bytes, config, sizes, false);
+    let ahead = chunked_with(bytes, config, sizes, true);
+    assert_eq!(
+        ahead, plain,
+        "push_found differs from push in chunks of {sizes:?}"
+    );
+    plain
+}
+
+fn chunked_with(bytes: &[u8], config: &ParseConfig, sizes: &[usize], ahead: bool) -> String {
     let mut scanner = Scanner::new(config.clone());
     let mut out = String::new();
     let mut rest = bytes;
@@ -33,7 +46,11 @@ fn chunked(bytes: &[u8], config: &ParseConfig, sizes: &[usize]) -> String {
     while !rest.is_empty() {
         let size = sizes[i % sizes.len()].clamp(1, rest.len());
         let (chunk, after) = rest.split_at(size);
-        scanner.push(chunk);
+        if ahead {
+            scanner.push_found(chunk, &Triggers::find(chunk));
+        } else {
+            scanner.push(chunk);
+        }
         while let Some(report) = scanner.pop() {
             out.push_str(&format!("{report:?}\n"));
         }

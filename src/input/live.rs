@@ -50,7 +50,7 @@ pub struct Feed(Inner);
 enum Inner {
     /// Synchronous reads, straight into each chunk's own buffer (no copy); an error met after
     /// some bytes of a chunk waits for the next call.
-    Direct(Box<dyn Read + Send>, Option<io::Error>),
+    Direct(Direct),
     /// A reader thread.
     Thread(Receiver<Msg>),
 }
@@ -58,7 +58,28 @@ enum Inner {
 impl Feed {
     /// Reads `reader` in place.
     pub fn direct(reader: Box<dyn Read + Send>) -> Feed {
-        Feed(Inner::Direct(reader, None))
+        Feed(Inner::Direct(Direct {
+            reader,
+            pending: None,
+            spare: Vec::new(),
+        }))
+    }
+
+    /// Whether the chunks come from reads that never wait for more input (a file read to its
+    /// end), so reading one chunk ahead delays nothing.
+    pub fn is_direct(&self) -> bool {
+        matches!(self.0, Inner::Direct(_))
+    }
+
+    /// Hands back the buffer of a chunk that was looked at, so that the next chunk is read into
+    /// it instead of a new allocation (whose pages the kernel would zero again). A buffer only
+    /// comes back once nothing else holds it, so at most [`SPARE`] wait here.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        if let Inner::Direct(direct) = &mut self.0 {
+            if direct.spare.len() < SPARE && buffer.capacity() >= CHUNK {
+                direct.spare.push(buffer);
+            }
+        }
     }
 
     /// Reads `reader` on a thread of its own.
@@ -78,23 +99,7 @@ impl Feed {
     /// The next chunk; on a live source waits at most `wait` (then [`Chunk::Idle`]).
     pub fn next(&mut self, wait: Duration) -> Chunk {
         match &mut self.0 {
-            Inner::Direct(reader, pending) => {
-                if let Some(err) = pending.take() {
-                    return Chunk::Failed(err.into());
-                }
-                let mut data = Vec::with_capacity(CHUNK);
-                // `read_to_end` on a `take` fills the chunk without zeroing it first; it goes
-                // on after `Interrupted` and keeps what it read before another error.
-                match reader.by_ref().take(CHUNK as u64).read_to_end(&mut data) {
-                    Ok(0) => Chunk::End,
-                    Ok(_) => Chunk::Data(data),
-                    Err(err) if data.is_empty() => Chunk::Failed(err.into()),
-                    Err(err) => {
-                        *pending = Some(err);
-                        Chunk::Data(data)
-                    }
-                }
-            }
+            Inner::Direct(direct) => direct.next(),
             Inner::Thread(rx) => match rx.recv_timeout(wait) {
                 Ok(Msg::Data(data)) => Chunk::Data(data),
                 Ok(Msg::Warning(text)) => Chunk::Warning(text),
@@ -102,6 +107,52 @@ impl Feed {
                 Ok(Msg::Failed(err)) => Chunk::Failed(err),
                 Err(RecvTimeoutError::Timeout) => Chunk::Idle,
             },
+        }
+    }
+}
+
+/// Buffers kept for reuse by a direct feed.
+const SPARE: usize = 2;
+
+/// The state of synchronous reads.
+struct Direct {
+    reader: Box<dyn Read + Send>,
+    /// An error met after some bytes of a chunk: it ends the next call.
+    pending: Option<io::Error>,
+    /// Buffers handed back ([`Feed::recycle`]), each of [`CHUNK`] bytes' capacity.
+    spare: Vec<Vec<u8>>,
+}
+
+impl Direct {
+    /// Fills one chunk with as many reads as it takes. Each read asks for all the room left, so
+    /// a large read goes straight from the kernel into the chunk, past the reader's own buffer
+    /// (`read_to_end` would start small and copy through it).
+    fn next(&mut self) -> Chunk {
+        if let Some(err) = self.pending.take() {
+            return Chunk::Failed(err.into());
+        }
+        // A new buffer comes zeroed from the allocator (fresh pages, no writes); a recycled one
+        // is zeroed only where a short last chunk left it short.
+        let mut data = self.spare.pop().unwrap_or_else(|| vec![0; CHUNK]);
+        data.resize(CHUNK, 0);
+        let mut filled = 0;
+        while let Some(room) = data.get_mut(filled..).filter(|room| !room.is_empty()) {
+            match self.reader.read(room) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) if filled == 0 => return Chunk::Failed(err.into()),
+                Err(err) => {
+                    self.pending = Some(err);
+                    break;
+                }
+            }
+        }
+        data.truncate(filled);
+        if filled == 0 {
+            Chunk::End
+        } else {
+            Chunk::Data(data)
         }
     }
 }

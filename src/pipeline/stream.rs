@@ -7,7 +7,7 @@
 use crate::identity::run;
 use crate::input::live::{Chunk, Feed};
 use legolog_parsers::kernel::BannerScanner;
-use legolog_parsers::{Report, Scanner, Stats};
+use legolog_parsers::{Report, Scanner, Stats, Triggers};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
@@ -101,6 +101,7 @@ pub fn run(
     sink: &mut dyn Sink,
 ) -> StreamEnd {
     let mut hasher = options.hash.then(ContentHasher::spawn);
+    let mut ahead = Ahead::new(feed.is_direct());
     let mut shown = Shown::default();
     let mut last_data = Instant::now();
     let mut paused = false;
@@ -120,11 +121,17 @@ pub fn run(
                 bytes += data.len() as u64;
                 let room = run::DATE_HEAD_BYTES.saturating_sub(head.len());
                 head.extend_from_slice(&data[..room.min(data.len())]);
-                if let Some(banners) = &mut banners {
-                    banners.feed(&data);
+                if let Some((chunk, triggers)) = ahead.push(data) {
+                    let mut scan = Scan {
+                        feed,
+                        scanner,
+                        banners: &mut banners,
+                        hasher: hasher.as_ref(),
+                        shown: &mut shown,
+                        sink,
+                    };
+                    scan.chunk(chunk, triggers);
                 }
-                scanner.push(&data);
-                shown.drain(scanner, banners.as_ref(), sink);
                 last_data = Instant::now();
                 paused = false;
             }
@@ -141,6 +148,17 @@ pub fn run(
                 break;
             }
         }
+    }
+    if let Some((chunk, triggers)) = ahead.finish() {
+        let mut scan = Scan {
+            feed,
+            scanner,
+            banners: &mut banners,
+            hasher: hasher.as_ref(),
+            shown: &mut shown,
+            sink,
+        };
+        scan.chunk(chunk, triggers);
     }
     if let Some(banners) = &mut banners {
         banners.finish();
@@ -163,6 +181,148 @@ pub fn run(
     }
 }
 
+/// What scanning one chunk touches.
+struct Scan<'a, 'b> {
+    feed: &'a mut Feed,
+    scanner: &'a mut Scanner,
+    banners: &'a mut Option<BannerScanner>,
+    hasher: Option<&'a ContentHasher>,
+    shown: &'a mut Shown,
+    sink: &'a mut (dyn Sink + 'b),
+}
+
+impl Scan<'_, '_> {
+    /// Scans `data` (with its triggers when they were found ahead) and hands out the reports it
+    /// finished.
+    fn chunk(&mut self, data: Arc<Vec<u8>>, triggers: Option<Triggers>) {
+        if let Some(banners) = self.banners.as_mut() {
+            banners.feed(&data);
+        }
+        match &triggers {
+            Some(triggers) => self.scanner.push_found(&data, triggers),
+            None => self.scanner.push(&data),
+        }
+        // The buffer goes back to the feed once nothing holds it (the hasher hands back those
+        // it was the last to hold), so a long read reuses a few buffers.
+        if let Some(buffer) = Arc::into_inner(data) {
+            self.feed.recycle(buffer);
+        }
+        if let Some(hasher) = self.hasher {
+            while let Ok(buffer) = hasher.returned.try_recv() {
+                self.feed.recycle(buffer);
+            }
+        }
+        self.shown
+            .drain(self.scanner, self.banners.as_ref(), &mut *self.sink);
+    }
+}
+
+/// The trigger search of a file's chunks ([`Triggers`]), on a thread of its own one chunk ahead
+/// of the scan: while the scanner looks at one chunk and the next is read, the search runs on
+/// the one after. This is the scan's largest cost on a log of short lines (a multi-pattern
+/// search over every byte), so the default path keeps up with a plain `grep` on two cores.
+/// Only for inputs whose reads never wait (a file read to its end): holding a chunk back until
+/// the next is read would delay a live console's reports. The first chunk is scanned without
+/// it, so a log of one chunk starts no thread.
+struct Ahead {
+    enabled: bool,
+    /// The chunk read last and not scanned yet; `true` when it went to the worker.
+    waiting: Option<(Arc<Vec<u8>>, bool)>,
+    worker: Option<TriggerWorker>,
+}
+
+impl Ahead {
+    fn new(enabled: bool) -> Ahead {
+        Ahead {
+            enabled,
+            waiting: None,
+            worker: None,
+        }
+    }
+
+    /// Takes the chunk read now; returns the chunk to scan now, if any, with its triggers when
+    /// the worker found them.
+    fn push(&mut self, data: Arc<Vec<u8>>) -> Option<(Arc<Vec<u8>>, Option<Triggers>)> {
+        if !self.enabled {
+            return Some((data, None));
+        }
+        let Some((previous, submitted)) = self.waiting.take() else {
+            self.waiting = Some((data, false));
+            return None;
+        };
+        let worker = self.worker.get_or_insert_with(TriggerWorker::spawn);
+        let triggers = if submitted { worker.take() } else { None };
+        let sent = worker.submit(Arc::clone(&data));
+        self.waiting = Some((data, sent));
+        Some((previous, triggers))
+    }
+
+    /// The last chunk read, to scan before the end.
+    fn finish(&mut self) -> Option<(Arc<Vec<u8>>, Option<Triggers>)> {
+        let (data, submitted) = self.waiting.take()?;
+        let triggers = if submitted {
+            self.worker.as_mut().and_then(TriggerWorker::take)
+        } else {
+            None
+        };
+        self.worker = None;
+        Some((data, triggers))
+    }
+}
+
+struct TriggerWorker {
+    jobs: Option<mpsc::SyncSender<Arc<Vec<u8>>>>,
+    found: mpsc::Receiver<Triggers>,
+    worker: Option<thread::JoinHandle<()>>,
+}
+
+impl TriggerWorker {
+    fn spawn() -> TriggerWorker {
+        let (jobs, receive) = mpsc::sync_channel::<Arc<Vec<u8>>>(1);
+        let (send, found) = mpsc::channel();
+        let worker = thread::spawn(move || {
+            for chunk in receive {
+                let triggers = Triggers::find(&chunk);
+                // Let go of the chunk before the scan asks, so its buffer can be reused.
+                drop(chunk);
+                if send.send(triggers).is_err() {
+                    break;
+                }
+            }
+        });
+        TriggerWorker {
+            jobs: Some(jobs),
+            found,
+            worker: Some(worker),
+        }
+    }
+
+    /// Queues a chunk; `false` if the worker is gone (the chunk is then searched by the scan).
+    fn submit(&mut self, chunk: Arc<Vec<u8>>) -> bool {
+        self.jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(chunk).is_ok())
+    }
+
+    /// The triggers of the oldest chunk queued; `None` if the worker is gone.
+    fn take(&mut self) -> Option<Triggers> {
+        self.found.recv().ok()
+    }
+}
+
+impl Drop for TriggerWorker {
+    fn drop(&mut self) {
+        self.jobs = None; // closes the queue: the worker ends
+        if let Some(worker) = self.worker.take() {
+            if let Err(panic) = worker.join() {
+                if !thread::panicking() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        }
+    }
+}
+
 /// The content key of a stream (see [`content_key`]), computed on a thread of its own so that
 /// the history's identity of a log costs the scan no time (issue 15: SHA-256 inline halved the
 /// default path's throughput). Chunks are shared, not copied; at most
@@ -170,6 +330,8 @@ pub fn run(
 /// growing memory.
 struct ContentHasher {
     chunks: Option<mpsc::SyncSender<Arc<Vec<u8>>>>,
+    /// Buffers the worker was the last to hold, for reuse.
+    returned: mpsc::Receiver<Vec<u8>>,
     worker: thread::JoinHandle<String>,
 }
 
@@ -178,15 +340,21 @@ impl ContentHasher {
 
     fn spawn() -> ContentHasher {
         let (chunks, receive) = mpsc::sync_channel::<Arc<Vec<u8>>>(Self::IN_FLIGHT);
+        let (give_back, returned) = mpsc::channel();
         let worker = thread::spawn(move || {
             let mut hasher = blake3::Hasher::new();
             for chunk in receive {
                 hasher.update(chunk.as_slice());
+                if let Some(buffer) = Arc::into_inner(chunk) {
+                    // The reader may be gone already; then the buffer is simply freed.
+                    let _ = give_back.send(buffer);
+                }
             }
             content_key(&hasher)
         });
         ContentHasher {
             chunks: Some(chunks),
+            returned,
             worker,
         }
     }
@@ -532,6 +700,42 @@ mod tests {
     fn pauses_and_chunks_never_change_the_reports() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         pauses_and_chunks_never_change_the_reports_of(&logs(vec![root.join("fixtures/logs")]));
+    }
+
+    /// A file of many chunks read directly: its triggers are searched one chunk ahead on
+    /// another thread (the first chunk and the last one included), with the content hashed
+    /// meanwhile; the reports and counters are those of a plain read.
+    #[test]
+    fn triggers_found_ahead_change_nothing() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let seed = std::fs::read(root.join("fixtures/logs/0826-w9-1.log")).expect("the seed");
+        let mut data = Vec::new();
+        let mut n = 0u64;
+        while data.len() < 5 * 256 * 1024 + 1234 {
+            n += 1;
+            data.extend_from_slice(format!("[ {n}.0] usb 1-1: chatter line {n}\n").as_bytes());
+            if n.is_multiple_of(3000) {
+                data.extend_from_slice(&seed);
+            }
+        }
+        let mut parser = Parser::new(&data[..], ParseConfig::standard());
+        let expected: Vec<Report> = parser.by_ref().collect::<Result<_, _>>().expect("reads");
+        assert!(expected.len() >= 5, "reports in several chunks");
+        let mut feed = Feed::direct(Box::new(std::io::Cursor::new(data.clone())));
+        let mut scanner = Scanner::new(ParseConfig::standard());
+        let mut record = Record::default();
+        let options = StreamOptions {
+            idle: Duration::MAX,
+            stop: None,
+            hash: true,
+        };
+        let end = run(&mut feed, &mut scanner, None, &options, &mut record);
+        assert_eq!(record.finals, expected);
+        assert_eq!(&end.stats, parser.stats());
+        assert_eq!(end.bytes, data.len() as u64);
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&data);
+        assert_eq!(end.content_hash, Some(content_key(&hasher)));
     }
 
     /// The same over the corpora of `../shared`; skipped as a whole without them.

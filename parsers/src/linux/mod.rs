@@ -27,6 +27,7 @@ use crate::header::{Dialect, Header, Role};
 use crate::report::{Corruption, Kind, Task};
 use crate::view::View;
 use crate::vocab;
+use aho_corasick::AhoCorasick;
 use headers::{compile, Format, Oops, Pick, OOPSES};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -74,78 +75,203 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "Comm:",
 ];
 
-/// A header family and format compiled once.
+/// A header family whose regexes are compiled the first time a line names its literal: a log
+/// meets a few of the table's families, and compiling them all (a third of a short log's
+/// run) for the first header would cost every run.
 struct CompiledOops {
     oops: &'static Oops,
+    compiled: OnceLock<Family>,
+}
+
+/// The compiled regexes of one family.
+struct Family {
     suppressions: Vec<Regex>,
     formats: Vec<CompiledFormat>,
 }
 
+/// A format: its header regex at once (every header line of the family is matched against
+/// it), the rest the first time a report of the format is titled.
 struct CompiledFormat {
     format: &'static Format,
     header: Regex,
+    titling: OnceLock<Titling>,
+    pick: Pick,
+}
+
+/// What titles a report of one format.
+struct Titling {
     title: Option<Regex>,
     parts: Vec<stack::CompiledPart>,
     fallback: Vec<stack::CompiledPart>,
     skip: Option<Regex>,
-    pick: Pick,
 }
 
-fn table() -> &'static [CompiledOops] {
-    static TABLE: OnceLock<Vec<CompiledOops>> = OnceLock::new();
+impl CompiledFormat {
+    fn titling(&self) -> &Titling {
+        let format = self.format;
+        self.titling.get_or_init(|| Titling {
+            title: format.title.map(compile),
+            parts: format.stack.map_or_else(Vec::new, |s| {
+                s.parts.iter().map(stack::CompiledPart::new).collect()
+            }),
+            fallback: format.stack.map_or_else(Vec::new, |s| {
+                s.fallback.iter().map(stack::CompiledPart::new).collect()
+            }),
+            skip: format
+                .stack
+                .filter(|s| !s.skip.is_empty())
+                .map(|s| compile(&s.skip.join("|"))),
+        })
+    }
+
+    fn title(&self) -> Option<&Regex> {
+        self.titling().title.as_ref()
+    }
+
+    fn parts(&self) -> &[stack::CompiledPart] {
+        &self.titling().parts
+    }
+
+    fn fallback(&self) -> &[stack::CompiledPart] {
+        &self.titling().fallback
+    }
+
+    fn skip(&self) -> Option<&Regex> {
+        self.titling().skip.as_ref()
+    }
+}
+
+impl CompiledOops {
+    fn suppressions(&self) -> &[Regex] {
+        &self.family().suppressions
+    }
+
+    fn formats(&self) -> &[CompiledFormat] {
+        &self.family().formats
+    }
+
+    fn family(&self) -> &Family {
+        self.compiled.get_or_init(|| Family {
+            suppressions: self.oops.suppressions.iter().map(|s| compile(s)).collect(),
+            formats: self
+                .oops
+                .formats
+                .iter()
+                .map(|format| CompiledFormat {
+                    format,
+                    header: compile(format.header),
+                    titling: OnceLock::new(),
+                    pick: format.stack.map_or(Pick::First, |s| s.pick),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The table, with one search for all of its literals.
+struct Table {
+    families: Vec<CompiledOops>,
+    /// Every distinct literal, found wherever it occurs (overlapping matches).
+    literals: AhoCorasick,
+    /// The families of each literal of `literals`, in table order.
+    families_of: Vec<Vec<usize>>,
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        OOPSES
-            .iter()
-            .map(|oops| CompiledOops {
-                oops,
-                suppressions: oops.suppressions.iter().map(|s| compile(s)).collect(),
-                formats: oops
-                    .formats
-                    .iter()
-                    .map(|format| CompiledFormat {
-                        format,
-                        header: compile(format.header),
-                        title: format.title.map(compile),
-                        parts: format.stack.map_or_else(Vec::new, |s| {
-                            s.parts.iter().map(stack::CompiledPart::new).collect()
-                        }),
-                        fallback: format.stack.map_or_else(Vec::new, |s| {
-                            s.fallback.iter().map(stack::CompiledPart::new).collect()
-                        }),
-                        skip: format
-                            .stack
-                            .filter(|s| !s.skip.is_empty())
-                            .map(|s| compile(&s.skip.join("|"))),
-                        pick: format.stack.map_or(Pick::First, |s| s.pick),
-                    })
-                    .collect(),
-            })
-            .collect()
+        let mut literals: Vec<&'static str> = Vec::new();
+        let mut families_of: Vec<Vec<usize>> = Vec::new();
+        for (idx, oops) in OOPSES.iter().enumerate() {
+            match literals.iter().position(|l| *l == oops.literal) {
+                Some(at) => families_of
+                    .get_mut(at)
+                    .into_iter()
+                    .for_each(|f| f.push(idx)),
+                None => {
+                    literals.push(oops.literal);
+                    families_of.push(vec![idx]);
+                }
+            }
+        }
+        Table {
+            families: OOPSES
+                .iter()
+                .map(|oops| CompiledOops {
+                    oops,
+                    compiled: OnceLock::new(),
+                })
+                .collect(),
+            literals: AhoCorasick::new(&literals).expect("the table's literals are valid patterns"),
+            families_of,
+        }
     })
 }
 
 /// The family whose literal occurs first in `text`, with the literal's position, unless the
 /// line is one of the family's suppressions.
 fn find_oops(text: &str) -> Option<(&'static CompiledOops, usize)> {
-    let (oops, pos) = table()
-        .iter()
-        .filter_map(|o| find_word(text, o.oops.literal).map(|pos| (o, pos)))
-        .min_by_key(|(_, pos)| *pos)?;
-    if oops.suppressions.iter().any(|re| re.is_match(text)) {
+    let table = table();
+    let (family, pos) = first_family(table, text)?;
+    let oops = table.families.get(family)?;
+    if oops.suppressions().iter().any(|re| re.is_match(text)) {
         return None;
     }
     // Families whose literal is no header by itself: only their formats are.
     if STRICT_LITERALS.contains(&oops.oops.literal)
-        && !oops.formats.iter().any(|f| f.header.is_match(text))
+        && !oops.formats().iter().any(|f| f.header.is_match(text))
     {
         return None;
     }
     Some((oops, pos))
 }
 
+/// The family (index in the table) whose literal occurs first in `text`, with its position;
+/// on a tie the first family in table order. A literal counts where it does not continue a
+/// word (`ODEBUG:` and `CAM_INFO:` are not `BUG:` and `INFO:`); after an occurrence that does,
+/// that literal is looked for again after its end. One pass over the line for all literals.
+fn first_family(table: &Table, text: &str) -> Option<(usize, usize)> {
+    let n = table.families_of.len();
+    let mut found: Vec<Option<usize>> = vec![None; n];
+    let mut resume = vec![0usize; n];
+    for m in table.literals.find_overlapping_iter(text) {
+        let literal = m.pattern().as_usize();
+        let (Some(slot), Some(from)) = (found.get_mut(literal), resume.get_mut(literal)) else {
+            continue;
+        };
+        if slot.is_some() || m.start() < *from {
+            continue;
+        }
+        if continues_word(text, m.start()) {
+            *from = m.end();
+        } else {
+            *slot = Some(m.start());
+        }
+    }
+    let mut best: Option<(usize, usize)> = None;
+    for (literal, pos) in found.iter().enumerate() {
+        let Some(pos) = *pos else { continue };
+        for &family in table.families_of.get(literal).into_iter().flatten() {
+            let better = best.is_none_or(|(best_family, best_pos)| {
+                pos < best_pos || (pos == best_pos && family < best_family)
+            });
+            if better {
+                best = Some((family, pos));
+            }
+        }
+    }
+    best
+}
+
+/// Whether the text before `pos` ends in a word character.
+fn continues_word(text: &str, pos: usize) -> bool {
+    let before = text.get(..pos).and_then(|t| t.chars().next_back());
+    before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
 /// A header line that no format of its family knows: a free-text message.
 fn is_formatless(text: &str) -> bool {
-    find_oops(text).is_some_and(|(oops, _)| !oops.formats.iter().any(|f| f.header.is_match(text)))
+    find_oops(text).is_some_and(|(oops, _)| !oops.formats().iter().any(|f| f.header.is_match(text)))
 }
 
 /// kernel/panic.c `__warn`'s header, `WARNING: CPU: %d PID: %d at …` (or 2.6's `WARNING: at
@@ -175,21 +301,6 @@ const BOOT_LITERALS: &[&str] = &[
     "Decompressing Linux",
 ];
 
-/// The first occurrence of `literal` that does not continue a word (`ODEBUG:` and
-/// `CAM_INFO:` are not `BUG:` and `INFO:`).
-fn find_word(text: &str, literal: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(found) = text.get(from..).and_then(|rest| rest.find(literal)) {
-        let pos = from + found;
-        let before = text.get(..pos).and_then(|t| t.chars().next_back());
-        if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-            return Some(pos);
-        }
-        from = pos + literal.len();
-    }
-    None
-}
-
 /// Headers that the kernel prints as one line with no dump, from a task that has nothing to do
 /// with the report being printed at the time (`netdev_wait_allrefs` polling a refcount).
 const LONE_MESSAGES: &[&str] = &["unregister_netdevice: waiting for"];
@@ -203,7 +314,7 @@ pub(crate) fn match_header(text: &str) -> Option<Header> {
     }
     if let Some((oops, _)) = find_oops(text) {
         let kind = oops
-            .formats
+            .formats()
             .iter()
             .find(|f| f.header.is_match(text))
             .map_or(oops.oops.kind, |f| f.format.kind);
@@ -530,14 +641,14 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
     origin.family = format!("{}: header line", oops.oops.literal);
     // Set when a `{FUNC}` format matched but found no function.
     let mut after_no_func = false;
-    'formats: for (idx, compiled) in oops.formats.iter().enumerate() {
+    'formats: for (idx, compiled) in oops.formats().iter().enumerate() {
         let Some(header_caps) = compiled.header.captures(header_text) else {
             continue;
         };
         if compiled.format.no_func && !after_no_func {
             continue;
         }
-        let caps = match &compiled.title {
+        let caps = match compiled.title() {
             Some(re) => match re.captures(&report_text) {
                 Some(caps) => caps,
                 None => continue,
@@ -563,16 +674,16 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                 let found = stack::guilty(
                     draft,
                     header_idx,
-                    &compiled.parts,
-                    compiled.skip.as_ref(),
+                    compiled.parts(),
+                    compiled.skip(),
                     compiled.pick,
                 )
                 .or_else(|| {
                     stack::guilty(
                         draft,
                         header_idx,
-                        &compiled.fallback,
-                        compiled.skip.as_ref(),
+                        compiled.fallback(),
+                        compiled.skip(),
                         compiled.pick,
                     )
                 })
@@ -584,7 +695,7 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                             draft,
                             header_idx,
                             stack::stall_nmi_parts(),
-                            compiled.skip.as_ref(),
+                            compiled.skip(),
                             compiled.pick,
                         )
                     })?
@@ -614,7 +725,7 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                     }
                     // A later format of the same header for reports cut before the
                     // guilty frame (syzkaller's `corrupted` formats) names them better.
-                    None if oops.formats.get(idx + 1..).is_some_and(|later| {
+                    None if oops.formats().get(idx + 1..).is_some_and(|later| {
                         later
                             .iter()
                             .any(|f| f.format.no_func && f.header.is_match(header_text))
