@@ -208,6 +208,9 @@ pub struct BugDetails {
     pub node_counts: Vec<lifecycle::SeenOn>,
     /// The crash documents kept.
     pub crashes: Vec<documents::CrashRow>,
+    /// For a dup: the bug at the end of its chain, which its reports count to. A dup's
+    /// `row.history` counts, builds and nodes are then its own reports'.
+    pub counts_to: Option<String>,
 }
 
 /// One occurrence of a signature (`legolog history --signature`).
@@ -1010,11 +1013,23 @@ impl History {
             .collect();
         let status = self.status(bug)?;
         let audit = self.audit(bug)?;
-        let builds = self.builds_of_bug(bug)?;
-        let node_counts = self.nodes_of_bug(bug)?;
+        let mut row = row;
+        // A dup's aggregates are its canonical bug's; it shows its own reports instead.
+        let (builds, node_counts, counts_to) = if let lifecycle::Status::Dup(_) = status {
+            self.own_counts(bug, &mut row.history)?;
+            let canonical = self.canonical(bug)?;
+            (
+                self.own_builds(bug)?,
+                self.own_nodes(bug)?,
+                Some(self.public_id(canonical)?),
+            )
+        } else {
+            (self.builds_of_bug(bug)?, self.nodes_of_bug(bug)?, None)
+        };
         let crashes = self.crashes_of_bug(bug)?;
         Ok(BugDetails {
             row,
+            counts_to,
             nodes,
             kernels,
             status,
