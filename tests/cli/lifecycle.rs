@@ -219,6 +219,22 @@ fn scripted_week(db: &str) {
         vec!["fixed", "regression", "fixed", "regression", "fixed"]
     );
     assert_eq!(bug["audit"][0]["who"], "alice");
+    // Both nights in one command: each report keeps its own verdict and crash.
+    let both = json(&succeed(
+        legolog()
+            .args(["analyze", "--db", db, "--format", "json"])
+            .arg(&thu)
+            .arg(&fri),
+    ));
+    let reports = both["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 2, "{both}");
+    assert_eq!(reports[0]["history"]["regression"], true, "{both}");
+    assert_eq!(reports[1]["history"]["regression"], false, "{both}");
+    assert_eq!(reports[1]["history"]["without_fix"], true, "{both}");
+    assert_ne!(
+        reports[0]["history"]["crash"],
+        reports[1]["history"]["crash"]
+    );
 }
 
 /// Acceptance 1 on SQLite.
@@ -740,4 +756,144 @@ fn issue_16_debian_builds_carry_their_version_string() {
         show["bug"]["builds"][0]["name"], "6.1.0-56-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2",
         "{show}"
     );
+}
+
+/// Acceptance 4 (retention) through the commands, on the history `db`: with room for 5
+/// documents, 30 crashes of one bug over 3 nodes and 3 builds keep the first, the newest, the
+/// latest per node and per build and the one `bug pin` pinned, no more; the counts stay exact.
+fn retention(db: &str) {
+    let home = crate::util::test_home();
+    std::fs::create_dir_all(home.join("config/legolog")).unwrap();
+    std::fs::write(
+        home.join("config/legolog/config.toml"),
+        "[history]\nmax_documents = 5\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Log i: node w(i % 3), build #26 + i / 10 (#26, #27, #28 in turn).
+    let logs: Vec<(PathBuf, String, u32)> = (0..30)
+        .map(|i| {
+            let node = format!("w{}", i % 3);
+            let build = 26 + i / 10;
+            (
+                night(dir.path(), &format!("0401-{node}-{i}"), build, &[]),
+                node,
+                build,
+            )
+        })
+        .collect();
+    let record = |range: std::ops::Range<usize>| -> Vec<i64> {
+        let out = json(&succeed(
+            legolog()
+                .args(["analyze", "--db", db, "--format", "json"])
+                .args(logs[range].iter().map(|l| &l.0)),
+        ));
+        out["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["history"]["crash"].as_i64().unwrap_or(-1))
+            .collect()
+    };
+    let first = record(0..15);
+    // Each report names its own crash, even when one command records many logs.
+    assert_eq!(first, (first[0]..first[0] + 15).collect::<Vec<i64>>());
+    let id = {
+        let history = json(&succeed(
+            legolog().args(["history", "--db", db, "-f", "json"]),
+        ));
+        assert_eq!(history["bugs"].as_array().unwrap().len(), 1, "{history}");
+        history["bugs"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let show = |db: &str| {
+        json(&succeed(
+            legolog().args(["bug", "show", &id, "--db", db, "-f", "json"]),
+        ))["bug"]
+            .clone()
+    };
+    let kept: Vec<i64> = show(db)["crashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    // Pin one that nothing else requires: not the first, and older than every latest.
+    let pinned = *kept
+        .iter()
+        .find(|&&c| c != first[0] && !first[12..].contains(&c))
+        .unwrap_or_else(|| panic!("a crash to pin among {kept:?} ({first:?})"));
+    let out = stdout(&succeed(legolog().args([
+        "bug",
+        "pin",
+        &id,
+        &pinned.to_string(),
+        "--db",
+        db,
+    ])));
+    assert!(out.contains(&format!("crash {pinned} pinned")), "{out}");
+    let second = record(15..30);
+    let bug = show(db);
+    let crashes = bug["crashes"].as_array().unwrap();
+    let ids: Vec<i64> = crashes.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    let crash_of = |i: usize| if i < 15 { first[i] } else { second[i - 15] };
+    let mut required = vec![crash_of(0), crash_of(29), pinned];
+    for node in 0..3 {
+        required.push(crash_of((0..30).rev().find(|i| i % 3 == node).unwrap()));
+    }
+    for build in 0..3 {
+        required.push(crash_of(build * 10 + 9));
+    }
+    required.sort();
+    required.dedup();
+    for crash in &required {
+        assert!(ids.contains(crash), "crash {crash} kept: {ids:?}");
+    }
+    // Only the required ones are kept beyond the room for 5.
+    assert_eq!(ids.len(), required.len().max(5), "{ids:?} {required:?}");
+    assert!(crashes
+        .iter()
+        .any(|c| c["id"] == pinned && c["pinned"] == true));
+    assert!(bug["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["what"] == "pin"));
+    // Counts are never pruned.
+    assert_eq!(bug["seen"], 30);
+    let per = |what: &str| -> Vec<u64> {
+        bug[what]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["reports"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(per("builds"), vec![10, 10, 10]);
+    assert_eq!(per("nodes"), vec![10, 10, 10]);
+    // A kept crash prints from the history.
+    let printed = stdout(&succeed(legolog().args([
+        "report",
+        "--bug",
+        &id,
+        "--crash",
+        &pinned.to_string(),
+        "--db",
+        db,
+    ])));
+    assert!(
+        printed.starts_with(&format!("bug {id}, crash {pinned}: ")),
+        "{printed}"
+    );
+}
+
+#[test]
+fn issue_16_retention_through_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    retention(dir.path().join("h.sqlite3").to_str().unwrap());
+}
+
+#[test]
+fn issue_16_retention_through_the_commands_postgres() {
+    let server = PgServer::start();
+    retention(&server.create_db("retention"));
 }
