@@ -971,6 +971,15 @@ impl History {
 
     /// Resolves a bug id (or unique prefix) to its row, following merges.
     pub fn find_bug(&mut self, prefix: &str) -> anyhow::Result<i64> {
+        // A whole id through the index; `LIKE` reads every bug (it is case-insensitive in
+        // SQLite and collation-bound in PostgreSQL, so neither uses the index for it).
+        let exact = self.query(
+            "SELECT id, merged_into FROM bugs WHERE public_id = ?1",
+            &[prefix.into()],
+        )?;
+        if let Some(row) = exact.first() {
+            return Ok(row[1].opt_int().unwrap_or(row[0].int()));
+        }
         let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
         let rows = self.query(
             "SELECT id, merged_into, public_id FROM bugs WHERE public_id LIKE ?1",
