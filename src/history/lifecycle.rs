@@ -903,6 +903,70 @@ impl History {
              FROM bug_builds s JOIN builds b ON b.id = s.build_id WHERE s.bug_id = ?1",
             &[bug.into()],
         )?;
+        self.in_build_order(rows)
+    }
+
+    /// The builds of a dup bug's own reports (its aggregates count to its canonical bug).
+    pub(super) fn own_builds(&mut self, bug: i64) -> anyhow::Result<Vec<SeenOn>> {
+        let rows = self.query(
+            "SELECT r.build_id, b.name, COUNT(*), MIN(l.seen_on), MAX(l.seen_on)
+             FROM reports r JOIN logs l ON l.id = r.log_id JOIN builds b ON b.id = r.build_id
+             WHERE r.bug_id = ?1 GROUP BY r.build_id, b.name",
+            &[bug.into()],
+        )?;
+        self.in_build_order(rows)
+    }
+
+    /// The nodes of a dup bug's own reports.
+    pub(super) fn own_nodes(&mut self, bug: i64) -> anyhow::Result<Vec<SeenOn>> {
+        Ok(self
+            .query(
+                "SELECT l.node, COUNT(*), MIN(l.seen_on), MAX(l.seen_on)
+                 FROM reports r JOIN logs l ON l.id = r.log_id
+                 WHERE r.bug_id = ?1 AND l.node IS NOT NULL GROUP BY l.node ORDER BY l.node",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|row| SeenOn {
+                name: row[0].text(),
+                reports: row[1].int() as u64,
+                first_seen: Date::parse(&row[2].text()),
+                last_seen: Date::parse(&row[3].text()),
+            })
+            .collect())
+    }
+
+    /// A dup bug's own counts (logs seen in, first and last day, runs) in `history`, from
+    /// its own reports.
+    pub(super) fn own_counts(
+        &mut self,
+        bug: i64,
+        history: &mut super::BugHistory,
+    ) -> anyhow::Result<()> {
+        let rows = self.query(
+            "SELECT COUNT(DISTINCT r.log_id), MIN(l.seen_on), MAX(l.seen_on)
+             FROM reports r JOIN logs l ON l.id = r.log_id WHERE r.bug_id = ?1",
+            &[bug.into()],
+        )?;
+        let row = &rows[0];
+        history.seen = row[0].int() as u64;
+        history.first_seen = row[1].opt_text().as_deref().and_then(Date::parse);
+        history.last_seen = row[2].opt_text().as_deref().and_then(Date::parse);
+        history.runs = self
+            .query(
+                "SELECT l.run FROM reports r JOIN logs l ON l.id = r.log_id WHERE r.bug_id = ?1
+                 GROUP BY l.run ORDER BY MIN(l.seen_on), l.run",
+                &[bug.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text())
+            .collect();
+        history.quiet = self.is_quiet(history.seen, history.first_seen, history.last_seen);
+        Ok(())
+    }
+
+    /// `rows` of (build id, name, reports, first, last) in build order.
+    fn in_build_order(&mut self, rows: Vec<Vec<super::Value>>) -> anyhow::Result<Vec<SeenOn>> {
         let mut keyed = Vec::with_capacity(rows.len());
         for row in &rows {
             let id = row[0].int();

@@ -206,6 +206,9 @@ pub struct BugDetails {
     pub node_counts: Vec<lifecycle::SeenOn>,
     /// The crash documents kept.
     pub crashes: Vec<documents::CrashRow>,
+    /// For a dup: the bug at the end of its chain, which its reports count to. A dup's
+    /// `row.history` counts, builds and nodes are then its own reports'.
+    pub counts_to: Option<String>,
 }
 
 /// One occurrence of a signature (`legolog history --signature`).
@@ -957,6 +960,15 @@ impl History {
 
     /// Resolves a bug id (or unique prefix) to its row, following merges.
     pub fn find_bug(&mut self, prefix: &str) -> anyhow::Result<i64> {
+        // A whole id through the index; `LIKE` reads every bug (it is case-insensitive in
+        // SQLite and collation-bound in PostgreSQL, so neither uses the index for it).
+        let exact = self.query(
+            "SELECT id, merged_into FROM bugs WHERE public_id = ?1",
+            &[prefix.into()],
+        )?;
+        if let Some(row) = exact.first() {
+            return Ok(row[1].opt_int().unwrap_or(row[0].int()));
+        }
         let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
         let rows = self.query(
             "SELECT id, merged_into, public_id FROM bugs WHERE public_id LIKE ?1",
@@ -999,11 +1011,23 @@ impl History {
             .collect();
         let status = self.status(bug)?;
         let audit = self.audit(bug)?;
-        let builds = self.builds_of_bug(bug)?;
-        let node_counts = self.nodes_of_bug(bug)?;
+        let mut row = row;
+        // A dup's aggregates are its canonical bug's; it shows its own reports instead.
+        let (builds, node_counts, counts_to) = if let lifecycle::Status::Dup(_) = status {
+            self.own_counts(bug, &mut row.history)?;
+            let canonical = self.canonical(bug)?;
+            (
+                self.own_builds(bug)?,
+                self.own_nodes(bug)?,
+                Some(self.public_id(canonical)?),
+            )
+        } else {
+            (self.builds_of_bug(bug)?, self.nodes_of_bug(bug)?, None)
+        };
         let crashes = self.crashes_of_bug(bug)?;
         Ok(BugDetails {
             row,
+            counts_to,
             nodes,
             kernels,
             status,

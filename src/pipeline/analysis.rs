@@ -193,7 +193,8 @@ impl Analysis {
             .into_iter()
             .unzip();
         let attachments = history.record(&records)?;
-        // One lookup per bug, however many of its reports the logs hold.
+        // One lookup per bug, however many of its reports the logs hold; what is the report's
+        // own (its fix verdict, its return after silence, its crash document) is each its own.
         let mut bugs: std::collections::HashMap<i64, BugHistory> = Default::default();
         for (input_idx, log_attachments) in inputs.into_iter().zip(attachments) {
             let located = self
@@ -209,11 +210,13 @@ impl Analysis {
                         bug
                     }
                 };
-                located.history = Some(BugHistory {
+                let mut answer = BugHistory {
                     matched: attachment.matched,
                     created: attachment.created,
                     ..bug
-                });
+                };
+                history.annotate_history(&attachment, &mut answer)?;
+                located.history = Some(answer);
             }
         }
         Ok(())

@@ -47,7 +47,11 @@ pub fn write_bug_text(out: &mut dyn Write, details: &BugDetails) -> anyhow::Resu
     } else {
         ""
     };
-    writeln!(out, "  status: {}{quiet}", details.status)?;
+    let counts_to = match &details.counts_to {
+        Some(canonical) => format!("; its reports count to bug {canonical} (its own counts below)"),
+        None => String::new(),
+    };
+    writeln!(out, "  status: {}{counts_to}{quiet}", details.status)?;
     seen_lines(out, "builds", &details.builds)?;
     seen_lines(out, "nodes", &details.node_counts)?;
     writeln!(out, "  crashes kept ({}):", details.crashes.len())?;
@@ -133,6 +137,7 @@ pub fn bug_value(details: &BugDetails) -> serde_json::Value {
         "fix_note": note,
         "invalid_reason": reason,
         "dup_of": dup_of,
+        "counts_to": details.counts_to,
         "quiet": row.history.quiet,
         "builds": json_seen(&details.builds),
         "nodes": json_seen(&details.node_counts),

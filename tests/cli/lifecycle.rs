@@ -219,6 +219,22 @@ fn scripted_week(db: &str) {
         vec!["fixed", "regression", "fixed", "regression", "fixed"]
     );
     assert_eq!(bug["audit"][0]["who"], "alice");
+    // Both nights in one command: each report keeps its own verdict and crash.
+    let both = json(&succeed(
+        legolog()
+            .args(["analyze", "--db", db, "--format", "json"])
+            .arg(&thu)
+            .arg(&fri),
+    ));
+    let reports = both["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 2, "{both}");
+    assert_eq!(reports[0]["history"]["regression"], true, "{both}");
+    assert_eq!(reports[1]["history"]["regression"], false, "{both}");
+    assert_eq!(reports[1]["history"]["without_fix"], true, "{both}");
+    assert_ne!(
+        reports[0]["history"]["crash"],
+        reports[1]["history"]["crash"]
+    );
 }
 
 /// Acceptance 1 on SQLite.
@@ -305,7 +321,7 @@ fn issue_16_dup_chains_and_undo() {
     let late = variant("a", 7);
     let out = json(&succeed(
         legolog()
-            .args(["analyze", "--db", db, "--format", "json"])
+            .args(["analyze", "--db", db, "--format", "json", "--node", "w7"])
             .arg(&late),
     ));
     assert_eq!(out["reports"][0]["history"]["bug"], c.as_str());
@@ -320,6 +336,28 @@ fn issue_16_dup_chains_and_undo() {
     assert_eq!(groups.len(), 1, "{groups:?}");
     assert_eq!(groups[0]["bug"], c.as_str());
     assert_eq!(groups[0]["seen"], 7);
+    // A dup shows its own reports (A: two logs, then the late one), and where they count.
+    let show = json(&succeed(
+        legolog().args(["bug", "show", a, "--db", db, "-f", "json"]),
+    ));
+    let bug = &show["bug"];
+    assert_eq!(bug["status"], "dup", "{show}");
+    assert_eq!(bug["dup_of"], b.as_str());
+    assert_eq!(bug["counts_to"], c.as_str());
+    assert_eq!(bug["seen"], 3, "{show}");
+    assert_eq!(bug["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(bug["builds"][0]["name"], "4.0.0-lego+ #26");
+    assert_eq!(bug["builds"][0]["reports"], 3);
+    assert_eq!(bug["nodes"][0]["name"], "w7", "{show}");
+    assert_eq!(bug["nodes"][0]["reports"], 1, "{show}");
+    assert_eq!(bug["nodes"].as_array().unwrap().len(), 1, "{show}");
+    let show = stdout(&succeed(legolog().args(["bug", "show", b, "--db", db])));
+    assert!(
+        show.contains(&format!("status: dup of {c}; its reports count to bug {c}")),
+        "{show}"
+    );
+    assert!(show.contains("seen: 3 logs"), "{show}");
+    assert!(show.contains("4.0.0-lego+ #26: 3 reports"), "{show}");
     // Undo, in any order: the counts come back exactly.
     let out = stdout(&succeed(legolog().args(["bug", "undup", a, "--db", db])));
     assert!(out.contains("open (seen 3)"), "{out}");
@@ -344,6 +382,11 @@ fn issue_16_dup_chains_and_undo() {
         show.contains(&format!(" dup: open -> dup of {c}")),
         "{show}"
     );
+    assert!(
+        show.contains(&format!(" undup: dup of {c} -> open")),
+        "{show}"
+    );
+    assert!(show.contains("  status: open\n"), "{show}");
     // A chain that would loop is refused.
     succeed(legolog().args(["bug", "dup", a, b, "--db", db]));
     let out = legolog()
@@ -561,7 +604,7 @@ fn issue_16_crash_documents_outlive_the_log() {
 /// The schema before the lifecycle step: the one a history has today.
 const BEFORE: usize = legolog::history::schema::LIFECYCLE_STEP - 1;
 
-/// Rows of that schema (the steps before it): three logs, four reports, two bugs.
+/// Rows of that schema (the steps before it): three logs, four reports, three bugs (one merged).
 const TODAY_ROWS: &str = "
     INSERT INTO logs (id, content_hash, path, run, seen_on, recorded_at, n_reports, node) VALUES
         (1, 'h1', '/l/0826-w9-1.log', '0826-w9-1', '2026-02-01', 0, 2, 'w9'),
@@ -570,6 +613,9 @@ const TODAY_ROWS: &str = "
     INSERT INTO bugs (id, public_id, kind, title, labels, n_logs, first_seen, last_seen) VALUES
         (1, 'aaaaaaaaaa', 'lego-watchdog', 'watchdog', 'cq-stall', 2, '2026-02-01', '2026-02-02'),
         (2, 'bbbbbbbbbb', 'lego-panic', 'panic', '', 1, '2026-02-03', '2026-02-03');
+    -- A bug merged into the first (`bug merge`): its signature went with it.
+    INSERT INTO bugs (id, public_id, kind, title, labels, n_logs, merged_into) VALUES
+        (3, 'cccccccccc', 'lego-watchdog', 'watchdog', '', 0, 1);
     INSERT INTO reports (log_id, position, signature, signature_version, kind, title, labels,
             basis, frames, kernel, bug_id, match_kind) VALUES
         (1, 1, 's1', 2, 'lego-watchdog', 'watchdog', 'cq-stall', 'trusted', 'a', '4.0.0-lego+ #26', 1, 'new'),
@@ -578,13 +624,17 @@ const TODAY_ROWS: &str = "
         (3, 1, 's2', 2, 'lego-panic', 'panic', '', 'title', NULL, NULL, 2, 'new');
     INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding) VALUES
         ('s1', 2, 1, 'lego-watchdog', 'trusted', 'a', 1),
-        ('s2', 2, 2, 'lego-panic', 'title', NULL, 1);
+        ('s2', 2, 2, 'lego-panic', 'title', NULL, 1),
+        ('s3', 2, 1, 'lego-watchdog', 'trusted', 'b', 0);
     INSERT INTO bug_logs (bug_id, log_id) VALUES (1, 1), (1, 2), (2, 3);
     INSERT INTO bug_runs (bug_id, run, first_seen) VALUES
         (1, '0826-w9-1', '2026-02-01'), (1, '0827-w3-2', '2026-02-02'), (2, 'boot', '2026-02-03');";
 
 const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM logs), (SELECT COUNT(*) FROM reports),
     (SELECT COUNT(*) FROM bugs)";
+
+/// Bugs whose status is not `open` (after the migration: none).
+const NOT_OPEN: &str = "SELECT COUNT(*) FROM bugs WHERE status <> 'open'";
 
 /// What the migrated history says about bug `aaaaaaaaaa`, and every bug's status.
 fn check_migrated(db: &str) {
@@ -636,11 +686,13 @@ fn issue_16_migration_keeps_every_row() {
             .unwrap()
     };
     let before = counts(&conn);
-    assert_eq!(before, (3, 4, 2));
+    assert_eq!(before, (3, 4, 3));
     drop(conn);
     check_migrated(path.to_str().unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
     assert_eq!(counts(&conn), before);
+    let not_open: i64 = conn.query_row(NOT_OPEN, [], |r| r.get(0)).unwrap();
+    assert_eq!(not_open, 0);
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
@@ -669,9 +721,19 @@ fn issue_16_migration_keeps_every_row_postgres() {
         (row.get(0), row.get(1), row.get(2))
     };
     let before = counts(&mut client);
-    assert_eq!(before, (3, 4, 2));
+    assert_eq!(before, (3, 4, 3));
     check_migrated(&url);
     assert_eq!(counts(&mut client), before);
+    let not_open: i64 = client.query_one(NOT_OPEN, &[]).unwrap().get(0);
+    assert_eq!(not_open, 0);
+    let version: String = client
+        .query_one(
+            "SELECT value FROM legolog_meta WHERE key = 'schema_version'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(version, legolog::history::schema::current().to_string());
 }
 
 /// A Debian build is named by its banner's `uname -v`: release, build number and the
@@ -694,4 +756,144 @@ fn issue_16_debian_builds_carry_their_version_string() {
         show["bug"]["builds"][0]["name"], "6.1.0-56-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2",
         "{show}"
     );
+}
+
+/// Acceptance 4 (retention) through the commands, on the history `db`: with room for 5
+/// documents, 30 crashes of one bug over 3 nodes and 3 builds keep the first, the newest, the
+/// latest per node and per build and the one `bug pin` pinned, no more; the counts stay exact.
+fn retention(db: &str) {
+    let home = crate::util::test_home();
+    std::fs::create_dir_all(home.join("config/legolog")).unwrap();
+    std::fs::write(
+        home.join("config/legolog/config.toml"),
+        "[history]\nmax_documents = 5\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Log i: node w(i % 3), build #26 + i / 10 (#26, #27, #28 in turn).
+    let logs: Vec<(PathBuf, String, u32)> = (0..30)
+        .map(|i| {
+            let node = format!("w{}", i % 3);
+            let build = 26 + i / 10;
+            (
+                night(dir.path(), &format!("0401-{node}-{i}"), build, &[]),
+                node,
+                build,
+            )
+        })
+        .collect();
+    let record = |range: std::ops::Range<usize>| -> Vec<i64> {
+        let out = json(&succeed(
+            legolog()
+                .args(["analyze", "--db", db, "--format", "json"])
+                .args(logs[range].iter().map(|l| &l.0)),
+        ));
+        out["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["history"]["crash"].as_i64().unwrap_or(-1))
+            .collect()
+    };
+    let first = record(0..15);
+    // Each report names its own crash, even when one command records many logs.
+    assert_eq!(first, (first[0]..first[0] + 15).collect::<Vec<i64>>());
+    let id = {
+        let history = json(&succeed(
+            legolog().args(["history", "--db", db, "-f", "json"]),
+        ));
+        assert_eq!(history["bugs"].as_array().unwrap().len(), 1, "{history}");
+        history["bugs"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let show = |db: &str| {
+        json(&succeed(
+            legolog().args(["bug", "show", &id, "--db", db, "-f", "json"]),
+        ))["bug"]
+            .clone()
+    };
+    let kept: Vec<i64> = show(db)["crashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    // Pin one that nothing else requires: not the first, and older than every latest.
+    let pinned = *kept
+        .iter()
+        .find(|&&c| c != first[0] && !first[12..].contains(&c))
+        .unwrap_or_else(|| panic!("a crash to pin among {kept:?} ({first:?})"));
+    let out = stdout(&succeed(legolog().args([
+        "bug",
+        "pin",
+        &id,
+        &pinned.to_string(),
+        "--db",
+        db,
+    ])));
+    assert!(out.contains(&format!("crash {pinned} pinned")), "{out}");
+    let second = record(15..30);
+    let bug = show(db);
+    let crashes = bug["crashes"].as_array().unwrap();
+    let ids: Vec<i64> = crashes.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    let crash_of = |i: usize| if i < 15 { first[i] } else { second[i - 15] };
+    let mut required = vec![crash_of(0), crash_of(29), pinned];
+    for node in 0..3 {
+        required.push(crash_of((0..30).rev().find(|i| i % 3 == node).unwrap()));
+    }
+    for build in 0..3 {
+        required.push(crash_of(build * 10 + 9));
+    }
+    required.sort();
+    required.dedup();
+    for crash in &required {
+        assert!(ids.contains(crash), "crash {crash} kept: {ids:?}");
+    }
+    // Only the required ones are kept beyond the room for 5.
+    assert_eq!(ids.len(), required.len().max(5), "{ids:?} {required:?}");
+    assert!(crashes
+        .iter()
+        .any(|c| c["id"] == pinned && c["pinned"] == true));
+    assert!(bug["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["what"] == "pin"));
+    // Counts are never pruned.
+    assert_eq!(bug["seen"], 30);
+    let per = |what: &str| -> Vec<u64> {
+        bug[what]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["reports"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(per("builds"), vec![10, 10, 10]);
+    assert_eq!(per("nodes"), vec![10, 10, 10]);
+    // A kept crash prints from the history.
+    let printed = stdout(&succeed(legolog().args([
+        "report",
+        "--bug",
+        &id,
+        "--crash",
+        &pinned.to_string(),
+        "--db",
+        db,
+    ])));
+    assert!(
+        printed.starts_with(&format!("bug {id}, crash {pinned}: ")),
+        "{printed}"
+    );
+}
+
+#[test]
+fn issue_16_retention_through_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    retention(dir.path().join("h.sqlite3").to_str().unwrap());
+}
+
+#[test]
+fn issue_16_retention_through_the_commands_postgres() {
+    let server = PgServer::start();
+    retention(&server.create_db("retention"));
 }
