@@ -265,8 +265,8 @@ pub fn group(logs: &[LogResult], threshold: f64) -> Vec<Group> {
         let home = groups.iter_mut().find(|group| {
             let leader = &group.leader().signature;
             leader.kind == single.signature.kind
-                && leader.basis != Basis::Title
-                && single.signature.basis != Basis::Title
+                && !matches!(leader.basis, Basis::Title | Basis::Fingerprint)
+                && !matches!(single.signature.basis, Basis::Title | Basis::Fingerprint)
                 // Never across the title's guilty functions (docs/signatures.md, "Bugs").
                 && leader.frames.first() == single.signature.frames.first()
                 && signature::similarity(&leader.frames, &single.signature.frames) >= threshold

@@ -246,6 +246,8 @@ struct Candidate {
 pub struct History {
     db: Box<dyn Backend>,
     similarity: f64,
+    /// Where the threshold comes from, for the rule an attachment names (`bug review`).
+    similarity_origin: &'static str,
     across_functions: bool,
     lifecycle: lifecycle::LifecycleConfig,
 }
@@ -282,6 +284,7 @@ impl History {
         let mut history = History {
             db,
             similarity: DEFAULT_SIMILARITY,
+            similarity_origin: "default",
             across_functions: false,
             lifecycle: lifecycle::LifecycleConfig::default(),
         };
@@ -292,12 +295,14 @@ impl History {
     /// The similarity threshold for attaching reports to bugs.
     pub fn set_similarity(&mut self, threshold: f64) {
         self.similarity = threshold;
+        self.similarity_origin = "--similarity";
     }
 
     /// The grouping options of a rules file (`[grouping]`).
     pub fn set_grouping(&mut self, grouping: &crate::rules::Grouping) {
         if let Some(threshold) = grouping.similarity {
             self.similarity = threshold;
+            self.similarity_origin = "[grouping] similarity";
         }
         self.across_functions = grouping.similar_across_functions;
     }
@@ -650,10 +655,11 @@ impl History {
             return Ok(Attachment::plain(row[0].int(), Match::Exact, false));
         }
         let frames_text = report.frames.join("\n");
-        if let Some((bug, similarity)) = self.most_similar(report)? {
+        if let Some((bug, similarity, across)) = self.most_similar(report)? {
             self.execute(
-                "INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
+                "INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding,
+                     similarity, match_rule)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
                 &[
                     report.signature.as_str().into(),
                     version.into(),
@@ -661,6 +667,8 @@ impl History {
                     report.kind.as_str().into(),
                     report.basis.as_str().into(),
                     frames_text.into(),
+                    similarity.into(),
+                    self.match_rule(across).into(),
                 ],
             )?;
             return Ok(Attachment::plain(bug, Match::Similar(similarity), false));
@@ -701,7 +709,7 @@ impl History {
     }
 
     fn index_signature(&mut self, report: &ReportRecord, version: i64) -> anyhow::Result<()> {
-        if report.basis == Basis::Title || report.frames.is_empty() {
+        if matches!(report.basis, Basis::Title | Basis::Fingerprint) || report.frames.is_empty() {
             return Ok(());
         }
         for (pos, frame) in report.frames.iter().enumerate() {
@@ -741,11 +749,28 @@ impl History {
         )
     }
 
-    /// The most similar founding signature of the same kind, when at or above the threshold.
+    /// The rule that lets a similar match attach, as `bug review` shows it: the threshold and
+    /// where it comes from, and `similar_across_functions` when the guilty functions differ.
+    fn match_rule(&self, across: bool) -> String {
+        let mut rule = format!(
+            "similarity >= {:.2} ({})",
+            self.similarity, self.similarity_origin
+        );
+        if across {
+            rule.push_str(", across guilty functions ([grouping] similar_across_functions)");
+        }
+        rule
+    }
+
+    /// The most similar founding signature of the same kind, when at or above the threshold:
+    /// its bug, the similarity and whether the guilty functions (first frames) differ.
     /// Candidates come from the index: within `e` edits two signatures share a frame among
     /// their first `2e + 1` positions.
-    fn most_similar(&mut self, report: &ReportRecord) -> anyhow::Result<Option<(i64, f64)>> {
-        if report.basis == Basis::Title || report.frames.is_empty() || self.similarity >= 1.0 {
+    fn most_similar(&mut self, report: &ReportRecord) -> anyhow::Result<Option<(i64, f64, bool)>> {
+        if matches!(report.basis, Basis::Title | Basis::Fingerprint)
+            || report.frames.is_empty()
+            || self.similarity >= 1.0
+        {
             return Ok(None);
         }
         let longest = report.frames.len().max(signature::DEFAULT_DEPTH);
@@ -769,11 +794,12 @@ impl History {
                 frames: split_frames(&row[1].text()),
             })
             .collect();
-        let mut best: Option<(i64, f64)> = None;
+        let mut best: Option<(i64, f64, bool)> = None;
         for candidate in candidates {
             // A similar match never crosses the function the title blames (the first frame of
             // a signature, docs/signatures.md).
-            if !self.across_functions && candidate.frames.first() != report.frames.first() {
+            let across = candidate.frames.first() != report.frames.first();
+            if !self.across_functions && across {
                 continue;
             }
             let similarity = signature::similarity(&candidate.frames, &report.frames);
@@ -782,12 +808,12 @@ impl History {
             }
             let better = match best {
                 None => true,
-                Some((bug, s)) => {
+                Some((bug, s, _)) => {
                     similarity > s + 1e-9 || ((similarity - s).abs() < 1e-9 && candidate.bug < bug)
                 }
             };
             if better {
-                best = Some((candidate.bug, similarity));
+                best = Some((candidate.bug, similarity, across));
             }
         }
         Ok(best)
@@ -815,7 +841,7 @@ impl History {
             Some(row) => Some((row[0].int(), Match::Exact)),
             None => self
                 .most_similar(report)?
-                .map(|(bug, similarity)| (bug, Match::Similar(similarity))),
+                .map(|(bug, similarity, _)| (bug, Match::Similar(similarity))),
         };
         let Some((bug, matched)) = found else {
             let digest = Sha256::digest(format!("bug|{version}|{}", report.signature).as_bytes());
@@ -1063,9 +1089,14 @@ impl History {
         self.recount(into)
     }
 
-    /// Moves one signature (full id or unique prefix) out of `bug` into a bug of its own.
-    /// Returns the new bug's row.
-    pub fn split_bug(&mut self, bug: i64, signature_prefix: &str) -> anyhow::Result<i64> {
+    /// Moves one signature (full id or unique prefix) out of `bug` into a bug of its own,
+    /// audited on both bugs as `who`'s. Returns the new bug's row.
+    pub fn split_bug(
+        &mut self,
+        bug: i64,
+        signature_prefix: &str,
+        who: &str,
+    ) -> anyhow::Result<i64> {
         let pattern = format!("{}%", signature_prefix.replace(['%', '_'], ""));
         let rows = self.query(
             "SELECT signature, version, kind, basis, frames FROM signatures
@@ -1160,6 +1191,22 @@ impl History {
             }
             history.recount(bug)?;
             history.recount(new_bug)?;
+            let short = &signature[..12.min(signature.len())];
+            let (old_id, new_id) = (history.public_id(bug)?, history.public_id(new_bug)?);
+            history.audit_row(
+                bug,
+                who,
+                "split",
+                Some(format!("signature {short}")),
+                Some(format!("bug {new_id}")),
+            )?;
+            history.audit_row(
+                new_bug,
+                who,
+                "split",
+                Some(format!("bug {old_id}")),
+                Some(format!("signature {short}")),
+            )?;
             Ok(new_bug)
         })
     }
@@ -1404,6 +1451,7 @@ fn basis_from_str(text: &str) -> Basis {
         "rip" => Basis::Rip,
         "unreliable" => Basis::Unreliable,
         "header" => Basis::Header,
+        "fingerprint" => Basis::Fingerprint,
         _ => Basis::Title,
     }
 }
@@ -1507,7 +1555,7 @@ mod tests {
         let b_id = history.bug_history(&b).unwrap().bug;
         assert_eq!(history.find_bug(&b_id).unwrap(), a.bug);
         assert_eq!(history.counts().unwrap().2, 1);
-        let split = history.split_bug(a.bug, "s2").unwrap();
+        let split = history.split_bug(a.bug, "s2", "tester").unwrap();
         assert_eq!(history.bug_history(&a).unwrap().seen, 1);
         let after = history
             .record(&[log("h3", "r3", vec![report("s2", &["p", "q", "r"])])])

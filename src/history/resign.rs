@@ -222,6 +222,15 @@ impl History {
                     Some(_) => {}
                 }
             }
+            // Similar matches the user confirmed (`bug confirm`).
+            let confirmed: Vec<(String, i64, i64)> = history
+                .query(
+                    "SELECT signature, version, bug_id FROM signatures WHERE review IS NOT NULL",
+                    &[],
+                )?
+                .iter()
+                .map(|r| (r[0].text(), r[1].int(), r[2].int()))
+                .collect();
             let reports = history.query(
                 "SELECT r.log_id, r.position, r.signature, r.signature_version, r.kind, r.title,
                         r.labels, r.basis, r.frames, r.bug_id, l.run, l.seen_on, l.n_reports
@@ -388,6 +397,17 @@ impl History {
                     history.execute(
                         "UPDATE bugs SET merged_into = ?2 WHERE id = ?1",
                         &[old.into(), new.into()],
+                    )?;
+                }
+            }
+            // A confirmation holds while the same signature is attached, again by a similar
+            // match, to the bug that took most of its old bug's reports.
+            for (signature, version, old) in &confirmed {
+                if let Some(&new) = majority.get(old) {
+                    history.execute(
+                        "UPDATE signatures SET review = 'confirmed'
+                         WHERE signature = ?1 AND version = ?2 AND bug_id = ?3 AND founding = 0",
+                        &[signature.as_str().into(), (*version).into(), new.into()],
                     )?;
                 }
             }

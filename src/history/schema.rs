@@ -161,6 +161,17 @@ const STEPS: &[&str] = &[
     "CREATE TABLE resign_pending (version INTEGER NOT NULL);
      INSERT INTO resign_pending (version) VALUES (3);
      CREATE TABLE audit (at INTEGER NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);",
+    // 6: the review queue (`legolog bug review`). A signature attached to a bug by a similar
+    // match keeps its similarity and the rule that decided it; `review` is NULL until the user
+    // confirms it (`bug confirm`). Attachments recorded before keep the similarity of their
+    // first report; their rule was not recorded.
+    "ALTER TABLE signatures ADD COLUMN similarity REAL;
+     ALTER TABLE signatures ADD COLUMN match_rule TEXT;
+     ALTER TABLE signatures ADD COLUMN review TEXT;
+     UPDATE signatures SET similarity = (SELECT MAX(r.similarity) FROM reports r
+         WHERE r.signature = signatures.signature AND r.signature_version = signatures.version
+           AND r.match_kind = 'similar')
+     WHERE founding = 0;",
 ];
 
 /// The step (1-based) after which [`super::lifecycle::backfill`] runs, in the same transaction.

@@ -361,21 +361,19 @@ fn issue_17_version_2_history_is_resigned_keeping_the_users_word() {
             .arg(&db),
     );
     // Make it a history of signature version 2: the same rows under scheme 2, and the schema
-    // as it was before the step that asks for the re-signing.
-    // (The re-signing step is the last one.)
+    // as it was before step 5, which asks for the re-signing (the later steps undone too).
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let schema: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    conn.execute_batch(&format!(
+    conn.execute_batch(
         "UPDATE reports SET signature_version = 2;
          UPDATE signatures SET version = 2;
          UPDATE bug_index SET version = 2;
+         ALTER TABLE signatures DROP COLUMN similarity;
+         ALTER TABLE signatures DROP COLUMN match_rule;
+         ALTER TABLE signatures DROP COLUMN review;
          DROP TABLE resign_pending;
          DROP TABLE audit;
-         PRAGMA user_version = {};",
-        schema - 1
-    ))
+         PRAGMA user_version = 4;",
+    )
     .unwrap();
     let count = |conn: &rusqlite::Connection, sql: &str| -> i64 {
         conn.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -651,4 +649,262 @@ fn issue_17_rules_diff_shows_and_apply_makes_the_grouping_of_the_rule() {
         )
         .unwrap();
     assert!(audit.contains("prefix.toml"), "{audit}");
+}
+
+/// Item 6: the review queue. Reports attached by a similar match are listed weakest first,
+/// with both frame lists aligned, their similarity and the rule that decided; `bug confirm`
+/// takes one out of the queue, `bug split` moves one to a bug of its own; both are audited.
+#[test]
+fn issue_17_review_queue_confirm_and_split() {
+    use crate::util::{fixture, succeed};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let rules = dir.path().join("loose.toml");
+    std::fs::write(&rules, "[grouping]\nsimilarity = 0.6\n").unwrap();
+    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
+    // One frame of five differs (0.8), twice with the same signature; two frames (0.6).
+    let variants = [
+        (
+            "0827-w9-2.log",
+            seed.replace("fit_ack_reply_callback", "fit_other_callback"),
+        ),
+        (
+            "0827-w9-3.log",
+            seed.replace("fit_ack_reply_callback", "fit_other_callback")
+                .replace("CPU: 10", "CPU: 3"),
+        ),
+        (
+            "0828-w9-4.log",
+            seed.replace("fit_ack_reply_callback", "fit_far_callback")
+                .replace("thpool_worker_func", "thpool_far_func"),
+        ),
+    ];
+    let mut logs = vec![fixture("0826-w9-1.log")];
+    for (name, text) in &variants {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        logs.push(path);
+    }
+    let bug = |log: &Path| {
+        let output = succeed(
+            legolog()
+                .args(["analyze", "--format", "json", "--rules"])
+                .arg(&rules)
+                .arg("--db")
+                .arg(&db)
+                .arg(log),
+        );
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["reports"][0]["history"].clone()
+    };
+    let histories: Vec<Value> = logs.iter().map(|log| bug(log)).collect();
+    let seed_bug = histories[0]["bug"].as_str().unwrap().to_owned();
+    for history in &histories[1..] {
+        assert_eq!(history["bug"], seed_bug.as_str(), "{history:#}");
+    }
+    assert_eq!(histories[1]["match"], "similar");
+    assert_eq!(histories[2]["match"], "exact", "the same signature again");
+    assert_eq!(histories[3]["match"], "similar");
+
+    let bug_cmd = |args: &[&str]| {
+        let mut cmd = legolog();
+        cmd.arg("bug")
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .arg("--by")
+            .arg("tester");
+        cmd
+    };
+    let review = || -> Value {
+        serde_json::from_slice(&succeed(&mut bug_cmd(&["review", "--format", "json"])).stdout)
+            .unwrap()
+    };
+    let json = review();
+    let queue = json["attachments"].as_array().unwrap();
+    assert_eq!(queue.len(), 2, "{json:#}");
+    // Weakest first.
+    assert!(
+        (queue[0]["similarity"].as_f64().unwrap() - 0.6).abs() < 1e-9,
+        "{json:#}"
+    );
+    assert!(
+        (queue[1]["similarity"].as_f64().unwrap() - 0.8).abs() < 1e-9,
+        "{json:#}"
+    );
+    assert_eq!(
+        queue[1]["rule"],
+        "similarity >= 0.60 ([grouping] similarity)"
+    );
+    assert_eq!(queue[1]["bug"], seed_bug.as_str());
+    assert_eq!(queue[1]["reports"], 2, "both logs of the one-frame variant");
+    assert_eq!(queue[1]["example"]["run"], "0827-w9-2");
+    let aligned = queue[1]["aligned"].as_array().unwrap();
+    assert_eq!(aligned.len(), 5, "{json:#}");
+    assert!(
+        aligned.contains(&serde_json::json!([
+            "fit_other_callback",
+            "fit_ack_reply_callback"
+        ])),
+        "{json:#}"
+    );
+    assert_eq!(queue[1]["frames"][0], queue[1]["founder_frames"][0]);
+    let text = String::from_utf8(succeed(&mut bug_cmd(&["review"])).stdout).unwrap();
+    assert!(
+        text.starts_with("2 similar match(es) waiting for review"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("fit_other_callback"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.starts_with("  ~ fit_other_callback"), "{text}");
+    assert!(
+        line.trim_end().ends_with("fit_ack_reply_callback"),
+        "{text}"
+    );
+
+    // Confirm the one-frame variant: it leaves the queue, audited on the bug.
+    let near = queue[1]["signature"].as_str().unwrap()[..12].to_owned();
+    let far = queue[0]["signature"].as_str().unwrap()[..12].to_owned();
+    let output = succeed(&mut bug_cmd(&["confirm", &near]));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("confirmed signature"));
+    let json = review();
+    assert_eq!(json["attachments"].as_array().unwrap().len(), 1, "{json:#}");
+    assert_eq!(
+        json["attachments"][0]["signature"].as_str().unwrap()[..12],
+        far
+    );
+    bug_cmd(&["confirm", "ffffffffffff"]).assert().failure();
+
+    // Split the two-frame variant: it becomes a bug of its own, its reports with it.
+    succeed(&mut bug_cmd(&["split", &far]));
+    assert_eq!(review()["attachments"], serde_json::json!([]));
+    let moved = bug(&logs[3]);
+    assert_ne!(moved["bug"], seed_bug.as_str());
+    assert_eq!(
+        bug(&logs[2])["bug"],
+        seed_bug.as_str(),
+        "the confirmed one stays"
+    );
+    let show: Value = serde_json::from_slice(
+        &succeed(&mut bug_cmd(&["show", &seed_bug, "--format", "json"])).stdout,
+    )
+    .unwrap();
+    let audit: Vec<(&str, &str)> = show["bug"]["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["what"].as_str().unwrap(), a["who"].as_str().unwrap()))
+        .collect();
+    assert!(audit.contains(&("confirm", "tester")), "{show:#}");
+    assert!(audit.contains(&("split", "tester")), "{show:#}");
+}
+
+/// Item 4: a `[[grouping.fingerprint]]` rule gives the reports it matches one fixed bug key,
+/// whatever their frames; the built-in skip list is a rules file (rules/grouping.toml); and
+/// `explain` names the rule, and the file, that touched each frame.
+#[test]
+fn issue_17_fingerprint_rules_and_explain_names_each_rule() {
+    use crate::util::{fixture, succeed};
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("fp.toml");
+    std::fs::write(
+        &rules,
+        "[[grouping.frames]]\nskip = [\"thpool_worker_func\"]\n\n\
+         [[grouping.fingerprint]]\nkey = \"fit-send-cqe\"\n\
+         [[grouping.fingerprint.when]]\nframes = [{ glob = \"*_poll_sendcq\", trust = \"any\" }]\n",
+    )
+    .unwrap();
+    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
+    // Three frames of five differ: another bug by its frames.
+    let other = dir.path().join("0827-w9-2.log");
+    std::fs::write(
+        &other,
+        seed.replace("fit_send_message_with_rdma_write_with_imm_request", "fit_a")
+            .replace("fit_ack_reply_callback", "fit_b")
+            .replace("thpool_worker_func", "fit_c"),
+    )
+    .unwrap();
+    let analyze = |db: &Path, with_rules: bool, log: &Path| -> Value {
+        let mut cmd = legolog();
+        cmd.args(["analyze", "--format", "json", "--db"]).arg(db);
+        if with_rules {
+            cmd.arg("--rules").arg(&rules);
+        }
+        serde_json::from_slice(&succeed(cmd.arg(log)).stdout).unwrap()
+    };
+    let plain = dir.path().join("plain.sqlite3");
+    let a = analyze(&plain, false, &fixture("0826-w9-1.log"));
+    let b = analyze(&plain, false, &other);
+    assert_ne!(
+        a["reports"][0]["history"]["bug"],
+        b["reports"][0]["history"]["bug"]
+    );
+    let db = dir.path().join("fp.sqlite3");
+    let a = analyze(&db, true, &fixture("0826-w9-1.log"));
+    let b = analyze(&db, true, &other);
+    let warning = analyze(&db, true, &fixture("real/6.1-warning.log"));
+    assert_eq!(a["reports"][0]["signature"]["basis"], "fingerprint");
+    assert_eq!(
+        a["reports"][0]["signature"]["frames"],
+        serde_json::json!(["fit-send-cqe"])
+    );
+    assert_eq!(
+        a["reports"][0]["history"]["bug"],
+        b["reports"][0]["history"]["bug"]
+    );
+    assert_eq!(b["reports"][0]["history"]["match"], "exact");
+    assert_ne!(warning["reports"][0]["signature"]["basis"], "fingerprint");
+    assert_ne!(
+        warning["reports"][0]["history"]["bug"],
+        a["reports"][0]["history"]["bug"]
+    );
+    crate::schema::assert_valid(&a);
+
+    // Without the fingerprint, explain names each rule and its file.
+    let frames_only = dir.path().join("frames.toml");
+    std::fs::write(
+        &frames_only,
+        "[[grouping.frames]]\nskip = [\"thpool_worker_func\"]\n",
+    )
+    .unwrap();
+    let explain = |rules: &Path| -> String {
+        let output = succeed(
+            legolog()
+                .args(["explain", "--no-db", "--rules"])
+                .arg(rules)
+                .arg(fixture("0826-w9-1.log")),
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let text = explain(&frames_only);
+    let line = |name: &str| -> String {
+        text.lines()
+            .find(|l| {
+                let l = l.trim_start();
+                (l.starts_with("+ ") || l.starts_with("- ")) && l[2..].starts_with(name)
+            })
+            .unwrap_or_else(|| panic!("{name}: {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("thpool_worker_func").ends_with(&format!(
+            "skip rule: thpool_worker_func ({})",
+            frames_only.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        line("ret_from_fork").ends_with("skip list: ret_from_fork* (built-in rules/grouping.toml)"),
+        "{text}"
+    );
+    let text = explain(&rules);
+    assert!(
+        text.contains(&format!(
+            "fingerprint rule: fit-send-cqe ({}) matched",
+            rules.display()
+        )),
+        "{text}"
+    );
 }
