@@ -25,6 +25,16 @@ pub const BUILTIN_GROUPING: &str = include_str!("../rules/grouping.toml");
 /// How `explain` names the built-in grouping rules.
 pub const BUILTIN_GROUPING_NAME: &str = "built-in rules/grouping.toml";
 
+/// The SHA-256 (hex) of the built-in grouping rules: a history keeps the one it was grouped
+/// under, and a legolog whose built-in rules differ regroups it once (`crate::store::open`).
+pub fn builtin_grouping_digest() -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(BUILTIN_GROUPING.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A compiled set of rules plus the signature options a rules file may set.
 #[derive(Debug, Clone)]
 pub struct RuleSet {

@@ -63,21 +63,68 @@ impl History {
             .collect())
     }
 
-    /// Re-signs and regroups every stored report, once (see the module documentation).
+    /// Re-signs and regroups every stored report, once (see the module documentation), and
+    /// records `digest` as the built-in grouping rules the history is now grouped under.
     /// `records` holds, per log id, the current records of its reports, read again from the
     /// log; a log without them (or with another report count) keeps its stored signatures.
+    /// Returns what changed (nothing when it was not pending).
     pub fn resign_stored(
         &mut self,
         records: &HashMap<i64, Vec<ReportRecord>>,
-    ) -> anyhow::Result<Resigned> {
+        digest: &str,
+    ) -> anyhow::Result<GroupingDiff> {
         self.write(|history| {
             if !history.resign_pending()? {
-                return Ok(Resigned::default());
+                return Ok(GroupingDiff::default());
             }
-            let done = history.regroup(records)?;
+            let diff = history.regroup(records)?;
             history.execute("DELETE FROM resign_pending", &[])?;
-            Ok(done.counts)
+            history.store_builtin_digest(digest)?;
+            Ok(diff)
         })
+    }
+
+    /// The digest of the built-in grouping rules the history was last grouped under, when
+    /// known.
+    pub fn builtin_digest(&mut self) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .query("SELECT digest FROM builtin_rules", &[])?
+            .first()
+            .map(|row| row[0].text()))
+    }
+
+    /// Compares the history's built-in grouping rules with `digest` (this legolog's): when
+    /// they differ, every stored report is to be re-signed and regrouped once
+    /// ([`History::resign_stored`]), reading every log again; when the history does not know
+    /// its digest yet (and nothing is pending), it takes `digest`. Returns whether a
+    /// regrouping is now pending because the rules changed.
+    pub fn check_builtin_digest(&mut self, digest: &str) -> anyhow::Result<bool> {
+        self.write(|history| {
+            let pending = history.resign_pending()?;
+            match history.builtin_digest()? {
+                Some(stored) if stored != digest && !pending => {
+                    history.execute(
+                        "INSERT INTO resign_pending (version) VALUES (?1)",
+                        &[i64::from(crate::signature::VERSION).into()],
+                    )?;
+                    Ok(true)
+                }
+                None if !pending => {
+                    history.store_builtin_digest(digest)?;
+                    Ok(false)
+                }
+                _ => Ok(false),
+            }
+        })
+    }
+
+    fn store_builtin_digest(&mut self, digest: &str) -> anyhow::Result<()> {
+        self.execute("DELETE FROM builtin_rules", &[])?;
+        self.execute(
+            "INSERT INTO builtin_rules (digest) VALUES (?1)",
+            &[digest.into()],
+        )?;
+        Ok(())
     }
 
     /// Regroups the history under other rules (`legolog rules apply`): like

@@ -165,7 +165,11 @@ const STEPS: &[&str] = &[
     // match keeps its similarity and the rule that decided it; `review` is NULL until the user
     // confirms it (`bug confirm`). Attachments recorded before keep the similarity of their
     // first report; their rule was not recorded.
-    "ALTER TABLE signatures ADD COLUMN similarity REAL;
+    // `builtin_rules` keeps the digest of the built-in grouping rules the history was grouped
+    // under: a legolog whose built-in rules differ regroups once and prints what changed
+    // (`crate::store::open`). Empty until the first open that knows it.
+    "CREATE TABLE builtin_rules (digest TEXT NOT NULL);
+     ALTER TABLE signatures ADD COLUMN similarity REAL;
      ALTER TABLE signatures ADD COLUMN match_rule TEXT;
      ALTER TABLE signatures ADD COLUMN review TEXT;
      UPDATE signatures SET similarity = (SELECT MAX(r.similarity) FROM reports r

@@ -549,3 +549,48 @@ pub fn write_bug_text(
     }
     super::lifecycle::write_bug_text(out, details)
 }
+
+/// A change of grouping for people (`legolog rules diff|apply`, and the notice of a legolog
+/// whose built-in grouping rules changed): counts, then each merge and split with examples.
+/// `verb` is `would` or `did`.
+pub fn write_grouping_diff(
+    out: &mut dyn Write,
+    diff: &crate::history::GroupingDiff,
+    what: &str,
+    verb: &str,
+) -> std::io::Result<()> {
+    let counts = &diff.counts;
+    writeln!(
+        out,
+        "under {what}: {} report(s) re-signed from their logs, {} kept their signature (log gone or changed)",
+        counts.resigned, counts.kept
+    )?;
+    writeln!(
+        out,
+        "bugs: {} before, {} after; {} report(s) {verb} move",
+        counts.bugs_before, counts.bugs_after, diff.moved
+    )?;
+    if diff.merges.is_empty() && diff.splits.is_empty() {
+        writeln!(out, "no bug {verb} merge or split")?;
+    }
+    for merge in &diff.merges {
+        writeln!(out, "merge: {} bugs {verb} become one", merge.bugs.len())?;
+        for (bug, title, reports) in &merge.bugs {
+            let bug = if bug.is_empty() { "(new)" } else { bug };
+            writeln!(out, "  {bug}  {title}  ({reports} report(s))")?;
+        }
+    }
+    for split in &diff.splits {
+        writeln!(
+            out,
+            "split: bug {} {} {verb} part in {}",
+            split.bug,
+            split.title,
+            split.parts.len()
+        )?;
+        for (reports, example) in &split.parts {
+            writeln!(out, "  {reports} report(s), e.g. {example}")?;
+        }
+    }
+    Ok(())
+}

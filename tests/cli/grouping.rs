@@ -370,6 +370,7 @@ fn issue_17_version_2_history_is_resigned_keeping_the_users_word() {
          ALTER TABLE signatures DROP COLUMN similarity;
          ALTER TABLE signatures DROP COLUMN match_rule;
          ALTER TABLE signatures DROP COLUMN review;
+         DROP TABLE builtin_rules;
          DROP TABLE resign_pending;
          DROP TABLE audit;
          PRAGMA user_version = 4;",
@@ -907,4 +908,82 @@ fn issue_17_fingerprint_rules_and_explain_names_each_rule() {
         )),
         "{text}"
     );
+}
+
+/// Item 5: a legolog whose built-in grouping rules differ from those a history was grouped
+/// under re-signs and regroups it once, at its first open, and says what merged and split.
+/// (The history is recorded under a fingerprint rule, then its stored digest of the built-in
+/// rules is made another: opened without the rule, the two reports part.)
+#[test]
+fn issue_17_changed_builtin_rules_regroup_once_and_print_the_diff() {
+    use crate::util::{fixture, succeed};
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let rules = dir.path().join("fp.toml");
+    std::fs::write(
+        &rules,
+        "[[grouping.fingerprint]]\nkey = \"fit-send-cqe\"\n\
+         [[grouping.fingerprint.when]]\nframes = [{ glob = \"*_poll_sendcq\", trust = \"any\" }]\n",
+    )
+    .unwrap();
+    let seed = fixture("0826-w9-1.log");
+    let other = dir.path().join("0827-w9-2.log");
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(&seed)
+            .unwrap()
+            .replace("fit_send_message_with_rdma_write_with_imm_request", "fit_a")
+            .replace("fit_ack_reply_callback", "fit_b")
+            .replace("thpool_worker_func", "fit_c"),
+    )
+    .unwrap();
+    succeed(
+        legolog()
+            .args(["analyze", "--format", "json", "--rules"])
+            .arg(&rules)
+            .arg("--db")
+            .arg(&db)
+            .arg(&seed)
+            .arg(&other),
+    );
+    let digest = |db: &Path| -> String {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("SELECT digest FROM builtin_rules", [], |r| r.get(0))
+            .unwrap()
+    };
+    let ours: String =
+        sha2::Sha256::digest(std::fs::read(root().join("rules/grouping.toml")).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    assert_eq!(digest(&db), ours, "a new history knows its built-in rules");
+    let history = || {
+        let output = succeed(legolog().args(["history", "--db"]).arg(&db));
+        String::from_utf8(output.stderr).unwrap()
+    };
+    assert!(
+        !history().contains("re-signed"),
+        "same rules: nothing to do"
+    );
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE builtin_rules SET digest = 'an older legolog'", [])
+        .unwrap();
+    let said = history();
+    assert!(
+        said.contains(
+            "the built-in grouping rules changed: re-signed 2 report(s) from their logs (0 kept"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("1 bug(s) before, 2 after"), "{said}");
+    assert!(
+        said.lines()
+            .any(|l| l.contains("split: bug ") && l.ends_with("did part in 2")),
+        "{said}"
+    );
+    assert_eq!(digest(&db), ours);
+    assert!(!history().contains("re-signed"), "once");
 }
