@@ -83,7 +83,10 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     };
     let (diff, verb) = match args.action {
         RulesAction::Diff => (history.diff_grouping(&records)?, "would"),
-        RulesAction::Apply => (history.apply_grouping(&records, &what)?, "did"),
+        RulesAction::Apply => (
+            history.apply_grouping(&records, &what, &crate::history::lifecycle::default_actor())?,
+            "did",
+        ),
     };
     let mut out = crate::sanitize::stdout(false, false);
     match args.format {

@@ -359,7 +359,7 @@ impl History {
         new: Option<String>,
     ) -> anyhow::Result<()> {
         self.execute(
-            "INSERT INTO bug_audit (bug_id, at, who, what, old_value, new_value)
+            "INSERT INTO audit (bug_id, at, who, what, old_value, new_value)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             &[
                 bug.into(),
@@ -377,7 +377,7 @@ impl History {
     pub fn audit(&mut self, bug: i64) -> anyhow::Result<Vec<AuditRow>> {
         Ok(self
             .query(
-                "SELECT at, who, what, old_value, new_value FROM bug_audit
+                "SELECT at, who, what, old_value, new_value FROM audit
                  WHERE bug_id = ?1 ORDER BY id",
                 &[bug.into()],
             )?

@@ -129,11 +129,12 @@ impl History {
 
     /// Regroups the history under other rules (`legolog rules apply`): like
     /// [`History::resign_stored`], in one transaction, recorded in the audit table with
-    /// `what` (the rules file). Returns what changed.
+    /// `what` (the rules file) as `who`'s. Returns what changed.
     pub fn apply_grouping(
         &mut self,
         records: &HashMap<i64, Vec<ReportRecord>>,
         what: &str,
+        who: &str,
     ) -> anyhow::Result<GroupingDiff> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -149,8 +150,9 @@ impl History {
                 diff.moved
             );
             history.execute(
-                "INSERT INTO audit (at, action, detail) VALUES (?1, 'rules apply', ?2)",
-                &[now.into(), detail.into()],
+                "INSERT INTO audit (bug_id, at, who, what, new_value)
+                 VALUES (NULL, ?1, ?2, 'rules apply', ?3)",
+                &[now.into(), who.into(), detail.into()],
             )?;
             Ok(diff)
         })
@@ -434,7 +436,7 @@ impl History {
             }
             for (&old, &new) in &majority {
                 history.execute(
-                    "UPDATE bug_audit SET bug_id = ?2 WHERE bug_id = ?1",
+                    "UPDATE audit SET bug_id = ?2 WHERE bug_id = ?1",
                     &[old.into(), new.into()],
                 )?;
                 if new != old && homes.contains_key(&old) {

@@ -176,6 +176,32 @@ const STEPS: &[&str] = &[
          WHERE r.signature = signatures.signature AND r.signature_version = signatures.version
            AND r.match_kind = 'similar')
      WHERE founding = 0;",
+    // 7: one audit table. Step 4's `bug_audit` (a bug's status changes, its review) and step
+    // 5's `audit` (`rules apply`, history-wide) become `audit`, with a bug or none. Every row
+    // is kept: a bug's rows in their order, then the history-wide ones (by `unknown`, their
+    // action as `what`, their detail as the new value).
+    "CREATE TABLE audit_log (
+         id INTEGER PRIMARY KEY,
+         bug_id INTEGER,
+         at INTEGER NOT NULL,
+         who TEXT NOT NULL,
+         what TEXT NOT NULL,
+         old_value TEXT,
+         new_value TEXT
+     );
+     INSERT INTO audit_log (bug_id, at, who, what, old_value, new_value)
+         SELECT bug_id, at, who, what, old_value, new_value FROM (
+             SELECT 0 AS src, id AS n, bug_id, at, who, what, old_value, new_value
+             FROM bug_audit
+             UNION ALL
+             SELECT 1 AS src, 0 AS n, NULL AS bug_id, at, 'unknown' AS who, action AS what,
+                    NULL AS old_value, detail AS new_value
+             FROM audit
+         ) old_rows ORDER BY src, n, at;
+     DROP TABLE bug_audit;
+     DROP TABLE audit;
+     ALTER TABLE audit_log RENAME TO audit;
+     CREATE INDEX audit_by_bug ON audit(bug_id);",
 ];
 
 /// The step (1-based) after which [`super::lifecycle::backfill`] runs, in the same transaction.

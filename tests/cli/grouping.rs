@@ -372,7 +372,8 @@ fn issue_17_version_2_history_is_resigned_keeping_the_users_word() {
          ALTER TABLE signatures DROP COLUMN review;
          DROP TABLE builtin_rules;
          DROP TABLE resign_pending;
-         DROP TABLE audit;
+         DROP INDEX audit_by_bug;
+         ALTER TABLE audit RENAME TO bug_audit;
          PRAGMA user_version = 4;",
     )
     .unwrap();
@@ -644,7 +645,7 @@ fn issue_17_rules_diff_shows_and_apply_makes_the_grouping_of_the_rule() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     let audit: String = conn
         .query_row(
-            "SELECT detail FROM audit WHERE action = 'rules apply'",
+            "SELECT new_value FROM audit WHERE what = 'rules apply' AND bug_id IS NULL",
             [],
             |r| r.get(0),
         )
@@ -986,4 +987,79 @@ fn issue_17_changed_builtin_rules_regroup_once_and_print_the_diff() {
     );
     assert_eq!(digest(&db), ours);
     assert!(!history().contains("re-signed"), "once");
+}
+
+/// One audit table (schema step 7): the lifecycle's `bug_audit` and the `audit` of
+/// `rules apply` become one, keeping every row; `bug show` still lists a bug's rows.
+#[test]
+fn issue_17_audit_tables_become_one_keeping_every_row() {
+    use crate::util::succeed;
+    use legolog::history::backend::Dialect;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for step in &legolog::history::schema::migrations(Dialect::Sqlite)[..6] {
+        conn.execute_batch(step).unwrap();
+    }
+    conn.execute_batch(
+        "DELETE FROM resign_pending;
+         INSERT INTO bugs (id, public_id, kind, title, labels, n_logs, first_seen, last_seen)
+             VALUES (1, 'aaaaaaaaaa', 'kasan', 'KASAN: x', '', 0, '2026-12-01', '2026-12-01');
+         INSERT INTO bug_audit (bug_id, at, who, what, old_value, new_value)
+             VALUES (1, 100, 'ann@lab', 'invalid', 'open', 'invalid: setup');
+         INSERT INTO bug_audit (bug_id, at, who, what, old_value, new_value)
+             VALUES (1, 50, 'bob@lab', 'reopen', 'invalid: setup', 'open');
+         INSERT INTO audit (at, action, detail) VALUES (70, 'rules apply', 'fit.toml: 2 bug(s) before');
+         PRAGMA application_id = 1281838183; PRAGMA user_version = 6;",
+    )
+    .unwrap();
+    drop(conn);
+    let show = succeed(
+        legolog()
+            .args(["bug", "show", "aaaaaaaaaa", "--format", "json", "--db"])
+            .arg(&db),
+    );
+    let json: Value = serde_json::from_slice(&show.stdout).unwrap();
+    let audit: Vec<(&str, &str)> = json["bug"]["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["who"].as_str().unwrap(), a["what"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        audit,
+        [("ann@lab", "invalid"), ("bob@lab", "reopen")],
+        "a bug's rows, in their order"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'bug_audit'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+    // bug_id, at, who, what, new_value.
+    type Row = (Option<i64>, i64, String, String, Option<String>);
+    let rows: Vec<Row> = conn
+        .prepare("SELECT bug_id, at, who, what, new_value FROM audit ORDER BY id")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows[2],
+        (
+            None,
+            70,
+            "unknown".to_owned(),
+            "rules apply".to_owned(),
+            Some("fit.toml: 2 bug(s) before".to_owned())
+        )
+    );
 }
