@@ -278,10 +278,11 @@ fn short(signature: &str) -> &str {
     signature.get(..12).unwrap_or(signature)
 }
 
-/// `bug review --format json`: `{"attachments": [...]}`, weakest first; each attachment's
+/// `bug review --format json`: `{"version": …, "attachments": [...]}`, weakest first; each attachment's
 /// similarity and the rule that decided it, both frame lists and their alignment.
 pub fn review_value(queue: &[Attached]) -> serde_json::Value {
     serde_json::json!({
+        "version": super::json::VERSION,
         "attachments": queue.iter().map(|a| serde_json::json!({
             "signature": a.signature,
             "bug": a.bug,

@@ -778,17 +778,29 @@ fn issue_17_review_queue_confirm_and_split() {
         far
     );
     bug_cmd(&["confirm", "ffffffffffff"]).assert().failure();
+    // A regrouping under the same rules keeps the confirmation.
+    succeed(
+        legolog()
+            .args(["rules", "apply", "--rules"])
+            .arg(&rules)
+            .arg("--db")
+            .arg(&db),
+    );
+    let json = review();
+    assert_eq!(json["attachments"].as_array().unwrap().len(), 1, "{json:#}");
+    assert_eq!(
+        json["attachments"][0]["signature"].as_str().unwrap()[..12],
+        far
+    );
 
     // Split the two-frame variant: it becomes a bug of its own, its reports with it.
     succeed(&mut bug_cmd(&["split", &far]));
     assert_eq!(review()["attachments"], serde_json::json!([]));
+    // (`rules apply` gave the bug a new id; the old one resolves to it.)
+    let seed_now = bug(&logs[0])["bug"].clone();
     let moved = bug(&logs[3]);
-    assert_ne!(moved["bug"], seed_bug.as_str());
-    assert_eq!(
-        bug(&logs[2])["bug"],
-        seed_bug.as_str(),
-        "the confirmed one stays"
-    );
+    assert_ne!(moved["bug"], seed_now);
+    assert_eq!(bug(&logs[2])["bug"], seed_now, "the confirmed one stays");
     let show: Value = serde_json::from_slice(
         &succeed(&mut bug_cmd(&["show", &seed_bug, "--format", "json"])).stdout,
     )
