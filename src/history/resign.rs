@@ -99,6 +99,10 @@ impl History {
     /// its digest yet (and nothing is pending), it takes `digest`. Returns whether a
     /// regrouping is now pending because the rules changed.
     pub fn check_builtin_digest(&mut self, digest: &str) -> anyhow::Result<bool> {
+        // The common case reads and writes nothing more.
+        if self.builtin_digest()?.as_deref() == Some(digest) {
+            return Ok(false);
+        }
         self.write(|history| {
             let pending = history.resign_pending()?;
             match history.builtin_digest()? {
