@@ -148,13 +148,8 @@ impl FrameRule {
 }
 
 impl SignatureConfig {
-    /// The documented defaults: the built-in grouping rules (rules/grouping.toml: depth 5
-    /// and the skip list).
-    pub fn standard() -> SignatureConfig {
-        crate::rules::RuleSet::builtin().signature
-    }
-
-    /// Depth 5 and no rule at all; the rules files add theirs.
+    /// Depth 5 and no rule at all; the rules files add theirs (the defaults are the built-in
+    /// grouping rules, rules/grouping.toml: `RuleSet::builtin().signature`).
     pub fn bare() -> SignatureConfig {
         SignatureConfig {
             depth: DEFAULT_DEPTH,

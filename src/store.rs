@@ -151,10 +151,8 @@ pub fn resign_stored(
         done.bugs_before,
         done.bugs_after
     )));
-    let mut text = Vec::new();
-    crate::render::groups::write_grouping_diff(&mut text, &diff, &why, "did")?;
     // The re-signing was said above; the moves, merges and splits follow, a notice a line.
-    for line in String::from_utf8_lossy(&text).lines().skip(1) {
+    for line in diff.text_lines(&why, "did").iter().skip(1) {
         events.event(Event::Notice(&format!("{}: {line}", history.name())));
     }
     Ok(())

@@ -95,7 +95,9 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
         DiffFormat::Text => {
-            crate::render::groups::write_grouping_diff(&mut out, &diff, &what, verb)?
+            for line in diff.text_lines(&what, verb) {
+                writeln!(out, "{line}")?;
+            }
         }
     }
     Ok(ExitCode::from(EXIT_OK))

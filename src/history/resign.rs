@@ -544,6 +544,48 @@ pub struct Split {
 }
 
 impl GroupingDiff {
+    /// The change for people, a line each (`legolog rules diff|apply`, and the notice of a
+    /// legolog whose built-in grouping rules changed): counts, then each merge and split with
+    /// examples. `what` names the rules, `verb` is `would` or `did`.
+    pub fn text_lines(&self, what: &str, verb: &str) -> Vec<String> {
+        let counts = &self.counts;
+        let mut lines = vec![
+            format!(
+                "under {what}: {} report(s) re-signed from their logs, {} kept their signature (log gone or changed)",
+                counts.resigned, counts.kept
+            ),
+            format!(
+                "bugs: {} before, {} after; {} report(s) {verb} move",
+                counts.bugs_before, counts.bugs_after, self.moved
+            ),
+        ];
+        if self.merges.is_empty() && self.splits.is_empty() {
+            lines.push(format!("no bug {verb} merge or split"));
+        }
+        for merge in &self.merges {
+            lines.push(format!(
+                "merge: {} bugs {verb} become one",
+                merge.bugs.len()
+            ));
+            for (bug, title, reports) in &merge.bugs {
+                let bug = if bug.is_empty() { "(new)" } else { bug };
+                lines.push(format!("  {bug}  {title}  ({reports} report(s))"));
+            }
+        }
+        for split in &self.splits {
+            lines.push(format!(
+                "split: bug {} {} {verb} part in {}",
+                split.bug,
+                split.title,
+                split.parts.len()
+            ));
+            for (reports, example) in &split.parts {
+                lines.push(format!("  {reports} report(s), e.g. {example}"));
+            }
+        }
+        lines
+    }
+
     fn between(counts: Resigned, placed: &[Placed], old_titles: &HashMap<String, String>) -> Self {
         let mut by_new: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
         let mut by_old: BTreeMap<&str, BTreeMap<&str, (u64, &str)>> = BTreeMap::new();
