@@ -6,7 +6,7 @@
 
 use super::builds::{self, Build};
 use super::{Attachment, History};
-use crate::run::Date;
+use crate::identity::run::Date;
 use anyhow::bail;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -1058,7 +1058,7 @@ impl History {
                 .iter()
                 .map(|r| {
                     let theirs = super::split_frames(&r[1].opt_text().unwrap_or_default());
-                    let similarity = crate::signature::similarity(&theirs, &frames);
+                    let similarity = crate::identity::signature::similarity(&theirs, &frames);
                     (r[0].text(), theirs, similarity)
                 })
                 // The closest, the first signature among equals.

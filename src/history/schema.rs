@@ -167,7 +167,7 @@ const STEPS: &[&str] = &[
     // first report; their rule was not recorded.
     // `builtin_rules` keeps the digest of the built-in grouping rules the history was grouped
     // under: a legolog whose built-in rules differ regroups once and prints what changed
-    // (`crate::store::open`). Empty until the first open that knows it.
+    // (`crate::pipeline::store::open`). Empty until the first open that knows it.
     "CREATE TABLE builtin_rules (digest TEXT NOT NULL);
      ALTER TABLE signatures ADD COLUMN similarity REAL;
      ALTER TABLE signatures ADD COLUMN match_rule TEXT;

@@ -8,7 +8,7 @@
 //! are paged, per-bug detail is capped.
 
 use super::{basis_from_str, split_frames, split_labels, History, Value};
-use crate::signature;
+use crate::identity::signature;
 use anyhow::bail;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -380,7 +380,7 @@ impl History {
             Box::new(super::postgres::Postgres::connect_read_only(spec)?)
         } else {
             let path = Path::new(spec);
-            crate::dbfile::check_path(path)?;
+            crate::history::dbfile::check_path(path)?;
             if std::fs::symlink_metadata(path).is_err() {
                 bail!("{spec}: no history there");
             }
@@ -455,10 +455,12 @@ impl History {
             Tab::Quiet => {
                 let cutoff = newest
                     .as_deref()
-                    .and_then(crate::run::Date::parse)
+                    .and_then(crate::identity::run::Date::parse)
                     .map(|d| {
-                        crate::run::Date::from_days_since_epoch(d.days_since_epoch() - QUIET_DAYS)
-                            .to_string()
+                        crate::identity::run::Date::from_days_since_epoch(
+                            d.days_since_epoch() - QUIET_DAYS,
+                        )
+                        .to_string()
                     })
                     .unwrap_or_default();
                 let p = param(cutoff.into(), &mut params);
@@ -565,18 +567,19 @@ impl History {
             .iter()
             .map(|r| r[0].text())
             .collect();
-        let Some(end) = newest.and_then(crate::run::Date::parse) else {
+        let Some(end) = newest.and_then(crate::identity::run::Date::parse) else {
             return Ok(());
         };
         let end_day = end.days_since_epoch();
-        let start = crate::run::Date::from_days_since_epoch(end_day - SPARK_DAYS + 1).to_string();
+        let start =
+            crate::identity::run::Date::from_days_since_epoch(end_day - SPARK_DAYS + 1).to_string();
         let mut per_day = vec![0u64; SPARK_DAYS as usize];
         for row in self.query(
             "SELECT l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
              WHERE b.bug_id = ?1 AND l.seen_on >= ?2 GROUP BY l.seen_on",
             &[bug.into(), start.into()],
         )? {
-            if let Some(day) = crate::run::Date::parse(&row[0].text()) {
+            if let Some(day) = crate::identity::run::Date::parse(&row[0].text()) {
                 let idx = day.days_since_epoch() - (end_day - SPARK_DAYS + 1);
                 if let Some(slot) = usize::try_from(idx).ok().and_then(|i| per_day.get_mut(i)) {
                     *slot += row[1].int() as u64;
@@ -959,12 +962,12 @@ impl History {
         let mut open_bugs = Vec::with_capacity(firsts.len());
         let mut open = 0;
         for (day, n) in &firsts {
-            if let Some(date) = crate::run::Date::parse(day) {
+            if let Some(date) = crate::identity::run::Date::parse(day) {
                 let days = date.days_since_epoch();
                 // 1970-01-01 was a Thursday: Monday is 3 days before day 0's weekday.
                 let monday = days - (days + 3).rem_euclid(7);
                 *weeks
-                    .entry(crate::run::Date::from_days_since_epoch(monday).to_string())
+                    .entry(crate::identity::run::Date::from_days_since_epoch(monday).to_string())
                     .or_default() += n;
             }
             open += n;

@@ -5,7 +5,7 @@ use super::db::Db;
 use super::layout::{self, Ctx};
 use super::pages::{bug, crash, list, node, run};
 use super::{Bounds, Options};
-use crate::rules::RuleSet;
+use crate::identity::rules::RuleSet;
 use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
@@ -59,7 +59,10 @@ pub struct App {
 
 /// Binds, says where on stderr, and serves until Ctrl-C (or SIGTERM).
 pub async fn serve(options: Options, db: Db, changes: watch::Receiver<u64>) -> anyhow::Result<()> {
-    let rules = Arc::new(RuleSet::load(None, &crate::limits::Limits::default())?);
+    let rules = Arc::new(RuleSet::load(
+        None,
+        &crate::config::limits::Limits::default(),
+    )?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = App {
         cache: Arc::default(),

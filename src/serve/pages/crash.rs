@@ -5,15 +5,15 @@
 //!
 //! The same body is `legolog report --format html` ([`report_document`]).
 
-use crate::analysis::{self, Analysis, Identity, Located};
-use crate::decode::location_text;
+use crate::config::limits::Limits;
 use crate::history::views::CrashRow;
 use crate::history::History;
+use crate::identity::rules::RuleSet;
 use crate::input::{self, Source};
-use crate::limits::Limits;
+use crate::pipeline::analysis::{self, Analysis, Identity, Located};
 use crate::render::frame_text;
-use crate::rules::RuleSet;
 use crate::serve::layout::{labels, node_link, page, shown, standalone, Ctx, Section};
+use crate::symbolize::decode::location_text;
 use legolog_parsers::{Confidence, ParseConfig};
 use maud::{html, Markup};
 use serde::Serialize;
@@ -179,7 +179,7 @@ pub fn report_body(
                 @if let Some(nid) = lego.src_nid { dt { "LegoOS src_nid" } dd { (nid) } }
             }
             @if let Some(time) = report.time { dt { "time" } dd { (format!("{time:.6}")) " s" } }
-            @if let Some(wall) = &report.wall_time { dt { "wall time" } dd { (crate::node::wall_text(wall)) } }
+            @if let Some(wall) = &report.wall_time { dt { "wall time" } dd { (crate::identity::node::wall_text(wall)) } }
             dt { "signature" } dd { code { (located.signature.short_id()) } " (" (located.signature.basis.as_str()) ")" }
             dt { "labels" } dd { (labels(ctx, &located.labels)) @if located.labels.is_empty() { span.dim { "none" } } }
             dt { "log" } dd { code { (shown(&source)) } " lines " (report.span.start) "–" (report.span.end) }
