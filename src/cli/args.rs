@@ -599,12 +599,29 @@ pub enum BugAction {
         #[arg(required = true, num_args = 2.., value_name = "ID")]
         ids: Vec<String>,
     },
-    /// Move one signature out of a bug into a bug of its own.
+    /// Move one signature out of a bug into a bug of its own: `split BUG SIGNATURE`, or
+    /// `split SIGNATURE` for an attachment of `bug review`.
     Split {
-        /// Bug id.
+        /// Bug id; or, alone, an attachment of `bug review` (a unique prefix of its
+        /// signature).
         id: String,
         /// The signature to move out (a unique prefix of its id).
-        signature: String,
+        signature: Option<String>,
+    },
+    /// List the signatures attached to bugs by a similar (not exact) match and not confirmed
+    /// yet, weakest first, each with its frames aligned against the bug's closest founding
+    /// signature, its similarity and the rule that decided it.
+    Review {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = HistoryFormat::Text)]
+        format: HistoryFormat,
+    },
+    /// Accept a similar match of `bug review`: the attachment (a unique prefix of its
+    /// signature) or every attachment of a bug leaves the queue; audited on the bug.
+    Confirm {
+        /// An attachment's signature (prefix), or a bug id.
+        #[arg(value_name = "ID|REPORT")]
+        target: String,
     },
     /// Show a bug: status and its audit, signatures, counts, runs, every build and node with
     /// counts and dates, the crashes kept; `--crash N` prints one recorded crash.

@@ -359,7 +359,7 @@ impl History {
         new: Option<String>,
     ) -> anyhow::Result<()> {
         self.execute(
-            "INSERT INTO bug_audit (bug_id, at, who, what, old_value, new_value)
+            "INSERT INTO audit (bug_id, at, who, what, old_value, new_value)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             &[
                 bug.into(),
@@ -377,7 +377,7 @@ impl History {
     pub fn audit(&mut self, bug: i64) -> anyhow::Result<Vec<AuditRow>> {
         Ok(self
             .query(
-                "SELECT at, who, what, old_value, new_value FROM bug_audit
+                "SELECT at, who, what, old_value, new_value FROM audit
                  WHERE bug_id = ?1 ORDER BY id",
                 &[bug.into()],
             )?
@@ -1063,5 +1063,157 @@ impl History {
         history.back_after = attachment.back_after;
         history.crash = attachment.crash;
         Ok(())
+    }
+}
+
+/// A signature attached to a bug by a similar match, not yet confirmed (`legolog bug review`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attached {
+    /// The attached signature (full id).
+    pub signature: String,
+    /// Its bug's public id.
+    pub bug: String,
+    /// Its bug's title.
+    pub bug_title: String,
+    /// The similarity it was attached with (`None`: not recorded).
+    pub similarity: Option<f64>,
+    /// The rule that decided it (`None`: attached before rules were recorded).
+    pub rule: Option<String>,
+    /// Its frames.
+    pub frames: Vec<String>,
+    /// The bug's founding signature closest to it (full id), when the bug has one with frames.
+    pub founder: Option<String>,
+    /// That founding signature's frames.
+    pub founder_frames: Vec<String>,
+    /// Reports recorded with the signature.
+    pub reports: u64,
+    /// One of them: run, 1-based position, title.
+    pub example: Option<(String, u64, String)>,
+}
+
+impl History {
+    /// Every signature attached by a similar match and not confirmed, weakest first
+    /// (ties by signature).
+    pub fn review_queue(&mut self) -> anyhow::Result<Vec<Attached>> {
+        self.attached("s.review IS NULL", &[])
+    }
+
+    fn attached(&mut self, filter: &str, params: &[super::Value]) -> anyhow::Result<Vec<Attached>> {
+        let rows = self.query(
+            &format!(
+                "SELECT s.signature, s.version, s.bug_id, s.frames, s.similarity, s.match_rule,
+                        b.public_id, b.title
+                 FROM signatures s JOIN bugs b ON b.id = s.bug_id
+                 WHERE s.founding = 0 AND s.similarity IS NOT NULL AND {filter}
+                 ORDER BY s.similarity, s.signature"
+            ),
+            params,
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (signature, version, bug) = (row[0].text(), row[1].int(), row[2].int());
+            let frames = super::split_frames(&row[3].opt_text().unwrap_or_default());
+            let founder = self
+                .query(
+                    "SELECT signature, frames FROM signatures
+                     WHERE bug_id = ?1 AND founding = 1 ORDER BY signature",
+                    &[bug.into()],
+                )?
+                .iter()
+                .map(|r| {
+                    let theirs = super::split_frames(&r[1].opt_text().unwrap_or_default());
+                    let similarity = crate::identity::signature::similarity(&theirs, &frames);
+                    (r[0].text(), theirs, similarity)
+                })
+                // The closest, the first signature among equals.
+                .fold(
+                    None::<(String, Vec<String>, f64)>,
+                    |best, next| match best {
+                        Some(best) if best.2 >= next.2 => Some(best),
+                        _ => Some(next),
+                    },
+                );
+            let reports = self.query(
+                "SELECT l.run, r.position, r.title, (SELECT COUNT(*) FROM reports c
+                     WHERE c.signature = r.signature AND c.signature_version = r.signature_version)
+                 FROM reports r JOIN logs l ON l.id = r.log_id
+                 WHERE r.signature = ?1 AND r.signature_version = ?2
+                 ORDER BY r.log_id, r.position LIMIT 1",
+                &[signature.as_str().into(), version.into()],
+            )?;
+            let (founder, founder_frames) = match founder {
+                Some((id, frames, _)) => (Some(id), frames),
+                None => (None, Vec::new()),
+            };
+            out.push(Attached {
+                signature,
+                bug: row[6].text(),
+                bug_title: row[7].text(),
+                similarity: row[4].opt_real(),
+                rule: row[5].opt_text(),
+                frames,
+                founder,
+                founder_frames,
+                reports: reports.first().map_or(0, |r| r[3].int() as u64),
+                example: reports
+                    .first()
+                    .map(|r| (r[0].text(), r[1].int() as u64, r[2].text())),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Confirms attachments of the review queue: `target` is an attached signature (a unique
+    /// prefix of its id) or a bug id (every attachment of the bug waiting for review). Each is
+    /// audited on its bug. Returns what was confirmed.
+    pub fn confirm(&mut self, target: &str, who: &str) -> anyhow::Result<Vec<Attached>> {
+        let pattern = format!("{}%", target.replace(['%', '_'], ""));
+        let by_signature = self.attached(
+            "s.review IS NULL AND s.signature LIKE ?1",
+            &[pattern.as_str().into()],
+        )?;
+        let chosen = if by_signature.is_empty() {
+            let bug = self.find_bug(target).map_err(|err| {
+                anyhow::anyhow!("{err:#} and no attachment waiting for review starts with {target}")
+            })?;
+            let pending = self.attached("s.review IS NULL AND s.bug_id = ?1", &[bug.into()])?;
+            if pending.is_empty() {
+                let id = self.public_id(bug)?;
+                bail!(
+                    "{}: bug {id} has no attachment waiting for review",
+                    self.name()
+                );
+            }
+            pending
+        } else if by_signature.len() > 1 {
+            bail!(
+                "{}: {} attachments waiting for review start with {target}; give more of the id",
+                self.name(),
+                by_signature.len()
+            );
+        } else {
+            by_signature
+        };
+        self.write(|history| {
+            for attached in &chosen {
+                history.execute(
+                    "UPDATE signatures SET review = 'confirmed' WHERE signature = ?1",
+                    &[attached.signature.as_str().into()],
+                )?;
+                let bug = history.find_bug(&attached.bug)?;
+                history.audit_row(
+                    bug,
+                    who,
+                    "confirm",
+                    attached.similarity.map(|s| format!("similar {s:.2}")),
+                    Some(format!(
+                        "signature {} confirmed",
+                        &attached.signature[..12.min(attached.signature.len())]
+                    )),
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(chosen)
     }
 }

@@ -247,6 +247,8 @@ struct Candidate {
 pub struct History {
     db: Box<dyn Backend>,
     similarity: f64,
+    /// Where the threshold comes from, for the rule an attachment names (`bug review`).
+    similarity_origin: &'static str,
     across_functions: bool,
     lifecycle: lifecycle::LifecycleConfig,
 }
@@ -283,6 +285,7 @@ impl History {
         let mut history = History {
             db,
             similarity: signature::DEFAULT_SIMILARITY,
+            similarity_origin: "default",
             across_functions: false,
             lifecycle: lifecycle::LifecycleConfig::default(),
         };
@@ -293,12 +296,14 @@ impl History {
     /// The similarity threshold for attaching reports to bugs.
     pub fn set_similarity(&mut self, threshold: f64) {
         self.similarity = threshold;
+        self.similarity_origin = "--similarity";
     }
 
     /// The grouping options of a rules file (`[grouping]`).
     pub fn set_grouping(&mut self, grouping: &crate::identity::rules::Grouping) {
         if let Some(threshold) = grouping.similarity {
             self.similarity = threshold;
+            self.similarity_origin = "[grouping] similarity";
         }
         self.across_functions = grouping.similar_across_functions;
     }
@@ -651,10 +656,11 @@ impl History {
             return Ok(Attachment::plain(row[0].int(), Match::Exact, false));
         }
         let frames_text = report.frames.join("\n");
-        if let Some((bug, similarity)) = self.most_similar(report)? {
+        if let Some((bug, similarity, across)) = self.most_similar(report)? {
             self.execute(
-                "INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
+                "INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding,
+                     similarity, match_rule)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
                 &[
                     report.signature.as_str().into(),
                     version.into(),
@@ -662,6 +668,8 @@ impl History {
                     report.kind.as_str().into(),
                     report.basis.as_str().into(),
                     frames_text.into(),
+                    similarity.into(),
+                    self.match_rule(across).into(),
                 ],
             )?;
             return Ok(Attachment::plain(bug, Match::Similar(similarity), false));
@@ -702,7 +710,7 @@ impl History {
     }
 
     fn index_signature(&mut self, report: &ReportRecord, version: i64) -> anyhow::Result<()> {
-        if report.basis == Basis::Title || report.frames.is_empty() {
+        if matches!(report.basis, Basis::Title | Basis::Fingerprint) || report.frames.is_empty() {
             return Ok(());
         }
         for (pos, frame) in report.frames.iter().enumerate() {
@@ -742,10 +750,24 @@ impl History {
         )
     }
 
-    /// The most similar founding signature of the same kind, when at or above the threshold.
+    /// The rule that lets a similar match attach, as `bug review` shows it: the threshold and
+    /// where it comes from, and `similar_across_functions` when the guilty functions differ.
+    fn match_rule(&self, across: bool) -> String {
+        let mut rule = format!(
+            "similarity >= {:.2} ({})",
+            self.similarity, self.similarity_origin
+        );
+        if across {
+            rule.push_str(", across guilty functions ([grouping] similar_across_functions)");
+        }
+        rule
+    }
+
+    /// The most similar founding signature of the same kind, when at or above the threshold:
+    /// its bug, the similarity and whether the guilty functions (first frames) differ.
     /// Candidates come from the index: within `e` edits two signatures share a frame among
     /// their first `2e + 1` positions.
-    fn most_similar(&mut self, report: &ReportRecord) -> anyhow::Result<Option<(i64, f64)>> {
+    fn most_similar(&mut self, report: &ReportRecord) -> anyhow::Result<Option<(i64, f64, bool)>> {
         let rule = signature::SimilarRule {
             threshold: self.similarity,
             across_functions: self.across_functions,
@@ -775,13 +797,19 @@ impl History {
             })
             .collect();
         // A similar match never crosses the function the title blames (the first frame of a
-        // signature, docs/signatures.md) unless the rules say so.
-        let best = rule.best(
-            &report.frames,
-            candidates
-                .iter()
-                .map(|candidate| (candidate.bug, candidate.frames.as_slice())),
-        );
+        // signature, docs/signatures.md) unless the rules say so; `bug review` shows when it did.
+        let best = rule
+            .best(
+                &report.frames,
+                candidates
+                    .iter()
+                    .enumerate()
+                    .map(|(idx, candidate)| ((candidate.bug, idx), candidate.frames.as_slice())),
+            )
+            .map(|((bug, idx), similarity)| {
+                let across = candidates[idx].frames.first() != report.frames.first();
+                (bug, similarity, across)
+            });
         Ok(best)
     }
 
@@ -807,7 +835,7 @@ impl History {
             Some(row) => Some((row[0].int(), Match::Exact)),
             None => self
                 .most_similar(report)?
-                .map(|(bug, similarity)| (bug, Match::Similar(similarity))),
+                .map(|(bug, similarity, _)| (bug, Match::Similar(similarity))),
         };
         let Some((bug, matched)) = found else {
             let digest = Sha256::digest(format!("bug|{version}|{}", report.signature).as_bytes());
@@ -1076,9 +1104,14 @@ impl History {
         self.recount(into)
     }
 
-    /// Moves one signature (full id or unique prefix) out of `bug` into a bug of its own.
-    /// Returns the new bug's row.
-    pub fn split_bug(&mut self, bug: i64, signature_prefix: &str) -> anyhow::Result<i64> {
+    /// Moves one signature (full id or unique prefix) out of `bug` into a bug of its own,
+    /// audited on both bugs as `who`'s. Returns the new bug's row.
+    pub fn split_bug(
+        &mut self,
+        bug: i64,
+        signature_prefix: &str,
+        who: &str,
+    ) -> anyhow::Result<i64> {
         let pattern = format!("{}%", signature_prefix.replace(['%', '_'], ""));
         let rows = self.query(
             "SELECT signature, version, kind, basis, frames FROM signatures
@@ -1173,6 +1206,22 @@ impl History {
             }
             history.recount(bug)?;
             history.recount(new_bug)?;
+            let short = &signature[..12.min(signature.len())];
+            let (old_id, new_id) = (history.public_id(bug)?, history.public_id(new_bug)?);
+            history.audit_row(
+                bug,
+                who,
+                "split",
+                Some(format!("signature {short}")),
+                Some(format!("bug {new_id}")),
+            )?;
+            history.audit_row(
+                new_bug,
+                who,
+                "split",
+                Some(format!("bug {old_id}")),
+                Some(format!("signature {short}")),
+            )?;
             Ok(new_bug)
         })
     }
@@ -1417,6 +1466,7 @@ fn basis_from_str(text: &str) -> Basis {
         "rip" => Basis::Rip,
         "unreliable" => Basis::Unreliable,
         "header" => Basis::Header,
+        "fingerprint" => Basis::Fingerprint,
         _ => Basis::Title,
     }
 }
@@ -1520,7 +1570,7 @@ mod tests {
         let b_id = history.bug_history(&b).unwrap().bug;
         assert_eq!(history.find_bug(&b_id).unwrap(), a.bug);
         assert_eq!(history.counts().unwrap().2, 1);
-        let split = history.split_bug(a.bug, "s2").unwrap();
+        let split = history.split_bug(a.bug, "s2", "tester").unwrap();
         assert_eq!(history.bug_history(&a).unwrap().seen, 1);
         let after = history
             .record(&[log("h3", "r3", vec![report("s2", &["p", "q", "r"])])])

@@ -63,30 +63,82 @@ impl History {
             .collect())
     }
 
-    /// Re-signs and regroups every stored report, once (see the module documentation).
+    /// Re-signs and regroups every stored report, once (see the module documentation), and
+    /// records `digest` as the built-in grouping rules the history is now grouped under.
     /// `records` holds, per log id, the current records of its reports, read again from the
     /// log; a log without them (or with another report count) keeps its stored signatures.
+    /// Returns what changed (nothing when it was not pending).
     pub fn resign_stored(
         &mut self,
         records: &HashMap<i64, Vec<ReportRecord>>,
-    ) -> anyhow::Result<Resigned> {
+        digest: &str,
+    ) -> anyhow::Result<GroupingDiff> {
         self.write(|history| {
             if !history.resign_pending()? {
-                return Ok(Resigned::default());
+                return Ok(GroupingDiff::default());
             }
-            let done = history.regroup(records)?;
+            let diff = history.regroup(records)?;
             history.execute("DELETE FROM resign_pending", &[])?;
-            Ok(done.counts)
+            history.store_builtin_digest(digest)?;
+            Ok(diff)
         })
+    }
+
+    /// The digest of the built-in grouping rules the history was last grouped under, when
+    /// known.
+    pub fn builtin_digest(&mut self) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .query("SELECT digest FROM builtin_rules", &[])?
+            .first()
+            .map(|row| row[0].text()))
+    }
+
+    /// Compares the history's built-in grouping rules with `digest` (this legolog's): when
+    /// they differ, every stored report is to be re-signed and regrouped once
+    /// ([`History::resign_stored`]), reading every log again; when the history does not know
+    /// its digest yet (and nothing is pending), it takes `digest`. Returns whether a
+    /// regrouping is now pending because the rules changed.
+    pub fn check_builtin_digest(&mut self, digest: &str) -> anyhow::Result<bool> {
+        // The common case reads and writes nothing more.
+        if self.builtin_digest()?.as_deref() == Some(digest) {
+            return Ok(false);
+        }
+        self.write(|history| {
+            let pending = history.resign_pending()?;
+            match history.builtin_digest()? {
+                Some(stored) if stored != digest && !pending => {
+                    history.execute(
+                        "INSERT INTO resign_pending (version) VALUES (?1)",
+                        &[i64::from(crate::identity::signature::VERSION).into()],
+                    )?;
+                    Ok(true)
+                }
+                None if !pending => {
+                    history.store_builtin_digest(digest)?;
+                    Ok(false)
+                }
+                _ => Ok(false),
+            }
+        })
+    }
+
+    fn store_builtin_digest(&mut self, digest: &str) -> anyhow::Result<()> {
+        self.execute("DELETE FROM builtin_rules", &[])?;
+        self.execute(
+            "INSERT INTO builtin_rules (digest) VALUES (?1)",
+            &[digest.into()],
+        )?;
+        Ok(())
     }
 
     /// Regroups the history under other rules (`legolog rules apply`): like
     /// [`History::resign_stored`], in one transaction, recorded in the audit table with
-    /// `what` (the rules file). Returns what changed.
+    /// `what` (the rules file) as `who`'s. Returns what changed.
     pub fn apply_grouping(
         &mut self,
         records: &HashMap<i64, Vec<ReportRecord>>,
         what: &str,
+        who: &str,
     ) -> anyhow::Result<GroupingDiff> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -102,8 +154,9 @@ impl History {
                 diff.moved
             );
             history.execute(
-                "INSERT INTO audit (at, action, detail) VALUES (?1, 'rules apply', ?2)",
-                &[now.into(), detail.into()],
+                "INSERT INTO audit (bug_id, at, who, what, new_value)
+                 VALUES (NULL, ?1, ?2, 'rules apply', ?3)",
+                &[now.into(), who.into(), detail.into()],
             )?;
             Ok(diff)
         })
@@ -222,6 +275,15 @@ impl History {
                     Some(_) => {}
                 }
             }
+            // Similar matches the user confirmed (`bug confirm`).
+            let confirmed: Vec<(String, i64, i64)> = history
+                .query(
+                    "SELECT signature, version, bug_id FROM signatures WHERE review IS NOT NULL",
+                    &[],
+                )?
+                .iter()
+                .map(|r| (r[0].text(), r[1].int(), r[2].int()))
+                .collect();
             let reports = history.query(
                 "SELECT r.log_id, r.position, r.signature, r.signature_version, r.kind, r.title,
                         r.labels, r.basis, r.frames, r.bug_id, l.run, l.seen_on, l.n_reports
@@ -378,7 +440,7 @@ impl History {
             }
             for (&old, &new) in &majority {
                 history.execute(
-                    "UPDATE bug_audit SET bug_id = ?2 WHERE bug_id = ?1",
+                    "UPDATE audit SET bug_id = ?2 WHERE bug_id = ?1",
                     &[old.into(), new.into()],
                 )?;
                 if new != old && homes.contains_key(&old) {
@@ -388,6 +450,17 @@ impl History {
                     history.execute(
                         "UPDATE bugs SET merged_into = ?2 WHERE id = ?1",
                         &[old.into(), new.into()],
+                    )?;
+                }
+            }
+            // A confirmation holds while the same signature is attached, again by a similar
+            // match, to the bug that took most of its old bug's reports.
+            for (signature, version, old) in &confirmed {
+                if let Some(&new) = majority.get(old) {
+                    history.execute(
+                        "UPDATE signatures SET review = 'confirmed'
+                         WHERE signature = ?1 AND version = ?2 AND bug_id = ?3 AND founding = 0",
+                        &[signature.as_str().into(), (*version).into(), new.into()],
                     )?;
                 }
             }
@@ -471,6 +544,48 @@ pub struct Split {
 }
 
 impl GroupingDiff {
+    /// The change for people, a line each (`legolog rules diff|apply`, and the notice of a
+    /// legolog whose built-in grouping rules changed): counts, then each merge and split with
+    /// examples. `what` names the rules, `verb` is `would` or `did`.
+    pub fn text_lines(&self, what: &str, verb: &str) -> Vec<String> {
+        let counts = &self.counts;
+        let mut lines = vec![
+            format!(
+                "under {what}: {} report(s) re-signed from their logs, {} kept their signature (log gone or changed)",
+                counts.resigned, counts.kept
+            ),
+            format!(
+                "bugs: {} before, {} after; {} report(s) {verb} move",
+                counts.bugs_before, counts.bugs_after, self.moved
+            ),
+        ];
+        if self.merges.is_empty() && self.splits.is_empty() {
+            lines.push(format!("no bug {verb} merge or split"));
+        }
+        for merge in &self.merges {
+            lines.push(format!(
+                "merge: {} bugs {verb} become one",
+                merge.bugs.len()
+            ));
+            for (bug, title, reports) in &merge.bugs {
+                let bug = if bug.is_empty() { "(new)" } else { bug };
+                lines.push(format!("  {bug}  {title}  ({reports} report(s))"));
+            }
+        }
+        for split in &self.splits {
+            lines.push(format!(
+                "split: bug {} {} {verb} part in {}",
+                split.bug,
+                split.title,
+                split.parts.len()
+            ));
+            for (reports, example) in &split.parts {
+                lines.push(format!("  {reports} report(s), e.g. {example}"));
+            }
+        }
+        lines
+    }
+
     fn between(counts: Resigned, placed: &[Placed], old_titles: &HashMap<String, String>) -> Self {
         let mut by_new: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
         let mut by_old: BTreeMap<&str, BTreeMap<&str, (u64, &str)>> = BTreeMap::new();

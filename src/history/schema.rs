@@ -161,6 +161,47 @@ const STEPS: &[&str] = &[
     "CREATE TABLE resign_pending (version INTEGER NOT NULL);
      INSERT INTO resign_pending (version) VALUES (3);
      CREATE TABLE audit (at INTEGER NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);",
+    // 6: the review queue (`legolog bug review`). A signature attached to a bug by a similar
+    // match keeps its similarity and the rule that decided it; `review` is NULL until the user
+    // confirms it (`bug confirm`). Attachments recorded before keep the similarity of their
+    // first report; their rule was not recorded.
+    // `builtin_rules` keeps the digest of the built-in grouping rules the history was grouped
+    // under: a legolog whose built-in rules differ regroups once and prints what changed
+    // (`crate::pipeline::store::open`). Empty until the first open that knows it.
+    "CREATE TABLE builtin_rules (digest TEXT NOT NULL);
+     ALTER TABLE signatures ADD COLUMN similarity REAL;
+     ALTER TABLE signatures ADD COLUMN match_rule TEXT;
+     ALTER TABLE signatures ADD COLUMN review TEXT;
+     UPDATE signatures SET similarity = (SELECT MAX(r.similarity) FROM reports r
+         WHERE r.signature = signatures.signature AND r.signature_version = signatures.version
+           AND r.match_kind = 'similar')
+     WHERE founding = 0;",
+    // 7: one audit table. Step 4's `bug_audit` (a bug's status changes, its review) and step
+    // 5's `audit` (`rules apply`, history-wide) become `audit`, with a bug or none. Every row
+    // is kept: a bug's rows in their order, then the history-wide ones (by `unknown`, their
+    // action as `what`, their detail as the new value).
+    "CREATE TABLE audit_log (
+         id INTEGER PRIMARY KEY,
+         bug_id INTEGER,
+         at INTEGER NOT NULL,
+         who TEXT NOT NULL,
+         what TEXT NOT NULL,
+         old_value TEXT,
+         new_value TEXT
+     );
+     INSERT INTO audit_log (bug_id, at, who, what, old_value, new_value)
+         SELECT bug_id, at, who, what, old_value, new_value FROM (
+             SELECT 0 AS src, id AS n, bug_id, at, who, what, old_value, new_value
+             FROM bug_audit
+             UNION ALL
+             SELECT 1 AS src, 0 AS n, NULL AS bug_id, at, 'unknown' AS who, action AS what,
+                    NULL AS old_value, detail AS new_value
+             FROM audit
+         ) old_rows ORDER BY src, n, at;
+     DROP TABLE bug_audit;
+     DROP TABLE audit;
+     ALTER TABLE audit_log RENAME TO audit;
+     CREATE INDEX audit_by_bug ON audit(bug_id);",
 ];
 
 /// The step (1-based) after which [`super::lifecycle::backfill`] runs, in the same transaction.

@@ -389,6 +389,7 @@ impl History {
         let mut history = History {
             db,
             similarity: crate::identity::signature::DEFAULT_SIMILARITY,
+            similarity_origin: "default",
             lifecycle: super::lifecycle::LifecycleConfig::default(),
             across_functions: false,
         };

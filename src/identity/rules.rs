@@ -18,6 +18,23 @@ use std::path::{Path, PathBuf};
 /// The built-in rules, embedded at build time.
 pub const BUILTIN: &str = include_str!("../../rules/builtin.toml");
 
+/// The built-in grouping rules (the signature's skip list and depth), embedded at build time;
+/// the same format as a user's rules file.
+pub const BUILTIN_GROUPING: &str = include_str!("../../rules/grouping.toml");
+
+/// How `explain` names the built-in grouping rules.
+pub const BUILTIN_GROUPING_NAME: &str = "built-in rules/grouping.toml";
+
+/// The SHA-256 (hex) of the built-in grouping rules: a history keeps the one it was grouped
+/// under, and a legolog whose built-in rules differ regroups it once (`crate::pipeline::store::open`).
+pub fn builtin_grouping_digest() -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(BUILTIN_GROUPING.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A compiled set of rules plus the signature options a rules file may set.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -41,6 +58,26 @@ pub struct Grouping {
     /// Let a similar match join signatures whose first frames (the title's guilty functions)
     /// differ; never by default.
     pub similar_across_functions: bool,
+    /// `[[grouping.fingerprint]]` rules, in file order: the first that matches a report gives
+    /// it its fixed bug key.
+    pub fingerprints: Vec<Fingerprint>,
+}
+
+/// A fingerprint rule: reports it matches (any of its `when` blocks, as a known-bug rule's)
+/// get one signature, its key, so they are one bug whatever their frames and kind.
+#[derive(Debug, Clone)]
+pub struct Fingerprint {
+    /// The bug key.
+    pub key: String,
+    /// The rules file it comes from.
+    pub origin: String,
+    whens: Vec<When>,
+}
+
+impl PartialEq for Fingerprint {
+    fn eq(&self, other: &Fingerprint) -> bool {
+        self.key == other.key && self.origin == other.origin
+    }
 }
 
 /// One known-bug rule.
@@ -107,6 +144,16 @@ struct GroupingToml {
     similar_across_functions: Option<bool>,
     #[serde(default)]
     frames: Vec<FramesToml>,
+    #[serde(default)]
+    fingerprint: Vec<FingerprintToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FingerprintToml {
+    key: String,
+    #[serde(default)]
+    when: Vec<WhenToml>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,15 +215,22 @@ struct FrameToml {
 }
 
 impl RuleSet {
-    /// The built-in rules only, with the standard signature options.
+    /// The built-in rules only: the grouping rules (rules/grouping.toml), then the known-bug
+    /// rules (rules/builtin.toml).
     pub fn builtin() -> RuleSet {
         let mut set = RuleSet {
             rules: Vec::new(),
-            signature: SignatureConfig::standard(),
+            signature: SignatureConfig::bare(),
             grouping: Grouping::default(),
             warnings: Vec::new(),
         };
-        // The embedded file is tested below; a failure here is a build defect.
+        // The embedded files are tested below; a failure here is a build defect.
+        set.add_text(
+            BUILTIN_GROUPING,
+            Path::new(BUILTIN_GROUPING_NAME),
+            &Limits::default(),
+        )
+        .expect("the built-in grouping rules compile");
         set.add_text(BUILTIN, Path::new("<builtin rules>"), &Limits::default())
             .expect("the built-in rules compile");
         set
@@ -246,7 +300,13 @@ impl RuleSet {
                 }
                 self.signature.depth = depth;
             }
-            self.signature.skip.extend(sig.skip);
+            for glob in sig.skip {
+                self.signature
+                    .skip_origins
+                    .entry(glob.clone())
+                    .or_insert_with(|| path.display().to_string());
+                self.signature.skip.push(glob);
+            }
         }
         if let Some(grouping) = file.grouping {
             if let Some(similarity) = grouping.similarity {
@@ -282,9 +342,30 @@ impl RuleSet {
                             action,
                             glob,
                             kinds: frames.kind.clone(),
+                            origin: path.display().to_string(),
                         });
                     }
                 }
+            }
+            for fingerprint in grouping.fingerprint {
+                if fingerprint.key.trim().is_empty() || fingerprint.when.is_empty() {
+                    bail!(
+                        "{}: [[grouping.fingerprint]] needs a key and at least one `when` block",
+                        path.display()
+                    );
+                }
+                let whens = fingerprint
+                    .when
+                    .into_iter()
+                    .map(|when| compile_when(when, limits.max_regex_bytes))
+                    .collect::<anyhow::Result<Vec<When>>>()
+                    .with_context(|| format!("[[grouping.fingerprint]] {}", fingerprint.key))
+                    .map_err(|err| anyhow!("{}: {err:#}", path.display()))?;
+                self.grouping.fingerprints.push(Fingerprint {
+                    key: fingerprint.key,
+                    origin: path.display().to_string(),
+                    whens,
+                });
             }
         }
         for rule in file.rule {
@@ -316,6 +397,18 @@ impl RuleSet {
                     .any(|w| w.matches(report, frame_trust, &self.signature))
             })
             .collect()
+    }
+
+    /// The first fingerprint rule that matches a report. Its frame conditions see the frames
+    /// the kernel trusted, as signatures do: a report's bug never depends on symbols.
+    pub fn fingerprint_of(&self, report: &Report) -> Option<&Fingerprint> {
+        let trust = signature::kernel_trust(report);
+        self.grouping.fingerprints.iter().find(|fingerprint| {
+            fingerprint
+                .whens
+                .iter()
+                .any(|w| w.matches(report, &trust, &self.signature))
+        })
     }
 
     /// A rule by name.
@@ -551,6 +644,34 @@ mod tests {
     fn builtin_rules_compile() {
         let set = RuleSet::builtin();
         assert!(set.find_rule("cq-stall").is_some());
+        // The skip list is the built-in grouping rules file, named as the origin of each glob.
+        assert_eq!(set.signature.depth, signature::DEFAULT_DEPTH);
+        assert!(set.signature.skip.iter().any(|g| g == "ret_from_fork*"));
+        assert_eq!(
+            set.signature.skip_origins["dump_stack"],
+            BUILTIN_GROUPING_NAME
+        );
+        assert!(set.grouping.fingerprints.is_empty());
+    }
+
+    #[test]
+    fn fingerprint_rules_need_a_key_and_a_when_block() {
+        let set = load_text(
+            "[[grouping.fingerprint]]\nkey = \"k\"\n[[grouping.fingerprint.when]]\nkind = [\"kasan\"]\n",
+        )
+        .unwrap();
+        assert_eq!(set.grouping.fingerprints[0].key, "k");
+        assert_eq!(set.grouping.fingerprints[0].origin, "my.toml");
+        let err = load_text("[[grouping.fingerprint]]\nkey = \"k\"\n").unwrap_err();
+        assert!(format!("{err:#}").contains("needs a key and at least one `when`"));
+        let err = load_text(
+            "[[grouping.fingerprint]]\nkey = \"k\"\n[[grouping.fingerprint.when]]\nkind = [\"nope\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown kind `nope`"),
+            "{err:#}"
+        );
     }
 
     fn load_text(text: &str) -> anyhow::Result<RuleSet> {

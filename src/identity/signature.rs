@@ -19,78 +19,6 @@ pub const VERSION: u32 = 3;
 /// Frames kept in a signature by default.
 pub const DEFAULT_DEPTH: usize = 5;
 
-/// Generic frames that say nothing about the bug: stack dumpers, printk, panic/WARN/BUG
-/// helpers, sanitizer reporting, lock primitives and the debugging spinlock. Globs (`*`, `?`).
-pub const DEFAULT_SKIP: &[&str] = &[
-    "dump_stack",
-    "dump_stack_lvl",
-    "show_stack",
-    "show_trace_log_lvl",
-    "printk",
-    "vprintk*",
-    "_printk",
-    "panic",
-    "__warn",
-    "warn_slowpath_*",
-    "__warn_printk",
-    "report_bug",
-    "handle_bug",
-    "exc_invalid_op",
-    "asm_exc_invalid_op",
-    "do_error_trap",
-    "do_invalid_op",
-    "invalid_op",
-    "fixup_bug",
-    "__might_sleep",
-    "___might_sleep",
-    "__might_fault",
-    "kasan_report*",
-    "__kasan_report",
-    "__asan_*",
-    "check_memory_region*",
-    "print_address_description*",
-    "print_report",
-    "kmsan_report",
-    "__msan_*",
-    "ubsan_*",
-    "__ubsan_*",
-    "_raw_spin_*",
-    "_raw_read_*",
-    "_raw_write_*",
-    "raw_spin_*",
-    "spin_lock*",
-    "spin_unlock*",
-    "do_raw_spin_*",
-    "debug_spin_lock",
-    "debug_spin_unlock",
-    "queued_spin_lock_slowpath",
-    "native_queued_spin_lock_slowpath",
-    "__pv_queued_spin_lock_slowpath",
-    "mutex_lock*",
-    "mutex_unlock*",
-    "__mutex_lock*",
-    "down_read*",
-    "down_write*",
-    "up_read",
-    "up_write",
-    "lock_acquire",
-    "lock_release",
-    // Entry plumbing: the same for every bug reached through a syscall or a new thread, and
-    // different between kernel versions (`entry_SYSCALL_64_fastpath`, `…_after_hwframe`).
-    "entry_SYSCALL*",
-    "entry_SYSENTER*",
-    "entry_INT80*",
-    "do_syscall_*",
-    "do_fast_syscall_32",
-    "do_int80_syscall_32",
-    "x64_sys_call",
-    "ret_from_fork*",
-    // The KUnit test harness that runs every test case.
-    "kunit_try_run_case*",
-    "kunit_generic_run_threadfn_adapter",
-    "kunit_run_case_*",
-];
-
 /// How far a frame can be trusted, as far as signatures and rules care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trust {
@@ -133,6 +61,8 @@ pub enum Basis {
     Header,
     /// No frame at all: the title with every number masked.
     Title,
+    /// A user's `[[grouping.fingerprint]]` rule matched: its key is the whole signature.
+    Fingerprint,
 }
 
 impl Basis {
@@ -144,6 +74,7 @@ impl Basis {
             Basis::Unreliable => "unreliable",
             Basis::Header => "header",
             Basis::Title => "title",
+            Basis::Fingerprint => "fingerprint",
         }
     }
 }
@@ -155,7 +86,10 @@ pub struct SignatureConfig {
     pub depth: usize,
     /// Globs of frame names (after normalization) that never enter a signature.
     pub skip: Vec<String>,
-    /// The user's frame rules (`[[grouping.frames]]` in a rules file), in file order.
+    /// Which rules file put each glob of `skip` there (`legolog explain` names it).
+    pub skip_origins: std::collections::HashMap<String, String>,
+    /// The frame rules (`[[grouping.frames]]` of the built-in and the user's rules files), in
+    /// file order.
     pub frame_rules: Vec<FrameRule>,
 }
 
@@ -192,6 +126,8 @@ pub struct FrameRule {
     pub glob: String,
     /// Kind names (docs/json.md); empty = every kind.
     pub kinds: Vec<String>,
+    /// The rules file it comes from, as `explain` names it.
+    pub origin: String,
 }
 
 impl FrameRule {
@@ -202,17 +138,32 @@ impl FrameRule {
     }
 
     fn describe(&self) -> String {
-        format!("{} rule: {}", self.action.as_str(), self.glob)
+        format!(
+            "{} rule: {} ({})",
+            self.action.as_str(),
+            self.glob,
+            self.origin
+        )
     }
 }
 
 impl SignatureConfig {
-    /// The documented defaults: depth 5 and [`DEFAULT_SKIP`].
-    pub fn standard() -> SignatureConfig {
+    /// Depth 5 and no rule at all; the rules files add theirs (the defaults are the built-in
+    /// grouping rules, rules/grouping.toml: `RuleSet::builtin().signature`).
+    pub fn bare() -> SignatureConfig {
         SignatureConfig {
             depth: DEFAULT_DEPTH,
-            skip: DEFAULT_SKIP.iter().map(|s| (*s).to_owned()).collect(),
+            skip: Vec::new(),
+            skip_origins: std::collections::HashMap::new(),
             frame_rules: Vec::new(),
+        }
+    }
+
+    /// `skip list: GLOB (FILE)`, as `explain` says it.
+    fn describe_skip(&self, glob: &str) -> String {
+        match self.skip_origins.get(glob) {
+            Some(origin) => format!("skip list: {glob} ({origin})"),
+            None => format!("skip list: {glob}"),
         }
     }
 
@@ -263,8 +214,13 @@ fn canonical(kind: &str, basis: Basis, frames: &[String]) -> String {
 }
 
 /// The canonical text under scheme `version` (the history re-signs version-1 records with it).
+///
+/// A fingerprint is the bug whatever the kind: `v3|fingerprint|KEY`.
 pub fn canonical_versioned(version: u32, kind: &str, basis: Basis, frames: &[String]) -> String {
-    let mut text = format!("v{version}|{kind}|{}", basis.as_str());
+    let mut text = match basis {
+        Basis::Fingerprint => format!("v{version}|{}", basis.as_str()),
+        _ => format!("v{version}|{kind}|{}", basis.as_str()),
+    };
     for frame in frames {
         text.push('|');
         text.push_str(frame);
@@ -281,6 +237,12 @@ fn finish(kind: &str, basis: Basis, frames: Vec<String>) -> Signature {
         basis,
         id,
     }
+}
+
+/// The signature a `[[grouping.fingerprint]]` rule gives a report of `kind`: its `key`, which
+/// is the same bug for every report the rule matches.
+pub fn fingerprint(kind: &str, key: &str) -> Signature {
+    finish(kind, Basis::Fingerprint, vec![key.to_owned()])
 }
 
 /// Which frames a signature may take: the title's guilty function leads, then the frames
@@ -487,7 +449,7 @@ fn walk(
         } else if frame_trust(frame_idx).is_trusted() != trusted {
             Step::OtherTrust
         } else if let Some(glob) = config.skip.iter().find(|g| glob_match(g, &name)) {
-            Step::Skipped(format!("skip list: {glob}"))
+            Step::Skipped(config.describe_skip(glob))
         } else if let Some(rule) = config.rule(FrameAction::Skip, kind, &name) {
             Step::Skipped(rule.describe())
         } else if last_kept.as_ref() == Some(&name) {
@@ -538,7 +500,13 @@ pub fn explain(report: &Report, config: &SignatureConfig, signature: &Signature)
                         "cut: the frame below the prefix frames decides (prefix rule)".to_owned()
                     }
                     Step::Repeat => "repeats the frame above".to_owned(),
-                    Step::AboveGuilty => "above the title's guilty frame".to_owned(),
+                    Step::AboveGuilty => match legolog_parsers::titles::class_of(&step.name) {
+                        // The parser's skip class that passed over it (parsers/src/linux/skip.rs).
+                        Some(class) => {
+                            format!("above the title's guilty frame (skip class: {class})")
+                        }
+                        None => "above the title's guilty frame".to_owned(),
+                    },
                     Step::PastEnd => {
                         "past the end of the title's rule (dispatcher or victim)".to_owned()
                     }
@@ -675,9 +643,12 @@ pub struct SimilarRule {
 
 impl SimilarRule {
     /// Whether a signature of this `basis` and `frames` can join anything by similarity: a
-    /// title-only signature or one without frames cannot, nor can anything at a threshold of 1.
+    /// title-only or fingerprint signature or one without frames cannot, nor can anything at a
+    /// threshold of 1.
     pub fn applies(&self, basis: Basis, frames: &[String]) -> bool {
-        basis != Basis::Title && !frames.is_empty() && self.threshold < 1.0
+        !matches!(basis, Basis::Title | Basis::Fingerprint)
+            && !frames.is_empty()
+            && self.threshold < 1.0
     }
 
     /// How similar `frames` are to a `candidate` they may join, `None` when the rule keeps

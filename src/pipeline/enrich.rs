@@ -85,7 +85,11 @@ pub fn annotate_with(
     rules: &RuleSet,
     trust: &dyn Fn(usize) -> signature::Trust,
 ) -> (Signature, Vec<String>) {
-    let signature = signature::compute(report, &rules.signature, &signature::kernel_trust(report));
+    // A user's fingerprint rule decides the bug on its own (docs/rules.md).
+    let signature = match rules.fingerprint_of(report) {
+        Some(fingerprint) => signature::fingerprint(report.kind.as_str(), &fingerprint.key),
+        None => signature::compute(report, &rules.signature, &signature::kernel_trust(report)),
+    };
     let labels = rules
         .matches(report, trust)
         .into_iter()

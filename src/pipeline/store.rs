@@ -103,34 +103,54 @@ pub fn open(location: &Location, rules: &RuleSet, events: &dyn Events) -> anyhow
     Ok(history)
 }
 
-/// Re-signs the reports recorded under an older signature scheme and regroups the history,
-/// once, after the schema migration that asks for it (docs/signatures.md, "Versioning").
+/// Re-signs the reports recorded under an older signature scheme, or under other built-in
+/// grouping rules, and regroups the history, once, after the schema migration that asks for it
+/// or the first open by a legolog whose built-in grouping rules differ (docs/signatures.md,
+/// "Versioning"). What changed is said once, as `rules diff` says it.
 pub fn resign_stored(
     history: &mut History,
     rules: &RuleSet,
     events: &dyn Events,
 ) -> anyhow::Result<()> {
+    let digest = crate::identity::rules::builtin_grouping_digest();
+    let rules_changed = history.check_builtin_digest(&digest)?;
     if !history.resign_pending()? {
         return Ok(());
     }
     let config = ParseConfig::standard();
     let mut records = std::collections::HashMap::new();
-    for log in history.logs_to_resign()? {
+    // New rules can change any signature: every log is read again.
+    let logs = if rules_changed {
+        history.all_logs()?
+    } else {
+        history.logs_to_resign()?
+    };
+    for log in logs {
         if let Some(resigned) = resign(&log.path, &log.content_hash, &config, rules) {
             records.insert(log.id, resigned);
         }
     }
-    let done = history.resign_stored(&records)?;
-    if done.resigned + done.kept > 0 {
-        events.event(Event::Notice(&format!(
-            "{}: signature version {}: re-signed {} report(s) from their logs ({} kept their signature: log gone or changed); {} bug(s) before, {} after",
-            history.name(),
-            crate::identity::signature::VERSION,
-            done.resigned,
-            done.kept,
-            done.bugs_before,
-            done.bugs_after
-        )));
+    let diff = history.resign_stored(&records, &digest)?;
+    let done = diff.counts;
+    if done.resigned + done.kept == 0 {
+        return Ok(());
+    }
+    let why = if rules_changed {
+        "the built-in grouping rules changed".to_owned()
+    } else {
+        format!("signature version {}", crate::identity::signature::VERSION)
+    };
+    events.event(Event::Notice(&format!(
+        "{}: {why}: re-signed {} report(s) from their logs ({} kept their signature: log gone or changed); {} bug(s) before, {} after",
+        history.name(),
+        done.resigned,
+        done.kept,
+        done.bugs_before,
+        done.bugs_after
+    )));
+    // The re-signing was said above; the moves, merges and splits follow, a notice a line.
+    for line in diff.text_lines(&why, "did").iter().skip(1) {
+        events.event(Event::Notice(&format!("{}: {line}", history.name())));
     }
     Ok(())
 }

@@ -29,6 +29,16 @@ pub fn write(
             sig.basis.as_str(),
             sig.frames_text()
         )?;
+        if let Some(fingerprint) = rules
+            .fingerprint_of(&located.report)
+            .filter(|_| sig.basis == signature::Basis::Fingerprint)
+        {
+            writeln!(
+                out,
+                "  fingerprint rule: {} ({}) matched: its key is the signature, no frame counts",
+                fingerprint.key, fingerprint.origin
+            )?;
+        }
         for note in signature::explain(&located.report, &rules.signature, sig) {
             let mark = if note.kept { "+" } else { "-" };
             writeln!(out, "  {mark} {:<40} {}", note.printed, note.reason)?;

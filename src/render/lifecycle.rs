@@ -2,7 +2,7 @@
 //! every build and node with counts and dates, the crashes kept; one recorded crash.
 
 use crate::history::documents::{CrashRow, Document};
-use crate::history::lifecycle::SeenOn;
+use crate::history::lifecycle::{Attached, SeenOn};
 use crate::history::BugDetails;
 use crate::identity::run::Date;
 use serde::Serialize;
@@ -210,4 +210,98 @@ pub fn write_crash_json(
     )?;
     writeln!(out)?;
     Ok(())
+}
+
+/// `bug review` for people: each attachment, weakest first, with its frames aligned against
+/// the bug's closest founding signature (`=` the same frame, `~` another frame, `+` only in the
+/// attached signature, `-` only in the founding one).
+pub fn write_review_text(out: &mut dyn Write, queue: &[Attached]) -> anyhow::Result<()> {
+    if queue.is_empty() {
+        writeln!(out, "no similar match waiting for review")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} similar match(es) waiting for review, weakest first; accept with `bug confirm SIGNATURE`, move one to a bug of its own with `bug split SIGNATURE`",
+        queue.len()
+    )?;
+    for attached in queue {
+        let similarity = attached
+            .similarity
+            .map_or_else(|| "?".to_owned(), |s| format!("{s:.2}"));
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  similarity {similarity}  in bug {}  {}",
+            short(&attached.signature),
+            attached.bug,
+            attached.bug_title
+        )?;
+        writeln!(
+            out,
+            "  rule: {}",
+            attached
+                .rule
+                .as_deref()
+                .unwrap_or("similarity (threshold not recorded)")
+        )?;
+        if let Some((run, position, title)) = &attached.example {
+            writeln!(
+                out,
+                "  {} report(s), e.g. {run} #{position}: {title}",
+                attached.reports
+            )?;
+        }
+        let rows = super::explain::align(&attached.frames, &attached.founder_frames);
+        let width = rows
+            .iter()
+            .map(|(a, _)| a.as_ref().map_or(0, |a| a.chars().count()))
+            .chain([8])
+            .max()
+            .unwrap_or(8);
+        let founder = attached.founder.as_deref().map_or("-", short);
+        writeln!(out, "    {:width$}  founding {founder}", "attached")?;
+        for (mine, theirs) in rows {
+            let mark = match (&mine, &theirs) {
+                (Some(a), Some(b)) if a == b => '=',
+                (Some(_), Some(_)) => '~',
+                (Some(_), None) => '+',
+                _ => '-',
+            };
+            writeln!(
+                out,
+                "  {mark} {:width$}  {}",
+                mine.unwrap_or_default(),
+                theirs.unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn short(signature: &str) -> &str {
+    signature.get(..12).unwrap_or(signature)
+}
+
+/// `bug review --format json`: `{"version": …, "attachments": [...]}`, weakest first; each attachment's
+/// similarity and the rule that decided it, both frame lists and their alignment.
+pub fn review_value(queue: &[Attached]) -> serde_json::Value {
+    serde_json::json!({
+        "version": super::json::VERSION,
+        "attachments": queue.iter().map(|a| serde_json::json!({
+            "signature": a.signature,
+            "bug": a.bug,
+            "bug_title": a.bug_title,
+            "similarity": a.similarity,
+            "rule": a.rule,
+            "frames": a.frames,
+            "founder": a.founder,
+            "founder_frames": a.founder_frames,
+            "aligned": super::explain::align(&a.frames, &a.founder_frames),
+            "reports": a.reports,
+            "example": a.example.as_ref().map(|(run, position, title)| serde_json::json!({
+                "run": run, "position": position, "title": title,
+            })),
+        })).collect::<Vec<_>>(),
+    })
 }

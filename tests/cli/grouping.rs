@@ -361,21 +361,21 @@ fn issue_17_version_2_history_is_resigned_keeping_the_users_word() {
             .arg(&db),
     );
     // Make it a history of signature version 2: the same rows under scheme 2, and the schema
-    // as it was before the step that asks for the re-signing.
-    // (The re-signing step is the last one.)
+    // as it was before step 5, which asks for the re-signing (the later steps undone too).
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let schema: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    conn.execute_batch(&format!(
+    conn.execute_batch(
         "UPDATE reports SET signature_version = 2;
          UPDATE signatures SET version = 2;
          UPDATE bug_index SET version = 2;
+         ALTER TABLE signatures DROP COLUMN similarity;
+         ALTER TABLE signatures DROP COLUMN match_rule;
+         ALTER TABLE signatures DROP COLUMN review;
+         DROP TABLE builtin_rules;
          DROP TABLE resign_pending;
-         DROP TABLE audit;
-         PRAGMA user_version = {};",
-        schema - 1
-    ))
+         DROP INDEX audit_by_bug;
+         ALTER TABLE audit RENAME TO bug_audit;
+         PRAGMA user_version = 4;",
+    )
     .unwrap();
     let count = |conn: &rusqlite::Connection, sql: &str| -> i64 {
         conn.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -645,10 +645,433 @@ fn issue_17_rules_diff_shows_and_apply_makes_the_grouping_of_the_rule() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     let audit: String = conn
         .query_row(
-            "SELECT detail FROM audit WHERE action = 'rules apply'",
+            "SELECT new_value FROM audit WHERE what = 'rules apply' AND bug_id IS NULL",
             [],
             |r| r.get(0),
         )
         .unwrap();
     assert!(audit.contains("prefix.toml"), "{audit}");
+}
+
+/// Item 6: the review queue. Reports attached by a similar match are listed weakest first,
+/// with both frame lists aligned, their similarity and the rule that decided; `bug confirm`
+/// takes one out of the queue, `bug split` moves one to a bug of its own; both are audited.
+#[test]
+fn issue_17_review_queue_confirm_and_split() {
+    use crate::util::{fixture, succeed};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let rules = dir.path().join("loose.toml");
+    std::fs::write(&rules, "[grouping]\nsimilarity = 0.6\n").unwrap();
+    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
+    // One frame of five differs (0.8), twice with the same signature; two frames (0.6).
+    let variants = [
+        (
+            "0827-w9-2.log",
+            seed.replace("fit_ack_reply_callback", "fit_other_callback"),
+        ),
+        (
+            "0827-w9-3.log",
+            seed.replace("fit_ack_reply_callback", "fit_other_callback")
+                .replace("CPU: 10", "CPU: 3"),
+        ),
+        (
+            "0828-w9-4.log",
+            seed.replace("fit_ack_reply_callback", "fit_far_callback")
+                .replace("thpool_worker_func", "thpool_far_func"),
+        ),
+    ];
+    let mut logs = vec![fixture("0826-w9-1.log")];
+    for (name, text) in &variants {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        logs.push(path);
+    }
+    let bug = |log: &Path| {
+        let output = succeed(
+            legolog()
+                .args(["analyze", "--format", "json", "--rules"])
+                .arg(&rules)
+                .arg("--db")
+                .arg(&db)
+                .arg(log),
+        );
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["reports"][0]["history"].clone()
+    };
+    let histories: Vec<Value> = logs.iter().map(|log| bug(log)).collect();
+    let seed_bug = histories[0]["bug"].as_str().unwrap().to_owned();
+    for history in &histories[1..] {
+        assert_eq!(history["bug"], seed_bug.as_str(), "{history:#}");
+    }
+    assert_eq!(histories[1]["match"], "similar");
+    assert_eq!(histories[2]["match"], "exact", "the same signature again");
+    assert_eq!(histories[3]["match"], "similar");
+
+    let bug_cmd = |args: &[&str]| {
+        let mut cmd = legolog();
+        cmd.arg("bug")
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .arg("--by")
+            .arg("tester");
+        cmd
+    };
+    let review = || -> Value {
+        serde_json::from_slice(&succeed(&mut bug_cmd(&["review", "--format", "json"])).stdout)
+            .unwrap()
+    };
+    let json = review();
+    let queue = json["attachments"].as_array().unwrap();
+    assert_eq!(queue.len(), 2, "{json:#}");
+    // Weakest first.
+    assert!(
+        (queue[0]["similarity"].as_f64().unwrap() - 0.6).abs() < 1e-9,
+        "{json:#}"
+    );
+    assert!(
+        (queue[1]["similarity"].as_f64().unwrap() - 0.8).abs() < 1e-9,
+        "{json:#}"
+    );
+    assert_eq!(
+        queue[1]["rule"],
+        "similarity >= 0.60 ([grouping] similarity)"
+    );
+    assert_eq!(queue[1]["bug"], seed_bug.as_str());
+    assert_eq!(queue[1]["reports"], 2, "both logs of the one-frame variant");
+    assert_eq!(queue[1]["example"]["run"], "0827-w9-2");
+    let aligned = queue[1]["aligned"].as_array().unwrap();
+    assert_eq!(aligned.len(), 5, "{json:#}");
+    assert!(
+        aligned.contains(&serde_json::json!([
+            "fit_other_callback",
+            "fit_ack_reply_callback"
+        ])),
+        "{json:#}"
+    );
+    assert_eq!(queue[1]["frames"][0], queue[1]["founder_frames"][0]);
+    let text = String::from_utf8(succeed(&mut bug_cmd(&["review"])).stdout).unwrap();
+    assert!(
+        text.starts_with("2 similar match(es) waiting for review"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("fit_other_callback"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.starts_with("  ~ fit_other_callback"), "{text}");
+    assert!(
+        line.trim_end().ends_with("fit_ack_reply_callback"),
+        "{text}"
+    );
+
+    // Confirm the one-frame variant: it leaves the queue, audited on the bug.
+    let near = queue[1]["signature"].as_str().unwrap()[..12].to_owned();
+    let far = queue[0]["signature"].as_str().unwrap()[..12].to_owned();
+    let output = succeed(&mut bug_cmd(&["confirm", &near]));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("confirmed signature"));
+    let json = review();
+    assert_eq!(json["attachments"].as_array().unwrap().len(), 1, "{json:#}");
+    assert_eq!(
+        json["attachments"][0]["signature"].as_str().unwrap()[..12],
+        far
+    );
+    bug_cmd(&["confirm", "ffffffffffff"]).assert().failure();
+    // A regrouping under the same rules keeps the confirmation.
+    succeed(
+        legolog()
+            .args(["rules", "apply", "--rules"])
+            .arg(&rules)
+            .arg("--db")
+            .arg(&db),
+    );
+    let json = review();
+    assert_eq!(json["attachments"].as_array().unwrap().len(), 1, "{json:#}");
+    assert_eq!(
+        json["attachments"][0]["signature"].as_str().unwrap()[..12],
+        far
+    );
+
+    // Split the two-frame variant: it becomes a bug of its own, its reports with it.
+    succeed(&mut bug_cmd(&["split", &far]));
+    assert_eq!(review()["attachments"], serde_json::json!([]));
+    // (`rules apply` gave the bug a new id; the old one resolves to it.)
+    let seed_now = bug(&logs[0])["bug"].clone();
+    let moved = bug(&logs[3]);
+    assert_ne!(moved["bug"], seed_now);
+    assert_eq!(bug(&logs[2])["bug"], seed_now, "the confirmed one stays");
+    let show: Value = serde_json::from_slice(
+        &succeed(&mut bug_cmd(&["show", &seed_bug, "--format", "json"])).stdout,
+    )
+    .unwrap();
+    let audit: Vec<(&str, &str)> = show["bug"]["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["what"].as_str().unwrap(), a["who"].as_str().unwrap()))
+        .collect();
+    assert!(audit.contains(&("confirm", "tester")), "{show:#}");
+    assert!(audit.contains(&("split", "tester")), "{show:#}");
+}
+
+/// Item 4: a `[[grouping.fingerprint]]` rule gives the reports it matches one fixed bug key,
+/// whatever their frames; the built-in skip list is a rules file (rules/grouping.toml); and
+/// `explain` names the rule, and the file, that touched each frame.
+#[test]
+fn issue_17_fingerprint_rules_and_explain_names_each_rule() {
+    use crate::util::{fixture, succeed};
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("fp.toml");
+    std::fs::write(
+        &rules,
+        "[[grouping.frames]]\nskip = [\"thpool_worker_func\"]\n\n\
+         [[grouping.fingerprint]]\nkey = \"fit-send-cqe\"\n\
+         [[grouping.fingerprint.when]]\nframes = [{ glob = \"*_poll_sendcq\", trust = \"any\" }]\n",
+    )
+    .unwrap();
+    let seed = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
+    // Three frames of five differ: another bug by its frames.
+    let other = dir.path().join("0827-w9-2.log");
+    std::fs::write(
+        &other,
+        seed.replace("fit_send_message_with_rdma_write_with_imm_request", "fit_a")
+            .replace("fit_ack_reply_callback", "fit_b")
+            .replace("thpool_worker_func", "fit_c"),
+    )
+    .unwrap();
+    let analyze = |db: &Path, with_rules: bool, log: &Path| -> Value {
+        let mut cmd = legolog();
+        cmd.args(["analyze", "--format", "json", "--db"]).arg(db);
+        if with_rules {
+            cmd.arg("--rules").arg(&rules);
+        }
+        serde_json::from_slice(&succeed(cmd.arg(log)).stdout).unwrap()
+    };
+    let plain = dir.path().join("plain.sqlite3");
+    let a = analyze(&plain, false, &fixture("0826-w9-1.log"));
+    let b = analyze(&plain, false, &other);
+    assert_ne!(
+        a["reports"][0]["history"]["bug"],
+        b["reports"][0]["history"]["bug"]
+    );
+    let db = dir.path().join("fp.sqlite3");
+    let a = analyze(&db, true, &fixture("0826-w9-1.log"));
+    let b = analyze(&db, true, &other);
+    let warning = analyze(&db, true, &fixture("real/6.1-warning.log"));
+    assert_eq!(a["reports"][0]["signature"]["basis"], "fingerprint");
+    assert_eq!(
+        a["reports"][0]["signature"]["frames"],
+        serde_json::json!(["fit-send-cqe"])
+    );
+    assert_eq!(
+        a["reports"][0]["history"]["bug"],
+        b["reports"][0]["history"]["bug"]
+    );
+    assert_eq!(b["reports"][0]["history"]["match"], "exact");
+    assert_ne!(warning["reports"][0]["signature"]["basis"], "fingerprint");
+    assert_ne!(
+        warning["reports"][0]["history"]["bug"],
+        a["reports"][0]["history"]["bug"]
+    );
+    crate::schema::assert_valid(&a);
+
+    // Without the fingerprint, explain names each rule and its file.
+    let frames_only = dir.path().join("frames.toml");
+    std::fs::write(
+        &frames_only,
+        "[[grouping.frames]]\nskip = [\"thpool_worker_func\"]\n",
+    )
+    .unwrap();
+    let explain = |rules: &Path| -> String {
+        let output = succeed(
+            legolog()
+                .args(["explain", "--no-db", "--rules"])
+                .arg(rules)
+                .arg(fixture("0826-w9-1.log")),
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let text = explain(&frames_only);
+    let line = |name: &str| -> String {
+        text.lines()
+            .find(|l| {
+                let l = l.trim_start();
+                (l.starts_with("+ ") || l.starts_with("- ")) && l[2..].starts_with(name)
+            })
+            .unwrap_or_else(|| panic!("{name}: {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("thpool_worker_func").ends_with(&format!(
+            "skip rule: thpool_worker_func ({})",
+            frames_only.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        line("ret_from_fork").ends_with("skip list: ret_from_fork* (built-in rules/grouping.toml)"),
+        "{text}"
+    );
+    let text = explain(&rules);
+    assert!(
+        text.contains(&format!(
+            "fingerprint rule: fit-send-cqe ({}) matched",
+            rules.display()
+        )),
+        "{text}"
+    );
+}
+
+/// Item 5: a legolog whose built-in grouping rules differ from those a history was grouped
+/// under re-signs and regroups it once, at its first open, and says what merged and split.
+/// (The history is recorded under a fingerprint rule, then its stored digest of the built-in
+/// rules is made another: opened without the rule, the two reports part.)
+#[test]
+fn issue_17_changed_builtin_rules_regroup_once_and_print_the_diff() {
+    use crate::util::{fixture, succeed};
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let rules = dir.path().join("fp.toml");
+    std::fs::write(
+        &rules,
+        "[[grouping.fingerprint]]\nkey = \"fit-send-cqe\"\n\
+         [[grouping.fingerprint.when]]\nframes = [{ glob = \"*_poll_sendcq\", trust = \"any\" }]\n",
+    )
+    .unwrap();
+    let seed = fixture("0826-w9-1.log");
+    let other = dir.path().join("0827-w9-2.log");
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(&seed)
+            .unwrap()
+            .replace("fit_send_message_with_rdma_write_with_imm_request", "fit_a")
+            .replace("fit_ack_reply_callback", "fit_b")
+            .replace("thpool_worker_func", "fit_c"),
+    )
+    .unwrap();
+    succeed(
+        legolog()
+            .args(["analyze", "--format", "json", "--rules"])
+            .arg(&rules)
+            .arg("--db")
+            .arg(&db)
+            .arg(&seed)
+            .arg(&other),
+    );
+    let digest = |db: &Path| -> String {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("SELECT digest FROM builtin_rules", [], |r| r.get(0))
+            .unwrap()
+    };
+    let ours: String =
+        sha2::Sha256::digest(std::fs::read(root().join("rules/grouping.toml")).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    assert_eq!(digest(&db), ours, "a new history knows its built-in rules");
+    let history = || {
+        let output = succeed(legolog().args(["history", "--db"]).arg(&db));
+        String::from_utf8(output.stderr).unwrap()
+    };
+    assert!(
+        !history().contains("re-signed"),
+        "same rules: nothing to do"
+    );
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE builtin_rules SET digest = 'an older legolog'", [])
+        .unwrap();
+    let said = history();
+    assert!(
+        said.contains(
+            "the built-in grouping rules changed: re-signed 2 report(s) from their logs (0 kept"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("1 bug(s) before, 2 after"), "{said}");
+    assert!(
+        said.lines()
+            .any(|l| l.contains("split: bug ") && l.ends_with("did part in 2")),
+        "{said}"
+    );
+    assert_eq!(digest(&db), ours);
+    assert!(!history().contains("re-signed"), "once");
+}
+
+/// One audit table (schema step 7): the lifecycle's `bug_audit` and the `audit` of
+/// `rules apply` become one, keeping every row; `bug show` still lists a bug's rows.
+#[test]
+fn issue_17_audit_tables_become_one_keeping_every_row() {
+    use crate::util::succeed;
+    use legolog::history::backend::Dialect;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for step in &legolog::history::schema::migrations(Dialect::Sqlite)[..6] {
+        conn.execute_batch(step).unwrap();
+    }
+    conn.execute_batch(
+        "DELETE FROM resign_pending;
+         INSERT INTO bugs (id, public_id, kind, title, labels, n_logs, first_seen, last_seen)
+             VALUES (1, 'aaaaaaaaaa', 'kasan', 'KASAN: x', '', 0, '2026-12-01', '2026-12-01');
+         INSERT INTO bug_audit (bug_id, at, who, what, old_value, new_value)
+             VALUES (1, 100, 'ann@lab', 'invalid', 'open', 'invalid: setup');
+         INSERT INTO bug_audit (bug_id, at, who, what, old_value, new_value)
+             VALUES (1, 50, 'bob@lab', 'reopen', 'invalid: setup', 'open');
+         INSERT INTO audit (at, action, detail) VALUES (70, 'rules apply', 'fit.toml: 2 bug(s) before');
+         PRAGMA application_id = 1281838183; PRAGMA user_version = 6;",
+    )
+    .unwrap();
+    drop(conn);
+    let show = succeed(
+        legolog()
+            .args(["bug", "show", "aaaaaaaaaa", "--format", "json", "--db"])
+            .arg(&db),
+    );
+    let json: Value = serde_json::from_slice(&show.stdout).unwrap();
+    let audit: Vec<(&str, &str)> = json["bug"]["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["who"].as_str().unwrap(), a["what"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        audit,
+        [("ann@lab", "invalid"), ("bob@lab", "reopen")],
+        "a bug's rows, in their order"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'bug_audit'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+    // bug_id, at, who, what, new_value.
+    type Row = (Option<i64>, i64, String, String, Option<String>);
+    let rows: Vec<Row> = conn
+        .prepare("SELECT bug_id, at, who, what, new_value FROM audit ORDER BY id")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows[2],
+        (
+            None,
+            70,
+            "unknown".to_owned(),
+            "rules apply".to_owned(),
+            Some("fit.toml: 2 bug(s) before".to_owned())
+        )
+    );
 }

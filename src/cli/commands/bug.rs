@@ -1,5 +1,6 @@
-//! `legolog bug name|merge|split|show|fix|invalid|dup|undup|reopen|pin`: the user's word on
-//! what is one bug and where it stands (docs/lifecycle.md).
+//! `legolog bug name|merge|split|show|review|confirm|fix|invalid|dup|undup|reopen|pin`: the
+//! user's word on what is one bug and where it stands (docs/lifecycle.md), and on the similar
+//! matches that attached reports to bugs (`review`, `confirm`, `split`).
 
 use crate::cli::args::{BugAction as Action, BugArgs, HistoryFormat};
 use crate::cli::exit::EXIT_OK;
@@ -26,6 +27,8 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
         Action::Show {
             format: HistoryFormat::Json,
             ..
+        } | Action::Review {
+            format: HistoryFormat::Json
         }
     );
     let mut out = crate::render::sanitize::stdout(json, false);
@@ -53,8 +56,30 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         Action::Split { id, signature } => {
-            let bug = history.find_bug(&id)?;
-            let new_bug = history.split_bug(bug, &signature)?;
+            let (bug, signature) = match signature {
+                Some(signature) => (history.find_bug(&id)?, signature),
+                None => {
+                    // An attachment of the review queue: its signature names its bug.
+                    let pending: Vec<_> = history
+                        .review_queue()?
+                        .into_iter()
+                        .filter(|a| a.signature.starts_with(id.as_str()))
+                        .collect();
+                    match pending.as_slice() {
+                        [one] => (history.find_bug(&one.bug)?, one.signature.clone()),
+                        [] => bail!(
+                            "{}: no attachment waiting for review starts with {id}; to split a bug, give the bug and the signature",
+                            history.name()
+                        ),
+                        _ => bail!(
+                            "{}: {} attachments waiting for review start with {id}; give more of the id",
+                            history.name(),
+                            pending.len()
+                        ),
+                    }
+                }
+            };
+            let new_bug = history.split_bug(bug, &signature, &by)?;
             let old = history.bug_details(bug)?;
             let new = history.bug_details(new_bug)?;
             writeln!(
@@ -89,6 +114,33 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
                         }
                     }
                 }
+            }
+        }
+        Action::Review { format } => {
+            let queue = history.review_queue()?;
+            match format {
+                HistoryFormat::Json => {
+                    serde_json::to_writer_pretty(
+                        &mut out,
+                        &render::lifecycle::review_value(&queue),
+                    )?;
+                    writeln!(out)?;
+                }
+                HistoryFormat::Text => render::lifecycle::write_review_text(&mut out, &queue)?,
+            }
+        }
+        Action::Confirm { target } => {
+            let confirmed = history.confirm(&target, &by)?;
+            for attached in &confirmed {
+                writeln!(
+                    out,
+                    "confirmed signature {} in bug {} (similarity {})",
+                    attached.signature.get(..12).unwrap_or(&attached.signature),
+                    attached.bug,
+                    attached
+                        .similarity
+                        .map_or_else(|| "?".to_owned(), |s| format!("{s:.2}"))
+                )?;
             }
         }
         Action::Fix {

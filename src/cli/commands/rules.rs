@@ -83,7 +83,10 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     };
     let (diff, verb) = match args.action {
         RulesAction::Diff => (history.diff_grouping(&records)?, "would"),
-        RulesAction::Apply => (history.apply_grouping(&records, &what)?, "did"),
+        RulesAction::Apply => (
+            history.apply_grouping(&records, &what, &crate::history::lifecycle::default_actor())?,
+            "did",
+        ),
     };
     let mut out = crate::render::sanitize::stdout(false, false);
     match args.format {
@@ -91,7 +94,11 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &json(&diff, verb == "did"))?;
             writeln!(out)?;
         }
-        DiffFormat::Text => write_text(&mut out, &diff, &what, verb)?,
+        DiffFormat::Text => {
+            for line in diff.text_lines(&what, verb) {
+                writeln!(out, "{line}")?;
+            }
+        }
     }
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -118,46 +125,4 @@ fn json(diff: &GroupingDiff, applied: bool) -> serde_json::Value {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
-}
-
-fn write_text(
-    out: &mut dyn Write,
-    diff: &GroupingDiff,
-    what: &str,
-    verb: &str,
-) -> std::io::Result<()> {
-    let counts = &diff.counts;
-    writeln!(
-        out,
-        "under {what}: {} report(s) re-signed from their logs, {} kept their signature (log gone or changed)",
-        counts.resigned, counts.kept
-    )?;
-    writeln!(
-        out,
-        "bugs: {} before, {} after; {} report(s) {verb} move",
-        counts.bugs_before, counts.bugs_after, diff.moved
-    )?;
-    if diff.merges.is_empty() && diff.splits.is_empty() {
-        writeln!(out, "no bug {verb} merge or split")?;
-    }
-    for merge in &diff.merges {
-        writeln!(out, "merge: {} bugs {verb} become one", merge.bugs.len())?;
-        for (bug, title, reports) in &merge.bugs {
-            let bug = if bug.is_empty() { "(new)" } else { bug };
-            writeln!(out, "  {bug}  {title}  ({reports} report(s))")?;
-        }
-    }
-    for split in &diff.splits {
-        writeln!(
-            out,
-            "split: bug {} {} {verb} part in {}",
-            split.bug,
-            split.title,
-            split.parts.len()
-        )?;
-        for (reports, example) in &split.parts {
-            writeln!(out, "  {reports} report(s), e.g. {example}")?;
-        }
-    }
-    Ok(())
 }
