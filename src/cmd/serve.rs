@@ -1,11 +1,14 @@
 //! `legolog serve`: the dashboard (`crate::serve`); this module only turns flags into options.
 
 use crate::cli::EXIT_OK;
+use crate::rules::RuleSet;
+use crate::serve::edit::EditAccess;
 use crate::store;
-use anyhow::bail;
+use anyhow::{bail, Context};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Flags of `legolog serve`.
@@ -28,6 +31,17 @@ pub struct ServeArgs {
     #[arg(long)]
     pub read_only: bool,
 
+    /// Allow edits from the pages (name, link, fixed, invalid, dup, undup, reopen), each
+    /// recorded in the audit table with the editor's name. An editor signs in with a token:
+    /// from --edit-token-file, else LEGOLOG_EDIT_TOKEN, else one made now and printed. Without
+    /// --edit the history is only ever opened read-only.
+    #[arg(long)]
+    pub edit: bool,
+
+    /// File whose first line is the edit token (at least 16 characters).
+    #[arg(long, value_name = "PATH", requires = "edit")]
+    pub edit_token_file: Option<PathBuf>,
+
     /// Seconds one request may take before it is answered 503.
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -44,6 +58,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         store::Location::File(path) => path.display().to_string(),
         store::Location::Url(url) => url.clone(),
     };
+    let edit = if args.edit {
+        let (token, made) = edit_token(args.edit_token_file.as_deref())?;
+        let rules = RuleSet::load(None, &crate::limits::Limits::default())?;
+        let events = super::Stderr::new();
+        let writable = location.clone();
+        let open: crate::serve::Opener = Arc::new(move || store::open(&writable, &rules, &*events));
+        Some(EditAccess { token, made, open })
+    } else {
+        None
+    };
     crate::serve::run(crate::serve::Options {
         db,
         shown: location.shown(),
@@ -51,9 +75,36 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         export: args.export,
         read_only: args.read_only,
         timeout: Duration::from_secs(args.request_timeout),
+        edit,
     })?;
     Ok(ExitCode::from(EXIT_OK))
 }
+
+/// The edit token: the file's first line, else `LEGOLOG_EDIT_TOKEN`, else a new one (then
+/// `true`: it is printed).
+fn edit_token(file: Option<&Path>) -> anyhow::Result<(String, bool)> {
+    let given = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        ),
+        None => std::env::var("LEGOLOG_EDIT_TOKEN").ok(),
+    };
+    match given {
+        Some(token) if token.chars().count() < MIN_TOKEN => {
+            bail!("the edit token must be at least {MIN_TOKEN} characters")
+        }
+        Some(token) => Ok((token, false)),
+        None => Ok((crate::serve::edit::random_hex(24)?, true)),
+    }
+}
+
+const MIN_TOKEN: usize = 16;
 
 #[cfg(test)]
 mod tests {

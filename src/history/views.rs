@@ -14,28 +14,25 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The status of a bug until the bug lifecycle is recorded: every live bug is `open`, a merged
-/// one is `dup`.
+/// The status of a bug nobody has judged yet.
 pub const STATUS_OPEN: &str = "open";
 
 /// Which bugs a list shows (syzbot's tabs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tab {
-    /// Live bugs.
+    /// Open bugs (status `open`, not merged).
     Open,
-    /// Fixed bugs (none until the lifecycle is recorded).
+    /// Bugs fixed in a build (`bug fix`).
     Fixed,
-    /// Invalid bugs (none until the lifecycle is recorded).
+    /// Bugs judged not a bug (`bug invalid`).
     Invalid,
-    /// Bugs merged into another.
+    /// Dups (`bug dup`) and bugs merged into another (`bug merge`).
     Dup,
-    /// Live bugs not seen in the last [`QUIET_DAYS`] days of the history.
+    /// Open bugs silent for longer than their own crash rate leads to expect (the lifecycle's
+    /// rule, docs/lifecycle.md).
     Quiet,
 }
-
-/// A live bug not seen for this many days before the newest date in the history is quiet.
-pub const QUIET_DAYS: i64 = 30;
 
 impl Tab {
     /// Every tab, in display order.
@@ -126,10 +123,16 @@ pub struct BugSummary {
     pub link: Option<String>,
     /// Labels.
     pub labels: Vec<String>,
-    /// `open` (or `dup` for a merged bug) until the lifecycle is recorded.
+    /// `open`, `fixed`, `invalid` or `dup` (a dup, or a bug merged into another).
     pub status: String,
-    /// The bug it was merged into (dup tab).
+    /// The bug it is a dup of, or was merged into.
     pub dup_of: Option<String>,
+    /// The build it was fixed in (status `fixed`).
+    pub fixed_in: Option<String>,
+    /// Open, and silent for longer than its crash rate leads to expect.
+    pub quiet: bool,
+    /// Open again because it was seen on its fixed-in build or a newer one.
+    pub regression: bool,
     /// Distinct logs.
     pub count: u64,
     /// Distinct nodes, sorted.
@@ -307,6 +310,52 @@ pub struct BugView {
     pub builds: Vec<SeenOn>,
     /// Logs per run date, oldest first.
     pub per_day: Vec<(String, u64)>,
+    /// Where it stands: status, fix, dup chain, changes.
+    pub lifecycle: BugLifecycle,
+}
+
+/// A bug's status with what goes with it, for its page.
+#[derive(Debug, Clone, Serialize)]
+pub struct BugLifecycle {
+    /// `open`, `fixed`, `invalid` or `dup`.
+    pub status: String,
+    /// The status in words (`fixed in 4.0.0-lego+ #27, commit abc (note)`), as `bug show`.
+    pub text: String,
+    /// The fixed-in build.
+    pub fixed_in: Option<String>,
+    /// The fix's commit.
+    pub fix_commit: Option<String>,
+    /// The note of a fix, or the reason it is invalid.
+    pub note: Option<String>,
+    /// The day the status last changed.
+    pub status_on: Option<String>,
+    /// The bugs its dup chain goes through, the canonical bug last (empty unless a dup).
+    pub dup_chain: Vec<String>,
+    /// Open, and silent for longer than its crash rate leads to expect.
+    pub quiet: bool,
+    /// The silence that would make it quiet, in days (`None` below the minimum of crashes).
+    pub expected_silence_days: Option<f64>,
+    /// The change that reopened it, when the latest change is a regression.
+    pub regression: Option<AuditView>,
+    /// Every change, oldest first.
+    pub audit: Vec<AuditView>,
+}
+
+/// One change of a bug (the audit table that `bug show` lists).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditView {
+    /// Unix seconds.
+    pub at: i64,
+    /// The same, as an RFC 3339 UTC time.
+    pub when: String,
+    /// Who made it (`legolog` for a regression found while recording).
+    pub who: String,
+    /// `name`, `fixed`, `invalid`, `dup`, `undup`, `reopen`, `regression`, `pin`.
+    pub what: String,
+    /// The value before.
+    pub old: Option<String>,
+    /// The value after.
+    pub new: Option<String>,
 }
 
 /// One run (a log name) of the history.
@@ -369,6 +418,7 @@ pub const RELATED_SIMILARITY: f64 = 0.5;
 /// Caps on per-bug detail lists.
 const MAX_SIGNATURES: usize = 200;
 const MAX_RELATED: usize = 20;
+const MAX_AUDIT: usize = 200;
 
 impl History {
     /// Opens `spec` (a `postgresql://` URL, else a SQLite file) for reading only. A SQLite file
@@ -405,7 +455,8 @@ impl History {
     }
 
     /// A value that changes whenever another process commits to the history (SQLite's
-    /// `data_version`, with the counts of logs, reports and bugs as a fallback for PostgreSQL).
+    /// `data_version`; on PostgreSQL, the counts of logs, reports and bugs and the newest
+    /// audited change of status).
     pub fn change_marker(&mut self) -> anyhow::Result<String> {
         let rows = match self.db.dialect() {
             super::backend::Dialect::Sqlite => self.query("PRAGMA data_version", &[])?,
@@ -413,7 +464,8 @@ impl History {
                 "SELECT COALESCE(MAX(id), 0), CAST(COALESCE(SUM(n_reports), 0) AS BIGINT),
                         (SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL),
                         (SELECT CAST(COALESCE(SUM(n_logs), 0) AS BIGINT) FROM bugs),
-                        (SELECT COUNT(*) FROM bugs WHERE name IS NOT NULL)
+                        (SELECT COUNT(*) FROM bugs WHERE name IS NOT NULL),
+                        (SELECT COALESCE(MAX(id), 0) FROM bug_audit)
                  FROM logs",
                 &[],
             )?,
@@ -447,21 +499,20 @@ impl History {
             format!("?{}", params.len())
         };
         match filter.tab {
-            Tab::Open => conditions.push("b.merged_into IS NULL".into()),
-            // Until the lifecycle is recorded no bug is fixed or invalid.
-            Tab::Fixed | Tab::Invalid => conditions.push("1 = 0".into()),
-            Tab::Dup => conditions.push("b.merged_into IS NOT NULL".into()),
+            Tab::Open => conditions.push("b.merged_into IS NULL AND b.status = 'open'".into()),
+            Tab::Fixed => conditions.push("b.merged_into IS NULL AND b.status = 'fixed'".into()),
+            Tab::Invalid => {
+                conditions.push("b.merged_into IS NULL AND b.status = 'invalid'".into())
+            }
+            Tab::Dup => conditions.push("(b.merged_into IS NOT NULL OR b.status = 'dup')".into()),
             Tab::Quiet => {
-                let cutoff = newest
-                    .as_deref()
-                    .and_then(crate::run::Date::parse)
-                    .map(|d| {
-                        crate::run::Date::from_days_since_epoch(d.days_since_epoch() - QUIET_DAYS)
-                            .to_string()
-                    })
-                    .unwrap_or_default();
-                let p = param(cutoff.into(), &mut params);
-                conditions.push(format!("b.merged_into IS NULL AND b.last_seen < {p}"));
+                let quiet = self.quiet_bugs()?;
+                if quiet.is_empty() {
+                    conditions.push("1 = 0".into());
+                } else {
+                    let list: Vec<String> = quiet.iter().map(i64::to_string).collect();
+                    conditions.push(format!("b.id IN ({})", list.join(", ")));
+                }
             }
         }
         if let Some(label) = &filter.label {
@@ -515,8 +566,10 @@ impl History {
         let rows = self.query(
             &format!(
                 "SELECT b.id, b.public_id, b.kind, b.title, b.name, b.link, b.labels, b.n_logs,
-                        b.first_seen, b.last_seen, m.public_id
+                        b.first_seen, b.last_seen, b.status, f.name,
+                        COALESCE(m.public_id, d.public_id)
                  FROM bugs b LEFT JOIN bugs m ON m.id = b.merged_into
+                 LEFT JOIN bugs d ON d.id = b.dup_of LEFT JOIN builds f ON f.id = b.fixed_in
                  {clause} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
             ),
             &params,
@@ -525,10 +578,7 @@ impl History {
         for row in rows {
             let internal = row[0].int();
             let mut summary = summary_of(&row[1..]);
-            summary.dup_of = row[10].opt_text();
-            if summary.dup_of.is_some() {
-                summary.status = "dup".to_owned();
-            }
+            self.fill_status(internal, &mut summary, &row[10..])?;
             self.fill_summary(internal, &mut summary, newest.as_deref())?;
             bugs.push(summary);
         }
@@ -537,6 +587,71 @@ impl History {
             bugs,
             newest,
         })
+    }
+
+    /// Open bugs that are quiet today (the lifecycle's rule), by row.
+    fn quiet_bugs(&mut self) -> anyhow::Result<Vec<i64>> {
+        let config = self.lifecycle();
+        let today = crate::run::Date::from_system_time(std::time::SystemTime::now());
+        // No bug silent for less than the smallest expected silence is quiet.
+        let cutoff = crate::run::Date::from_days_since_epoch(
+            today.days_since_epoch() - config.quiet_min_days.floor() as i64,
+        );
+        let rows = self.query(
+            "SELECT id, n_logs, first_seen, last_seen FROM bugs
+             WHERE merged_into IS NULL AND status = 'open' AND n_logs >= ?1 AND last_seen <= ?2",
+            &[
+                (config.quiet_min_crashes as i64).into(),
+                cutoff.to_string().into(),
+            ],
+        )?;
+        Ok(rows
+            .iter()
+            .filter(|r| {
+                self.is_quiet(
+                    r[1].int() as u64,
+                    r[2].opt_text().as_deref().and_then(crate::run::Date::parse),
+                    r[3].opt_text().as_deref().and_then(crate::run::Date::parse),
+                )
+            })
+            .map(|r| r[0].int())
+            .collect())
+    }
+
+    /// The status of a listed bug from `status, fixed-in build, dup of (or merged into)`.
+    fn fill_status(
+        &mut self,
+        bug: i64,
+        summary: &mut BugSummary,
+        row: &[Value],
+    ) -> anyhow::Result<()> {
+        summary.status = row[0].text();
+        summary.fixed_in = row[1].opt_text();
+        summary.dup_of = row[2].opt_text();
+        if summary.dup_of.is_some() {
+            summary.status = "dup".to_owned();
+        }
+        if summary.status == STATUS_OPEN {
+            summary.quiet = self.is_quiet(
+                summary.count,
+                summary
+                    .first_seen
+                    .as_deref()
+                    .and_then(crate::run::Date::parse),
+                summary
+                    .last_seen
+                    .as_deref()
+                    .and_then(crate::run::Date::parse),
+            );
+            summary.regression = self
+                .query(
+                    "SELECT what FROM bug_audit WHERE bug_id = ?1 ORDER BY id DESC LIMIT 1",
+                    &[bug.into()],
+                )?
+                .first()
+                .is_some_and(|r| r[0].text() == "regression");
+        }
+        Ok(())
     }
 
     /// Nodes, builds and the sparkline of a listed bug.
@@ -605,14 +720,20 @@ impl History {
     pub fn bug_view(&mut self, bug: i64) -> anyhow::Result<BugView> {
         let newest = self.newest_date()?;
         let rows = self.query(
-            "SELECT public_id, kind, title, name, link, labels, n_logs, first_seen, last_seen
-             FROM bugs WHERE id = ?1",
+            "SELECT b.public_id, b.kind, b.title, b.name, b.link, b.labels, b.n_logs,
+                    b.first_seen, b.last_seen, b.status, f.name,
+                    COALESCE(m.public_id, d.public_id)
+             FROM bugs b LEFT JOIN bugs m ON m.id = b.merged_into
+             LEFT JOIN bugs d ON d.id = b.dup_of LEFT JOIN builds f ON f.id = b.fixed_in
+             WHERE b.id = ?1",
             &[bug.into()],
         )?;
         let Some(row) = rows.first() else {
             bail!("{}: bug {bug} vanished", self.db.name());
         };
         let mut summary = summary_of(row);
+        self.fill_status(bug, &mut summary, &row[9..])?;
+        let lifecycle = self.bug_lifecycle(bug, &summary)?;
         let kind = summary.kind.clone();
         self.fill_summary(bug, &mut summary, newest.as_deref())?;
         let counts: BTreeMap<(String, i64), u64> = self
@@ -655,7 +776,8 @@ impl History {
         }
         let dups = self
             .query(
-                "SELECT public_id, title FROM bugs WHERE merged_into = ?1 ORDER BY public_id LIMIT 100",
+                "SELECT public_id, title FROM bugs WHERE merged_into = ?1 OR dup_of = ?1
+                 ORDER BY public_id LIMIT 100",
                 &[bug.into()],
             )?
             .iter()
@@ -706,6 +828,88 @@ impl History {
             nodes,
             builds,
             per_day,
+            lifecycle,
+        })
+    }
+
+    /// Where `bug` stands: its status in words, fix, dup chain, quiet, regression, changes.
+    fn bug_lifecycle(&mut self, bug: i64, summary: &BugSummary) -> anyhow::Result<BugLifecycle> {
+        let status = self.status(bug)?;
+        let rows = self.query(
+            "SELECT fix_commit, status_note, status_on FROM bugs WHERE id = ?1",
+            &[bug.into()],
+        )?;
+        let (fix_commit, note, status_on) = rows
+            .first()
+            .map(|r| (r[0].opt_text(), r[1].opt_text(), r[2].opt_text()))
+            .unwrap_or_default();
+        let mut dup_chain = Vec::new();
+        if matches!(status, super::lifecycle::Status::Dup(_)) {
+            let mut current = bug;
+            for _ in 0..64 {
+                let next = self
+                    .query("SELECT dup_of FROM bugs WHERE id = ?1", &[current.into()])?
+                    .first()
+                    .and_then(|r| r[0].opt_int());
+                match next {
+                    Some(next) if next != current => {
+                        current = next;
+                        dup_chain.push(self.public_id(next)?);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let audit: Vec<AuditView> = self
+            .audit(bug)?
+            .into_iter()
+            .rev()
+            .take(MAX_AUDIT)
+            .rev()
+            .map(|row| AuditView {
+                when: jiff::Timestamp::from_second(row.at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                at: row.at,
+                who: row.who,
+                what: row.what,
+                old: row.old,
+                new: row.new,
+            })
+            .collect();
+        let regression = if summary.regression {
+            audit.last().cloned()
+        } else {
+            None
+        };
+        let expected_silence_days = match (
+            summary
+                .first_seen
+                .as_deref()
+                .and_then(crate::run::Date::parse),
+            summary
+                .last_seen
+                .as_deref()
+                .and_then(crate::run::Date::parse),
+        ) {
+            (Some(first), Some(last)) => {
+                self.lifecycle()
+                    .expected_silence(summary.count, first, last)
+            }
+            _ => None,
+        };
+        Ok(BugLifecycle {
+            status: status.as_str().to_owned(),
+            text: status.to_string(),
+            fixed_in: summary.fixed_in.clone(),
+            fix_commit,
+            note,
+            status_on,
+            dup_chain,
+            quiet: summary.quiet,
+            expected_silence_days,
+            regression,
+            audit,
         })
     }
 
@@ -1001,6 +1205,9 @@ fn summary_of(row: &[Value]) -> BugSummary {
         labels: split_labels(&row[5].text()),
         status: STATUS_OPEN.to_owned(),
         dup_of: None,
+        fixed_in: None,
+        quiet: false,
+        regression: false,
         count: row[6].int() as u64,
         nodes: Vec::new(),
         builds: Vec::new(),

@@ -9,10 +9,13 @@
 //! * [`db`] — worker threads owning read-only connections; the change poller.
 //! * [`http`] — the axum router, bounds (query length, page size, time limit), security
 //!   headers (a CSP without inline script), server-sent events for live pages.
+//! * [`edit`] — `--edit`: sign-in with the token, CSRF checks, edits through one writable
+//!   connection of its own (the only one; without `--edit` nothing is opened for writing).
 //! * [`export`] — the same pages as static files (`--export DIR`).
 //! * [`layout`], [`svg`], [`pages`] — markup.
 
 pub mod db;
+pub mod edit;
 pub mod export;
 pub mod http;
 pub mod layout;
@@ -74,10 +77,15 @@ pub struct Options {
     pub read_only: bool,
     /// Per-request time limit.
     pub timeout: Duration,
+    /// `--edit`: edits from the pages, behind this token.
+    pub edit: Option<edit::EditAccess>,
 }
 
-/// Opens the history read-only, the way every connection of the server does.
-pub fn opener(spec: &str) -> Arc<dyn Fn() -> anyhow::Result<History> + Send + Sync> {
+/// Opens a connection to the history.
+pub type Opener = Arc<dyn Fn() -> anyhow::Result<History> + Send + Sync>;
+
+/// Opens the history read-only, the way every connection that reads pages does.
+pub fn opener(spec: &str) -> Opener {
     let spec = spec.to_owned();
     Arc::new(move || History::open_read_only(&spec))
 }
@@ -94,7 +102,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    if !options.listen.ip().is_loopback() && !options.read_only {
+    if !options.listen.ip().is_loopback() && !options.read_only && options.edit.is_none() {
         crate::eprint_safe!(
             "legolog: warning: listening on {}, which is not a loopback address: anyone who can reach it reads the whole history (pass --read-only to say this is meant)",
             options.listen
