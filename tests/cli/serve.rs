@@ -1164,3 +1164,130 @@ fn issue_19_edits_are_refused_without_the_token_and_recorded_with_it() {
 fn origin_of(server: &Server) -> String {
     server.url.clone()
 }
+
+/// `legolog bug ARGS… --db DB`, which must succeed.
+fn bug_cli(db: &Path, args: &[&str]) {
+    let output = legolog()
+        .arg("bug")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "bug {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+// The lifecycle on the pages: the tabs are statuses; a fixed bug shows its build, an invalid
+// one why, a dup its chain; a regression reopens the bug with a banner; the audit history.
+#[test]
+fn issue_19_pages_show_the_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &fixture_logs());
+    let server = Server::start(&db);
+    let seed = bug_id(&server, "", "worker stuck in mlx4_ib_poll_cq");
+    let other = bug_id(&server, "", "rcu detected stall");
+    let open_total = server.json("/?json=1")["data"]["total"].as_u64().unwrap();
+    let (status, _) = server.stop();
+    assert!(status.success());
+
+    bug_cli(
+        &db,
+        &[
+            "fix",
+            &seed,
+            "--in",
+            "4.0.0-lego+ #27",
+            "--commit",
+            "c0ffee",
+        ],
+    );
+    bug_cli(&db, &["dup", &other, &seed]);
+    let tab = |server: &Server, name: &str| -> Vec<Value> {
+        server.json(&format!("/?json=1&tab={name}"))["data"]["bugs"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let server = Server::start(&db);
+    let fixed = tab(&server, "fixed");
+    assert_eq!(fixed.len(), 1, "{fixed:?}");
+    assert_eq!(fixed[0]["id"], seed.as_str());
+    assert_eq!(fixed[0]["fixed_in"], "4.0.0-lego+ #27");
+    let dups = tab(&server, "dup");
+    assert!(
+        dups.iter()
+            .any(|b| b["id"] == other.as_str() && b["dup_of"] == seed.as_str()),
+        "{dups:?}"
+    );
+    assert_eq!(tab(&server, "open").len() as u64, open_total - 2);
+    let (_, _, html) = server.get("/?tab=fixed");
+    assert!(html.contains("4.0.0-lego+ #27"), "{html}");
+    let page = server.json(&format!("/bug/{other}?json=1"))["data"]["lifecycle"].clone();
+    assert_eq!(page["status"], "dup");
+    assert_eq!(page["dup_chain"], json!([seed]));
+    assert_eq!(page["audit"][0]["what"], "dup");
+    let (_, _, html) = server.get(&format!("/bug/{other}"));
+    assert!(
+        html.contains(&format!("class=\"dup-of\" href=\"/bug/{seed}\"")),
+        "{html}"
+    );
+    let page = server.json(&format!("/bug/{seed}?json=1"))["data"].clone();
+    assert_eq!(
+        page["lifecycle"]["text"],
+        "fixed in 4.0.0-lego+ #27, commit c0ffee"
+    );
+    assert!(
+        page["dups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == other.as_str()),
+        "{page}"
+    );
+    let (status, _) = server.stop();
+    assert!(status.success());
+
+    // Build #28 crashes the same way: a regression, which reopens the bug.
+    let later = dir.path().join("0901-w9-2.log");
+    let text = std::fs::read_to_string(fixture("0826-w9-1.log"))
+        .unwrap()
+        .replace("4.0.0-lego+ #26", "4.0.0-lego+ #28");
+    std::fs::write(&later, text).unwrap();
+    record(&db, &[later]);
+    bug_cli(&db, &["undup", &other]);
+    bug_cli(&db, &["invalid", &other, "--why", "a broken test setup"]);
+    let server = Server::start(&db);
+    let open = tab(&server, "open");
+    let row = open
+        .iter()
+        .find(|b| b["id"] == seed.as_str())
+        .expect("the seed's bug is open again");
+    assert_eq!(row["regression"], true, "{row}");
+    let page = server.json(&format!("/bug/{seed}?json=1"))["data"]["lifecycle"].clone();
+    assert_eq!(page["status"], "open");
+    assert_eq!(page["regression"]["who"], "legolog");
+    let whats: Vec<&str> = page["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(whats, ["fixed", "regression"]);
+    let (_, _, html) = server.get(&format!("/bug/{seed}"));
+    assert!(html.contains("Regression."), "{html}");
+    assert!(html.contains("4.0.0-lego+ #28"), "{html}");
+    let invalid = tab(&server, "invalid");
+    assert_eq!(invalid.len(), 1);
+    assert_eq!(invalid[0]["id"], other.as_str());
+    let page = server.json(&format!("/bug/{other}?json=1"))["data"]["lifecycle"].clone();
+    assert_eq!(page["note"], "a broken test setup");
+    // Nothing here is quiet: every bug was seen today.
+    assert_eq!(tab(&server, "quiet").len(), 0);
+    let (status, _) = server.stop();
+    assert!(status.success());
+}
