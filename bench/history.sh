@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Issue 8: the history's cost per report must not grow with what it holds.
+# Issues 8 and 16: the history's cost per report must not grow with what it holds.
 #
 # Fills a history with 10k, 100k and 1M generated reports in 20k bugs (bench/gen-history.py,
-# straight SQL), for SQLite and for PostgreSQL (a server started here like the tests do), and
-# at each size times, median of 5:
+# straight SQL, with builds, per-build and per-node counts and the crash documents retention
+# keeps), for SQLite and for PostgreSQL (a server started here like the tests do), and at each
+# size times, median of REPS (default 5):
 #   record  — `legolog analyze --db` of one new log whose bug is new (indexed candidate search
-#             finds nothing, a bug is created);
+#             finds nothing, a bug is created, its crash document stored);
 #   fuzzy   — `legolog analyze --db` of one new log whose trace is a recorded bug's with one
-#             function renamed (the "seen before?" answer through the fuzzy index);
-#   size    — the database's size per report, crash documents included (issue 16: each bug
-#             keeps its last 40 documents; bench/gen-history.py).
-# Prints the times and the 1M/10k ratios (target: < 10).
+#             function renamed (the "seen before?" answer through the fuzzy index; the bug
+#             keeps 40 documents, so retention prunes one);
+#   show    — `legolog bug show ID` of a recorded bug (builds, nodes, crashes, audit);
+#   crash   — `legolog report --bug ID`: the bug's newest crash document, read from the history;
+#   size    — the database's size per report, crash documents included (each bug keeps its
+#             last 40; each document is the seed's, decoded with the fixture vmlinux).
+# Prints the times and the 1M/10k ratios (targets: record < 2, the rest < 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"10000 100000 1000000"}
@@ -34,6 +38,14 @@ echo bench > "$WORK/pw"; chmod 644 "$WORK/pw"
 as_pg "$PGBIN/initdb" -D "$WORK/pg" -U legolog --auth=scram-sha-256 --pwfile "$WORK/pw" --no-sync -E UTF8 >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1" -l "$WORK/pg.log" -w start >/dev/null
 export PGPASSWORD=bench
+
+# A real crash document: the seed recorded with the fixture vmlinux, as stored (zstd).
+"$BIN" analyze --db "$WORK/seed.sqlite3" --vmlinux fixtures/vmlinux/vmlinux-0826-w9-1 \
+    fixtures/logs/0826-w9-1.log >/dev/null
+DOC_HEX=$(sqlite3 "$WORK/seed.sqlite3" "SELECT hex(document) FROM crashes ORDER BY id LIMIT 1")
+[ -n "$DOC_HEX" ] || { echo "bench: the seed left no crash document" >&2; exit 1; }
+export DOC_HEX
+echo "crash document: $(( ${#DOC_HEX} / 2 )) bytes (the seed's, zstd)"
 
 # A WARNING whose call trace is FRAMES (innermost first); TAG makes its content unique.
 warning_log() { # FILE TAG FRAME…
@@ -60,17 +72,19 @@ for backend in sqlite postgres; do
         if [ $backend = sqlite ]; then
             DB=$WORK/h-$n.sqlite3
             fill() { sqlite3 "$DB"; }
+            query() { sqlite3 "$DB"; }
         else
             as_pg "$PGBIN/psql" -q -h 127.0.0.1 -p "$PORT" -U legolog -d postgres -c "CREATE DATABASE h$n" >/dev/null
             DB="postgresql://legolog:bench@127.0.0.1:$PORT/h$n"
             fill() { psql -q -h 127.0.0.1 -p "$PORT" -U legolog -d "h$n" -v ON_ERROR_STOP=1 >/dev/null; }
+            query() { psql -qtA -h 127.0.0.1 -p "$PORT" -U legolog -d "h$n"; }
         fi
         warning_log "$WORK/init.log" init init_a init_b
         "$BIN" analyze --db "$DB" "$WORK/init.log" >/dev/null  # creates the schema
         s=$(date +%s)
         python3 bench/gen-history.py $backend "$n" "$BUGS" | fill
         fill_s=$(( $(date +%s) - s ))
-        rec=(); fuz=(); base=()
+        rec=(); fuz=(); base=(); show=(); crash=()
         for rep in $(seq 1 "$REPS"); do
             warning_log "$WORK/new.log" "$n-$rep" "new_${rep}_a" "new_${rep}_b" "new_${rep}_c" "new_${rep}_d" "new_${rep}_e"
             rec+=("$(time_ms "$BIN" analyze --db "$DB" --format json "$WORK/new.log")")
@@ -82,19 +96,29 @@ for backend in sqlite postgres; do
             fuz+=("$(time_ms "$BIN" analyze --db "$DB" --format json "$WORK/fuzzy.log")")
             # The peer: the same command without a history.
             base+=("$(time_ms "$BIN" analyze --no-db --format json "$WORK/fuzzy.log")")
+            shown=$(( 2000 + rep * 53 ))
+            show+=("$(time_ms "$BIN" bug show "gen$shown" --db "$DB")")
+            "$BIN" report --bug "gen$shown" --db "$DB" | grep -q 'fit_internal.c:10' \
+                || { echo "bench: report --bug gen$shown printed no decoded trace" >&2; exit 1; }
+            crash+=("$(time_ms "$BIN" report --bug "gen$shown" --db "$DB")")
         done
         if [ $backend = sqlite ]; then
             bytes=$(stat -c %s "$DB")
         else
             bytes=$(psql -qtA -h 127.0.0.1 -p "$PORT" -U legolog -d "h$n" -c "SELECT pg_database_size('h$n')")
         fi
-        printf '%-8s %8s reports: %s bytes, %s bytes per report (crash documents included)\n' \
-            $backend "$n" "$bytes" $(( bytes / n ))
+        docs=$(echo "SELECT COUNT(*) FROM crashes;" | query)
+        printf '%-8s %8s reports: %s bytes, %s bytes per report (%s crash documents kept)\n' \
+            $backend "$n" "$bytes" $(( bytes / n )) "$docs"
         RESULT[$backend,$n,record]=$(printf '%s\n' "${rec[@]}" | median)
         RESULT[$backend,$n,fuzzy]=$(printf '%s\n' "${fuz[@]}" | median)
+        RESULT[$backend,$n,show]=$(printf '%s\n' "${show[@]}" | median)
+        RESULT[$backend,$n,crash]=$(printf '%s\n' "${crash[@]}" | median)
         nodb=$(printf '%s\n' "${base[@]}" | median)
         printf '%-8s %8s reports (filled in %3ss): record one new log %5s ms, fuzzy seen-before %5s ms (same log --no-db: %s ms)\n' \
             $backend "$n" "$fill_s" "${RESULT[$backend,$n,record]}" "${RESULT[$backend,$n,fuzzy]}" "$nodb"
+        printf '%-8s %8s reports: bug show %5s ms, report --bug (a crash document) %5s ms\n' \
+            $backend "$n" "${RESULT[$backend,$n,show]}" "${RESULT[$backend,$n,crash]}"
         if [ $backend = sqlite ] && [ "$n" = "${SIZES##* }" ]; then
             echo "sqlite query plan of the fuzzy candidate lookup (src/history/mod.rs, most_similar):"
             sqlite3 "$DB" "EXPLAIN QUERY PLAN SELECT DISTINCT s.bug_id, s.frames FROM bug_index i
@@ -128,8 +152,9 @@ for backend in sqlite postgres; do
 done
 first=${SIZES%% *}
 for backend in sqlite postgres; do
-    for what in record fuzzy; do
-        awk -v a="${RESULT[$backend,$first,$what]}" -v b="${RESULT[$backend,$last,$what]}" -v w="$what" -v be="$backend" -v f="$first" -v l="$last" \
-            'BEGIN { r = b / (a > 0 ? a : 1); printf "%-8s %-6s %s -> %s reports: ratio %.2f (target < 10)%s\n", be, w, f, l, r, (r < 10 ? "" : "  FAIL") }'
+    for what in record fuzzy show crash; do
+        target=10; [ $what = record ] && target=2
+        awk -v a="${RESULT[$backend,$first,$what]}" -v b="${RESULT[$backend,$last,$what]}" -v w="$what" -v be="$backend" -v f="$first" -v l="$last" -v t="$target" \
+            'BEGIN { r = b / (a > 0 ? a : 1); printf "%-8s %-6s %s -> %s reports: ratio %.2f (target < %d)%s\n", be, w, f, l, r, t, (r < t ? "" : "  FAIL") }'
     done
 done
