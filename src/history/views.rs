@@ -521,8 +521,10 @@ impl History {
         }
         if let Some(node) = &filter.node {
             let p = param(node.as_str().into(), &mut params);
+            // The per-node counts the lifecycle keeps for each canonical bug: one index lookup
+            // per bug seen there, where going through its logs cost one per log.
             conditions.push(format!(
-                "b.id IN (SELECT bl.bug_id FROM bug_logs bl JOIN logs l ON l.id = bl.log_id WHERE l.node = {p})"
+                "b.id IN (SELECT bug_id FROM bug_nodes WHERE node = {p})"
             ));
         }
         if let Some(run) = &filter.run {
@@ -663,8 +665,7 @@ impl History {
     ) -> anyhow::Result<()> {
         summary.nodes = self
             .query(
-                "SELECT DISTINCT l.node FROM bug_logs b JOIN logs l ON l.id = b.log_id
-                 WHERE b.bug_id = ?1 AND l.node IS NOT NULL ORDER BY l.node LIMIT 50",
+                "SELECT node FROM bug_nodes WHERE bug_id = ?1 ORDER BY node LIMIT 50",
                 &[bug.into()],
             )?
             .iter()
