@@ -42,6 +42,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH", requires = "edit")]
     pub edit_token_file: Option<PathBuf>,
 
+    /// Kernel image (and module dirs) that decode crash pages: each frame's verdict and
+    /// file:line, as `report --format html --vmlinux` shows them.
+    #[command(flatten)]
+    pub symbols: crate::cli::SymbolArgs,
+
     /// Seconds one request may take before it is answered 503.
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -57,6 +62,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let db = match &location {
         store::Location::File(path) => path.display().to_string(),
         store::Location::Url(url) => url.clone(),
+    };
+    let locator = match &args.symbols.vmlinux {
+        Some(_) => {
+            let options = crate::locate::LocateOptions::with_config(
+                args.symbols.vmlinux.clone(),
+                args.symbols.module_dirs.clone(),
+                Vec::new(),
+                None,
+                None,
+                None,
+            )?;
+            Some(Arc::new(options))
+        }
+        None => None,
     };
     let edit = if args.edit {
         let (token, made) = edit_token(args.edit_token_file.as_deref())?;
@@ -76,6 +95,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         read_only: args.read_only,
         timeout: Duration::from_secs(args.request_timeout),
         edit,
+        locator,
     })?;
     Ok(ExitCode::from(EXIT_OK))
 }

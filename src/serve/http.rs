@@ -64,15 +64,17 @@ pub struct App {
     shutdown: watch::Receiver<bool>,
     streams: Arc<AtomicUsize>,
     editor: Option<Arc<Editor>>,
+    locator: Option<Arc<crate::locate::LocateOptions>>,
 }
 
 /// Binds, says where on stderr, and serves until Ctrl-C (or SIGTERM).
-pub async fn serve(options: Options, db: Db, changes: watch::Receiver<u64>) -> anyhow::Result<()> {
+pub async fn serve(
+    options: Options,
+    db: Db,
+    changes: watch::Receiver<u64>,
+    editor: Option<Arc<Editor>>,
+) -> anyhow::Result<()> {
     let rules = Arc::new(RuleSet::load(None, &crate::limits::Limits::default())?);
-    let editor = match &options.edit {
-        Some(access) => Some(Arc::new(Editor::start(access)?)),
-        None => None,
-    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = App {
         cache: Arc::default(),
@@ -83,6 +85,7 @@ pub async fn serve(options: Options, db: Db, changes: watch::Receiver<u64>) -> a
         shutdown: stop_rx,
         streams: Arc::new(AtomicUsize::new(0)),
         editor,
+        locator: options.locator.clone(),
     };
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -472,8 +475,14 @@ async fn load_crash(
     position: u64,
 ) -> anyhow::Result<Option<crash::CrashPage>> {
     let rules = app.rules.clone();
+    let app_locator = app.locator.clone();
     app.db
-        .run(move |h| crash::load(h, &log, position, &rules))
+        .run(move |h| match app_locator {
+            None => crash::load(h, &log, position, &rules, None),
+            Some(options) => crash::with_locator(&options, |locator| {
+                crash::load(h, &log, position, &rules, Some(locator))
+            }),
+        })
         .await
 }
 

@@ -79,6 +79,8 @@ pub struct Options {
     pub timeout: Duration,
     /// `--edit`: edits from the pages, behind this token.
     pub edit: Option<edit::EditAccess>,
+    /// `--vmlinux`: decodes crash pages (each connection thread keeps a locator of its own).
+    pub locator: Option<Arc<crate::locate::LocateOptions>>,
 }
 
 /// Opens a connection to the history.
@@ -109,7 +111,13 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         );
     }
     // Connections are made on threads of their own, outside the async runtime (the
-    // PostgreSQL client blocks on a runtime of its own).
+    // PostgreSQL client blocks on a runtime of its own). With --edit the writable connection
+    // comes first: opening it upgrades a history an older legolog wrote, which the read-only
+    // ones could not read.
+    let editor = match &options.edit {
+        Some(access) => Some(Arc::new(edit::Editor::start(access)?)),
+        None => None,
+    };
     let open = opener(&options.db);
     let db = db::pool(3, open.clone())?;
     let changes = db::watch_changes(open, http::POLL)?;
@@ -118,5 +126,5 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .max_blocking_threads(16)
         .enable_all()
         .build()?;
-    runtime.block_on(http::serve(options, db, changes))
+    runtime.block_on(http::serve(options, db, changes, editor))
 }

@@ -1291,3 +1291,55 @@ fn issue_19_pages_show_the_lifecycle() {
     let (status, _) = server.stop();
     assert!(status.success());
 }
+
+// `serve --vmlinux`: a crash page decoded as `report --format html --vmlinux` decodes it, each
+// frame with its verdict and file:line; without it, the same page has no verdicts.
+#[test]
+fn issue_19_crash_pages_are_decoded_with_vmlinux() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &[fixture("0826-w9-1.log")]);
+    let crash_path = |server: &Server| -> String {
+        let id = bug_id(server, "", "worker stuck in mlx4_ib_poll_cq");
+        let bug = server.json(&format!("/bug/{id}?json=1"));
+        let crash = &bug["data"]["crashes"]["crashes"][0];
+        format!(
+            "/crash/{}/{}",
+            crash["log"].as_str().unwrap(),
+            crash["position"]
+        )
+    };
+    let rows = |html: &str| -> Vec<String> {
+        let body = html
+            .split("<table class=\"trace\"")
+            .nth(1)
+            .and_then(|t| t.split("<tbody>").nth(1))
+            .and_then(|t| t.split("</tbody>").next())
+            .unwrap_or_default();
+        body.split("<tr").skip(1).map(str::to_owned).collect()
+    };
+    let plain = Server::start(&db);
+    let (_, _, html) = plain.get(&crash_path(&plain));
+    let undecoded = rows(&html);
+    assert_eq!(undecoded.len(), 19, "{html}");
+    assert!(undecoded
+        .iter()
+        .all(|row| !row.contains("class=\"verdict ")));
+    drop(plain);
+
+    let vmlinux = root().join("fixtures/vmlinux/vmlinux-0826-w9-1");
+    let server = Server::start_with(&db, &["--vmlinux", vmlinux.to_str().unwrap()], None);
+    let (status, _, html) = server.get(&crash_path(&server));
+    assert_eq!(status, 200);
+    let decoded = rows(&html);
+    assert_eq!(decoded.len(), 19, "{html}");
+    for row in &decoded {
+        assert!(row.contains("class=\"verdict "), "a verdict in {row}");
+        assert!(
+            row.contains(".c:") || row.contains(".S:") || row.contains(".h:"),
+            "file:line in {row}"
+        );
+    }
+    let (status, _) = server.stop();
+    assert!(status.success());
+}
