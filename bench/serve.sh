@@ -2,7 +2,9 @@
 # Issue 19, acceptance 3: the dashboard under load, on loopback only.
 #
 # Fills a history with N generated reports in 20k bugs (bench/gen-history.py, the generator of
-# bench/history.sh) on SQLite and on PostgreSQL (a server started here like the tests do), starts
+# bench/history.sh, with its real crash document: the seed's, decoded with the fixture vmlinux)
+# on SQLite and on PostgreSQL (a server started here like the tests do), prints the query plan of
+# the node filter and the list's order, starts
 # `legolog serve` on 127.0.0.1, and while a writer records a new log every WRITE_EVERY seconds
 # (`legolog analyze --db`, a second process), measures the bug list and a bug page with Debian's
 # `wrk` (CONNS concurrent clients for SECONDS each, p95 from wrk's latency histogram through a
@@ -33,6 +35,13 @@ cleanup() {
 }
 trap cleanup EXIT
 export HOME=$WORK XDG_DATA_HOME=$WORK/data XDG_CONFIG_HOME=$WORK/config
+
+# A real crash document, as bench/history.sh stores them: the seed recorded with the fixture vmlinux.
+"$BIN" analyze --db "$WORK/seed.sqlite3" --vmlinux fixtures/vmlinux/vmlinux-0826-w9-1 \
+    fixtures/logs/0826-w9-1.log >/dev/null
+DOC_HEX=$(sqlite3 "$WORK/seed.sqlite3" "SELECT hex(document) FROM crashes ORDER BY id LIMIT 1")
+[ -n "$DOC_HEX" ] || { echo "bench/serve.sh: the seed left no crash document" >&2; exit 1; }
+export DOC_HEX
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -83,6 +92,15 @@ for backend in $BACKENDS; do
     s=$(date +%s)
     python3 bench/gen-history.py "$backend" "$N" "$BUGS" | fill
     echo "$backend: filled in $(( $(date +%s) - s )) s"
+    # The plans of the list filtered by node (the query that was slow before schema step 6).
+    PLAN="SELECT b.id FROM bugs b WHERE b.merged_into IS NULL AND b.status = 'open'
+          AND b.id IN (SELECT bug_id FROM bug_nodes WHERE node = 'w3')
+          ORDER BY b.last_seen DESC, b.n_logs DESC, b.public_id LIMIT 50"
+    if [ "$backend" = sqlite ]; then
+        sqlite3 "$DB" "EXPLAIN QUERY PLAN $PLAN" | sed "s/^/$backend plan: /"
+    else
+        psql -q -h 127.0.0.1 -p "$PGPORT" -U legolog -d h -c "EXPLAIN ANALYZE $PLAN" | sed "s/^/$backend plan: /"
+    fi
     PORT=$(free_port)
     "$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
     SERVER=$!
@@ -109,6 +127,11 @@ for backend in $BACKENDS; do
     kill "$WRITER" 2>/dev/null || true
     kill -INT "$SERVER"
     wait "$SERVER" || true
-    writes=$(sqlite3 "$WORK/h.sqlite3" "SELECT COUNT(*) FROM logs WHERE path LIKE '%w.log'" 2>/dev/null || echo "?")
-    [ "$backend" = sqlite ] && echo "sqlite: the writer recorded $writes logs meanwhile"
+    COUNT_WRITES="SELECT COUNT(*) FROM logs WHERE path LIKE '%w.log'"
+    if [ "$backend" = sqlite ]; then
+        writes=$(sqlite3 "$DB" "$COUNT_WRITES" 2>/dev/null || echo "?")
+    else
+        writes=$(psql -q -h 127.0.0.1 -p "$PGPORT" -U legolog -d h -tAc "$COUNT_WRITES" 2>/dev/null || echo "?")
+    fi
+    echo "$backend: the writer recorded $writes logs meanwhile"
 done
