@@ -9,6 +9,10 @@
 # (`legolog analyze --db`, a second process), measures the bug list and a bug page with Debian's
 # `wrk` (CONNS concurrent clients for SECONDS each, p95 from wrk's latency histogram through a
 # Lua `done` hook). Prints requests/s and p50/p95/p99 per page and backend.
+#
+# Pages are kept per change of the history, so most requests are answered from memory. MISS=1
+# measures the other extreme: every request carries a query parameter of its own (`_=N`, which the
+# pages ignore), so every one is a page built from the history.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
@@ -16,6 +20,7 @@ BUGS=${BUGS:-20000}
 CONNS=${CONNS:-50}
 SECONDS_EACH=${SECONDS_EACH:-15}
 WRITE_EVERY=${WRITE_EVERY:-1}
+MISS=${MISS:-0}
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 for tool in wrk sqlite3 psql python3 curl; do
     command -v $tool >/dev/null || { echo "bench/serve.sh: needs $tool (apt-get install wrk sqlite3 postgresql-client curl)" >&2; exit 1; }
@@ -56,6 +61,24 @@ done = function(summary, latency, requests)
 end
 EOF
 
+# MISS=1: a path of its own per request (the thread's id and a counter).
+cp "$WORK/report.lua" "$WORK/miss.lua"
+cat >> "$WORK/miss.lua" <<'EOF'
+local threads = 0
+setup = function(thread)
+    threads = threads + 1
+    thread:set("tid", threads)
+end
+local n = 0
+request = function()
+    n = n + 1
+    local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+    return wrk.format(nil, wrk.path .. sep .. "_=" .. tid .. "-" .. n)
+end
+EOF
+SCRIPT=$WORK/report.lua
+[ "$MISS" = 1 ] && SCRIPT=$WORK/miss.lua
+
 warning_log() { # FILE TAG
     {
         echo "[    1.000000] ------------[ cut here ]------------"
@@ -77,7 +100,7 @@ if [[ " $BACKENDS " == *" postgres "* ]]; then
     export PGPASSWORD=bench
 fi
 
-echo "bench/serve.sh: $N reports in $BUGS bugs, $CONNS clients, ${SECONDS_EACH}s per page, a writer every ${WRITE_EVERY}s, $(nproc) cores"
+echo "bench/serve.sh: $N reports in $BUGS bugs, $CONNS clients, ${SECONDS_EACH}s per page, a writer every ${WRITE_EVERY}s, $(nproc) cores$([ "$MISS" = 1 ] && echo ", every request a miss")"
 for backend in $BACKENDS; do
     if [ "$backend" = sqlite ]; then
         DB=$WORK/h.sqlite3
@@ -119,7 +142,7 @@ for backend in $BACKENDS; do
     WRITER=$!
     PIDS+=("$WRITER")
     for page in "/" "/bug/gen1234" "/?node=w3" "/bug/gen1234?page=0&sort=node"; do
-        line=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --timeout 10s -s "$WORK/report.lua" "http://127.0.0.1:$PORT$page" | grep '^REPORT')
+        line=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --timeout 10s -s "$SCRIPT" "http://127.0.0.1:$PORT$page" | grep '^REPORT')
         read -r _ rps p50 p95 p99 errors total <<<"$line"
         printf '%-8s %-32s %7s req/s  p50 %7s ms  p95 %7s ms  p99 %7s ms  (%s requests, %s errors)\n' \
             "$backend" "$page" "$rps" "$p50" "$p95" "$p99" "$total" "$errors"

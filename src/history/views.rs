@@ -577,13 +577,14 @@ impl History {
             &params,
         )?;
         let mut bugs = Vec::with_capacity(rows.len());
+        let mut internal = Vec::with_capacity(rows.len());
         for row in rows {
-            let internal = row[0].int();
             let mut summary = summary_of(&row[1..]);
-            self.fill_status(internal, &mut summary, &row[10..])?;
-            self.fill_summary(internal, &mut summary, newest.as_deref())?;
+            self.fill_status(&mut summary, &row[10..]);
+            internal.push(row[0].int());
             bugs.push(summary);
         }
+        self.fill_summaries(&internal, &mut bugs, newest.as_deref())?;
         Ok(BugList {
             total,
             bugs,
@@ -621,12 +622,7 @@ impl History {
     }
 
     /// The status of a listed bug from `status, fixed-in build, dup of (or merged into)`.
-    fn fill_status(
-        &mut self,
-        bug: i64,
-        summary: &mut BugSummary,
-        row: &[Value],
-    ) -> anyhow::Result<()> {
+    fn fill_status(&self, summary: &mut BugSummary, row: &[Value]) {
         summary.status = row[0].text();
         summary.fixed_in = row[1].opt_text();
         summary.dup_of = row[2].opt_text();
@@ -645,60 +641,106 @@ impl History {
                     .as_deref()
                     .and_then(crate::run::Date::parse),
             );
-            summary.regression = self
-                .query(
-                    "SELECT what FROM bug_audit WHERE bug_id = ?1 ORDER BY id DESC LIMIT 1",
-                    &[bug.into()],
-                )?
-                .first()
-                .is_some_and(|r| r[0].text() == "regression");
         }
-        Ok(())
     }
 
-    /// Nodes, builds and the sparkline of a listed bug.
-    fn fill_summary(
+    /// Nodes, builds, the sparkline and the regression mark of listed bugs (`bugs[i]` is the
+    /// row of `summaries[i]`), four queries for the whole page: on PostgreSQL each query is a
+    /// round trip, and per bug they cost more than the page.
+    fn fill_summaries(
         &mut self,
-        bug: i64,
-        summary: &mut BugSummary,
+        bugs: &[i64],
+        summaries: &mut [BugSummary],
         newest: Option<&str>,
     ) -> anyhow::Result<()> {
-        summary.nodes = self
-            .query(
-                "SELECT node FROM bug_nodes WHERE bug_id = ?1 ORDER BY node LIMIT 50",
-                &[bug.into()],
-            )?
+        if bugs.is_empty() {
+            return Ok(());
+        }
+        let list = bugs
             .iter()
-            .map(|r| r[0].text())
-            .collect();
-        summary.builds = self
-            .query(
-                "SELECT DISTINCT kernel FROM reports WHERE bug_id = ?1 AND kernel IS NOT NULL
-                 ORDER BY kernel LIMIT 20",
-                &[bug.into()],
-            )?
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The sparklines' days: the SPARK_DAYS up to the history's newest date.
+        let first_day = newest
+            .and_then(crate::run::Date::parse)
+            .map(|end| end.days_since_epoch() - SPARK_DAYS + 1);
+        if first_day.is_some() {
+            for summary in summaries.iter_mut() {
+                summary.per_day = vec![0u64; SPARK_DAYS as usize];
+            }
+        }
+        let idx_of: std::collections::HashMap<i64, usize> = bugs
             .iter()
-            .map(|r| r[0].text())
+            .enumerate()
+            .map(|(idx, &bug)| (bug, idx))
             .collect();
-        let Some(end) = newest.and_then(crate::run::Date::parse) else {
+        let mut each = |rows: Vec<Vec<Value>>, put: &mut dyn FnMut(&mut BugSummary, &[Value])| {
+            for row in rows {
+                if let Some(summary) = idx_of
+                    .get(&row[0].int())
+                    .and_then(|&i| summaries.get_mut(i))
+                {
+                    put(summary, &row[1..]);
+                }
+            }
+        };
+        let rows = self.query(
+            &format!(
+                "SELECT bug_id, node FROM bug_nodes WHERE bug_id IN ({list}) ORDER BY bug_id, node"
+            ),
+            &[],
+        )?;
+        each(rows, &mut |summary, row| {
+            if summary.nodes.len() < 50 {
+                summary.nodes.push(row[0].text());
+            }
+        });
+        let rows = self.query(
+            &format!(
+                "SELECT DISTINCT bug_id, kernel FROM reports WHERE bug_id IN ({list}) AND kernel IS NOT NULL
+                 ORDER BY bug_id, kernel"
+            ),
+            &[],
+        )?;
+        each(rows, &mut |summary, row| {
+            if summary.builds.len() < 20 {
+                summary.builds.push(row[0].text());
+            }
+        });
+        // A bug is a regression while the last change of its status is one (it reopened it).
+        let rows = self.query(
+            &format!(
+                "SELECT bug_id, what FROM bug_audit WHERE id IN
+                     (SELECT MAX(id) FROM bug_audit WHERE bug_id IN ({list}) GROUP BY bug_id)"
+            ),
+            &[],
+        )?;
+        each(rows, &mut |summary, row| {
+            summary.regression = summary.status == STATUS_OPEN && row[0].text() == "regression";
+        });
+        let Some(first_day) = first_day else {
             return Ok(());
         };
-        let end_day = end.days_since_epoch();
-        let start = crate::run::Date::from_days_since_epoch(end_day - SPARK_DAYS + 1).to_string();
-        let mut per_day = vec![0u64; SPARK_DAYS as usize];
-        for row in self.query(
-            "SELECT l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
-             WHERE b.bug_id = ?1 AND l.seen_on >= ?2 GROUP BY l.seen_on",
-            &[bug.into(), start.into()],
-        )? {
+        let start = crate::run::Date::from_days_since_epoch(first_day).to_string();
+        let rows = self.query(
+            &format!(
+                "SELECT b.bug_id, l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
+                 WHERE b.bug_id IN ({list}) AND l.seen_on >= ?1 GROUP BY b.bug_id, l.seen_on"
+            ),
+            &[start.into()],
+        )?;
+        each(rows, &mut |summary, row| {
             if let Some(day) = crate::run::Date::parse(&row[0].text()) {
-                let idx = day.days_since_epoch() - (end_day - SPARK_DAYS + 1);
-                if let Some(slot) = usize::try_from(idx).ok().and_then(|i| per_day.get_mut(i)) {
+                let idx = day.days_since_epoch() - first_day;
+                if let Some(slot) = usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| summary.per_day.get_mut(i))
+                {
                     *slot += row[1].int() as u64;
                 }
             }
-        }
-        summary.per_day = per_day;
+        });
         Ok(())
     }
 
@@ -733,10 +775,12 @@ impl History {
             bail!("{}: bug {bug} vanished", self.db.name());
         };
         let mut summary = summary_of(row);
-        self.fill_status(bug, &mut summary, &row[9..])?;
+        self.fill_status(&mut summary, &row[9..]);
+        let mut one = [summary];
+        self.fill_summaries(&[bug], &mut one, newest.as_deref())?;
+        let [summary] = one;
         let lifecycle = self.bug_lifecycle(bug, &summary)?;
         let kind = summary.kind.clone();
-        self.fill_summary(bug, &mut summary, newest.as_deref())?;
         let counts: BTreeMap<(String, i64), u64> = self
             .query(
                 "SELECT signature, signature_version, COUNT(*) FROM reports WHERE bug_id = ?1
