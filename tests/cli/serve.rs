@@ -888,6 +888,63 @@ fn issue_19_histories_are_opened_read_only() {
     ] {
         server.json(path);
     }
+    let (status, body) = post_form(
+        &server,
+        &format!("/bug/{id}/edit"),
+        Some(&server.url.clone()),
+        None,
+        &[("action", "invalid"), ("why", "forged")],
+    );
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = server.stop();
+    assert!(status.success());
+
+    // With --edit, an edit goes through the writable connection; pages still read through the
+    // read-only ones.
+    const TOKEN: &str = "pg-edit-token-0123456789";
+    let server = Server::start_with(Path::new(&url), &["--edit"], Some(TOKEN));
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let signed = agent
+        .post(&format!("{}/login", server.url))
+        .set("Origin", &server.url)
+        .send_form(&[("token", TOKEN), ("name", "pg-editor")])
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let cookie = signed
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = agent
+        .get(&format!("{}/bug/{id}", server.url))
+        .set("Cookie", &cookie)
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form token on the editor's page")
+        .to_owned();
+    let (status, body) = post_form(
+        &server,
+        &format!("/bug/{id}/edit"),
+        Some(&server.url.clone()),
+        Some(&cookie),
+        &[
+            ("action", "invalid"),
+            ("why", "a broken setup"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_eq!(status, 303, "{body}");
+    let bug = server.json(&format!("/bug/{id}?json=1"));
+    assert_eq!(bug["data"]["lifecycle"]["status"], "invalid", "{bug}");
+    assert_eq!(bug["data"]["lifecycle"]["audit"][0]["who"], "pg-editor");
     let (status, _) = server.stop();
     assert!(status.success());
 }
