@@ -10,7 +10,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             legolog::eprint_safe!("legolog: {err:#}");
-            ExitCode::from(legolog::cli::EXIT_ERROR)
+            ExitCode::from(legolog::cli::exit::EXIT_ERROR)
         }
     }
 }

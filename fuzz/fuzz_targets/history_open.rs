@@ -33,9 +33,9 @@ fuzz_target!(|data: &[u8]| {
         date: None,
         reports: vec![ReportRecord {
             signature: "s".repeat(40),
-            signature_version: legolog::signature::VERSION,
+            signature_version: legolog::identity::signature::VERSION,
             kind: "oops".to_owned(),
-            basis: legolog::signature::Basis::Trusted,
+            basis: legolog::identity::signature::Basis::Trusted,
             frames: vec!["f".to_owned(), "g".to_owned()],
             title: "t".to_owned(),
             labels: vec![],

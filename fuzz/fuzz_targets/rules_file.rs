@@ -2,8 +2,8 @@
 //! limits; a rules file that loads is matched against the seed report.
 #![no_main]
 
-use legolog::limits::Limits;
-use legolog::rules::RuleSet;
+use legolog::config::limits::Limits;
+use legolog::identity::rules::RuleSet;
 use legolog_parsers::{ParseConfig, Report, Scanner};
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let report = seed_report();
-    let (signature, labels) = legolog::analysis::annotate(report, &rules);
+    let (signature, labels) = legolog::pipeline::analysis::annotate(report, &rules);
     assert!(!signature.id.is_empty());
     assert!(labels.len() <= rules.rules.len());
 });

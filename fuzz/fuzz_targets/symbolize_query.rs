@@ -2,9 +2,9 @@
 //! resolves or is refused, never a panic, whatever the offsets and sizes.
 #![no_main]
 
-use legolog::decode::{self, Decoder};
-use legolog::events::{Collect, Sink};
-use legolog::query;
+use legolog::symbolize::decode::{self, Decoder};
+use legolog::config::events::{Collect, Sink};
+use legolog::symbolize::query;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 

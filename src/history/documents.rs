@@ -5,7 +5,7 @@
 //! one per signature, the newest, and the pinned.
 
 use super::History;
-use crate::run::Date;
+use crate::identity::run::Date;
 use anyhow::{anyhow, bail};
 use std::collections::{BTreeSet, HashMap};
 
@@ -264,7 +264,7 @@ pub fn retained(rows: &[Retainable], max: usize) -> BTreeSet<i64> {
 mod tests {
     use super::*;
     use crate::history::{Attachment, LogRecord, Match, ReportRecord};
-    use crate::signature::Basis;
+    use crate::identity::signature::Basis;
 
     /// Log `idx` of the retention test: one crash of the bug on one of 8 nodes (`w7` only in
     /// the first half, so its latest crash is an old one) and one of five builds in turn, one
@@ -287,7 +287,7 @@ mod tests {
                 .map(|d| Date::from_days_since_epoch(d.days_since_epoch() + idx as i64 / 100)),
             reports: vec![ReportRecord {
                 signature: "s".to_owned(),
-                signature_version: crate::signature::VERSION,
+                signature_version: crate::identity::signature::VERSION,
                 kind: "lego-watchdog".to_owned(),
                 basis: Basis::Trusted,
                 frames: vec!["a".to_owned(), "b".to_owned()],

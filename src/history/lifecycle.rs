@@ -6,7 +6,7 @@
 
 use super::builds::{self, Build};
 use super::{Attachment, History};
-use crate::run::Date;
+use crate::identity::run::Date;
 use anyhow::bail;
 use std::cmp::Ordering;
 use std::collections::HashMap;

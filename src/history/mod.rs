@@ -10,6 +10,7 @@
 
 pub mod backend;
 pub mod builds;
+pub mod dbfile;
 pub mod documents;
 pub mod lifecycle;
 pub mod postgres;
@@ -18,8 +19,8 @@ pub mod schema;
 pub mod sqlite;
 pub mod views;
 
-use crate::run::Date;
-use crate::signature::{self, Basis};
+use crate::identity::run::Date;
+use crate::identity::signature::{self, Basis};
 use anyhow::bail;
 pub use backend::{Backend, Value};
 pub use resign::{GroupingDiff, Merge, Resigned, Split};
@@ -256,12 +257,12 @@ impl History {
     /// A file that is not a legolog history (corrupt, another program's database, a newer
     /// schema, an empty or non-database file, a dangling symlink; one carrying triggers or
     /// views) is an error naming the file; it is never overwritten. A new history is built
-    /// aside and linked into place ([`crate::dbfile`]).
+    /// aside and linked into place ([`crate::history::dbfile`]).
     pub fn open(path: &Path) -> anyhow::Result<History> {
-        crate::dbfile::check_path(path)?;
+        crate::history::dbfile::check_path(path)?;
         if std::fs::symlink_metadata(path).is_err() {
             sqlite::Sqlite::make_parent(path)?;
-            crate::dbfile::create_new(path, |new| {
+            crate::history::dbfile::create_new(path, |new| {
                 History::with_backend(Box::new(sqlite::Sqlite::open(new, true)?)).map(drop)
             })?;
         }
@@ -295,7 +296,7 @@ impl History {
     }
 
     /// The grouping options of a rules file (`[grouping]`).
-    pub fn set_grouping(&mut self, grouping: &crate::rules::Grouping) {
+    pub fn set_grouping(&mut self, grouping: &crate::identity::rules::Grouping) {
         if let Some(threshold) = grouping.similarity {
             self.similarity = threshold;
         }

@@ -39,7 +39,7 @@ impl History {
                 "SELECT id, content_hash, path FROM logs
                  WHERE id IN (SELECT log_id FROM reports WHERE signature_version < ?1)
                  ORDER BY id",
-                &[i64::from(crate::signature::VERSION).into()],
+                &[i64::from(crate::identity::signature::VERSION).into()],
             )?
             .iter()
             .map(|r| super::LegacyLog {

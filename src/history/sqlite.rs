@@ -44,7 +44,7 @@ impl Sqlite {
     }
 
     /// Opens the file at `path` (creating it only with `create`) over a defensive connection
-    /// that refuses foreign triggers and views ([`crate::dbfile::harden`]).
+    /// that refuses foreign triggers and views ([`crate::history::dbfile::harden`]).
     pub fn open(path: &Path, create: bool) -> anyhow::Result<Sqlite> {
         let name = path.display().to_string();
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -54,7 +54,7 @@ impl Sqlite {
         let conn = Connection::open_with_flags(path, flags).map_err(|err| db_error(&name, err))?;
         conn.busy_timeout(busy_timeout())
             .map_err(|err| db_error(&name, err))?;
-        crate::dbfile::harden(&conn, path, |err| db_error(&name, err))?;
+        crate::history::dbfile::harden(&conn, path, |err| db_error(&name, err))?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Sqlite { conn, name })
     }
@@ -67,7 +67,7 @@ impl Sqlite {
         let conn = Connection::open_with_flags(path, flags).map_err(|err| db_error(&name, err))?;
         conn.busy_timeout(busy_timeout())
             .map_err(|err| db_error(&name, err))?;
-        crate::dbfile::harden(&conn, path, |err| db_error(&name, err))?;
+        crate::history::dbfile::harden(&conn, path, |err| db_error(&name, err))?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Sqlite { conn, name })
     }

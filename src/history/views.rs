@@ -8,7 +8,7 @@
 //! are paged, per-bug detail is capped.
 
 use super::{basis_from_str, split_frames, split_labels, History, Value};
-use crate::signature;
+use crate::identity::signature;
 use anyhow::bail;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -430,7 +430,7 @@ impl History {
             Box::new(super::postgres::Postgres::connect_read_only(spec)?)
         } else {
             let path = Path::new(spec);
-            crate::dbfile::check_path(path)?;
+            crate::history::dbfile::check_path(path)?;
             if std::fs::symlink_metadata(path).is_err() {
                 bail!("{spec}: no history there");
             }
@@ -595,9 +595,9 @@ impl History {
     /// Open bugs that are quiet today (the lifecycle's rule), by row.
     fn quiet_bugs(&mut self) -> anyhow::Result<Vec<i64>> {
         let config = self.lifecycle();
-        let today = crate::run::Date::from_system_time(std::time::SystemTime::now());
+        let today = crate::identity::run::Date::from_system_time(std::time::SystemTime::now());
         // No bug silent for less than the smallest expected silence is quiet.
-        let cutoff = crate::run::Date::from_days_since_epoch(
+        let cutoff = crate::identity::run::Date::from_days_since_epoch(
             today.days_since_epoch() - config.quiet_min_days.floor() as i64,
         );
         let rows = self.query(
@@ -613,8 +613,12 @@ impl History {
             .filter(|r| {
                 self.is_quiet(
                     r[1].int() as u64,
-                    r[2].opt_text().as_deref().and_then(crate::run::Date::parse),
-                    r[3].opt_text().as_deref().and_then(crate::run::Date::parse),
+                    r[2].opt_text()
+                        .as_deref()
+                        .and_then(crate::identity::run::Date::parse),
+                    r[3].opt_text()
+                        .as_deref()
+                        .and_then(crate::identity::run::Date::parse),
                 )
             })
             .map(|r| r[0].int())
@@ -635,11 +639,11 @@ impl History {
                 summary
                     .first_seen
                     .as_deref()
-                    .and_then(crate::run::Date::parse),
+                    .and_then(crate::identity::run::Date::parse),
                 summary
                     .last_seen
                     .as_deref()
-                    .and_then(crate::run::Date::parse),
+                    .and_then(crate::identity::run::Date::parse),
             );
         }
     }
@@ -663,7 +667,7 @@ impl History {
             .join(", ");
         // The sparklines' days: the SPARK_DAYS up to the history's newest date.
         let first_day = newest
-            .and_then(crate::run::Date::parse)
+            .and_then(crate::identity::run::Date::parse)
             .map(|end| end.days_since_epoch() - SPARK_DAYS + 1);
         if first_day.is_some() {
             for summary in summaries.iter_mut() {
@@ -722,7 +726,7 @@ impl History {
         let Some(first_day) = first_day else {
             return Ok(());
         };
-        let start = crate::run::Date::from_days_since_epoch(first_day).to_string();
+        let start = crate::identity::run::Date::from_days_since_epoch(first_day).to_string();
         let rows = self.query(
             &format!(
                 "SELECT b.bug_id, l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
@@ -731,7 +735,7 @@ impl History {
             &[start.into()],
         )?;
         each(rows, &mut |summary, row| {
-            if let Some(day) = crate::run::Date::parse(&row[0].text()) {
+            if let Some(day) = crate::identity::run::Date::parse(&row[0].text()) {
                 let idx = day.days_since_epoch() - first_day;
                 if let Some(slot) = usize::try_from(idx)
                     .ok()
@@ -931,11 +935,11 @@ impl History {
             summary
                 .first_seen
                 .as_deref()
-                .and_then(crate::run::Date::parse),
+                .and_then(crate::identity::run::Date::parse),
             summary
                 .last_seen
                 .as_deref()
-                .and_then(crate::run::Date::parse),
+                .and_then(crate::identity::run::Date::parse),
         ) {
             (Some(first), Some(last)) => {
                 self.lifecycle()
@@ -1207,12 +1211,12 @@ impl History {
         let mut open_bugs = Vec::with_capacity(firsts.len());
         let mut open = 0;
         for (day, n) in &firsts {
-            if let Some(date) = crate::run::Date::parse(day) {
+            if let Some(date) = crate::identity::run::Date::parse(day) {
                 let days = date.days_since_epoch();
                 // 1970-01-01 was a Thursday: Monday is 3 days before day 0's weekday.
                 let monday = days - (days + 3).rem_euclid(7);
                 *weeks
-                    .entry(crate::run::Date::from_days_since_epoch(monday).to_string())
+                    .entry(crate::identity::run::Date::from_days_since_epoch(monday).to_string())
                     .or_default() += n;
             }
             open += n;

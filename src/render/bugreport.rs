@@ -3,15 +3,15 @@
 //! Sections: title (with labels), known-bug explanations, Environment, Occurrences, Call
 //! trace, Registers, Code, and the raw excerpt in a collapsible `<details>` block.
 //!
-//! With `--vmlinux` the report carries its decoding ([`crate::decode::Decoded`]): each frame's
+//! With `--vmlinux` the report carries its decoding ([`crate::symbolize::decode::Decoded`]): each frame's
 //! verdict and file:line with the inline chain, register annotations and the `Code:`
 //! disassembly. Without it the kernel's `?` marks and the raw bytes are shown.
 
-use crate::analysis::{Analysis, Located};
-use crate::decode::location_text;
+use crate::identity::rules::RuleSet;
+use crate::pipeline::analysis::{Analysis, Located};
 use crate::render::markdown::escape;
 use crate::render::{frame_text, history_sentence};
-use crate::rules::RuleSet;
+use crate::symbolize::decode::location_text;
 use legolog_parsers::Confidence;
 use std::io::Write;
 
@@ -34,7 +34,7 @@ pub fn write(
         out,
         "Signature `{}` (v{}, {}): {}",
         located.signature.short_id(),
-        crate::signature::VERSION,
+        crate::identity::signature::VERSION,
         located.signature.basis.as_str(),
         escape(&located.signature.frames_text())
     )?;

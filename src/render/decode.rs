@@ -1,7 +1,7 @@
 //! `legolog decode`'s lines: the input line unchanged, then what the kernel image says about
 //! it in scripts/decode_stacktrace.sh's layout.
 
-use crate::decode::FrameDecoding;
+use crate::symbolize::decode::FrameDecoding;
 use legolog_symbols::{Instruction, SourceFrame, Verdict};
 use std::io::Write;
 

@@ -1,8 +1,8 @@
 //! A report's crash document, as the history keeps it (docs/lifecycle.md, "Documents"): the
 //! JSON contract's report object, the text block `analyze` prints and the report's lines.
 
-use crate::analysis::{Analysis, Located};
 use crate::history::documents::Document;
+use crate::pipeline::analysis::{Analysis, Located};
 
 /// The document of a report, before it is attached to a bug (no `history`).
 pub fn document(analysis: &Analysis, located: &Located) -> Document {

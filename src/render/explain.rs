@@ -2,10 +2,10 @@
 //! which were skipped (and by which rule), and for a report that joined its bug by similarity,
 //! its frames and the bug's founding frames aligned side by side.
 
-use crate::analysis::Analysis;
 use crate::history::{History, Match};
-use crate::rules::RuleSet;
-use crate::signature;
+use crate::identity::rules::RuleSet;
+use crate::identity::signature;
+use crate::pipeline::analysis::Analysis;
 use std::io::Write;
 
 /// Writes the explanation of every report of `analysis`.

@@ -2,10 +2,10 @@
 
 use super::markdown::escape;
 use super::{list_runs, Style};
-use crate::correlate::{Group, LogResult};
 use crate::history::{BugRow, Occurrence};
-use crate::run::Date;
-use crate::signature;
+use crate::identity::run::Date;
+use crate::identity::signature;
+use crate::pipeline::correlate::{Group, LogResult};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::io::Write;

@@ -3,9 +3,9 @@
 //!
 //! Addresses and 64-bit values are `"0x…"` strings: they do not fit in a JSON double.
 
-use crate::analysis::{Analysis, Located, Stop};
-use crate::decode::{Decoded, FrameDecoding};
-use crate::signature;
+use crate::identity::signature;
+use crate::pipeline::analysis::{Analysis, Located, Stop};
+use crate::symbolize::decode::{Decoded, FrameDecoding};
 use legolog_parsers::{Confidence, Frame, Register, Report};
 use legolog_symbols::{Instruction, SourceFrame};
 use serde::ser::SerializeMap;
@@ -93,7 +93,7 @@ struct JsonModule<'a> {
     image: JsonImage<'a>,
 }
 
-fn json_image(image: &crate::decode::ImageInfo) -> JsonImage<'_> {
+fn json_image(image: &crate::symbolize::decode::ImageInfo) -> JsonImage<'_> {
     JsonImage {
         path: image.path.display().to_string(),
         how: image.how.as_str(),
@@ -302,7 +302,10 @@ fn json_report<'a>(analysis: &'a Analysis, located: &'a Located) -> JsonReport<'
         },
         node: analysis.inputs[located.input].run.node.as_deref(),
         time: report.time,
-        wall_time: report.wall_time.as_ref().map(crate::node::wall_text),
+        wall_time: report
+            .wall_time
+            .as_ref()
+            .map(crate::identity::node::wall_text),
         cpu: report.task.cpu,
         pid: report.task.pid,
         comm: report.task.comm.as_deref(),

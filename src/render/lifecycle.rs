@@ -4,7 +4,7 @@
 use crate::history::documents::{CrashRow, Document};
 use crate::history::lifecycle::SeenOn;
 use crate::history::BugDetails;
-use crate::run::Date;
+use crate::identity::run::Date;
 use serde::Serialize;
 use std::io::Write;
 

@@ -2,7 +2,7 @@
 
 use super::frame_text;
 use super::text::decoding_suffix;
-use crate::analysis::Analysis;
+use crate::pipeline::analysis::Analysis;
 use legolog_parsers::Confidence;
 use std::io::Write;
 
@@ -134,7 +134,7 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
 pub fn write_snippets(
     out: &mut dyn Write,
     report: &legolog_parsers::Report,
-    decoded: &crate::decode::Decoded,
+    decoded: &crate::symbolize::decode::Decoded,
 ) -> std::io::Result<()> {
     let rip = report.rip.iter().zip(decoded.rip.iter());
     let snippets = rip.chain(report.frames.iter().zip(decoded.frames.iter()));
@@ -161,7 +161,7 @@ pub fn write_snippets(
     Ok(())
 }
 
-/// Escapes text for inline Markdown and table cells: [`crate::sanitize::markdown`].
+/// Escapes text for inline Markdown and table cells: [`crate::render::sanitize::markdown`].
 pub fn escape(text: &str) -> String {
-    crate::sanitize::markdown(text)
+    crate::render::sanitize::markdown(text)
 }

@@ -1,4 +1,4 @@
-//! Renderers: terminal text, JSON, Markdown. Each takes an [`Analysis`](crate::analysis::Analysis)
+//! Renderers: terminal text, JSON, Markdown. Each takes an [`Analysis`](crate::pipeline::analysis::Analysis)
 //! and a writer; none of them decides anything about the reports.
 
 pub mod bugreport;
@@ -9,6 +9,7 @@ pub mod groups;
 pub mod json;
 pub mod lifecycle;
 pub mod markdown;
+pub mod sanitize;
 pub mod symbolize;
 pub mod text;
 
@@ -94,7 +95,7 @@ pub fn list_runs(runs: &[String], max: usize) -> String {
     format!("{} and {} more", runs[..max].join(", "), runs.len() - max)
 }
 
-/// Terminal styling, decided by the CLI (`cmd::terminal_style`): whether to colour, and the
+/// Terminal styling, decided by the CLI (`cli::shared::terminal_style`): whether to colour, and the
 /// width tables must fit.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -357,7 +358,7 @@ pub fn frame_text(frame: &Frame) -> String {
 }
 
 /// Which image decoded a report and why: `PATH (how: why, build id ID)`.
-pub fn image_sentence(image: &crate::decode::ImageInfo) -> String {
+pub fn image_sentence(image: &crate::symbolize::decode::ImageInfo) -> String {
     let mut text = format!(
         "{} ({}: {}",
         image.path.display(),

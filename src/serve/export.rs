@@ -7,7 +7,7 @@ use super::pages::{bug, crash, list, node, run};
 use super::Bounds;
 use crate::history::views::{BugFilter, BugSort, Tab};
 use crate::history::History;
-use crate::rules::RuleSet;
+use crate::identity::rules::RuleSet;
 use anyhow::Context as _;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,7 +21,7 @@ const MAX_CRASHES: u32 = 1000;
 /// Writes every page under `dir`; returns how many.
 pub fn write(history: &mut History, dir: &Path) -> anyhow::Result<u64> {
     let bounds = Bounds::standard(Duration::from_secs(60));
-    let rules = RuleSet::load(None, &crate::limits::Limits::default())?;
+    let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
     let mut out = Writer { dir, written: 0 };
     out.file("assets/style.css", layout::STYLE)?;
     let filter = |tab| BugFilter {

@@ -6,7 +6,7 @@ use super::edit::{self, Action, Editor};
 use super::layout::{self, Ctx, Editing};
 use super::pages::{bug, crash, edit as edit_pages, list, node, run};
 use super::{Bounds, Options};
-use crate::rules::RuleSet;
+use crate::identity::rules::RuleSet;
 use axum::extract::{Form, Path, Query, RawQuery, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
@@ -64,7 +64,7 @@ pub struct App {
     shutdown: watch::Receiver<bool>,
     streams: Arc<AtomicUsize>,
     editor: Option<Arc<Editor>>,
-    locator: Option<Arc<crate::locate::LocateOptions>>,
+    locator: Option<Arc<crate::symbolize::locate::LocateOptions>>,
 }
 
 /// Binds, says where on stderr, and serves until Ctrl-C (or SIGTERM).
@@ -74,7 +74,10 @@ pub async fn serve(
     changes: watch::Receiver<u64>,
     editor: Option<Arc<Editor>>,
 ) -> anyhow::Result<()> {
-    let rules = Arc::new(RuleSet::load(None, &crate::limits::Limits::default())?);
+    let rules = Arc::new(RuleSet::load(
+        None,
+        &crate::config::limits::Limits::default(),
+    )?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = App {
         cache: Arc::default(),

@@ -4,10 +4,45 @@
 //! overrides become visible escapes, `sanitize.rs`) and escaped by maud; user links are
 //! rendered as links only when they are `http(s)`.
 
-use crate::sanitize;
+use crate::render::sanitize;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::borrow::Cow;
+use std::time::Duration;
+
+/// Bounds on what one request may ask (here, below the pages that check them).
+#[derive(Debug, Clone)]
+pub struct Bounds {
+    /// Longest query string, bytes.
+    pub max_query: usize,
+    /// Longest filter value, bytes.
+    pub max_text: usize,
+    /// Default rows per page.
+    pub per_page: u32,
+    /// Most rows per page.
+    pub max_per_page: u32,
+    /// Highest page number.
+    pub max_page: u32,
+    /// Time one request may take.
+    pub timeout: Duration,
+    /// Live pages followed at once.
+    pub max_streams: usize,
+}
+
+impl Bounds {
+    /// The bounds of a served dashboard with this time limit.
+    pub fn standard(timeout: Duration) -> Bounds {
+        Bounds {
+            max_query: 1024,
+            max_text: 200,
+            per_page: 50,
+            max_per_page: 200,
+            max_page: 100_000,
+            timeout,
+            max_streams: 256,
+        }
+    }
+}
 
 /// The stylesheet, embedded.
 pub const STYLE: &str = include_str!("assets/style.css");

@@ -2,8 +2,8 @@
 //!
 //! Layering: this is a top layer beside the CLI. It reads the history through
 //! [`crate::history::views`] (read-only connections), builds run timelines with
-//! [`crate::timeline`] and re-reads recorded logs with [`crate::analysis`]; nothing below
-//! imports it. Pages are maud templates (checked by the compiler, escaping by the engine), each
+//! [`crate::pipeline::timeline`] and re-reads recorded logs with [`crate::pipeline::analysis`];
+//! nothing below imports it. Pages are maud templates (checked by the compiler, escaping by the engine), each
 //! with a versioned JSON twin (`?json=1` or `Accept: application/json`, docs/serve.md).
 //!
 //! * [`db`] — worker threads owning read-only connections; the change poller.
@@ -28,39 +28,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Bounds on what one request may ask.
-#[derive(Debug, Clone)]
-pub struct Bounds {
-    /// Longest query string, bytes.
-    pub max_query: usize,
-    /// Longest filter value, bytes.
-    pub max_text: usize,
-    /// Default rows per page.
-    pub per_page: u32,
-    /// Most rows per page.
-    pub max_per_page: u32,
-    /// Highest page number.
-    pub max_page: u32,
-    /// Time one request may take.
-    pub timeout: Duration,
-    /// Live pages followed at once.
-    pub max_streams: usize,
-}
-
-impl Bounds {
-    /// The bounds of a served dashboard with this time limit.
-    pub fn standard(timeout: Duration) -> Bounds {
-        Bounds {
-            max_query: 1024,
-            max_text: 200,
-            per_page: 50,
-            max_per_page: 200,
-            max_page: 100_000,
-            timeout,
-            max_streams: 256,
-        }
-    }
-}
+pub use layout::Bounds;
 
 /// What `legolog serve` was asked.
 #[derive(Debug, Clone)]
@@ -80,7 +48,7 @@ pub struct Options {
     /// `--edit`: edits from the pages, behind this token.
     pub edit: Option<edit::EditAccess>,
     /// `--vmlinux`: decodes crash pages (each connection thread keeps a locator of its own).
-    pub locator: Option<Arc<crate::locate::LocateOptions>>,
+    pub locator: Option<Arc<crate::symbolize::locate::LocateOptions>>,
 }
 
 /// Opens a connection to the history.

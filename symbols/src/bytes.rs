@@ -4,6 +4,10 @@ use std::fmt;
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 
+/// The default `SymbolizeConfig::max_decompressed`: the most bytes one compressed module file
+/// or one `SHF_COMPRESSED` section may decompress to, 1 GiB.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 1 << 30;
+
 /// The bytes behind an image: a memory map of the file or an owned buffer (decompressed module,
 /// relocated section).
 pub(crate) enum Backing {

@@ -124,7 +124,7 @@ impl Image {
             path,
             Bytes::from_mmap(map),
             &[],
-            crate::symbolizer::DEFAULT_MAX_DECOMPRESSED,
+            crate::bytes::DEFAULT_MAX_DECOMPRESSED,
         )
     }
 

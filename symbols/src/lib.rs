@@ -49,6 +49,7 @@ mod symbolizer;
 mod verdict;
 
 pub use annotate::{annotate_value, errno_name};
+pub use bytes::DEFAULT_MAX_DECOMPRESSED;
 pub use disasm::{disassemble, Instruction};
 pub use dwarf::SourceFrame;
 pub use error::{Error, Result};
@@ -56,5 +57,5 @@ pub use image::{Image, Probe};
 pub use kallsyms::SymbolInfo;
 pub use kaslr::{Observation, SlideEstimate};
 pub use module::files_below;
-pub use symbolizer::{SymbolizeConfig, Symbolizer, DEFAULT_MAX_DECOMPRESSED};
+pub use symbolizer::{SymbolizeConfig, Symbolizer};
 pub use verdict::{Confidence, FrameQuery, Judgement, LogSymbol, Mismatch, Verdict};

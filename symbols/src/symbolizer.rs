@@ -24,13 +24,11 @@ pub struct SymbolizeConfig {
     /// `DW_AT_comp_dir`.
     pub strip_prefixes: Vec<String>,
     /// The most bytes one compressed module file or one `SHF_COMPRESSED` section may
-    /// decompress to ([`DEFAULT_MAX_DECOMPRESSED`] unless the caller has a limit of its own).
+    /// decompress to ([`crate::DEFAULT_MAX_DECOMPRESSED`] unless the caller has a limit of its
+    /// own).
     /// The output is checked as it grows; a module's ELF magic before the rest is inflated.
     pub max_decompressed: u64,
 }
-
-/// The default [`SymbolizeConfig::max_decompressed`]: 1 GiB.
-pub const DEFAULT_MAX_DECOMPRESSED: u64 = 1 << 30;
 
 /// A kernel image and its modules. Open once and reuse: parsing is lazy and cached.
 ///

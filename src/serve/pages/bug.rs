@@ -3,12 +3,12 @@
 
 use crate::history::views::{BugView, CrashPage, CrashScope, CrashSort, SeenOn};
 use crate::history::History;
+use crate::serve::layout::Bounds;
 use crate::serve::layout::{
     self, bug_title, fraction, labels, node_link, page, query, shown, Ctx, Section,
 };
 use crate::serve::pages::edit;
 use crate::serve::svg;
-use crate::serve::Bounds;
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 

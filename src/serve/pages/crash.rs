@@ -5,16 +5,16 @@
 //!
 //! The same body is `legolog report --format html` ([`report_document`]).
 
-use crate::analysis::{self, Analysis, Identity, Located};
-use crate::decode::location_text;
+use crate::config::limits::Limits;
 use crate::history::views::CrashRow;
 use crate::history::History;
+use crate::identity::rules::RuleSet;
 use crate::input::{self, Source};
-use crate::limits::Limits;
-use crate::locate::Locator;
+use crate::pipeline::analysis::{self, Analysis, Identity, Located};
 use crate::render::frame_text;
-use crate::rules::RuleSet;
 use crate::serve::layout::{labels, node_link, page, shown, standalone, Ctx, Section};
+use crate::symbolize::decode::location_text;
+use crate::symbolize::locate::Locator;
 use legolog_parsers::{Confidence, ParseConfig};
 use maud::{html, Markup};
 use serde::Serialize;
@@ -86,7 +86,7 @@ thread_local! {
 /// Runs `work` with this thread's locator for `options`, made on first use (decoders are
 /// opened once per thread and kept).
 pub fn with_locator<T>(
-    options: &crate::locate::LocateOptions,
+    options: &crate::symbolize::locate::LocateOptions,
     work: impl FnOnce(&Locator) -> T,
 ) -> T {
     LOCATOR.with(|cell| {
@@ -94,7 +94,7 @@ pub fn with_locator<T>(
         let locator = slot.get_or_insert_with(|| {
             Locator::new(
                 options.clone(),
-                std::sync::Arc::new(crate::events::Collect::default()),
+                std::sync::Arc::new(crate::config::events::Collect::default()),
             )
         });
         work(locator)
@@ -210,7 +210,7 @@ pub fn report_body(
                 @if let Some(nid) = lego.src_nid { dt { "LegoOS src_nid" } dd { (nid) } }
             }
             @if let Some(time) = report.time { dt { "time" } dd { (format!("{time:.6}")) " s" } }
-            @if let Some(wall) = &report.wall_time { dt { "wall time" } dd { (crate::node::wall_text(wall)) } }
+            @if let Some(wall) = &report.wall_time { dt { "wall time" } dd { (crate::identity::node::wall_text(wall)) } }
             dt { "signature" } dd { code { (located.signature.short_id()) } " (" (located.signature.basis.as_str()) ")" }
             dt { "labels" } dd { (labels(ctx, &located.labels)) @if located.labels.is_empty() { span.dim { "none" } } }
             dt { "log" } dd { code { (shown(&source)) } " lines " (report.span.start) "–" (report.span.end) }

@@ -2,9 +2,9 @@
 
 use crate::history::views::{BugFilter, BugList, BugSort, Tab, SPARK_DAYS};
 use crate::history::History;
+use crate::serve::layout::Bounds;
 use crate::serve::layout::{self, bug_title, labels, page, query, shown, Ctx, Section};
 use crate::serve::svg;
-use crate::serve::Bounds;
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 

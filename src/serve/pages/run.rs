@@ -2,13 +2,13 @@
 //! incidents `legolog timeline` finds (read from the logs the history recorded, when they are
 //! still there). A day key (`0827`) gathers the runs named `0827-…`: one day's nodes.
 
-use crate::events::Collect;
+use crate::config::events::Collect;
+use crate::config::limits::Limits;
 use crate::history::views::{CrashPage, CrashScope, CrashSort, RunRow};
 use crate::history::History;
-use crate::limits::Limits;
-use crate::node::NodeSpec;
+use crate::identity::node::NodeSpec;
+use crate::pipeline::timeline::{self, Group};
 use crate::serve::layout::{node_link, page, shown, Ctx, Section};
-use crate::timeline::{self, Group};
 use legolog_parsers::ParseConfig;
 use maud::{html, Markup};
 use serde::Serialize;
@@ -132,7 +132,7 @@ pub fn load_run(
         .map(|l| NodeSpec::plain(PathBuf::from(&l.path)))
         .collect();
     let collect = Arc::new(Collect::default());
-    let sink: crate::events::Sink = collect.clone();
+    let sink: crate::config::events::Sink = collect.clone();
     let limits = Limits::default();
     let (built, _) = timeline::build(&specs, (&ParseConfig::standard(), &limits), &sink);
     let warnings = collect.0.lock().map(|w| w.clone()).unwrap_or_default();

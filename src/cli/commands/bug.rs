@@ -1,0 +1,146 @@
+//! `legolog bug name|merge|split|show|fix|invalid|dup|undup|reopen|pin`: the user's word on
+//! what is one bug and where it stands (docs/lifecycle.md).
+
+use crate::cli::args::{BugAction as Action, BugArgs, HistoryFormat};
+use crate::cli::exit::EXIT_OK;
+use crate::cli::shared::terminal_style_auto;
+use crate::history::lifecycle::default_actor;
+use crate::identity::rules::RuleSet;
+use crate::pipeline::store;
+use crate::render::{self, groups};
+use anyhow::bail;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Runs `legolog bug …`.
+pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
+    let location = store::locate_required(args.db.as_deref())?;
+    if location.is_missing() {
+        bail!("{}: no history yet", location.shown());
+    }
+    let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
+    let mut history = store::open(&location, &rules, &*crate::cli::shared::Stderr::new())?;
+    let by = args.by.clone().unwrap_or_else(default_actor);
+    let json = matches!(
+        args.action,
+        Action::Show {
+            format: HistoryFormat::Json,
+            ..
+        }
+    );
+    let mut out = crate::render::sanitize::stdout(json, false);
+    match args.action {
+        Action::Name { id, name, link } => {
+            let bug = history.find_bug(&id)?;
+            history.name_bug(bug, &name, link.as_deref())?;
+            let details = history.bug_details(bug)?;
+            writeln!(out, "bug {} is now \"{name}\"", details.row.id)?;
+        }
+        Action::Merge { ids } => {
+            let bugs = ids
+                .iter()
+                .map(|id| history.find_bug(id))
+                .collect::<anyhow::Result<Vec<i64>>>()?;
+            history.merge_bugs(bugs[0], &bugs[1..])?;
+            let details = history.bug_details(bugs[0])?;
+            writeln!(
+                out,
+                "merged {} into bug {}: {} signatures, seen {}",
+                ids[1..].join(", "),
+                details.row.id,
+                details.row.signatures.len(),
+                details.row.history.seen
+            )?;
+        }
+        Action::Split { id, signature } => {
+            let bug = history.find_bug(&id)?;
+            let new_bug = history.split_bug(bug, &signature)?;
+            let old = history.bug_details(bug)?;
+            let new = history.bug_details(new_bug)?;
+            writeln!(
+                out,
+                "split signature {signature} out of bug {} (seen {}) into bug {} (seen {})",
+                old.row.id, old.row.history.seen, new.row.id, new.row.history.seen
+            )?;
+        }
+        Action::Show { id, crash, format } => {
+            let bug = history.find_bug(&id)?;
+            match crash {
+                Some(crash) => {
+                    let (row, document) = history.crash_document(bug, Some(crash))?;
+                    let id = history.public_id(bug)?;
+                    match format {
+                        HistoryFormat::Json => {
+                            render::lifecycle::write_crash_json(&mut out, &id, &row, &document)?
+                        }
+                        HistoryFormat::Text => {
+                            render::lifecycle::write_crash_text(&mut out, &id, &row, &document)?
+                        }
+                    }
+                }
+                None => {
+                    let details = history.bug_details(bug)?;
+                    match format {
+                        HistoryFormat::Json => {
+                            render::lifecycle::write_bug_json(&mut out, &details)?
+                        }
+                        HistoryFormat::Text => {
+                            groups::write_bug_text(&mut out, &details, terminal_style_auto())?
+                        }
+                    }
+                }
+            }
+        }
+        Action::Fix {
+            id,
+            build,
+            commit,
+            note,
+        } => {
+            let bug = history.find_bug(&id)?;
+            let status = history.fix_bug(bug, &build, commit.as_deref(), note.as_deref(), &by)?;
+            writeln!(out, "bug {}: {status}", history.public_id(bug)?)?;
+        }
+        Action::Invalid { id, why } => {
+            let bug = history.find_bug(&id)?;
+            let status = history.invalidate_bug(bug, &why, &by)?;
+            writeln!(out, "bug {}: {status}", history.public_id(bug)?)?;
+        }
+        Action::Dup { id, of } => {
+            let bug = history.find_bug(&id)?;
+            let target = history.find_bug(&of)?;
+            let status = history.dup_bug(bug, target, &by)?;
+            let canonical = history.canonical(bug)?;
+            let details = history.bug_details(canonical)?;
+            writeln!(
+                out,
+                "bug {}: {status}; its reports count to bug {} (seen {})",
+                history.public_id(bug)?,
+                details.row.id,
+                details.row.history.seen
+            )?;
+        }
+        Action::Undup { id } => {
+            let bug = history.find_bug(&id)?;
+            let status = history.undup_bug(bug, &by)?;
+            let details = history.bug_details(bug)?;
+            writeln!(
+                out,
+                "bug {}: {status} (seen {})",
+                details.row.id, details.row.history.seen
+            )?;
+        }
+        Action::Reopen { id } => {
+            let bug = history.find_bug(&id)?;
+            let status = history.reopen_bug(bug, &by)?;
+            writeln!(out, "bug {}: {status}", history.public_id(bug)?)?;
+        }
+        Action::Pin { id, crash } => {
+            let bug = history.find_bug(&id)?;
+            history.pin_crash(bug, crash, &by)?;
+            writeln!(out, "bug {}: crash {crash} pinned", history.public_id(bug)?)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_OK))
+}

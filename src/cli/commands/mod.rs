@@ -1,0 +1,18 @@
+//! The work of each subcommand, one module per subcommand (as ripgrep's `flags` are separate
+//! from its searcher): `cli/mod.rs` parses and dispatches, these modules open what a command
+//! needs, call the library and hand the results to `render/`; what several of them share is in
+//! `cli/shared.rs`.
+
+pub mod analyze;
+pub mod bug;
+pub mod correlate;
+pub mod decode;
+pub mod explain;
+pub mod generate;
+pub mod history;
+pub mod report;
+pub mod rules;
+pub mod serve;
+pub mod symbolize;
+pub mod timeline;
+pub mod watch;

@@ -1,0 +1,42 @@
+//! `legolog timeline`: the reports of one run's nodes on one timeline, with incidents.
+
+use crate::cli::args::{HistoryFormat, TimelineArgs};
+use crate::cli::exit::{EXIT_ERROR, EXIT_OK};
+use crate::cli::shared::load_limits;
+use crate::identity::node::NodeSpec;
+use crate::input::walk::{self, WalkOptions};
+use crate::render::sanitize;
+use legolog_parsers::ParseConfig;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
+    let limits = load_limits(&args.limit)?;
+    let walk_options = WalkOptions {
+        hidden: args.walk.hidden,
+        globs: args.walk.globs.clone(),
+    };
+    let found = walk::walk(&args.paths, &walk_options)?;
+    let mut failed = !found.errors.is_empty();
+    for err in &found.errors {
+        crate::eprint_safe!("legolog: {err:#}");
+    }
+    super::correlate::say_skipped(&found.skipped, args.walk.verbose);
+    let mut specs: Vec<NodeSpec> = args.nodes.consoles().cloned().collect();
+    specs.extend(found.files.into_iter().map(|f| NodeSpec::plain(f.path)));
+    let events = crate::cli::shared::Stderr::new();
+    let (timeline, read_failed) = crate::pipeline::timeline::build(
+        &specs,
+        (&ParseConfig::standard(), &limits),
+        &events.sink(),
+    );
+    failed |= read_failed;
+    let json = args.format == HistoryFormat::Json;
+    let mut out = sanitize::stdout(json, false);
+    match args.format {
+        HistoryFormat::Json => crate::pipeline::timeline::write_json(&mut out, &timeline)?,
+        HistoryFormat::Text => crate::pipeline::timeline::write_text(&mut out, &timeline)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))
+}

@@ -1,0 +1,573 @@
+//! Streaming a source through the scanner: each report is handed out the moment it is
+//! complete, and on a live source the report in progress is shown when the input has been
+//! idle. A report shown at a pause stays open in the scanner; if it turns out to go on, the
+//! finished report is handed out again as a correction of the one shown, so the reports of a
+//! stream are always those of a read without pauses.
+
+use crate::identity::run;
+use crate::input::live::{Chunk, Feed};
+use legolog_parsers::kernel::BannerScanner;
+use legolog_parsers::{Report, Scanner, Stats};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How a report handed out relates to what was shown before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// A finished report, shown for the first time with this stream id.
+    New(u64),
+    /// The report in progress at a pause, shown with this stream id; it may go on. It replaces
+    /// an earlier snapshot when the report grew between two pauses.
+    Paused { id: u64, replaces: Option<u64> },
+    /// The finished report is the one shown at a pause (stream id): nothing new to show.
+    Confirms(u64),
+    /// The report shown at a pause went on: this finished report (stream id) replaces it.
+    Corrects { id: u64, replaces: u64 },
+}
+
+impl Status {
+    /// Whether this is a finished report (what documents and the history keep).
+    pub fn is_final(self) -> bool {
+        !matches!(self, Status::Paused { .. })
+    }
+
+    /// Whether the report is to be shown now.
+    pub fn is_shown(self) -> bool {
+        !matches!(self, Status::Confirms(_))
+    }
+
+    /// The stream id of the report shown.
+    pub fn id(self) -> u64 {
+        match self {
+            Status::New(id) | Status::Confirms(id) => id,
+            Status::Paused { id, .. } | Status::Corrects { id, .. } => id,
+        }
+    }
+
+    /// The stream id of the report this one replaces.
+    pub fn replaces(self) -> Option<u64> {
+        match self {
+            Status::Paused { replaces, .. } => replaces,
+            Status::Corrects { replaces, .. } => Some(replaces),
+            Status::New(_) | Status::Confirms(_) => None,
+        }
+    }
+}
+
+/// What the stream loop tells its caller.
+pub trait Sink {
+    /// A report (see [`Status`]); `banners` are the kernel banners read so far.
+    fn report(&mut self, report: Report, status: Status, banners: Option<&BannerScanner>);
+    /// Something about the source worth a warning line; the source goes on.
+    fn warning(&mut self, text: String);
+}
+
+/// Options of one stream.
+pub struct StreamOptions<'a> {
+    /// Finish the report in progress after this long without input (live sources).
+    pub idle: Duration,
+    /// Stop (as at the end of the input) when this is set.
+    pub stop: Option<&'a AtomicBool>,
+    /// Hash the content (the history's identity of a log).
+    pub hash: bool,
+}
+
+/// What the stream read.
+pub struct StreamEnd {
+    /// Counters of the scanner.
+    pub stats: Stats,
+    /// The content key ([`content_key`]), when asked for.
+    pub content_hash: Option<String>,
+    /// The error that ended the source early, if any (what was read is handed out).
+    pub error: Option<anyhow::Error>,
+    /// Bytes read (decompressed).
+    pub bytes: u64,
+    /// The source's first bytes (at most [`run::DATE_HEAD_BYTES`]), where its date is looked for.
+    pub head: Vec<u8>,
+}
+
+/// How often a live stream looks at the stop flag while waiting.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Runs `feed` through `scanner` until the source ends or `stop` is set; every report goes
+/// to `sink` as soon as it is complete (or shown at a pause).
+pub fn run(
+    feed: &mut Feed,
+    scanner: &mut Scanner,
+    mut banners: Option<BannerScanner>,
+    options: &StreamOptions<'_>,
+    sink: &mut dyn Sink,
+) -> StreamEnd {
+    let mut hasher = options.hash.then(ContentHasher::spawn);
+    let mut shown = Shown::default();
+    let mut last_data = Instant::now();
+    let mut paused = false;
+    let mut error = None;
+    let mut head = Vec::new();
+    let mut bytes = 0u64;
+    loop {
+        if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            break;
+        }
+        match feed.next(options.idle.min(TICK)) {
+            Chunk::Data(data) => {
+                let data = Arc::new(data);
+                if let Some(hasher) = &mut hasher {
+                    hasher.update(Arc::clone(&data));
+                }
+                bytes += data.len() as u64;
+                let room = run::DATE_HEAD_BYTES.saturating_sub(head.len());
+                head.extend_from_slice(&data[..room.min(data.len())]);
+                if let Some(banners) = &mut banners {
+                    banners.feed(&data);
+                }
+                scanner.push(&data);
+                shown.drain(scanner, banners.as_ref(), sink);
+                last_data = Instant::now();
+                paused = false;
+            }
+            Chunk::Idle => {
+                if !paused && last_data.elapsed() >= options.idle {
+                    paused = true;
+                    shown.pause(scanner, banners.as_ref(), sink);
+                }
+            }
+            Chunk::Warning(text) => sink.warning(text),
+            Chunk::End => break,
+            Chunk::Failed(err) => {
+                error = Some(err);
+                break;
+            }
+        }
+    }
+    if let Some(banners) = &mut banners {
+        banners.finish();
+    }
+    if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        // Stopped, not ended: the console did not end, so the report in progress is finished
+        // as at a pause (a partial last line is left out).
+        scanner.flush();
+    } else {
+        scanner.finish();
+    }
+    shown.drain(scanner, banners.as_ref(), sink);
+    let content_hash = hasher.map(ContentHasher::finish);
+    StreamEnd {
+        stats: scanner.stats().clone(),
+        content_hash,
+        error,
+        bytes,
+        head,
+    }
+}
+
+/// The content key of a stream (see [`content_key`]), computed on a thread of its own so that
+/// the history's identity of a log costs the scan no time (issue 15: SHA-256 inline halved the
+/// default path's throughput). Chunks are shared, not copied; at most
+/// [`ContentHasher::IN_FLIGHT`] wait, so a slow hasher holds back the reader instead of
+/// growing memory.
+struct ContentHasher {
+    chunks: Option<mpsc::SyncSender<Arc<Vec<u8>>>>,
+    worker: thread::JoinHandle<String>,
+}
+
+impl ContentHasher {
+    const IN_FLIGHT: usize = 4;
+
+    fn spawn() -> ContentHasher {
+        let (chunks, receive) = mpsc::sync_channel::<Arc<Vec<u8>>>(Self::IN_FLIGHT);
+        let worker = thread::spawn(move || {
+            let mut hasher = blake3::Hasher::new();
+            for chunk in receive {
+                hasher.update(chunk.as_slice());
+            }
+            content_key(&hasher)
+        });
+        ContentHasher {
+            chunks: Some(chunks),
+            worker,
+        }
+    }
+
+    fn update(&mut self, chunk: Arc<Vec<u8>>) {
+        if let Some(chunks) = &self.chunks {
+            // The worker only stops when the channel closes; a send cannot fail before that.
+            let _ = chunks.send(chunk);
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.chunks = None; // closes the channel: the worker drains what is queued and ends
+        match self.worker.join() {
+            Ok(digest) => digest,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// The history's identity of a log's content: `b3:` and the BLAKE3 hash of the decompressed
+/// bytes, in hex. BLAKE3 rather than SHA-256 (the key of histories before schema 3, kept
+/// unprefixed by logs whose file is gone) because it is several times faster on one core with
+/// SIMD, so the key keeps up with the scan.
+pub fn content_key(hasher: &blake3::Hasher) -> String {
+    format!("{CONTENT_KEY_PREFIX}{}", hasher.finalize().to_hex())
+}
+
+/// What starts every content key written since schema 3.
+pub const CONTENT_KEY_PREFIX: &str = "b3:";
+
+/// Snapshots shown at pauses whose reports are still open, by the line they start on.
+#[derive(Default)]
+struct Shown {
+    next_id: u64,
+    open: Vec<(u64, Report)>,
+}
+
+impl Shown {
+    fn take_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Hands out the reports the scanner finished.
+    fn drain(
+        &mut self,
+        scanner: &mut Scanner,
+        banners: Option<&BannerScanner>,
+        sink: &mut dyn Sink,
+    ) {
+        while let Some(report) = scanner.pop() {
+            let start = report.span.start;
+            let status = match self.open.iter().position(|(_, r)| r.span.start == start) {
+                Some(idx) => {
+                    let (shown_id, shown) = self.open.swap_remove(idx);
+                    if shown == report {
+                        Status::Confirms(shown_id)
+                    } else {
+                        let how = if report.span.end > shown.span.end {
+                            "went on after a pause"
+                        } else {
+                            "changed when it was finished"
+                        };
+                        sink.warning(format!(
+                            "report {shown_id} (line {start}) {how}; report {} replaces it",
+                            self.next_id + 1
+                        ));
+                        Status::Corrects {
+                            id: self.take_id(),
+                            replaces: shown_id,
+                        }
+                    }
+                }
+                None => Status::New(self.take_id()),
+            };
+            sink.report(report, status, banners);
+        }
+    }
+
+    /// Shows the reports in progress as they are now.
+    fn pause(
+        &mut self,
+        scanner: &mut Scanner,
+        banners: Option<&BannerScanner>,
+        sink: &mut dyn Sink,
+    ) {
+        self.drain(scanner, banners, sink);
+        for report in scanner.provisional() {
+            let start = report.span.start;
+            let replaces = match self.open.iter().position(|(_, r)| r.span.start == start) {
+                Some(idx) if self.open[idx].1 == report => continue,
+                Some(idx) => Some(self.open.swap_remove(idx).0),
+                None => None,
+            };
+            let id = self.take_id();
+            self.open.push((id, report.clone()));
+            sink.report(report, Status::Paused { id, replaces }, banners);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use legolog_parsers::{ParseConfig, Parser};
+    use std::io::Read;
+    use std::path::{Path, PathBuf};
+    use std::sync::{Arc, Condvar, Mutex};
+
+    /// How many reports the sink was shown at pauses so far, and a way to wait for more.
+    #[derive(Default)]
+    struct Pauses {
+        shown: Mutex<usize>,
+        grew: Condvar,
+    }
+
+    impl Pauses {
+        fn count(&self) -> usize {
+            *self.shown.lock().unwrap()
+        }
+
+        fn add(&self) {
+            *self.shown.lock().unwrap() += 1;
+            self.grew.notify_all();
+        }
+
+        /// Waits until more than `before` reports were shown at pauses. The bound only keeps a
+        /// broken stream from hanging the test; the wait ends on the event.
+        fn wait_beyond(&self, before: usize) -> bool {
+            let guard = self.shown.lock().unwrap();
+            let (_shown, timeout) = self
+                .grew
+                .wait_timeout_while(guard, Duration::from_secs(60), |shown| *shown <= before)
+                .unwrap();
+            !timeout.timed_out()
+        }
+    }
+
+    /// Hands out its bytes in pseudo-random chunk sizes. At each stop (a byte offset: the end
+    /// of a line inside a report) it hands out the bytes up to there, then waits until the
+    /// stream has gone idle and shown a report at the pause, so every stop is a pause with a
+    /// report in progress, whatever the load on the machine.
+    struct Trickle {
+        data: Vec<u8>,
+        pos: usize,
+        state: u64,
+        stops: Vec<usize>,
+        pauses: Arc<Pauses>,
+        /// Reports shown at pauses when the bytes up to the current stop were handed out.
+        shown_at_stop: Option<usize>,
+        /// Stops where no report was shown.
+        missed: Arc<Mutex<Vec<usize>>>,
+    }
+
+    impl Trickle {
+        fn next(&mut self) -> u64 {
+            self.state = self
+                .state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.state >> 33
+        }
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if let Some(before) = self.shown_at_stop.take() {
+                // After a miss the rest goes on without waiting: one is enough to fail.
+                let failed = !self.missed.lock().unwrap().is_empty();
+                if !failed && !self.pauses.wait_beyond(before) {
+                    self.missed.lock().unwrap().push(self.pos);
+                }
+            }
+            let mut size = (self.next() % 3000 + 1) as usize;
+            if let Some(&stop) = self.stops.first() {
+                size = size.min(stop - self.pos);
+            }
+            let n = size.min(buf.len()).min(self.data.len() - self.pos);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            if self.stops.first() == Some(&self.pos) {
+                self.stops.remove(0);
+                // Counted before the stream can see these bytes: a pause after them is more.
+                self.shown_at_stop = Some(self.pauses.count());
+            }
+            Ok(n)
+        }
+    }
+
+    #[derive(Default)]
+    struct Record {
+        corrected: usize,
+        finals: Vec<Report>,
+        paused: Vec<u64>,
+        settled: Vec<u64>,
+        pauses: Arc<Pauses>,
+    }
+
+    impl Sink for Record {
+        fn report(&mut self, report: Report, status: Status, _: Option<&BannerScanner>) {
+            match status {
+                Status::Paused { id, replaces } => {
+                    self.paused.push(id);
+                    self.settled.extend(replaces);
+                    self.pauses.add();
+                }
+                Status::Confirms(id) => {
+                    self.settled.push(id);
+                    self.finals.push(report);
+                }
+                Status::Corrects { replaces, .. } => {
+                    self.corrected += 1;
+                    self.settled.push(replaces);
+                    self.finals.push(report);
+                }
+                Status::New(_) => self.finals.push(report),
+            }
+        }
+        fn warning(&mut self, _: String) {}
+    }
+
+    /// Every log under `dirs`, sorted.
+    fn logs(mut dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("readable directory") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_none_or(|e| e != "md") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// The byte offset after each line (line `n` ends at `ends[n - 1]`), split as the scanner
+    /// splits: on CR when a bare CR comes before the first LF, else on LF.
+    fn line_ends(data: &[u8]) -> Vec<usize> {
+        let first_lf = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+        let bare_cr = data[..first_lf]
+            .iter()
+            .enumerate()
+            .any(|(at, &b)| b == b'\r' && data.get(at + 1).is_some_and(|&n| n != b'\n'));
+        let end = if bare_cr { b'\r' } else { b'\n' };
+        data.iter()
+            .enumerate()
+            .filter(|(_, &b)| b == end)
+            .map(|(at, _)| at + 1)
+            .collect()
+    }
+
+    /// Random chunk sizes, and a pause in the middle of the trace of every report with two
+    /// frames or more (the idle time passes with the report in progress): the finished reports
+    /// are those of a whole-file read, every stop showed a report in progress, and every report
+    /// shown at a pause is later confirmed or replaced (never dropped).
+    fn pauses_and_chunks_never_change_the_reports_of(logs: &[PathBuf]) {
+        let mut n_stops = 0;
+        let mut n_paused = 0;
+        let mut n_corrected = 0;
+        for (n, path) in logs.iter().enumerate() {
+            let data = std::fs::read(path).expect("readable log");
+            let expected: Vec<Report> = Parser::new(&data[..], ParseConfig::standard())
+                .collect::<Result<_, _>>()
+                .expect("a slice reads");
+            let ends = line_ends(&data);
+            // After the middle frame line of each report with two frames or more: that line
+            // grows the report, so the snapshot at the stop differs from any shown before it.
+            let mut stops: Vec<usize> = expected
+                .iter()
+                .filter_map(|r| {
+                    let lines: Vec<u64> = r
+                        .frames
+                        .iter()
+                        .filter(|f| !f.from_registers && f.line > 0)
+                        .map(|f| f.line)
+                        .collect();
+                    let middle = *lines.get(lines.len() / 2).filter(|_| lines.len() >= 2)?;
+                    ends.get(middle as usize - 1).copied()
+                })
+                .collect();
+            stops.sort_unstable();
+            stops.dedup();
+            n_stops += stops.len();
+            let pauses = Arc::new(Pauses::default());
+            let missed = Arc::new(Mutex::new(Vec::new()));
+            let trickle = Trickle {
+                data,
+                pos: 0,
+                state: n as u64,
+                stops,
+                pauses: pauses.clone(),
+                shown_at_stop: None,
+                missed: missed.clone(),
+            };
+            let mut feed = Feed::threaded(Box::new(trickle));
+            let mut scanner = Scanner::new(ParseConfig::standard());
+            let mut record = Record {
+                pauses,
+                ..Record::default()
+            };
+            let options = StreamOptions {
+                idle: Duration::from_millis(1),
+                stop: None,
+                hash: false,
+            };
+            run(&mut feed, &mut scanner, None, &options, &mut record);
+            assert_eq!(record.finals, expected, "{}", path.display());
+            assert_eq!(
+                *missed.lock().unwrap(),
+                Vec::<usize>::new(),
+                "{}: stops (byte offsets) where no report in progress was shown",
+                path.display()
+            );
+            let mut paused = record.paused.clone();
+            let mut settled = record.settled.clone();
+            paused.sort_unstable();
+            settled.sort_unstable();
+            assert_eq!(
+                paused,
+                settled,
+                "{}: every paused report settles",
+                path.display()
+            );
+            n_paused += paused.len();
+            n_corrected += record.corrected;
+        }
+        println!(
+            "{n_stops} stops, {n_paused} reports shown at pauses, {n_corrected} corrected later"
+        );
+        assert!(n_stops > 0, "no report to pause in");
+        assert!(n_paused >= n_stops, "a report shown at every stop");
+        assert!(
+            n_corrected > 0,
+            "reports shown at a pause went on and were corrected"
+        );
+    }
+
+    #[test]
+    fn pauses_and_chunks_never_change_the_reports() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        pauses_and_chunks_never_change_the_reports_of(&logs(vec![root.join("fixtures/logs")]));
+    }
+
+    /// The same over the corpora of `../shared`; skipped as a whole without them.
+    #[test]
+    fn pauses_and_chunks_never_change_the_corpus_reports() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dirs: Vec<PathBuf> = ["lego", "syzkaller-linux"]
+            .iter()
+            .map(|corpus| root.join("../shared/corpus").join(corpus))
+            .collect();
+        if let Some(missing) = dirs.iter().find(|dir| !dir.is_dir()) {
+            return skipped("../shared", &format!("{} not found", missing.display()));
+        }
+        pauses_and_chunks_never_change_the_reports_of(&logs(dirs));
+    }
+
+    /// Says that the running test skips as a whole for want of `needs`, on stderr and as a line
+    /// in the file `LEGOLOG_TEST_SKIPS` names (`scripts/test.sh` counts them; the same helper
+    /// as `tests/cli/util.rs::skipped`).
+    fn skipped(needs: &str, why: &str) {
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_owned();
+        eprintln!("{test}: skipped, needs {needs}: {why}");
+        if let Some(path) = std::env::var_os("LEGOLOG_TEST_SKIPS") {
+            use std::io::Write;
+            let line = format!("{needs}\t{}::{test}\n", env!("CARGO_CRATE_NAME"));
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path);
+            // One write per line: O_APPEND keeps lines from parallel tests whole.
+            if let Ok(mut file) = file {
+                let _ = file.write_all(line.as_bytes());
+            }
+        }
+    }
+}
