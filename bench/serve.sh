@@ -2,11 +2,17 @@
 # Issue 19, acceptance 3: the dashboard under load, on loopback only.
 #
 # Fills a history with N generated reports in 20k bugs (bench/gen-history.py, the generator of
-# bench/history.sh) on SQLite and on PostgreSQL (a server started here like the tests do), starts
+# bench/history.sh, with its real crash document: the seed's, decoded with the fixture vmlinux)
+# on SQLite and on PostgreSQL (a server started here like the tests do), prints the query plan of
+# the node filter and the list's order, starts
 # `legolog serve` on 127.0.0.1, and while a writer records a new log every WRITE_EVERY seconds
 # (`legolog analyze --db`, a second process), measures the bug list and a bug page with Debian's
 # `wrk` (CONNS concurrent clients for SECONDS each, p95 from wrk's latency histogram through a
 # Lua `done` hook). Prints requests/s and p50/p95/p99 per page and backend.
+#
+# Pages are kept per change of the history, so most requests are answered from memory. MISS=1
+# measures the other extreme: every request carries a query parameter of its own (`_=N`, which the
+# pages ignore), so every one is a page built from the history.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
@@ -14,6 +20,7 @@ BUGS=${BUGS:-20000}
 CONNS=${CONNS:-50}
 SECONDS_EACH=${SECONDS_EACH:-15}
 WRITE_EVERY=${WRITE_EVERY:-1}
+MISS=${MISS:-0}
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 for tool in wrk sqlite3 psql python3 curl; do
     command -v $tool >/dev/null || { echo "bench/serve.sh: needs $tool (apt-get install wrk sqlite3 postgresql-client curl)" >&2; exit 1; }
@@ -34,6 +41,13 @@ cleanup() {
 trap cleanup EXIT
 export HOME=$WORK XDG_DATA_HOME=$WORK/data XDG_CONFIG_HOME=$WORK/config
 
+# A real crash document, as bench/history.sh stores them: the seed recorded with the fixture vmlinux.
+"$BIN" analyze --db "$WORK/seed.sqlite3" --vmlinux fixtures/vmlinux/vmlinux-0826-w9-1 \
+    fixtures/logs/0826-w9-1.log >/dev/null
+DOC_HEX=$(sqlite3 "$WORK/seed.sqlite3" "SELECT hex(document) FROM crashes ORDER BY id LIMIT 1")
+[ -n "$DOC_HEX" ] || { echo "bench/serve.sh: the seed left no crash document" >&2; exit 1; }
+export DOC_HEX
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # The p95 (and p50, p99) of wrk's latency histogram, in ms.
@@ -46,6 +60,24 @@ done = function(summary, latency, requests)
         summary.requests))
 end
 EOF
+
+# MISS=1: a path of its own per request (the thread's id and a counter).
+cp "$WORK/report.lua" "$WORK/miss.lua"
+cat >> "$WORK/miss.lua" <<'EOF'
+local threads = 0
+setup = function(thread)
+    threads = threads + 1
+    thread:set("tid", threads)
+end
+local n = 0
+request = function()
+    n = n + 1
+    local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+    return wrk.format(nil, wrk.path .. sep .. "_=" .. tid .. "-" .. n)
+end
+EOF
+SCRIPT=$WORK/report.lua
+[ "$MISS" = 1 ] && SCRIPT=$WORK/miss.lua
 
 warning_log() { # FILE TAG
     {
@@ -68,7 +100,7 @@ if [[ " $BACKENDS " == *" postgres "* ]]; then
     export PGPASSWORD=bench
 fi
 
-echo "bench/serve.sh: $N reports in $BUGS bugs, $CONNS clients, ${SECONDS_EACH}s per page, a writer every ${WRITE_EVERY}s, $(nproc) cores"
+echo "bench/serve.sh: $N reports in $BUGS bugs, $CONNS clients, ${SECONDS_EACH}s per page, a writer every ${WRITE_EVERY}s, $(nproc) cores$([ "$MISS" = 1 ] && echo ", every request a miss")"
 for backend in $BACKENDS; do
     if [ "$backend" = sqlite ]; then
         DB=$WORK/h.sqlite3
@@ -83,6 +115,15 @@ for backend in $BACKENDS; do
     s=$(date +%s)
     python3 bench/gen-history.py "$backend" "$N" "$BUGS" | fill
     echo "$backend: filled in $(( $(date +%s) - s )) s"
+    # The plans of the list filtered by node (the query that was slow before schema step 6).
+    PLAN="SELECT b.id FROM bugs b WHERE b.merged_into IS NULL AND b.status = 'open'
+          AND b.id IN (SELECT bug_id FROM bug_nodes WHERE node = 'w3')
+          ORDER BY b.last_seen DESC, b.n_logs DESC, b.public_id LIMIT 50"
+    if [ "$backend" = sqlite ]; then
+        sqlite3 "$DB" "EXPLAIN QUERY PLAN $PLAN" | sed "s/^/$backend plan: /"
+    else
+        psql -q -h 127.0.0.1 -p "$PGPORT" -U legolog -d h -c "EXPLAIN ANALYZE $PLAN" | sed "s/^/$backend plan: /"
+    fi
     PORT=$(free_port)
     "$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
     SERVER=$!
@@ -101,7 +142,7 @@ for backend in $BACKENDS; do
     WRITER=$!
     PIDS+=("$WRITER")
     for page in "/" "/bug/gen1234" "/?node=w3" "/bug/gen1234?page=0&sort=node"; do
-        line=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --timeout 10s -s "$WORK/report.lua" "http://127.0.0.1:$PORT$page" | grep '^REPORT')
+        line=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --timeout 10s -s "$SCRIPT" "http://127.0.0.1:$PORT$page" | grep '^REPORT')
         read -r _ rps p50 p95 p99 errors total <<<"$line"
         printf '%-8s %-32s %7s req/s  p50 %7s ms  p95 %7s ms  p99 %7s ms  (%s requests, %s errors)\n' \
             "$backend" "$page" "$rps" "$p50" "$p95" "$p99" "$total" "$errors"
@@ -109,6 +150,11 @@ for backend in $BACKENDS; do
     kill "$WRITER" 2>/dev/null || true
     kill -INT "$SERVER"
     wait "$SERVER" || true
-    writes=$(sqlite3 "$WORK/h.sqlite3" "SELECT COUNT(*) FROM logs WHERE path LIKE '%w.log'" 2>/dev/null || echo "?")
-    [ "$backend" = sqlite ] && echo "sqlite: the writer recorded $writes logs meanwhile"
+    COUNT_WRITES="SELECT COUNT(*) FROM logs WHERE path LIKE '%w.log'"
+    if [ "$backend" = sqlite ]; then
+        writes=$(sqlite3 "$DB" "$COUNT_WRITES" 2>/dev/null || echo "?")
+    else
+        writes=$(psql -q -h 127.0.0.1 -p "$PGPORT" -U legolog -d h -tAc "$COUNT_WRITES" 2>/dev/null || echo "?")
+    fi
+    echo "$backend: the writer recorded $writes logs meanwhile"
 done

@@ -439,6 +439,33 @@ impl History {
         })
     }
 
+    /// Names a bug, and sets its link when one is given, with a row in the audit table (the
+    /// dashboard's editors; `bug name` from the shell is [`History::name_bug`]).
+    pub fn name_bug_audited(
+        &mut self,
+        bug: i64,
+        name: &str,
+        link: Option<&str>,
+        who: &str,
+    ) -> anyhow::Result<()> {
+        self.write(|history| {
+            let old = history
+                .query("SELECT name, link FROM bugs WHERE id = ?1", &[bug.into()])?
+                .first()
+                .map(|r| (r[0].opt_text(), r[1].opt_text()))
+                .unwrap_or_default();
+            history.execute(
+                "UPDATE bugs SET name = ?2, link = COALESCE(?3, link) WHERE id = ?1",
+                &[bug.into(), name.into(), link.map(str::to_owned).into()],
+            )?;
+            history.audit_row(bug, who, "name", old.0, Some(name.to_owned()))?;
+            if let Some(link) = link.filter(|l| old.1.as_deref() != Some(*l)) {
+                history.audit_row(bug, who, "link", old.1, Some(link.to_owned()))?;
+            }
+            Ok(())
+        })
+    }
+
     /// Marks a bug invalid (a broken test setup, …).
     pub fn invalidate_bug(&mut self, bug: i64, why: &str, who: &str) -> anyhow::Result<Status> {
         self.refuse_dup(bug, "invalidate")?;

@@ -202,6 +202,16 @@ const STEPS: &[&str] = &[
      DROP TABLE audit;
      ALTER TABLE audit_log RENAME TO audit;
      CREATE INDEX audit_by_bug ON audit(bug_id);",
+    // 8: the dashboard's filters and pages look rows up by node, run, date and kernel build (issue
+    // 19: `/?node=` scanned every log, 368 ms at p95 with 100k reports). Each is an index the
+    // planner uses for a filter's subquery or a page's rows (EXPLAIN QUERY PLAN in
+    // bench/RESULTS.md).
+    "CREATE INDEX bug_nodes_by_node ON bug_nodes(node);
+     CREATE INDEX logs_by_node ON logs(node);
+     CREATE INDEX logs_by_run ON logs(run);
+     CREATE INDEX logs_by_date ON logs(seen_on);
+     CREATE INDEX bug_runs_by_run ON bug_runs(run);
+     CREATE INDEX reports_by_kernel ON reports(kernel);",
 ];
 
 /// The step (1-based) after which [`super::lifecycle::backfill`] runs, in the same transaction.

@@ -14,28 +14,25 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The status of a bug until the bug lifecycle is recorded: every live bug is `open`, a merged
-/// one is `dup`.
+/// The status of a bug nobody has judged yet.
 pub const STATUS_OPEN: &str = "open";
 
 /// Which bugs a list shows (syzbot's tabs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tab {
-    /// Live bugs.
+    /// Open bugs (status `open`, not merged).
     Open,
-    /// Fixed bugs (none until the lifecycle is recorded).
+    /// Bugs fixed in a build (`bug fix`).
     Fixed,
-    /// Invalid bugs (none until the lifecycle is recorded).
+    /// Bugs judged not a bug (`bug invalid`).
     Invalid,
-    /// Bugs merged into another.
+    /// Dups (`bug dup`) and bugs merged into another (`bug merge`).
     Dup,
-    /// Live bugs not seen in the last [`QUIET_DAYS`] days of the history.
+    /// Open bugs silent for longer than their own crash rate leads to expect (the lifecycle's
+    /// rule, docs/lifecycle.md).
     Quiet,
 }
-
-/// A live bug not seen for this many days before the newest date in the history is quiet.
-pub const QUIET_DAYS: i64 = 30;
 
 impl Tab {
     /// Every tab, in display order.
@@ -126,10 +123,16 @@ pub struct BugSummary {
     pub link: Option<String>,
     /// Labels.
     pub labels: Vec<String>,
-    /// `open` (or `dup` for a merged bug) until the lifecycle is recorded.
+    /// `open`, `fixed`, `invalid` or `dup` (a dup, or a bug merged into another).
     pub status: String,
-    /// The bug it was merged into (dup tab).
+    /// The bug it is a dup of, or was merged into.
     pub dup_of: Option<String>,
+    /// The build it was fixed in (status `fixed`).
+    pub fixed_in: Option<String>,
+    /// Open, and silent for longer than its crash rate leads to expect.
+    pub quiet: bool,
+    /// Open again because it was seen on its fixed-in build or a newer one.
+    pub regression: bool,
     /// Distinct logs.
     pub count: u64,
     /// Distinct nodes, sorted.
@@ -307,6 +310,52 @@ pub struct BugView {
     pub builds: Vec<SeenOn>,
     /// Logs per run date, oldest first.
     pub per_day: Vec<(String, u64)>,
+    /// Where it stands: status, fix, dup chain, changes.
+    pub lifecycle: BugLifecycle,
+}
+
+/// A bug's status with what goes with it, for its page.
+#[derive(Debug, Clone, Serialize)]
+pub struct BugLifecycle {
+    /// `open`, `fixed`, `invalid` or `dup`.
+    pub status: String,
+    /// The status in words (`fixed in 4.0.0-lego+ #27, commit abc (note)`), as `bug show`.
+    pub text: String,
+    /// The fixed-in build.
+    pub fixed_in: Option<String>,
+    /// The fix's commit.
+    pub fix_commit: Option<String>,
+    /// The note of a fix, or the reason it is invalid.
+    pub note: Option<String>,
+    /// The day the status last changed.
+    pub status_on: Option<String>,
+    /// The bugs its dup chain goes through, the canonical bug last (empty unless a dup).
+    pub dup_chain: Vec<String>,
+    /// Open, and silent for longer than its crash rate leads to expect.
+    pub quiet: bool,
+    /// The silence that would make it quiet, in days (`None` below the minimum of crashes).
+    pub expected_silence_days: Option<f64>,
+    /// The change that reopened it, when the latest change is a regression.
+    pub regression: Option<AuditView>,
+    /// Every change, oldest first.
+    pub audit: Vec<AuditView>,
+}
+
+/// One change of a bug (the audit table that `bug show` lists).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditView {
+    /// Unix seconds.
+    pub at: i64,
+    /// The same, as an RFC 3339 UTC time.
+    pub when: String,
+    /// Who made it (`legolog` for a regression found while recording).
+    pub who: String,
+    /// `name`, `fixed`, `invalid`, `dup`, `undup`, `reopen`, `regression`, `pin`.
+    pub what: String,
+    /// The value before.
+    pub old: Option<String>,
+    /// The value after.
+    pub new: Option<String>,
 }
 
 /// One run (a log name) of the history.
@@ -369,6 +418,7 @@ pub const RELATED_SIMILARITY: f64 = 0.5;
 /// Caps on per-bug detail lists.
 const MAX_SIGNATURES: usize = 200;
 const MAX_RELATED: usize = 20;
+const MAX_AUDIT: usize = 200;
 
 impl History {
     /// Opens `spec` (a `postgresql://` URL, else a SQLite file) for reading only. A SQLite file
@@ -406,7 +456,8 @@ impl History {
     }
 
     /// A value that changes whenever another process commits to the history (SQLite's
-    /// `data_version`, with the counts of logs, reports and bugs as a fallback for PostgreSQL).
+    /// `data_version`; on PostgreSQL, the counts of logs, reports and bugs and the newest
+    /// audited change of status).
     pub fn change_marker(&mut self) -> anyhow::Result<String> {
         let rows = match self.db.dialect() {
             super::backend::Dialect::Sqlite => self.query("PRAGMA data_version", &[])?,
@@ -414,7 +465,8 @@ impl History {
                 "SELECT COALESCE(MAX(id), 0), CAST(COALESCE(SUM(n_reports), 0) AS BIGINT),
                         (SELECT COUNT(*) FROM bugs WHERE merged_into IS NULL),
                         (SELECT CAST(COALESCE(SUM(n_logs), 0) AS BIGINT) FROM bugs),
-                        (SELECT COUNT(*) FROM bugs WHERE name IS NOT NULL)
+                        (SELECT COUNT(*) FROM bugs WHERE name IS NOT NULL),
+                        (SELECT COALESCE(MAX(id), 0) FROM audit)
                  FROM logs",
                 &[],
             )?,
@@ -448,23 +500,20 @@ impl History {
             format!("?{}", params.len())
         };
         match filter.tab {
-            Tab::Open => conditions.push("b.merged_into IS NULL".into()),
-            // Until the lifecycle is recorded no bug is fixed or invalid.
-            Tab::Fixed | Tab::Invalid => conditions.push("1 = 0".into()),
-            Tab::Dup => conditions.push("b.merged_into IS NOT NULL".into()),
+            Tab::Open => conditions.push("b.merged_into IS NULL AND b.status = 'open'".into()),
+            Tab::Fixed => conditions.push("b.merged_into IS NULL AND b.status = 'fixed'".into()),
+            Tab::Invalid => {
+                conditions.push("b.merged_into IS NULL AND b.status = 'invalid'".into())
+            }
+            Tab::Dup => conditions.push("(b.merged_into IS NOT NULL OR b.status = 'dup')".into()),
             Tab::Quiet => {
-                let cutoff = newest
-                    .as_deref()
-                    .and_then(crate::identity::run::Date::parse)
-                    .map(|d| {
-                        crate::identity::run::Date::from_days_since_epoch(
-                            d.days_since_epoch() - QUIET_DAYS,
-                        )
-                        .to_string()
-                    })
-                    .unwrap_or_default();
-                let p = param(cutoff.into(), &mut params);
-                conditions.push(format!("b.merged_into IS NULL AND b.last_seen < {p}"));
+                let quiet = self.quiet_bugs()?;
+                if quiet.is_empty() {
+                    conditions.push("1 = 0".into());
+                } else {
+                    let list: Vec<String> = quiet.iter().map(i64::to_string).collect();
+                    conditions.push(format!("b.id IN ({})", list.join(", ")));
+                }
             }
         }
         if let Some(label) = &filter.label {
@@ -473,8 +522,10 @@ impl History {
         }
         if let Some(node) = &filter.node {
             let p = param(node.as_str().into(), &mut params);
+            // The per-node counts the lifecycle keeps for each canonical bug: one index lookup
+            // per bug seen there, where going through its logs cost one per log.
             conditions.push(format!(
-                "b.id IN (SELECT bl.bug_id FROM bug_logs bl JOIN logs l ON l.id = bl.log_id WHERE l.node = {p})"
+                "b.id IN (SELECT bug_id FROM bug_nodes WHERE node = {p})"
             ));
         }
         if let Some(run) = &filter.run {
@@ -518,23 +569,23 @@ impl History {
         let rows = self.query(
             &format!(
                 "SELECT b.id, b.public_id, b.kind, b.title, b.name, b.link, b.labels, b.n_logs,
-                        b.first_seen, b.last_seen, m.public_id
+                        b.first_seen, b.last_seen, b.status, f.name,
+                        COALESCE(m.public_id, d.public_id)
                  FROM bugs b LEFT JOIN bugs m ON m.id = b.merged_into
+                 LEFT JOIN bugs d ON d.id = b.dup_of LEFT JOIN builds f ON f.id = b.fixed_in
                  {clause} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
             ),
             &params,
         )?;
         let mut bugs = Vec::with_capacity(rows.len());
+        let mut internal = Vec::with_capacity(rows.len());
         for row in rows {
-            let internal = row[0].int();
             let mut summary = summary_of(&row[1..]);
-            summary.dup_of = row[10].opt_text();
-            if summary.dup_of.is_some() {
-                summary.status = "dup".to_owned();
-            }
-            self.fill_summary(internal, &mut summary, newest.as_deref())?;
+            self.fill_status(&mut summary, &row[10..]);
+            internal.push(row[0].int());
             bugs.push(summary);
         }
+        self.fill_summaries(&internal, &mut bugs, newest.as_deref())?;
         Ok(BugList {
             total,
             bugs,
@@ -542,51 +593,159 @@ impl History {
         })
     }
 
-    /// Nodes, builds and the sparkline of a listed bug.
-    fn fill_summary(
+    /// Open bugs that are quiet today (the lifecycle's rule), by row.
+    fn quiet_bugs(&mut self) -> anyhow::Result<Vec<i64>> {
+        let config = self.lifecycle();
+        let today = crate::identity::run::Date::from_system_time(std::time::SystemTime::now());
+        // No bug silent for less than the smallest expected silence is quiet.
+        let cutoff = crate::identity::run::Date::from_days_since_epoch(
+            today.days_since_epoch() - config.quiet_min_days.floor() as i64,
+        );
+        let rows = self.query(
+            "SELECT id, n_logs, first_seen, last_seen FROM bugs
+             WHERE merged_into IS NULL AND status = 'open' AND n_logs >= ?1 AND last_seen <= ?2",
+            &[
+                (config.quiet_min_crashes as i64).into(),
+                cutoff.to_string().into(),
+            ],
+        )?;
+        Ok(rows
+            .iter()
+            .filter(|r| {
+                self.is_quiet(
+                    r[1].int() as u64,
+                    r[2].opt_text()
+                        .as_deref()
+                        .and_then(crate::identity::run::Date::parse),
+                    r[3].opt_text()
+                        .as_deref()
+                        .and_then(crate::identity::run::Date::parse),
+                )
+            })
+            .map(|r| r[0].int())
+            .collect())
+    }
+
+    /// The status of a listed bug from `status, fixed-in build, dup of (or merged into)`.
+    fn fill_status(&self, summary: &mut BugSummary, row: &[Value]) {
+        summary.status = row[0].text();
+        summary.fixed_in = row[1].opt_text();
+        summary.dup_of = row[2].opt_text();
+        if summary.dup_of.is_some() {
+            summary.status = "dup".to_owned();
+        }
+        if summary.status == STATUS_OPEN {
+            summary.quiet = self.is_quiet(
+                summary.count,
+                summary
+                    .first_seen
+                    .as_deref()
+                    .and_then(crate::identity::run::Date::parse),
+                summary
+                    .last_seen
+                    .as_deref()
+                    .and_then(crate::identity::run::Date::parse),
+            );
+        }
+    }
+
+    /// Nodes, builds, the sparkline and the regression mark of listed bugs (`bugs[i]` is the
+    /// row of `summaries[i]`), four queries for the whole page: on PostgreSQL each query is a
+    /// round trip, and per bug they cost more than the page.
+    fn fill_summaries(
         &mut self,
-        bug: i64,
-        summary: &mut BugSummary,
+        bugs: &[i64],
+        summaries: &mut [BugSummary],
         newest: Option<&str>,
     ) -> anyhow::Result<()> {
-        summary.nodes = self
-            .query(
-                "SELECT DISTINCT l.node FROM bug_logs b JOIN logs l ON l.id = b.log_id
-                 WHERE b.bug_id = ?1 AND l.node IS NOT NULL ORDER BY l.node LIMIT 50",
-                &[bug.into()],
-            )?
+        if bugs.is_empty() {
+            return Ok(());
+        }
+        let list = bugs
             .iter()
-            .map(|r| r[0].text())
-            .collect();
-        summary.builds = self
-            .query(
-                "SELECT DISTINCT kernel FROM reports WHERE bug_id = ?1 AND kernel IS NOT NULL
-                 ORDER BY kernel LIMIT 20",
-                &[bug.into()],
-            )?
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The sparklines' days: the SPARK_DAYS up to the history's newest date.
+        let first_day = newest
+            .and_then(crate::identity::run::Date::parse)
+            .map(|end| end.days_since_epoch() - SPARK_DAYS + 1);
+        if first_day.is_some() {
+            for summary in summaries.iter_mut() {
+                summary.per_day = vec![0u64; SPARK_DAYS as usize];
+            }
+        }
+        let idx_of: std::collections::HashMap<i64, usize> = bugs
             .iter()
-            .map(|r| r[0].text())
+            .enumerate()
+            .map(|(idx, &bug)| (bug, idx))
             .collect();
-        let Some(end) = newest.and_then(crate::identity::run::Date::parse) else {
+        let mut each = |rows: Vec<Vec<Value>>, put: &mut dyn FnMut(&mut BugSummary, &[Value])| {
+            for row in rows {
+                if let Some(summary) = idx_of
+                    .get(&row[0].int())
+                    .and_then(|&i| summaries.get_mut(i))
+                {
+                    put(summary, &row[1..]);
+                }
+            }
+        };
+        let rows = self.query(
+            &format!(
+                "SELECT bug_id, node FROM bug_nodes WHERE bug_id IN ({list}) ORDER BY bug_id, node"
+            ),
+            &[],
+        )?;
+        each(rows, &mut |summary, row| {
+            if summary.nodes.len() < 50 {
+                summary.nodes.push(row[0].text());
+            }
+        });
+        let rows = self.query(
+            &format!(
+                "SELECT DISTINCT bug_id, kernel FROM reports WHERE bug_id IN ({list}) AND kernel IS NOT NULL
+                 ORDER BY bug_id, kernel"
+            ),
+            &[],
+        )?;
+        each(rows, &mut |summary, row| {
+            if summary.builds.len() < 20 {
+                summary.builds.push(row[0].text());
+            }
+        });
+        // A bug is a regression while the last change of its status is one (it reopened it).
+        let rows = self.query(
+            &format!(
+                "SELECT bug_id, what FROM audit WHERE id IN
+                     (SELECT MAX(id) FROM audit WHERE bug_id IN ({list}) GROUP BY bug_id)"
+            ),
+            &[],
+        )?;
+        each(rows, &mut |summary, row| {
+            summary.regression = summary.status == STATUS_OPEN && row[0].text() == "regression";
+        });
+        let Some(first_day) = first_day else {
             return Ok(());
         };
-        let end_day = end.days_since_epoch();
-        let start =
-            crate::identity::run::Date::from_days_since_epoch(end_day - SPARK_DAYS + 1).to_string();
-        let mut per_day = vec![0u64; SPARK_DAYS as usize];
-        for row in self.query(
-            "SELECT l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
-             WHERE b.bug_id = ?1 AND l.seen_on >= ?2 GROUP BY l.seen_on",
-            &[bug.into(), start.into()],
-        )? {
+        let start = crate::identity::run::Date::from_days_since_epoch(first_day).to_string();
+        let rows = self.query(
+            &format!(
+                "SELECT b.bug_id, l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
+                 WHERE b.bug_id IN ({list}) AND l.seen_on >= ?1 GROUP BY b.bug_id, l.seen_on"
+            ),
+            &[start.into()],
+        )?;
+        each(rows, &mut |summary, row| {
             if let Some(day) = crate::identity::run::Date::parse(&row[0].text()) {
-                let idx = day.days_since_epoch() - (end_day - SPARK_DAYS + 1);
-                if let Some(slot) = usize::try_from(idx).ok().and_then(|i| per_day.get_mut(i)) {
+                let idx = day.days_since_epoch() - first_day;
+                if let Some(slot) = usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| summary.per_day.get_mut(i))
+                {
                     *slot += row[1].int() as u64;
                 }
             }
-        }
-        summary.per_day = per_day;
+        });
         Ok(())
     }
 
@@ -609,16 +768,24 @@ impl History {
     pub fn bug_view(&mut self, bug: i64) -> anyhow::Result<BugView> {
         let newest = self.newest_date()?;
         let rows = self.query(
-            "SELECT public_id, kind, title, name, link, labels, n_logs, first_seen, last_seen
-             FROM bugs WHERE id = ?1",
+            "SELECT b.public_id, b.kind, b.title, b.name, b.link, b.labels, b.n_logs,
+                    b.first_seen, b.last_seen, b.status, f.name,
+                    COALESCE(m.public_id, d.public_id)
+             FROM bugs b LEFT JOIN bugs m ON m.id = b.merged_into
+             LEFT JOIN bugs d ON d.id = b.dup_of LEFT JOIN builds f ON f.id = b.fixed_in
+             WHERE b.id = ?1",
             &[bug.into()],
         )?;
         let Some(row) = rows.first() else {
             bail!("{}: bug {bug} vanished", self.db.name());
         };
         let mut summary = summary_of(row);
+        self.fill_status(&mut summary, &row[9..]);
+        let mut one = [summary];
+        self.fill_summaries(&[bug], &mut one, newest.as_deref())?;
+        let [summary] = one;
+        let lifecycle = self.bug_lifecycle(bug, &summary)?;
         let kind = summary.kind.clone();
-        self.fill_summary(bug, &mut summary, newest.as_deref())?;
         let counts: BTreeMap<(String, i64), u64> = self
             .query(
                 "SELECT signature, signature_version, COUNT(*) FROM reports WHERE bug_id = ?1
@@ -659,7 +826,8 @@ impl History {
         }
         let dups = self
             .query(
-                "SELECT public_id, title FROM bugs WHERE merged_into = ?1 ORDER BY public_id LIMIT 100",
+                "SELECT public_id, title FROM bugs WHERE merged_into = ?1 OR dup_of = ?1
+                 ORDER BY public_id LIMIT 100",
                 &[bug.into()],
             )?
             .iter()
@@ -710,6 +878,88 @@ impl History {
             nodes,
             builds,
             per_day,
+            lifecycle,
+        })
+    }
+
+    /// Where `bug` stands: its status in words, fix, dup chain, quiet, regression, changes.
+    fn bug_lifecycle(&mut self, bug: i64, summary: &BugSummary) -> anyhow::Result<BugLifecycle> {
+        let status = self.status(bug)?;
+        let rows = self.query(
+            "SELECT fix_commit, status_note, status_on FROM bugs WHERE id = ?1",
+            &[bug.into()],
+        )?;
+        let (fix_commit, note, status_on) = rows
+            .first()
+            .map(|r| (r[0].opt_text(), r[1].opt_text(), r[2].opt_text()))
+            .unwrap_or_default();
+        let mut dup_chain = Vec::new();
+        if matches!(status, super::lifecycle::Status::Dup(_)) {
+            let mut current = bug;
+            for _ in 0..64 {
+                let next = self
+                    .query("SELECT dup_of FROM bugs WHERE id = ?1", &[current.into()])?
+                    .first()
+                    .and_then(|r| r[0].opt_int());
+                match next {
+                    Some(next) if next != current => {
+                        current = next;
+                        dup_chain.push(self.public_id(next)?);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let audit: Vec<AuditView> = self
+            .audit(bug)?
+            .into_iter()
+            .rev()
+            .take(MAX_AUDIT)
+            .rev()
+            .map(|row| AuditView {
+                when: jiff::Timestamp::from_second(row.at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                at: row.at,
+                who: row.who,
+                what: row.what,
+                old: row.old,
+                new: row.new,
+            })
+            .collect();
+        let regression = if summary.regression {
+            audit.last().cloned()
+        } else {
+            None
+        };
+        let expected_silence_days = match (
+            summary
+                .first_seen
+                .as_deref()
+                .and_then(crate::identity::run::Date::parse),
+            summary
+                .last_seen
+                .as_deref()
+                .and_then(crate::identity::run::Date::parse),
+        ) {
+            (Some(first), Some(last)) => {
+                self.lifecycle()
+                    .expected_silence(summary.count, first, last)
+            }
+            _ => None,
+        };
+        Ok(BugLifecycle {
+            status: status.as_str().to_owned(),
+            text: status.to_string(),
+            fixed_in: summary.fixed_in.clone(),
+            fix_commit,
+            note,
+            status_on,
+            dup_chain,
+            quiet: summary.quiet,
+            expected_silence_days,
+            regression,
+            audit,
         })
     }
 
@@ -1005,6 +1255,9 @@ fn summary_of(row: &[Value]) -> BugSummary {
         labels: split_labels(&row[5].text()),
         status: STATUS_OPEN.to_owned(),
         dup_of: None,
+        fixed_in: None,
+        quiet: false,
+        regression: false,
         count: row[6].int() as u64,
         nodes: Vec::new(),
         builds: Vec::new(),

@@ -67,7 +67,7 @@ pub fn write(history: &mut History, dir: &Path) -> anyhow::Result<u64> {
         )?;
     }
     for (log, position) in &crashes {
-        let Some(page) = crash::load(history, log, *position, &rules)? else {
+        let Some(page) = crash::load(history, log, *position, &rules, None)? else {
             continue;
         };
         let name = format!("crash/{}-{position}", layout::slug(log));

@@ -2,17 +2,18 @@
 //! request is held to.
 
 use super::db::Db;
-use super::layout::{self, Ctx};
-use super::pages::{bug, crash, list, node, run};
+use super::edit::{self, Action, Editor};
+use super::layout::{self, Ctx, Editing};
+use super::pages::{bug, crash, edit as edit_pages, list, node, run};
 use super::{Bounds, Options};
 use crate::identity::rules::RuleSet;
-use axum::extract::{Path, Query, RawQuery, Request, State};
+use axum::extract::{Form, Path, Query, RawQuery, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use futures_util::StreamExt;
 use maud::{html, Markup};
@@ -36,11 +37,18 @@ pub const POLL: Duration = Duration::from_millis(250);
 /// Pages answered since the history last changed, by request (path, query, JSON or not):
 /// fifty clients on the same page cost one page per change. At most [`CACHE_ENTRIES`] pages
 /// of at most [`CACHE_BYTES`] each; emptied when the change counter moves.
+/// Requests that miss while the same page is being made wait for that one making instead of
+/// making it again (fifty clients after a write cost one page, not fifty).
 #[derive(Default)]
 struct Cache {
     counter: u64,
-    pages: std::collections::HashMap<(String, bool), (HeaderValue, axum::body::Bytes)>,
+    pages: std::collections::HashMap<(String, bool), (HeaderMap, axum::body::Bytes)>,
+    making: std::collections::HashMap<(String, bool), Arc<Making>>,
 }
+
+/// A page being made: its status, headers and bytes once made (`None`: too large to share).
+type Made = Option<(StatusCode, HeaderMap, axum::body::Bytes)>;
+type Making = tokio::sync::OnceCell<Made>;
 
 const CACHE_ENTRIES: usize = 512;
 const CACHE_BYTES: usize = 4 << 20;
@@ -55,10 +63,17 @@ pub struct App {
     changes: watch::Receiver<u64>,
     shutdown: watch::Receiver<bool>,
     streams: Arc<AtomicUsize>,
+    editor: Option<Arc<Editor>>,
+    locator: Option<Arc<crate::symbolize::locate::LocateOptions>>,
 }
 
 /// Binds, says where on stderr, and serves until Ctrl-C (or SIGTERM).
-pub async fn serve(options: Options, db: Db, changes: watch::Receiver<u64>) -> anyhow::Result<()> {
+pub async fn serve(
+    options: Options,
+    db: Db,
+    changes: watch::Receiver<u64>,
+    editor: Option<Arc<Editor>>,
+) -> anyhow::Result<()> {
     let rules = Arc::new(RuleSet::load(
         None,
         &crate::config::limits::Limits::default(),
@@ -72,15 +87,35 @@ pub async fn serve(options: Options, db: Db, changes: watch::Receiver<u64>) -> a
         changes,
         shutdown: stop_rx,
         streams: Arc::new(AtomicUsize::new(0)),
+        editor,
+        locator: options.locator.clone(),
     };
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .map_err(|err| anyhow::anyhow!("{}: cannot listen: {err}", options.listen))?;
     let addr = listener.local_addr()?;
-    crate::eprint_safe!(
-        "legolog: serving {} read-only at http://{addr}/ (Ctrl-C stops)",
-        app.db.name()
-    );
+    match &options.edit {
+        None => crate::eprint_safe!(
+            "legolog: serving {} read-only at http://{addr}/ (Ctrl-C stops)",
+            app.db.name()
+        ),
+        Some(access) => {
+            crate::eprint_safe!(
+                "legolog: serving {} with edits at http://{addr}/ (Ctrl-C stops)",
+                app.db.name()
+            );
+            if access.made {
+                crate::eprint_safe!(
+                    "legolog: edit token {} (sign in at http://{addr}/login)",
+                    access.token
+                );
+            } else {
+                crate::eprint_safe!(
+                    "legolog: edits need the given token (sign in at http://{addr}/login)"
+                );
+            }
+        }
+    }
     axum::serve(listener, router(app))
         .with_graceful_shutdown(async move {
             stop_signal().await;
@@ -118,6 +153,9 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/", get(list_page))
         .route("/bug/{id}", get(bug_page))
+        .route("/bug/{id}/edit", post(edit_bug))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
         .route("/crash/{log}/{position}", get(crash_page))
         .route("/crash/{log}/{position}/log.txt", get(crash_text))
         .route("/runs", get(runs_page))
@@ -148,23 +186,28 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
         )
     } else if uri.path() == "/events" || uri.path() == "/changes" {
         next.run(request).await
+    } else if request.method() != axum::http::Method::GET
+        || edit::has_session_cookie(request.headers())
+    {
+        // Edits, and the pages of a signed-in editor (their forms carry the session's token),
+        // are made for that request alone.
+        match tokio::time::timeout(app.bounds.timeout, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => error(
+                Want::Html,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request took longer than the server's time limit",
+            ),
+        }
     } else {
         let key = (
             uri.to_string(),
             want(request.headers(), &uri.query().map(str::to_owned)) == Want::Json,
         );
         let counter = *app.changes.borrow();
-        if let Some(hit) = app.cached(&key, counter) {
-            hit
-        } else {
-            match tokio::time::timeout(app.bounds.timeout, next.run(request)).await {
-                Ok(response) => app.keep(key, counter, response).await,
-                Err(_) => error(
-                    Want::Html,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the request took longer than the server's time limit",
-                ),
-            }
+        match app.cached(&key, counter) {
+            Ok(hit) => hit,
+            Err(making) => app.make(key, counter, making, request, next).await,
         }
     };
     let headers = response.headers_mut();
@@ -178,7 +221,7 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
     );
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers
@@ -275,47 +318,118 @@ fn failed(want: Want, err: anyhow::Error) -> Response {
 }
 
 impl App {
-    fn cached(&self, key: &(String, bool), counter: u64) -> Option<Response> {
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.counter != counter {
-            return None;
+    /// The page kept for `key` at `counter`, else the making of it to join (or to do).
+    fn cached(&self, key: &(String, bool), counter: u64) -> Result<Response, Arc<Making>> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if counter > cache.counter {
+            // The history moved: nothing kept or being made is current any more.
+            cache.pages.clear();
+            cache.making.clear();
+            cache.counter = counter;
         }
-        let (kind, body) = cache.pages.get(key)?;
-        Some(([(header::CONTENT_TYPE, kind.clone())], body.clone()).into_response())
+        if cache.counter == counter {
+            if let Some((headers, body)) = cache.pages.get(key) {
+                return Ok((headers.clone(), body.clone()).into_response());
+            }
+            if let Some(making) = cache.making.get(key) {
+                return Err(Arc::clone(making));
+            }
+            let making = Arc::new(Making::new());
+            if cache.making.len() < CACHE_ENTRIES {
+                cache.making.insert(key.clone(), Arc::clone(&making));
+            }
+            return Err(making);
+        }
+        // A counter older than the cache's (a request that read it before a change): made
+        // for itself alone.
+        Err(Arc::new(Making::new()))
     }
 
-    /// Keeps a successful page made while the counter was `counter`.
-    async fn keep(&self, key: (String, bool), counter: u64, response: Response) -> Response {
-        if response.status() != StatusCode::OK {
-            return response;
-        }
-        let (parts, body) = response.into_parts();
-        let Some(kind) = parts.headers.get(header::CONTENT_TYPE).cloned() else {
-            return Response::from_parts(parts, body);
+    /// Makes the page (or waits for the request already making it), within the time limit,
+    /// and keeps it when it is a success.
+    async fn make(
+        &self,
+        key: (String, bool),
+        counter: u64,
+        making: Arc<Making>,
+        request: Request,
+        next: Next,
+    ) -> Response {
+        let timeout = self.bounds.timeout;
+        let mut own = None;
+        let made = tokio::time::timeout(
+            timeout,
+            making.get_or_init(|| async {
+                let response = next.run(request).await;
+                let status = response.status();
+                let (parts, body) = response.into_parts();
+                match axum::body::to_bytes(body, CACHE_BYTES).await {
+                    Ok(bytes) => Some((status, parts.headers, bytes)),
+                    Err(_) => {
+                        own = Some(error(
+                            Want::Html,
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "a page larger than the server's limit",
+                        ));
+                        None
+                    }
+                }
+            }),
+        )
+        .await;
+        let made = match made {
+            Ok(made) => made.clone(),
+            Err(_) => {
+                return error(
+                    Want::Html,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the request took longer than the server's time limit",
+                )
+            }
         };
-        let Ok(bytes) = axum::body::to_bytes(body, CACHE_BYTES).await else {
-            return error(
-                Want::Html,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "a page larger than the server's limit",
-            );
+        let Some((status, headers, bytes)) = made else {
+            return own.unwrap_or_else(|| {
+                error(
+                    Want::Html,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "a page larger than the server's limit",
+                )
+            });
         };
         {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            // A page made before the latest change is not kept (the counter never goes back).
-            if counter > cache.counter {
-                cache.pages.clear();
-                cache.counter = counter;
+            if cache
+                .making
+                .get(&key)
+                .is_some_and(|m| Arc::ptr_eq(m, &making))
+            {
+                cache.making.remove(&key);
             }
-            if counter == cache.counter && cache.pages.len() < CACHE_ENTRIES {
-                cache.pages.insert(key, (kind, bytes.clone()));
+            // Only successes are kept, and only while the counter is still theirs.
+            if status == StatusCode::OK
+                && counter == cache.counter
+                && cache.pages.len() < CACHE_ENTRIES
+            {
+                cache.pages.insert(key, (headers.clone(), bytes.clone()));
             }
         }
-        Response::from_parts(parts, axum::body::Body::from(bytes))
+        (status, headers, bytes).into_response()
     }
 
-    fn ctx(&self) -> Ctx {
-        Ctx::served(*self.changes.borrow())
+    /// The links and edit state of a page answering a request with `headers`.
+    fn ctx(&self, headers: &HeaderMap) -> Ctx {
+        let mut ctx = Ctx::served(*self.changes.borrow());
+        ctx.editing = match &self.editor {
+            None => Editing::Off,
+            Some(editor) => match editor.session(headers) {
+                Some(session) => Editing::SignedIn {
+                    form_token: editor.form_token(&session),
+                    who: session.who,
+                },
+                None => Editing::SignedOut,
+            },
+        };
+        ctx
     }
 }
 
@@ -330,7 +444,7 @@ async fn list_page(
         Ok(filter) => filter,
         Err(why) => return error(want, StatusCode::BAD_REQUEST, &why),
     };
-    let ctx = app.ctx();
+    let ctx = app.ctx(&headers);
     match app.db.run(move |h| list::load(h, filter)).await {
         Ok(data) => respond(want, "bugs", &data, |d| list::render(&ctx, d)),
         Err(err) => failed(want, err),
@@ -349,7 +463,7 @@ async fn bug_page(
         Ok(table) => table,
         Err(why) => return error(want, StatusCode::BAD_REQUEST, &why),
     };
-    let ctx = app.ctx();
+    let ctx = app.ctx(&headers);
     let asked = id.clone();
     match app.db.run(move |h| bug::load(h, &asked, table)).await {
         Ok(Some(data)) => respond(want, "bug", &data, |d| bug::render(&ctx, d)),
@@ -364,8 +478,14 @@ async fn load_crash(
     position: u64,
 ) -> anyhow::Result<Option<crash::CrashPage>> {
     let rules = app.rules.clone();
+    let app_locator = app.locator.clone();
     app.db
-        .run(move |h| crash::load(h, &log, position, &rules))
+        .run(move |h| match app_locator {
+            None => crash::load(h, &log, position, &rules, None),
+            Some(options) => crash::with_locator(&options, |locator| {
+                crash::load(h, &log, position, &rules, Some(locator))
+            }),
+        })
         .await
 }
 
@@ -376,7 +496,7 @@ async fn crash_page(
     headers: HeaderMap,
 ) -> Response {
     let want = want(&headers, &raw);
-    let ctx = app.ctx();
+    let ctx = app.ctx(&headers);
     match load_crash(&app, log, position).await {
         Ok(Some(data)) => respond(want, "crash", &data, |d| crash::render(&ctx, d)),
         Ok(None) => error(want, StatusCode::NOT_FOUND, "no such crash"),
@@ -413,7 +533,7 @@ async fn runs_page(
     headers: HeaderMap,
 ) -> Response {
     let want = want(&headers, &raw);
-    let ctx = app.ctx();
+    let ctx = app.ctx(&headers);
     match app.db.run(|h| run::load_runs(h, 1000)).await {
         Ok(data) => respond(want, "runs", &data, |d| run::render_runs(&ctx, d)),
         Err(err) => failed(want, err),
@@ -427,7 +547,7 @@ async fn run_page(
     headers: HeaderMap,
 ) -> Response {
     let want = want(&headers, &raw);
-    let ctx = app.ctx();
+    let ctx = app.ctx(&headers);
     let per_page = app.bounds.max_per_page;
     let asked = key.clone();
     match app
@@ -453,7 +573,7 @@ async fn node_page(
         Ok(table) => table,
         Err(why) => return error(want, StatusCode::BAD_REQUEST, &why),
     };
-    let ctx = app.ctx();
+    let ctx = app.ctx(&headers);
     let asked = name.clone();
     match app.db.run(move |h| node::load(h, &asked, table)).await {
         Ok(Some(data)) => respond(want, "node", &data, |d| node::render(&ctx, d)),
@@ -468,10 +588,136 @@ async fn graphs_page(
     headers: HeaderMap,
 ) -> Response {
     let want = want(&headers, &raw);
-    let ctx = app.ctx();
+    let ctx = app.ctx(&headers);
     match app.db.run(|h| h.graphs()).await {
         Ok(data) => respond(want, "graphs", &data, |d| node::render_graphs(&ctx, d)),
         Err(err) => failed(want, err),
+    }
+}
+
+/// A refused edit: 403, and nothing changed.
+fn refused(want: Want, why: &str) -> Response {
+    error(want, StatusCode::FORBIDDEN, why)
+}
+
+const EDITS_OFF: &str = "edits are off: this server was started without --edit";
+
+/// 303 to `to`, with an optional `Set-Cookie`.
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
+    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn login_page(State(app): State<App>, headers: HeaderMap) -> Response {
+    let ctx = app.ctx(&headers);
+    let markup = edit_pages::render_login(&ctx, None);
+    let status = if app.editor.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        markup.into_string(),
+    )
+        .into_response()
+}
+
+/// Signs an editor in: this server's page, the token, a name; answers with the session cookie.
+async fn login(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let Some(editor) = &app.editor else {
+        return refused(Want::Html, EDITS_OFF);
+    };
+    if let Err(why) = edit::same_origin(&headers) {
+        return refused(Want::Html, why);
+    }
+    let token = form.get("token").map(String::as_str).unwrap_or_default();
+    if token.len() > edit::MAX_FIELD || !editor.token_matches(token) {
+        return refused(Want::Html, "that is not this server's edit token");
+    }
+    let who = match edit::editor_name(form.get("name").map(String::as_str).unwrap_or_default()) {
+        Ok(who) => who,
+        Err(why) => return error(Want::Html, StatusCode::BAD_REQUEST, &why),
+    };
+    match editor.sign_in(&who) {
+        Ok(id) => see_other("/", Some(edit::session_cookie(&id))),
+        Err(err) => failed(Want::Html, err),
+    }
+}
+
+async fn logout(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let Some(editor) = &app.editor else {
+        return refused(Want::Html, EDITS_OFF);
+    };
+    if let Err(why) = edit::same_origin(&headers) {
+        return refused(Want::Html, why);
+    }
+    if let Some(session) = editor.session(&headers) {
+        let csrf = form.get("csrf").map(String::as_str).unwrap_or_default();
+        if !editor.form_token_matches(&session, csrf) {
+            return refused(
+                Want::Html,
+                "the form's token is missing or stale: reload the page",
+            );
+        }
+        editor.sign_out(&session);
+    }
+    see_other("/", Some(edit::cleared_cookie()))
+}
+
+/// One edit of a bug from its page: only with `--edit`, from this server's page, by a
+/// signed-in editor whose form carries their session's token. Then 303 back to the bug.
+async fn edit_bug(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let want = want(&headers, &raw);
+    let Some(editor) = app.editor.clone() else {
+        return refused(want, EDITS_OFF);
+    };
+    if let Err(why) = edit::same_origin(&headers) {
+        return refused(want, why);
+    }
+    let Some(session) = editor.session(&headers) else {
+        return refused(want, "sign in with this server's edit token first (/login)");
+    };
+    let csrf = form.get("csrf").map(String::as_str).unwrap_or_default();
+    if !editor.form_token_matches(&session, csrf) {
+        return refused(
+            want,
+            "the form's token is missing or stale: reload the page",
+        );
+    }
+    let action = match Action::from_form(&form) {
+        Ok(action) => action,
+        Err(why) => return error(want, StatusCode::BAD_REQUEST, &why),
+    };
+    let asked = id.clone();
+    let who = session.who.clone();
+    match editor
+        .db()
+        .run(move |h| action.apply(h, &asked, &who))
+        .await
+    {
+        Ok(Some(())) => see_other(&Ctx::served(0).bug(&id), None),
+        Ok(None) => error(want, StatusCode::NOT_FOUND, &format!("no bug {id}")),
+        // The lifecycle's refusals (a dup cannot be fixed, a chain would loop, …).
+        Err(err) => error(want, StatusCode::BAD_REQUEST, &format!("{err:#}")),
     }
 }
 

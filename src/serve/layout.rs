@@ -62,6 +62,24 @@ pub struct Ctx {
     pub export: bool,
     /// The change counter when the page was made (live pages compare it).
     pub counter: u64,
+    /// Whether the page offers edits, and to whom.
+    pub editing: Editing,
+}
+
+/// Whether a page offers edits (`serve --edit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Editing {
+    /// A read-only server, or an export.
+    Off,
+    /// Edits are on; the visitor has not signed in.
+    SignedOut,
+    /// A signed-in editor: their name and the token their forms carry.
+    SignedIn {
+        /// The name the audit table records.
+        who: String,
+        /// The per-session form token (CSRF).
+        form_token: String,
+    },
 }
 
 impl Ctx {
@@ -71,6 +89,7 @@ impl Ctx {
             root: "/".to_owned(),
             export: false,
             counter,
+            editing: Editing::Off,
         }
     }
 
@@ -80,6 +99,7 @@ impl Ctx {
             root: "../".repeat(depth),
             export: true,
             counter: 0,
+            editing: Editing::Off,
         }
     }
 
@@ -237,7 +257,7 @@ pub fn page(ctx: &Ctx, title: &str, section: Section, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
                 title { (shown(title)) " · legolog" }
                 link rel="stylesheet" href=(ctx.asset("style.css"));
                 @if !ctx.export {
@@ -255,11 +275,20 @@ pub fn page(ctx: &Ctx, title: &str, section: Section, body: Markup) -> Markup {
                     @if !ctx.export {
                         span #live-status .live-status aria-live="polite" {}
                     }
+                    @match &ctx.editing {
+                        Editing::Off => {},
+                        Editing::SignedOut => a.signin href={ (ctx.root) "login" } { "sign in to edit" },
+                        Editing::SignedIn { who, form_token } => form.signout method="post" action={ (ctx.root) "logout" } {
+                            span.dim { "editing as " (shown(who)) " " }
+                            input type="hidden" name="csrf" value=(form_token);
+                            button type="submit" { "sign out" }
+                        },
+                    }
                 }
                 main { (body) }
                 footer {
                     "legolog " (env!("CARGO_PKG_VERSION"))
-                    @if ctx.export { " · static export" } @else { " · read-only" }
+                    @if ctx.export { " · static export" } @else if ctx.editing == Editing::Off { " · read-only" } @else { " · edits on" }
                 }
             }
         }

@@ -9,10 +9,13 @@
 //! * [`db`] — worker threads owning read-only connections; the change poller.
 //! * [`http`] — the axum router, bounds (query length, page size, time limit), security
 //!   headers (a CSP without inline script), server-sent events for live pages.
+//! * [`edit`] — `--edit`: sign-in with the token, CSRF checks, edits through one writable
+//!   connection of its own (the only one; without `--edit` nothing is opened for writing).
 //! * [`export`] — the same pages as static files (`--export DIR`).
 //! * [`layout`], [`svg`], [`pages`] — markup.
 
 pub mod db;
+pub mod edit;
 pub mod export;
 pub mod http;
 pub mod layout;
@@ -42,10 +45,17 @@ pub struct Options {
     pub read_only: bool,
     /// Per-request time limit.
     pub timeout: Duration,
+    /// `--edit`: edits from the pages, behind this token.
+    pub edit: Option<edit::EditAccess>,
+    /// `--vmlinux`: decodes crash pages (each connection thread keeps a locator of its own).
+    pub locator: Option<Arc<crate::symbolize::locate::LocateOptions>>,
 }
 
-/// Opens the history read-only, the way every connection of the server does.
-pub fn opener(spec: &str) -> Arc<dyn Fn() -> anyhow::Result<History> + Send + Sync> {
+/// Opens a connection to the history.
+pub type Opener = Arc<dyn Fn() -> anyhow::Result<History> + Send + Sync>;
+
+/// Opens the history read-only, the way every connection that reads pages does.
+pub fn opener(spec: &str) -> Opener {
     let spec = spec.to_owned();
     Arc::new(move || History::open_read_only(&spec))
 }
@@ -62,14 +72,20 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    if !options.listen.ip().is_loopback() && !options.read_only {
+    if !options.listen.ip().is_loopback() && !options.read_only && options.edit.is_none() {
         crate::eprint_safe!(
             "legolog: warning: listening on {}, which is not a loopback address: anyone who can reach it reads the whole history (pass --read-only to say this is meant)",
             options.listen
         );
     }
     // Connections are made on threads of their own, outside the async runtime (the
-    // PostgreSQL client blocks on a runtime of its own).
+    // PostgreSQL client blocks on a runtime of its own). With --edit the writable connection
+    // comes first: opening it upgrades a history an older legolog wrote, which the read-only
+    // ones could not read.
+    let editor = match &options.edit {
+        Some(access) => Some(Arc::new(edit::Editor::start(access)?)),
+        None => None,
+    };
     let open = opener(&options.db);
     let db = db::pool(3, open.clone())?;
     let changes = db::watch_changes(open, http::POLL)?;
@@ -78,5 +94,5 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .max_blocking_threads(16)
         .enable_all()
         .build()?;
-    runtime.block_on(http::serve(options, db, changes))
+    runtime.block_on(http::serve(options, db, changes, editor))
 }

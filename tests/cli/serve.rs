@@ -65,11 +65,22 @@ struct Server {
 
 impl Server {
     fn start(db: &Path) -> Server {
-        let mut child = legolog_std()
+        Server::start_with(db, &[], None)
+    }
+
+    /// `serve` with more flags, and `LEGOLOG_EDIT_TOKEN` when `token` is given.
+    fn start_with(db: &Path, flags: &[&str], token: Option<&str>) -> Server {
+        let mut command = legolog_std();
+        command.env_remove("LEGOLOG_EDIT_TOKEN");
+        if let Some(token) = token {
+            command.env("LEGOLOG_EDIT_TOKEN", token);
+        }
+        let mut child = command
             .arg("serve")
             .arg("--db")
             .arg(db)
             .args(["--listen", "127.0.0.1:0"])
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -876,6 +887,515 @@ fn issue_19_histories_are_opened_read_only() {
         "/?json=1&tab=quiet",
     ] {
         server.json(path);
+    }
+    let (status, body) = post_form(
+        &server,
+        &format!("/bug/{id}/edit"),
+        Some(&server.url.clone()),
+        None,
+        &[("action", "invalid"), ("why", "forged")],
+    );
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = server.stop();
+    assert!(status.success());
+
+    // With --edit, an edit goes through the writable connection; pages still read through the
+    // read-only ones.
+    const TOKEN: &str = "pg-edit-token-0123456789";
+    let server = Server::start_with(Path::new(&url), &["--edit"], Some(TOKEN));
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let signed = agent
+        .post(&format!("{}/login", server.url))
+        .set("Origin", &server.url)
+        .send_form(&[("token", TOKEN), ("name", "pg-editor")])
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let cookie = signed
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = agent
+        .get(&format!("{}/bug/{id}", server.url))
+        .set("Cookie", &cookie)
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form token on the editor's page")
+        .to_owned();
+    let (status, body) = post_form(
+        &server,
+        &format!("/bug/{id}/edit"),
+        Some(&server.url.clone()),
+        Some(&cookie),
+        &[
+            ("action", "invalid"),
+            ("why", "a broken setup"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_eq!(status, 303, "{body}");
+    let bug = server.json(&format!("/bug/{id}?json=1"));
+    assert_eq!(bug["data"]["lifecycle"]["status"], "invalid", "{bug}");
+    assert_eq!(bug["data"]["lifecycle"]["audit"][0]["who"], "pg-editor");
+    let (status, _) = server.stop();
+    assert!(status.success());
+}
+
+/// A form POST as a client other than the pages would send it: `origin` as given (or none),
+/// with `cookie` when given. Returns the status and the body.
+fn post_form(
+    server: &Server,
+    path: &str,
+    origin: Option<&str>,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let mut request = agent.post(&format!("{}{path}", server.url));
+    if let Some(origin) = origin {
+        request = request.set("Origin", origin);
+    }
+    if let Some(cookie) = cookie {
+        request = request.set("Cookie", cookie);
+    }
+    match request.send_form(form) {
+        Ok(response) => (
+            response.status(),
+            response.into_string().unwrap_or_default(),
+        ),
+        Err(ureq::Error::Status(status, response)) => {
+            (status, response.into_string().unwrap_or_default())
+        }
+        Err(err) => panic!("POST {path}: {err}"),
+    }
+}
+
+/// A form POST from the open page's own script (same origin, the browser's cookies), as a
+/// forged request would be sent: returns its status.
+fn post_from_page(browser: &Browser, path: &str, body: &str) -> u64 {
+    let status = browser
+        .eval(
+            "const x = new XMLHttpRequest(); x.open('POST', arguments[0], false);
+             x.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+             x.send(arguments[1]); return x.status;",
+            json!([path, body]),
+        )
+        .as_u64()
+        .unwrap();
+    // The console's report of the refusal is this test's doing, not the page's.
+    let said = browser.console();
+    assert!(
+        said.iter()
+            .all(|(_, message)| message.contains(&status.to_string())
+                || message.contains("favicon.ico")),
+        "{said:?}"
+    );
+    status
+}
+
+// Acceptance 1, edits: refused without the token (403, nothing changes; a read-only server
+// refuses them all and its history's bytes stay the same), recorded with it in the audit
+// table that `bug show` lists, with the editor's name.
+#[test]
+fn issue_19_edits_are_refused_without_the_token_and_recorded_with_it() {
+    const TOKEN: &str = "lab-edit-token-0123456789";
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &[fixture("0826-w9-1.log")]);
+
+    // Read-only: every edit is refused and nothing is written.
+    let before = fingerprint(&db);
+    let server = Server::start(&db);
+    let id = bug_id(&server, "", "worker stuck in mlx4_ib_poll_cq");
+    let origin = server.url.clone();
+    let (status, body) = post_form(
+        &server,
+        &format!("/bug/{id}/edit"),
+        Some(&origin),
+        None,
+        &[("action", "invalid"), ("why", "forged")],
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("without --edit"), "{body}");
+    let (status, _) = post_form(&server, "/login", Some(&origin), None, &[("token", TOKEN)]);
+    assert_eq!(status, 403);
+    let (status, _) = server.stop();
+    assert!(status.success());
+    let after = fingerprint(&db);
+    assert!(
+        before.0 == after.0,
+        "a read-only server changed the history's bytes"
+    );
+    assert_eq!(
+        before.1, after.1,
+        "a read-only server changed the history's mtime"
+    );
+
+    let server = Server::start_with(&db, &["--edit"], Some(TOKEN));
+    let bug_json = |server: &Server| server.json(&format!("/bug/{id}?json=1"))["data"].clone();
+    let unchanged = |server: &Server| {
+        let bug = bug_json(server);
+        assert_eq!(bug["lifecycle"]["status"], "open", "{bug}");
+        assert_eq!(bug["lifecycle"]["audit"], json!([]), "{bug}");
+        assert!(bug["summary"]["name"].is_null(), "{bug}");
+    };
+    // Without a session: refused, whatever the form says.
+    let edit = format!("/bug/{id}/edit");
+    let (status, body) = post_form(
+        &server,
+        &edit,
+        Some(&origin_of(&server)),
+        None,
+        &[("action", "invalid"), ("why", "forged"), ("csrf", "00")],
+    );
+    assert_eq!(status, 403, "{body}");
+    // A wrong token does not sign in; nor does the right one from another site.
+    let (status, _) = post_form(
+        &server,
+        "/login",
+        Some(&origin_of(&server)),
+        None,
+        &[("token", "not-the-token-at-all"), ("name", "eve")],
+    );
+    assert_eq!(status, 403);
+    let (status, body) = post_form(
+        &server,
+        "/login",
+        Some("http://evil.example"),
+        None,
+        &[("token", TOKEN), ("name", "eve")],
+    );
+    assert_eq!(status, 403, "{body}");
+    // The right one from this origin does; then a form without the session's token, or from
+    // another site, is still refused.
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let signed = agent
+        .post(&format!("{}/login", server.url))
+        .set("Origin", &origin_of(&server))
+        .send_form(&[("token", TOKEN), ("name", "script")])
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let cookie = signed
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(signed.header("set-cookie").unwrap().contains("HttpOnly"));
+    let (status, body) = post_form(
+        &server,
+        &edit,
+        Some(&origin_of(&server)),
+        Some(&cookie),
+        &[("action", "invalid"), ("why", "forged"), ("csrf", "00")],
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("token is missing or stale"), "{body}");
+    unchanged(&server);
+
+    // In the browser: signed out, the page offers no form, and a request from the page's own
+    // script is refused.
+    let browser = Browser::start();
+    let shot = |name: &str| browser.screenshot(&shots().join(format!("{name}.png")));
+    browser.goto(&format!("{}/bug/{id}", server.url));
+    assert_eq!(browser.count("form.edit"), 0);
+    assert_eq!(browser.count("a.signin"), 1);
+    assert_eq!(
+        post_from_page(&browser, &edit, "action=invalid&why=forged&csrf=00"),
+        403
+    );
+    unchanged(&server);
+
+    // Sign in through the form, as a person would.
+    browser.click("a.signin", "sign in");
+    browser.wait_for(
+        "return location.pathname === '/login';",
+        Duration::from_secs(5),
+        "the sign-in page",
+    );
+    shot("login");
+    browser.eval(
+        "document.querySelector('input[name=token]').value = arguments[0];
+         document.querySelector('input[name=name]').value = 'ana@lab';",
+        json!([TOKEN]),
+    );
+    browser.click("form.edit button", "sign in");
+    browser.wait_for(
+        "return location.pathname === '/' && document.querySelector('form.signout') !== null;",
+        Duration::from_secs(5),
+        "the signed-in list",
+    );
+    assert!(browser
+        .text("header")
+        .unwrap()
+        .contains("editing as ana@lab"));
+
+    // Signed in, a forged request without the page's form token is still refused.
+    browser.goto(&format!("{}/bug/{id}", server.url));
+    assert_eq!(
+        post_from_page(&browser, &edit, "action=invalid&why=forged&csrf=00"),
+        403
+    );
+    unchanged(&server);
+
+    // Fixed, through the page's form.
+    browser.eval(
+        "const f = document.querySelector('form[data-edit=fix]');
+         f.querySelector('input[name=build]').value = '4.0.0-lego+ #27';
+         f.querySelector('input[name=commit]').value = 'abc123';",
+        json!([]),
+    );
+    browser.click("form[data-edit=fix] button", "fixed");
+    browser.wait_for(
+        "return document.querySelector('#bug-facts .status.fixed') !== null;",
+        Duration::from_secs(5),
+        "the fixed bug",
+    );
+    let facts = browser.text("#bug-facts").unwrap();
+    assert!(
+        facts.contains("4.0.0-lego+ #27") && facts.contains("abc123"),
+        "{facts}"
+    );
+    let audit = browser.text("#audit").unwrap();
+    assert!(
+        audit.contains("ana@lab") && audit.contains("fixed"),
+        "{audit}"
+    );
+    // Named, then reopened.
+    browser.eval(
+        "document.querySelector('form[data-edit=name] input[name=name]').value = 'the cq stall';",
+        json!([]),
+    );
+    browser.click("form[data-edit=name] button", "name it");
+    browser.wait_for(
+        "return document.querySelector('h1').innerText.includes('the cq stall');",
+        Duration::from_secs(5),
+        "the named bug",
+    );
+    shot("bug-edited");
+    browser.click("form[data-edit=reopen] button", "reopen");
+    browser.wait_for(
+        "return document.querySelector('#bug-facts .status.open') !== null;",
+        Duration::from_secs(5),
+        "the reopened bug",
+    );
+    assert_quiet_console(&browser, "bug (edits)");
+    let bug = bug_json(&server);
+    let whats: Vec<&str> = bug["lifecycle"]["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            assert_eq!(row["who"], "ana@lab", "{row}");
+            row["what"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(whats, ["fixed", "name", "reopen"]);
+    drop(browser);
+    let (status, said) = server.stop();
+    assert!(status.success(), "{said}");
+
+    // The same audit table as the CLI's: `bug show` lists the edits with their editor.
+    let output = legolog()
+        .args(["bug", "show", &id, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("ana@lab") && text.contains("reopen"),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn origin_of(server: &Server) -> String {
+    server.url.clone()
+}
+
+/// `legolog bug ARGS… --db DB`, which must succeed.
+fn bug_cli(db: &Path, args: &[&str]) {
+    let output = legolog()
+        .arg("bug")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "bug {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+// The lifecycle on the pages: the tabs are statuses; a fixed bug shows its build, an invalid
+// one why, a dup its chain; a regression reopens the bug with a banner; the audit history.
+#[test]
+fn issue_19_pages_show_the_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &fixture_logs());
+    let server = Server::start(&db);
+    let seed = bug_id(&server, "", "worker stuck in mlx4_ib_poll_cq");
+    let other = bug_id(&server, "", "rcu detected stall");
+    let open_total = server.json("/?json=1")["data"]["total"].as_u64().unwrap();
+    let (status, _) = server.stop();
+    assert!(status.success());
+
+    bug_cli(
+        &db,
+        &[
+            "fix",
+            &seed,
+            "--in",
+            "4.0.0-lego+ #27",
+            "--commit",
+            "c0ffee",
+        ],
+    );
+    bug_cli(&db, &["dup", &other, &seed]);
+    let tab = |server: &Server, name: &str| -> Vec<Value> {
+        server.json(&format!("/?json=1&tab={name}"))["data"]["bugs"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let server = Server::start(&db);
+    let fixed = tab(&server, "fixed");
+    assert_eq!(fixed.len(), 1, "{fixed:?}");
+    assert_eq!(fixed[0]["id"], seed.as_str());
+    assert_eq!(fixed[0]["fixed_in"], "4.0.0-lego+ #27");
+    let dups = tab(&server, "dup");
+    assert!(
+        dups.iter()
+            .any(|b| b["id"] == other.as_str() && b["dup_of"] == seed.as_str()),
+        "{dups:?}"
+    );
+    assert_eq!(tab(&server, "open").len() as u64, open_total - 2);
+    let (_, _, html) = server.get("/?tab=fixed");
+    assert!(html.contains("4.0.0-lego+ #27"), "{html}");
+    let page = server.json(&format!("/bug/{other}?json=1"))["data"]["lifecycle"].clone();
+    assert_eq!(page["status"], "dup");
+    assert_eq!(page["dup_chain"], json!([seed]));
+    assert_eq!(page["audit"][0]["what"], "dup");
+    let (_, _, html) = server.get(&format!("/bug/{other}"));
+    assert!(
+        html.contains(&format!("class=\"dup-of\" href=\"/bug/{seed}\"")),
+        "{html}"
+    );
+    let page = server.json(&format!("/bug/{seed}?json=1"))["data"].clone();
+    assert_eq!(
+        page["lifecycle"]["text"],
+        "fixed in 4.0.0-lego+ #27, commit c0ffee"
+    );
+    assert!(
+        page["dups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == other.as_str()),
+        "{page}"
+    );
+    let (status, _) = server.stop();
+    assert!(status.success());
+
+    // Build #28 crashes the same way: a regression, which reopens the bug.
+    let later = dir.path().join("0901-w9-2.log");
+    let text = std::fs::read_to_string(fixture("0826-w9-1.log"))
+        .unwrap()
+        .replace("4.0.0-lego+ #26", "4.0.0-lego+ #28");
+    std::fs::write(&later, text).unwrap();
+    record(&db, &[later]);
+    bug_cli(&db, &["undup", &other]);
+    bug_cli(&db, &["invalid", &other, "--why", "a broken test setup"]);
+    let server = Server::start(&db);
+    let open = tab(&server, "open");
+    let row = open
+        .iter()
+        .find(|b| b["id"] == seed.as_str())
+        .expect("the seed's bug is open again");
+    assert_eq!(row["regression"], true, "{row}");
+    let page = server.json(&format!("/bug/{seed}?json=1"))["data"]["lifecycle"].clone();
+    assert_eq!(page["status"], "open");
+    assert_eq!(page["regression"]["who"], "legolog");
+    let whats: Vec<&str> = page["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(whats, ["fixed", "regression"]);
+    let (_, _, html) = server.get(&format!("/bug/{seed}"));
+    assert!(html.contains("Regression."), "{html}");
+    assert!(html.contains("4.0.0-lego+ #28"), "{html}");
+    let invalid = tab(&server, "invalid");
+    assert_eq!(invalid.len(), 1);
+    assert_eq!(invalid[0]["id"], other.as_str());
+    let page = server.json(&format!("/bug/{other}?json=1"))["data"]["lifecycle"].clone();
+    assert_eq!(page["note"], "a broken test setup");
+    // Nothing here is quiet: every bug was seen today.
+    assert_eq!(tab(&server, "quiet").len(), 0);
+    let (status, _) = server.stop();
+    assert!(status.success());
+}
+
+// `serve --vmlinux`: a crash page decoded as `report --format html --vmlinux` decodes it, each
+// frame with its verdict and file:line; without it, the same page has no verdicts.
+#[test]
+fn issue_19_crash_pages_are_decoded_with_vmlinux() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &[fixture("0826-w9-1.log")]);
+    let crash_path = |server: &Server| -> String {
+        let id = bug_id(server, "", "worker stuck in mlx4_ib_poll_cq");
+        let bug = server.json(&format!("/bug/{id}?json=1"));
+        let crash = &bug["data"]["crashes"]["crashes"][0];
+        format!(
+            "/crash/{}/{}",
+            crash["log"].as_str().unwrap(),
+            crash["position"]
+        )
+    };
+    let rows = |html: &str| -> Vec<String> {
+        let body = html
+            .split("<table class=\"trace\"")
+            .nth(1)
+            .and_then(|t| t.split("<tbody>").nth(1))
+            .and_then(|t| t.split("</tbody>").next())
+            .unwrap_or_default();
+        body.split("<tr").skip(1).map(str::to_owned).collect()
+    };
+    let plain = Server::start(&db);
+    let (_, _, html) = plain.get(&crash_path(&plain));
+    let undecoded = rows(&html);
+    assert_eq!(undecoded.len(), 19, "{html}");
+    assert!(undecoded
+        .iter()
+        .all(|row| !row.contains("class=\"verdict ")));
+    drop(plain);
+
+    let vmlinux = root().join("fixtures/vmlinux/vmlinux-0826-w9-1");
+    let server = Server::start_with(&db, &["--vmlinux", vmlinux.to_str().unwrap()], None);
+    let (status, _, html) = server.get(&crash_path(&server));
+    assert_eq!(status, 200);
+    let decoded = rows(&html);
+    assert_eq!(decoded.len(), 19, "{html}");
+    for row in &decoded {
+        assert!(row.contains("class=\"verdict "), "a verdict in {row}");
+        assert!(
+            row.contains(".c:") || row.contains(".S:") || row.contains(".h:"),
+            "file:line in {row}"
+        );
     }
     let (status, _) = server.stop();
     assert!(status.success());

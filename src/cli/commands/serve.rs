@@ -1,11 +1,14 @@
 //! `legolog serve`: the dashboard (`crate::serve`); this module only turns flags into options.
 
 use crate::cli::exit::EXIT_OK;
+use crate::identity::rules::RuleSet;
 use crate::pipeline::store;
-use anyhow::bail;
+use crate::serve::edit::EditAccess;
+use anyhow::{bail, Context};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Flags of `legolog serve`.
@@ -28,6 +31,22 @@ pub struct ServeArgs {
     #[arg(long)]
     pub read_only: bool,
 
+    /// Allow edits from the pages (name, link, fixed, invalid, dup, undup, reopen), each
+    /// recorded in the audit table with the editor's name. An editor signs in with a token:
+    /// from --edit-token-file, else LEGOLOG_EDIT_TOKEN, else one made now and printed. Without
+    /// --edit the history is only ever opened read-only.
+    #[arg(long)]
+    pub edit: bool,
+
+    /// File whose first line is the edit token (at least 16 characters).
+    #[arg(long, value_name = "PATH", requires = "edit")]
+    pub edit_token_file: Option<PathBuf>,
+
+    /// Kernel image (and module dirs) that decode crash pages: each frame's verdict and
+    /// file:line, as `report --format html --vmlinux` shows them.
+    #[command(flatten)]
+    pub symbols: crate::cli::args::SymbolArgs,
+
     /// Seconds one request may take before it is answered 503.
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -44,6 +63,31 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         store::Location::File(path) => path.display().to_string(),
         store::Location::Url(url) => url.clone(),
     };
+    let locator = match &args.symbols.vmlinux {
+        Some(_) => {
+            let options = crate::symbolize::locate::LocateOptions::with_config(
+                args.symbols.vmlinux.clone(),
+                args.symbols.module_dirs.clone(),
+                Vec::new(),
+                None,
+                None,
+                None,
+                crate::config::limits::Limits::load(&[])?.max_symbol_bytes,
+            )?;
+            Some(Arc::new(options))
+        }
+        None => None,
+    };
+    let edit = if args.edit {
+        let (token, made) = edit_token(args.edit_token_file.as_deref())?;
+        let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
+        let events = crate::cli::shared::Stderr::new();
+        let writable = location.clone();
+        let open: crate::serve::Opener = Arc::new(move || store::open(&writable, &rules, &*events));
+        Some(EditAccess { token, made, open })
+    } else {
+        None
+    };
     crate::serve::run(crate::serve::Options {
         db,
         shown: location.shown(),
@@ -51,9 +95,37 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         export: args.export,
         read_only: args.read_only,
         timeout: Duration::from_secs(args.request_timeout),
+        edit,
+        locator,
     })?;
     Ok(ExitCode::from(EXIT_OK))
 }
+
+/// The edit token: the file's first line, else `LEGOLOG_EDIT_TOKEN`, else a new one (then
+/// `true`: it is printed).
+fn edit_token(file: Option<&Path>) -> anyhow::Result<(String, bool)> {
+    let given = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        ),
+        None => std::env::var("LEGOLOG_EDIT_TOKEN").ok(),
+    };
+    match given {
+        Some(token) if token.chars().count() < MIN_TOKEN => {
+            bail!("the edit token must be at least {MIN_TOKEN} characters")
+        }
+        Some(token) => Ok((token, false)),
+        None => Ok((crate::serve::edit::random_hex(24)?, true)),
+    }
+}
+
+const MIN_TOKEN: usize = 16;
 
 #[cfg(test)]
 mod tests {

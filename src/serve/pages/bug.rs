@@ -7,6 +7,7 @@ use crate::serve::layout::Bounds;
 use crate::serve::layout::{
     self, bug_title, fraction, labels, node_link, page, query, shown, Ctx, Section,
 };
+use crate::serve::pages::edit;
 use crate::serve::svg;
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
@@ -173,12 +174,42 @@ pub fn render(ctx: &Ctx, data: &BugPage) -> Markup {
         format!("{base}{}", query(&pairs))
     };
     let founding = view.signatures.iter().filter(|s| s.founding).count();
+    let life = &view.lifecycle;
     let body = html! {
         h1 { (bug_title(ctx, &bug.id, &bug.title, bug.name.as_deref(), bug.link.as_deref())) }
         div #bug-facts data-live-region {
+            @if let Some(change) = &life.regression {
+                p.banner.regression {
+                    strong { "Regression. " }
+                    "It was " (shown(change.old.as_deref().unwrap_or("fixed"))) "; "
+                    (shown(change.new.as_deref().unwrap_or("open"))) " (" (change.when) ")."
+                }
+            }
             dl.facts {
                 dt { "id" } dd { code { (bug.id) } }
-                dt { "status" } dd { span class={ "status " (bug.status) } { (bug.status) } }
+                dt { "status" } dd {
+                    span class={ "status " (bug.status) } { (bug.status) }
+                    @if life.quiet { " " span.status.quiet { "quiet" } }
+                    @if bug.regression { " " span.status.regression { "regression" } }
+                    @if let Some(since) = &life.status_on { span.dim { " since " (since) } }
+                }
+                @if let Some(build) = &life.fixed_in {
+                    dt { "fixed in" } dd { (shown(build)) @if let Some(commit) = &life.fix_commit { ", commit " code { (shown(commit)) } } }
+                }
+                @if let Some(note) = &life.note {
+                    dt { @if life.status == "invalid" { "why" } @else { "note" } } dd { (shown(note)) }
+                }
+                @if !life.dup_chain.is_empty() {
+                    dt { "dup of" } dd {
+                        @for (idx, other) in life.dup_chain.iter().enumerate() {
+                            @if idx > 0 { " → " }
+                            a.dup-of href=(ctx.bug(other)) { code { (other) } }
+                        }
+                    }
+                }
+                @if let Some(days) = life.expected_silence_days {
+                    dt { "quiet after" } dd { (format!("{days:.0}")) " days without a crash" }
+                }
                 dt { "kind" } dd { (shown(&bug.kind)) }
                 dt { "labels" } dd { (labels(ctx, &bug.labels)) @if bug.labels.is_empty() { span.dim { "none" } } }
                 dt { "seen" } dd { (bug.count) " logs, " (data.crashes.total) " reports" }
@@ -202,6 +233,7 @@ pub fn render(ctx: &Ctx, data: &BugPage) -> Markup {
                 pre.frames { @for frame in &signature.frames { (shown(frame)) "\n" } }
             }
         }
+        (edit::bug_forms(ctx, bug))
         @if !view.dups.is_empty() {
             h2 { "Dups" }
             ul { @for dup in &view.dups { li { a href=(ctx.bug(&dup.id)) { code { (dup.id) } } " " (shown(&dup.title)) } } }
@@ -229,6 +261,27 @@ pub fn render(ctx: &Ctx, data: &BugPage) -> Markup {
             div {
                 h2 { "Builds" }
                 (seen_table("build", &view.builds, |_| None))
+            }
+        }
+        h2 { "History" }
+        div #audit data-live-region {
+            @if life.audit.is_empty() {
+                p.dim { "No change of status yet." }
+            } @else {
+                table.audit {
+                    thead { tr { th { "when" } th { "who" } th { "what" } th { "before" } th { "after" } } }
+                    tbody {
+                        @for change in &life.audit {
+                            tr data-key=(change.at) {
+                                td.date { (change.when) }
+                                td { (shown(&change.who)) }
+                                td { (change.what) }
+                                td { (shown(change.old.as_deref().unwrap_or("-"))) }
+                                td { (shown(change.new.as_deref().unwrap_or("-"))) }
+                            }
+                        }
+                    }
+                }
             }
         }
         h2 { "Crashes per day" }

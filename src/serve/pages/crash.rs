@@ -14,6 +14,7 @@ use crate::pipeline::analysis::{self, Analysis, Identity, Located};
 use crate::render::frame_text;
 use crate::serve::layout::{labels, node_link, page, shown, standalone, Ctx, Section};
 use crate::symbolize::decode::location_text;
+use crate::symbolize::locate::Locator;
 use legolog_parsers::{Confidence, ParseConfig};
 use maud::{html, Markup};
 use serde::Serialize;
@@ -47,11 +48,12 @@ pub fn load(
     log: &str,
     position: u64,
     rules: &RuleSet,
+    locator: Option<&Locator>,
 ) -> anyhow::Result<Option<CrashPage>> {
     let Some(crash) = history.crash(log, position)? else {
         return Ok(None);
     };
-    let (analysis, unavailable) = match reread(&crash, rules) {
+    let (analysis, unavailable) = match reread(&crash, rules, locator) {
         Ok(analysis) => (Some(analysis), None),
         Err(why) => (None, Some(why)),
     };
@@ -75,8 +77,37 @@ pub fn load(
     }))
 }
 
-/// The log read again, holding only the recorded report.
-fn reread(crash: &CrashRow, rules: &RuleSet) -> Result<Analysis, String> {
+thread_local! {
+    /// The locator of this connection thread (a `Locator` keeps its decoders, which stay on
+    /// one thread).
+    static LOCATOR: std::cell::RefCell<Option<Locator>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `work` with this thread's locator for `options`, made on first use (decoders are
+/// opened once per thread and kept).
+pub fn with_locator<T>(
+    options: &crate::symbolize::locate::LocateOptions,
+    work: impl FnOnce(&Locator) -> T,
+) -> T {
+    LOCATOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let locator = slot.get_or_insert_with(|| {
+            Locator::new(
+                options.clone(),
+                std::sync::Arc::new(crate::config::events::Collect::default()),
+            )
+        });
+        work(locator)
+    })
+}
+
+/// The log read again, holding only the recorded report (decoded when there is a kernel
+/// image).
+fn reread(
+    crash: &CrashRow,
+    rules: &RuleSet,
+    locator: Option<&Locator>,
+) -> Result<Analysis, String> {
     let path = Path::new(&crash.path);
     if crash.path == "-" || !path.is_file() {
         return Err(format!(
@@ -91,7 +122,7 @@ fn reread(crash: &CrashRow, rules: &RuleSet) -> Result<Analysis, String> {
         Source::from_arg(path),
         (&ParseConfig::standard(), &limits),
         rules,
-        None,
+        locator,
         Identity::Hash,
     )
     .map_err(|err| format!("{err:#}"))?;

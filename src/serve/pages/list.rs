@@ -1,6 +1,6 @@
 //! The bug list: tabs, filters (label, node, build, run, text), sorting, paging.
 
-use crate::history::views::{BugFilter, BugList, BugSort, Tab, QUIET_DAYS, SPARK_DAYS};
+use crate::history::views::{BugFilter, BugList, BugSort, Tab, SPARK_DAYS};
 use crate::history::History;
 use crate::serve::layout::Bounds;
 use crate::serve::layout::{self, bug_title, labels, page, query, shown, Ctx, Section};
@@ -146,12 +146,8 @@ pub fn render(ctx: &Ctx, data: &ListPage) -> Markup {
                 " " a href=(ctx.list()) { "clear" }
             }
         }
-        @match filter.tab {
-            Tab::Fixed | Tab::Invalid => p.note {
-                "This history does not record bug status yet: every bug is open, or a dup once merged."
-            },
-            Tab::Quiet => p.note { "Open bugs not seen in the " (QUIET_DAYS) " days before the newest run date." },
-            _ => {},
+        @if filter.tab == Tab::Quiet {
+            p.note { "Open bugs silent for longer than their own crash rate leads to expect (at least 10 crashes; 7 to 90 days)." }
         }
         div #bug-list data-live-region {
             p.dim { (data.list.total) " bugs" }
@@ -181,6 +177,11 @@ pub fn render(ctx: &Ctx, data: &ListPage) -> Markup {
                                 @if let Some(into) = &bug.dup_of {
                                     " of " a href=(ctx.bug(into)) { code { (into) } }
                                 }
+                                @if let Some(build) = &bug.fixed_in {
+                                    " in " span.dim { (shown(build)) }
+                                }
+                                @if bug.quiet { " " span.status.quiet { "quiet" } }
+                                @if bug.regression { " " span.status.regression { "regression" } }
                             }
                             td.num data-value=(bug.count) { (bug.count) }
                             td {

@@ -2,6 +2,7 @@
 
 pub mod bug;
 pub mod crash;
+pub mod edit;
 pub mod list;
 pub mod node;
 pub mod run;
