@@ -374,6 +374,12 @@ fn issue_17_version_2_history_is_resigned_keeping_the_users_word() {
          DROP TABLE resign_pending;
          DROP INDEX audit_by_bug;
          ALTER TABLE audit RENAME TO bug_audit;
+         DROP INDEX bug_nodes_by_node;
+         DROP INDEX logs_by_node;
+         DROP INDEX logs_by_run;
+         DROP INDEX logs_by_date;
+         DROP INDEX bug_runs_by_run;
+         DROP INDEX reports_by_kernel;
          PRAGMA user_version = 4;",
     )
     .unwrap();
