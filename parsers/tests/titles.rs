@@ -1576,3 +1576,108 @@ Call Trace:
         "#]],
     );
 }
+
+/// kernel/rcu/tree_stall.h `print_cpu_stall` (`INFO: %s self-detected stall on CPU`, the
+/// `print_cpu_stall_info` line, `(t=%lu jiffies g=%ld q=%lu ncpus=%d)`), then
+/// `rcu_dump_cpu_stacks` → kernel/sched/core.c `dump_cpu_task`, which since 6.1 prints the
+/// interrupted context with `show_regs`: the task line, the looping code's `RIP:`, registers
+/// and a task-context trace with no `<IRQ>` part. The stall is named like any other, by the
+/// frame above its dispatcher; the pre-6.1 form goes through the timer interrupt frame.
+#[test]
+fn kernel_rcu_tree_stall_h_self_detected_stall_with_show_regs() {
+    check(
+        "rcu: INFO: rcu_preempt self-detected stall on CPU
+rcu: \t1-....: (4729 ticks this GP) idle=479c/1/0x4000000000000000 softirq=161/161 fqs=2472
+\t(t=5250 jiffies g=-843 q=12 ncpus=2)
+CPU: 1 PID: 104 Comm: sh Tainted: G           OEL     6.1.0-56-amd64 #1  Debian 6.1.192-2
+Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2 04/01/2014
+RIP: 0010:spin_forever+0xe/0x10 [mod]
+Code: cc 66 66 2e 0f 1f 84 00 00 00 00 00 0f 1f 44 00 00 <eb> fe 66 0f 1f 84 00 00 00 00 00
+RSP: 0018:ffffc9fc40403d38 EFLAGS: 00000282
+RAX: ffffffffc032e4d0 RBX: 000000000000000b RCX: c0000000ffffefff
+Call Trace:
+ <TASK>
+ mod_write+0x18/0x24 [mod]
+ full_proxy_write+0x53/0x80
+ vfs_write+0xc7/0x3f0
+ ksys_write+0x6b/0xf0
+ do_syscall_64+0x5d/0xb0
+ entry_SYSCALL_64_after_hwframe+0x6e/0xd8
+ </TASK>
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in mod_write | 
+        "#]],
+    );
+    check(
+        &format!(
+            "{SELF_DETECTED_STALL}RIP: 0010:spin_forever+0xe/0x10
+ mod_write+0x18/0x24
+ full_proxy_write+0x53/0x80
+ vfs_write+0xc7/0x3f0
+"
+        ),
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in mod_write | 
+        "#]],
+    );
+}
+
+/// kernel/sched/core.c `sched_show_task` (`task:%-15.15s state:%c stack:%-5lu pid:%-5d …`, then
+/// `show_stack`), once per task from `show_state_filter` (sysrq-t). A task dump is no crash:
+/// a blocked task's trace starts in the scheduler under the wait that blocked it, and the dump
+/// is named, as kernel/hung_task.c's report of the same dump is, by the first frame past the
+/// scheduler, locks and waits; the running task that printed the dumps is named past the
+/// dumpers, by the sysrq handler.
+#[test]
+fn kernel_sched_core_c_task_dumps_are_named_where_the_task_waits() {
+    check(
+        "sysrq: Show State
+task:init            state:R  running task     stack:0     pid:1     ppid:0      flags:0x00000000
+Call Trace:
+ <TASK>
+ sched_show_task.cold+0xce/0xdc
+ show_state_filter+0x54/0xe0
+ sysrq_handle_showstate+0xc/0x20
+ __handle_sysrq.cold+0x44/0x11c
+ write_sysrq_trigger+0x24/0x40
+ </TASK>
+task:kthreadd        state:S stack:0     pid:2     ppid:0      flags:0x00004000
+Call Trace:
+ <TASK>
+ __schedule+0x34d/0xa00
+ schedule+0x5a/0xd0
+ kthreadd+0x2bc/0x2d0
+ ? kthread_is_per_cpu+0x30/0x30
+ ret_from_fork+0x22/0x30
+ </TASK>
+task:kworker/0:1     state:I stack:0     pid:17    ppid:2      flags:0x00004000
+Workqueue:  0x0 (events_long)
+Call Trace:
+ <TASK>
+ __schedule+0x34d/0xa00
+ schedule+0x5a/0xd0
+ worker_thread+0xaf/0x380
+ ? rescuer_thread+0x3a0/0x3a0
+ kthread+0xda/0x100
+ ret_from_fork+0x22/0x30
+ </TASK>
+task:khungtaskd      state:S stack:0     pid:29    ppid:2      flags:0x00004000
+Call Trace:
+ <TASK>
+ __schedule+0x34d/0xa00
+ schedule+0x5a/0xd0
+ schedule_timeout+0x94/0x150
+ watchdog+0x7c/0x440
+ kthread+0xda/0x100
+ ret_from_fork+0x22/0x30
+ </TASK>
+",
+        expect![[r#"
+            task-dump | task dump in sysrq_handle_showstate | 
+            task-dump | task dump in kthreadd | 
+            task-dump | task dump in worker_thread | 
+            task-dump | task dump in watchdog | 
+        "#]],
+    );
+}

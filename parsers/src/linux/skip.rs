@@ -69,6 +69,9 @@ pub static CLASSES: &[SkipClass] = &[
             "^handle_bad_stack",
             "^stack_trace_consume_entry",
             "^arch_stack_walk",
+            // kernel/sched/core.c's task dumpers (sysrq-t's `show_state_filter`).
+            "^sched_show_task$",
+            "^show_state_filter$",
             "^stack_trace_save",
             "bad_stack",
             "^perf_trace_",
