@@ -1681,3 +1681,36 @@ Call Trace:
         "#]],
     );
 }
+
+/// rust/kernel/lib.rs `panic` (6.12): `pr_emerg!("{}\n", info)` under the kernel crate's
+/// `rust_kernel: ` prefix, core's `PanicInfo` as Rust 1.73 on prints it (`panicked at
+/// FILE:LINE:COL:`, the message on the next line), then `BUG()` through rust/helpers/bug.c
+/// `rust_helper_BUG`: its `kernel BUG at` oops and trap go on with the panic's report. The
+/// title is the message and the Rust function that panicked, past `rust_begin_unwind` (under
+/// the `__rustc` crate root of newer compilers) and `core::panicking`.
+#[test]
+fn rust_kernel_lib_rs_panic_message_titles_the_report() {
+    check(
+        "rust_kernel: panicked at drivers/foo/bar.rs:877:13:
+attempt to subtract with overflow
+------------[ cut here ]------------
+kernel BUG at rust/helpers/bug.c:7!
+Oops: invalid opcode: 0000 [#1] PREEMPT SMP KASAN PTI
+CPU: 0 UID: 0 PID: 298 Comm: syz Not tainted 6.12.23 #0
+RIP: 0010:rust_helper_BUG+0x8/0x10
+Call Trace:
+ <TASK>
+ _RNvCs1a2b3c_7___rustc17rust_begin_unwind+0x15b/0x160
+ ? __cfi__RNvCs1a2b3c_7___rustc17rust_begin_unwind+0x10/0x10
+ _RNvNtCs1a2b3c_4core9panicking9panic_fmt+0x84/0x90
+ _RNvNtNtCs1a2b3c_4core9panicking11panic_const24panic_const_sub_overflow+0xb2/0xc0
+ _RNvNtCs1a2b3c_3foo3bar10update_ref+0x17e5/0x1860
+ do_syscall_64+0xf3/0x230
+ entry_SYSCALL_64_after_hwframe+0x77/0x7f
+ </TASK>
+",
+        expect![[r#"
+            kernel-bug | attempt to subtract with overflow in foo::bar::update_ref | 
+        "#]],
+    );
+}

@@ -45,6 +45,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "PANIC: double fault",
     "kernel BUG",
     "Kernel BUG",
+    "rust_kernel: panicked at",
     "divide error:",
     "invalid opcode:",
     "int3:",
@@ -425,6 +426,12 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
     {
         return true;
     }
+    // rust/kernel/lib.rs `panic` goes on with the `BUG()` it calls (rust/helpers/bug.c
+    // `rust_helper_BUG`): `kernel BUG at rust/helpers/bug.c:…`, then its trap.
+    let rust_panic = draft.header_text().contains("rust_kernel: panicked at");
+    if header.kind == Kind::KernelBug && rust_panic {
+        return draft.frames.is_empty() && draft.registers.is_empty();
+    }
     // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
     // `Internal error: Oops:`.
     // arm64's `BUG()` goes on with `Internal error: Oops - BUG: …` as x86's with its trap.
@@ -432,7 +439,7 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
         let unhandled_fault =
             draft.kind == Kind::InternalError && draft.header_text().contains("Unhandled fault:");
         let bug_trap = matches!(draft.kind, Kind::KernelBug | Kind::Bug)
-            && draft.header_text().contains("kernel BUG at");
+            && (draft.header_text().contains("kernel BUG at") || rust_panic);
         return (draft.kind == Kind::PageFault || unhandled_fault || bug_trap)
             && draft.frames.is_empty()
             && draft.registers.is_empty();

@@ -94,7 +94,8 @@ pub static CLASSES: &[SkipClass] = &[
             // `unwrap_failed`, …) is how the Rust code at fault got there. Names are matched
             // demangled.
             "^rust_helper_BUG$",
-            "^rust_begin_unwind$",
+            // Newer compilers put it under the `__rustc` crate root.
+            "^(?:__rustc::)?rust_begin_unwind$",
             "^core::panicking::",
             "^core::result::unwrap_failed$",
             "^core::option::expect_failed$",
@@ -536,6 +537,8 @@ mod tests {
                 "report_bug",
                 "panic",
                 "ubsan_epilogue",
+                "sched_show_task",
+                "show_state_filter",
             ],
         );
     }
