@@ -1714,3 +1714,41 @@ Call Trace:
         "#]],
     );
 }
+
+/// lib/nmi_backtrace.c `nmi_cpu_backtrace`: `NMI backtrace for cpu %d`, then the interrupted
+/// registers (`show_regs`) or, on the CPU that asked, `dump_stack()` through the backtrace
+/// machinery (`nmi_trigger_cpumask_backtrace`, here for sysrq-l). No crash: named past the
+/// reporting class like a `dump_stack()`, by what asked or by where the CPU was.
+#[test]
+fn lib_nmi_backtrace_c_backtraces_are_named_past_the_backtrace_machinery() {
+    check(
+        "sysrq: Show backtrace of all active CPUs
+NMI backtrace for cpu 1
+CPU: 1 PID: 1 Comm: init Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.192-2
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x44/0x5c
+ nmi_cpu_backtrace.cold+0x32/0x79
+ ? lapic_can_unplug_cpu+0x70/0x70
+ nmi_trigger_cpumask_backtrace+0xed/0x100
+ __handle_sysrq.cold+0x44/0x11c
+ write_sysrq_trigger+0x24/0x40
+ </TASK>
+Sending NMI from CPU 1 to CPUs 0:
+NMI backtrace for cpu 0
+CPU: 0 PID: 0 Comm: swapper/0 Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.192-2
+RIP: 0010:native_safe_halt+0xb/0x10
+RSP: 0018:ffffffffae603e88 EFLAGS: 00000246
+Call Trace:
+ <TASK>
+ default_idle+0xa/0x20
+ default_idle_call+0x38/0x100
+ do_idle+0x1fb/0x270
+ </TASK>
+",
+        expect![[r#"
+            nmi-backtrace | NMI backtrace in __handle_sysrq | 
+            nmi-backtrace | NMI backtrace in native_safe_halt | 
+        "#]],
+    );
+}

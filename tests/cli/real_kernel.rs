@@ -258,7 +258,8 @@ fn issue_18_real_logs_are_titled_by_their_family() {
             "6.1-sysrq.log",
             // kernel/sched/core.c `sched_show_task` for each task (sysrq-t): no crash, each
             // named where its task waits, past the scheduler (the lkdtm HUNG_TASK sleeper in
-            // `direct_entry`), and the dumping task by the sysrq handler.
+            // `direct_entry`), and the dumping task by the sysrq handler; sysrq-l's NMI
+            // backtrace past lib/nmi_backtrace.c, by the sysrq handler too.
             &[
                 "task dump in sysrq_handle_showstate",
                 "task dump in kthreadd",
@@ -291,7 +292,7 @@ fn issue_18_real_logs_are_titled_by_their_family() {
                 "task dump in rescuer_thread ×4",
                 "task dump in worker_thread ×2",
                 "task dump in direct_entry",
-                "NMI backtrace in nmi_cpu_backtrace",
+                "NMI backtrace in __handle_sysrq",
             ],
         ),
         (

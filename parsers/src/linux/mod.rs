@@ -590,6 +590,34 @@ pub fn origin(report: &crate::report::Report) -> Origin {
 /// guilty-frame skip class ([`skip::CLASSES`]: reporting, allocation, locking, …), as a
 /// family's title is, syscall wrappers reduced. `None` when every frame is in a class.
 fn dump_stack_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
+    first_unskipped_title(
+        draft,
+        origin,
+        "stack trace",
+        "dump_stack: first frame in no skip class",
+    )
+}
+
+/// An `NMI backtrace for cpu %d` (lib/nmi_backtrace.c `nmi_cpu_backtrace`: the interrupted
+/// registers, or `dump_stack()` on the CPU that asked), printed for sysrq-l, stall detectors
+/// and `trigger_all_cpu_backtrace` users: no crash. Named like a `dump_stack()`, past the
+/// backtrace machinery (reporting class) by the first frame in no skip class.
+fn nmi_backtrace_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
+    first_unskipped_title(
+        draft,
+        origin,
+        "NMI backtrace",
+        "nmi-backtrace: first frame in no skip class",
+    )
+}
+
+/// `{base} in FUNC` after the crash PC or first reliable frame in no skip class.
+fn first_unskipped_title(
+    draft: &View<'_>,
+    origin: &mut Origin,
+    base: &str,
+    family: &str,
+) -> Option<Verdict> {
     let rip = draft
         .rip
         .and_then(|rip| rip.symbol.as_ref().map(|s| (s.name.as_str(), rip.line)));
@@ -609,11 +637,11 @@ fn dump_stack_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
             continue;
         }
         let function = stack::title_name(name);
-        origin.family = "dump_stack: first frame in no skip class".to_owned();
+        origin.family = family.to_owned();
         origin.skipped = skipped;
         origin.guilty = Some(function.clone());
         return Some(Verdict {
-            title: format!("stack trace in {function}"),
+            title: format!("{base} in {function}"),
             corruption: None,
             guilty: Some(Found {
                 function,
@@ -688,7 +716,9 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         Kind::TaskDump => {
             return task_dump_title(draft, origin).unwrap_or_else(|| generic("task dump"))
         }
-        Kind::NmiBacktrace => return generic("NMI backtrace"),
+        Kind::NmiBacktrace => {
+            return nmi_backtrace_title(draft, origin).unwrap_or_else(|| generic("NMI backtrace"))
+        }
         _ => {}
     }
     let mut found = draft

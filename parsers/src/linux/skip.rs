@@ -72,6 +72,12 @@ pub static CLASSES: &[SkipClass] = &[
             // kernel/sched/core.c's task dumpers (sysrq-t's `show_state_filter`).
             "^sched_show_task$",
             "^show_state_filter$",
+            // lib/nmi_backtrace.c and the arch hooks that raise the NMI
+            // (arch/x86/kernel/apic/hw_nmi.c `arch_trigger_cpumask_backtrace`).
+            "^nmi_cpu_backtrace",
+            "^nmi_trigger_cpumask_backtrace$",
+            "^arch_trigger_cpumask_backtrace$",
+            "^nmi_raise_cpu_backtrace$",
             "^stack_trace_save",
             "bad_stack",
             "^perf_trace_",
@@ -539,6 +545,8 @@ mod tests {
                 "ubsan_epilogue",
                 "sched_show_task",
                 "show_state_filter",
+                "nmi_cpu_backtrace",
+                "nmi_trigger_cpumask_backtrace",
             ],
         );
     }
