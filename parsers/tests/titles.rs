@@ -1441,8 +1441,9 @@ Call trace:
 }
 
 /// arch/x86/kernel boot-time notices that start with `WARNING:` (cpu/bugs.c,
-/// cpu/mtrr/cleanup.c, apic/io_apic.c, unwind_orc.c's table check) are messages; the ORC
-/// unwinder's lookup failure is printed while a stack is walked and continues that report.
+/// cpu/mtrr/cleanup.c, apic/io_apic.c, unwind_orc.c's table check, process.c
+/// `select_idle_routine`) are messages; the ORC unwinder's lookup failure is printed while a
+/// stack is walked and continues that report.
 #[test]
 fn arch_x86_kernel_boot_notices_are_no_reports_and_orc_lookup_failures_continue_one() {
     check(
@@ -1451,6 +1452,7 @@ WARNING: bogus zero IO-APIC address found in MPTABLE, disabling IO/APIC support!
 WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!
 WARNING: CPU does not support IBPB.
 WARNING: Bad or missing .orc_unwind table.  Disabling unwinder.
+WARNING: polling idle and HT enabled, performance may degrade
 general protection fault: 0000 [#1] SMP
 RIP: 0010:tcp_sendmsg+0x1/0x2
 Call Trace:

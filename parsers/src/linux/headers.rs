@@ -1047,11 +1047,13 @@ pub(crate) static OOPSES: &[Oops] = &[
             r"WARNING: fbcon: Driver '.*' missed to adjust virtual screen size",
             r"XFS \(.*\): WARNING",
             // Boot-time notices of arch/x86/kernel (cpu/bugs.c mitigations, cpu/mtrr/cleanup.c,
-            // apic/io_apic.c, unwind_orc.c's table check): messages, never a report.
+            // apic/io_apic.c, unwind_orc.c's table check, process.c `select_idle_routine`):
+            // messages, never a report.
             r"WARNING: BIOS bug",
             r"WARNING: bogus zero IO-APIC",
             r"WARNING: (?:Spectre|BTB untrained|LFENCE mitigation|IBRS mitigation|ITS mitigation|CPU does not support)",
             r"WARNING: (?:Bad or missing|Corrupt) \.orc_unwind table",
+            r"WARNING: polling idle and HT enabled",
         ],
     },
     Oops {
