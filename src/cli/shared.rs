@@ -6,6 +6,7 @@ use crate::cli::args::{ColorChoice, DbArgs, FailOn, LimitArgs, LocateArgs, Rules
 use crate::cli::exit::{EXIT_ERROR, EXIT_HISTORY, EXIT_MISMATCH, EXIT_OK};
 use crate::config::events::{Event, Events, Sink};
 use crate::config::limits::Limits;
+use crate::config::settings::Settings;
 use crate::history::History;
 use crate::identity::node::NodeSpec;
 use crate::identity::rules::RuleSet;
@@ -95,20 +96,26 @@ impl Events for Stderr {
 /// it is (flags, environment, config file) is settled first: a bad config file is an error
 /// (exit 2) before any output. A history that cannot be opened is one warning line and `true`
 /// (exit code 4); the analysis goes on without it.
-pub fn open_history(args: &DbArgs, rules: &RuleSet) -> anyhow::Result<(Option<History>, bool)> {
+pub fn open_history(
+    args: &DbArgs,
+    rules: &RuleSet,
+    settings: &Settings,
+) -> anyhow::Result<(Option<History>, bool)> {
     if args.no_db {
         return Ok((None, false));
     }
-    let Some(location) = store::locate(args.db.as_deref())? else {
+    let Some(location) = store::locate(settings, args.db.as_deref())? else {
         crate::eprint_safe!(
             "legolog: no history (neither XDG_DATA_HOME nor HOME is set; use --db)"
         );
         return Ok((None, false));
     };
-    Ok(match store::open(&location, rules, &*Stderr::new()) {
-        Ok(history) => (Some(history), false),
-        Err(err) => (None, history_failed(&err)),
-    })
+    Ok(
+        match store::open(&location, rules, settings, &*Stderr::new()) {
+            Ok(history) => (Some(history), false),
+            Err(err) => (None, history_failed(&err)),
+        },
+    )
 }
 
 /// Says why the history could not be used; `true` for the exit code.
@@ -117,9 +124,9 @@ pub fn history_failed(err: &anyhow::Error) -> bool {
     true
 }
 
-/// The run's limits (config file, then `--limit`).
-pub fn load_limits(args: &LimitArgs) -> anyhow::Result<Limits> {
-    Limits::load(&args.limits)
+/// The run's settings, loaded once: the config file, then `--limit`.
+pub fn load_settings(args: &LimitArgs) -> anyhow::Result<Settings> {
+    Settings::load(&args.limits)
 }
 
 /// The rules, with a warning for each limit their loading reached.
@@ -211,15 +218,16 @@ pub fn load(
     db: &DbArgs,
     (symbols, locate): (&SymbolArgs, &LocateArgs),
 ) -> anyhow::Result<Loaded> {
-    let limits = load_limits(limit)?;
-    let rules = load_rules(rules, &limits)?;
-    let (mut history, mut history_failed) = open_history(db, &rules)?;
-    let locator = locator((symbols, locate), &limits, Stderr::new().sink())?;
+    let settings = load_settings(limit)?;
+    let limits = &settings.limits;
+    let rules = load_rules(rules, limits)?;
+    let (mut history, mut history_failed) = open_history(db, &rules, &settings)?;
+    let locator = locator((symbols, locate), &settings, Stderr::new().sink())?;
     let specs = db.nodes.specs(logs);
     let logs: Vec<PathBuf> = specs.iter().map(|s| s.path.clone()).collect();
     let (mut analysis, failed) = analyze_all(
         &logs,
-        (&rules, &limits),
+        (&rules, limits),
         Some(&locator),
         identity_for(&history),
     );
@@ -301,17 +309,17 @@ pub fn check_fail_on(conditions: &[FailOn], db: &DbArgs) -> anyhow::Result<()> {
 /// The locator the kernel-image flags describe (`analyze`, `report`, `explain`, `decode`).
 pub fn locator(
     (symbols, locate): (&SymbolArgs, &LocateArgs),
-    limits: &Limits,
+    settings: &Settings,
     events: Sink,
 ) -> anyhow::Result<Locator> {
-    let options = LocateOptions::with_config(
+    let options = LocateOptions::with_settings(
         symbols.vmlinux.clone(),
         symbols.module_dirs.clone(),
         locate.debug_dirs.clone(),
         locate.debug_root.clone(),
         locate.release.clone(),
         locate.src.clone().map(|src| (src, locate.context)),
-        limits.max_symbol_bytes,
+        settings,
     )?;
     Ok(Locator::new(options, events))
 }

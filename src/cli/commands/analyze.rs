@@ -5,7 +5,7 @@
 use crate::cli::args::{AnalyzeArgs, AnalyzeFormat};
 use crate::cli::exit::{EXIT_FAIL_ON, EXIT_HISTORY, EXIT_OK};
 use crate::cli::shared::{
-    check_fail_on, exit_code, fail_on, load, load_limits, load_rules, locator, open_history,
+    check_fail_on, exit_code, fail_on, load, load_rules, load_settings, locator, open_history,
     terminal_style, Candidate, Loaded, Stderr,
 };
 use crate::ops::console::LiveFormat;
@@ -57,11 +57,12 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 
 /// Text and jsonl: each report printed as it completes.
 fn stream(args: &AnalyzeArgs, format: LiveFormat) -> anyhow::Result<ExitCode> {
-    let limits = load_limits(&args.limit)?;
+    let settings = load_settings(&args.limit)?;
+    let limits = settings.limits.clone();
     let rules = load_rules(&args.rules, &limits)?;
-    let (mut history, history_failed) = open_history(&args.db, &rules)?;
+    let (mut history, history_failed) = open_history(&args.db, &rules, &settings)?;
     let events = Stderr::new();
-    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
+    let locator = locator((&args.symbols, &args.locate), &settings, events.sink())?;
     let colour = matches!(format, LiveFormat::Blocks(style) if style.color);
     let specs = args.db.nodes.specs(&args.logs);
     let setup = watch::Setup {

@@ -3,7 +3,7 @@
 use crate::cli::args::{CorrelateArgs, Format};
 use crate::cli::exit::{EXIT_ERROR, EXIT_FAIL_ON, EXIT_HISTORY, EXIT_OK};
 use crate::cli::shared::{
-    check_fail_on, fail_on, history_failed, identity_for, load_limits, load_rules, open_decoder,
+    check_fail_on, fail_on, history_failed, identity_for, load_rules, load_settings, open_decoder,
     open_history, plain_exit_code, terminal_style, warn_about, Candidate, Stderr,
 };
 use crate::identity::signature::SimilarRule;
@@ -18,9 +18,10 @@ use std::process::ExitCode;
 
 pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     check_fail_on(&args.fail_on.conditions, &args.db)?;
-    let limits = load_limits(&args.limit)?;
+    let settings = load_settings(&args.limit)?;
+    let limits = settings.limits.clone();
     let rules = load_rules(&args.rules, &limits)?;
-    let (mut history, mut history_broke) = open_history(&args.db, &rules)?;
+    let (mut history, mut history_broke) = open_history(&args.db, &rules, &settings)?;
     if let Some(history) = &mut history {
         history.set_similarity(args.similarity);
     }

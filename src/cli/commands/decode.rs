@@ -23,9 +23,10 @@ use std::process::ExitCode;
 
 /// Runs `legolog decode`.
 pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
-    let limits = crate::cli::shared::load_limits(&args.limit)?;
+    let settings = crate::cli::shared::load_settings(&args.limit)?;
+    let limits = &settings.limits;
     let events = Stderr::new();
-    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
+    let locator = locator((&args.symbols, &args.locate), &settings, events.sink())?;
     let source = Source::from_arg(args.log.as_deref().unwrap_or(Path::new("-")));
     let reader = input::open(&source, limits.max_log_bytes)?;
     let mut reader = io::BufReader::with_capacity(64 * 1024, reader);

@@ -11,7 +11,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let location = store::locate_required(args.db.as_deref())?;
+    let settings = crate::config::settings::Settings::load(&[])?;
+    let location = store::locate_required(&settings, args.db.as_deref())?;
     if location.is_missing() {
         match args.format {
             HistoryFormat::Json => {
@@ -27,7 +28,12 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_OK));
     }
     let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
-    let mut history = store::open(&location, &rules, &*crate::cli::shared::Stderr::new())?;
+    let mut history = store::open(
+        &location,
+        &rules,
+        &settings,
+        &*crate::cli::shared::Stderr::new(),
+    )?;
     let path = crate::render::sanitize::terminal(&location.shown()).into_owned();
     let style = terminal_style(ColorChoice::Auto);
     let mut out = crate::render::sanitize::stdout(args.format == HistoryFormat::Json, style.color);

@@ -61,14 +61,19 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 
 /// `report --bug ID [--crash N]`: a crash recorded in the history, printed without its log.
 fn recorded(args: &ReportArgs, id: &str) -> anyhow::Result<ExitCode> {
-    let location = crate::pipeline::store::locate_required(args.db.db.as_deref())?;
+    let settings = crate::config::settings::Settings::load(&[])?;
+    let location = crate::pipeline::store::locate_required(&settings, args.db.db.as_deref())?;
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
     let rules =
         crate::identity::rules::RuleSet::load(None, &crate::config::limits::Limits::default())?;
-    let mut history =
-        crate::pipeline::store::open(&location, &rules, &*crate::cli::shared::Stderr::new())?;
+    let mut history = crate::pipeline::store::open(
+        &location,
+        &rules,
+        &settings,
+        &*crate::cli::shared::Stderr::new(),
+    )?;
     let bug = history.find_bug(id)?;
     let (row, document) = history.crash_document(bug, args.crash)?;
     let public = history.public_id(bug)?;

@@ -29,7 +29,7 @@ pub struct Query {
 
 /// Runs `legolog symbolize`.
 pub fn run(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
-    let limits = crate::cli::shared::load_limits(&args.limit)?;
+    let limits = crate::cli::shared::load_settings(&args.limit)?.limits;
     let decoder = Decoder::open(
         &args.vmlinux,
         &args.module_dirs,

@@ -2,7 +2,7 @@
 
 use crate::cli::args::{HistoryFormat, TimelineArgs};
 use crate::cli::exit::{EXIT_ERROR, EXIT_OK};
-use crate::cli::shared::load_limits;
+use crate::cli::shared::load_settings;
 use crate::identity::node::NodeSpec;
 use crate::input::walk::{self, WalkOptions};
 use crate::render::sanitize;
@@ -11,7 +11,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
-    let limits = load_limits(&args.limit)?;
+    let limits = load_settings(&args.limit)?.limits;
     let walk_options = WalkOptions {
         hidden: args.walk.hidden,
         globs: args.walk.globs.clone(),

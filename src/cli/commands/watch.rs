@@ -3,7 +3,7 @@
 
 use crate::cli::args::{WatchArgs, WatchFormat};
 use crate::cli::shared::{
-    exit_code, load_limits, load_rules, locator, open_history, terminal_style, Stderr,
+    exit_code, load_rules, load_settings, locator, open_history, terminal_style, Stderr,
 };
 use crate::ops::console::LiveFormat;
 use crate::ops::watch;
@@ -14,14 +14,15 @@ use std::time::Duration;
 
 pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let specs = args.db.nodes.specs(&args.sources);
-    let limits = load_limits(&args.limit)?;
+    let settings = load_settings(&args.limit)?;
+    let limits = settings.limits.clone();
     let rules = load_rules(&args.rules, &limits)?;
-    let (mut history, history_failed) = open_history(&args.db, &rules)?;
+    let (mut history, history_failed) = open_history(&args.db, &rules, &settings)?;
     let style = terminal_style(args.color);
     let events = Stderr::new();
     // Each report is decoded as `analyze` decodes it: --vmlinux, else the image the log's
     // banner or build id names (--debug-dir, --debug-root, debuginfod).
-    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
+    let locator = locator((&args.symbols, &args.locate), &settings, events.sink())?;
     let format = match args.format {
         WatchFormat::Text => LiveFormat::Lines(style),
         WatchFormat::Jsonl => LiveFormat::Jsonl,
