@@ -14,7 +14,7 @@
 //!    debuginfod (`DEBUGINFOD_URLS`), for module build ids the log prints and for a vmlinux
 //!    found without DWARF.
 
-use crate::config::events::{Event, Sink};
+use crate::config::events::{Event, EventSink};
 use crate::config::settings::Settings;
 use crate::symbolize::debuginfod::Debuginfod;
 use crate::symbolize::decode::{Decoded, Decoder, How, ImageInfo, ModuleImage};
@@ -108,13 +108,13 @@ pub struct Locator {
     modules: RefCell<HashMap<(PathBuf, String), Option<ImageInfo>>>,
     index: RefCell<Option<Vec<IndexEntry>>>,
     failed: Cell<bool>,
-    events: Sink,
+    events: EventSink,
 }
 
 impl Locator {
     /// A locator; an unusable `--vmlinux` or a missing `--debug-dir` is said here, once, to
     /// `events`, where every warning of locating and decoding goes.
-    pub fn new(options: LocateOptions, events: Sink) -> Locator {
+    pub fn new(options: LocateOptions, events: EventSink) -> Locator {
         let sources = options
             .src
             .as_ref()

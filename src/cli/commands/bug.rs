@@ -4,10 +4,10 @@
 
 use crate::cli::args::{BugAction as Action, BugArgs, HistoryFormat};
 use crate::cli::exit::EXIT_OK;
-use crate::cli::shared::terminal_style_auto;
 use crate::history::lifecycle::default_actor;
 use crate::identity::rules::RuleSet;
 use crate::pipeline::store;
+use crate::render::terminal::terminal_style_auto;
 use crate::render::{self, groups};
 use anyhow::bail;
 use std::io::Write;
@@ -25,7 +25,7 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
         &location,
         &rules,
         &settings,
-        &*crate::cli::shared::Stderr::new(),
+        &*crate::render::stderr::Stderr::new(),
     )?;
     let by = args.by.clone().unwrap_or_else(default_actor);
     let json = matches!(

@@ -1,11 +1,11 @@
 //! `legolog history`: what the run history knows.
 
-use crate::cli::args::{ColorChoice, HistoryArgs, HistoryFormat};
+use crate::cli::args::{HistoryArgs, HistoryFormat};
 use crate::cli::exit::EXIT_OK;
-use crate::cli::shared::terminal_style;
 use crate::identity::rules::RuleSet;
 use crate::pipeline::store;
 use crate::render;
+use crate::render::terminal::terminal_style_auto;
 use anyhow::bail;
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,10 +32,10 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         &location,
         &rules,
         &settings,
-        &*crate::cli::shared::Stderr::new(),
+        &*crate::render::stderr::Stderr::new(),
     )?;
     let path = crate::render::sanitize::terminal(&location.shown()).into_owned();
-    let style = terminal_style(ColorChoice::Auto);
+    let style = terminal_style_auto();
     let mut out = crate::render::sanitize::stdout(args.format == HistoryFormat::Json, style.color);
     if let Some(id) = &args.bug {
         let bug = history.find_bug(id)?;

@@ -73,7 +73,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
         &location,
         &current,
         &settings,
-        &*crate::cli::shared::Stderr::new(),
+        &*crate::render::stderr::Stderr::new(),
     )?;
     history.set_grouping(&candidate.grouping);
     let config = ParseConfig::standard();

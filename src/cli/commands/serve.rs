@@ -82,7 +82,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let edit = if args.edit {
         let (token, made) = edit_token(args.edit_token_file.as_deref())?;
         let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
-        let events = crate::cli::shared::Stderr::new();
+        let events = crate::render::stderr::Stderr::new();
         let writable = location.clone();
         let settings = settings.clone();
         let open: crate::serve::Opener =
