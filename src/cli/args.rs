@@ -21,9 +21,8 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub(crate) idle: IdleArgs,
 
-    /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub(crate) color: ColorChoice,
+    #[command(flatten)]
+    pub(crate) color: ColorArgs,
 
     #[command(flatten)]
     pub(crate) db: DbArgs,
@@ -117,9 +116,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "CMD")]
     pub(crate) exec: Option<String>,
 
-    /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub(crate) color: ColorChoice,
+    #[command(flatten)]
+    pub(crate) color: ColorArgs,
 
     #[command(flatten)]
     pub(crate) idle: IdleArgs,
@@ -250,6 +248,25 @@ pub struct SymbolArgs {
     pub(crate) module_dirs: Vec<PathBuf>,
 }
 
+impl LocateArgs {
+    /// Where kernel images are: these flags, `symbols`' and the config file's places.
+    pub fn options(
+        &self,
+        symbols: &SymbolArgs,
+        settings: &crate::config::settings::Settings,
+    ) -> anyhow::Result<crate::symbolize::locate::LocateOptions> {
+        crate::symbolize::locate::LocateOptions::with_settings(
+            symbols.vmlinux.clone(),
+            symbols.module_dirs.clone(),
+            self.debug_dirs.clone(),
+            self.debug_root.clone(),
+            self.release.clone(),
+            self.src.clone().map(|src| (src, self.context)),
+            settings,
+        )
+    }
+}
+
 /// Finding the kernel image without `--vmlinux`, and showing source lines.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LocateArgs {
@@ -376,6 +393,27 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
+    /// `--no-db` and `--db`.
+    pub fn history(&self) -> (bool, Option<&str>) {
+        (self.no_db, self.db.as_deref())
+    }
+
+    /// What `ops::load::load` reads for `logs`, with these flags and `rules`.
+    pub fn request<'a>(
+        &'a self,
+        logs: &[PathBuf],
+        rules: &'a RulesArgs,
+        locate: crate::symbolize::locate::LocateOptions,
+    ) -> crate::ops::load::Request<'a> {
+        crate::ops::load::Request {
+            specs: self.nodes.specs(logs),
+            overrides: self.overrides(),
+            rules: rules.file.as_deref(),
+            history: self.history(),
+            locate,
+        }
+    }
+
     /// The run flags.
     pub fn overrides(&self) -> crate::identity::run::RunOverrides {
         crate::identity::run::RunOverrides {
@@ -429,9 +467,8 @@ pub struct CorrelateArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
 
-    /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub(crate) color: ColorChoice,
+    #[command(flatten)]
+    pub(crate) color: ColorArgs,
 
     /// Cluster signatures of one kind whose frame similarity is at least this (0–1; 1 = exact).
     ///
@@ -769,6 +806,25 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Colour on the terminal.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ColorArgs {
+    /// Colour on the terminal: auto (only on a terminal, never with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+}
+
+impl ColorArgs {
+    /// The style of standard output (`render::terminal`).
+    pub fn style(self) -> crate::render::Style {
+        crate::render::terminal::terminal_style(match self.color {
+            ColorChoice::Auto => None,
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -814,7 +870,7 @@ mod tests {
         let Command::Analyze(args) = analyze_args(&["--color", "never", "a.log"]) else {
             unreachable!()
         };
-        assert_eq!(args.color, ColorChoice::Never);
+        assert_eq!(args.color.color, ColorChoice::Never);
     }
 
     fn analyze_args(rest: &[&str]) -> Command {

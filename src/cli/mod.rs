@@ -1,11 +1,9 @@
 //! The command line: clap definitions (`args`), every exit code (`exit`) and the dispatch to
-//! `commands/`, where each subcommand's work lives, with what they share in `shared`. No
-//! command imports this module back.
+//! `commands/`, where each subcommand's work lives. No command imports this module back.
 
 pub mod args;
 pub mod commands;
 pub mod exit;
-pub mod shared;
 
 use args::{
     AnalyzeArgs, BugArgs, CompletionsArgs, CorrelateArgs, DecodeArgs, ExplainArgs, HistoryArgs,

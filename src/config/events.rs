@@ -1,6 +1,6 @@
 //! What the library has to tell the user while it works, as events. The library never prints:
 //! decoding, locating and correlating hand their warnings and progress to an [`Events`] sink the
-//! caller owns; the CLI's sink (`cli::shared::Stderr`) prints each warning once per run and
+//! caller owns; the terminal's sink (`render::stderr::Stderr`) prints each warning once per run and
 //! draws the progress bar. A library user (or a test) can collect them instead.
 
 use std::sync::Arc;
@@ -40,8 +40,8 @@ pub trait Events: Send + Sync {
     }
 }
 
-/// A shared sink.
-pub type Sink = Arc<dyn Events>;
+/// A shared event sink (not to be confused with `pipeline::stream::Sink`, where reports go).
+pub type EventSink = Arc<dyn Events>;
 
 /// Collects warnings and errors as lines (for tests and library users).
 #[derive(Debug, Default)]

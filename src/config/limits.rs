@@ -2,7 +2,7 @@
 //! place.
 //!
 //! Each limit has a key in the `[limits]` table of `$XDG_CONFIG_HOME/legolog/config.toml` and
-//! can be set for one run with `--limit KEY=N` (repeatable). Reaching a limit is never a crash or
+//! can be set for one run with `--limit KEY=N` (repeatable); `config::settings` reads both. Reaching a limit is never a crash or
 //! a silent drop: it is a warning on stderr naming the input and the limit, and the input's
 //! counters (`skipped_reports`, `trimmed_reports`) say what was not kept. The defaults keep a
 //! whole `analyze` run on any single input under 256 MB of RSS.
@@ -54,40 +54,7 @@ impl Default for Limits {
 const KEYS: &str = "max_reports, max_report_bytes, max_log_bytes, max_symbol_bytes, max_rules, \
                     max_regex_bytes, max_query_bytes";
 
-#[derive(Debug, Default, Deserialize)]
-struct ConfigFile {
-    #[serde(default)]
-    limits: Option<Limits>,
-}
-
 impl Limits {
-    /// The defaults, then the config file's `[limits]`, then `overrides` (`KEY=N`). A config
-    /// file that cannot be read or parsed, or a bad override, is an error.
-    pub fn load(overrides: &[String]) -> anyhow::Result<Limits> {
-        let mut limits = match crate::config::dirs::config_path().filter(|path| path.exists()) {
-            Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("{}: cannot read", path.display()))?;
-                // Other tables and keys of the file belong to other modules.
-                let value: toml::Table = toml::from_str(&text)
-                    .with_context(|| format!("{}: not a legolog config", path.display()))?;
-                let mut only = toml::Table::new();
-                if let Some(limits) = value.get("limits") {
-                    only.insert("limits".to_owned(), limits.clone());
-                }
-                let file: ConfigFile = only
-                    .try_into()
-                    .with_context(|| format!("{}: [limits]", path.display()))?;
-                file.limits.unwrap_or_default()
-            }
-            None => Limits::default(),
-        };
-        for item in overrides {
-            limits.set(item)?;
-        }
-        Ok(limits)
-    }
-
     /// Applies one `KEY=N` (N may end in K, M or G, powers of 1024).
     pub fn set(&mut self, item: &str) -> anyhow::Result<()> {
         let Some((key, value)) = item.split_once('=') else {
@@ -188,12 +155,5 @@ mod tests {
         assert!(!cut.frames.is_empty(), "the innermost frames are kept");
         assert!(cut.excerpt.len() < report.excerpt.len());
         assert_eq!(cut.frames[0], report.frames[0]);
-    }
-
-    #[test]
-    fn the_config_table_is_typed() {
-        let file: ConfigFile = toml::from_str("[limits]\nmax_rules = 5\n").unwrap();
-        assert_eq!(file.limits.unwrap().max_rules, 5);
-        assert!(toml::from_str::<ConfigFile>("[limits]\nmax_rulez = 5\n").is_err());
     }
 }

@@ -4,3 +4,4 @@
 pub mod dirs;
 pub mod events;
 pub mod limits;
+pub mod settings;

@@ -12,65 +12,9 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The thresholds of the lifecycle, from `[history]` in the config file.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LifecycleConfig {
-    /// Crash documents kept per bug (`max_documents`, default 40).
-    pub max_documents: usize,
-    /// A bug needs this many sightings before it can be quiet (`quiet_min_crashes`, 10).
-    pub quiet_min_crashes: u64,
-    /// The expected silence is at least this many days (`quiet_min_days`, 7).
-    pub quiet_min_days: f64,
-    /// … and at most this many (`quiet_max_days`, 90).
-    pub quiet_max_days: f64,
-}
-
-impl Default for LifecycleConfig {
-    fn default() -> LifecycleConfig {
-        LifecycleConfig {
-            max_documents: 40,
-            quiet_min_crashes: 10,
-            quiet_min_days: 7.0,
-            quiet_max_days: 90.0,
-        }
-    }
-}
+pub use crate::config::settings::LifecycleConfig;
 
 impl LifecycleConfig {
-    /// Reads `[history]` of a config file's table; absent keys keep their default. A key of
-    /// the wrong type is an error naming the file and the key.
-    pub fn from_table(table: &toml::Table, file: &str) -> anyhow::Result<LifecycleConfig> {
-        let mut config = LifecycleConfig::default();
-        let Some(section) = table.get("history") else {
-            return Ok(config);
-        };
-        let Some(section) = section.as_table() else {
-            bail!("{file}: [history] must be a table");
-        };
-        let number = |key: &str| -> anyhow::Result<Option<f64>> {
-            match section.get(key) {
-                None => Ok(None),
-                Some(value) => match value.as_integer().map(|i| i as f64).or(value.as_float()) {
-                    Some(n) if n >= 0.0 => Ok(Some(n)),
-                    _ => bail!("{file}: history.{key} must be a number ≥ 0"),
-                },
-            }
-        };
-        if let Some(n) = number("max_documents")? {
-            config.max_documents = (n as usize).max(1);
-        }
-        if let Some(n) = number("quiet_min_crashes")? {
-            config.quiet_min_crashes = (n as u64).max(2);
-        }
-        if let Some(n) = number("quiet_min_days")? {
-            config.quiet_min_days = n;
-        }
-        if let Some(n) = number("quiet_max_days")? {
-            config.quiet_max_days = n.max(config.quiet_min_days);
-        }
-        Ok(config)
-    }
-
     /// syzbot's rule: with `crashes` sightings between `first` and `last`, the rate is
     /// (crashes − 1) / days and the bug is expected to fire again within
     /// log(1 / (1 − 0.99)) / rate × 3 days, clamped to [min, max]. `None` below the minimum

@@ -1,10 +1,10 @@
 //! Printing reports as they come, for `analyze` (text and jsonl) and `watch`: each source is
 //! streamed on a thread of its own ([`crate::pipeline::stream`]); this side decodes, signs, asks the
-//! history, prints and runs `--exec` for every report the moment it arrives.
+//! history, hands it to `render::live` and runs `--exec` for every report the moment it arrives.
 
-use crate::config::events::{Event as Said, Sink as EventSink};
+use crate::config::events::{Event as Said, EventSink};
 use crate::config::limits::{self, Limits};
-use crate::history::{History, LogRecord, Match, ReportRecord};
+use crate::history::{History, LogRecord, ReportRecord};
 use crate::identity::live;
 use crate::identity::rules::RuleSet;
 use crate::identity::run::{self, RunOverrides};
@@ -13,7 +13,8 @@ use crate::input::Source;
 use crate::pipeline::analysis::{self, Analysis, InputSummary, Keeper, Located};
 use crate::pipeline::enrich::{Enricher, Images};
 use crate::pipeline::stream::{self, Sink, Status, StreamEnd, StreamOptions};
-use crate::render::{self, Style};
+use crate::render;
+use crate::render::live::{LiveFormat, Printer};
 use crate::symbolize::locate::Locator;
 use legolog_parsers::kernel::{BannerScanner, KernelBuild};
 use legolog_parsers::{ParseConfig, Report, Scanner};
@@ -22,17 +23,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-
-/// How reports are printed as they come.
-#[derive(Debug, Clone, Copy)]
-pub enum LiveFormat {
-    /// `analyze`: each report's block, the summary table at the end.
-    Blocks(Style),
-    /// One line per report (`watch`).
-    Lines(Style),
-    /// One JSON object per line.
-    Jsonl,
-}
 
 /// What a source thread tells the printing side.
 pub enum Event {
@@ -113,9 +103,6 @@ pub enum Recording {
 /// (through the pipe) instead of piling reports up in memory.
 pub const EVENTS_IN_FLIGHT: usize = 64;
 
-/// Blocks shown at a pause whose numbers are remembered for a correction.
-const MAX_IN_FLIGHT_PAUSED: usize = 64;
-
 /// Reports kept for the summary table of a stream; later ones are only counted.
 const MAX_KEPT: usize = 2000;
 /// `--exec` runs waiting at most; more reports than that are not passed to it (and counted).
@@ -123,8 +110,8 @@ const EXEC_QUEUE: usize = 256;
 
 /// The printing side of a set of streamed sources.
 pub struct Console<'a> {
-    format: LiveFormat,
-    out: Box<dyn Write + 'a>,
+    /// Where each report, warning and the summary are written, in the chosen format.
+    printer: Printer<'a>,
     /// Inputs (summaries filled in when they end) and the reports kept for the table.
     pub analysis: Analysis,
     /// Finished reports not kept in `analysis.reports`.
@@ -147,10 +134,6 @@ pub struct Console<'a> {
     /// ([`Console::live_id`]), and the fallback used when the source shows no boot.
     live_ids: Vec<(Option<String>, String)>,
     pending: Vec<Vec<ReportRecord>>,
-    /// Text blocks shown so far (numbered across inputs; stream ids are per input).
-    n_blocks: usize,
-    /// The numbers of the last blocks shown at a pause, by (input, stream id).
-    paused_blocks: std::collections::VecDeque<((usize, u64), usize)>,
     /// Reports of a file waiting for it to be recorded.
     deferred: Vec<(Located, Status)>,
     exec: Option<Exec>,
@@ -181,8 +164,7 @@ impl<'a> Console<'a> {
         (overrides, events): (RunOverrides, EventSink),
     ) -> Console<'a> {
         Console {
-            format,
-            out,
+            printer: Printer::new(format, out),
             analysis: Analysis::default(),
             more: 0,
             rules,
@@ -197,8 +179,6 @@ impl<'a> Console<'a> {
             live_ids: Vec::new(),
             pending: Vec::new(),
             deferred: Vec::new(),
-            n_blocks: 0,
-            paused_blocks: std::collections::VecDeque::new(),
             exec: None,
             failed: false,
             history_failed: false,
@@ -272,27 +252,7 @@ impl<'a> Console<'a> {
     /// Prints a warning about an input (a jsonl line too in that format).
     pub fn warning(&mut self, input: usize, text: &str) -> anyhow::Result<()> {
         self.events.event(Said::Error(text));
-        if let LiveFormat::Jsonl = self.format {
-            let node = self
-                .analysis
-                .inputs
-                .get(input)
-                .and_then(|i| i.run.node.clone());
-            let source = self
-                .analysis
-                .inputs
-                .get(input)
-                .map(|i| i.source.to_string());
-            let line = serde_json::json!({
-                "type": "warning",
-                "source": source,
-                "node": node,
-                "message": text,
-            });
-            writeln!(self.out, "{line}")?;
-            self.out.flush()?;
-        }
-        Ok(())
+        self.printer.warning(&self.analysis, input, text)
     }
 
     fn report(
@@ -420,7 +380,7 @@ impl<'a> Console<'a> {
         if status.is_final() {
             self.analysis.inputs[input].reports += 1;
             if self.analysis.reports.len() < MAX_KEPT
-                && !matches!(self.format, LiveFormat::Lines(_))
+                && !matches!(self.printer.format(), LiveFormat::Lines(_))
             {
                 let mut kept = located;
                 kept.report.excerpt = Vec::new();
@@ -431,76 +391,6 @@ impl<'a> Console<'a> {
             }
         }
         Ok(())
-    }
-
-    fn show(&mut self, located: &Located, status: Status) -> anyhow::Result<()> {
-        let id = status.id();
-        match self.format {
-            LiveFormat::Blocks(style) => {
-                self.n_blocks += 1;
-                let number = self.n_blocks;
-                if let Status::Paused { .. } = status {
-                    // Only a report shown at a pause can be replaced; a few are remembered.
-                    if self.paused_blocks.len() == MAX_IN_FLIGHT_PAUSED {
-                        self.paused_blocks.pop_front();
-                    }
-                    self.paused_blocks.push_back(((located.input, id), number));
-                }
-                let label = match status {
-                    Status::Paused { .. } => format!("[{number}] (input paused; may go on)"),
-                    _ => format!("[{number}]"),
-                };
-                render::text::write_report(&mut *self.out, &self.analysis, &label, located, style)?;
-                let replaced = status.replaces().and_then(|r| {
-                    self.paused_blocks
-                        .iter()
-                        .find(|(key, _)| *key == (located.input, r))
-                        .map(|(_, number)| *number)
-                });
-                if let Some(replaced) = replaced {
-                    writeln!(self.out, "    (replaces report [{replaced}])")?;
-                }
-            }
-            LiveFormat::Lines(style) => {
-                let line = watch_line(&self.analysis, located, status);
-                writeln!(
-                    self.out,
-                    "{}",
-                    if located.labels.is_empty() {
-                        line
-                    } else {
-                        style.red(&line)
-                    }
-                )?;
-            }
-            LiveFormat::Jsonl => {
-                let line = self.jsonl(located, status);
-                writeln!(self.out, "{line}")?;
-            }
-        }
-        self.out.flush()?;
-        if self.exec.is_some() {
-            let json = self.jsonl(located, status).to_string();
-            if let Some(exec) = &mut self.exec {
-                exec.queue(json);
-            }
-        }
-        Ok(())
-    }
-
-    fn jsonl(&self, located: &Located, status: Status) -> serde_json::Value {
-        let mut value = render::json::report_value(&self.analysis, located);
-        if let Some(object) = value.as_object_mut() {
-            object.insert("type".into(), "report".into());
-            object.insert("id".into(), status.id().into());
-            if let Some(replaced) = status.replaces() {
-                object.insert("replaces".into(), replaced.into());
-            }
-            if let Status::Paused { .. } = status {
-                object.insert("paused".into(), true.into());
-            }
-        }
-        value
     }
 
     fn ended(&mut self, input: usize, mut end: StreamEnd) -> anyhow::Result<()> {
@@ -569,25 +459,18 @@ impl<'a> Console<'a> {
         Ok(())
     }
 
+    fn show(&mut self, located: &Located, status: Status) -> anyhow::Result<()> {
+        self.printer.report(&self.analysis, located, status)?;
+        if let Some(exec) = &mut self.exec {
+            exec.queue(crate::render::live::jsonl(&self.analysis, located, status).to_string());
+        }
+        Ok(())
+    }
+
     /// The end of everything: the summary (table or jsonl line); waits for `--exec` runs.
     /// Returns the counters and whether something failed.
     pub fn finish(mut self) -> anyhow::Result<Ended> {
-        match self.format {
-            LiveFormat::Blocks(style) => {
-                writeln!(self.out)?;
-                render::text::write_summary(&mut *self.out, &self.analysis, self.more, style)?;
-            }
-            LiveFormat::Lines(_) => {}
-            LiveFormat::Jsonl => {
-                let line = serde_json::json!({
-                    "type": "summary",
-                    "version": render::json::VERSION,
-                    "inputs": render::json::inputs_value(&self.analysis),
-                });
-                writeln!(self.out, "{line}")?;
-            }
-        }
-        self.out.flush()?;
+        self.printer.finish(&self.analysis, self.more)?;
         if let Some(exec) = self.exec.take() {
             exec.finish();
         }
@@ -599,8 +482,6 @@ impl<'a> Console<'a> {
     }
 }
 
-/// `HH:MM:SS node kind title — new (bug ID) | seen N times since DATE (last RUN; bug ID)
-/// [known bug: …]`.
 /// What identifies the boot a live source prints: a console file's first line (read from the
 /// file, so a restarted `watch` that starts at its end finds the same), else the kernel banner
 /// printed before the report.
@@ -618,74 +499,6 @@ fn boot_of(source: &Source, build: Option<&KernelBuild>) -> Option<Vec<u8>> {
         }
     }
     build?.banner.clone().map(String::into_bytes)
-}
-
-fn watch_line(analysis: &Analysis, located: &Located, status: Status) -> String {
-    let report = &located.report;
-    let input = &analysis.inputs[located.input];
-    let time = report
-        .wall_time
-        .as_ref()
-        .map(crate::identity::node::wall_text)
-        .unwrap_or_else(|| "-".to_owned());
-    let node = input
-        .run
-        .node
-        .clone()
-        .unwrap_or_else(|| input.source.run_name());
-    let seen = match &located.history {
-        None => String::new(),
-        Some(h) => {
-            let name = h
-                .name
-                .as_ref()
-                .map(|n| format!(" {n:?}"))
-                .unwrap_or_default();
-            let matched = match h.matched {
-                Match::Similar(s) => format!(", similar {s:.2}"),
-                Match::Exact | Match::New => String::new(),
-            };
-            if h.seen <= 1 {
-                format!(" — new (bug {}{name})", h.bug)
-            } else {
-                format!(
-                    " — seen {} times since {} (last {}; bug {}{name}{matched})",
-                    h.seen,
-                    h.first_seen.map_or("?".to_owned(), |d| d.to_string()),
-                    h.runs.last().map_or("?", String::as_str),
-                    h.bug
-                )
-            }
-        }
-    };
-    let mut seen = seen;
-    if let Some(history) = &located.history {
-        if let Some(fix) = render::fix_sentence(history) {
-            seen.push_str(&format!(" — {fix}"));
-        }
-        if let Some(days) = history.back_after {
-            seen.push_str(&format!(" — back after {days} days"));
-        }
-    }
-    let labels: String = located
-        .labels
-        .iter()
-        .map(|l| format!(" [known bug: {l}]"))
-        .collect();
-    let corrupted = if report.corruption.is_some() {
-        " (corrupted)"
-    } else {
-        ""
-    };
-    let note = match status {
-        Status::Paused { .. } => " (input paused; may go on)",
-        Status::Corrects { .. } => " (corrects the line shown at the pause)",
-        _ => "",
-    };
-    format!(
-        "{time} {node} {} {}{corrupted}{seen}{labels}{note}",
-        report.kind, report.title
-    )
 }
 
 /// The `--exec` runner: a queue and one worker thread, so a slow command never blocks reading.

@@ -1,5 +1,6 @@
-//! Live commands that still join a pipeline to a renderer by hand: the per-report printer
-//! (`console`, also `--exec`) and streaming `analyze`/`watch` (`watch`).
+//! What joins the pipeline to the renderers: loading before any output (`load`), the per-report
+//! console (`console`, also `--exec`) and streaming `analyze`/`watch` (`watch`).
 
 pub mod console;
+pub mod load;
 pub mod watch;

@@ -1,7 +1,7 @@
 //! `legolog watch` (consoles that never end, followed like `tail -F`) and the streaming form of
 //! `analyze` (text and jsonl print each report as it completes).
 
-use crate::config::events::{Event as Said, Sink};
+use crate::config::events::{Event as Said, EventSink};
 use crate::config::limits::Limits;
 use crate::history::History;
 use crate::identity::node::NodeSpec;
@@ -9,7 +9,8 @@ use crate::identity::rules::RuleSet;
 use crate::identity::run::RunOverrides;
 use crate::input::live::{self, Feed, Follow, Start};
 use crate::input::{self, Source};
-use crate::ops::console::{self, Console, Ended, Event, LiveFormat, Recording};
+use crate::ops::console::{self, Console, Ended, Event, Recording};
+use crate::render::live::LiveFormat;
 use crate::symbolize::locate::Locator;
 use legolog_parsers::ParseConfig;
 use std::io::{self, Write};
@@ -39,7 +40,7 @@ pub struct Setup<'a> {
     /// `--run`, `--node NAME`, `--run-date`.
     pub overrides: RunOverrides,
     /// Where warnings and errors about the sources go.
-    pub events: Sink,
+    pub events: EventSink,
 }
 
 /// SIGINT and SIGTERM set the returned flag (the streams then end as at the end of input).

@@ -1,7 +1,7 @@
 //! `legolog correlate`: many logs in parallel, reports grouped by signature, near-identical
 //! signatures clustered.
 
-use crate::config::events::{Event, Events, Sink};
+use crate::config::events::{Event, EventSink, Events};
 use crate::config::limits::Limits;
 use crate::history::{Attachment, BugHistory, History, LogRecord};
 use crate::identity::rules::RuleSet;
@@ -170,13 +170,13 @@ pub fn read_logs(
     rules: &RuleSet,
     image: Option<&KernelImage>,
     identity: Identity,
-    events: &Sink,
+    events: &EventSink,
 ) -> Vec<anyhow::Result<LogResult>> {
     events.event(Event::Started {
         total: paths.len() as u64,
     });
     let held = Arc::new(Sorted::new(events.clone()));
-    let worker_events: Sink = held.clone();
+    let worker_events: EventSink = held.clone();
     let events = &worker_events;
     let results = paths
         .par_iter()
@@ -237,7 +237,7 @@ thread_local! {
 /// order, each log's in the order they were said. A run's stderr then never depends on
 /// scheduling (which of several "does not match" warnings with one key was said first did).
 struct Sorted {
-    inner: Sink,
+    inner: EventSink,
     held: Mutex<Vec<Held>>,
 }
 
@@ -245,7 +245,7 @@ struct Sorted {
 type Held = (Option<usize>, usize, u8, String, String);
 
 impl Sorted {
-    fn new(inner: Sink) -> Sorted {
+    fn new(inner: EventSink) -> Sorted {
         Sorted {
             inner,
             held: Mutex::new(Vec::new()),

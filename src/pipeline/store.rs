@@ -1,14 +1,15 @@
 //! Where the history lives and opening it: `--db` (a `postgresql://` URL or a SQLite path),
-//! else `LEGOLOG_DB`, else `db = "…"` in `$XDG_CONFIG_HOME/legolog/config.toml`, else the
-//! default SQLite file. After opening, reports recorded by a version-1 legolog are re-signed
+//! else `LEGOLOG_DB`, else `db = "…"` in the config file (all three from `config::settings`), else
+//! the default SQLite file. After opening, reports recorded by a version-1 legolog are re-signed
 //! and grouped into bugs (docs/signatures.md, "Versioning").
 
 use crate::config::events::{Event, Events};
+use crate::config::settings::Settings;
 use crate::history::{History, ReportRecord};
 use crate::identity::rules::RuleSet;
 use crate::input::{self, Source};
 use crate::pipeline::analysis::{self, Identity};
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use legolog_parsers::ParseConfig;
 use std::path::PathBuf;
 
@@ -51,52 +52,37 @@ pub fn default_file() -> Option<PathBuf> {
 
 /// [`locate`] for the commands that need a history (`history`, `bug`): no location is an
 /// error.
-pub fn locate_required(flag: Option<&str>) -> anyhow::Result<Location> {
-    locate(flag)?.ok_or_else(|| {
+pub fn locate_required(settings: &Settings, flag: Option<&str>) -> anyhow::Result<Location> {
+    locate(settings, flag)?.ok_or_else(|| {
         anyhow!("no history location (neither XDG_DATA_HOME nor HOME is set; use --db)")
     })
 }
 
-pub use crate::config::dirs::config_path;
-
-/// Resolves the history's location: the flag, `LEGOLOG_DB`, the config file's `db`, the
-/// default file. `None` when none applies (no HOME).
-pub fn locate(flag: Option<&str>) -> anyhow::Result<Option<Location>> {
-    if let Some(spec) = flag {
-        return Ok(Some(Location::parse(spec)));
-    }
-    if let Some(spec) = std::env::var("LEGOLOG_DB").ok().filter(|s| !s.is_empty()) {
-        return Ok(Some(Location::parse(&spec)));
-    }
-    if let Some(path) = config_path().filter(|p| p.exists()) {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|err| anyhow!("{}: cannot read: {err}", path.display()))?;
-        let table: toml::Table = text
-            .parse()
-            .map_err(|err: toml::de::Error| anyhow!("{}: {}", path.display(), err.message()))?;
-        if let Some(value) = table.get("db") {
-            let Some(spec) = value.as_str() else {
-                bail!(
-                    "{}: `db` must be a string (a path or a postgresql:// URL)",
-                    path.display()
-                );
-            };
-            return Ok(Some(Location::parse(spec)));
-        }
-    }
-    Ok(default_file().map(Location::File))
+/// Resolves the history's location: the flag, `LEGOLOG_DB`, the config file's `db`
+/// ([`Settings::history_spec`]), the default file. `None` when none applies (no HOME).
+pub fn locate(settings: &Settings, flag: Option<&str>) -> anyhow::Result<Option<Location>> {
+    Ok(match settings.history_spec(flag)? {
+        Some(spec) => Some(Location::parse(&spec)),
+        None => default_file().map(Location::File),
+    })
 }
 
 /// Opens (creating or migrating) the history at `location` and regroups what an older legolog
 /// recorded (said to `events`). A server that cannot be reached is an error, never a fallback
 /// to a local file.
-pub fn open(location: &Location, rules: &RuleSet, events: &dyn Events) -> anyhow::Result<History> {
+/// The lifecycle thresholds come from `settings` (`[history]`).
+pub fn open(
+    location: &Location,
+    rules: &RuleSet,
+    settings: &Settings,
+    events: &dyn Events,
+) -> anyhow::Result<History> {
     let mut history = match location {
         Location::File(path) => History::open(path)?,
         Location::Url(url) => History::open_spec(url)?,
     };
     history.set_grouping(&rules.grouping);
-    history.set_lifecycle(lifecycle_config()?);
+    history.set_lifecycle(settings.lifecycle()?);
     rekey_legacy(&mut history, events)?;
     regroup_legacy(&mut history, rules, events)?;
     resign_stored(&mut history, rules, events)?;
@@ -213,20 +199,6 @@ fn both_keys(path: &str, limits: &crate::config::limits::Limits) -> Option<(Stri
         .map(|b| format!("{b:02x}"))
         .collect();
     Some((sha256, crate::pipeline::stream::content_key(&blake3)))
-}
-
-/// The lifecycle thresholds: `[history]` in the config file (docs/lifecycle.md), else the
-/// defaults.
-pub fn lifecycle_config() -> anyhow::Result<crate::history::lifecycle::LifecycleConfig> {
-    let Some(path) = config_path().filter(|p| p.exists()) else {
-        return Ok(Default::default());
-    };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|err| anyhow!("{}: cannot read: {err}", path.display()))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|err: toml::de::Error| anyhow!("{}: {}", path.display(), err.message()))?;
-    crate::history::lifecycle::LifecycleConfig::from_table(&table, &path.display().to_string())
 }
 
 /// Gives a bug to every report an older legolog recorded: the log is read again from its

@@ -8,10 +8,14 @@ pub mod explain;
 pub mod groups;
 pub mod json;
 pub mod lifecycle;
+pub mod live;
 pub mod markdown;
 pub mod sanitize;
+pub mod stderr;
 pub mod symbolize;
+pub mod terminal;
 pub mod text;
+pub mod timeline;
 
 use crate::history::{BugHistory, Match};
 use legolog_parsers::Frame;
@@ -95,7 +99,7 @@ pub fn list_runs(runs: &[String], max: usize) -> String {
     format!("{} and {} more", runs[..max].join(", "), runs.len() - max)
 }
 
-/// Terminal styling, decided by the CLI (`cli::shared::terminal_style`): whether to colour, and the
+/// Terminal styling, decided by the CLI (`render::terminal::terminal_style`): whether to colour, and the
 /// width tables must fit.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {

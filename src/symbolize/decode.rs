@@ -3,7 +3,7 @@
 //! `Code:` bytes a disassembly. The ELF work is `legolog_symbols`'; this module only decides
 //! what to ask it and what to warn about.
 
-use crate::config::events::{Event, Sink};
+use crate::config::events::{Event, EventSink};
 use crate::identity::signature::Trust;
 use anyhow::Context as _;
 use legolog_parsers::{Confidence, Frame, Report};
@@ -127,7 +127,7 @@ impl Decoded {
 pub struct Decoder {
     symbolizer: Symbolizer,
     path: PathBuf,
-    events: Sink,
+    events: EventSink,
 }
 
 impl Decoder {
@@ -139,7 +139,7 @@ impl Decoder {
         vmlinux: &Path,
         module_dirs: &[PathBuf],
         max_symbol_bytes: u64,
-        events: &Sink,
+        events: &EventSink,
     ) -> anyhow::Result<Decoder> {
         let decoder = Decoder::open_quietly(vmlinux, module_dirs, max_symbol_bytes, events)?;
         decoder.say_if_stripped();
@@ -162,7 +162,7 @@ impl Decoder {
         vmlinux: &Path,
         module_dirs: &[PathBuf],
         max_symbol_bytes: u64,
-        events: &Sink,
+        events: &EventSink,
     ) -> anyhow::Result<Decoder> {
         let config = SymbolizeConfig {
             module_dirs: module_dirs.to_vec(),

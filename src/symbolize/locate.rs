@@ -14,11 +14,11 @@
 //!    debuginfod (`DEBUGINFOD_URLS`), for module build ids the log prints and for a vmlinux
 //!    found without DWARF.
 
-use crate::config::events::{Event, Sink};
+use crate::config::events::{Event, EventSink};
+use crate::config::settings::Settings;
 use crate::symbolize::debuginfod::Debuginfod;
 use crate::symbolize::decode::{Decoded, Decoder, How, ImageInfo, ModuleImage};
 use crate::symbolize::source::SourceTree;
-use anyhow::Context as _;
 use legolog_parsers::kernel::{self, KernelBuild};
 use legolog_parsers::Report;
 use legolog_symbols::Image;
@@ -53,36 +53,21 @@ pub struct LocateOptions {
     pub max_symbol_bytes: u64,
 }
 
-/// The `[debug]`-less keys of `$XDG_CONFIG_HOME/legolog/config.toml` this module reads.
-#[derive(Debug, Default, Deserialize)]
-struct Config {
-    #[serde(default)]
-    debug_dirs: Vec<PathBuf>,
-    debug_root: Option<PathBuf>,
-}
-
 impl LocateOptions {
-    /// The command line's options completed by the config file (`debug_dirs = [...]` are
-    /// searched after the command line's, `debug_root` applies without `--debug-root`). A config
-    /// file that exists but cannot be read or parsed is an error.
-    pub fn with_config(
+    /// The command line's options completed by the config file's places (`debug_dirs = [...]`
+    /// are searched after the command line's, `debug_root` applies without `--debug-root`) and
+    /// its `max_symbol_bytes`. A bad `debug_dirs` or `debug_root` is an error.
+    pub fn with_settings(
         vmlinux: Option<PathBuf>,
         module_dirs: Vec<PathBuf>,
         mut debug_dirs: Vec<PathBuf>,
         debug_root: Option<PathBuf>,
         release: Option<String>,
         src: Option<(PathBuf, u32)>,
-        max_symbol_bytes: u64,
+        settings: &Settings,
     ) -> anyhow::Result<LocateOptions> {
-        let config = match crate::config::dirs::config_path().filter(|path| path.exists()) {
-            Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("{}: cannot read", path.display()))?;
-                toml::from_str::<Config>(&text)
-                    .with_context(|| format!("{}: not a legolog config", path.display()))?
-            }
-            None => Config::default(),
-        };
+        let config = settings.debug_places()?;
+        let max_symbol_bytes = settings.limits.max_symbol_bytes;
         debug_dirs.extend(config.debug_dirs);
         let debug_root_given = debug_root.is_some() || config.debug_root.is_some();
         Ok(LocateOptions {
@@ -123,13 +108,13 @@ pub struct Locator {
     modules: RefCell<HashMap<(PathBuf, String), Option<ImageInfo>>>,
     index: RefCell<Option<Vec<IndexEntry>>>,
     failed: Cell<bool>,
-    events: Sink,
+    events: EventSink,
 }
 
 impl Locator {
     /// A locator; an unusable `--vmlinux` or a missing `--debug-dir` is said here, once, to
     /// `events`, where every warning of locating and decoding goes.
-    pub fn new(options: LocateOptions, events: Sink) -> Locator {
+    pub fn new(options: LocateOptions, events: EventSink) -> Locator {
         let sources = options
             .src
             .as_ref()

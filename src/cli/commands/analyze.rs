@@ -3,16 +3,17 @@
 //! documents written at the end.
 
 use crate::cli::args::{AnalyzeArgs, AnalyzeFormat};
+use crate::cli::exit::{check_fail_on, exit_code, fail_on, Candidate};
 use crate::cli::exit::{EXIT_FAIL_ON, EXIT_HISTORY, EXIT_OK};
-use crate::cli::shared::{
-    check_fail_on, exit_code, fail_on, load, load_limits, load_rules, locator, open_history,
-    terminal_style, Candidate, Loaded, Stderr,
-};
-use crate::ops::console::LiveFormat;
+use crate::config::settings::Settings;
+use crate::ops::load::{load, load_rules, open_history, Loaded};
 use crate::ops::watch;
 use crate::pipeline::analysis::Analysis;
 use crate::render;
+use crate::render::live::LiveFormat;
 use crate::render::sanitize;
+use crate::render::stderr::Stderr;
+use crate::symbolize::locate::Locator;
 use legolog_parsers::ParseConfig;
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,7 +25,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--why writes text; with --format json or jsonl use `legolog explain`");
     }
     check_fail_on(&args.fail_on.conditions, &args.db)?;
-    let style = terminal_style(args.color);
+    let style = args.color.style();
     let live_format = match args.format {
         AnalyzeFormat::Text => Some(LiveFormat::Blocks(style)),
         AnalyzeFormat::Jsonl => Some(LiveFormat::Jsonl),
@@ -33,8 +34,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(format) = live_format {
         return stream(&args, format);
     }
-    let symbols = (&args.symbols, &args.locate);
-    let loaded = load(&args.logs, (&args.rules, &args.limit), &args.db, symbols)?;
+    let settings = Settings::load(&args.limit.limits)?;
+    let locate = args.locate.options(&args.symbols, &settings)?;
+    let loaded = load(&settings, args.db.request(&args.logs, &args.rules, locate))?;
     let Loaded {
         rules,
         analysis,
@@ -57,11 +59,15 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 
 /// Text and jsonl: each report printed as it completes.
 fn stream(args: &AnalyzeArgs, format: LiveFormat) -> anyhow::Result<ExitCode> {
-    let limits = load_limits(&args.limit)?;
-    let rules = load_rules(&args.rules, &limits)?;
-    let (mut history, history_failed) = open_history(&args.db, &rules)?;
+    let settings = Settings::load(&args.limit.limits)?;
+    let limits = settings.limits.clone();
+    let rules = load_rules(args.rules.file.as_deref(), &limits)?;
+    let (mut history, history_failed) = open_history(args.db.history(), &rules, &settings)?;
     let events = Stderr::new();
-    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
+    let locator = Locator::new(
+        args.locate.options(&args.symbols, &settings)?,
+        events.sink(),
+    );
     let colour = matches!(format, LiveFormat::Blocks(style) if style.color);
     let specs = args.db.nodes.specs(&args.logs);
     let setup = watch::Setup {

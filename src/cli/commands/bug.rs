@@ -4,10 +4,10 @@
 
 use crate::cli::args::{BugAction as Action, BugArgs, HistoryFormat};
 use crate::cli::exit::EXIT_OK;
-use crate::cli::shared::terminal_style_auto;
 use crate::history::lifecycle::default_actor;
 use crate::identity::rules::RuleSet;
 use crate::pipeline::store;
+use crate::render::terminal::terminal_style_auto;
 use crate::render::{self, groups};
 use anyhow::bail;
 use std::io::Write;
@@ -15,12 +15,18 @@ use std::process::ExitCode;
 
 /// Runs `legolog bug …`.
 pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
-    let location = store::locate_required(args.db.as_deref())?;
+    let settings = crate::config::settings::Settings::load(&[])?;
+    let location = store::locate_required(&settings, args.db.as_deref())?;
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
     let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
-    let mut history = store::open(&location, &rules, &*crate::cli::shared::Stderr::new())?;
+    let mut history = store::open(
+        &location,
+        &rules,
+        &settings,
+        &*crate::render::stderr::Stderr::new(),
+    )?;
     let by = args.by.clone().unwrap_or_else(default_actor);
     let json = matches!(
         args.action,

@@ -1,16 +1,18 @@
 //! `legolog correlate`: many logs read in parallel, grouped by signature.
 
 use crate::cli::args::{CorrelateArgs, Format};
+use crate::cli::exit::{check_fail_on, fail_on, plain_exit_code, Candidate};
 use crate::cli::exit::{EXIT_ERROR, EXIT_FAIL_ON, EXIT_HISTORY, EXIT_OK};
-use crate::cli::shared::{
-    check_fail_on, fail_on, history_failed, identity_for, load_limits, load_rules, open_decoder,
-    open_history, plain_exit_code, terminal_style, warn_about, Candidate, Stderr,
-};
+use crate::config::settings::Settings;
 use crate::identity::signature::SimilarRule;
 use crate::input::walk::{self, Skip, Walk, WalkOptions};
+use crate::ops::load::{
+    history_failed, identity_for, load_rules, open_decoder, open_history, warn_about,
+};
 use crate::pipeline::correlate;
 use crate::render;
 use crate::render::sanitize;
+use crate::render::stderr::Stderr;
 use legolog_parsers::ParseConfig;
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,9 +20,10 @@ use std::process::ExitCode;
 
 pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     check_fail_on(&args.fail_on.conditions, &args.db)?;
-    let limits = load_limits(&args.limit)?;
-    let rules = load_rules(&args.rules, &limits)?;
-    let (mut history, mut history_broke) = open_history(&args.db, &rules)?;
+    let settings = Settings::load(&args.limit.limits)?;
+    let limits = settings.limits.clone();
+    let rules = load_rules(args.rules.file.as_deref(), &limits)?;
+    let (mut history, mut history_broke) = open_history(args.db.history(), &rules, &settings)?;
     if let Some(history) = &mut history {
         history.set_similarity(args.similarity);
     }
@@ -41,7 +44,11 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
     let events = Stderr::new();
     // Open the image once here to report an unusable file before the work starts; the
     // workers open their own.
-    let (decoder, decoder_failed) = open_decoder(&args.symbols, &limits, &events.sink());
+    let (decoder, decoder_failed) = open_decoder(
+        (args.symbols.vmlinux.as_deref(), &args.symbols.module_dirs),
+        &limits,
+        &events.sink(),
+    );
     failed |= decoder_failed;
     let image = decoder.map(|_| correlate::KernelImage {
         vmlinux: args.symbols.vmlinux.clone().unwrap_or_default(),
@@ -91,12 +98,12 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let json = args.format == Format::Json;
-    let mut out = sanitize::stdout(json, terminal_style(args.color).color);
+    let mut out = sanitize::stdout(json, args.color.style().color);
     match args.format {
         Format::Json => render::groups::write_json(&mut out, &logs, &groups)?,
         Format::Markdown => render::groups::write_markdown(&mut out, &logs, &groups)?,
         Format::Text => {
-            let style = terminal_style(args.color);
+            let style = args.color.style();
             render::groups::write_text(&mut out, &logs, &groups, style)?;
         }
     }

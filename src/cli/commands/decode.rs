@@ -8,9 +8,10 @@
 
 use crate::cli::args::DecodeArgs;
 use crate::cli::exit::{EXIT_ERROR, EXIT_OK};
-use crate::cli::shared::{locator, Stderr};
+use crate::config::settings::Settings;
 use crate::input::{self, Source};
 use crate::render::decode::{write_line, Note};
+use crate::render::stderr::Stderr;
 use crate::symbolize::decode::Decoded;
 use crate::symbolize::locate::Locator;
 use legolog_parsers::kernel::BannerScanner;
@@ -23,9 +24,13 @@ use std::process::ExitCode;
 
 /// Runs `legolog decode`.
 pub fn run(args: DecodeArgs) -> anyhow::Result<ExitCode> {
-    let limits = crate::cli::shared::load_limits(&args.limit)?;
+    let settings = Settings::load(&args.limit.limits)?;
+    let limits = &settings.limits;
     let events = Stderr::new();
-    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
+    let locator = Locator::new(
+        args.locate.options(&args.symbols, &settings)?,
+        events.sink(),
+    );
     let source = Source::from_arg(args.log.as_deref().unwrap_or(Path::new("-")));
     let reader = input::open(&source, limits.max_log_bytes)?;
     let mut reader = io::BufReader::with_capacity(64 * 1024, reader);

@@ -1,25 +1,24 @@
 //! `legolog explain`: why each report got its signature and bug.
 
 use crate::cli::args::ExplainArgs;
-use crate::cli::shared::{exit_code, load, Loaded};
+use crate::cli::exit::exit_code;
+use crate::config::settings::Settings;
+use crate::ops::load::{load, Loaded};
 use crate::render;
 use std::io::Write;
 use std::process::ExitCode;
 
 /// Runs `legolog explain`.
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(&args.limit.limits)?;
+    let locate = args.locate.options(&args.symbols, &settings)?;
     let Loaded {
         rules,
         mut analysis,
         mut history,
         failed,
         history_failed,
-    } = load(
-        &args.logs,
-        (&args.rules, &args.limit),
-        &args.db,
-        (&args.symbols, &args.locate),
-    )?;
+    } = load(&settings, args.db.request(&args.logs, &args.rules, locate))?;
     if let Some(index) = args.index {
         let idx = index as usize - 1;
         if idx >= analysis.reports.len() {

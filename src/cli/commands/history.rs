@@ -1,17 +1,18 @@
 //! `legolog history`: what the run history knows.
 
-use crate::cli::args::{ColorChoice, HistoryArgs, HistoryFormat};
+use crate::cli::args::{HistoryArgs, HistoryFormat};
 use crate::cli::exit::EXIT_OK;
-use crate::cli::shared::terminal_style;
 use crate::identity::rules::RuleSet;
 use crate::pipeline::store;
 use crate::render;
+use crate::render::terminal::terminal_style_auto;
 use anyhow::bail;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let location = store::locate_required(args.db.as_deref())?;
+    let settings = crate::config::settings::Settings::load(&[])?;
+    let location = store::locate_required(&settings, args.db.as_deref())?;
     if location.is_missing() {
         match args.format {
             HistoryFormat::Json => {
@@ -27,9 +28,14 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_OK));
     }
     let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
-    let mut history = store::open(&location, &rules, &*crate::cli::shared::Stderr::new())?;
+    let mut history = store::open(
+        &location,
+        &rules,
+        &settings,
+        &*crate::render::stderr::Stderr::new(),
+    )?;
     let path = crate::render::sanitize::terminal(&location.shown()).into_owned();
-    let style = terminal_style(ColorChoice::Auto);
+    let style = terminal_style_auto();
     let mut out = crate::render::sanitize::stdout(args.format == HistoryFormat::Json, style.color);
     if let Some(id) = &args.bug {
         let bug = history.find_bug(id)?;

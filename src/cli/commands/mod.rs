@@ -1,7 +1,7 @@
 //! The work of each subcommand, one module per subcommand (as ripgrep's `flags` are separate
 //! from its searcher): `cli/mod.rs` parses and dispatches, these modules open what a command
-//! needs, call the library and hand the results to `render/`; what several of them share is in
-//! `cli/shared.rs`.
+//! needs (through `config::settings` and `ops::load`), call the library and hand the results to
+//! `render/`.
 
 pub mod analyze;
 pub mod bug;

@@ -1,7 +1,9 @@
 //! `legolog report`: one report as a Markdown bug report.
 
 use crate::cli::args::{ReportArgs, ReportFormat};
-use crate::cli::shared::{exit_code, load, Loaded};
+use crate::cli::exit::exit_code;
+use crate::config::settings::Settings;
+use crate::ops::load::{load, Loaded};
 use crate::render;
 use anyhow::bail;
 use std::io::Write;
@@ -18,14 +20,15 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             bail!("report: --format text and json are for a recorded crash (--bug); a log's report is markdown or html")
         }
     };
-    let symbols = (&args.symbols, &args.locate);
+    let settings = Settings::load(&args.limit.limits)?;
+    let locate = args.locate.options(&args.symbols, &settings)?;
     let Loaded {
         rules,
         analysis,
         failed,
         history_failed,
         ..
-    } = load(&args.logs, (&args.rules, &args.limit), &args.db, symbols)?;
+    } = load(&settings, args.db.request(&args.logs, &args.rules, locate))?;
     let subject_idx = args.index as usize - 1;
     if subject_idx >= analysis.reports.len() {
         let logs: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();
@@ -61,14 +64,19 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 
 /// `report --bug ID [--crash N]`: a crash recorded in the history, printed without its log.
 fn recorded(args: &ReportArgs, id: &str) -> anyhow::Result<ExitCode> {
-    let location = crate::pipeline::store::locate_required(args.db.db.as_deref())?;
+    let settings = crate::config::settings::Settings::load(&[])?;
+    let location = crate::pipeline::store::locate_required(&settings, args.db.db.as_deref())?;
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
     let rules =
         crate::identity::rules::RuleSet::load(None, &crate::config::limits::Limits::default())?;
-    let mut history =
-        crate::pipeline::store::open(&location, &rules, &*crate::cli::shared::Stderr::new())?;
+    let mut history = crate::pipeline::store::open(
+        &location,
+        &rules,
+        &settings,
+        &*crate::render::stderr::Stderr::new(),
+    )?;
     let bug = history.find_bug(id)?;
     let (row, document) = history.crash_document(bug, args.crash)?;
     let public = history.public_id(bug)?;

@@ -58,7 +58,8 @@ enum DiffFormat {
 
 /// Runs `legolog rules …`.
 pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
-    let location = store::locate_required(args.db.as_deref())?;
+    let settings = crate::config::settings::Settings::load(&[])?;
+    let location = store::locate_required(&settings, args.db.as_deref())?;
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
@@ -68,7 +69,12 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     for warning in &candidate.warnings {
         crate::eprint_safe!("legolog: warning: {warning}");
     }
-    let mut history = store::open(&location, &current, &*crate::cli::shared::Stderr::new())?;
+    let mut history = store::open(
+        &location,
+        &current,
+        &settings,
+        &*crate::render::stderr::Stderr::new(),
+    )?;
     history.set_grouping(&candidate.grouping);
     let config = ParseConfig::standard();
     let mut records = HashMap::new();

@@ -55,7 +55,8 @@ pub struct ServeArgs {
 
 /// Runs `legolog serve`.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let location = store::locate_required(args.db.as_deref())?;
+    let settings = crate::config::settings::Settings::load(&[])?;
+    let location = store::locate_required(&settings, args.db.as_deref())?;
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
@@ -65,14 +66,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let locator = match &args.symbols.vmlinux {
         Some(_) => {
-            let options = crate::symbolize::locate::LocateOptions::with_config(
+            let options = crate::symbolize::locate::LocateOptions::with_settings(
                 args.symbols.vmlinux.clone(),
                 args.symbols.module_dirs.clone(),
                 Vec::new(),
                 None,
                 None,
                 None,
-                crate::config::limits::Limits::load(&[])?.max_symbol_bytes,
+                &settings,
             )?;
             Some(Arc::new(options))
         }
@@ -81,9 +82,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let edit = if args.edit {
         let (token, made) = edit_token(args.edit_token_file.as_deref())?;
         let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
-        let events = crate::cli::shared::Stderr::new();
+        let events = crate::render::stderr::Stderr::new();
         let writable = location.clone();
-        let open: crate::serve::Opener = Arc::new(move || store::open(&writable, &rules, &*events));
+        let settings = settings.clone();
+        let open: crate::serve::Opener =
+            Arc::new(move || store::open(&writable, &rules, &settings, &*events));
         Some(EditAccess { token, made, open })
     } else {
         None

@@ -29,12 +29,12 @@ pub struct Query {
 
 /// Runs `legolog symbolize`.
 pub fn run(args: SymbolizeArgs) -> anyhow::Result<ExitCode> {
-    let limits = crate::cli::shared::load_limits(&args.limit)?;
+    let limits = crate::config::settings::Settings::load(&args.limit.limits)?.limits;
     let decoder = Decoder::open(
         &args.vmlinux,
         &args.module_dirs,
         limits.max_symbol_bytes,
-        &crate::cli::shared::Stderr::new().sink(),
+        &crate::render::stderr::Stderr::new().sink(),
     )?;
     // Lines and arguments are bounded (max_query_bytes): a longer one is refused, echoed cut.
     let lines = if args.queries.is_empty() {

@@ -2,7 +2,7 @@
 
 use crate::cli::args::{HistoryFormat, TimelineArgs};
 use crate::cli::exit::{EXIT_ERROR, EXIT_OK};
-use crate::cli::shared::load_limits;
+use crate::config::settings::Settings;
 use crate::identity::node::NodeSpec;
 use crate::input::walk::{self, WalkOptions};
 use crate::render::sanitize;
@@ -11,7 +11,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
-    let limits = load_limits(&args.limit)?;
+    let limits = Settings::load(&args.limit.limits)?.limits;
     let walk_options = WalkOptions {
         hidden: args.walk.hidden,
         globs: args.walk.globs.clone(),
@@ -24,7 +24,7 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     super::correlate::say_skipped(&found.skipped, args.walk.verbose);
     let mut specs: Vec<NodeSpec> = args.nodes.consoles().cloned().collect();
     specs.extend(found.files.into_iter().map(|f| NodeSpec::plain(f.path)));
-    let events = crate::cli::shared::Stderr::new();
+    let events = crate::render::stderr::Stderr::new();
     let (timeline, read_failed) = crate::pipeline::timeline::build(
         &specs,
         (&ParseConfig::standard(), &limits),
@@ -34,8 +34,8 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     let json = args.format == HistoryFormat::Json;
     let mut out = sanitize::stdout(json, false);
     match args.format {
-        HistoryFormat::Json => crate::pipeline::timeline::write_json(&mut out, &timeline)?,
-        HistoryFormat::Text => crate::pipeline::timeline::write_text(&mut out, &timeline)?,
+        HistoryFormat::Json => crate::render::timeline::write_json(&mut out, &timeline)?,
+        HistoryFormat::Text => crate::render::timeline::write_text(&mut out, &timeline)?,
     }
     out.flush()?;
     Ok(ExitCode::from(if failed { EXIT_ERROR } else { EXIT_OK }))

@@ -2,26 +2,32 @@
 //! report as it completes, recorded into the history as each source grows.
 
 use crate::cli::args::{WatchArgs, WatchFormat};
-use crate::cli::shared::{
-    exit_code, load_limits, load_rules, locator, open_history, terminal_style, Stderr,
-};
-use crate::ops::console::LiveFormat;
+use crate::cli::exit::exit_code;
+use crate::config::settings::Settings;
+use crate::ops::load::{load_rules, open_history};
 use crate::ops::watch;
+use crate::render::live::LiveFormat;
 use crate::render::sanitize;
+use crate::render::stderr::Stderr;
+use crate::symbolize::locate::Locator;
 use legolog_parsers::ParseConfig;
 use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let specs = args.db.nodes.specs(&args.sources);
-    let limits = load_limits(&args.limit)?;
-    let rules = load_rules(&args.rules, &limits)?;
-    let (mut history, history_failed) = open_history(&args.db, &rules)?;
-    let style = terminal_style(args.color);
+    let settings = Settings::load(&args.limit.limits)?;
+    let limits = settings.limits.clone();
+    let rules = load_rules(args.rules.file.as_deref(), &limits)?;
+    let (mut history, history_failed) = open_history(args.db.history(), &rules, &settings)?;
+    let style = args.color.style();
     let events = Stderr::new();
     // Each report is decoded as `analyze` decodes it: --vmlinux, else the image the log's
     // banner or build id names (--debug-dir, --debug-root, debuginfod).
-    let locator = locator((&args.symbols, &args.locate), &limits, events.sink())?;
+    let locator = Locator::new(
+        args.locate.options(&args.symbols, &settings)?,
+        events.sink(),
+    );
     let format = match args.format {
         WatchFormat::Text => LiveFormat::Lines(style),
         WatchFormat::Jsonl => LiveFormat::Jsonl,

@@ -132,7 +132,7 @@ pub fn load_run(
         .map(|l| NodeSpec::plain(PathBuf::from(&l.path)))
         .collect();
     let collect = Arc::new(Collect::default());
-    let sink: crate::config::events::Sink = collect.clone();
+    let sink: crate::config::events::EventSink = collect.clone();
     let limits = Limits::default();
     let (built, _) = timeline::build(&specs, (&ParseConfig::standard(), &limits), &sink);
     let warnings = collect.0.lock().map(|w| w.clone()).unwrap_or_default();
