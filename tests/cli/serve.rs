@@ -697,6 +697,42 @@ fn issue_19_json_twins_and_bounds() {
     let id = bug_id(&server, "", "worker stuck");
     let bug = server.json(&format!("/bug/{id}?json=1"));
     assert_eq!(bug["data"]["summary"]["id"], id.as_str());
+    // The list's builds column and its build filter name the same builds as the bug page.
+    let build = bug["data"]["builds"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = list["data"]["bugs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == id.as_str())
+        .unwrap();
+    assert!(
+        listed["builds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b == build.as_str()),
+        "{listed}"
+    );
+    let on_build = server.json(&format!(
+        "/?json=1&build={}",
+        build
+            .replace('+', "%2B")
+            .replace(' ', "+")
+            .replace('#', "%23")
+    ));
+    assert!(
+        on_build["data"]["bugs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["id"] == id.as_str()),
+        "{on_build}"
+    );
+    let none = server.json("/?json=1&build=no+such+build");
+    assert_eq!(none["data"]["total"], 0);
     assert_eq!(bug["data"]["summary"]["status"], "open");
     assert_eq!(bug["data"]["signatures"][0]["founding"], true);
     let crash = &bug["data"]["crashes"]["crashes"][0];
