@@ -831,8 +831,10 @@ impl History {
         }
         let dups = self
             .query(
+                // Ordered by an expression (ids are lowercase): by the column, SQLite walked
+                // every bug in id order instead of looking the few up by index.
                 "SELECT public_id, title FROM bugs WHERE merged_into = ?1 OR dup_of = ?1
-                 ORDER BY public_id LIMIT 100",
+                 ORDER BY LOWER(public_id) LIMIT 100",
                 &[bug.into()],
             )?
             .iter()
