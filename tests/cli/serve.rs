@@ -495,10 +495,16 @@ fn issue_19_a_kept_page_is_answered_while_the_new_one_is_made() {
     change(&server);
     // A live page's refresh is made anew, and kept.
     assert_eq!(fresh(&server), 2);
+    let kept = std::time::Instant::now();
     assert_eq!(count(&server.get("/?json=1").2), 2);
     change(&server);
-    // The page kept from before the change, while the new one is made.
-    assert_eq!(count(&server.get("/?json=1").2), 2);
+    // The page kept from before the change, while the new one is made; unless it is older than
+    // the bound (10 s: a machine loaded enough for the second process to take that long).
+    let stale = count(&server.get("/?json=1").2);
+    let age = kept.elapsed();
+    if age < Duration::from_secs(10) {
+        assert_eq!(stale, 2, "a page at most {age:?} old");
+    }
     assert_eq!(fresh(&server), 3);
     assert_eq!(count(&server.get("/?json=1").2), 3);
 }
