@@ -1098,8 +1098,14 @@ impl History {
                 "UPDATE bugs SET merged_into = ?1 WHERE id = ?2 OR merged_into = ?2",
                 &[into.into(), other.into()],
             )?;
-            self.execute("DELETE FROM bug_logs WHERE bug_id = ?1", &[other.into()])?;
-            self.execute("DELETE FROM bug_runs WHERE bug_id = ?1", &[other.into()])?;
+            // A merged bug keeps no aggregates: its reports count in `into`'s, and rows left
+            // here would list it under its nodes and builds twice.
+            for table in ["bug_logs", "bug_runs", "bug_nodes", "bug_builds"] {
+                self.execute(
+                    &format!("DELETE FROM {table} WHERE bug_id = ?1"),
+                    &[other.into()],
+                )?;
+            }
         }
         self.recount(into)
     }

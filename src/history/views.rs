@@ -536,8 +536,11 @@ impl History {
         }
         if let Some(build) = &filter.build {
             let p = param(build.as_str().into(), &mut params);
+            // The lifecycle's per-build rows: one per bug seen on the build, where the
+            // reports were one per crash.
             conditions.push(format!(
-                "b.id IN (SELECT bug_id FROM reports WHERE kernel = {p})"
+                "b.id IN (SELECT s.bug_id FROM bug_builds s JOIN builds f ON f.id = s.build_id
+                          WHERE f.name = {p})"
             ));
         }
         if let Some(text) = &filter.text {
@@ -701,10 +704,12 @@ impl History {
                 summary.nodes.push(row[0].text());
             }
         });
+        // The per-build counts the lifecycle keeps (one row per bug and build), not the bugs'
+        // reports: at 1M reports those were most of a fresh list page's time.
         let rows = self.query(
             &format!(
-                "SELECT DISTINCT bug_id, kernel FROM reports WHERE bug_id IN ({list}) AND kernel IS NOT NULL
-                 ORDER BY bug_id, kernel"
+                "SELECT s.bug_id, b.name FROM bug_builds s JOIN builds b ON b.id = s.build_id
+                 WHERE s.bug_id IN ({list}) ORDER BY s.bug_id, b.name"
             ),
             &[],
         )?;
@@ -826,8 +831,10 @@ impl History {
         }
         let dups = self
             .query(
+                // Ordered by an expression (ids are lowercase): by the column, SQLite walked
+                // every bug in id order instead of looking the few up by index.
                 "SELECT public_id, title FROM bugs WHERE merged_into = ?1 OR dup_of = ?1
-                 ORDER BY public_id LIMIT 100",
+                 ORDER BY LOWER(public_id) LIMIT 100",
                 &[bug.into()],
             )?
             .iter()

@@ -34,24 +34,69 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// How often the history's change marker is read.
 pub const POLL: Duration = Duration::from_millis(250);
 
-/// Pages answered since the history last changed, by request (path, query, JSON or not):
-/// fifty clients on the same page cost one page per change. At most [`CACHE_ENTRIES`] pages
-/// of at most [`CACHE_BYTES`] each; emptied when the change counter moves.
-/// Requests that miss while the same page is being made wait for that one making instead of
-/// making it again (fifty clients after a write cost one page, not fifty).
+/// Pages answered, by request (path, query, JSON or not): fifty clients on the same page cost
+/// one page per change of the history. At most [`CACHE_ENTRIES`] pages of at most
+/// [`CACHE_BYTES`] each.
+///
+/// Single flight: requests that miss while the same page is being made wait for that one making
+/// instead of making it again (fifty clients after a write cost one page, not fifty).
+///
+/// Bounded staleness: after a change, a page kept from before it is still answered while one
+/// request makes the new one, for requests that waited [`stale_grace`] for it in vain. A stale
+/// page is at most [`STALE_MAX`] old (since it was made) and at most one making behind: its
+/// making for the current counter is under way. A live page's refresh (it sends
+/// [`FRESH_HEADER`]) and a signed-in editor's pages are never stale.
 #[derive(Default)]
 struct Cache {
     counter: u64,
-    pages: std::collections::HashMap<(String, bool), (HeaderMap, axum::body::Bytes)>,
+    pages: std::collections::HashMap<(String, bool), Kept>,
+    /// Makings for the current counter.
     making: std::collections::HashMap<(String, bool), Arc<Making>>,
+}
+
+/// A page kept: the counter it was made at, when, its headers and bytes.
+struct Kept {
+    counter: u64,
+    made: std::time::Instant,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
 }
 
 /// A page being made: its status, headers and bytes once made (`None`: too large to share).
 type Made = Option<(StatusCode, HeaderMap, axum::body::Bytes)>;
 type Making = tokio::sync::OnceCell<Made>;
 
+/// What the cache has for a request.
+enum Lookup {
+    /// The page at the current counter.
+    Hit(Response),
+    /// The making to join or to do (`true`: nobody does it yet), and a page kept from an
+    /// older counter that may be answered instead.
+    Miss(Arc<Making>, bool, Option<Response>),
+}
+
 const CACHE_ENTRIES: usize = 512;
 const CACHE_BYTES: usize = 4 << 20;
+
+/// How long a request with a stale page at hand waits for the fresh one before answering the
+/// stale one: 30 ms, or `LEGOLOG_SERVE_STALE_GRACE_MS` (the tests set 0 to see the stale page
+/// every time).
+fn stale_grace() -> Duration {
+    static GRACE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *GRACE.get_or_init(|| {
+        let ms = std::env::var("LEGOLOG_SERVE_STALE_GRACE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30);
+        Duration::from_millis(ms)
+    })
+}
+
+/// The oldest page answered stale.
+const STALE_MAX: Duration = Duration::from_secs(10);
+
+/// The request header of a live page's refresh: it wants the page as of now, never a stale one.
+pub const FRESH_HEADER: &str = "x-legolog-fresh";
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -205,9 +250,29 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
             want(request.headers(), &uri.query().map(str::to_owned)) == Want::Json,
         );
         let counter = *app.changes.borrow();
-        match app.cached(&key, counter) {
-            Ok(hit) => hit,
-            Err(making) => app.make(key, counter, making, request, next).await,
+        let stale_ok = !request.headers().contains_key(FRESH_HEADER);
+        match app.cached(&key, counter, stale_ok) {
+            Lookup::Hit(hit) => hit,
+            Lookup::Miss(making, _, None) => app.make(key, counter, making, request, next).await,
+            Lookup::Miss(making, start, Some(stale)) => {
+                // Made once, in the background, whether or not this request waits for it.
+                let build = {
+                    let app = app.clone();
+                    let making = Arc::clone(&making);
+                    async move { app.make(key, counter, making, request, next).await }
+                };
+                if start {
+                    match tokio::time::timeout(stale_grace(), tokio::spawn(build)).await {
+                        Ok(Ok(fresh)) => fresh,
+                        _ => stale,
+                    }
+                } else {
+                    // Joins the making under way (or takes it over if its request went away).
+                    tokio::time::timeout(stale_grace(), build)
+                        .await
+                        .unwrap_or(stale)
+                }
+            }
         }
     };
     let headers = response.headers_mut();
@@ -318,31 +383,36 @@ fn failed(want: Want, err: anyhow::Error) -> Response {
 }
 
 impl App {
-    /// The page kept for `key` at `counter`, else the making of it to join (or to do).
-    fn cached(&self, key: &(String, bool), counter: u64) -> Result<Response, Arc<Making>> {
+    /// The page kept for `key` at `counter`, else the making of it to join (or to do), with a
+    /// stale page when `stale_ok` and one younger than [`STALE_MAX`] is kept.
+    fn cached(&self, key: &(String, bool), counter: u64, stale_ok: bool) -> Lookup {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if counter > cache.counter {
-            // The history moved: nothing kept or being made is current any more.
-            cache.pages.clear();
+            // The history moved: what is being made is not current any more; what is kept
+            // may still be answered stale.
             cache.making.clear();
             cache.counter = counter;
         }
-        if cache.counter == counter {
-            if let Some((headers, body)) = cache.pages.get(key) {
-                return Ok((headers.clone(), body.clone()).into_response());
-            }
-            if let Some(making) = cache.making.get(key) {
-                return Err(Arc::clone(making));
-            }
-            let making = Arc::new(Making::new());
-            if cache.making.len() < CACHE_ENTRIES {
-                cache.making.insert(key.clone(), Arc::clone(&making));
-            }
-            return Err(making);
+        let kept = cache.pages.get(key);
+        if let Some(kept) = kept.filter(|kept| kept.counter == counter) {
+            return Lookup::Hit((kept.headers.clone(), kept.body.clone()).into_response());
         }
-        // A counter older than the cache's (a request that read it before a change): made
-        // for itself alone.
-        Err(Arc::new(Making::new()))
+        let stale = kept
+            .filter(|kept| stale_ok && kept.counter < counter && kept.made.elapsed() < STALE_MAX)
+            .map(|kept| (kept.headers.clone(), kept.body.clone()).into_response());
+        if cache.counter != counter {
+            // A counter older than the cache's (a request that read it before a change): made
+            // for itself alone.
+            return Lookup::Miss(Arc::new(Making::new()), true, None);
+        }
+        if let Some(making) = cache.making.get(key) {
+            return Lookup::Miss(Arc::clone(making), false, stale);
+        }
+        let making = Arc::new(Making::new());
+        if cache.making.len() < CACHE_ENTRIES {
+            cache.making.insert(key.clone(), Arc::clone(&making));
+        }
+        Lookup::Miss(making, true, stale)
     }
 
     /// Makes the page (or waits for the request already making it), within the time limit,
@@ -405,12 +475,29 @@ impl App {
             {
                 cache.making.remove(&key);
             }
-            // Only successes are kept, and only while the counter is still theirs.
+            // Only successes are kept, and never over a page of a later counter. When full,
+            // the pages of older counters go first.
             if status == StatusCode::OK
-                && counter == cache.counter
-                && cache.pages.len() < CACHE_ENTRIES
+                && cache
+                    .pages
+                    .get(&key)
+                    .is_none_or(|kept| kept.counter <= counter)
             {
-                cache.pages.insert(key, (headers.clone(), bytes.clone()));
+                if cache.pages.len() >= CACHE_ENTRIES && !cache.pages.contains_key(&key) {
+                    let now = cache.counter;
+                    cache.pages.retain(|_, kept| kept.counter == now);
+                }
+                if cache.pages.len() < CACHE_ENTRIES || cache.pages.contains_key(&key) {
+                    cache.pages.insert(
+                        key,
+                        Kept {
+                            counter,
+                            made: std::time::Instant::now(),
+                            headers: headers.clone(),
+                            body: bytes.clone(),
+                        },
+                    );
+                }
             }
         }
         (status, headers, bytes).into_response()

@@ -296,12 +296,27 @@ fn issue_8_bug_name_merge_split_and_explain() {
     assert!(String::from_utf8(listing.stdout)
         .unwrap()
         .contains("lost send CQE"));
-    // Merge: the warning joins the seed's bug; its id still resolves.
+    // Merge: the warning joins the seed's bug; its id still resolves. The merged bug keeps no
+    // per-node or per-build rows (they listed it under its nodes and builds twice).
+    let aggregates_of = |bug: &str| -> i64 {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM bug_nodes WHERE bug_id = b.id)
+                  + (SELECT COUNT(*) FROM bug_builds WHERE bug_id = b.id)
+             FROM bugs b WHERE public_id = ?1",
+            [bug],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(aggregates_of(&warning_bug) > 0);
     succeed(
         legolog()
             .args(["bug", "merge", &seed_bug, &warning_bug, "--db"])
             .arg(&db),
     );
+    assert_eq!(aggregates_of(&warning_bug), 0);
+    assert!(aggregates_of(&seed_bug) > 0);
     let merged = analyze_db(&db, &fixture("real/6.1-warning.log"), &[]);
     assert_eq!(merged["reports"][0]["history"]["bug"], seed_bug.as_str());
     assert_eq!(merged["reports"][0]["history"]["seen"], 2);

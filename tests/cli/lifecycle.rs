@@ -736,6 +736,134 @@ fn issue_16_migration_keeps_every_row_postgres() {
     assert_eq!(version, legolog::history::schema::current().to_string());
 }
 
+/// Schema step 9 on a history of step 8: a bug merged before it keeps no per-node or per-build
+/// rows, its canonical bug keeps its own, and the bug list's order has its indexes.
+const STEP_9: usize = 9;
+
+/// Rows of step 8: bug 2 merged into bug 1 by a `bug merge` that left bug 2's aggregates.
+const MERGED_ROWS: &str = "
+    INSERT INTO logs (id, content_hash, path, run, seen_on, recorded_at, n_reports, node) VALUES
+        (1, 'h1', '/l/0826-w9-1.log', '0826-w9-1', '2026-02-01', 0, 1, 'w9'),
+        (2, 'h2', '/l/0827-w3-2.log', '0827-w3-2', '2026-02-02', 0, 1, 'w3');
+    INSERT INTO builds (id, name, release, number, first_seen) VALUES
+        (1, '4.0.0-lego+ #26', '4.0.0-lego+', 26, '2026-02-01');
+    INSERT INTO bugs (id, public_id, kind, title, labels, n_logs, first_seen, last_seen) VALUES
+        (1, 'aaaaaaaaaa', 'lego-watchdog', 'watchdog', '', 2, '2026-02-01', '2026-02-02');
+    INSERT INTO bugs (id, public_id, kind, title, labels, n_logs, merged_into) VALUES
+        (2, 'bbbbbbbbbb', 'lego-watchdog', 'watchdog', '', 0, 1);
+    INSERT INTO reports (log_id, position, signature, signature_version, kind, title, labels,
+            basis, frames, kernel, bug_id, match_kind, build_id) VALUES
+        (1, 1, 's1', 3, 'lego-watchdog', 'watchdog', '', 'trusted', 'a', '4.0.0-lego+ #26', 1, 'new', 1),
+        (2, 1, 's2', 3, 'lego-watchdog', 'watchdog', '', 'trusted', 'b', '4.0.0-lego+ #26', 1, 'new', 1);
+    INSERT INTO signatures (signature, version, bug_id, kind, basis, frames, founding) VALUES
+        ('s1', 3, 1, 'lego-watchdog', 'trusted', 'a', 1),
+        ('s2', 3, 1, 'lego-watchdog', 'trusted', 'b', 1);
+    INSERT INTO bug_logs (bug_id, log_id) VALUES (1, 1), (1, 2);
+    INSERT INTO bug_runs (bug_id, run, first_seen) VALUES
+        (1, '0826-w9-1', '2026-02-01'), (1, '0827-w3-2', '2026-02-02');
+    INSERT INTO bug_nodes (bug_id, node, n_reports, first_seen, last_seen) VALUES
+        (1, 'w9', 1, '2026-02-01', '2026-02-01'), (1, 'w3', 1, '2026-02-02', '2026-02-02'),
+        (2, 'w3', 1, '2026-02-02', '2026-02-02');
+    INSERT INTO bug_builds (bug_id, build_id, n_reports, first_seen, last_seen) VALUES
+        (1, 1, 2, '2026-02-01', '2026-02-02'), (2, 1, 1, '2026-02-02', '2026-02-02');
+    DELETE FROM resign_pending;";
+
+/// Per bug (by id): its per-node and per-build rows.
+const AGGREGATES: &str = "SELECT (SELECT COUNT(*) FROM bug_nodes WHERE bug_id = 1),
+    (SELECT COUNT(*) FROM bug_builds WHERE bug_id = 1),
+    (SELECT COUNT(*) FROM bug_nodes WHERE bug_id = 2),
+    (SELECT COUNT(*) FROM bug_builds WHERE bug_id = 2)";
+
+/// Step 9's indexes of the list's orders.
+const LIST_INDEXES: [&str; 3] = ["bugs_list_count", "bugs_list_first", "bugs_list_last"];
+
+/// What the migrated history lists under node w3: bug aaaaaaaaaa alone.
+fn check_step_9(db: &str) {
+    let listing = json(&succeed(
+        legolog().args(["history", "--db", db, "-f", "json"]),
+    ));
+    let ids: Vec<&str> = listing["bugs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["aaaaaaaaaa"]);
+}
+
+#[test]
+fn issue_19_step_9_drops_a_merged_bugs_aggregates() {
+    use legolog::history::backend::Dialect;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v8.sqlite3");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for step in &legolog::history::schema::migrations(Dialect::Sqlite)[..STEP_9 - 1] {
+        conn.execute_batch(step).unwrap();
+    }
+    conn.execute_batch(MERGED_ROWS).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA application_id = 1281838183; PRAGMA user_version = {};",
+        STEP_9 - 1
+    ))
+    .unwrap();
+    let aggregates = |conn: &rusqlite::Connection| -> (i64, i64, i64, i64) {
+        conn.query_row(AGGREGATES, [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap()
+    };
+    assert_eq!(aggregates(&conn), (2, 1, 1, 1));
+    drop(conn);
+    check_step_9(path.to_str().unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(aggregates(&conn), (2, 1, 0, 0));
+    let mut indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'bugs_list_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    indexes.sort();
+    assert_eq!(indexes, LIST_INDEXES);
+}
+
+#[test]
+fn issue_19_step_9_drops_a_merged_bugs_aggregates_postgres() {
+    use legolog::history::backend::Dialect;
+    let server = PgServer::start();
+    let url = server.create_db("v8");
+    let mut client = server.client("v8");
+    for step in &legolog::history::schema::migrations(Dialect::Postgres)[..STEP_9 - 1] {
+        client.batch_execute(step).unwrap();
+    }
+    client.batch_execute(MERGED_ROWS).unwrap();
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE legolog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO legolog_meta (key, value) VALUES ('schema_version', '{}');",
+            STEP_9 - 1
+        ))
+        .unwrap();
+    let aggregates = |client: &mut postgres::Client| -> (i64, i64, i64, i64) {
+        let row = client.query_one(AGGREGATES, &[]).unwrap();
+        (row.get(0), row.get(1), row.get(2), row.get(3))
+    };
+    assert_eq!(aggregates(&mut client), (2, 1, 1, 1));
+    check_step_9(&url);
+    assert_eq!(aggregates(&mut client), (2, 1, 0, 0));
+    let indexes: Vec<String> = client
+        .query(
+            "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'bugs_list_%' ORDER BY indexname",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(indexes, LIST_INDEXES);
+}
+
 /// A Debian build is named by its banner's `uname -v`: release, build number and the
 /// distribution's version string.
 #[test]

@@ -80,7 +80,9 @@
   function refresh() {
     if (fetching) { again = true; return; }
     fetching = true;
-    fetch(window.location.href, { headers: { "Accept": "text/html" }, cache: "no-store" })
+    // The page as of now: the server answers a page kept from before the change to other
+    // requests while it makes the new one, never to this one.
+    fetch(window.location.href, { headers: { "Accept": "text/html", "X-Legolog-Fresh": "1" }, cache: "no-store" })
       .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
       .then(function (text) {
         const doc = new DOMParser().parseFromString(text, "text/html");
