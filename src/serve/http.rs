@@ -261,16 +261,21 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
                     let making = Arc::clone(&making);
                     async move { app.make(key, counter, making, request, next).await }
                 };
-                if start {
-                    match tokio::time::timeout(stale_grace(), tokio::spawn(build)).await {
+                let grace = stale_grace();
+                if grace.is_zero() {
+                    // No wait at all: a zero-length timer may still let the making run first
+                    // (the timer's granularity is a millisecond), so the stale page is answered
+                    // without polling it.
+                    tokio::spawn(build);
+                    stale
+                } else if start {
+                    match tokio::time::timeout(grace, tokio::spawn(build)).await {
                         Ok(Ok(fresh)) => fresh,
                         _ => stale,
                     }
                 } else {
                     // Joins the making under way (or takes it over if its request went away).
-                    tokio::time::timeout(stale_grace(), build)
-                        .await
-                        .unwrap_or(stale)
+                    tokio::time::timeout(grace, build).await.unwrap_or(stale)
                 }
             }
         }
