@@ -53,5 +53,5 @@ pub use vocab::base_name;
 /// How titles are made: the table row behind a title and the guilty-frame skip classes.
 pub mod titles {
     pub use crate::linux::skip::{class_of, SkipClass, CLASSES};
-    pub use crate::linux::{origin, Origin};
+    pub use crate::linux::{origin, rows, Origin, Row};
 }

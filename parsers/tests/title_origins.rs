@@ -5,7 +5,7 @@
 //! The corpora are read from `../shared` (or `$LEGOLOG_SHARED`); a missing corpus is skipped
 //! as a whole. `cargo test -p legolog-parsers --test title_origins -- --nocapture`.
 
-use legolog_parsers::titles::{origin, CLASSES};
+use legolog_parsers::titles::{origin, rows, CLASSES};
 use legolog_parsers::{ParseConfig, Parser, Report};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,8 @@ fn shared_dir() -> PathBuf {
 struct Counts {
     reports: usize,
     families: BTreeMap<String, usize>,
+    /// Titles per row of the header table (`titles::rows`).
+    rows: BTreeMap<usize, usize>,
     /// Titles whose guilty frame came after at least one frame of the class.
     classes: BTreeMap<&'static str, usize>,
 }
@@ -30,6 +32,9 @@ impl Counts {
         let origin = origin(report);
         self.reports += 1;
         *self.families.entry(origin.family).or_default() += 1;
+        if let Some(row) = origin.row {
+            *self.rows.entry(row).or_default() += 1;
+        }
         let mut seen: Vec<&'static str> = origin.skipped.iter().map(|(_, c)| *c).collect();
         seen.sort_unstable();
         seen.dedup();
@@ -44,6 +49,25 @@ impl Counts {
         families.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (family, n) in families {
             println!("  family {n:5}  {family}");
+        }
+        // The rows that made no title, so that a family that never fires is visible too
+        // (families sharing their formats share their rows).
+        let all: Vec<_> = rows().collect();
+        let mut fired = std::collections::BTreeSet::new();
+        for idx in self.rows.keys() {
+            if let Some(row) = all.get(*idx) {
+                fired.insert((row.header, row.template));
+            }
+        }
+        let mut listed = std::collections::BTreeSet::new();
+        for row in &all {
+            let key = (row.header, row.template);
+            if !fired.contains(&key) && listed.insert(key) {
+                println!(
+                    "  family     0  {}  ({} row `{}`)",
+                    row.template, row.literal, row.header
+                );
+            }
         }
         for class in CLASSES {
             let n = self.classes.get(class.name).copied().unwrap_or(0);
@@ -145,6 +169,10 @@ Call Trace:
     );
     let origin = origin(&report);
     assert_eq!(origin.family, "WARNING: refcount bug in {FUNC}");
+    let row = origin.row.and_then(|idx| rows().nth(idx)).expect("a row");
+    assert_eq!(row.literal, "WARNING:");
+    assert_eq!(row.template, "WARNING: refcount bug in {FUNC}");
+    assert!(row.header.contains("lib/refcount"), "{}", row.header);
     assert_eq!(origin.guilty.as_deref(), Some("nfc_llcp_sock_release"));
     let classes: Vec<&str> = origin.skipped.iter().map(|(_, c)| *c).collect();
     assert_eq!(classes, ["library", "library", "locking", "allocation"]);

@@ -1441,8 +1441,9 @@ Call trace:
 }
 
 /// arch/x86/kernel boot-time notices that start with `WARNING:` (cpu/bugs.c,
-/// cpu/mtrr/cleanup.c, apic/io_apic.c, unwind_orc.c's table check) are messages; the ORC
-/// unwinder's lookup failure is printed while a stack is walked and continues that report.
+/// cpu/mtrr/cleanup.c, apic/io_apic.c, unwind_orc.c's table check, process.c
+/// `select_idle_routine`) are messages; the ORC unwinder's lookup failure is printed while a
+/// stack is walked and continues that report.
 #[test]
 fn arch_x86_kernel_boot_notices_are_no_reports_and_orc_lookup_failures_continue_one() {
     check(
@@ -1451,6 +1452,7 @@ WARNING: bogus zero IO-APIC address found in MPTABLE, disabling IO/APIC support!
 WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!
 WARNING: CPU does not support IBPB.
 WARNING: Bad or missing .orc_unwind table.  Disabling unwinder.
+WARNING: polling idle and HT enabled, performance may degrade
 general protection fault: 0000 [#1] SMP
 RIP: 0010:tcp_sendmsg+0x1/0x2
 Call Trace:
@@ -1573,6 +1575,182 @@ Call Trace:
         head,
         expect![[r#"
             lockdep | inconsistent lock state in task_blocks_on_rt_mutex | 
+        "#]],
+    );
+}
+
+/// kernel/rcu/tree_stall.h `print_cpu_stall` (`INFO: %s self-detected stall on CPU`, the
+/// `print_cpu_stall_info` line, `(t=%lu jiffies g=%ld q=%lu ncpus=%d)`), then
+/// `rcu_dump_cpu_stacks` → kernel/sched/core.c `dump_cpu_task`, which since 6.1 prints the
+/// interrupted context with `show_regs`: the task line, the looping code's `RIP:`, registers
+/// and a task-context trace with no `<IRQ>` part. The stall is named like any other, by the
+/// frame above its dispatcher; the pre-6.1 form goes through the timer interrupt frame.
+#[test]
+fn kernel_rcu_tree_stall_h_self_detected_stall_with_show_regs() {
+    check(
+        "rcu: INFO: rcu_preempt self-detected stall on CPU
+rcu: \t1-....: (4729 ticks this GP) idle=479c/1/0x4000000000000000 softirq=161/161 fqs=2472
+\t(t=5250 jiffies g=-843 q=12 ncpus=2)
+CPU: 1 PID: 104 Comm: sh Tainted: G           OEL     6.1.0-56-amd64 #1  Debian 6.1.192-2
+Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2 04/01/2014
+RIP: 0010:spin_forever+0xe/0x10 [mod]
+Code: cc 66 66 2e 0f 1f 84 00 00 00 00 00 0f 1f 44 00 00 <eb> fe 66 0f 1f 84 00 00 00 00 00
+RSP: 0018:ffffc9fc40403d38 EFLAGS: 00000282
+RAX: ffffffffc032e4d0 RBX: 000000000000000b RCX: c0000000ffffefff
+Call Trace:
+ <TASK>
+ mod_write+0x18/0x24 [mod]
+ full_proxy_write+0x53/0x80
+ vfs_write+0xc7/0x3f0
+ ksys_write+0x6b/0xf0
+ do_syscall_64+0x5d/0xb0
+ entry_SYSCALL_64_after_hwframe+0x6e/0xd8
+ </TASK>
+",
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in mod_write | 
+        "#]],
+    );
+    check(
+        &format!(
+            "{SELF_DETECTED_STALL}RIP: 0010:spin_forever+0xe/0x10
+ mod_write+0x18/0x24
+ full_proxy_write+0x53/0x80
+ vfs_write+0xc7/0x3f0
+"
+        ),
+        expect![[r#"
+            rcu-stall | INFO: rcu detected stall in mod_write | 
+        "#]],
+    );
+}
+
+/// kernel/sched/core.c `sched_show_task` (`task:%-15.15s state:%c stack:%-5lu pid:%-5d …`, then
+/// `show_stack`), once per task from `show_state_filter` (sysrq-t). A task dump is no crash:
+/// a blocked task's trace starts in the scheduler under the wait that blocked it, and the dump
+/// is named, as kernel/hung_task.c's report of the same dump is, by the first frame past the
+/// scheduler, locks and waits; the running task that printed the dumps is named past the
+/// dumpers, by the sysrq handler.
+#[test]
+fn kernel_sched_core_c_task_dumps_are_named_where_the_task_waits() {
+    check(
+        "sysrq: Show State
+task:init            state:R  running task     stack:0     pid:1     ppid:0      flags:0x00000000
+Call Trace:
+ <TASK>
+ sched_show_task.cold+0xce/0xdc
+ show_state_filter+0x54/0xe0
+ sysrq_handle_showstate+0xc/0x20
+ __handle_sysrq.cold+0x44/0x11c
+ write_sysrq_trigger+0x24/0x40
+ </TASK>
+task:kthreadd        state:S stack:0     pid:2     ppid:0      flags:0x00004000
+Call Trace:
+ <TASK>
+ __schedule+0x34d/0xa00
+ schedule+0x5a/0xd0
+ kthreadd+0x2bc/0x2d0
+ ? kthread_is_per_cpu+0x30/0x30
+ ret_from_fork+0x22/0x30
+ </TASK>
+task:kworker/0:1     state:I stack:0     pid:17    ppid:2      flags:0x00004000
+Workqueue:  0x0 (events_long)
+Call Trace:
+ <TASK>
+ __schedule+0x34d/0xa00
+ schedule+0x5a/0xd0
+ worker_thread+0xaf/0x380
+ ? rescuer_thread+0x3a0/0x3a0
+ kthread+0xda/0x100
+ ret_from_fork+0x22/0x30
+ </TASK>
+task:khungtaskd      state:S stack:0     pid:29    ppid:2      flags:0x00004000
+Call Trace:
+ <TASK>
+ __schedule+0x34d/0xa00
+ schedule+0x5a/0xd0
+ schedule_timeout+0x94/0x150
+ watchdog+0x7c/0x440
+ kthread+0xda/0x100
+ ret_from_fork+0x22/0x30
+ </TASK>
+",
+        expect![[r#"
+            task-dump | task dump in sysrq_handle_showstate | 
+            task-dump | task dump in kthreadd | 
+            task-dump | task dump in worker_thread | 
+            task-dump | task dump in watchdog | 
+        "#]],
+    );
+}
+
+/// rust/kernel/lib.rs `panic` (6.12): `pr_emerg!("{}\n", info)` under the kernel crate's
+/// `rust_kernel: ` prefix, core's `PanicInfo` as Rust 1.73 on prints it (`panicked at
+/// FILE:LINE:COL:`, the message on the next line), then `BUG()` through rust/helpers/bug.c
+/// `rust_helper_BUG`: its `kernel BUG at` oops and trap go on with the panic's report. The
+/// title is the message and the Rust function that panicked, past `rust_begin_unwind` (under
+/// the `__rustc` crate root of newer compilers) and `core::panicking`.
+#[test]
+fn rust_kernel_lib_rs_panic_message_titles_the_report() {
+    check(
+        "rust_kernel: panicked at drivers/foo/bar.rs:877:13:
+attempt to subtract with overflow
+------------[ cut here ]------------
+kernel BUG at rust/helpers/bug.c:7!
+Oops: invalid opcode: 0000 [#1] PREEMPT SMP KASAN PTI
+CPU: 0 UID: 0 PID: 298 Comm: syz Not tainted 6.12.23 #0
+RIP: 0010:rust_helper_BUG+0x8/0x10
+Call Trace:
+ <TASK>
+ _RNvCs1a2b3c_7___rustc17rust_begin_unwind+0x15b/0x160
+ ? __cfi__RNvCs1a2b3c_7___rustc17rust_begin_unwind+0x10/0x10
+ _RNvNtCs1a2b3c_4core9panicking9panic_fmt+0x84/0x90
+ _RNvNtNtCs1a2b3c_4core9panicking11panic_const24panic_const_sub_overflow+0xb2/0xc0
+ _RNvNtCs1a2b3c_3foo3bar10update_ref+0x17e5/0x1860
+ do_syscall_64+0xf3/0x230
+ entry_SYSCALL_64_after_hwframe+0x77/0x7f
+ </TASK>
+",
+        expect![[r#"
+            kernel-bug | attempt to subtract with overflow in foo::bar::update_ref | 
+        "#]],
+    );
+}
+
+/// lib/nmi_backtrace.c `nmi_cpu_backtrace`: `NMI backtrace for cpu %d`, then the interrupted
+/// registers (`show_regs`) or, on the CPU that asked, `dump_stack()` through the backtrace
+/// machinery (`nmi_trigger_cpumask_backtrace`, here for sysrq-l). No crash: named past the
+/// reporting class like a `dump_stack()`, by what asked or by where the CPU was.
+#[test]
+fn lib_nmi_backtrace_c_backtraces_are_named_past_the_backtrace_machinery() {
+    check(
+        "sysrq: Show backtrace of all active CPUs
+NMI backtrace for cpu 1
+CPU: 1 PID: 1 Comm: init Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.192-2
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x44/0x5c
+ nmi_cpu_backtrace.cold+0x32/0x79
+ ? lapic_can_unplug_cpu+0x70/0x70
+ nmi_trigger_cpumask_backtrace+0xed/0x100
+ __handle_sysrq.cold+0x44/0x11c
+ write_sysrq_trigger+0x24/0x40
+ </TASK>
+Sending NMI from CPU 1 to CPUs 0:
+NMI backtrace for cpu 0
+CPU: 0 PID: 0 Comm: swapper/0 Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.192-2
+RIP: 0010:native_safe_halt+0xb/0x10
+RSP: 0018:ffffffffae603e88 EFLAGS: 00000246
+Call Trace:
+ <TASK>
+ default_idle+0xa/0x20
+ default_idle_call+0x38/0x100
+ do_idle+0x1fb/0x270
+ </TASK>
+",
+        expect![[r#"
+            nmi-backtrace | NMI backtrace in __handle_sysrq | 
+            nmi-backtrace | NMI backtrace in native_safe_halt | 
         "#]],
     );
 }

@@ -76,9 +76,27 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
 }
 
+/// Prints what clap says about the command line and gives its exit code. Help and version go
+/// to stdout as clap prints them (they hold no user input); an error quotes the user's words,
+/// so each of its lines is made safe for a terminal first (a C1 CSI in an argument would
+/// otherwise reach it raw).
+fn usage_error(err: clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        let _ = err.print();
+    } else {
+        for line in err.render().to_string().lines() {
+            crate::render::sanitize::eprint_line(line);
+        }
+    }
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
+}
+
 /// Parses the command line and runs the command.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return Ok(usage_error(err)),
+    };
     match cli.command {
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Correlate(args) => commands::correlate::run(args),

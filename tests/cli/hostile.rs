@@ -710,3 +710,27 @@ fn issue_12_limits_are_flags() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("unknown limit"));
 }
+
+/// clap's usage errors quote the user's words; a word carrying a C1 CSI, an ESC sequence or a
+/// bidi override must not reach the terminal raw (an unknown command, an unexpected flag, a
+/// bad value), and the exit code stays clap's 2.
+#[test]
+fn issue_12_usage_errors_quote_arguments_safely() {
+    let hostile = "x\u{9b}31m\u{1b}]0;owned\u{7}\u{202e}y";
+    let cases: Vec<Vec<String>> = vec![
+        vec![hostile.to_string()],
+        vec!["analyze".into(), format!("--{hostile}")],
+        vec!["analyze".into(), "--format".into(), hostile.to_string()],
+    ];
+    for args in cases {
+        let output = legolog().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(!output.stderr.is_empty(), "{args:?}: clap said nothing");
+        let found = unsafe_bytes(&output.stderr, false);
+        assert!(
+            found.is_empty(),
+            "{args:?}: {found:?} in {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

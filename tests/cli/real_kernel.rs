@@ -249,19 +249,50 @@ fn issue_18_real_logs_are_titled_by_their_family() {
             "6.1-softlockup.log",
             &[
                 "BUG: soft lockup in direct_entry",
-                // FIXME: 6.1's self-detected stall shows the interrupted context through
-                // kernel/sched/core.c `dump_cpu_task` → `show_regs`, with no interrupt frame
-                // for the stall rule to start from; reading from its RIP instead costs two
-                // shared-corpus titles today.
-                "INFO: rcu detected stall in corrupted (corrupted: no guilty frame in the report)",
+                // 6.1's self-detected stall shows the interrupted context through
+                // kernel/sched/core.c `dump_cpu_task` → `show_regs`: read from its RIP on.
+                "INFO: rcu detected stall in direct_entry",
             ],
         ),
         (
             "6.1-sysrq.log",
+            // kernel/sched/core.c `sched_show_task` for each task (sysrq-t): no crash, each
+            // named where its task waits, past the scheduler (the lkdtm HUNG_TASK sleeper in
+            // `direct_entry`), and the dumping task by the sysrq handler; sysrq-l's NMI
+            // backtrace past lib/nmi_backtrace.c, by the sysrq handler too.
             &[
-                "task dump in sched_show_task",
-                "task dump in __schedule ×53",
-                "NMI backtrace in nmi_cpu_backtrace",
+                "task dump in sysrq_handle_showstate",
+                "task dump in kthreadd",
+                "task dump in rescuer_thread ×4",
+                "task dump in worker_thread ×3",
+                "task dump in rescuer_thread",
+                "task dump in rcu_tasks_one_gp ×3",
+                "task dump in smpboot_thread_fn",
+                "task dump in rcu_gp_fqs_loop",
+                "task dump in smpboot_thread_fn",
+                "task dump in worker_thread",
+                "task dump in smpboot_thread_fn ×4",
+                "task dump in worker_thread ×3",
+                "task dump in devtmpfs_work_loop",
+                "task dump in rescuer_thread",
+                "task dump in kauditd_thread",
+                "task dump in watchdog",
+                "task dump in worker_thread",
+                "task dump in oom_reaper",
+                "task dump in rescuer_thread",
+                "task dump in kcompactd",
+                "task dump in ksm_scan_thread",
+                "task dump in worker_thread",
+                "task dump in khugepaged",
+                "task dump in rescuer_thread ×7",
+                "task dump in worker_thread",
+                "task dump in kswapd",
+                "task dump in rescuer_thread ×2",
+                "task dump in worker_thread",
+                "task dump in rescuer_thread ×4",
+                "task dump in worker_thread ×2",
+                "task dump in direct_entry",
+                "NMI backtrace in __handle_sysrq",
             ],
         ),
         (

@@ -1047,11 +1047,13 @@ pub(crate) static OOPSES: &[Oops] = &[
             r"WARNING: fbcon: Driver '.*' missed to adjust virtual screen size",
             r"XFS \(.*\): WARNING",
             // Boot-time notices of arch/x86/kernel (cpu/bugs.c mitigations, cpu/mtrr/cleanup.c,
-            // apic/io_apic.c, unwind_orc.c's table check): messages, never a report.
+            // apic/io_apic.c, unwind_orc.c's table check, process.c `select_idle_routine`):
+            // messages, never a report.
             r"WARNING: BIOS bug",
             r"WARNING: bogus zero IO-APIC",
             r"WARNING: (?:Spectre|BTB untrained|LFENCE mitigation|IBRS mitigation|ITS mitigation|CPU does not support)",
             r"WARNING: (?:Bad or missing|Corrupt) \.orc_unwind table",
+            r"WARNING: polling idle and HT enabled",
         ],
     },
     Oops {
@@ -1429,6 +1431,36 @@ pub(crate) static OOPSES: &[Oops] = &[
                 "kernel BUG in {FUNC}",
                 Kind::KernelBug,
                 Some(RIP_TRACE),
+            ),
+        ],
+        suppressions: &[],
+    },
+    // rust/kernel/lib.rs `panic`: `pr_emerg!("{}\n", info)` under the kernel crate's
+    // `rust_kernel: ` prefix; core's `PanicInfo` prints (Rust 1.73 on) `panicked at
+    // FILE:LINE:COL:` and the message on the next line. Then `BUG()` through
+    // rust/helpers/bug.c `rust_helper_BUG`, whose `kernel BUG at` oops goes on with this
+    // report and prints its trace. Titled by the message and the Rust function that panicked,
+    // past the panic machinery (`rust_begin_unwind`, `core::panicking::*`).
+    Oops {
+        literal: "rust_kernel: panicked at",
+        kind: Kind::KernelBug,
+        formats: &[
+            Format {
+                header: r"rust_kernel: panicked at ",
+                // The message, unless it is empty and the next line is `BUG()`'s own.
+                title: Some(r"rust_kernel: panicked at [^\n]*\n *([^\n\-\[][^\n]*?) *(?:\n|$)"),
+                fmt: "{1} in {FUNC}",
+                kind: Kind::KernelBug,
+                stack: Some(TRACE),
+                no_stack_trace: false,
+                incomplete: None,
+                no_func: false,
+            },
+            fmt(
+                r"rust_kernel: panicked at ",
+                "Rust panic in {FUNC}",
+                Kind::KernelBug,
+                Some(TRACE),
             ),
         ],
         suppressions: &[],

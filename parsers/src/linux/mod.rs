@@ -45,6 +45,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
     "PANIC: double fault",
     "kernel BUG",
     "Kernel BUG",
+    "rust_kernel: panicked at",
     "divide error:",
     "invalid opcode:",
     "int3:",
@@ -425,6 +426,12 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
     {
         return true;
     }
+    // rust/kernel/lib.rs `panic` goes on with the `BUG()` it calls (rust/helpers/bug.c
+    // `rust_helper_BUG`): `kernel BUG at rust/helpers/bug.c:…`, then its trap.
+    let rust_panic = draft.header_text().contains("rust_kernel: panicked at");
+    if header.kind == Kind::KernelBug && rust_panic {
+        return draft.frames.is_empty() && draft.registers.is_empty();
+    }
     // arm: `Unable to handle kernel paging request at …` and `Unhandled fault: …` go on with
     // `Internal error: Oops:`.
     // arm64's `BUG()` goes on with `Internal error: Oops - BUG: …` as x86's with its trap.
@@ -432,7 +439,7 @@ pub(crate) fn joins(draft: &View<'_>, header: &Header) -> bool {
         let unhandled_fault =
             draft.kind == Kind::InternalError && draft.header_text().contains("Unhandled fault:");
         let bug_trap = matches!(draft.kind, Kind::KernelBug | Kind::Bug)
-            && draft.header_text().contains("kernel BUG at");
+            && (draft.header_text().contains("kernel BUG at") || rust_panic);
         return (draft.kind == Kind::PageFault || unhandled_fault || bug_trap)
             && draft.frames.is_empty()
             && draft.registers.is_empty();
@@ -521,8 +528,40 @@ pub struct Origin {
     /// The function the title blames, as the title names it (syscall wrappers reduced), when
     /// a row's guilty-frame rule chose one.
     pub guilty: Option<String>,
+    /// The row of the header table ([`rows`]) that made the title, if one did.
+    pub row: Option<usize>,
     /// Whether the skip classes are to be looked up (not while parsing).
     wanted: bool,
+}
+
+/// One row of the header table: a format of a report family.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    /// The family's literal (`BUG:`, `WARNING:`, `Kernel panic`, …).
+    pub literal: &'static str,
+    /// The format's header regex.
+    pub header: &'static str,
+    /// The format's title template (`KASAN: {1} {2} in {FUNC}`).
+    pub template: &'static str,
+}
+
+/// Every row of the header table, in table order ([`Origin::row`] indexes it).
+pub fn rows() -> impl Iterator<Item = Row> {
+    OOPSES.iter().flat_map(|oops| {
+        oops.formats.iter().map(move |format| Row {
+            literal: oops.literal,
+            header: format.header,
+            template: format.fmt,
+        })
+    })
+}
+
+/// The index in [`rows`] of `format`.
+fn row_of(format: &Format) -> Option<usize> {
+    OOPSES
+        .iter()
+        .flat_map(|oops| oops.formats.iter())
+        .position(|f| std::ptr::eq(f, format))
 }
 
 /// The origin of a finished report's title, recomputed from the report (Linux rules).
@@ -551,6 +590,34 @@ pub fn origin(report: &crate::report::Report) -> Origin {
 /// guilty-frame skip class ([`skip::CLASSES`]: reporting, allocation, locking, …), as a
 /// family's title is, syscall wrappers reduced. `None` when every frame is in a class.
 fn dump_stack_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
+    first_unskipped_title(
+        draft,
+        origin,
+        "stack trace",
+        "dump_stack: first frame in no skip class",
+    )
+}
+
+/// An `NMI backtrace for cpu %d` (lib/nmi_backtrace.c `nmi_cpu_backtrace`: the interrupted
+/// registers, or `dump_stack()` on the CPU that asked), printed for sysrq-l, stall detectors
+/// and `trigger_all_cpu_backtrace` users: no crash. Named like a `dump_stack()`, past the
+/// backtrace machinery (reporting class) by the first frame in no skip class.
+fn nmi_backtrace_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
+    first_unskipped_title(
+        draft,
+        origin,
+        "NMI backtrace",
+        "nmi-backtrace: first frame in no skip class",
+    )
+}
+
+/// `{base} in FUNC` after the crash PC or first reliable frame in no skip class.
+fn first_unskipped_title(
+    draft: &View<'_>,
+    origin: &mut Origin,
+    base: &str,
+    family: &str,
+) -> Option<Verdict> {
     let rip = draft
         .rip
         .and_then(|rip| rip.symbol.as_ref().map(|s| (s.name.as_str(), rip.line)));
@@ -570,11 +637,11 @@ fn dump_stack_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
             continue;
         }
         let function = stack::title_name(name);
-        origin.family = "dump_stack: first frame in no skip class".to_owned();
+        origin.family = family.to_owned();
         origin.skipped = skipped;
         origin.guilty = Some(function.clone());
         return Some(Verdict {
-            title: format!("stack trace in {function}"),
+            title: format!("{base} in {function}"),
             corruption: None,
             guilty: Some(Found {
                 function,
@@ -584,6 +651,44 @@ fn dump_stack_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
         });
     }
     None
+}
+
+/// A task's dump, no crash: kernel/sched/core.c `sched_show_task` (`task:%-15.15s state:%c …`,
+/// then `show_stack`), printed for every task by `show_state_filter` (sysrq-t, sysrq-w) and
+/// inside hung-task and RCU stall reports. A blocked task's trace always starts in the
+/// scheduler (`__schedule`, `schedule`, `schedule_timeout`) under the wait that blocked it;
+/// like khungtaskd's reports (kernel/hung_task.c `check_hung_task`, which prints the same
+/// dump), the title names the first frame past scheduling, locking and waiting, and the
+/// guilty-frame skip classes; when that passes over every frame (a kthread's own loop, such as
+/// `kthreadd`, reads as a wait), the first frame past the scheduler itself. `None` when every
+/// frame is such a helper.
+fn task_dump_title(draft: &View<'_>, origin: &mut Origin) -> Option<Verdict> {
+    static PARTS: OnceLock<[stack::CompiledPart; 1]> = OnceLock::new();
+    static SCHEDULER: OnceLock<Regex> = OnceLock::new();
+    let parts = PARTS.get_or_init(|| [stack::CompiledPart::new(&headers::Part::Trace)]);
+    let scheduler = SCHEDULER.get_or_init(|| {
+        compile(r"^_*schedule(?:_[a-z_]+)?$|^preempt_schedule|^context_switch$|^__switch_to")
+    });
+    let guilty = stack::guilty(draft, 0, parts, None, Pick::HungTask)
+        .or_else(|| stack::guilty(draft, 0, parts, Some(scheduler), Pick::First))?;
+    origin.family = "task dump: first frame past the scheduler and waits".to_owned();
+    if origin.wanted {
+        origin.skipped = guilty
+            .skipped
+            .iter()
+            .map(|(name, _)| (name.clone(), skip::class_of(name).unwrap_or("waiting")))
+            .collect();
+    }
+    origin.guilty = Some(guilty.name.clone());
+    Some(Verdict {
+        title: format!("task dump in {}", guilty.name),
+        corruption: None,
+        guilty: Some(Found {
+            function: guilty.name,
+            line: guilty.line,
+            stop: guilty.stop,
+        }),
+    })
 }
 
 fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
@@ -608,8 +713,12 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
             return dump_stack_title(draft, origin).unwrap_or_else(|| generic("stack trace"))
         }
         Kind::Trace => return generic("stack trace"),
-        Kind::TaskDump => return generic("task dump"),
-        Kind::NmiBacktrace => return generic("NMI backtrace"),
+        Kind::TaskDump => {
+            return task_dump_title(draft, origin).unwrap_or_else(|| generic("task dump"))
+        }
+        Kind::NmiBacktrace => {
+            return nmi_backtrace_title(draft, origin).unwrap_or_else(|| generic("NMI backtrace"))
+        }
         _ => {}
     }
     let mut found = draft
@@ -657,6 +766,9 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
         };
         let format = compiled.format;
         origin.family = format.fmt.to_owned();
+        if origin.wanted {
+            origin.row = row_of(format);
+        }
         let mut res = String::with_capacity(format.fmt.len() + 32);
         let mut corruption = None;
         let mut blamed = None;
@@ -687,18 +799,15 @@ fn judge_printed(draft: &View<'_>, origin: &mut Origin) -> Verdict {
                         compiled.pick,
                     )
                 })
-                // A stall whose trace came as another CPU's NMI backtrace (see
-                // `stack::stall_nmi_parts`).
+                // A stall whose trace came as an NMI backtrace or a register dump (see
+                // `stack::stall_last_resorts`).
                 .or_else(|| {
-                    (compiled.pick == Pick::Stall).then(|| {
-                        stack::guilty(
-                            draft,
-                            header_idx,
-                            stack::stall_nmi_parts(),
-                            compiled.skip(),
-                            compiled.pick,
-                        )
-                    })?
+                    if compiled.pick != Pick::Stall {
+                        return None;
+                    }
+                    stack::stall_last_resorts().iter().find_map(|parts| {
+                        stack::guilty(draft, header_idx, parts, compiled.skip(), compiled.pick)
+                    })
                 });
                 match found {
                     Some(guilty) => {

@@ -69,6 +69,15 @@ pub static CLASSES: &[SkipClass] = &[
             "^handle_bad_stack",
             "^stack_trace_consume_entry",
             "^arch_stack_walk",
+            // kernel/sched/core.c's task dumpers (sysrq-t's `show_state_filter`).
+            "^sched_show_task$",
+            "^show_state_filter$",
+            // lib/nmi_backtrace.c and the arch hooks that raise the NMI
+            // (arch/x86/kernel/apic/hw_nmi.c `arch_trigger_cpumask_backtrace`).
+            "^nmi_cpu_backtrace",
+            "^nmi_trigger_cpumask_backtrace$",
+            "^arch_trigger_cpumask_backtrace$",
+            "^nmi_raise_cpu_backtrace$",
             "^stack_trace_save",
             "bad_stack",
             "^perf_trace_",
@@ -91,7 +100,8 @@ pub static CLASSES: &[SkipClass] = &[
             // `unwrap_failed`, …) is how the Rust code at fault got there. Names are matched
             // demangled.
             "^rust_helper_BUG$",
-            "^rust_begin_unwind$",
+            // Newer compilers put it under the `__rustc` crate root.
+            "^(?:__rustc::)?rust_begin_unwind$",
             "^core::panicking::",
             "^core::result::unwrap_failed$",
             "^core::option::expect_failed$",
@@ -533,6 +543,10 @@ mod tests {
                 "report_bug",
                 "panic",
                 "ubsan_epilogue",
+                "sched_show_task",
+                "show_state_filter",
+                "nmi_cpu_backtrace",
+                "nmi_trigger_cpumask_backtrace",
             ],
         );
     }

@@ -32,18 +32,31 @@ impl CompiledPart {
     }
 }
 
-/// The last resort of every stall rule: a stall detector that does not interrupt the
-/// stalled CPU itself asks it for an `NMI backtrace for cpu N`, whose register dump holds
-/// the looping code's RIP and whose trace goes down to the entry point, with no timer
-/// interrupt frame to start from. Such a trace is complete; it is read from its RIP on.
-pub(super) fn stall_nmi_parts() -> &'static [CompiledPart] {
-    static PARTS: OnceLock<Vec<CompiledPart>> = OnceLock::new();
+/// The last resorts of every stall rule, tried in order, when the rule's own parts found no
+/// interrupt frame to start from:
+///
+/// - a stall detector that does not interrupt the stalled CPU itself asks it for an `NMI
+///   backtrace for cpu N`, whose register dump holds the looping code's RIP and whose trace
+///   goes down to the entry point;
+/// - since 6.1 an RCU stall detected on the stalled CPU itself (kernel/rcu/tree_stall.h
+///   `print_cpu_stall` → `rcu_dump_cpu_stacks` → kernel/sched/core.c `dump_cpu_task`) prints
+///   the interrupted context with `show_regs`: lib/dump_stack.c's `CPU: %d PID: %d Comm: …`
+///   line, the `RIP:` of the looping code and its task-context trace, with no `<IRQ>` part.
+///
+/// Either trace is complete; it is read from its RIP on.
+pub(super) fn stall_last_resorts() -> &'static [Vec<CompiledPart>] {
+    static PARTS: OnceLock<Vec<Vec<CompiledPart>>> = OnceLock::new();
     PARTS.get_or_init(|| {
-        vec![
-            CompiledPart::Anchor(super::headers::compile(r"NMI backtrace for cpu")),
-            CompiledPart::Rip,
-            CompiledPart::Trace,
-        ]
+        [r"NMI backtrace for cpu", r"^CPU: [0-9]+ PID: [0-9]+ Comm: "]
+            .into_iter()
+            .map(|anchor| {
+                vec![
+                    CompiledPart::Anchor(super::headers::compile(anchor)),
+                    CompiledPart::Rip,
+                    CompiledPart::Trace,
+                ]
+            })
+            .collect()
     })
 }
 
