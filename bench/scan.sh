@@ -19,8 +19,9 @@ variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(synthetic boot)
 work=${LEGOLOG_BENCH_DIR:-${TMPDIR:-/tmp}/legolog-bench}
 mkdir -p "$work"
-cargo build --release --quiet
-bin=target/release/legolog
+# LEGOLOG_BIN: time that binary instead (say, a previous build, for a before/after run).
+[ -n "${LEGOLOG_BIN:-}" ] || cargo build --release --quiet
+bin=${LEGOLOG_BIN:-target/release/legolog}
 
 best() { # best wall time of 3 runs of "$@", in seconds
     local best=

@@ -65,14 +65,22 @@ pub fn create_new(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let tmp = path.with_file_name(format!(".{name}.{}.{nanos}.new", std::process::id()));
-    let made = init(&tmp).and_then(|()| match std::fs::hard_link(&tmp, path) {
-        Ok(()) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(err) => Err(anyhow!(
-            "{}: cannot create the history: {err}",
-            path.display()
-        )),
-    });
+    // `init` may build the file without syncs: it is on disk before its name is.
+    let synced = |()| {
+        std::fs::File::open(&tmp)
+            .and_then(|file| file.sync_all())
+            .map_err(|err| anyhow!("{}: cannot create the history: {err}", path.display()))
+    };
+    let made = init(&tmp)
+        .and_then(synced)
+        .and_then(|()| match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(err) => Err(anyhow!(
+                "{}: cannot create the history: {err}",
+                path.display()
+            )),
+        });
     let _ = std::fs::remove_file(&tmp);
     made
 }

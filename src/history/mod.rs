@@ -265,7 +265,17 @@ impl History {
         if std::fs::symlink_metadata(path).is_err() {
             sqlite::Sqlite::make_parent(path)?;
             crate::history::dbfile::create_new(path, |new| {
-                History::with_backend(Box::new(sqlite::Sqlite::open(new, true)?)).map(drop)
+                // The file is built aside and linked into place whole (and synced once before
+                // that), so building it needs no journal on disk and no sync per commit.
+                let db = sqlite::Sqlite::open(new, true)?;
+                db.build_aside()?;
+                let mut history = History::with_backend(Box::new(db))?;
+                // What the first open would write right away (a new history has nothing to
+                // re-sign, and is grouped under this legolog's rules), in the same file.
+                let digest = crate::identity::rules::builtin_grouping_digest();
+                history
+                    .resign_stored(&std::collections::HashMap::new(), &digest)
+                    .map(drop)
             })?;
         }
         History::with_backend(Box::new(sqlite::Sqlite::open(path, false)?))

@@ -59,6 +59,15 @@ impl Sqlite {
         Ok(Sqlite { conn, name })
     }
 
+    /// Makes this connection write without a journal file or syncs: for a new file built under
+    /// a temporary name, which is synced once and linked into place only when complete
+    /// ([`crate::history::dbfile::create_new`]); a crash leaves only the temporary file.
+    pub fn build_aside(&self) -> anyhow::Result<()> {
+        self.conn
+            .execute_batch("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;")
+            .map_err(|err| self.err(err))
+    }
+
     /// Opens the existing file at `path` for reading only (`SQLITE_OPEN_READ_ONLY`): no
     /// statement on this connection can change the file, its journal or its mtime.
     pub fn open_read_only(path: &Path) -> anyhow::Result<Sqlite> {

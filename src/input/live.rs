@@ -14,8 +14,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Bytes per chunk handed from a reader thread.
-const CHUNK: usize = 256 * 1024;
+/// Bytes per chunk handed from a reader thread, and of every chunk but the last of a direct
+/// feed.
+pub const CHUNK: usize = 256 * 1024;
 /// Chunks in flight per source: the channel bounds memory (4 × 256 KiB).
 const IN_FLIGHT: usize = 4;
 /// How often a followed file is looked at again when it has not grown.

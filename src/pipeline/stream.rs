@@ -5,7 +5,7 @@
 //! stream are always those of a read without pauses.
 
 use crate::identity::run;
-use crate::input::live::{Chunk, Feed};
+use crate::input::live::{Chunk, Feed, CHUNK};
 use legolog_parsers::kernel::BannerScanner;
 use legolog_parsers::{Report, Scanner, Stats, Triggers};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,41 +96,34 @@ const TICK: Duration = Duration::from_millis(100);
 pub fn run(
     feed: &mut Feed,
     scanner: &mut Scanner,
-    mut banners: Option<BannerScanner>,
+    banners: Option<BannerScanner>,
     options: &StreamOptions<'_>,
     sink: &mut dyn Sink,
 ) -> StreamEnd {
+    if feed.is_direct() {
+        return run_direct(feed, scanner, banners, options, sink);
+    }
     let mut hasher = options.hash.then(ContentHasher::spawn);
-    let mut ahead = Ahead::new(feed.is_direct());
-    let mut shown = Shown::default();
+    let mut scan = Scan::new(banners);
     let mut last_data = Instant::now();
     let mut paused = false;
-    let mut error = None;
-    let mut head = Vec::new();
-    let mut bytes = 0u64;
-    loop {
-        if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
-            break;
-        }
+    while !stopped(options) {
         match feed.next(options.idle.min(TICK)) {
             Chunk::Data(data) => {
                 let data = Arc::new(data);
                 if let Some(hasher) = &mut hasher {
                     hasher.update(Arc::clone(&data));
                 }
-                bytes += data.len() as u64;
-                let room = run::DATE_HEAD_BYTES.saturating_sub(head.len());
-                head.extend_from_slice(&data[..room.min(data.len())]);
-                if let Some((chunk, triggers)) = ahead.push(data) {
-                    let mut scan = Scan {
-                        feed,
-                        scanner,
-                        banners: &mut banners,
-                        hasher: hasher.as_ref(),
-                        shown: &mut shown,
-                        sink,
-                    };
-                    scan.chunk(chunk, triggers);
+                scan.chunk(scanner, sink, &data, None);
+                // The buffer goes back to the feed once nothing holds it (the hasher hands
+                // back those it was the last to hold), so a long read reuses a few buffers.
+                if let Some(buffer) = Arc::into_inner(data) {
+                    feed.recycle(buffer);
+                }
+                if let Some(hasher) = &hasher {
+                    while let Ok(buffer) = hasher.returned.try_recv() {
+                        feed.recycle(buffer);
+                    }
                 }
                 last_data = Instant::now();
                 paused = false;
@@ -138,187 +131,210 @@ pub fn run(
             Chunk::Idle => {
                 if !paused && last_data.elapsed() >= options.idle {
                     paused = true;
-                    shown.pause(scanner, banners.as_ref(), sink);
+                    scan.shown.pause(scanner, scan.banners.as_ref(), sink);
                 }
             }
             Chunk::Warning(text) => sink.warning(text),
             Chunk::End => break,
             Chunk::Failed(err) => {
-                error = Some(err);
+                scan.error = Some(err);
                 break;
             }
         }
     }
-    if let Some((chunk, triggers)) = ahead.finish() {
-        let mut scan = Scan {
-            feed,
-            scanner,
-            banners: &mut banners,
-            hasher: hasher.as_ref(),
-            shown: &mut shown,
-            sink,
-        };
-        scan.chunk(chunk, triggers);
-    }
-    if let Some(banners) = &mut banners {
-        banners.finish();
-    }
-    if options.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
-        // Stopped, not ended: the console did not end, so the report in progress is finished
-        // as at a pause (a partial last line is left out).
-        scanner.flush();
-    } else {
-        scanner.finish();
-    }
-    shown.drain(scanner, banners.as_ref(), sink);
     let content_hash = hasher.map(ContentHasher::finish);
-    StreamEnd {
-        stats: scanner.stats().clone(),
-        content_hash,
-        error,
-        bytes,
-        head,
-    }
+    scan.end(scanner, options, sink, content_hash)
 }
 
-/// What scanning one chunk touches.
-struct Scan<'a, 'b> {
-    feed: &'a mut Feed,
-    scanner: &'a mut Scanner,
-    banners: &'a mut Option<BannerScanner>,
-    hasher: Option<&'a ContentHasher>,
-    shown: &'a mut Shown,
-    sink: &'a mut (dyn Sink + 'b),
+/// Whether the stream was told to stop.
+fn stopped(options: &StreamOptions<'_>) -> bool {
+    options.stop.is_some_and(|s| s.load(Ordering::Relaxed))
 }
 
-impl Scan<'_, '_> {
-    /// Scans `data` (with its triggers when they were found ahead) and hands out the reports it
-    /// finished.
-    fn chunk(&mut self, data: Arc<Vec<u8>>, triggers: Option<Triggers>) {
-        if let Some(banners) = self.banners.as_mut() {
-            banners.feed(&data);
-        }
-        match &triggers {
-            Some(triggers) => self.scanner.push_found(&data, triggers),
-            None => self.scanner.push(&data),
-        }
-        // The buffer goes back to the feed once nothing holds it (the hasher hands back those
-        // it was the last to hold), so a long read reuses a few buffers.
-        if let Some(buffer) = Arc::into_inner(data) {
-            self.feed.recycle(buffer);
-        }
-        if let Some(hasher) = self.hasher {
-            while let Ok(buffer) = hasher.returned.try_recv() {
-                self.feed.recycle(buffer);
+/// A source whose reads never wait (a file read to its end): the first chunk is read and
+/// scanned here, and when it is not the whole file a reader thread reads the rest, each chunk
+/// with its header triggers found and its bytes hashed, while this thread scans the chunk
+/// before ([`read_ahead`]). A log of one chunk starts no thread.
+fn run_direct(
+    feed: &mut Feed,
+    scanner: &mut Scanner,
+    banners: Option<BannerScanner>,
+    options: &StreamOptions<'_>,
+    sink: &mut dyn Sink,
+) -> StreamEnd {
+    let mut hasher = options.hash.then(blake3::Hasher::new);
+    let mut scan = Scan::new(banners);
+    let mut more = false;
+    while !stopped(options) {
+        match feed.next(Duration::ZERO) {
+            Chunk::Data(data) => {
+                if let Some(hasher) = &mut hasher {
+                    hasher.update(&data);
+                }
+                scan.chunk(scanner, sink, &data, None);
+                // A direct feed fills every chunk but the last: a full one may have more after it.
+                more = data.len() >= CHUNK;
+                feed.recycle(data);
+                if more {
+                    break;
+                }
+            }
+            Chunk::Idle => {}
+            Chunk::Warning(text) => sink.warning(text),
+            Chunk::End => break,
+            Chunk::Failed(err) => {
+                scan.error = Some(err);
+                break;
             }
         }
-        self.shown
-            .drain(self.scanner, self.banners.as_ref(), &mut *self.sink);
     }
+    if more {
+        hasher = read_ahead(feed, hasher, scanner, &mut scan, options, sink);
+    }
+    let content_hash = hasher.map(|hasher| content_key(&hasher));
+    scan.end(scanner, options, sink, content_hash)
 }
 
-/// The trigger search of a file's chunks ([`Triggers`]), on a thread of its own one chunk ahead
-/// of the scan: while the scanner looks at one chunk and the next is read, the search runs on
-/// the one after. This is the scan's largest cost on a log of short lines (a multi-pattern
-/// search over every byte), so the default path keeps up with a plain `grep` on two cores.
-/// Only for inputs whose reads never wait (a file read to its end): holding a chunk back until
-/// the next is read would delay a live console's reports. The first chunk is scanned without
-/// it, so a log of one chunk starts no thread.
-struct Ahead {
-    enabled: bool,
-    /// The chunk read last and not scanned yet; `true` when it went to the worker.
-    waiting: Option<(Arc<Vec<u8>>, bool)>,
-    worker: Option<TriggerWorker>,
-}
+/// Chunks read ahead and not scanned yet: one in the channel, one being read. With the one
+/// being scanned and the feed's spare buffers, a few chunks' worth of memory in all.
+const READ_AHEAD: usize = 1;
 
-impl Ahead {
-    fn new(enabled: bool) -> Ahead {
-        Ahead {
-            enabled,
-            waiting: None,
-            worker: None,
-        }
-    }
-
-    /// Takes the chunk read now; returns the chunk to scan now, if any, with its triggers when
-    /// the worker found them.
-    fn push(&mut self, data: Arc<Vec<u8>>) -> Option<(Arc<Vec<u8>>, Option<Triggers>)> {
-        if !self.enabled {
-            return Some((data, None));
-        }
-        let Some((previous, submitted)) = self.waiting.take() else {
-            self.waiting = Some((data, false));
-            return None;
-        };
-        let worker = self.worker.get_or_insert_with(TriggerWorker::spawn);
-        let triggers = if submitted { worker.take() } else { None };
-        let sent = worker.submit(Arc::clone(&data));
-        self.waiting = Some((data, sent));
-        Some((previous, triggers))
-    }
-
-    /// The last chunk read, to scan before the end.
-    fn finish(&mut self) -> Option<(Arc<Vec<u8>>, Option<Triggers>)> {
-        let (data, submitted) = self.waiting.take()?;
-        let triggers = if submitted {
-            self.worker.as_mut().and_then(TriggerWorker::take)
-        } else {
-            None
-        };
-        self.worker = None;
-        Some((data, triggers))
-    }
-}
-
-struct TriggerWorker {
-    jobs: Option<mpsc::SyncSender<Arc<Vec<u8>>>>,
-    found: mpsc::Receiver<Triggers>,
-    worker: Option<thread::JoinHandle<()>>,
-}
-
-impl TriggerWorker {
-    fn spawn() -> TriggerWorker {
-        let (jobs, receive) = mpsc::sync_channel::<Arc<Vec<u8>>>(1);
-        let (send, found) = mpsc::channel();
-        let worker = thread::spawn(move || {
-            for chunk in receive {
-                let triggers = Triggers::find(&chunk);
-                // Let go of the chunk before the scan asks, so its buffer can be reused.
-                drop(chunk);
-                if send.send(triggers).is_err() {
+/// The rest of a direct feed: a reader thread reads each chunk, searches it for header
+/// triggers ([`Triggers`]) and hashes it, while this thread scans the chunk before. The
+/// trigger search (a multi-pattern search over every byte) and the kernel's copy are the
+/// scan's largest costs on a log of short lines; with them on the reader, the two threads
+/// share the work about evenly, so the default path keeps up with a plain `grep` on two
+/// cores. Returns the hasher, having seen every chunk read.
+fn read_ahead(
+    feed: &mut Feed,
+    mut hasher: Option<blake3::Hasher>,
+    scanner: &mut Scanner,
+    scan: &mut Scan,
+    options: &StreamOptions<'_>,
+    sink: &mut dyn Sink,
+) -> Option<blake3::Hasher> {
+    let (send, chunks) = mpsc::sync_channel::<(Chunk, Option<Triggers>)>(READ_AHEAD);
+    let (give_back, returned) = mpsc::channel::<Vec<u8>>();
+    let stop = options.stop;
+    thread::scope(|threads| {
+        let reader = threads.spawn(move || {
+            loop {
+                while let Ok(buffer) = returned.try_recv() {
+                    feed.recycle(buffer);
+                }
+                if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+                    break;
+                }
+                let chunk = feed.next(Duration::ZERO);
+                let (triggers, last) = match &chunk {
+                    Chunk::Data(data) => (Some(Triggers::find(data)), false),
+                    Chunk::End | Chunk::Failed(_) => (None, true),
+                    Chunk::Idle | Chunk::Warning(_) => (None, false),
+                };
+                // The scan stops taking chunks only when it stops: then so does the reader.
+                if send.send((chunk, triggers)).is_err() || last {
                     break;
                 }
             }
         });
-        TriggerWorker {
-            jobs: Some(jobs),
-            found,
-            worker: Some(worker),
+        for (chunk, triggers) in chunks.iter() {
+            if stopped(options) {
+                break;
+            }
+            match chunk {
+                Chunk::Data(data) => {
+                    scan.chunk(scanner, sink, &data, triggers.as_ref());
+                    if let Some(hasher) = &mut hasher {
+                        hasher.update(&data);
+                    }
+                    // The reader may be gone already; then the buffer is simply freed.
+                    let _ = give_back.send(data);
+                }
+                Chunk::Idle => {}
+                Chunk::Warning(text) => sink.warning(text),
+                Chunk::End => break,
+                Chunk::Failed(err) => {
+                    scan.error = Some(err);
+                    break;
+                }
+            }
+        }
+        drop(chunks); // the reader's next send fails: it ends
+        if let Err(panic) = reader.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    hasher
+}
+
+/// The scanning side of a stream: what it read so far and what it handed out.
+struct Scan {
+    banners: Option<BannerScanner>,
+    shown: Shown,
+    /// The error that ended the source early.
+    error: Option<anyhow::Error>,
+    bytes: u64,
+    head: Vec<u8>,
+}
+
+impl Scan {
+    fn new(banners: Option<BannerScanner>) -> Scan {
+        Scan {
+            banners,
+            shown: Shown::default(),
+            error: None,
+            bytes: 0,
+            head: Vec::new(),
         }
     }
 
-    /// Queues a chunk; `false` if the worker is gone (the chunk is then searched by the scan).
-    fn submit(&mut self, chunk: Arc<Vec<u8>>) -> bool {
-        self.jobs
-            .as_ref()
-            .is_some_and(|jobs| jobs.send(chunk).is_ok())
+    /// Scans `data` (with its triggers when they were found ahead) and hands out the reports it
+    /// finished.
+    fn chunk(
+        &mut self,
+        scanner: &mut Scanner,
+        sink: &mut dyn Sink,
+        data: &[u8],
+        triggers: Option<&Triggers>,
+    ) {
+        self.bytes += data.len() as u64;
+        let room = run::DATE_HEAD_BYTES.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&data[..room.min(data.len())]);
+        if let Some(banners) = self.banners.as_mut() {
+            banners.feed(data);
+        }
+        match triggers {
+            Some(triggers) => scanner.push_found(data, triggers),
+            None => scanner.push(data),
+        }
+        self.shown.drain(scanner, self.banners.as_ref(), sink);
     }
 
-    /// The triggers of the oldest chunk queued; `None` if the worker is gone.
-    fn take(&mut self) -> Option<Triggers> {
-        self.found.recv().ok()
-    }
-}
-
-impl Drop for TriggerWorker {
-    fn drop(&mut self) {
-        self.jobs = None; // closes the queue: the worker ends
-        if let Some(worker) = self.worker.take() {
-            if let Err(panic) = worker.join() {
-                if !thread::panicking() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
+    /// Finishes the stream: the reports still open are handed out.
+    fn end(
+        mut self,
+        scanner: &mut Scanner,
+        options: &StreamOptions<'_>,
+        sink: &mut dyn Sink,
+        content_hash: Option<String>,
+    ) -> StreamEnd {
+        if let Some(banners) = &mut self.banners {
+            banners.finish();
+        }
+        if stopped(options) {
+            // Stopped, not ended: the console did not end, so the report in progress is
+            // finished as at a pause (a partial last line is left out).
+            scanner.flush();
+        } else {
+            scanner.finish();
+        }
+        self.shown.drain(scanner, self.banners.as_ref(), sink);
+        StreamEnd {
+            stats: scanner.stats().clone(),
+            content_hash,
+            error: self.error,
+            bytes: self.bytes,
+            head: self.head,
         }
     }
 }
@@ -702,9 +718,10 @@ mod tests {
         pauses_and_chunks_never_change_the_reports_of(&logs(vec![root.join("fixtures/logs")]));
     }
 
-    /// A file of many chunks read directly: its triggers are searched one chunk ahead on
-    /// another thread (the first chunk and the last one included), with the content hashed
-    /// meanwhile; the reports and counters are those of a plain read.
+    /// A file of many chunks read directly: after the first chunk, a reader thread reads each
+    /// chunk and searches its triggers ahead of the scan (the last one included), and the
+    /// content is hashed meanwhile; the reports, counters and content key are those of a plain
+    /// read.
     #[test]
     fn triggers_found_ahead_change_nothing() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
