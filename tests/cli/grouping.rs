@@ -380,6 +380,10 @@ fn issue_17_version_2_history_is_resigned_keeping_the_users_word() {
          DROP INDEX logs_by_date;
          DROP INDEX bug_runs_by_run;
          DROP INDEX reports_by_kernel;
+         DROP INDEX bugs_list_last;
+         DROP INDEX bugs_list_first;
+         DROP INDEX bugs_list_count;
+         DROP INDEX bugs_by_merged;
          PRAGMA user_version = 4;",
     )
     .unwrap();
