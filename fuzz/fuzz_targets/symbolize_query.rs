@@ -3,7 +3,7 @@
 #![no_main]
 
 use legolog::symbolize::decode::{self, Decoder};
-use legolog::config::events::{Collect, Sink};
+use legolog::config::events::{Collect, EventSink};
 use legolog::symbolize::query;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
@@ -13,7 +13,7 @@ thread_local! {
         Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/vmlinux/vmlinux-0826-w9-1")),
         &[],
         legolog_symbols::DEFAULT_MAX_DECOMPRESSED,
-        &(std::sync::Arc::new(Collect::default()) as Sink),
+        &(std::sync::Arc::new(Collect::default()) as EventSink),
     )
     .expect("the fixture vmlinux opens");
 }
