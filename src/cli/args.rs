@@ -720,6 +720,13 @@ pub enum BugAction {
         /// Crash id (from `bug show`).
         crash: i64,
     },
+    /// Undo `pin`: retention treats the crash as any other again.
+    Unpin {
+        /// Bug id.
+        id: String,
+        /// Crash id (from `bug show`).
+        crash: i64,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -976,6 +983,21 @@ mod tests {
         // Issue 10: a format history does not write is refused at parse time.
         assert!(parse(&["legolog", "history", "--format", "markdown"]).is_err());
         assert!(parse(&["legolog", "history", "--format", "json"]).is_ok());
+    }
+
+    // bug pin|unpin ID CRASH [--by WHO]
+    #[test]
+    fn bug_pin_and_unpin() {
+        let Command::Bug(args) = command(&["bug", "unpin", "abc", "7", "--by", "ana"]) else {
+            unreachable!()
+        };
+        assert!(matches!(
+            args.action,
+            BugAction::Unpin { ref id, crash: 7 } if id == "abc"
+        ));
+        assert_eq!(args.by.as_deref(), Some("ana"));
+        assert!(parse(&["legolog", "bug", "unpin", "abc", "seven"]).is_err());
+        assert!(parse(&["legolog", "bug", "pin", "abc"]).is_err());
     }
 
     // --fail-on new|label:NAME|kind:KIND

@@ -209,6 +209,27 @@ impl History {
             history.audit_row(bug, who, "pin", None, Some(format!("crash {crash}")))
         })
     }
+
+    /// Unpins a pinned crash of `bug`: retention treats it as any other again (it goes at the
+    /// next record if nothing else keeps it).
+    pub fn unpin_crash(&mut self, bug: i64, crash: i64, who: &str) -> anyhow::Result<()> {
+        let crashes = self.crashes_of_bug(bug)?;
+        let id = self.public_id(bug)?;
+        match crashes.iter().find(|c| c.id == crash) {
+            None => bail!("{}: bug {id} keeps no crash {crash}", self.name()),
+            Some(row) if !row.pinned => {
+                bail!("{}: crash {crash} of bug {id} is not pinned", self.name())
+            }
+            Some(_) => {}
+        }
+        self.write(|history| {
+            history.execute(
+                "UPDATE crashes SET pinned = 0 WHERE id = ?1",
+                &[crash.into()],
+            )?;
+            history.audit_row(bug, who, "unpin", Some(format!("crash {crash}")), None)
+        })
+    }
 }
 
 /// What retention looks at.

@@ -101,7 +101,8 @@ pub struct AuditRow {
     pub at: i64,
     /// `--by`, else user@host; `legolog` for a regression found while recording.
     pub who: String,
-    /// `fixed`, `invalid`, `dup`, `undup`, `reopen`, `regression`, `pin`.
+    /// `name`, `link`, `fixed`, `invalid`, `dup`, `undup`, `reopen`, `regression`, `merge`,
+    /// `split`, `confirm`, `pin`, `unpin`.
     pub what: String,
     /// The value before.
     pub old: Option<String>,
@@ -383,8 +384,8 @@ impl History {
         })
     }
 
-    /// Names a bug, and sets its link when one is given, with a row in the audit table (the
-    /// dashboard's editors; `bug name` from the shell is [`History::name_bug`]).
+    /// Names a bug, and sets its link when one is given, with a row in the audit table (`bug
+    /// name` and the dashboard's editors alike).
     pub fn name_bug_audited(
         &mut self,
         bug: i64,

@@ -1076,21 +1076,41 @@ impl History {
         })
     }
 
-    /// Gives a bug the user's name and, optionally, a link.
-    pub fn name_bug(&mut self, bug: i64, name: &str, link: Option<&str>) -> anyhow::Result<()> {
+    /// Merges `others` into `into` (like syzbot's `#syz dup`): their signatures, reports, runs
+    /// and kept crashes move; their ids keep resolving to `into`. Audited as `who`'s, on
+    /// `into` and on each merged bug (`merge`, bug OTHER → bug INTO). A bug that already is
+    /// `into` (itself, or merged into it) is refused: there would be nothing to merge.
+    pub fn merge_bugs(&mut self, into: i64, others: &[i64], who: &str) -> anyhow::Result<()> {
+        let mut merged = Vec::with_capacity(others.len());
+        for &other in others {
+            if other == into {
+                let id = self.public_id(into)?;
+                bail!(
+                    "{}: an id given is bug {id} itself (or merged into it already); nothing to merge",
+                    self.name()
+                );
+            }
+            if !merged.contains(&other) {
+                merged.push(other);
+            }
+        }
         self.write(|history| {
-            history.execute(
-                "UPDATE bugs SET name = ?2, link = COALESCE(?3, link) WHERE id = ?1",
-                &[bug.into(), name.into(), link.map(str::to_owned).into()],
-            )?;
+            history.merge_rows(into, &merged)?;
+            let into_id = history.public_id(into)?;
+            for &other in &merged {
+                let other_id = history.public_id(other)?;
+                for bug in [into, other] {
+                    history.audit_row(
+                        bug,
+                        who,
+                        "merge",
+                        Some(format!("bug {other_id}")),
+                        Some(format!("bug {into_id}")),
+                    )?;
+                }
+            }
             Ok(())
         })
-    }
-
-    /// Merges `others` into `into` (like syzbot's `#syz dup`): their signatures, reports and
-    /// runs move; their ids keep resolving to `into`.
-    pub fn merge_bugs(&mut self, into: i64, others: &[i64]) -> anyhow::Result<()> {
-        self.write(|history| history.merge_rows(into, others))
     }
 
     /// [`History::merge_bugs`] inside the caller's transaction.
@@ -1116,6 +1136,11 @@ impl History {
                     &[other.into()],
                 )?;
             }
+            // Its kept crashes go with its reports (`bug show`, `bug pin` find them there).
+            self.execute(
+                "UPDATE crashes SET bug_id = ?1 WHERE bug_id = ?2",
+                &[into.into(), other.into()],
+            )?;
         }
         self.recount(into)
     }
@@ -1188,6 +1213,13 @@ impl History {
             history.execute(
                 "UPDATE reports SET bug_id = ?1 WHERE signature = ?2 AND signature_version = ?3",
                 &[new_bug.into(), signature.as_str().into(), version.into()],
+            )?;
+            // The kept crashes of those reports go with them.
+            history.execute(
+                "UPDATE crashes SET bug_id = ?1 WHERE EXISTS (SELECT 1 FROM reports r
+                     WHERE r.log_id = crashes.log_id AND r.position = crashes.position
+                       AND r.bug_id = ?1)",
+                &[new_bug.into()],
             )?;
             // The old bug needs a founding signature left to attract similar reports.
             let founders = history.query(
@@ -1581,10 +1613,42 @@ mod tests {
         let b = history
             .record(&[log("h2", "r2", vec![report("s2", &["p", "q", "r"])])])
             .unwrap()[0][0];
-        history.merge_bugs(a.bug, &[b.bug]).unwrap();
+        let (a_id, b_id) = (
+            history.public_id(a.bug).unwrap(),
+            history.public_id(b.bug).unwrap(),
+        );
+        history.merge_bugs(a.bug, &[b.bug], "tester").unwrap();
         assert_eq!(history.bug_history(&a).unwrap().seen, 2);
-        let b_id = history.bug_history(&b).unwrap().bug;
         assert_eq!(history.find_bug(&b_id).unwrap(), a.bug);
+        // Who merged what into what, on both bugs.
+        for bug in [a.bug, b.bug] {
+            let audit = history.audit(bug).unwrap();
+            let rows: Vec<_> = audit
+                .iter()
+                .map(|r| {
+                    (
+                        r.who.as_str(),
+                        r.what.as_str(),
+                        r.old.clone(),
+                        r.new.clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                rows,
+                [(
+                    "tester",
+                    "merge",
+                    Some(format!("bug {b_id}")),
+                    Some(format!("bug {a_id}"))
+                )]
+            );
+        }
+        // A bug merged already is the bug itself: nothing to merge, nothing written.
+        let b_now = history.find_bug(&b_id).unwrap();
+        let err = history.merge_bugs(a.bug, &[b_now], "tester").unwrap_err();
+        assert!(format!("{err:#}").contains("nothing to merge"), "{err:#}");
+        assert_eq!(history.audit(a.bug).unwrap().len(), 1);
         assert_eq!(history.counts().unwrap().2, 1);
         let split = history.split_bug(a.bug, "s2", "tester").unwrap();
         assert_eq!(history.bug_history(&a).unwrap().seen, 1);

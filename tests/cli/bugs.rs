@@ -4,7 +4,7 @@
 
 use crate::real_kernel::real_kernel;
 use crate::util::{fixture, legolog, root, succeed};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
@@ -634,4 +634,123 @@ fn issue_10_fail_on() {
         .output()
         .unwrap();
     assert_eq!(no_db.status.code(), Some(2));
+}
+
+/// `bug show ID --format json`'s bug.
+fn show_bug(db: &Path, id: &str) -> Value {
+    json_of(&succeed(
+        legolog()
+            .args(["bug", "show", id, "--format", "json", "--db"])
+            .arg(db),
+    ))["bug"]
+        .clone()
+}
+
+/// Issue 19 (edits): `bug name` and `bug merge` write audit rows with `--by`, as the status
+/// changes do; a merged bug's kept crashes move with its reports, so they can be pinned on the
+/// bug they joined, and unpinned again.
+#[test]
+fn issue_19_bug_name_and_merge_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite3");
+    let bug_of = |log: &str| -> String {
+        analyze_db(&db, &fixture(log), &[])["reports"][0]["history"]["bug"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let seed = bug_of("0826-w9-1.log");
+    let warning = bug_of("real/6.1-warning.log");
+    assert_ne!(seed, warning);
+    let warning_crash = show_bug(&db, &warning)["crashes"][0]["id"]
+        .as_i64()
+        .expect("the warning's crash is kept");
+    let bug_cli = |args: &[&str]| {
+        succeed(
+            legolog()
+                .arg("bug")
+                .args(args)
+                .args(["--by", "ana@lab", "--db"])
+                .arg(&db),
+        )
+    };
+    bug_cli(&["name", &seed, "lost send CQE"]);
+    bug_cli(&["merge", &seed, &warning]);
+    let bug = show_bug(&db, &seed);
+    let audit: Vec<(&str, &str, &str, &str)> = bug["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["who"].as_str().unwrap(),
+                row["what"].as_str().unwrap(),
+                row["old"].as_str().unwrap_or("-"),
+                row["new"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    let (from, into) = (format!("bug {warning}"), format!("bug {seed}"));
+    assert_eq!(
+        audit,
+        [
+            ("ana@lab", "name", "-", "lost send CQE"),
+            ("ana@lab", "merge", from.as_str(), into.as_str()),
+        ],
+        "{bug:#}"
+    );
+    // Merging it again is refused: it is the bug already.
+    let again = legolog()
+        .args(["bug", "merge", &seed, &warning, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("nothing to merge"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    // The warning's crash is the seed bug's now: pinned and unpinned there, audited.
+    assert!(
+        bug["crashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == warning_crash),
+        "{bug:#}"
+    );
+    let crash = warning_crash.to_string();
+    bug_cli(&["pin", &seed, &crash]);
+    let pinned = |bug: &Value| {
+        bug["crashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == warning_crash)
+            .unwrap()["pinned"]
+            .clone()
+    };
+    assert_eq!(pinned(&show_bug(&db, &seed)), true);
+    bug_cli(&["unpin", &seed, &crash]);
+    let bug = show_bug(&db, &seed);
+    assert_eq!(pinned(&bug), false);
+    let last = &bug["audit"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["who"], &last["what"], &last["old"]),
+        (
+            &json!("ana@lab"),
+            &json!("unpin"),
+            &json!(format!("crash {crash}"))
+        ),
+        "{bug:#}"
+    );
+    // Unpinning what is not pinned is refused.
+    let again = legolog()
+        .args(["bug", "unpin", &seed, &crash, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is not pinned"));
 }

@@ -80,7 +80,16 @@ fn scripted_week(db: &str) {
             .status
             .success()
     );
-    succeed(legolog().args(["bug", "name", &id, "lost send CQE", "--db", db]));
+    succeed(legolog().args([
+        "bug",
+        "name",
+        &id,
+        "lost send CQE",
+        "--by",
+        "alice",
+        "--db",
+        db,
+    ]));
     let fixed = stdout(&succeed(legolog().args([
         "bug",
         "fix",
@@ -214,11 +223,21 @@ fn scripted_week(db: &str) {
         .iter()
         .map(|a| a["what"].as_str().unwrap())
         .collect();
+    // `bug name` is audited like the status changes.
     assert_eq!(
         whats,
-        vec!["fixed", "regression", "fixed", "regression", "fixed"]
+        vec![
+            "name",
+            "fixed",
+            "regression",
+            "fixed",
+            "regression",
+            "fixed"
+        ]
     );
     assert_eq!(bug["audit"][0]["who"], "alice");
+    assert_eq!(bug["audit"][0]["new"], "lost send CQE");
+    assert_eq!(bug["audit"][1]["who"], "alice");
     // Both nights in one command: each report keeps its own verdict and crash.
     let both = json(&succeed(
         legolog()

@@ -932,11 +932,12 @@ fn issue_19_report_html_has_every_frames_verdict_and_line() {
     assert_quiet_console(&browser, "report.html");
 }
 
-/// Writes through a read-only history fail: `name_bug` on the connection the server uses.
+/// Writes through a read-only history fail: `name_bug_audited` on the connection the server
+/// uses.
 fn assert_refuses_writes(spec: &str, why: &str) {
     let mut history = legolog::history::History::open_read_only(spec).unwrap();
     let err = history
-        .name_bug(1, "renamed", None)
+        .name_bug_audited(1, "renamed", None, "tester")
         .expect_err("a read-only history refuses a write");
     let text = format!("{err:#}");
     assert!(text.contains(why), "{text}");

@@ -1,6 +1,6 @@
-//! `legolog bug name|merge|split|show|review|confirm|fix|invalid|dup|undup|reopen|pin`: the
-//! user's word on what is one bug and where it stands (docs/lifecycle.md), and on the similar
-//! matches that attached reports to bugs (`review`, `confirm`, `split`).
+//! `legolog bug name|merge|split|show|review|confirm|fix|invalid|dup|undup|reopen|pin|unpin`:
+//! the user's word on what is one bug and where it stands (docs/lifecycle.md), and on the
+//! similar matches that attached reports to bugs (`review`, `confirm`, `split`).
 
 use crate::cli::args::{BugAction as Action, BugArgs, HistoryFormat};
 use crate::cli::exit::EXIT_OK;
@@ -41,7 +41,7 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
     match args.action {
         Action::Name { id, name, link } => {
             let bug = history.find_bug(&id)?;
-            history.name_bug(bug, &name, link.as_deref())?;
+            history.name_bug_audited(bug, &name, link.as_deref(), &by)?;
             let details = history.bug_details(bug)?;
             writeln!(out, "bug {} is now \"{name}\"", details.row.id)?;
         }
@@ -50,7 +50,7 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|id| history.find_bug(id))
                 .collect::<anyhow::Result<Vec<i64>>>()?;
-            history.merge_bugs(bugs[0], &bugs[1..])?;
+            history.merge_bugs(bugs[0], &bugs[1..], &by)?;
             let details = history.bug_details(bugs[0])?;
             writeln!(
                 out,
@@ -197,6 +197,15 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
             let bug = history.find_bug(&id)?;
             history.pin_crash(bug, crash, &by)?;
             writeln!(out, "bug {}: crash {crash} pinned", history.public_id(bug)?)?;
+        }
+        Action::Unpin { id, crash } => {
+            let bug = history.find_bug(&id)?;
+            history.unpin_crash(bug, crash, &by)?;
+            writeln!(
+                out,
+                "bug {}: crash {crash} unpinned",
+                history.public_id(bug)?
+            )?;
         }
     }
     out.flush()?;
