@@ -235,6 +235,10 @@ pub struct CrashRow {
     pub labels: Vec<String>,
     /// The bug's short id.
     pub bug: Option<String>,
+    /// Its crash id while the history keeps its document (`bug show --crash N`, `bug pin`).
+    pub crash: Option<i64>,
+    /// Its document is pinned (retention always keeps it).
+    pub pinned: bool,
 }
 
 /// The order of a crash table.
@@ -350,7 +354,8 @@ pub struct AuditView {
     pub when: String,
     /// Who made it (`legolog` for a regression found while recording).
     pub who: String,
-    /// `name`, `fixed`, `invalid`, `dup`, `undup`, `reopen`, `regression`, `pin`.
+    /// `name`, `link`, `fixed`, `invalid`, `dup`, `undup`, `reopen`, `regression`, `merge`,
+    /// `split`, `confirm`, `pin`, `unpin`.
     pub what: String,
     /// The value before.
     pub old: Option<String>,
@@ -1053,9 +1058,11 @@ impl History {
         let rows = self.query(
             &format!(
                 "SELECT l.content_hash, r.position, l.run, l.node, l.seen_on, l.recorded_at, r.time,
-                        r.kernel, l.path, r.title, r.kind, r.labels, COALESCE(m.public_id, b.public_id)
+                        r.kernel, l.path, r.title, r.kind, r.labels, COALESCE(m.public_id, b.public_id),
+                        c.id, c.pinned
                  FROM reports r JOIN logs l ON l.id = r.log_id
                  LEFT JOIN bugs b ON b.id = r.bug_id LEFT JOIN bugs m ON m.id = b.merged_into
+                 LEFT JOIN crashes c ON c.log_id = r.log_id AND c.position = r.position
                  WHERE {clause} ORDER BY {} LIMIT ?2 OFFSET ?3",
                 sort.order_by()
             ),
@@ -1075,9 +1082,11 @@ impl History {
     pub fn crash(&mut self, log: &str, position: u64) -> anyhow::Result<Option<CrashRow>> {
         let rows = self.query(
             "SELECT l.content_hash, r.position, l.run, l.node, l.seen_on, l.recorded_at, r.time,
-                    r.kernel, l.path, r.title, r.kind, r.labels, COALESCE(m.public_id, b.public_id)
+                    r.kernel, l.path, r.title, r.kind, r.labels, COALESCE(m.public_id, b.public_id),
+                    c.id, c.pinned
              FROM reports r JOIN logs l ON l.id = r.log_id
              LEFT JOIN bugs b ON b.id = r.bug_id LEFT JOIN bugs m ON m.id = b.merged_into
+             LEFT JOIN crashes c ON c.log_id = r.log_id AND c.position = r.position
              WHERE l.content_hash = ?1 AND r.position = ?2",
             &[log.into(), (position as i64).into()],
         )?;
@@ -1289,6 +1298,8 @@ fn crash_of(r: &[Value]) -> CrashRow {
         kind: r[10].text(),
         labels: split_labels(&r[11].text()),
         bug: r[12].opt_text(),
+        crash: r[13].opt_int(),
+        pinned: r[14].opt_int().unwrap_or(0) != 0,
     }
 }
 

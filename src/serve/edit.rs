@@ -231,7 +231,30 @@ pub enum Action {
     Undup,
     /// Open again.
     Reopen,
+    /// Merge other bugs into this one (`bug merge`; it cannot be undone).
+    Merge {
+        /// The other bugs' ids.
+        others: Vec<String>,
+    },
+    /// Move one signature out into a bug of its own (`bug split`).
+    Split {
+        /// The signature (its id, or a unique prefix).
+        signature: String,
+    },
+    /// Pin a kept crash: retention always keeps it (`bug pin`).
+    Pin {
+        /// The crash id.
+        crash: i64,
+    },
+    /// Undo a pin (`bug unpin`).
+    Unpin {
+        /// The crash id.
+        crash: i64,
+    },
 }
+
+/// The most bugs one merge takes.
+pub const MAX_MERGED: usize = 50;
 
 impl Action {
     /// The edit a form's fields ask for, or why it is refused.
@@ -246,6 +269,13 @@ impl Action {
                 .map(str::to_owned)
         };
         let needed = |key: &str| field(key).ok_or_else(|| format!("{key} is empty"));
+        let crash = || -> Result<i64, String> {
+            needed("crash")?
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| "crash is a crash id (a number, from the crash table)".to_owned())
+        };
         let action = form.get("action").map(String::as_str).unwrap_or_default();
         Ok(match action {
             "name" => {
@@ -271,6 +301,25 @@ impl Action {
             "dup" => Action::Dup { of: needed("of")? },
             "undup" => Action::Undup,
             "reopen" => Action::Reopen,
+            "merge" => {
+                let others: Vec<String> = needed("others")?
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                if others.is_empty() {
+                    return Err("others is empty".to_owned());
+                }
+                if others.len() > MAX_MERGED {
+                    return Err(format!("at most {MAX_MERGED} bugs in one merge"));
+                }
+                Action::Merge { others }
+            }
+            "split" => Action::Split {
+                signature: needed("signature")?,
+            },
+            "pin" => Action::Pin { crash: crash()? },
+            "unpin" => Action::Unpin { crash: crash()? },
             other => return Err(format!("no edit {other:?}")),
         })
     }
@@ -304,6 +353,22 @@ impl Action {
             }
             Action::Reopen => {
                 history.reopen_bug(row, who)?;
+            }
+            Action::Merge { others } => {
+                let others = others
+                    .iter()
+                    .map(|id| history.find_bug(id))
+                    .collect::<anyhow::Result<Vec<i64>>>()?;
+                history.merge_bugs(row, &others, who)?;
+            }
+            Action::Split { signature } => {
+                history.split_bug(row, signature, who)?;
+            }
+            Action::Pin { crash } => {
+                history.pin_crash(row, *crash, who)?;
+            }
+            Action::Unpin { crash } => {
+                history.unpin_crash(row, *crash, who)?;
             }
         }
         Ok(Some(()))
@@ -389,6 +454,38 @@ mod tests {
         ]))
         .is_err());
         assert!(Action::from_form(&form(&[("action", "drop")])).is_err());
+        assert_eq!(
+            Action::from_form(&form(&[
+                ("action", "merge"),
+                ("others", " ab12, cd34  ef56 ")
+            ])),
+            Ok(Action::Merge {
+                others: vec!["ab12".into(), "cd34".into(), "ef56".into()]
+            })
+        );
+        assert!(Action::from_form(&form(&[("action", "merge"), ("others", " , ")])).is_err());
+        let many = vec!["ab"; MAX_MERGED + 1].join(" ");
+        assert!(Action::from_form(&form(&[("action", "merge"), ("others", &many)])).is_err());
+        assert_eq!(
+            Action::from_form(&form(&[("action", "split"), ("signature", "0123abcd")])),
+            Ok(Action::Split {
+                signature: "0123abcd".into()
+            })
+        );
+        assert_eq!(
+            Action::from_form(&form(&[("action", "pin"), ("crash", "12")])),
+            Ok(Action::Pin { crash: 12 })
+        );
+        assert_eq!(
+            Action::from_form(&form(&[("action", "unpin"), ("crash", "12")])),
+            Ok(Action::Unpin { crash: 12 })
+        );
+        for bad in ["", "x", "-3", "0"] {
+            assert!(
+                Action::from_form(&form(&[("action", "pin"), ("crash", bad)])).is_err(),
+                "{bad:?}"
+            );
+        }
         assert!(editor_name(" ").is_err());
         assert_eq!(editor_name(" ana ").as_deref(), Ok("ana"));
     }

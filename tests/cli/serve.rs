@@ -1503,3 +1503,250 @@ fn issue_19_crash_pages_are_decoded_with_vmlinux() {
     let (status, _) = server.stop();
     assert!(status.success());
 }
+
+/// Signs `name` in with `token` (as the sign-in form posts it): the session cookie.
+fn sign_in(server: &Server, token: &str, name: &str) -> String {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let signed = agent
+        .post(&format!("{}/login", server.url))
+        .set("Origin", &server.url)
+        .send_form(&[("token", token), ("name", name)])
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    signed
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// A page as the signed-in editor whose session `cookie` is sees it.
+fn get_signed_in(server: &Server, path: &str, cookie: &str) -> String {
+    ureq::get(&format!("{}{path}", server.url))
+        .set("Cookie", cookie)
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap()
+}
+
+/// The form token on a signed-in editor's page.
+fn form_token_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form token on the editor's page")
+        .to_owned()
+}
+
+// Edits, item 5: merge, split and pin from the bug page. Each is refused without the form
+// token (403, nothing changes) and, with it, applied and recorded in the audit table with the
+// editor's name; the forms are there for a signed-in editor only.
+#[test]
+fn issue_19_merge_split_and_pin_from_the_page() {
+    const TOKEN: &str = "lab-edit-token-9876543210";
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(
+        &db,
+        &[fixture("0826-w9-1.log"), fixture("real/6.1-warning.log")],
+    );
+    let server = Server::start_with(&db, &["--edit"], Some(TOKEN));
+    let seed = bug_id(&server, "", "worker stuck in mlx4_ib_poll_cq");
+    let warning = bug_id(&server, "", "WARNING");
+    assert_ne!(seed, warning);
+    // Signed-out pages are the same before any edit.
+    let (_, _, page) = server.get(&format!("/bug/{seed}"));
+    for what in ["merge", "split", "pin", "unpin"] {
+        assert!(!page.contains(&format!("data-edit=\"{what}\"")), "{what}");
+    }
+    // Read as a signed-in editor: their pages are made as of now, where a kept one may be a
+    // making behind an edit.
+    let reader = sign_in(&server, TOKEN, "reader");
+    let bug_json = |id: &str| -> Value {
+        let body = get_signed_in(&server, &format!("/bug/{id}?json=1"), &reader);
+        serde_json::from_str::<Value>(&body).unwrap()["data"].clone()
+    };
+    let warning_signature = bug_json(&warning)["signatures"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let audit_of = |id: &str| -> Vec<(String, String, String, String)> {
+        bug_json(id)["lifecycle"]["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                let text = |key: &str| row[key].as_str().unwrap_or("-").to_owned();
+                (text("who"), text("what"), text("old"), text("new"))
+            })
+            .collect()
+    };
+    let edit = format!("/bug/{seed}/edit");
+    let origin = origin_of(&server);
+
+    let cookie = sign_in(&server, TOKEN, "ana@lab");
+    let page = get_signed_in(&server, &format!("/bug/{seed}"), &cookie);
+    let csrf = form_token_of(&page);
+    assert!(page.contains("data-edit=\"merge\""), "{page}");
+    // One signature: nothing to split, so no split button.
+    assert!(!page.contains("data-edit=\"split\""), "{page}");
+    // A form asking with the editor's session but without the form token is refused, and
+    // one with the token is applied.
+    let refused_then_applied = |fields: &[(&str, &str)]| {
+        let (status, body) = post_form(&server, &edit, Some(&origin), Some(&cookie), fields);
+        assert_eq!(status, 403, "{fields:?}: {body}");
+        assert!(body.contains("token is missing or stale"), "{body}");
+        let mut with = fields.to_vec();
+        with.push(("csrf", &csrf));
+        let (status, body) = post_form(&server, &edit, Some(&origin), Some(&cookie), &with);
+        assert_eq!(status, 303, "{fields:?}: {body}");
+    };
+
+    // Merge the warning's bug into the seed's.
+    let merge = [("action", "merge"), ("others", warning.as_str())];
+    let (status, _) = post_form(&server, &edit, Some(&origin), Some(&cookie), &merge);
+    assert_eq!(status, 403);
+    assert_eq!(bug_json(&seed)["signatures"].as_array().unwrap().len(), 1);
+    assert_eq!(audit_of(&seed), []);
+    refused_then_applied(&merge);
+    let merged = bug_json(&seed);
+    assert_eq!(
+        merged["signatures"].as_array().unwrap().len(),
+        2,
+        "{merged}"
+    );
+    let (from, into) = (format!("bug {warning}"), format!("bug {seed}"));
+    assert_eq!(
+        audit_of(&seed),
+        [("ana@lab".into(), "merge".into(), from.clone(), into.clone())]
+    );
+    // Its id now resolves to the seed's bug.
+    assert_eq!(bug_json(&warning)["summary"]["id"], seed.as_str());
+
+    // Two signatures: a split button each; split the warning's back out into a new bug.
+    let page = get_signed_in(&server, &format!("/bug/{seed}"), &cookie);
+    assert_eq!(page.matches("data-edit=\"split\"").count(), 2, "{page}");
+    let split = [
+        ("action", "split"),
+        ("signature", warning_signature.as_str()),
+    ];
+    refused_then_applied(&split);
+    let audit = audit_of(&seed);
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    let (who, what, old, new) = &audit[1];
+    assert_eq!((who.as_str(), what.as_str()), ("ana@lab", "split"));
+    assert_eq!(old, &format!("signature {}", &warning_signature[..12]));
+    let new_bug = new
+        .strip_prefix("bug ")
+        .expect("the new bug's id")
+        .to_owned();
+    assert_ne!(new_bug, seed);
+    assert_ne!(new_bug, warning);
+    let seed_now = bug_json(&seed);
+    let signatures = seed_now["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 1, "{seed_now}");
+    assert_ne!(signatures[0]["id"], warning_signature.as_str());
+    let split_out = bug_json(&new_bug);
+    assert_eq!(split_out["summary"]["id"], new_bug.as_str(), "{split_out}");
+    let signatures = split_out["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 1, "{split_out}");
+    assert_eq!(signatures[0]["id"], warning_signature.as_str());
+    assert_eq!(split_out["crashes"]["total"], 1, "{split_out}");
+    assert_eq!(split_out["lifecycle"]["audit"][0]["what"], "split");
+
+    // Pin the seed's kept crash, then unpin it.
+    let crash_row = || bug_json(&seed)["crashes"]["crashes"][0].clone();
+    let crash = crash_row()["crash"]
+        .as_i64()
+        .expect("the seed's crash is kept");
+    assert_eq!(crash_row()["pinned"], false);
+    let page = get_signed_in(&server, &format!("/bug/{seed}"), &cookie);
+    assert!(page.contains("data-edit=\"pin\""), "{page}");
+    let crash_text = crash.to_string();
+    let pin = [("action", "pin"), ("crash", crash_text.as_str())];
+    let (status, _) = post_form(&server, &edit, Some(&origin), Some(&cookie), &pin);
+    assert_eq!(status, 403);
+    assert_eq!(crash_row()["pinned"], false);
+    refused_then_applied(&pin);
+    assert_eq!(crash_row()["pinned"], true);
+    assert_eq!(
+        audit_of(&seed).last().unwrap(),
+        &(
+            "ana@lab".into(),
+            "pin".into(),
+            "-".into(),
+            format!("crash {crash}")
+        )
+    );
+    // The table says so, and offers to unpin it.
+    let page = get_signed_in(&server, &format!("/bug/{seed}"), &cookie);
+    assert!(page.contains("class=\"pinned\""), "{page}");
+    assert!(page.contains("data-edit=\"unpin\""), "{page}");
+    // Signed out: the pinned state once the server has seen the change, and no form.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, _, public) = server.get(&format!("/bug/{seed}"));
+        assert!(!public.contains("data-edit="), "{public}");
+        if public.contains("class=\"pinned\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the public page never shows the pin: {public}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let unpin = [("action", "unpin"), ("crash", crash_text.as_str())];
+    refused_then_applied(&unpin);
+    assert_eq!(crash_row()["pinned"], false);
+    assert_eq!(
+        audit_of(&seed).last().unwrap(),
+        &(
+            "ana@lab".into(),
+            "unpin".into(),
+            format!("crash {crash}"),
+            "-".into()
+        )
+    );
+    // Unpinning it again, or pinning a crash the bug does not keep, is a refusal (400) that
+    // changes nothing.
+    let mut again = unpin.to_vec();
+    again.push(("csrf", &csrf));
+    let (status, body) = post_form(&server, &edit, Some(&origin), Some(&cookie), &again);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("is not pinned"), "{body}");
+    let (status, _) = post_form(
+        &server,
+        &edit,
+        Some(&origin),
+        Some(&cookie),
+        &[("action", "pin"), ("crash", "999999"), ("csrf", &csrf)],
+    );
+    assert_eq!(status, 400);
+    let n_audit = audit_of(&seed).len();
+    let (status, _) = post_form(
+        &server,
+        &edit,
+        Some(&origin),
+        Some(&cookie),
+        &[("action", "merge"), ("others", &seed), ("csrf", &csrf)],
+    );
+    assert_eq!(status, 400, "a bug is not merged into itself");
+    assert_eq!(audit_of(&seed).len(), n_audit);
+    let (status, said) = server.stop();
+    assert!(status.success(), "{said}");
+
+    // The same audit table as the CLI's.
+    let output = legolog()
+        .args(["bug", "show", &seed, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for what in ["merge", "split", "pin", "unpin"] {
+        assert!(text.contains(what), "{what}: {text}");
+    }
+}

@@ -104,15 +104,26 @@ pub fn seen_table(what: &str, rows: &[SeenOn], link: impl Fn(&str) -> Option<Str
     }
 }
 
+/// Whose crashes a crash table lists.
+#[derive(Debug, Clone, Copy)]
+pub enum TableOf<'a> {
+    /// One bug's, on its page (by its id): a column says which crashes are pinned, with a
+    /// signed-in editor's pin and unpin buttons.
+    Bug(&'a str),
+    /// Many bugs' (a node's, a run's): a column names each crash's bug.
+    Bugs,
+}
+
 /// A crash table with server-side sorting and paging (`href(sort, page)` makes the links).
 pub fn crash_table(
     ctx: &Ctx,
     id: &str,
     crashes: &CrashPage,
     table: Table,
-    show_bug: bool,
+    of: TableOf<'_>,
     href: &dyn Fn(CrashSort, u32) -> String,
 ) -> Markup {
+    let show_bug = matches!(of, TableOf::Bugs);
     let head = |sort: CrashSort, text: &str| -> Markup {
         if ctx.export {
             html! { (text) }
@@ -133,6 +144,7 @@ pub fn crash_table(
                     @if show_bug { th { "bug" } }
                     th { "title" }
                     th { "log" }
+                    @if let TableOf::Bug(_) = of { th { "kept" } }
                 } }
                 tbody {
                     @for crash in &crashes.crashes {
@@ -147,6 +159,18 @@ pub fn crash_table(
                             }
                             td { a href=(ctx.crash(&crash.log, crash.position)) { (shown(&crash.title)) } }
                             td { code { (shown(&crash.path)) } " #" (crash.position) }
+                            @if let TableOf::Bug(bug) = of {
+                                td.kept {
+                                    @match crash.crash {
+                                        Some(n) => {
+                                            span.dim { "crash " (n) }
+                                            @if crash.pinned { " " span.pinned { "pinned" } }
+                                            " " (edit::pin_button(ctx, bug, n, crash.pinned))
+                                        },
+                                        None => span.dim { "-" },
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -229,6 +253,7 @@ pub fn render(ctx: &Ctx, data: &BugPage) -> Markup {
                         @if let Some(s) = signature.similarity { " (" (fraction(s)) ")" }
                     }
                     " · " (signature.reports) " reports"
+                    @if view.signatures.len() > 1 { " " (edit::split_button(ctx, &bug.id, &signature.id)) }
                 }
                 pre.frames { @for frame in &signature.frames { (shown(frame)) "\n" } }
             }
@@ -287,7 +312,7 @@ pub fn render(ctx: &Ctx, data: &BugPage) -> Markup {
         h2 { "Crashes per day" }
         (svg::bars("logs per run date", &view.per_day))
         h2 { "Crashes" }
-        (crash_table(ctx, "crashes", &data.crashes, data.table, false, &href))
+        (crash_table(ctx, "crashes", &data.crashes, data.table, TableOf::Bug(&bug.id), &href))
     };
     page(ctx, &bug.title, Section::Bugs, body)
 }

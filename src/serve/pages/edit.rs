@@ -26,21 +26,14 @@ pub fn render_login(ctx: &Ctx, message: Option<&str>) -> Markup {
 }
 
 /// A bug's edit forms, for a signed-in editor: name and link; fix, invalid or dup while it is
-/// open; reopen when it is fixed or invalid; undup when it is a dup.
+/// open; reopen when it is fixed or invalid; undup when it is a dup; merge other bugs into it.
 pub fn bug_forms(ctx: &Ctx, bug: &BugSummary) -> Markup {
     let Editing::SignedIn { form_token, .. } = &ctx.editing else {
         return html! {};
     };
     let action = format!("{}/edit", ctx.bug(&bug.id));
     let form = |what: &str, button: &str, fields: Markup| -> Markup {
-        html! {
-            form.edit method="post" action=(action) data-edit=(what) {
-                input type="hidden" name="csrf" value=(form_token);
-                input type="hidden" name="action" value=(what);
-                (fields)
-                button type="submit" { (button) }
-            }
-        }
+        edit_form(&action, form_token, what, button, "edit", fields)
     };
     html! {
         section #edit {
@@ -66,6 +59,67 @@ pub fn bug_forms(ctx: &Ctx, bug: &BugSummary) -> Markup {
                 "dup" => (form("undup", "undup", html! {})),
                 _ => (form("reopen", "reopen", html! {})),
             }
+            (form("merge", "merge into this bug", html! {
+                label { "bugs to merge into this one (cannot be undone: a dup can)"
+                    input name="others" placeholder="bug ids, space-separated" required; }
+            }))
+        }
+    }
+}
+
+/// The split button of one of a bug's signatures (a bug of one signature has none), for a
+/// signed-in editor.
+pub fn split_button(ctx: &Ctx, bug: &str, signature: &str) -> Markup {
+    let Editing::SignedIn { form_token, .. } = &ctx.editing else {
+        return html! {};
+    };
+    let action = format!("{}/edit", ctx.bug(bug));
+    edit_form(
+        &action,
+        form_token,
+        "split",
+        "split out into a new bug",
+        "edit inline",
+        html! { input type="hidden" name="signature" value=(signature); },
+    )
+}
+
+/// The pin or unpin button of a kept crash on its bug's page, for a signed-in editor.
+pub fn pin_button(ctx: &Ctx, bug: &str, crash: i64, pinned: bool) -> Markup {
+    let Editing::SignedIn { form_token, .. } = &ctx.editing else {
+        return html! {};
+    };
+    let action = format!("{}/edit", ctx.bug(bug));
+    let (what, button) = if pinned {
+        ("unpin", "unpin")
+    } else {
+        ("pin", "pin")
+    };
+    edit_form(
+        &action,
+        form_token,
+        what,
+        button,
+        "edit inline",
+        html! { input type="hidden" name="crash" value=(crash); },
+    )
+}
+
+/// One edit form: a POST to `action` with the session's token and the edit's name.
+fn edit_form(
+    action: &str,
+    form_token: &str,
+    what: &str,
+    button: &str,
+    class: &str,
+    fields: Markup,
+) -> Markup {
+    html! {
+        form class=(class) method="post" action=(action) data-edit=(what) {
+            input type="hidden" name="csrf" value=(form_token);
+            input type="hidden" name="action" value=(what);
+            (fields)
+            button type="submit" { (button) }
         }
     }
 }

@@ -3,7 +3,7 @@
 use crate::history::views::{CrashPage, CrashScope, CrashSort, Graphs, NodeView};
 use crate::history::History;
 use crate::serve::layout::{page, query, shown, Ctx, Section};
-use crate::serve::pages::bug::{crash_table, seen_table, Table};
+use crate::serve::pages::bug::{crash_table, seen_table, Table, TableOf};
 use crate::serve::svg;
 use maud::{html, Markup};
 use serde::Serialize;
@@ -78,7 +78,7 @@ pub fn render(ctx: &Ctx, data: &NodePage) -> Markup {
             }
         }
         h2 { "Crashes" }
-        (crash_table(ctx, "node-crashes", &data.crashes, data.table, true, &href))
+        (crash_table(ctx, "node-crashes", &data.crashes, data.table, TableOf::Bugs, &href))
     };
     page(ctx, &format!("Node {name}"), Section::Other, body)
 }

@@ -226,7 +226,7 @@ pub fn render_run(ctx: &Ctx, data: &RunPage) -> Markup {
             h2 { "Recorded crashes" }
             (crate::serve::pages::bug::crash_table(ctx, "run-crashes", &data.crashes,
                 crate::serve::pages::bug::Table { sort: CrashSort::Date, page: 0, per_page: data.crashes.crashes.len().max(1) as u32 },
-                true, &|_, _| ctx.run(&data.key)))
+                crate::serve::pages::bug::TableOf::Bugs, &|_, _| ctx.run(&data.key)))
         }
     };
     page(ctx, &format!("Run {}", data.key), Section::Runs, body)
