@@ -4,6 +4,7 @@
 //! and grouped into bugs (docs/signatures.md, "Versioning").
 
 use crate::config::events::{Event, Events};
+use crate::config::limits::Limits;
 use crate::config::settings::Settings;
 use crate::history::{History, ReportRecord};
 use crate::identity::rules::RuleSet;
@@ -83,9 +84,9 @@ pub fn open(
     };
     history.set_grouping(&rules.grouping);
     history.set_lifecycle(settings.lifecycle()?);
-    rekey_legacy(&mut history, events)?;
-    regroup_legacy(&mut history, rules, events)?;
-    resign_stored(&mut history, rules, events)?;
+    rekey_legacy(&mut history, &settings.limits, events)?;
+    regroup_legacy(&mut history, rules, &settings.limits, events)?;
+    resign_stored(&mut history, rules, &settings.limits, events)?;
     Ok(history)
 }
 
@@ -96,6 +97,7 @@ pub fn open(
 pub fn resign_stored(
     history: &mut History,
     rules: &RuleSet,
+    limits: &Limits,
     events: &dyn Events,
 ) -> anyhow::Result<()> {
     let digest = crate::identity::rules::builtin_grouping_digest();
@@ -112,7 +114,7 @@ pub fn resign_stored(
         history.logs_to_resign()?
     };
     for log in logs {
-        if let Some(resigned) = resign(&log.path, &log.content_hash, &config, rules) {
+        if let Some(resigned) = resign(&log.path, &log.content_hash, (&config, limits), rules) {
             records.insert(log.id, resigned);
         }
     }
@@ -145,15 +147,18 @@ pub fn resign_stored(
 /// again from its recorded path and takes the new key when its SHA-256 is the recorded one, so
 /// analyzing it again still counts it once. A log whose file is gone or changed keeps its old
 /// key; no row is dropped.
-pub fn rekey_legacy(history: &mut History, events: &dyn Events) -> anyhow::Result<()> {
+pub fn rekey_legacy(
+    history: &mut History,
+    limits: &Limits,
+    events: &dyn Events,
+) -> anyhow::Result<()> {
     let logs = history.legacy_keys()?;
     if logs.is_empty() {
         return Ok(());
     }
-    let limits = crate::config::limits::Limits::default();
     let mut n_rekeyed = 0;
     for log in &logs {
-        let key = both_keys(&log.path, &limits)
+        let key = both_keys(&log.path, limits)
             .filter(|(sha256, _)| *sha256 == log.content_hash)
             .map(|(_, key)| key);
         if history.rekey_log(log, key.as_deref())? {
@@ -170,7 +175,7 @@ pub fn rekey_legacy(history: &mut History, events: &dyn Events) -> anyhow::Resul
 
 /// The SHA-256 (hex, the key before schema 3) and the content key of the file at `path`, read
 /// in one pass; `None` when it cannot be read to its end.
-fn both_keys(path: &str, limits: &crate::config::limits::Limits) -> Option<(String, String)> {
+fn both_keys(path: &str, limits: &Limits) -> Option<(String, String)> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
     if path == "-" || !std::path::Path::new(path).is_file() {
@@ -207,6 +212,7 @@ fn both_keys(path: &str, limits: &crate::config::limits::Limits) -> Option<(Stri
 pub fn regroup_legacy(
     history: &mut History,
     rules: &RuleSet,
+    limits: &Limits,
     events: &dyn Events,
 ) -> anyhow::Result<()> {
     let logs = history.legacy_logs()?;
@@ -215,7 +221,7 @@ pub fn regroup_legacy(
     }
     let config = ParseConfig::standard();
     for log in &logs {
-        let resigned = resign(&log.path, &log.content_hash, &config, rules);
+        let resigned = resign(&log.path, &log.content_hash, (&config, limits), rules);
         history.regroup_log(log, resigned.as_deref())?;
     }
     events.event(Event::Notice(&format!(
@@ -231,15 +237,13 @@ pub fn regroup_legacy(
 pub fn resign(
     path: &str,
     content_hash: &str,
-    config: &ParseConfig,
+    config: (&ParseConfig, &Limits),
     rules: &RuleSet,
 ) -> Option<Vec<ReportRecord>> {
     if path == "-" || !std::path::Path::new(path).is_file() {
         return None;
     }
     let source = Source::from_arg(std::path::Path::new(path));
-    let limits = crate::config::limits::Limits::default();
-    let config = (config, &limits);
     let (summary, records) = analysis::parse_source(source, config, Identity::Hash, |report| {
         let (signature, labels) = crate::pipeline::enrich::annotate(&report, rules);
         analysis::report_record(&report, &signature, &labels)

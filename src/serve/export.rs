@@ -5,6 +5,7 @@
 use super::layout::{self, Ctx};
 use super::pages::{bug, crash, list, node, run};
 use super::Bounds;
+use crate::config::limits::Limits;
 use crate::history::views::{BugFilter, BugSort, Tab};
 use crate::history::History;
 use crate::identity::rules::RuleSet;
@@ -19,9 +20,9 @@ const MAX_BUGS: u32 = 10_000;
 const MAX_CRASHES: u32 = 1000;
 
 /// Writes every page under `dir`; returns how many.
-pub fn write(history: &mut History, dir: &Path) -> anyhow::Result<u64> {
+pub fn write(history: &mut History, dir: &Path, limits: &Limits) -> anyhow::Result<u64> {
     let bounds = Bounds::standard(Duration::from_secs(60));
-    let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
+    let rules = RuleSet::load(None, limits)?;
     let mut out = Writer { dir, written: 0 };
     out.file("assets/style.css", layout::STYLE)?;
     let filter = |tab| BugFilter {
@@ -67,7 +68,7 @@ pub fn write(history: &mut History, dir: &Path) -> anyhow::Result<u64> {
         )?;
     }
     for (log, position) in &crashes {
-        let Some(page) = crash::load(history, log, *position, &rules, None)? else {
+        let Some(page) = crash::load(history, log, *position, (&rules, limits), None)? else {
             continue;
         };
         let name = format!("crash/{}-{position}", layout::slug(log));
@@ -86,7 +87,7 @@ pub fn write(history: &mut History, dir: &Path) -> anyhow::Result<u64> {
         .chain(runs.days.iter().map(|d| d.0.clone()))
         .collect();
     for key in &keys {
-        if let Some(page) = run::load_run(history, key, bounds.max_per_page)? {
+        if let Some(page) = run::load_run(history, key, bounds.max_per_page, limits)? {
             out.page(
                 &format!("run/{}.html", layout::slug(key)),
                 &run::render_run(&Ctx::exported(1), &page),

@@ -6,6 +6,7 @@ use super::edit::{self, Action, Editor};
 use super::layout::{self, Ctx, Editing};
 use super::pages::{bug, crash, edit as edit_pages, list, node, run};
 use super::{Bounds, Options};
+use crate::config::limits::Limits;
 use crate::identity::rules::RuleSet;
 use axum::extract::{Form, Path, Query, RawQuery, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -104,6 +105,7 @@ pub struct App {
     cache: Arc<std::sync::Mutex<Cache>>,
     db: Db,
     rules: Arc<RuleSet>,
+    limits: Arc<Limits>,
     bounds: Arc<Bounds>,
     changes: watch::Receiver<u64>,
     shutdown: watch::Receiver<bool>,
@@ -119,15 +121,13 @@ pub async fn serve(
     changes: watch::Receiver<u64>,
     editor: Option<Arc<Editor>>,
 ) -> anyhow::Result<()> {
-    let rules = Arc::new(RuleSet::load(
-        None,
-        &crate::config::limits::Limits::default(),
-    )?);
+    let rules = Arc::new(RuleSet::load(None, &options.limits)?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = App {
         cache: Arc::default(),
         db,
         rules,
+        limits: Arc::new(options.limits.clone()),
         bounds: Arc::new(Bounds::standard(options.timeout)),
         changes,
         shutdown: stop_rx,
@@ -570,12 +570,13 @@ async fn load_crash(
     position: u64,
 ) -> anyhow::Result<Option<crash::CrashPage>> {
     let rules = app.rules.clone();
+    let limits = app.limits.clone();
     let app_locator = app.locator.clone();
     app.db
         .run(move |h| match app_locator {
-            None => crash::load(h, &log, position, &rules, None),
+            None => crash::load(h, &log, position, (&rules, &limits), None),
             Some(options) => crash::with_locator(&options, |locator| {
-                crash::load(h, &log, position, &rules, Some(locator))
+                crash::load(h, &log, position, (&rules, &limits), Some(locator))
             }),
         })
         .await
@@ -642,9 +643,10 @@ async fn run_page(
     let ctx = app.ctx(&headers);
     let per_page = app.bounds.max_per_page;
     let asked = key.clone();
+    let limits = app.limits.clone();
     match app
         .db
-        .run(move |h| run::load_run(h, &asked, per_page))
+        .run(move |h| run::load_run(h, &asked, per_page, &limits))
         .await
     {
         Ok(Some(data)) => respond(want, "run", &data, |d| run::render_run(&ctx, d)),

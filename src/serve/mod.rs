@@ -49,6 +49,8 @@ pub struct Options {
     pub edit: Option<edit::EditAccess>,
     /// `--vmlinux`: decodes crash pages (each connection thread keeps a locator of its own).
     pub locator: Option<Arc<crate::symbolize::locate::LocateOptions>>,
+    /// The bounds on what a page reads again from a log (`[limits]`, `--limit`).
+    pub limits: crate::config::limits::Limits,
 }
 
 /// Opens a connection to the history.
@@ -64,7 +66,7 @@ pub fn opener(spec: &str) -> Opener {
 pub fn run(options: Options) -> anyhow::Result<()> {
     if let Some(dir) = &options.export {
         let mut history = History::open_read_only(&options.db)?;
-        let written = export::write(&mut history, dir)?;
+        let written = export::write(&mut history, dir, &options.limits)?;
         crate::eprint_safe!(
             "legolog: exported {written} pages of {} to {}",
             options.shown,

@@ -20,7 +20,7 @@ pub fn run(args: BugArgs) -> anyhow::Result<ExitCode> {
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
-    let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
+    let rules = RuleSet::load(None, &settings.limits)?;
     let mut history = store::open(
         &location,
         &rules,

@@ -27,7 +27,7 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::from(EXIT_OK));
     }
-    let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
+    let rules = RuleSet::load(None, &settings.limits)?;
     let mut history = store::open(
         &location,
         &rules,

@@ -69,8 +69,7 @@ fn recorded(args: &ReportArgs, id: &str) -> anyhow::Result<ExitCode> {
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
-    let rules =
-        crate::identity::rules::RuleSet::load(None, &crate::config::limits::Limits::default())?;
+    let rules = crate::identity::rules::RuleSet::load(None, &settings.limits)?;
     let mut history = crate::pipeline::store::open(
         &location,
         &rules,

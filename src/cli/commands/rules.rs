@@ -7,7 +7,6 @@
 //! writes nothing; `apply` writes it all in one transaction and records it in the audit table.
 
 use crate::cli::exit::EXIT_OK;
-use crate::config::limits::Limits;
 use crate::history::GroupingDiff;
 use crate::identity::rules::RuleSet;
 use crate::pipeline::store;
@@ -63,9 +62,9 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     if location.is_missing() {
         bail!("{}: no history yet", location.shown());
     }
-    let limits = Limits::default();
-    let current = RuleSet::load(None, &limits)?;
-    let candidate = RuleSet::load(args.rules.as_deref(), &limits)?;
+    let limits = &settings.limits;
+    let current = RuleSet::load(None, limits)?;
+    let candidate = RuleSet::load(args.rules.as_deref(), limits)?;
     for warning in &candidate.warnings {
         crate::eprint_safe!("legolog: warning: {warning}");
     }
@@ -79,7 +78,9 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     let config = ParseConfig::standard();
     let mut records = HashMap::new();
     for log in history.all_logs()? {
-        if let Some(resigned) = store::resign(&log.path, &log.content_hash, &config, &candidate) {
+        if let Some(resigned) =
+            store::resign(&log.path, &log.content_hash, (&config, limits), &candidate)
+        {
             records.insert(log.id, resigned);
         }
     }

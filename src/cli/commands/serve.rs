@@ -81,7 +81,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let edit = if args.edit {
         let (token, made) = edit_token(args.edit_token_file.as_deref())?;
-        let rules = RuleSet::load(None, &crate::config::limits::Limits::default())?;
+        let rules = RuleSet::load(None, &settings.limits)?;
         let events = crate::render::stderr::Stderr::new();
         let writable = location.clone();
         let settings = settings.clone();
@@ -100,6 +100,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         timeout: Duration::from_secs(args.request_timeout),
         edit,
         locator,
+        limits: settings.limits.clone(),
     })?;
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -47,13 +47,13 @@ pub fn load(
     history: &mut History,
     log: &str,
     position: u64,
-    rules: &RuleSet,
+    (rules, limits): (&RuleSet, &Limits),
     locator: Option<&Locator>,
 ) -> anyhow::Result<Option<CrashPage>> {
     let Some(crash) = history.crash(log, position)? else {
         return Ok(None);
     };
-    let (analysis, unavailable) = match reread(&crash, rules, locator) {
+    let (analysis, unavailable) = match reread(&crash, (rules, limits), locator) {
         Ok(analysis) => (Some(analysis), None),
         Err(why) => (None, Some(why)),
     };
@@ -105,7 +105,7 @@ pub fn with_locator<T>(
 /// image).
 fn reread(
     crash: &CrashRow,
-    rules: &RuleSet,
+    (rules, limits): (&RuleSet, &Limits),
     locator: Option<&Locator>,
 ) -> Result<Analysis, String> {
     let path = Path::new(&crash.path);
@@ -115,12 +115,11 @@ fn reread(
             shown(&crash.path)
         ));
     }
-    let limits = Limits::default();
     let mut analysis = Analysis::default();
     analysis::analyze_source(
         &mut analysis,
         Source::from_arg(path),
-        (&ParseConfig::standard(), &limits),
+        (&ParseConfig::standard(), limits),
         rules,
         locator,
         Identity::Hash,

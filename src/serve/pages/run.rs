@@ -111,6 +111,7 @@ pub fn load_run(
     history: &mut History,
     key: &str,
     per_page: u32,
+    limits: &Limits,
 ) -> anyhow::Result<Option<RunPage>> {
     let rows = history.run_logs(key, MAX_RUN_LOGS)?;
     if rows.is_empty() {
@@ -133,8 +134,7 @@ pub fn load_run(
         .collect();
     let collect = Arc::new(Collect::default());
     let sink: crate::config::events::EventSink = collect.clone();
-    let limits = Limits::default();
-    let (built, _) = timeline::build(&specs, (&ParseConfig::standard(), &limits), &sink);
+    let (built, _) = timeline::build(&specs, (&ParseConfig::standard(), limits), &sink);
     let warnings = collect.0.lock().map(|w| w.clone()).unwrap_or_default();
     // A run name is its own scope; a day key lists the crashes of its first run's node logs
     // through the timeline and the per-run tables of each run.
