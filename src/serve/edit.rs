@@ -325,8 +325,14 @@ impl Action {
     }
 
     /// Does the edit on `bug` (its public id) as `who`, with the calls of the CLI's `bug`
-    /// commands. `Ok(None)`: there is no such bug.
-    pub fn apply(&self, history: &mut History, bug: &str, who: &str) -> anyhow::Result<Option<()>> {
+    /// commands. Returns the public id of the bug to show next: the edited one, or the new bug
+    /// a split made. `Ok(None)`: there is no such bug.
+    pub fn apply(
+        &self,
+        history: &mut History,
+        bug: &str,
+        who: &str,
+    ) -> anyhow::Result<Option<String>> {
         let Some(row) = history.lookup_bug(bug)? else {
             return Ok(None);
         };
@@ -362,7 +368,8 @@ impl Action {
                 history.merge_bugs(row, &others, who)?;
             }
             Action::Split { signature } => {
-                history.split_bug(row, signature, who)?;
+                let new = history.split_bug(row, signature, who)?;
+                return Ok(Some(history.public_id(new)?));
             }
             Action::Pin { crash } => {
                 history.pin_crash(row, *crash, who)?;
@@ -371,7 +378,7 @@ impl Action {
                 history.unpin_crash(row, *crash, who)?;
             }
         }
-        Ok(Some(()))
+        Ok(Some(bug.to_owned()))
     }
 }
 

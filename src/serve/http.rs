@@ -808,7 +808,7 @@ async fn edit_bug(
         .run(move |h| action.apply(h, &asked, &who))
         .await
     {
-        Ok(Some(())) => see_other(&Ctx::served(0).bug(&id), None),
+        Ok(Some(next)) => see_other(&Ctx::served(0).bug(&next), None),
         Ok(None) => error(want, StatusCode::NOT_FOUND, &format!("no bug {id}")),
         // The lifecycle's refusals (a dup cannot be fixed, a chain would loop, …).
         Err(err) => error(want, StatusCode::BAD_REQUEST, &format!("{err:#}")),

@@ -1070,6 +1070,11 @@ fn post_form(
         request = request.set("Cookie", cookie);
     }
     match request.send_form(form) {
+        // A redirect says where it leads; its body is empty.
+        Ok(response) if (300..400).contains(&response.status()) => (
+            response.status(),
+            response.header("Location").unwrap_or_default().to_owned(),
+        ),
         Ok(response) => (
             response.status(),
             response.into_string().unwrap_or_default(),
@@ -1601,8 +1606,9 @@ fn issue_19_merge_split_and_pin_from_the_page() {
         assert!(body.contains("token is missing or stale"), "{body}");
         let mut with = fields.to_vec();
         with.push(("csrf", &csrf));
-        let (status, body) = post_form(&server, &edit, Some(&origin), Some(&cookie), &with);
-        assert_eq!(status, 303, "{fields:?}: {body}");
+        let (status, location) = post_form(&server, &edit, Some(&origin), Some(&cookie), &with);
+        assert_eq!(status, 303, "{fields:?}: {location}");
+        location
     };
 
     // Merge the warning's bug into the seed's.
@@ -1611,7 +1617,8 @@ fn issue_19_merge_split_and_pin_from_the_page() {
     assert_eq!(status, 403);
     assert_eq!(bug_json(&seed)["signatures"].as_array().unwrap().len(), 1);
     assert_eq!(audit_of(&seed), []);
-    refused_then_applied(&merge);
+    let merged_to = refused_then_applied(&merge);
+    assert!(merged_to.ends_with(&format!("/bug/{seed}")), "{merged_to}");
     let merged = bug_json(&seed);
     assert_eq!(
         merged["signatures"].as_array().unwrap().len(),
@@ -1633,7 +1640,7 @@ fn issue_19_merge_split_and_pin_from_the_page() {
         ("action", "split"),
         ("signature", warning_signature.as_str()),
     ];
-    refused_then_applied(&split);
+    let split_to = refused_then_applied(&split);
     let audit = audit_of(&seed);
     assert_eq!(audit.len(), 2, "{audit:?}");
     let (who, what, old, new) = &audit[1];
@@ -1645,6 +1652,8 @@ fn issue_19_merge_split_and_pin_from_the_page() {
         .to_owned();
     assert_ne!(new_bug, seed);
     assert_ne!(new_bug, warning);
+    // The answer leads to the new bug.
+    assert!(split_to.ends_with(&format!("/bug/{new_bug}")), "{split_to}");
     let seed_now = bug_json(&seed);
     let signatures = seed_now["signatures"].as_array().unwrap();
     assert_eq!(signatures.len(), 1, "{seed_now}");
