@@ -43,7 +43,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         // HTML is escaped by its template engine: written exact.
         let mut out = crate::render::sanitize::stdout(true, false);
         out.write_all(
-            crate::serve::pages::crash::report_document(&analysis, subject_idx)?.as_bytes(),
+            crate::serve::pages::crash::report_document(&analysis, subject_idx, &settings.limits)?
+                .as_bytes(),
         )?;
         out.flush()?;
         return Ok(exit_code(

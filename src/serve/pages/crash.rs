@@ -60,7 +60,7 @@ pub fn load(
     let located = analysis.as_ref().and_then(|a| a.reports.first());
     let raw = match (&analysis, located) {
         (Some(analysis), Some(located)) => {
-            raw_lines(analysis.source_of(located), located).unwrap_or_default()
+            raw_lines(analysis.source_of(located), located, limits).unwrap_or_default()
         }
         _ => Vec::new(),
     };
@@ -145,10 +145,14 @@ fn reread(
 }
 
 /// The report's lines as the log has them (timestamps and all), bounded.
-pub fn raw_lines(source: &Source, located: &Located) -> anyhow::Result<Vec<(u64, String)>> {
+pub fn raw_lines(
+    source: &Source,
+    located: &Located,
+    limits: &Limits,
+) -> anyhow::Result<Vec<(u64, String)>> {
     let span = located.report.span;
     let last = span.end.min(span.start + MAX_RAW_LINES - 1);
-    let mut reader = BufReader::new(input::open(source, Limits::default().max_log_bytes)?);
+    let mut reader = BufReader::new(input::open(source, limits.max_log_bytes)?);
     let mut out = Vec::new();
     let mut line = Vec::new();
     let mut number = 0u64;
@@ -322,10 +326,14 @@ pub fn render(ctx: &Ctx, data: &CrashPage) -> Markup {
 }
 
 /// `legolog report --format html`: one self-contained page for one report.
-pub fn report_document(analysis: &Analysis, subject_idx: usize) -> anyhow::Result<String> {
+pub fn report_document(
+    analysis: &Analysis,
+    subject_idx: usize,
+    limits: &Limits,
+) -> anyhow::Result<String> {
     let located = &analysis.reports[subject_idx];
     let ctx = Ctx::exported(0);
-    let raw = raw_lines(analysis.source_of(located), located).unwrap_or_default();
+    let raw = raw_lines(analysis.source_of(located), located, limits).unwrap_or_default();
     let body = html! {
         h1 { (shown(&located.report.title)) }
         @if let Some(history) = &located.history {
