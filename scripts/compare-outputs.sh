@@ -11,6 +11,8 @@
 # old/CASE.{out,err,rc} and new/CASE.{out,err,rc}, then compared. Prints the number of runs
 # and of differing cases, a diff of the first few, and exits 1 when anything differs.
 #
+# COMPARE_ONLY=REGEX runs only the cases whose name matches (say `^correlate-` or `^decode-`).
+#
 # Both binaries run in the same private XDG directories (no user config, no debuginfod), with
 # COLUMNS=100 and output to files (no colour). Run it with the same binary twice to see that
 # the outputs themselves are deterministic.
@@ -69,6 +71,9 @@ ln -s "$new_given" "$new_bin"
 run() {
     local side=$1 bin=$2 case=$3
     shift 3
+    if [ -n "${COMPARE_ONLY:-}" ] && ! [[ $case =~ $COMPARE_ONLY ]]; then
+        return
+    fi
     local rc=0
     env -i PATH="$PATH" HOME="$xdg/home" XDG_CONFIG_HOME="$xdg/config" \
         XDG_DATA_HOME="$xdg/data" XDG_CACHE_HOME="$xdg/cache" COLUMNS=100 LANG=C.UTF-8 \
@@ -152,6 +157,7 @@ for rc in "$out"/old/*.rc; do
         fi
     done
 done
+n_runs=$(find "$out/old" "$out/new" -name '*.rc' | wc -l)
 echo "runs: $n_runs ($n_cases cases per binary); outputs in $out"
 if [ ${#differing[@]} -eq 0 ]; then
     echo "identical: every stdout, stderr and exit code"

@@ -342,6 +342,72 @@ fn src_modules_form_layers() {
     );
 }
 
+/// Where `module` reaches into the pipeline past its face: any `pipeline::…` module it uses
+/// other than `pipeline::output` (a renderer is handed reports, it runs no stage).
+fn stages_used(module: &str, all: &BTreeMap<String, Module>) -> Vec<String> {
+    uses(module, all)
+        .into_iter()
+        .filter(|target| {
+            (target == "pipeline" || target.starts_with("pipeline::"))
+                && target != "pipeline::output"
+        })
+        .collect()
+}
+
+/// Renderers implement the pipeline's `Output` and import from it only `pipeline::output`
+/// (the trait and the data it hands over), never a stage: `render/` could be moved onto another
+/// pipeline without dragging the stages along.
+#[test]
+fn renderers_see_the_pipeline_only_through_its_output() {
+    let root = workspace().join("src");
+    let all = modules(&root);
+    let renderers: Vec<&String> = all
+        .keys()
+        .filter(|name| *name == "render" || name.starts_with("render::"))
+        .collect();
+    assert!(renderers.len() > 5, "render/ not found: {:?}", all.keys());
+    let mut found = Vec::new();
+    for name in renderers {
+        for stage in stages_used(name, &all) {
+            let file = &all[name.as_str()].file;
+            let rel = file.strip_prefix(workspace()).unwrap_or(file);
+            found.push(format!("{} imports the stage {stage}", rel.display()));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The check reads what it should: pipeline::output itself is the face, any other module of
+    // pipeline/ is a stage.
+    let probe = [("pipeline::output", false), ("pipeline::stream", true)];
+    for (target, is_stage) in probe {
+        let mut fake = BTreeMap::new();
+        for (name, module) in &all {
+            if name.starts_with("pipeline") {
+                fake.insert(
+                    name.clone(),
+                    Module {
+                        file: module.file.clone(),
+                        code: String::new(),
+                        is_dir_module: module.is_dir_module,
+                    },
+                );
+            }
+        }
+        fake.insert(
+            "render::probe".to_owned(),
+            Module {
+                file: root.join("render/probe.rs"),
+                code: format!("use crate::{target}::Something;\n"),
+                is_dir_module: false,
+            },
+        );
+        assert_eq!(
+            !stages_used("render::probe", &fake).is_empty(),
+            is_stage,
+            "{target}"
+        );
+    }
+}
+
 #[test]
 fn symbols_modules_form_layers() {
     let root = workspace().join("symbols").join("src");

@@ -2,7 +2,7 @@
 //! resolves or is refused, never a panic, whatever the offsets and sizes.
 #![no_main]
 
-use legolog::symbolize::decode::{self, Decoder};
+use legolog::symbolize::decode::Decoder;
 use legolog::config::events::{Collect, EventSink};
 use legolog::symbolize::query;
 use libfuzzer_sys::fuzz_target;
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
             let mut words = line.split_whitespace();
             let text = words.next().unwrap_or_default();
             let module = words.next();
-            if let Ok(Some(probe)) = decode::resolve_query(decoder.symbolizer(), text, module) {
+            if let Ok(Some(probe)) = query::resolve_query(decoder.symbolizer(), text, module) {
                 let _ = decoder.symbolizer().find_frames(module, probe);
             }
         }

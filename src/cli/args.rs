@@ -1129,12 +1129,10 @@ mod tests {
             parse(&["legolog", "symbolize", "0x1"]).is_err(),
             "--vmlinux is required"
         );
-        assert!(crate::cli::commands::symbolize::looks_like_query(
+        assert!(crate::symbolize::query::looks_like_query(
             "0xffffffff81000000"
         ));
-        assert!(crate::cli::commands::symbolize::looks_like_query(
-            "f+0x1/0x2"
-        ));
-        assert!(!crate::cli::commands::symbolize::looks_like_query("lkdtm"));
+        assert!(crate::symbolize::query::looks_like_query("f+0x1/0x2"));
+        assert!(!crate::symbolize::query::looks_like_query("lkdtm"));
     }
 }

@@ -12,9 +12,9 @@ use crate::input::live::Feed;
 use crate::input::Source;
 use crate::pipeline::analysis::{self, Analysis, InputSummary, Keeper, Located};
 use crate::pipeline::enrich::{Enricher, Images};
+use crate::pipeline::output::{Output, Tee};
 use crate::pipeline::stream::{self, Sink, Status, StreamEnd, StreamOptions};
 use crate::render;
-use crate::render::live::{LiveFormat, Printer};
 use crate::symbolize::locate::Locator;
 use legolog_parsers::kernel::{BannerScanner, KernelBuild};
 use legolog_parsers::{ParseConfig, Report, Scanner};
@@ -110,8 +110,8 @@ const EXEC_QUEUE: usize = 256;
 
 /// The printing side of a set of streamed sources.
 pub struct Console<'a> {
-    /// Where each report, warning and the summary are written, in the chosen format.
-    printer: Printer<'a>,
+    /// The renderers each report, warning and the end go to: the chosen format, and `--exec`.
+    output: Tee<'a>,
     /// Inputs (summaries filled in when they end) and the reports kept for the table.
     pub analysis: Analysis,
     /// Finished reports not kept in `analysis.reports`.
@@ -136,7 +136,6 @@ pub struct Console<'a> {
     pending: Vec<Vec<ReportRecord>>,
     /// Reports of a file waiting for it to be recorded.
     deferred: Vec<(Located, Status)>,
-    exec: Option<Exec>,
     /// Something could not be read (exit code 2).
     pub failed: bool,
     /// The history failed and was left (exit code 4).
@@ -154,9 +153,9 @@ pub struct Ended {
 }
 
 impl<'a> Console<'a> {
-    /// A console printing in `format` to `out`.
+    /// A console handing what it shows to `output` (a renderer).
     pub fn new(
-        (format, out): (LiveFormat, Box<dyn Write + 'a>),
+        output: Box<dyn Output + 'a>,
         (rules, limits): (&'a RuleSet, &'a Limits),
         locator: Option<&'a Locator>,
         history: Option<&'a mut History>,
@@ -164,7 +163,7 @@ impl<'a> Console<'a> {
         (overrides, events): (RunOverrides, EventSink),
     ) -> Console<'a> {
         Console {
-            printer: Printer::new(format, out),
+            output: Tee(vec![output]),
             analysis: Analysis::default(),
             more: 0,
             rules,
@@ -179,7 +178,6 @@ impl<'a> Console<'a> {
             live_ids: Vec::new(),
             pending: Vec::new(),
             deferred: Vec::new(),
-            exec: None,
             failed: false,
             history_failed: false,
         }
@@ -187,7 +185,8 @@ impl<'a> Console<'a> {
 
     /// Runs `command` (through `sh -c`) for every report shown, with its JSON on stdin.
     pub fn exec(&mut self, command: String) {
-        self.exec = Some(Exec::start(command, self.events.clone()));
+        let exec = Exec::start(command, self.events.clone());
+        self.output.0.push(Box::new(exec));
     }
 
     /// Registers an input before it streams (`node` named by `--node NAME=PATH`); returns its
@@ -252,7 +251,7 @@ impl<'a> Console<'a> {
     /// Prints a warning about an input (a jsonl line too in that format).
     pub fn warning(&mut self, input: usize, text: &str) -> anyhow::Result<()> {
         self.events.event(Said::Error(text));
-        self.printer.warning(&self.analysis, input, text)
+        self.output.warning(&self.analysis, input, text)
     }
 
     fn report(
@@ -379,9 +378,7 @@ impl<'a> Console<'a> {
         }
         if status.is_final() {
             self.analysis.inputs[input].reports += 1;
-            if self.analysis.reports.len() < MAX_KEPT
-                && !matches!(self.printer.format(), LiveFormat::Lines(_))
-            {
+            if self.analysis.reports.len() < MAX_KEPT && self.output.keeps_reports() {
                 let mut kept = located;
                 kept.report.excerpt = Vec::new();
                 kept.report.stack_words = Vec::new();
@@ -460,20 +457,13 @@ impl<'a> Console<'a> {
     }
 
     fn show(&mut self, located: &Located, status: Status) -> anyhow::Result<()> {
-        self.printer.report(&self.analysis, located, status)?;
-        if let Some(exec) = &mut self.exec {
-            exec.queue(crate::render::live::jsonl(&self.analysis, located, status).to_string());
-        }
-        Ok(())
+        self.output.report(&self.analysis, located, status)
     }
 
     /// The end of everything: the summary (table or jsonl line); waits for `--exec` runs.
     /// Returns the counters and whether something failed.
     pub fn finish(mut self) -> anyhow::Result<Ended> {
-        self.printer.finish(&self.analysis, self.more)?;
-        if let Some(exec) = self.exec.take() {
-            exec.finish();
-        }
+        self.output.finish(&self.analysis, self.more)?;
         Ok(Ended {
             analysis: self.analysis,
             failed: self.failed,
@@ -543,16 +533,35 @@ impl Exec {
             }
         }
     }
+}
+
+/// `--exec` is one more renderer: each report shown goes to the command as its jsonl object.
+impl Output for Exec {
+    fn report(
+        &mut self,
+        analysis: &Analysis,
+        located: &Located,
+        status: Status,
+    ) -> anyhow::Result<()> {
+        self.queue(crate::render::live::jsonl(analysis, located, status).to_string());
+        Ok(())
+    }
 
     /// Lets the queued runs finish, waiting at most [`EXEC_DRAIN`].
-    fn finish(mut self) {
-        self.tx = None;
-        if let Err(mpsc::RecvTimeoutError::Timeout) = self.done.recv_timeout(EXEC_DRAIN) {
-            self.events.event(Said::Error(&format!(
-                "warning: --exec still busy after {} s; not waiting for it",
-                EXEC_DRAIN.as_secs()
-            )));
+    fn finish(&mut self, _: &Analysis, _: usize) -> anyhow::Result<()> {
+        if self.tx.take().is_some() {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = self.done.recv_timeout(EXEC_DRAIN) {
+                self.events.event(Said::Error(&format!(
+                    "warning: --exec still busy after {} s; not waiting for it",
+                    EXEC_DRAIN.as_secs()
+                )));
+            }
         }
+        Ok(())
+    }
+
+    fn keeps_reports(&self) -> bool {
+        false
     }
 }
 

@@ -10,10 +10,10 @@ use crate::identity::run::RunOverrides;
 use crate::input::live::{self, Feed, Follow, Start};
 use crate::input::{self, Source};
 use crate::ops::console::{self, Console, Ended, Event, Recording};
-use crate::render::live::LiveFormat;
+use crate::pipeline::output::Output;
 use crate::symbolize::locate::Locator;
 use legolog_parsers::ParseConfig;
-use std::io::{self, Write};
+use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -21,10 +21,8 @@ use std::time::Duration;
 
 /// What a streaming run needs besides its sources.
 pub struct Setup<'a> {
-    /// How reports are printed.
-    pub format: LiveFormat,
-    /// Where (standard output, through the sanitizer for people).
-    pub out: Box<dyn Write + 'a>,
+    /// The renderer each report goes to as it comes (the format the command picked).
+    pub output: Box<dyn Output + 'a>,
     /// Known-bug rules.
     pub rules: &'a RuleSet,
     /// Limits on what is kept per input.
@@ -86,7 +84,7 @@ impl Streams {
 
 fn console<'a>(setup: Setup<'a>, recording: Recording) -> Console<'a> {
     let mut console = Console::new(
-        (setup.format, setup.out),
+        setup.output,
         (setup.rules, setup.limits),
         setup.locator,
         setup.history,

@@ -62,6 +62,18 @@ pub trait Sink {
     fn report(&mut self, report: Report, status: Status, banners: Option<&BannerScanner>);
     /// Something about the source worth a warning line; the source goes on.
     fn warning(&mut self, text: String);
+
+    /// The bytes of one chunk, once the scanner has read them and every report they ended has
+    /// been handed out; `open` says whether a report is still being assembled (its lines may
+    /// still be claimed). A pass-through (`decode`) writes its lines here; others ignore it.
+    fn read(&mut self, data: &[u8], open: bool, banners: Option<&BannerScanner>) {
+        let _ = (data, open, banners);
+    }
+
+    /// The source ended and every report was handed out.
+    fn ended(&mut self, banners: Option<&BannerScanner>) {
+        let _ = banners;
+    }
 }
 
 /// Options of one stream.
@@ -308,6 +320,7 @@ impl Scan {
             None => scanner.push(data),
         }
         self.shown.drain(scanner, self.banners.as_ref(), sink);
+        sink.read(data, scanner.in_progress(), self.banners.as_ref());
     }
 
     /// Finishes the stream: the reports still open are handed out.
@@ -329,6 +342,7 @@ impl Scan {
             scanner.finish();
         }
         self.shown.drain(scanner, self.banners.as_ref(), sink);
+        sink.ended(self.banners.as_ref());
         StreamEnd {
             stats: scanner.stats().clone(),
             content_hash,

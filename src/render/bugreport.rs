@@ -8,7 +8,7 @@
 //! disassembly. Without it the kernel's `?` marks and the raw bytes are shown.
 
 use crate::identity::rules::RuleSet;
-use crate::pipeline::analysis::{Analysis, Located};
+use crate::pipeline::output::{Analysis, Located};
 use crate::render::markdown::escape;
 use crate::render::{frame_text, history_sentence};
 use crate::symbolize::decode::location_text;

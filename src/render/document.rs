@@ -2,7 +2,7 @@
 //! JSON contract's report object, the text block `analyze` prints and the report's lines.
 
 use crate::history::documents::Document;
-use crate::pipeline::analysis::{Analysis, Located};
+use crate::pipeline::output::{Analysis, Located};
 
 /// The document of a report, before it is attached to a bug (no `history`).
 pub fn document(analysis: &Analysis, located: &Located) -> Document {

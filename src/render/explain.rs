@@ -5,7 +5,7 @@
 use crate::history::{History, Match};
 use crate::identity::rules::RuleSet;
 use crate::identity::signature;
-use crate::pipeline::analysis::Analysis;
+use crate::pipeline::output::Analysis;
 use std::io::Write;
 
 /// Writes the explanation of every report of `analysis`.

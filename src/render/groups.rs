@@ -5,7 +5,7 @@ use super::{list_runs, Style};
 use crate::history::{BugRow, Occurrence};
 use crate::identity::run::Date;
 use crate::identity::signature;
-use crate::pipeline::correlate::{Group, LogResult};
+use crate::pipeline::output::correlated::{Group, LogResult};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::io::Write;

@@ -1,31 +1,42 @@
-//! How reports look as they come (`analyze` text and jsonl, `watch`, `--exec`): a [`Printer`]
-//! writes each report the pipeline hands over as a numbered block, one line or one JSON
-//! object, warnings as jsonl lines, and the summary at the end. `ops::console` decides what
-//! to show and when; everything shown is shaped here.
+//! How reports look as they come (`analyze` text and jsonl, `watch`, `--exec`): three
+//! renderers of the pipeline's [`Output`] — [`Blocks`] (a numbered block per report, the
+//! summary table at the end), [`Lines`] (a line per report) and [`Jsonl`] (a JSON object per
+//! report and warning, a summary object). `ops::console` decides what to show and when;
+//! everything shown is shaped here.
 
 use crate::history::Match;
-use crate::pipeline::analysis::{Analysis, Located};
-use crate::pipeline::stream::Status;
+use crate::pipeline::output::{Analysis, Located, Output, Status};
 use crate::render::{self, Style};
 use std::io::Write;
 
-/// How reports are printed as they come.
+/// How reports are printed as they come: which [`Output`] [`LiveFormat::output`] makes.
 #[derive(Debug, Clone, Copy)]
 pub enum LiveFormat {
-    /// `analyze`: each report's block, the summary table at the end.
+    /// `analyze`: each report's block, the summary table at the end ([`Blocks`]).
     Blocks(Style),
-    /// One line per report (`watch`).
+    /// One line per report (`watch`, [`Lines`]).
     Lines(Style),
-    /// One JSON object per line.
+    /// One JSON object per line ([`Jsonl`]).
     Jsonl,
+}
+
+impl LiveFormat {
+    /// The renderer of this format, writing to `out`.
+    pub fn output<'a>(self, out: Box<dyn Write + 'a>) -> Box<dyn Output + 'a> {
+        match self {
+            LiveFormat::Blocks(style) => Box::new(Blocks::new(style, out)),
+            LiveFormat::Lines(style) => Box::new(Lines { style, out }),
+            LiveFormat::Jsonl => Box::new(Jsonl { out }),
+        }
+    }
 }
 
 /// Blocks shown at a pause whose numbers are remembered for a correction.
 const MAX_IN_FLIGHT_PAUSED: usize = 64;
 
-/// Writes reports as they come, in one [`LiveFormat`].
-pub struct Printer<'a> {
-    format: LiveFormat,
+/// `analyze`'s text: each report as a numbered block, the summary table at the end.
+pub struct Blocks<'a> {
+    style: Style,
     out: Box<dyn Write + 'a>,
     /// Text blocks shown so far (numbered across inputs; stream ids are per input).
     n_blocks: usize,
@@ -33,112 +44,134 @@ pub struct Printer<'a> {
     paused_blocks: std::collections::VecDeque<((usize, u64), usize)>,
 }
 
-impl<'a> Printer<'a> {
-    /// A printer writing `format` to `out`.
-    pub fn new(format: LiveFormat, out: Box<dyn Write + 'a>) -> Printer<'a> {
-        Printer {
-            format,
+impl<'a> Blocks<'a> {
+    /// Blocks in `style` written to `out`.
+    pub fn new(style: Style, out: Box<dyn Write + 'a>) -> Blocks<'a> {
+        Blocks {
+            style,
             out,
             n_blocks: 0,
             paused_blocks: std::collections::VecDeque::new(),
         }
     }
+}
 
-    /// The format.
-    pub fn format(&self) -> LiveFormat {
-        self.format
-    }
-
-    /// A warning about input `input`: a jsonl line in that format (the other formats say it
-    /// on stderr only).
-    pub fn warning(&mut self, analysis: &Analysis, input: usize, text: &str) -> anyhow::Result<()> {
-        if let LiveFormat::Jsonl = self.format {
-            let node = analysis.inputs.get(input).and_then(|i| i.run.node.clone());
-            let source = analysis.inputs.get(input).map(|i| i.source.to_string());
-            let line = serde_json::json!({
-                "type": "warning",
-                "source": source,
-                "node": node,
-                "message": text,
-            });
-            writeln!(self.out, "{line}")?;
-            self.out.flush()?;
-        }
-        Ok(())
-    }
-
-    /// Shows one report (a block, a line or a JSON object).
-    pub fn report(
+impl Output for Blocks<'_> {
+    fn report(
         &mut self,
         analysis: &Analysis,
         located: &Located,
         status: Status,
     ) -> anyhow::Result<()> {
         let id = status.id();
-        match self.format {
-            LiveFormat::Blocks(style) => {
-                self.n_blocks += 1;
-                let number = self.n_blocks;
-                if let Status::Paused { .. } = status {
-                    // Only a report shown at a pause can be replaced; a few are remembered.
-                    if self.paused_blocks.len() == MAX_IN_FLIGHT_PAUSED {
-                        self.paused_blocks.pop_front();
-                    }
-                    self.paused_blocks.push_back(((located.input, id), number));
-                }
-                let label = match status {
-                    Status::Paused { .. } => format!("[{number}] (input paused; may go on)"),
-                    _ => format!("[{number}]"),
-                };
-                render::text::write_report(&mut *self.out, analysis, &label, located, style)?;
-                let replaced = status.replaces().and_then(|r| {
-                    self.paused_blocks
-                        .iter()
-                        .find(|(key, _)| *key == (located.input, r))
-                        .map(|(_, number)| *number)
-                });
-                if let Some(replaced) = replaced {
-                    writeln!(self.out, "    (replaces report [{replaced}])")?;
-                }
+        self.n_blocks += 1;
+        let number = self.n_blocks;
+        if let Status::Paused { .. } = status {
+            // Only a report shown at a pause can be replaced; a few are remembered.
+            if self.paused_blocks.len() == MAX_IN_FLIGHT_PAUSED {
+                self.paused_blocks.pop_front();
             }
-            LiveFormat::Lines(style) => {
-                let line = watch_line(analysis, located, status);
-                writeln!(
-                    self.out,
-                    "{}",
-                    if located.labels.is_empty() {
-                        line
-                    } else {
-                        style.red(&line)
-                    }
-                )?;
-            }
-            LiveFormat::Jsonl => {
-                let line = jsonl(analysis, located, status);
-                writeln!(self.out, "{line}")?;
-            }
+            self.paused_blocks.push_back(((located.input, id), number));
+        }
+        let label = match status {
+            Status::Paused { .. } => format!("[{number}] (input paused; may go on)"),
+            _ => format!("[{number}]"),
+        };
+        render::text::write_report(&mut *self.out, analysis, &label, located, self.style)?;
+        let replaced = status.replaces().and_then(|r| {
+            self.paused_blocks
+                .iter()
+                .find(|(key, _)| *key == (located.input, r))
+                .map(|(_, number)| *number)
+        });
+        if let Some(replaced) = replaced {
+            writeln!(self.out, "    (replaces report [{replaced}])")?;
         }
         self.out.flush()?;
         Ok(())
     }
 
-    /// The end: the summary table (blocks, with `more` reports not kept) or the jsonl summary.
-    pub fn finish(&mut self, analysis: &Analysis, more: usize) -> anyhow::Result<()> {
-        match self.format {
-            LiveFormat::Blocks(style) => {
-                writeln!(self.out)?;
-                render::text::write_summary(&mut *self.out, analysis, more, style)?;
-            }
-            LiveFormat::Lines(_) => {}
-            LiveFormat::Jsonl => {
-                let line = serde_json::json!({
-                    "type": "summary",
-                    "version": render::json::VERSION,
-                    "inputs": render::json::inputs_value(analysis),
-                });
-                writeln!(self.out, "{line}")?;
-            }
-        }
+    fn finish(&mut self, analysis: &Analysis, more: usize) -> anyhow::Result<()> {
+        writeln!(self.out)?;
+        render::text::write_summary(&mut *self.out, analysis, more, self.style)?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// `watch`'s text: one line per report, red when a known-bug rule matched; no summary.
+pub struct Lines<'a> {
+    style: Style,
+    out: Box<dyn Write + 'a>,
+}
+
+impl Output for Lines<'_> {
+    fn report(
+        &mut self,
+        analysis: &Analysis,
+        located: &Located,
+        status: Status,
+    ) -> anyhow::Result<()> {
+        let line = watch_line(analysis, located, status);
+        let line = if located.labels.is_empty() {
+            line
+        } else {
+            self.style.red(&line)
+        };
+        writeln!(self.out, "{line}")?;
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Analysis, _: usize) -> anyhow::Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn keeps_reports(&self) -> bool {
+        false
+    }
+}
+
+/// `--format jsonl`: one JSON object per report, per warning, and a summary object at the end.
+pub struct Jsonl<'a> {
+    out: Box<dyn Write + 'a>,
+}
+
+impl Output for Jsonl<'_> {
+    fn report(
+        &mut self,
+        analysis: &Analysis,
+        located: &Located,
+        status: Status,
+    ) -> anyhow::Result<()> {
+        let line = jsonl(analysis, located, status);
+        writeln!(self.out, "{line}")?;
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn warning(&mut self, analysis: &Analysis, input: usize, text: &str) -> anyhow::Result<()> {
+        let node = analysis.inputs.get(input).and_then(|i| i.run.node.clone());
+        let source = analysis.inputs.get(input).map(|i| i.source.to_string());
+        let line = serde_json::json!({
+            "type": "warning",
+            "source": source,
+            "node": node,
+            "message": text,
+        });
+        writeln!(self.out, "{line}")?;
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn finish(&mut self, analysis: &Analysis, _more: usize) -> anyhow::Result<()> {
+        let line = serde_json::json!({
+            "type": "summary",
+            "version": render::json::VERSION,
+            "inputs": render::json::inputs_value(analysis),
+        });
+        writeln!(self.out, "{line}")?;
         self.out.flush()?;
         Ok(())
     }

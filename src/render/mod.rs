@@ -1,4 +1,4 @@
-//! Renderers: terminal text, JSON, Markdown. Each takes an [`Analysis`](crate::pipeline::analysis::Analysis)
+//! Renderers: terminal text, JSON, Markdown. Each takes an [`Analysis`](crate::pipeline::output::Analysis)
 //! and a writer; none of them decides anything about the reports.
 
 pub mod bugreport;

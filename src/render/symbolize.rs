@@ -1,20 +1,10 @@
 //! `legolog symbolize` output: addr2line's (GNU), llvm-symbolizer's (LLVM), or JSON.
 
 use super::json::JsonLocation;
+use crate::symbolize::query::Answer;
 use legolog_symbols::SourceFrame;
 use serde::Serialize;
 use std::io::Write;
-
-/// One query's answer: its location (innermost first) or why there is none.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    /// The query as given.
-    pub query: String,
-    /// The address looked up, when the query resolved to one.
-    pub address: Option<u64>,
-    /// The positions, or the error said for this query.
-    pub location: Result<Vec<SourceFrame>, String>,
-}
 
 /// What the flags add to the text styles.
 #[derive(Debug, Clone, Copy, Default)]

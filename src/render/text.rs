@@ -1,7 +1,7 @@
 //! Output for people on a terminal: a summary table, then each report with its trace.
 
 use super::{frame_text, Style};
-use crate::pipeline::analysis::Analysis;
+use crate::pipeline::output::Analysis;
 use crate::symbolize::decode::{location_text, FrameDecoding};
 use legolog_parsers::{Confidence, Context};
 use std::io::{self, Write};
@@ -95,7 +95,7 @@ pub fn write_report(
     out: &mut dyn Write,
     analysis: &Analysis,
     label: &str,
-    located: &crate::pipeline::analysis::Located,
+    located: &crate::pipeline::output::Located,
     style: Style,
 ) -> anyhow::Result<()> {
     {
@@ -267,7 +267,7 @@ fn write_snippet(
 }
 
 /// Lines of the report; prefixed with the run name when several inputs are shown.
-fn where_text(analysis: &Analysis, located: &crate::pipeline::analysis::Located) -> String {
+fn where_text(analysis: &Analysis, located: &crate::pipeline::output::Located) -> String {
     let span = &located.report.span;
     if analysis.inputs.len() == 1 {
         return format!("lines {}-{}", span.start, span.end);

@@ -1,7 +1,7 @@
 //! `legolog timeline`'s output: the groups and incidents of `pipeline::timeline`, as text for
 //! people or as JSON (`version`, `groups`).
 
-use crate::pipeline::timeline::{Group, Timeline};
+use crate::pipeline::output::timeline::{Group, Timeline};
 use serde::Serialize;
 use std::io::Write;
 

@@ -8,8 +8,8 @@ use crate::identity::signature::Trust;
 use anyhow::Context as _;
 use legolog_parsers::{Confidence, Frame, Report};
 use legolog_symbols::{
-    FrameQuery, Instruction, LogSymbol, Observation, Probe, SourceFrame, SymbolizeConfig,
-    Symbolizer, Verdict,
+    FrameQuery, Instruction, LogSymbol, Observation, SourceFrame, SymbolizeConfig, Symbolizer,
+    Verdict,
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -480,82 +480,4 @@ pub fn location_text(location: &[SourceFrame]) -> Option<String> {
         Some(line) => format!("{file}:{line}"),
         None => file.to_owned(),
     })
-}
-
-/// Resolves `ADDR`, `SYM+OFF[/SIZE]` and an optional module name to the probe
-/// `addr2line -f -i` would use: the address itself. Strict: an address outside every text
-/// symbol, or an offset beyond the printed size or the symbol's own (kallsyms) size, is an
-/// error; a symbol the image does not have is `Ok(None)` (`?? ??:0`, as addr2line says).
-/// `%pB` prints a return address at the very end of a function as `func+size/size`, so an
-/// offset equal to the size is accepted.
-pub fn resolve_query(
-    symbolizer: &Symbolizer,
-    query: &str,
-    module: Option<&str>,
-) -> anyhow::Result<Option<Probe>> {
-    let query = query.trim();
-    let shown = crate::symbolize::query::shown(query);
-    let image = match module {
-        None => None,
-        Some(module) => match symbolizer.module(module)? {
-            Some(image) => Some(image),
-            None => anyhow::bail!("module {module} not found in --modules directories"),
-        },
-    };
-    let image = image.as_deref().unwrap_or(symbolizer.kernel());
-    let hex = query
-        .strip_prefix("0x")
-        .or_else(|| query.strip_prefix("0X"))
-        .or_else(|| {
-            (!query.is_empty() && query.bytes().all(|b| b.is_ascii_hexdigit())).then_some(query)
-        });
-    if let Some(hex) = hex {
-        let addr =
-            u64::from_str_radix(hex, 16).with_context(|| format!("{shown}: not a hex address"))?;
-        if image.find_symbol(addr).is_none() {
-            anyhow::bail!(
-                "{shown}: address outside any text symbol of {}",
-                image.path().display()
-            );
-        }
-        return Ok(Some(Probe::Exact(addr)));
-    }
-    let (name, rest) = query
-        .split_once('+')
-        .with_context(|| format!("{shown}: expected ADDR or SYM+OFF[/SIZE]"))?;
-    let (offset_text, size_text) = match rest.split_once('/') {
-        Some((offset, size)) => (offset, Some(size)),
-        None => (rest, None),
-    };
-    let parse_hex = |text: &str| -> anyhow::Result<u64> {
-        let digits = text.trim_start_matches("0x");
-        u64::from_str_radix(digits, 16).with_context(|| {
-            format!(
-                "{shown}: {} is not hex",
-                crate::symbolize::query::shown(text)
-            )
-        })
-    };
-    let offset = parse_hex(offset_text)?;
-    let size = size_text.map(parse_hex).transpose()?;
-    if let Some(size) = size {
-        if offset > size {
-            anyhow::bail!("{shown}: offset {offset:#x} is beyond the printed size {size:#x}");
-        }
-    }
-    let Some(symbol) = image.find_symbol_by_name(name, size) else {
-        return Ok(None);
-    };
-    if offset > symbol.kallsyms_size {
-        anyhow::bail!(
-            "{shown}: offset {offset:#x} is beyond the size of {} ({:#x})",
-            symbol.name,
-            symbol.kallsyms_size
-        );
-    }
-    let addr = symbol
-        .start
-        .checked_add(offset)
-        .with_context(|| format!("{shown}: offset {offset:#x} overflows the address space"))?;
-    Ok(Some(Probe::Exact(addr)))
 }

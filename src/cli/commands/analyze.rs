@@ -9,8 +9,11 @@ use crate::config::settings::Settings;
 use crate::ops::load::{load, load_rules, open_history, Loaded};
 use crate::ops::watch;
 use crate::pipeline::analysis::Analysis;
+use crate::pipeline::output::Output;
 use crate::render;
+use crate::render::json::JsonDocument;
 use crate::render::live::LiveFormat;
+use crate::render::markdown::MarkdownDocument;
 use crate::render::sanitize;
 use crate::render::stderr::Stderr;
 use crate::symbolize::locate::Locator;
@@ -44,15 +47,19 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         failed,
         history_failed,
     } = loaded;
-    let mut out = sanitize::stdout(args.format == AnalyzeFormat::Json, style.color);
-    match args.format {
-        AnalyzeFormat::Markdown => render::markdown::write(&mut out, &analysis)?,
-        _ => render::json::write(&mut out, &analysis)?,
-    }
+    let out = sanitize::stdout(args.format == AnalyzeFormat::Json, style.color);
+    let mut output: Box<dyn Output> = match args.format {
+        AnalyzeFormat::Markdown => Box::new(MarkdownDocument::new(out)),
+        _ => Box::new(JsonDocument::new(out)),
+    };
+    // Every report was read, recorded and kept before a document is written.
+    output.finish(&analysis, 0)?;
+    drop(output);
     if args.why {
+        let mut out = sanitize::stdout(false, style.color);
         render::explain::write(&mut out, &analysis, &rules, history.as_mut())?;
+        out.flush()?;
     }
-    out.flush()?;
     let code = exit_code(&analysis, args.locate.strict, (failed, history_failed));
     Ok(fail_on_code(&args, &analysis, code))
 }
@@ -70,9 +77,9 @@ fn stream(args: &AnalyzeArgs, format: LiveFormat) -> anyhow::Result<ExitCode> {
     );
     let colour = matches!(format, LiveFormat::Blocks(style) if style.color);
     let specs = args.db.nodes.specs(&args.logs);
+    let out = sanitize::stdout(matches!(format, LiveFormat::Jsonl), colour);
     let setup = watch::Setup {
-        format,
-        out: sanitize::stdout(matches!(format, LiveFormat::Jsonl), colour),
+        output: format.output(out),
         rules: &rules,
         limits: &limits,
         locator: Some(&locator),

@@ -21,7 +21,7 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     for err in &found.errors {
         crate::eprint_safe!("legolog: {err:#}");
     }
-    super::correlate::say_skipped(&found.skipped, args.walk.verbose);
+    crate::ops::correlate::say_skipped(&found.skipped, args.walk.verbose);
     let mut specs: Vec<NodeSpec> = args.nodes.consoles().cloned().collect();
     specs.extend(found.files.into_iter().map(|f| NodeSpec::plain(f.path)));
     let events = crate::render::stderr::Stderr::new();

@@ -32,9 +32,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         WatchFormat::Text => LiveFormat::Lines(style),
         WatchFormat::Jsonl => LiveFormat::Jsonl,
     };
+    let out = sanitize::stdout(args.format == WatchFormat::Jsonl, style.color);
     let setup = watch::Setup {
-        format,
-        out: sanitize::stdout(args.format == WatchFormat::Jsonl, style.color),
+        output: format.output(out),
         rules: &rules,
         limits: &limits,
         locator: Some(&locator),
