@@ -493,15 +493,34 @@ fn trigger_finder() -> &'static AhoCorasick {
 }
 
 /// The literals the skip search looks for: the triggers without those that contain another
-/// one (`BUG: failure at` is found as `BUG:`).
+/// one (`BUG: failure at` is found as `BUG:`), in the order that keeps the search fast.
+///
+/// Which lines have a trigger does not depend on the order (only where a line's leftmost
+/// trigger starts is used), but the search's speed does: aho-corasick's Teddy puts the `i`-th
+/// literal with a new prefix into bucket `15 - i % 16`, and a position is verified when its
+/// bytes fit a bucket's masks, the union of its literals' bytes. Sorted literals dealt out as
+/// [`SEARCH_STRIDE`] interleaved runs give each bucket literals a few places apart in sorted
+/// order, which share their leading bytes, so the masks stay tight. Measured with valgrind
+/// (instructions and mispredicted branches of the search) over the syzkaller and LegoOS
+/// corpora, the fixtures and bench/scan.sh's two logs: 10-24% fewer instructions and 20-43%
+/// fewer mispredictions than sorted order on each; strides of 6, 7, 10, 12 and 14 were worse.
 fn prefilter(triggers: &[&'static str]) -> Vec<&'static str> {
     let mut literals = triggers.to_vec();
     literals.sort_unstable();
     literals.dedup();
     let all = literals.clone();
     literals.retain(|l| !all.iter().any(|other| other != l && l.contains(other)));
-    literals
+    let per_run = literals.len().div_ceil(SEARCH_STRIDE);
+    (0..per_run * SEARCH_STRIDE)
+        .filter_map(|k| {
+            let idx = (k % SEARCH_STRIDE) * per_run + k / SEARCH_STRIDE;
+            literals.get(idx).copied()
+        })
+        .collect()
 }
+
+/// See [`prefilter`].
+const SEARCH_STRIDE: usize = 8;
 
 /// Size of the reads of [`Parser`].
 const READ_CHUNK: usize = 256 * 1024;
