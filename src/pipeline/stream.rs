@@ -84,8 +84,8 @@ pub struct StreamEnd {
     pub error: Option<anyhow::Error>,
     /// Bytes read (decompressed).
     pub bytes: u64,
-    /// The source's first bytes (at most [`run::DATE_HEAD_BYTES`]), where its date is looked for.
-    pub head: Vec<u8>,
+    /// The first wall-clock date in the source's first bytes ([`run::HeadDate`]).
+    pub date: Option<run::Date>,
 }
 
 /// How often a live stream looks at the stop flag while waiting.
@@ -274,7 +274,7 @@ struct Scan {
     /// The error that ended the source early.
     error: Option<anyhow::Error>,
     bytes: u64,
-    head: Vec<u8>,
+    date: run::HeadDate,
 }
 
 impl Scan {
@@ -284,7 +284,7 @@ impl Scan {
             shown: Shown::default(),
             error: None,
             bytes: 0,
-            head: Vec::new(),
+            date: run::HeadDate::default(),
         }
     }
 
@@ -298,8 +298,7 @@ impl Scan {
         triggers: Option<&Triggers>,
     ) {
         self.bytes += data.len() as u64;
-        let room = run::DATE_HEAD_BYTES.saturating_sub(self.head.len());
-        self.head.extend_from_slice(&data[..room.min(data.len())]);
+        self.date.feed(data);
         if let Some(banners) = self.banners.as_mut() {
             banners.feed(data);
         }
@@ -334,7 +333,7 @@ impl Scan {
             content_hash,
             error: self.error,
             bytes: self.bytes,
-            head: self.head,
+            date: self.date.date(),
         }
     }
 }
