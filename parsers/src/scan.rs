@@ -77,6 +77,8 @@ impl Scanner {
     /// [`Scanner::push`] with the chunk's [`Triggers`] found beforehand (on another thread, while
     /// this one scans the previous chunk): the skip looks its stops up instead of searching.
     /// The reports, lines and counters are those of [`Scanner::push`].
+    /// `triggers` may cover only the chunk's first lines ([`Triggers::find_head`]): the lines
+    /// after those are searched here, as [`Scanner::push`] searches them.
     pub fn push_found(&mut self, chunk: &[u8], triggers: &Triggers) {
         match self.source.cr_endings(chunk) {
             // CR endings move the lines; the search is done again on the converted chunk.
@@ -101,7 +103,15 @@ impl Scanner {
                 body = match triggers {
                     Some(triggers) => {
                         let offset = body_offset + body_len - body.len();
-                        let stop = triggers.next_line(&mut next, offset, body);
+                        let stop = match triggers.next_line(&mut next, offset, body) {
+                            Some(stop) => stop,
+                            // The lines past those searched ahead: searched now.
+                            None => {
+                                let searched = triggers.searched.saturating_sub(offset);
+                                let rest = body.get(searched..).unwrap_or_default();
+                                searched + trigger_line(rest)
+                            }
+                        };
                         self.core.skip_lines(body, stop, max_line_len)
                     }
                     None => self.core.skip_to_trigger(body, max_line_len),
@@ -201,9 +211,7 @@ impl Core {
     /// Passes over the lines of `region` (complete lines) up to the first one that contains a
     /// trigger, counting them; returns the region from that line on.
     fn skip_to_trigger<'a>(&mut self, region: &'a [u8], max_line_len: usize) -> &'a [u8] {
-        let stop = trigger_finder()
-            .find(region)
-            .map_or(region.len(), |found| line_start(region, found.start()));
+        let stop = trigger_line(region);
         self.skip_lines(region, stop, max_line_len)
     }
 
@@ -389,6 +397,14 @@ fn is_crash(kind: Kind) -> bool {
     )
 }
 
+/// The start of the first line of `region` (complete lines) that contains a trigger, or
+/// `region.len()`.
+fn trigger_line(region: &[u8]) -> usize {
+    trigger_finder()
+        .find(region)
+        .map_or(region.len(), |found| line_start(region, found.start()))
+}
+
 /// The start of the line of `region` that byte `at` is on.
 fn line_start(region: &[u8], at: usize) -> usize {
     let before = region.get(..at).unwrap_or_default();
@@ -397,26 +413,45 @@ fn line_start(region: &[u8], at: usize) -> usize {
 
 /// Where the header triggers of one chunk are: one offset per line that holds any (where the
 /// first one on it starts), in order. Found with the same search as [`Scanner::push`]'s skip,
-/// on the whole chunk, so it can run on another thread ahead of the scanner; the lines with a
-/// trigger do not depend on where the search starts, since no trigger spans a newline.
+/// on the whole chunk or on its first lines, so it can run on another thread ahead of the
+/// scanner; the lines with a trigger do not depend on where the search starts, since no trigger
+/// spans a newline.
 #[derive(Debug, Clone, Default)]
 pub struct Triggers {
     at: Vec<usize>,
     /// The length of the chunk searched.
     len: usize,
+    /// The bytes searched: the whole chunk, or its lines up to here (a line start).
+    searched: usize,
 }
 
 impl Triggers {
     /// Searches `chunk`.
     pub fn find(chunk: &[u8]) -> Triggers {
+        Triggers::find_head(chunk, chunk.len())
+    }
+
+    /// Searches the lines of `chunk` up to the one byte `head` is on (all of `chunk` when `head`
+    /// is past its end, none when it is 0); [`Scanner::push_found`] searches the others. Two
+    /// threads can so share the search of a chunk in any proportion without changing what is
+    /// found.
+    pub fn find_head(chunk: &[u8], head: usize) -> Triggers {
+        let searched = match chunk.get(head..) {
+            Some(rest) if head > 0 => {
+                memchr::memchr(b'\n', rest).map_or(chunk.len(), |nl| head + nl + 1)
+            }
+            Some(_) => 0,
+            None => chunk.len(),
+        };
+        let region = chunk.get(..searched).unwrap_or_default();
         let finder = trigger_finder();
         let mut at = Vec::new();
         let mut from = 0;
-        while let Some(found) = chunk.get(from..).and_then(|rest| finder.find(rest)) {
+        while let Some(found) = region.get(from..).and_then(|rest| finder.find(rest)) {
             let start = from + found.start();
             at.push(start);
             // The rest of this line changes nothing: go on at the next line.
-            match chunk
+            match region
                 .get(start..)
                 .and_then(|rest| memchr::memchr(b'\n', rest))
             {
@@ -427,19 +462,22 @@ impl Triggers {
         Triggers {
             at,
             len: chunk.len(),
+            searched,
         }
     }
 
     /// The start (in `region`, which begins at `offset` in the chunk and at a line start) of
-    /// the first line of `region` with a trigger, or `region.len()`. `next` is where the
+    /// the first line of `region` with a trigger; `region.len()` when it has none, and `None`
+    /// when it has none among the lines searched but goes on past them. `next` is where the
     /// previous call left off; regions only move forward.
-    fn next_line(&self, next: &mut usize, offset: usize, region: &[u8]) -> usize {
+    fn next_line(&self, next: &mut usize, offset: usize, region: &[u8]) -> Option<usize> {
         while self.at.get(*next).is_some_and(|&at| at < offset) {
             *next += 1;
         }
         match self.at.get(*next) {
-            Some(&at) if at - offset < region.len() => line_start(region, at - offset),
-            _ => region.len(),
+            Some(&at) if at - offset < region.len() => Some(line_start(region, at - offset)),
+            _ if offset + region.len() <= self.searched => Some(region.len()),
+            _ => None,
         }
     }
 }
@@ -455,15 +493,34 @@ fn trigger_finder() -> &'static AhoCorasick {
 }
 
 /// The literals the skip search looks for: the triggers without those that contain another
-/// one (`BUG: failure at` is found as `BUG:`).
+/// one (`BUG: failure at` is found as `BUG:`), in the order that keeps the search fast.
+///
+/// Which lines have a trigger does not depend on the order (only where a line's leftmost
+/// trigger starts is used), but the search's speed does: aho-corasick's Teddy puts the `i`-th
+/// literal with a new prefix into bucket `15 - i % 16`, and a position is verified when its
+/// bytes fit a bucket's masks, the union of its literals' bytes. Sorted literals dealt out as
+/// [`SEARCH_STRIDE`] interleaved runs give each bucket literals a few places apart in sorted
+/// order, which share their leading bytes, so the masks stay tight. Measured with valgrind
+/// (instructions and mispredicted branches of the search) over the syzkaller and LegoOS
+/// corpora, the fixtures and bench/scan.sh's two logs: 10-24% fewer instructions and 20-43%
+/// fewer mispredictions than sorted order on each; strides of 6, 7, 10, 12 and 14 were worse.
 fn prefilter(triggers: &[&'static str]) -> Vec<&'static str> {
     let mut literals = triggers.to_vec();
     literals.sort_unstable();
     literals.dedup();
     let all = literals.clone();
     literals.retain(|l| !all.iter().any(|other| other != l && l.contains(other)));
-    literals
+    let per_run = literals.len().div_ceil(SEARCH_STRIDE);
+    (0..per_run * SEARCH_STRIDE)
+        .filter_map(|k| {
+            let idx = (k % SEARCH_STRIDE) * per_run + k / SEARCH_STRIDE;
+            literals.get(idx).copied()
+        })
+        .collect()
 }
+
+/// See [`prefilter`].
+const SEARCH_STRIDE: usize = 8;
 
 /// Size of the reads of [`Parser`].
 const READ_CHUNK: usize = 256 * 1024;

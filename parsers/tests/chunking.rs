@@ -26,8 +26,8 @@ fn whole(bytes: &[u8], config: &ParseConfig) -> String {
 }
 
 /// The same through the push interface, cut at the given sizes (cycled), each chunk pushed
-/// both plainly and with its [`Triggers`] found beforehand (as the default path finds them on
-/// another thread): the two must agree, and the plain one is returned.
+/// both plainly and with its [`Triggers`] found beforehand, in all or in part (as the default
+/// path finds them on another thread): the two must agree, and the plain one is returned.
 fn chunked(bytes: &[u8], config: &ParseConfig, sizes: &[usize]) -> String {
     let plain = chunked_with(bytes, config, sizes, false);
     let ahead = chunked_with(bytes, config, sizes, true);
@@ -47,7 +47,14 @@ fn chunked_with(bytes: &[u8], config: &ParseConfig, sizes: &[usize], ahead: bool
         let size = sizes[i % sizes.len()].clamp(1, rest.len());
         let (chunk, after) = rest.split_at(size);
         if ahead {
-            scanner.push_found(chunk, &Triggers::find(chunk));
+            // The search ahead covers the whole chunk, none of it, or its head up to some line
+            // (the rest is searched by the scanner), as two threads share it.
+            let head = match i % 3 {
+                0 => chunk.len(),
+                1 => 0,
+                _ => i.wrapping_mul(7919) % chunk.len(),
+            };
+            scanner.push_found(chunk, &Triggers::find_head(chunk, head));
         } else {
             scanner.push(chunk);
         }

@@ -132,11 +132,16 @@ impl RunOverrides {
 ///   `w<machine>` part.
 /// * The date is the first wall-clock date the log prints ([`wall_clock_date`]).
 pub fn run_info(stem: &str, head: &[u8]) -> RunInfo {
+    run_info_dated(stem, wall_clock_date(head))
+}
+
+/// [`run_info`] with the date already found in the log's first bytes ([`HeadDate`]).
+pub fn run_info_dated(stem: &str, date: Option<Date>) -> RunInfo {
     let run = find_run_name(stem);
     RunInfo {
         name: run.map_or_else(|| stem.to_owned(), str::to_owned),
         node: run.and_then(node_of),
-        date: wall_clock_date(head),
+        date,
     }
 }
 
@@ -152,15 +157,68 @@ pub const DATE_HEAD_BYTES: usize = 1 << 20;
 /// space): the kernel's `rtc_cmos …: setting system clock to …` line, syslog/journal
 /// `short-iso` prefixes. A bare date without a time is not taken (build dates, BIOS dates).
 pub fn wall_clock_date(head: &[u8]) -> Option<Date> {
+    wall_clock_date_from(head, 0)
+}
+
+/// [`wall_clock_date`] among the matches that start at or after byte `from` of `text` (the
+/// bytes before it only give the first match its word boundary). Every match is 19 bytes of
+/// one fixed shape, and no two can overlap, so the matches of a text are the same whatever
+/// piece of it is searched.
+fn wall_clock_date_from(text: &[u8], from: usize) -> Option<Date> {
     static PATTERN: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
         regex::bytes::Regex::new(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)[T ]\d\d:\d\d:\d\d")
             .expect("a valid pattern")
     });
-    pattern.captures_iter(head).find_map(|caps| {
-        let field = |idx: usize| std::str::from_utf8(&caps[idx]).ok()?.parse().ok();
-        Date::new(field(1)? as i32, field(2)?, field(3)?)
-    })
+    pattern
+        .captures_iter(text)
+        .filter(|caps| caps.get(0).is_some_and(|m| m.start() >= from))
+        .find_map(|caps| {
+            let field = |idx: usize| std::str::from_utf8(&caps[idx]).ok()?.parse().ok();
+            Date::new(field(1)? as i32, field(2)?, field(3)?)
+        })
+}
+
+/// [`wall_clock_date`] of a log's first [`DATE_HEAD_BYTES`], searched piece by piece as they
+/// are read: only the last few bytes of the previous piece are kept (a date may straddle two
+/// reads), not the whole head.
+#[derive(Debug, Default)]
+pub struct HeadDate {
+    /// Bytes of the log seen so far (up to [`DATE_HEAD_BYTES`]).
+    seen: usize,
+    /// The end of what was searched, where a date cut by the read may start.
+    tail: Vec<u8>,
+    date: Option<Date>,
+}
+
+impl HeadDate {
+    /// Bytes kept between pieces: longer than a match, plus the byte before it.
+    const OVERLAP: usize = 32;
+
+    /// Searches the next bytes of the log.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let room = DATE_HEAD_BYTES.saturating_sub(self.seen);
+        if self.date.is_some() || room == 0 || bytes.is_empty() {
+            return;
+        }
+        let piece = bytes.get(..room).unwrap_or(bytes);
+        self.seen += piece.len();
+        let mut text = std::mem::take(&mut self.tail);
+        // The kept tail was searched already; a match starting at its first byte would lack
+        // the byte before it, and one starting later and ending in it was seen before.
+        let from = usize::from(!text.is_empty());
+        text.extend_from_slice(piece);
+        self.date = wall_clock_date_from(&text, from);
+        let keep = text.len().saturating_sub(Self::OVERLAP);
+        text.drain(..keep);
+        text.shrink_to(Self::OVERLAP);
+        self.tail = text;
+    }
+
+    /// The date found in the bytes fed so far.
+    pub fn date(&self) -> Option<Date> {
+        self.date
+    }
 }
 
 /// The first `MMDD-w<digits>-<digits>` at a word boundary in `stem`.
@@ -232,6 +290,33 @@ mod tests {
         let info = run_info("console", b"");
         assert_eq!((info.name.as_str(), info.node), ("console", None));
         assert_eq!(run_info("x1234-w9-1", b"").name, "x1234-w9-1");
+    }
+
+    /// The date found piece by piece is the one found in the whole head, wherever the reads
+    /// cut it: a date straddling two reads, one glued to a word before it (no word boundary:
+    /// not a date, even when a read starts right after that word), an impossible date before
+    /// the real one, and the head's end (a date past it is not looked at).
+    #[test]
+    fn the_head_date_read_in_pieces_is_the_whole_heads() {
+        let mut log = b"boot x2019-02-03 04:05:06 then 2019-02-30 01:02:03 late\n".to_vec();
+        log.extend_from_slice(b"rtc: setting system clock to 2026-11-25T10:45:22 UTC\n");
+        let expected = wall_clock_date(&log);
+        assert_eq!(expected, Date::parse("2026-11-25"));
+        for size in 1..=log.len() {
+            let mut date = HeadDate::default();
+            for piece in log.chunks(size) {
+                date.feed(piece);
+            }
+            assert_eq!(date.date(), expected, "pieces of {size} bytes");
+        }
+        let mut past = vec![b'.'; DATE_HEAD_BYTES - 10];
+        past.extend_from_slice(b" 2026-11-25T10:45:22\n");
+        let mut date = HeadDate::default();
+        for piece in past.chunks(1000) {
+            date.feed(piece);
+        }
+        assert_eq!(date.date(), None);
+        assert_eq!(wall_clock_date(&past[..DATE_HEAD_BYTES]), None);
     }
 
     #[test]

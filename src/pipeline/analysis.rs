@@ -501,7 +501,7 @@ pub fn stop_of(source: &Source, end: &mut StreamEnd) -> anyhow::Result<Option<St
 
 /// Run name and node of a source (from its name), date from the wall clock its start prints.
 pub fn run_of(source: &Source, end: &StreamEnd) -> RunInfo {
-    run::run_info(&source.run_name(), &end.head)
+    run::run_info_dated(&source.run_name(), end.date)
 }
 
 /// The summary of a source once streamed.

@@ -8,7 +8,7 @@ use crate::identity::run;
 use crate::input::live::{Chunk, Feed, CHUNK};
 use legolog_parsers::kernel::BannerScanner;
 use legolog_parsers::{Report, Scanner, Stats, Triggers};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -96,8 +96,8 @@ pub struct StreamEnd {
     pub error: Option<anyhow::Error>,
     /// Bytes read (decompressed).
     pub bytes: u64,
-    /// The source's first bytes (at most [`run::DATE_HEAD_BYTES`]), where its date is looked for.
-    pub head: Vec<u8>,
+    /// The first wall-clock date in the source's first bytes ([`run::HeadDate`]).
+    pub date: Option<run::Date>,
 }
 
 /// How often a live stream looks at the stop flag while waiting.
@@ -211,12 +211,19 @@ fn run_direct(
 /// being scanned and the feed's spare buffers, a few chunks' worth of memory in all.
 const READ_AHEAD: usize = 1;
 
-/// The rest of a direct feed: a reader thread reads each chunk, searches it for header
-/// triggers ([`Triggers`]) and hashes it, while this thread scans the chunk before. The
-/// trigger search (a multi-pattern search over every byte) and the kernel's copy are the
-/// scan's largest costs on a log of short lines; with them on the reader, the two threads
-/// share the work about evenly, so the default path keeps up with a plain `grep` on two
-/// cores. Returns the hasher, having seen every chunk read.
+/// How much of each chunk's trigger search moves from one thread to the other when one of
+/// them waits for the other.
+const SHARE_STEP: usize = CHUNK / 64;
+
+/// The rest of a direct feed: a reader thread reads each chunk, searches the head of it for
+/// header triggers ([`Triggers::find_head`]) and hands it over, while this thread scans the
+/// chunk before (searching the rest of its triggers) and hashes it. The kernel's copy, the
+/// trigger search (a multi-pattern search over every byte) and the hash are the scan's largest
+/// costs on a log of short lines. How much of each chunk the reader searches follows which
+/// thread waits for the other: when the reader finds the channel full it searches more, when
+/// this thread finds it empty the reader searches less, so the two share the work evenly
+/// whatever the mode (the hash) and the log. What is found does not depend on the share.
+/// Returns the hasher, having seen every chunk read.
 fn read_ahead(
     feed: &mut Feed,
     mut hasher: Option<blake3::Hasher>,
@@ -228,6 +235,9 @@ fn read_ahead(
     let (send, chunks) = mpsc::sync_channel::<(Chunk, Option<Triggers>)>(READ_AHEAD);
     let (give_back, returned) = mpsc::channel::<Vec<u8>>();
     let stop = options.stop;
+    // Bytes at the head of each chunk whose triggers the reader searches.
+    let share = AtomicUsize::new(CHUNK / 2);
+    let share = &share;
     thread::scope(|threads| {
         let reader = threads.spawn(move || {
             loop {
@@ -239,17 +249,41 @@ fn read_ahead(
                 }
                 let chunk = feed.next(Duration::ZERO);
                 let (triggers, last) = match &chunk {
-                    Chunk::Data(data) => (Some(Triggers::find(data)), false),
+                    Chunk::Data(data) => (
+                        Some(Triggers::find_head(data, share.load(Ordering::Relaxed))),
+                        false,
+                    ),
                     Chunk::End | Chunk::Failed(_) => (None, true),
                     Chunk::Idle | Chunk::Warning(_) => (None, false),
                 };
                 // The scan stops taking chunks only when it stops: then so does the reader.
-                if send.send((chunk, triggers)).is_err() || last {
+                let sent = match send.try_send((chunk, triggers)) {
+                    Ok(()) => Ok(()),
+                    Err(mpsc::TrySendError::Full(item)) => {
+                        // The scan is behind: the reader takes more of the search.
+                        move_share(share, SHARE_STEP as isize);
+                        send.send(item).map_err(drop)
+                    }
+                    Err(mpsc::TrySendError::Disconnected(_)) => Err(()),
+                };
+                if sent.is_err() || last {
                     break;
                 }
             }
         });
-        for (chunk, triggers) in chunks.iter() {
+        loop {
+            let (chunk, triggers) = match chunks.try_recv() {
+                Ok(item) => item,
+                Err(mpsc::TryRecvError::Empty) => {
+                    // The reader is behind: this thread takes more of the search.
+                    move_share(share, -(SHARE_STEP as isize));
+                    match chunks.recv() {
+                        Ok(item) => item,
+                        Err(mpsc::RecvError) => break,
+                    }
+                }
+                Err(mpsc::TryRecvError::Disconnected) => break,
+            };
             if stopped(options) {
                 break;
             }
@@ -279,6 +313,13 @@ fn read_ahead(
     hasher
 }
 
+/// Moves the reader's share of the trigger search by `by` bytes, within 0..=[`CHUNK`].
+fn move_share(share: &AtomicUsize, by: isize) {
+    let _ = share.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+        Some(now.saturating_add_signed(by).min(CHUNK))
+    });
+}
+
 /// The scanning side of a stream: what it read so far and what it handed out.
 struct Scan {
     banners: Option<BannerScanner>,
@@ -286,7 +327,7 @@ struct Scan {
     /// The error that ended the source early.
     error: Option<anyhow::Error>,
     bytes: u64,
-    head: Vec<u8>,
+    date: run::HeadDate,
 }
 
 impl Scan {
@@ -296,7 +337,7 @@ impl Scan {
             shown: Shown::default(),
             error: None,
             bytes: 0,
-            head: Vec::new(),
+            date: run::HeadDate::default(),
         }
     }
 
@@ -310,8 +351,7 @@ impl Scan {
         triggers: Option<&Triggers>,
     ) {
         self.bytes += data.len() as u64;
-        let room = run::DATE_HEAD_BYTES.saturating_sub(self.head.len());
-        self.head.extend_from_slice(&data[..room.min(data.len())]);
+        self.date.feed(data);
         if let Some(banners) = self.banners.as_mut() {
             banners.feed(data);
         }
@@ -348,7 +388,7 @@ impl Scan {
             content_hash,
             error: self.error,
             bytes: self.bytes,
-            head: self.head,
+            date: self.date.date(),
         }
     }
 }
@@ -767,6 +807,54 @@ mod tests {
         let mut hasher = blake3::Hasher::new();
         hasher.update(&data);
         assert_eq!(end.content_hash, Some(content_key(&hasher)));
+    }
+
+    /// Stopping a read ahead in the middle ends the stream (neither thread waits for the
+    /// other): the reports before the stop are handed out and the rest of the file is not read.
+    #[test]
+    fn a_read_ahead_stops_when_told() {
+        struct StopAtFirst<'a> {
+            stop: &'a AtomicBool,
+            n_reports: usize,
+        }
+        impl Sink for StopAtFirst<'_> {
+            fn report(&mut self, _: Report, status: Status, _: Option<&BannerScanner>) {
+                self.n_reports += usize::from(status.is_final());
+                self.stop.store(true, Ordering::Relaxed);
+            }
+            fn warning(&mut self, _: String) {}
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let seed = std::fs::read(root.join("fixtures/logs/0826-w9-1.log")).expect("the seed");
+        let mut data = Vec::new();
+        let mut n = 0u64;
+        while data.len() < 40 * CHUNK {
+            n += 1;
+            data.extend_from_slice(format!("[ {n}.0] usb 1-1: chatter line {n}\n").as_bytes());
+            if n.is_multiple_of(20_000) {
+                data.extend_from_slice(&seed);
+            }
+        }
+        let stop = AtomicBool::new(false);
+        let mut feed = Feed::direct(Box::new(std::io::Cursor::new(data.clone())));
+        let mut scanner = Scanner::new(ParseConfig::standard());
+        let mut sink = StopAtFirst {
+            stop: &stop,
+            n_reports: 0,
+        };
+        let options = StreamOptions {
+            idle: Duration::MAX,
+            stop: Some(&stop),
+            hash: true,
+        };
+        let end = run(&mut feed, &mut scanner, None, &options, &mut sink);
+        assert!(sink.n_reports >= 1, "the report before the stop");
+        assert!(
+            end.bytes < data.len() as u64 / 2,
+            "stopped after {} of {} bytes",
+            end.bytes,
+            data.len()
+        );
     }
 
     /// The same over the corpora of `../shared`; skipped as a whole without them.

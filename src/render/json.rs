@@ -20,7 +20,23 @@ pub const VERSION: u32 = 3;
 struct Document<'a> {
     version: u32,
     inputs: Vec<Input<'a>>,
-    reports: Vec<JsonReport<'a>>,
+    reports: Reports<'a>,
+}
+
+/// The reports of a document, each shaped as it is written: the document never holds them
+/// all in their JSON shape at once (a long log's reports would double the memory it takes).
+struct Reports<'a>(&'a Analysis);
+
+impl Serialize for Reports<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let analysis = self.0;
+        serializer.collect_seq(
+            analysis
+                .reports
+                .iter()
+                .map(|located| json_report(analysis, located)),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -245,11 +261,7 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
     let document = Document {
         version: VERSION,
         inputs: inputs(analysis),
-        reports: analysis
-            .reports
-            .iter()
-            .map(|located| json_report(analysis, located))
-            .collect(),
+        reports: Reports(analysis),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)?;
