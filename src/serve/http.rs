@@ -101,12 +101,13 @@ pub const FRESH_HEADER: &str = "x-legolog-fresh";
 
 /// The bug list's counts by filter ([`crate::history::views::BugFilter::count_key`]), for
 /// one change counter: counting a tab walks every bug in it, so requests for the same filter
-/// (its sorts, its pages, its JSON twin) count it once per change of the history. At most
+/// (its sorts, its pages, its JSON twin) count it once per change of the history, and the
+/// requests that come while it is being counted wait for that count. At most
 /// [`TOTALS_ENTRIES`] filters.
 #[derive(Default)]
 struct Totals {
     counter: u64,
-    totals: std::collections::HashMap<String, u64>,
+    totals: std::collections::HashMap<String, Arc<tokio::sync::OnceCell<u64>>>,
 }
 
 const TOTALS_ENTRIES: usize = 1024;
@@ -116,29 +117,22 @@ const TOTALS_ENTRIES: usize = 1024;
 struct SharedTotals(Arc<std::sync::Mutex<Totals>>);
 
 impl SharedTotals {
-    /// The count of `key` at `counter`, when a request at the same counter made it.
-    fn get(&self, counter: u64, key: &str) -> Option<u64> {
-        let totals = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if totals.counter != counter {
-            return None;
-        }
-        totals.totals.get(key).copied()
-    }
-
-    /// Keeps the count of `key` made at `counter` (read before the count was made, so a
-    /// count is never kept under a later counter than the history it saw).
-    fn put(&self, counter: u64, key: String, total: u64) {
+    /// The count of `key` at `counter`, made or being made by a request at the same counter,
+    /// or for this request to make; `None` for a counter older than the newest seen, or when
+    /// full (the page counts for itself).
+    fn cell(&self, counter: u64, key: String) -> Option<Arc<tokio::sync::OnceCell<u64>>> {
         let mut totals = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if counter < totals.counter {
-            return;
+            return None;
         }
         if counter > totals.counter {
             totals.counter = counter;
             totals.totals.clear();
         }
-        if totals.totals.len() < TOTALS_ENTRIES || totals.totals.contains_key(&key) {
-            totals.totals.insert(key, total);
+        if totals.totals.len() >= TOTALS_ENTRIES && !totals.totals.contains_key(&key) {
+            return None;
         }
+        Some(Arc::clone(totals.totals.entry(key).or_default()))
     }
 }
 
@@ -582,18 +576,25 @@ async fn list_page(
         Err(why) => return error(want, StatusCode::BAD_REQUEST, &why),
     };
     let ctx = app.ctx(&headers);
+    // The counter is read before counting, so a count is never kept under a later counter
+    // than the history it saw.
     let counter = *app.changes.borrow();
-    let count_key = filter.count_key();
-    let total = count_key
-        .as_ref()
-        .and_then(|key| app.totals.get(counter, key));
-    match app.db.read(move |h| list::load(h, filter, total)).await {
-        Ok(data) => {
-            if let Some(key) = count_key {
-                app.totals.put(counter, key, data.list.total);
-            }
-            respond(want, "bugs", &data, |d| list::render(&ctx, d))
+    let cell = filter
+        .count_key()
+        .and_then(|key| app.totals.cell(counter, key));
+    let total = match cell {
+        Some(cell) => {
+            let db = app.db.clone();
+            let asked = filter.clone();
+            cell.get_or_try_init(|| async move { db.read(move |h| h.bug_count(&asked)).await })
+                .await
+                .ok()
+                .copied()
         }
+        None => None,
+    };
+    match app.db.read(move |h| list::load(h, filter, total)).await {
+        Ok(data) => respond(want, "bugs", &data, |d| list::render(&ctx, d)),
         Err(err) => failed(want, err),
     }
 }
