@@ -1044,6 +1044,19 @@ fn issue_19_histories_are_opened_read_only() {
     ] {
         server.json(path);
     }
+    // A bug recorded by another process moves the change counter (the poller reads the
+    // server's transaction snapshot, then the marker when that moved), and the list counts it.
+    let counter = server.json("/changes")["counter"].as_u64().unwrap();
+    record(Path::new(&url), &[fixture("real/6.1-oops.log")]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.json("/changes")["counter"].as_u64().unwrap() == counter {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was not seen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.json("/?json=1&sort=first")["data"]["total"], 2);
     let (status, body) = post_form(
         &server,
         &format!("/bug/{id}/edit"),
