@@ -14,6 +14,9 @@ use std::time::Duration;
 /// The advisory lock every write transaction takes ("LgLg").
 const WRITE_LOCK: i64 = 0x4c67_4c67;
 
+/// Prepared statements kept per connection.
+const MAX_STATEMENTS: usize = 256;
+
 /// Whether a `--db` value names a PostgreSQL database rather than a SQLite file.
 pub fn is_url(spec: &str) -> bool {
     spec.starts_with("postgresql://") || spec.starts_with("postgres://")
@@ -107,6 +110,11 @@ impl Postgres {
             .client
             .prepare(&dollar_placeholders(sql))
             .map_err(|e| self.err(&e))?;
+        // Some statements carry their values in the text (a page's bug ids): a long-lived
+        // connection would keep every one of them, here and on the server.
+        if self.statements.len() >= MAX_STATEMENTS {
+            self.statements.clear();
+        }
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }

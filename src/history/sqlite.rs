@@ -78,6 +78,11 @@ impl Sqlite {
             .map_err(|err| db_error(&name, err))?;
         crate::history::dbfile::harden(&conn, path, |err| db_error(&name, err))?;
         conn.set_prepared_statement_cache_capacity(64);
+        // 16 MiB of pages (the default is 2 MiB): a dashboard's connection reads the same bug
+        // and index pages request after request, and at 1M reports a page's rows no longer
+        // fit the default, so every page read them again from the file.
+        conn.pragma_update(None, "cache_size", -16384)
+            .map_err(|err| db_error(&name, err))?;
         Ok(Sqlite { conn, name })
     }
 

@@ -86,6 +86,15 @@ impl Db {
             .map_err(|_| anyhow::anyhow!("a history connection failed"))?
     }
 
+    /// Runs `read` on a free connection in one read transaction ([`History::reading`]): a
+    /// page's queries see one state of the history.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&mut History) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        self.run(move |history| history.reading(read)).await
+    }
+
     /// The history as shown in messages.
     pub fn name(&self) -> &str {
         &self.name
@@ -109,11 +118,19 @@ pub fn watch_changes(
             let Ok(mut history) = open() else {
                 return;
             };
+            // The gate is read before the marker: a write that ends after the gate was read
+            // changes the gate again, so the next tick reads the marker.
+            let mut gate = history.change_gate().unwrap_or_default();
             let mut marker = history.change_marker().unwrap_or_default();
             loop {
                 std::thread::sleep(period);
                 if tx.is_closed() {
                     return;
+                }
+                match history.change_gate() {
+                    Ok(Some(now)) if gate.as_ref() == Some(&now) => continue,
+                    Ok(now) => gate = now,
+                    Err(_) => gate = None,
                 }
                 match history.change_marker() {
                     Ok(now) if now != marker => {
@@ -123,6 +140,7 @@ pub fn watch_changes(
                     Ok(_) => {}
                     Err(_) => {
                         // A lost connection: try again at the next tick.
+                        gate = None;
                         if let Ok(again) = open() {
                             history = again;
                         }

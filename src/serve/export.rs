@@ -36,7 +36,7 @@ pub fn write(history: &mut History, dir: &Path, limits: &Limits) -> anyhow::Resu
         page: 0,
         per_page: MAX_BUGS,
     };
-    let open = list::load(history, filter(Tab::Open))?;
+    let open = list::load(history, filter(Tab::Open), None)?;
     out.page("index.html", &list::render(&Ctx::exported(0), &open))?;
     let dups = history.bug_list(&filter(Tab::Dup))?;
     let ids: Vec<String> = open

@@ -99,10 +99,48 @@ const STALE_MAX: Duration = Duration::from_secs(10);
 /// The request header of a live page's refresh: it wants the page as of now, never a stale one.
 pub const FRESH_HEADER: &str = "x-legolog-fresh";
 
+/// The bug list's counts by filter ([`crate::history::views::BugFilter::count_key`]), for
+/// one change counter: counting a tab walks every bug in it, so requests for the same filter
+/// (its sorts, its pages, its JSON twin) count it once per change of the history, and the
+/// requests that come while it is being counted wait for that count. At most
+/// [`TOTALS_ENTRIES`] filters.
+#[derive(Default)]
+struct Totals {
+    counter: u64,
+    totals: std::collections::HashMap<String, Arc<tokio::sync::OnceCell<u64>>>,
+}
+
+const TOTALS_ENTRIES: usize = 1024;
+
+/// [`Totals`] shared by the handlers.
+#[derive(Clone, Default)]
+struct SharedTotals(Arc<std::sync::Mutex<Totals>>);
+
+impl SharedTotals {
+    /// The count of `key` at `counter`, made or being made by a request at the same counter,
+    /// or for this request to make; `None` for a counter older than the newest seen, or when
+    /// full (the page counts for itself).
+    fn cell(&self, counter: u64, key: String) -> Option<Arc<tokio::sync::OnceCell<u64>>> {
+        let mut totals = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if counter < totals.counter {
+            return None;
+        }
+        if counter > totals.counter {
+            totals.counter = counter;
+            totals.totals.clear();
+        }
+        if totals.totals.len() >= TOTALS_ENTRIES && !totals.totals.contains_key(&key) {
+            return None;
+        }
+        Some(Arc::clone(totals.totals.entry(key).or_default()))
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct App {
     cache: Arc<std::sync::Mutex<Cache>>,
+    totals: SharedTotals,
     db: Db,
     rules: Arc<RuleSet>,
     limits: Arc<Limits>,
@@ -125,6 +163,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = App {
         cache: Arc::default(),
+        totals: SharedTotals::default(),
         db,
         rules,
         limits: Arc::new(options.limits.clone()),
@@ -537,7 +576,24 @@ async fn list_page(
         Err(why) => return error(want, StatusCode::BAD_REQUEST, &why),
     };
     let ctx = app.ctx(&headers);
-    match app.db.run(move |h| list::load(h, filter)).await {
+    // The counter is read before counting, so a count is never kept under a later counter
+    // than the history it saw.
+    let counter = *app.changes.borrow();
+    let cell = filter
+        .count_key()
+        .and_then(|key| app.totals.cell(counter, key));
+    let total = match cell {
+        Some(cell) => {
+            let db = app.db.clone();
+            let asked = filter.clone();
+            cell.get_or_try_init(|| async move { db.read(move |h| h.bug_count(&asked)).await })
+                .await
+                .ok()
+                .copied()
+        }
+        None => None,
+    };
+    match app.db.read(move |h| list::load(h, filter, total)).await {
         Ok(data) => respond(want, "bugs", &data, |d| list::render(&ctx, d)),
         Err(err) => failed(want, err),
     }
@@ -557,7 +613,7 @@ async fn bug_page(
     };
     let ctx = app.ctx(&headers);
     let asked = id.clone();
-    match app.db.run(move |h| bug::load(h, &asked, table)).await {
+    match app.db.read(move |h| bug::load(h, &asked, table)).await {
         Ok(Some(data)) => respond(want, "bug", &data, |d| bug::render(&ctx, d)),
         Ok(None) => error(want, StatusCode::NOT_FOUND, &format!("no bug {id}")),
         Err(err) => failed(want, err),
@@ -573,7 +629,7 @@ async fn load_crash(
     let limits = app.limits.clone();
     let app_locator = app.locator.clone();
     app.db
-        .run(move |h| match app_locator {
+        .read(move |h| match app_locator {
             None => crash::load(h, &log, position, (&rules, &limits), None),
             Some(options) => crash::with_locator(&options, |locator| {
                 crash::load(h, &log, position, (&rules, &limits), Some(locator))
@@ -627,7 +683,7 @@ async fn runs_page(
 ) -> Response {
     let want = want(&headers, &raw);
     let ctx = app.ctx(&headers);
-    match app.db.run(|h| run::load_runs(h, 1000)).await {
+    match app.db.read(|h| run::load_runs(h, 1000)).await {
         Ok(data) => respond(want, "runs", &data, |d| run::render_runs(&ctx, d)),
         Err(err) => failed(want, err),
     }
@@ -646,7 +702,7 @@ async fn run_page(
     let limits = app.limits.clone();
     match app
         .db
-        .run(move |h| run::load_run(h, &asked, per_page, &limits))
+        .read(move |h| run::load_run(h, &asked, per_page, &limits))
         .await
     {
         Ok(Some(data)) => respond(want, "run", &data, |d| run::render_run(&ctx, d)),
@@ -669,7 +725,7 @@ async fn node_page(
     };
     let ctx = app.ctx(&headers);
     let asked = name.clone();
-    match app.db.run(move |h| node::load(h, &asked, table)).await {
+    match app.db.read(move |h| node::load(h, &asked, table)).await {
         Ok(Some(data)) => respond(want, "node", &data, |d| node::render(&ctx, d)),
         Ok(None) => error(want, StatusCode::NOT_FOUND, &format!("no node {name}")),
         Err(err) => failed(want, err),
@@ -683,7 +739,7 @@ async fn graphs_page(
 ) -> Response {
     let want = want(&headers, &raw);
     let ctx = app.ctx(&headers);
-    match app.db.run(|h| h.graphs()).await {
+    match app.db.read(|h| h.graphs()).await {
         Ok(data) => respond(want, "graphs", &data, |d| node::render_graphs(&ctx, d)),
         Err(err) => failed(want, err),
     }

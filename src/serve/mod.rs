@@ -89,7 +89,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         None => None,
     };
     let open = opener(&options.db);
-    let db = db::pool(3, open.clone())?;
+    let db = db::pool(4, open.clone())?;
     let changes = db::watch_changes(open, http::POLL)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

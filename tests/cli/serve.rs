@@ -509,6 +509,59 @@ fn issue_19_a_kept_page_is_answered_while_the_new_one_is_made() {
     assert_eq!(count(&server.get("/?json=1").2), 3);
 }
 
+/// Acceptance 3: the list's count is made once per change of the history and shared by its
+/// filter's other sorts and pages, so after a change every one of them counts again; and a
+/// list's sparklines count the logs of the bugs seen in their days.
+#[test]
+fn issue_19_the_list_count_follows_each_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite3");
+    record(&db, &[fixture("0826-w9-1.log")]);
+    let server = Server::start(&db);
+    let list = |query: &str| server.json(&format!("/?json=1&per_page=200{query}"))["data"].clone();
+    let before = list("&sort=first");
+    let n_before = before["total"].as_u64().unwrap();
+    assert_eq!(n_before, before["bugs"].as_array().unwrap().len() as u64);
+    // The same filter in another order: the count made for the first one.
+    assert_eq!(list("&sort=count")["total"], n_before);
+    let counter = server.json("/changes")["counter"].as_u64().unwrap();
+    record(
+        &db,
+        &[
+            fixture("real/6.1-oops.log"),
+            fixture("real/6.1-hung-task.log"),
+        ],
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.json("/changes")["counter"].as_u64().unwrap() == counter {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was not seen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Pages not asked before the change, of the filter counted before it.
+    for query in ["&sort=last", "&sort=count&page=0"] {
+        let after = list(query);
+        let bugs = after["bugs"].as_array().unwrap();
+        assert!(bugs.len() as u64 > n_before, "{after}");
+        assert_eq!(after["total"], bugs.len() as u64, "{query}: {after}");
+    }
+    // A bug seen only on the newest day has every one of its logs in its sparkline.
+    let after = list("");
+    let newest = &after["newest"];
+    let mut n_checked = 0;
+    for bug in after["bugs"].as_array().unwrap() {
+        if &bug["first_seen"] != newest || &bug["last_seen"] != newest {
+            continue;
+        }
+        let per_day = bug["per_day"].as_array().unwrap();
+        assert_eq!(per_day.last(), Some(&bug["count"]), "{bug}");
+        n_checked += 1;
+    }
+    assert!(n_checked > 0, "{after}");
+}
+
 /// A log whose title, comm, file name and lines carry markup, script, `javascript:` links and
 /// bidi overrides; the bug gets a hostile name and link too.
 fn hostile_history(dir: &Path) -> PathBuf {
@@ -991,6 +1044,19 @@ fn issue_19_histories_are_opened_read_only() {
     ] {
         server.json(path);
     }
+    // A bug recorded by another process moves the change counter (the poller reads the
+    // server's transaction snapshot, then the marker when that moved), and the list counts it.
+    let counter = server.json("/changes")["counter"].as_u64().unwrap();
+    record(Path::new(&url), &[fixture("real/6.1-oops.log")]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.json("/changes")["counter"].as_u64().unwrap() == counter {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was not seen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.json("/?json=1&sort=first")["data"]["total"], 2);
     let (status, body) = post_form(
         &server,
         &format!("/bug/{id}/edit"),

@@ -69,9 +69,14 @@ pub struct ListPage {
     pub list: BugList,
 }
 
-/// Reads the page.
-pub fn load(history: &mut History, filter: BugFilter) -> anyhow::Result<ListPage> {
-    let list = history.bug_list(&filter)?;
+/// Reads the page; `total`: the number of bugs matching the filter when already counted at
+/// this state of the history ([`BugFilter::count_key`]).
+pub fn load(
+    history: &mut History,
+    filter: BugFilter,
+    total: Option<u64>,
+) -> anyhow::Result<ListPage> {
+    let list = history.bug_list_counted(&filter, total)?;
     Ok(ListPage { filter, list })
 }
 
