@@ -1,6 +1,6 @@
 //! The output stage: where enriched reports leave the pipeline, and the pipeline's whole face
 //! to renderers. Every report renderer implements [`Output`] (`render::live`'s blocks, lines
-//! and jsonl, `render::json`'s and `render::markdown`'s documents, `ops::console`'s `--exec`),
+//! and jsonl, `render::WholeDocument` (json, markdown), `ops::console`'s `--exec`),
 //! as ripgrep's printers implement its searcher's `Sink`: the pipeline hands reports to a
 //! `dyn Output` and never names a renderer. A renderer imports from the pipeline only this
 //! module (the trait and the data it is handed, re-exported below), never a stage

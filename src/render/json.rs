@@ -4,7 +4,7 @@
 //! Addresses and 64-bit values are `"0x…"` strings: they do not fit in a JSON double.
 
 use crate::identity::signature;
-use crate::pipeline::output::{Analysis, Located, Output, Status, Stop};
+use crate::pipeline::output::{Analysis, Located, Stop};
 use crate::symbolize::decode::{Decoded, FrameDecoding};
 use legolog_parsers::{Confidence, Frame, Register, Report};
 use legolog_symbols::{Instruction, SourceFrame};
@@ -266,30 +266,6 @@ pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)?;
     Ok(())
-}
-
-/// `--format json` as an [`Output`]: nothing while reports come, the whole document at the end.
-pub struct JsonDocument<'a> {
-    out: Box<dyn Write + 'a>,
-}
-
-impl<'a> JsonDocument<'a> {
-    /// The document, written to `out` at the end.
-    pub fn new(out: Box<dyn Write + 'a>) -> JsonDocument<'a> {
-        JsonDocument { out }
-    }
-}
-
-impl Output for JsonDocument<'_> {
-    fn report(&mut self, _: &Analysis, _: &Located, _: Status) -> anyhow::Result<()> {
-        Ok(())
-    }
-
-    fn finish(&mut self, analysis: &Analysis, _more: usize) -> anyhow::Result<()> {
-        write(&mut *self.out, analysis)?;
-        self.out.flush()?;
-        Ok(())
-    }
 }
 
 /// One report as a JSON value (the v1 report object), for one-object-per-line output.

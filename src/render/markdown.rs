@@ -2,33 +2,9 @@
 
 use super::frame_text;
 use super::text::decoding_suffix;
-use crate::pipeline::output::{Analysis, Located, Output, Status};
+use crate::pipeline::output::Analysis;
 use legolog_parsers::Confidence;
 use std::io::Write;
-
-/// `--format markdown` as an [`Output`]: nothing while reports come, the document at the end.
-pub struct MarkdownDocument<'a> {
-    out: Box<dyn Write + 'a>,
-}
-
-impl<'a> MarkdownDocument<'a> {
-    /// The document, written to `out` at the end.
-    pub fn new(out: Box<dyn Write + 'a>) -> MarkdownDocument<'a> {
-        MarkdownDocument { out }
-    }
-}
-
-impl Output for MarkdownDocument<'_> {
-    fn report(&mut self, _: &Analysis, _: &Located, _: Status) -> anyhow::Result<()> {
-        Ok(())
-    }
-
-    fn finish(&mut self, analysis: &Analysis, _more: usize) -> anyhow::Result<()> {
-        write(&mut *self.out, analysis)?;
-        self.out.flush()?;
-        Ok(())
-    }
-}
 
 /// Writes one `##` section per report.
 pub fn write(out: &mut dyn Write, analysis: &Analysis) -> anyhow::Result<()> {

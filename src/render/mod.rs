@@ -17,8 +17,47 @@ pub mod terminal;
 pub mod text;
 pub mod timeline;
 
+/// A document format as an [`Output`]: nothing while reports come, the whole document at the
+/// end (`--format json` and `markdown`, written by [`json::write`] and [`markdown::write`]).
+pub struct WholeDocument<'a> {
+    out: Box<dyn Write + 'a>,
+    write: fn(&mut dyn Write, &Analysis) -> anyhow::Result<()>,
+}
+
+impl<'a> WholeDocument<'a> {
+    /// The JSON document (the v2 contract), written to `out` at the end.
+    pub fn json(out: Box<dyn Write + 'a>) -> WholeDocument<'a> {
+        WholeDocument {
+            out,
+            write: json::write,
+        }
+    }
+
+    /// The Markdown document, written to `out` at the end.
+    pub fn markdown(out: Box<dyn Write + 'a>) -> WholeDocument<'a> {
+        WholeDocument {
+            out,
+            write: markdown::write,
+        }
+    }
+}
+
+impl Output for WholeDocument<'_> {
+    fn report(&mut self, _: &Analysis, _: &Located, _: Status) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, analysis: &Analysis, _more: usize) -> anyhow::Result<()> {
+        (self.write)(&mut *self.out, analysis)?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
 use crate::history::{BugHistory, Match};
+use crate::pipeline::output::{Analysis, Located, Output, Status};
 use legolog_parsers::Frame;
+use std::io::Write;
 
 /// `bug 3f2a9c01d2 "lost send CQE": seen 3 times since 2018-08-26 in runs 0826-w9-1, 0827-w9-2,
 /// 0828-w9-1 (similar signature, 0.80)`.

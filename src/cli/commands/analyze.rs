@@ -11,9 +11,7 @@ use crate::ops::watch;
 use crate::pipeline::analysis::Analysis;
 use crate::pipeline::output::Output;
 use crate::render;
-use crate::render::json::JsonDocument;
 use crate::render::live::LiveFormat;
-use crate::render::markdown::MarkdownDocument;
 use crate::render::sanitize;
 use crate::render::stderr::Stderr;
 use crate::symbolize::locate::Locator;
@@ -49,8 +47,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     } = loaded;
     let out = sanitize::stdout(args.format == AnalyzeFormat::Json, style.color);
     let mut output: Box<dyn Output> = match args.format {
-        AnalyzeFormat::Markdown => Box::new(MarkdownDocument::new(out)),
-        _ => Box::new(JsonDocument::new(out)),
+        AnalyzeFormat::Markdown => Box::new(render::WholeDocument::markdown(out)),
+        _ => Box::new(render::WholeDocument::json(out)),
     };
     // Every report was read, recorded and kept before a document is written.
     output.finish(&analysis, 0)?;
