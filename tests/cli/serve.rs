@@ -141,6 +141,24 @@ impl Server {
         value
     }
 
+    /// The history's change counter, as `/changes` says it.
+    fn counter(&self) -> u64 {
+        self.json("/changes")["counter"].as_u64().unwrap()
+    }
+
+    /// Waits (10 s at most, then fails) until the change counter moves past `before`: the
+    /// server saw a write of another process.
+    fn wait_for_change(&self, before: u64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.counter() == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the change was not seen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Ctrl-C, then the exit status and what it said.
     fn stop(mut self) -> (ExitStatus, String) {
         let pid = rustix::process::Pid::from_child(&self.child);
@@ -476,20 +494,13 @@ fn issue_19_a_kept_page_is_answered_while_the_new_one_is_made() {
     let mut n = 0;
     let mut change = |server: &Server| {
         n += 1;
-        let before = server.json("/changes")["counter"].as_u64().unwrap();
+        let before = server.counter();
         let later = dir.path().join(format!("090{n}-w11-3.log"));
         let mut text = std::fs::read_to_string(fixture("0826-w9-1.log")).unwrap();
         text.push_str(&format!("[187740.000000] another line {n}\n"));
         std::fs::write(&later, text).unwrap();
         record(&db, &[later]);
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while server.json("/changes")["counter"].as_u64().unwrap() == before {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the change was not seen"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        server.wait_for_change(before);
     };
     assert_eq!(count(&server.get("/?json=1").2), 1);
     change(&server);
@@ -524,7 +535,7 @@ fn issue_19_the_list_count_follows_each_change() {
     assert_eq!(n_before, before["bugs"].as_array().unwrap().len() as u64);
     // The same filter in another order: the count made for the first one.
     assert_eq!(list("&sort=count")["total"], n_before);
-    let counter = server.json("/changes")["counter"].as_u64().unwrap();
+    let counter = server.counter();
     record(
         &db,
         &[
@@ -532,14 +543,7 @@ fn issue_19_the_list_count_follows_each_change() {
             fixture("real/6.1-hung-task.log"),
         ],
     );
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while server.json("/changes")["counter"].as_u64().unwrap() == counter {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the change was not seen"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.wait_for_change(counter);
     // Pages not asked before the change, of the filter counted before it.
     for query in ["&sort=last", "&sort=count&page=0"] {
         let after = list(query);
@@ -1046,16 +1050,9 @@ fn issue_19_histories_are_opened_read_only() {
     }
     // A bug recorded by another process moves the change counter (the poller reads the
     // server's transaction snapshot, then the marker when that moved), and the list counts it.
-    let counter = server.json("/changes")["counter"].as_u64().unwrap();
+    let counter = server.counter();
     record(Path::new(&url), &[fixture("real/6.1-oops.log")]);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while server.json("/changes")["counter"].as_u64().unwrap() == counter {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the change was not seen"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.wait_for_change(counter);
     assert_eq!(server.json("/?json=1&sort=first")["data"]["total"], 2);
     let (status, body) = post_form(
         &server,
