@@ -19,6 +19,15 @@ pub enum Source {
 }
 
 impl Source {
+    /// Whether reading it can wait for more (stdin or a path that is a pipe, FIFO, socket or
+    /// terminal) rather than reach an end: such a source is read on a thread of its own.
+    pub fn is_live(&self) -> bool {
+        match self {
+            Source::Stdin => live::stdin_is_live(),
+            Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| live::is_live(&m)),
+        }
+    }
+
     /// `-` means standard input; anything else is a path.
     pub fn from_arg(arg: &Path) -> Source {
         if arg.as_os_str() == "-" {

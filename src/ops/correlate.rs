@@ -7,8 +7,7 @@ use crate::identity::rules::RuleSet;
 use crate::identity::run::RunOverrides;
 use crate::identity::signature::SimilarRule;
 use crate::input::walk::{self, Skip, Walk, WalkOptions};
-use crate::ops::load::{history_failed, open_decoder, warn_about};
-use crate::pipeline::analysis::Identity;
+use crate::ops::load::{history_failed, identity_for, open_decoder, warn_about};
 use crate::pipeline::correlate::{self, Group, KernelImage, LogResult};
 use crate::render::stderr::Stderr;
 use legolog_parsers::ParseConfig;
@@ -75,11 +74,7 @@ pub fn correlate(
         module_dirs: module_dirs.clone(),
         max_symbol_bytes: limits.max_symbol_bytes,
     });
-    // Logs are hashed only when a history will record them.
-    let identity = match history {
-        Some(_) => Identity::Hash,
-        None => Identity::Skip,
-    };
+    let identity = identity_for(history.is_some());
     let results = correlate::read_logs(
         &paths,
         (&ParseConfig::standard(), limits),

@@ -7,7 +7,7 @@
 //! is bounded by one report, and lines outside reports come out as they arrive.
 
 use crate::config::events::{Event as Said, EventSink};
-use crate::input::live::{self, Feed};
+use crate::input::live::Feed;
 use crate::input::{self, Source};
 use crate::pipeline::analysis::{self, Stop};
 use crate::pipeline::stream::{self, Sink, Status, StreamOptions};
@@ -32,10 +32,7 @@ pub fn pass_through(
     events: &EventSink,
 ) -> anyhow::Result<bool> {
     let reader = input::open(source, max_log_bytes)?;
-    let is_live = match source {
-        Source::Stdin => live::stdin_is_live(),
-        Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| live::is_live(&m)),
-    };
+    let is_live = source.is_live();
     let mut feed = if is_live {
         Feed::threaded(reader)
     } else {

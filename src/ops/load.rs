@@ -68,10 +68,10 @@ pub fn warn_about(input: &analysis::InputSummary, limits: &Limits) -> bool {
 }
 
 /// Logs are hashed only when a history will record them.
-pub fn identity_for(history: &Option<History>) -> Identity {
-    match history {
-        Some(_) => Identity::Hash,
-        None => Identity::Skip,
+pub fn identity_for(recorded: bool) -> Identity {
+    match recorded {
+        true => Identity::Hash,
+        false => Identity::Skip,
     }
 }
 
@@ -164,7 +164,7 @@ pub fn load(settings: &Settings, request: Request<'_>) -> anyhow::Result<Loaded>
         &logs,
         (&rules, limits),
         Some(&locator),
-        identity_for(&history),
+        identity_for(history.is_some()),
     );
     analysis.override_runs(&request.overrides);
     name_nodes(&mut analysis, &specs);

@@ -7,7 +7,7 @@ use crate::history::History;
 use crate::identity::node::NodeSpec;
 use crate::identity::rules::RuleSet;
 use crate::identity::run::RunOverrides;
-use crate::input::live::{self, Feed, Follow, Start};
+use crate::input::live::{Feed, Follow, Start};
 use crate::input::{self, Source};
 use crate::ops::console::{self, Console, Ended, Event, Recording};
 use crate::pipeline::output::Output;
@@ -122,10 +122,7 @@ pub fn analyze(
             break;
         }
         let source = Source::from_arg(&spec.path);
-        let live = match &source {
-            Source::Stdin => live::stdin_is_live(),
-            Source::Path(path) => std::fs::metadata(path).is_ok_and(|m| live::is_live(&m)),
-        };
+        let live = source.is_live();
         let reader = match input::open(&source, setup_limits.max_log_bytes) {
             Ok(reader) => reader,
             Err(err) => {
