@@ -14,6 +14,7 @@
 # write, the page kept from before it is answered while one request makes the new one. MISS=1
 # measures the other extreme: every request carries a query parameter of its own (`_=N`, which the
 # pages ignore), so every one is a page built from the history.
+# LEGOLOG_BIN: measure that binary instead of a fresh release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
@@ -26,8 +27,8 @@ BACKENDS=${BACKENDS:-"sqlite postgres"}
 for tool in wrk sqlite3 psql python3 curl; do
     command -v $tool >/dev/null || { echo "bench/serve.sh: needs $tool (apt-get install wrk sqlite3 postgresql-client curl)" >&2; exit 1; }
 done
-cargo build --release --quiet
-BIN=$PWD/target/release/legolog
+[ -n "${LEGOLOG_BIN:-}" ] || cargo build --release --quiet
+BIN=$(realpath "${LEGOLOG_BIN:-target/release/legolog}")
 WORK=$(mktemp -d /tmp/legolog-bench-serve.XXXXXX)
 chmod 777 "$WORK"
 PGBIN=${LEGOLOG_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}

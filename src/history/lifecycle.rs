@@ -4,6 +4,7 @@
 //! regression, or a build without the fix); a bug gone quiet by its own crash rate; where a
 //! bug was seen, per build and per node.
 
+use super::backend::Value;
 use super::builds::{self, Build};
 use super::{Attachment, History};
 use crate::identity::run::Date;
@@ -59,6 +60,21 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status from a bug's `status, fixed-in build's name, fix_commit, status_note, dup's
+    /// public id` columns, in that order.
+    pub(super) fn from_row(row: &[Value]) -> Status {
+        match row[0].text().as_str() {
+            "fixed" => Status::Fixed {
+                build: row[1].text(),
+                commit: row[2].opt_text(),
+                note: row[3].opt_text(),
+            },
+            "invalid" => Status::Invalid(row[3].text()),
+            "dup" => Status::Dup(row[4].text()),
+            _ => Status::Open,
+        }
+    }
+
     /// `open`, `fixed`, `invalid` or `dup`.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -283,16 +299,7 @@ impl History {
         let Some(row) = rows.first() else {
             bail!("{}: bug row {bug} vanished", self.name());
         };
-        Ok(match row[0].text().as_str() {
-            "fixed" => Status::Fixed {
-                build: row[1].text(),
-                commit: row[2].opt_text(),
-                note: row[3].opt_text(),
-            },
-            "invalid" => Status::Invalid(row[3].text()),
-            "dup" => Status::Dup(row[4].text()),
-            _ => Status::Open,
-        })
+        Ok(Status::from_row(row))
     }
 
     pub(super) fn audit_row(

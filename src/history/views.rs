@@ -444,6 +444,18 @@ pub const RELATED_SIMILARITY: f64 = 0.5;
 const MAX_SIGNATURES: usize = 200;
 const MAX_RELATED: usize = 20;
 const MAX_AUDIT: usize = 200;
+/// Nodes, and builds, listed on a bug page.
+const MAX_SEEN_ON: usize = 200;
+
+/// Where a bug's reports were seen ([`History::bug_reports_seen`]).
+#[derive(Default)]
+struct ReportsSeen {
+    nodes: Vec<SeenOn>,
+    builds: Vec<SeenOn>,
+    signatures: BTreeMap<(String, i64), u64>,
+    reports: u64,
+    per_day: Vec<(String, u64)>,
+}
 
 impl History {
     /// Opens `spec` (a `postgresql://` URL, else a SQLite file) for reading only. A SQLite file
@@ -805,40 +817,47 @@ impl History {
                 }
             }
         };
+        // Nodes (0), builds (1) and the last change of status (2) in one statement: on
+        // PostgreSQL each statement is a round trip, and those cost more than the lookups.
+        // The per-node and per-build counts are the lifecycle's (one row per bug and node or
+        // build), not the bugs' reports: at 1M reports those were most of a fresh list
+        // page's time. A bug is a regression while the last change of its status is one
+        // (it reopened it).
         let rows = self.query(
             &format!(
-                "SELECT bug_id, node FROM bug_nodes WHERE bug_id IN ({list}) ORDER BY bug_id, node"
+                "SELECT 0, bug_id, node FROM bug_nodes WHERE bug_id IN ({list})
+                 UNION ALL
+                 SELECT 1, s.bug_id, b.name FROM bug_builds s JOIN builds b ON b.id = s.build_id
+                 WHERE s.bug_id IN ({list})
+                 UNION ALL
+                 SELECT 2, bug_id, what FROM audit WHERE id IN
+                     (SELECT MAX(id) FROM audit WHERE bug_id IN ({list}) GROUP BY bug_id)
+                 ORDER BY 1, 2, 3"
             ),
             &[],
         )?;
-        each(rows, &mut |summary, row| {
+        let mut parts: [Vec<Vec<Value>>; 3] = Default::default();
+        for mut row in rows {
+            if let Some(part) = usize::try_from(row[0].int())
+                .ok()
+                .and_then(|i| parts.get_mut(i))
+            {
+                row.remove(0);
+                part.push(row);
+            }
+        }
+        let [nodes, builds, changes] = parts;
+        each(nodes, &mut |summary, row| {
             if summary.nodes.len() < 50 {
                 summary.nodes.push(row[0].text());
             }
         });
-        // The per-build counts the lifecycle keeps (one row per bug and build), not the bugs'
-        // reports: at 1M reports those were most of a fresh list page's time.
-        let rows = self.query(
-            &format!(
-                "SELECT s.bug_id, b.name FROM bug_builds s JOIN builds b ON b.id = s.build_id
-                 WHERE s.bug_id IN ({list}) ORDER BY s.bug_id, b.name"
-            ),
-            &[],
-        )?;
-        each(rows, &mut |summary, row| {
+        each(builds, &mut |summary, row| {
             if summary.builds.len() < 20 {
                 summary.builds.push(row[0].text());
             }
         });
-        // A bug is a regression while the last change of its status is one (it reopened it).
-        let rows = self.query(
-            &format!(
-                "SELECT bug_id, what FROM audit WHERE id IN
-                     (SELECT MAX(id) FROM audit WHERE bug_id IN ({list}) GROUP BY bug_id)"
-            ),
-            &[],
-        )?;
-        each(rows, &mut |summary, row| {
+        each(changes, &mut |summary, row| {
             summary.regression = summary.status == STATUS_OPEN && row[0].text() == "regression";
         });
         let (Some(first_day), Some(start)) = (first_day, start) else {
@@ -900,11 +919,21 @@ impl History {
 
     /// Everything the bug page shows about `bug` (an internal row).
     pub fn bug_view(&mut self, bug: i64) -> anyhow::Result<BugView> {
-        let newest = self.newest_date()?;
+        Ok(self.bug_view_counted(bug)?.0)
+    }
+
+    /// [`History::bug_view`] and the number of the bug's reports (its crash table's length).
+    ///
+    /// A fresh bug page is about ten statements, each a round trip on PostgreSQL: the bug's
+    /// row carries the history's newest date and its lifecycle's columns, and one pass over
+    /// its reports counts them by node, build, signature and in all.
+    pub fn bug_view_counted(&mut self, bug: i64) -> anyhow::Result<(BugView, u64)> {
         let rows = self.query(
             "SELECT b.public_id, b.kind, b.title, b.name, b.link, b.labels, b.n_logs,
                     b.first_seen, b.last_seen, b.status, f.name,
-                    COALESCE(m.public_id, d.public_id)
+                    COALESCE(m.public_id, d.public_id),
+                    b.fix_commit, b.status_note, d.public_id, b.status_on,
+                    (SELECT MAX(seen_on) FROM logs)
              FROM bugs b LEFT JOIN bugs m ON m.id = b.merged_into
              LEFT JOIN bugs d ON d.id = b.dup_of LEFT JOIN builds f ON f.id = b.fixed_in
              WHERE b.id = ?1",
@@ -913,22 +942,26 @@ impl History {
         let Some(row) = rows.first() else {
             bail!("{}: bug {bug} vanished", self.db.name());
         };
+        let newest = row[16].opt_text();
+        // `status, fixed-in build, fix_commit, status_note, dup's id`, as `History::status`.
+        let status = super::lifecycle::Status::from_row(&[
+            row[9].clone(),
+            row[10].clone(),
+            row[12].clone(),
+            row[13].clone(),
+            row[14].clone(),
+        ]);
+        let (fix_commit, note, status_on) =
+            (row[12].opt_text(), row[13].opt_text(), row[15].opt_text());
         let mut summary = summary_of(row);
         self.fill_status(&mut summary, &row[9..]);
         let mut one = [summary];
         self.fill_summaries(&[bug], &mut one, newest.as_deref())?;
         let [summary] = one;
-        let lifecycle = self.bug_lifecycle(bug, &summary)?;
+        let lifecycle = self.bug_lifecycle(bug, &summary, status, fix_commit, note, status_on)?;
         let kind = summary.kind.clone();
-        let counts: BTreeMap<(String, i64), u64> = self
-            .query(
-                "SELECT signature, signature_version, COUNT(*) FROM reports WHERE bug_id = ?1
-                 GROUP BY signature, signature_version",
-                &[bug.into()],
-            )?
-            .iter()
-            .map(|r| ((r[0].text(), r[1].int()), r[2].int() as u64))
-            .collect();
+        let seen = self.bug_reports_seen(bug)?;
+        let counts = seen.signatures;
         let mut signatures: Vec<SignatureView> = self
             .query(
                 "SELECT signature, version, basis, frames, founding FROM signatures
@@ -979,61 +1012,89 @@ impl History {
             })
             .collect();
         let similar = self.similar_bugs(bug, &kind, &founders)?;
-        let seen_on = |rows: Vec<Vec<Value>>| -> Vec<SeenOn> {
-            rows.iter()
-                .map(|r| SeenOn {
-                    name: r[0].text(),
-                    reports: r[1].int() as u64,
-                    logs: r[2].int() as u64,
-                    first_seen: r[3].opt_text(),
-                    last_seen: r[4].opt_text(),
-                })
-                .collect()
-        };
-        let nodes = seen_on(self.query(
-            "SELECT l.node, COUNT(*), COUNT(DISTINCT l.id), MIN(l.seen_on), MAX(l.seen_on)
-             FROM reports r JOIN logs l ON l.id = r.log_id
-             WHERE r.bug_id = ?1 AND l.node IS NOT NULL GROUP BY l.node ORDER BY COUNT(*) DESC, l.node LIMIT 200",
-            &[bug.into()],
-        )?);
-        let builds = seen_on(self.query(
-            "SELECT r.kernel, COUNT(*), COUNT(DISTINCT l.id), MIN(l.seen_on), MAX(l.seen_on)
-             FROM reports r JOIN logs l ON l.id = r.log_id
-             WHERE r.bug_id = ?1 AND r.kernel IS NOT NULL GROUP BY r.kernel ORDER BY MAX(l.seen_on) DESC, r.kernel LIMIT 200",
-            &[bug.into()],
-        )?);
-        let per_day = self
-            .query(
-                "SELECT l.seen_on, COUNT(*) FROM bug_logs b JOIN logs l ON l.id = b.log_id
-                 WHERE b.bug_id = ?1 GROUP BY l.seen_on ORDER BY l.seen_on",
-                &[bug.into()],
-            )?
-            .iter()
-            .map(|r| (r[0].text(), r[1].int() as u64))
-            .collect();
-        Ok(BugView {
-            summary,
-            signatures,
-            dups,
-            similar,
-            nodes,
-            builds,
-            per_day,
-            lifecycle,
-        })
+        Ok((
+            BugView {
+                summary,
+                signatures,
+                dups,
+                similar,
+                nodes: seen.nodes,
+                builds: seen.builds,
+                per_day: seen.per_day,
+                lifecycle,
+            },
+            seen.reports,
+        ))
     }
 
-    /// Where `bug` stands: its status in words, fix, dup chain, quiet, regression, changes.
-    fn bug_lifecycle(&mut self, bug: i64, summary: &BugSummary) -> anyhow::Result<BugLifecycle> {
-        let status = self.status(bug)?;
+    /// Where `bug`'s reports were seen, in one statement: one pass over its reports and their
+    /// logs (materialized once) grouped by node (0, most reports first, at most
+    /// [`MAX_SEEN_ON`]), build (1, latest first, as many), signature (2) and in all (3), and
+    /// its logs per run date (4, oldest first). Each part's order is the database's (its
+    /// collation), carried in the last column.
+    fn bug_reports_seen(&mut self, bug: i64) -> anyhow::Result<ReportsSeen> {
         let rows = self.query(
-            "SELECT fix_commit, status_note, status_on FROM bugs WHERE id = ?1",
-            &[bug.into()],
+            "WITH x AS MATERIALIZED (
+                 SELECT l.id AS log, l.node AS node, l.seen_on AS seen_on, r.kernel AS kernel,
+                        r.signature AS signature, r.signature_version AS version
+                 FROM reports r JOIN logs l ON l.id = r.log_id WHERE r.bug_id = ?1)
+             SELECT * FROM (
+                 SELECT 0 AS part, node AS name, 0 AS version, COUNT(*) AS reports,
+                        COUNT(DISTINCT log) AS logs, MIN(seen_on) AS first, MAX(seen_on) AS last,
+                        ROW_NUMBER() OVER (ORDER BY COUNT(*) DESC, node) AS k
+                 FROM x WHERE node IS NOT NULL GROUP BY node) AS n WHERE k <= ?2
+             UNION ALL
+             SELECT * FROM (
+                 SELECT 1, kernel, 0, COUNT(*), COUNT(DISTINCT log), MIN(seen_on), MAX(seen_on),
+                        ROW_NUMBER() OVER (ORDER BY MAX(seen_on) DESC, kernel) AS k
+                 FROM x WHERE kernel IS NOT NULL GROUP BY kernel) AS b WHERE k <= ?2
+             UNION ALL
+             SELECT 2, signature, version, COUNT(*), 0, NULL, NULL, 0
+             FROM x GROUP BY signature, version
+             UNION ALL
+             SELECT 3, NULL, 0, COUNT(*), 0, NULL, NULL, 0 FROM x
+             UNION ALL
+             SELECT 4, l.seen_on, 0, COUNT(*), 0, NULL, NULL,
+                    ROW_NUMBER() OVER (ORDER BY l.seen_on)
+             FROM bug_logs b JOIN logs l ON l.id = b.log_id
+             WHERE b.bug_id = ?1 GROUP BY l.seen_on
+             ORDER BY 1, 8",
+            &[bug.into(), (MAX_SEEN_ON as i64).into()],
         )?;
-        let (fix_commit, note, status_on) = rows
-            .first()
-            .map(|r| (r[0].opt_text(), r[1].opt_text(), r[2].opt_text()))
-            .unwrap_or_default();
+        let mut seen = ReportsSeen::default();
+        for r in rows {
+            let seen_on = || SeenOn {
+                name: r[1].text(),
+                reports: r[3].int() as u64,
+                logs: r[4].int() as u64,
+                first_seen: r[5].opt_text(),
+                last_seen: r[6].opt_text(),
+            };
+            match r[0].int() {
+                0 => seen.nodes.push(seen_on()),
+                1 => seen.builds.push(seen_on()),
+                2 => {
+                    seen.signatures
+                        .insert((r[1].text(), r[2].int()), r[3].int() as u64);
+                }
+                3 => seen.reports = r[3].int() as u64,
+                _ => seen.per_day.push((r[1].text(), r[3].int() as u64)),
+            }
+        }
+        Ok(seen)
+    }
+
+    /// Where `bug` stands: its status in words, fix, dup chain, quiet, regression, changes,
+    /// from its `status` and the columns read with its row.
+    fn bug_lifecycle(
+        &mut self,
+        bug: i64,
+        summary: &BugSummary,
+        status: super::lifecycle::Status,
+        fix_commit: Option<String>,
+        note: Option<String>,
+        status_on: Option<String>,
+    ) -> anyhow::Result<BugLifecycle> {
         let mut dup_chain = Vec::new();
         if matches!(status, super::lifecycle::Status::Dup(_)) {
             let mut current = bug;
@@ -1171,19 +1232,35 @@ impl History {
         page: u32,
         per_page: u32,
     ) -> anyhow::Result<CrashPage> {
+        self.crashes_counted(scope, sort, page, per_page, None)
+    }
+
+    /// [`History::crashes`] with the number of crashes in `scope` already known (`total`, read
+    /// in the same read transaction), or counted here when `None`.
+    pub fn crashes_counted(
+        &mut self,
+        scope: CrashScope<'_>,
+        sort: CrashSort,
+        page: u32,
+        per_page: u32,
+        total: Option<u64>,
+    ) -> anyhow::Result<CrashPage> {
         let (clause, key): (&str, Value) = match scope {
             CrashScope::Bug(bug) => ("r.bug_id = ?1", bug.into()),
             CrashScope::Node(node) => ("l.node = ?1", node.into()),
             CrashScope::Run(run) => ("l.run = ?1", run.into()),
             CrashScope::All => ("?1 = 1", 1i64.into()),
         };
-        let total = self.query(
-            &format!(
-                "SELECT COUNT(*) FROM reports r JOIN logs l ON l.id = r.log_id WHERE {clause}"
-            ),
-            std::slice::from_ref(&key),
-        )?[0][0]
-            .int() as u64;
+        let total = match total {
+            Some(total) => total,
+            None => self.query(
+                &format!(
+                    "SELECT COUNT(*) FROM reports r JOIN logs l ON l.id = r.log_id WHERE {clause}"
+                ),
+                std::slice::from_ref(&key),
+            )?[0][0]
+                .int() as u64,
+        };
         let rows = self.query(
             &format!(
                 "SELECT l.content_hash, r.position, l.run, l.node, l.seen_on, l.recorded_at, r.time,

@@ -68,8 +68,15 @@ pub fn load(history: &mut History, id: &str, table: Table) -> anyhow::Result<Opt
     let Some(row) = history.lookup_bug(id)? else {
         return Ok(None);
     };
-    let bug = history.bug_view(row)?;
-    let crashes = history.crashes(CrashScope::Bug(row), table.sort, table.page, table.per_page)?;
+    // The bug's reports are counted with the rest of its page.
+    let (bug, reports) = history.bug_view_counted(row)?;
+    let crashes = history.crashes_counted(
+        CrashScope::Bug(row),
+        table.sort,
+        table.page,
+        table.per_page,
+        Some(reports),
+    )?;
     Ok(Some(BugPage {
         bug,
         table,
