@@ -160,7 +160,8 @@ for backend in $BACKENDS; do
     wait "$SERVER" || true
     COUNT_WRITES="SELECT COUNT(*) FROM logs WHERE path LIKE '%w.log'"
     if [ "$backend" = sqlite ]; then
-        writes=$(sqlite3 "$DB" "$COUNT_WRITES" 2>/dev/null || echo "?")
+        # The killed writer's last analyze may still be recording: wait for its lock.
+        writes=$(sqlite3 -cmd ".timeout 10000" "$DB" "$COUNT_WRITES" 2>/dev/null || echo "?")
     else
         writes=$(psql -q -h 127.0.0.1 -p "$PGPORT" -U legolog -d h -tAc "$COUNT_WRITES" 2>/dev/null || echo "?")
     fi
