@@ -1236,7 +1236,8 @@ impl History {
     }
 
     /// [`History::crashes`] with the number of crashes in `scope` already known (`total`, read
-    /// in the same read transaction), or counted here when `None`.
+    /// for the same page: in its read transaction on SQLite, one statement earlier on
+    /// PostgreSQL, as the count made here would be), or counted here when `None`.
     pub fn crashes_counted(
         &mut self,
         scope: CrashScope<'_>,
