@@ -67,9 +67,8 @@ impl Patterns {
     }
 }
 
-#[allow(clippy::unwrap_used)] // static patterns, compiled by every test
 fn lazy(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).unwrap())
+    cell.get_or_init(|| crate::pattern::compile(pattern))
 }
 
 fn patterns() -> &'static Patterns {

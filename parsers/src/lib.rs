@@ -37,6 +37,7 @@ mod lego;
 pub mod line;
 pub(crate) mod linux;
 pub mod lone;
+mod pattern;
 mod report;
 mod scan;
 mod source;

@@ -1796,8 +1796,8 @@ pub(super) fn mask_title(title: &str) -> String {
     res
 }
 
-/// Compiles a regex of the static table.
+/// Compiles a regex of the static table, its Perl classes read as ASCII
+/// ([`crate::pattern::compile`]).
 pub(super) fn compile(re: &str) -> Regex {
-    // The table is static and covered by every test; a bad pattern is a programming error.
-    Regex::new(re).unwrap_or_else(|err| panic!("bad pattern {re:?} in the Linux table: {err}"))
+    crate::pattern::compile(re)
 }
