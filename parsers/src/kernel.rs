@@ -113,7 +113,8 @@ pub fn modules_linked_in(line: &str) -> Option<Vec<String>> {
 
 /// Longest partial line kept between two reads; a longer line keeps its end only.
 const MAX_PENDING: usize = 8 << 10;
-/// Banners remembered per log (one per boot); later ones replace the oldest.
+/// Banners remembered per log (one per boot into another kernel than the boot before); later
+/// ones replace the oldest.
 const MAX_BANNERS: usize = 4096;
 
 /// Watches a log's bytes for boot banners, with the 1-based line each is on. Memory stays bounded
@@ -171,7 +172,7 @@ impl BannerScanner {
             .map(|(_, build)| build)
     }
 
-    /// Every banner seen, with its line.
+    /// Every banner seen that differs from the one before it, with its line.
     pub fn banners(&self) -> &[(u64, KernelBuild)] {
         &self.banners
     }
@@ -201,6 +202,11 @@ impl BannerScanner {
             skip_to = line_end;
             let text = String::from_utf8_lossy(buf.get(hit..line_end).unwrap_or_default());
             if let Some(build) = linux_banner(text.trim_end_matches('\r')) {
+                // A reboot into the same kernel changes no answer of `before`: keeping one copy
+                // keeps a log of a thousand identical boots to one banner's memory.
+                if self.banners.last().is_some_and(|(_, last)| *last == build) {
+                    continue;
+                }
                 if self.banners.len() >= MAX_BANNERS {
                     self.banners.remove(0);
                 }
@@ -268,5 +274,17 @@ mod tests {
             assert_eq!(scanner.before(6).unwrap().release, "6.2.0");
             assert!(scanner.before(2).is_none());
         }
+    }
+
+    #[test]
+    fn scanner_keeps_one_banner_per_run_of_identical_boots() {
+        let log = format!("[0.0] {DEBIAN}\na\n[0.0] {DEBIAN}\nb\n[0.0] Linux version 6.2.0 (x) #7\n[0.0] {DEBIAN}\n");
+        let mut scanner = BannerScanner::new();
+        scanner.feed(log.as_bytes());
+        let lines: Vec<u64> = scanner.banners().iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, vec![1, 5, 6]);
+        assert_eq!(scanner.before(4).unwrap().release, "6.1.0-56-amd64");
+        assert_eq!(scanner.before(6).unwrap().release, "6.2.0");
+        assert_eq!(scanner.before(7).unwrap().release, "6.1.0-56-amd64");
     }
 }
