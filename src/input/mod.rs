@@ -117,7 +117,10 @@ pub fn open(source: &Source, max_decompressed: u64) -> anyhow::Result<Box<dyn Re
             Box::new(file)
         }
     };
-    let mut buffered = BufReader::with_capacity(256 * 1024, raw);
+    // The scan reads whole chunks, which a `BufReader` hands straight to the file once its
+    // buffer is empty: the buffer only serves the head read here, so it is sized for the
+    // sniff below, not for throughput.
+    let mut buffered = BufReader::with_capacity(SNIFF, raw);
     let head = buffered
         .fill_buf()
         .with_context(|| format!("{source}: cannot read"))?;
@@ -125,8 +128,12 @@ pub fn open(source: &Source, max_decompressed: u64) -> anyhow::Result<Box<dyn Re
         bail!("{source}: empty input");
     }
     let compression = Compression::detect(head);
-    let mut stream: Box<dyn Read + Send> = match compression {
-        Compression::None => Box::new(buffered),
+    let stream: Box<dyn Read + Send> = match compression {
+        Compression::None => {
+            // The head read is already the text's first bytes.
+            refuse_binary(source, head)?;
+            return Ok(Box::new(buffered));
+        }
         Compression::Gzip => Box::new(Bounded::new(
             flate2::read::MultiGzDecoder::new(buffered),
             max_decompressed,
@@ -142,19 +149,27 @@ pub fn open(source: &Source, max_decompressed: u64) -> anyhow::Result<Box<dyn Re
         )),
     };
     // Look at the start of the text to refuse binary data with a clear message.
-    let mut sniff = BufReader::with_capacity(64 * 1024, stream);
+    let mut sniff = BufReader::with_capacity(SNIFF, stream);
     let head = sniff
         .fill_buf()
         .with_context(|| format!("{source}: corrupt {compression:?} stream"))?;
     if head.is_empty() {
         bail!("{source}: empty input (after {compression:?} decompression)");
     }
-    if let Some(offset) = binary_evidence(head) {
-        bail!("{source}: not a text console log (binary data near byte {offset})");
-    }
-    stream = Box::new(sniff);
-    Ok(stream)
+    refuse_binary(source, head)?;
+    Ok(Box::new(sniff))
 }
+
+/// Refuses a source whose first bytes are binary data, with a message naming it.
+fn refuse_binary(source: &Source, head: &[u8]) -> anyhow::Result<()> {
+    match binary_evidence(head) {
+        Some(offset) => bail!("{source}: not a text console log (binary data near byte {offset})"),
+        None => Ok(()),
+    }
+}
+
+/// How much of a log's (decompressed) start is read to tell text from binary data.
+const SNIFF: usize = 64 * 1024;
 
 /// A decompressed stream that stops with an error once it has given `limit` bytes: the limit
 /// is checked as the output grows, never after inflating everything.
