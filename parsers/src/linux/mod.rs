@@ -27,7 +27,7 @@ use crate::header::{Dialect, Header, Role};
 use crate::report::{Corruption, Kind, Task};
 use crate::view::View;
 use crate::vocab;
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use headers::{compile, Format, Oops, Pick, OOPSES};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -203,7 +203,13 @@ fn table() -> &'static Table {
                     compiled: OnceLock::new(),
                 })
                 .collect(),
-            literals: AhoCorasick::new(&literals).expect("the table's literals are valid patterns"),
+            // A contiguous NFA, not the DFA aho-corasick picks for so few literals: it is
+            // searched in header lines only, and the DFA's tables (~240 KB) would be a
+            // sizeable part of a run's heap.
+            literals: AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(&literals)
+                .expect("the table's literals are valid patterns"),
             families_of,
         }
     })
