@@ -182,6 +182,19 @@ pub fn is_live(meta: &std::fs::Metadata) -> bool {
     kind.is_fifo() || kind.is_char_device() || kind.is_socket()
 }
 
+/// Asks for a pipe buffer of one [`CHUNK`] when `fd` is a pipe or FIFO with less; anything
+/// else, or a refusal (the user's pipe quota), leaves it as it is. With the default 64 KiB, a console
+/// written at full speed wakes the reader for every 64 KiB and each read returns at most that:
+/// the writer and the reader take turns instead of running side by side.
+pub fn widen_pipe(fd: impl rustix::fd::AsFd) {
+    let is_pipe = rustix::fs::fstat(&fd).is_ok_and(|st| {
+        rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Fifo
+    });
+    if is_pipe && rustix::pipe::fcntl_getpipe_size(&fd).is_ok_and(|size| size < CHUNK) {
+        let _ = rustix::pipe::fcntl_setpipe_size(&fd, CHUNK);
+    }
+}
+
 /// Whether standard input is live (see [`is_live`]).
 pub fn stdin_is_live() -> bool {
     rustix::fs::fstat(rustix::stdio::stdin())
@@ -405,6 +418,9 @@ impl Follow {
                     return;
                 }
             };
+            if fifo {
+                widen_pipe(&file);
+            }
             if let Some(baud) = self.baud.filter(|_| !fifo) {
                 if let Err(err) = set_baud(&file, baud) {
                     let text = format!("{name}: cannot set {baud} baud");
@@ -473,6 +489,25 @@ mod tests {
     use super::*;
     use std::io::Write;
     use std::time::Instant;
+
+    /// A pipe with less than a chunk of buffer gets one chunk, a larger one keeps its size,
+    /// and a regular file is left alone without an error.
+    #[test]
+    fn widen_pipe_sizes_small_pipes_only() {
+        let size = |fd: &rustix::fd::OwnedFd| rustix::pipe::fcntl_getpipe_size(fd).unwrap();
+        let (small, _write) = rustix::pipe::pipe().unwrap();
+        rustix::pipe::fcntl_setpipe_size(&small, 4096).unwrap();
+        assert!(size(&small) < CHUNK);
+        widen_pipe(&small);
+        assert_eq!(size(&small), CHUNK);
+        let (large, _write) = rustix::pipe::pipe().unwrap();
+        rustix::pipe::fcntl_setpipe_size(&large, 4 * CHUNK).unwrap();
+        widen_pipe(&large);
+        assert_eq!(size(&large), 4 * CHUNK);
+        let file = tempfile::tempfile().unwrap();
+        widen_pipe(&file);
+        assert!(rustix::pipe::fcntl_getpipe_size(&file).is_err());
+    }
 
     /// Bounds every wait below so a broken follower fails the test instead of hanging it; the
     /// waits end on their event.

@@ -102,7 +102,10 @@ impl Compression {
 /// data that is not a console log.
 pub fn open(source: &Source, max_decompressed: u64) -> anyhow::Result<Box<dyn Read + Send>> {
     let raw: Box<dyn Read + Send> = match source {
-        Source::Stdin => Box::new(io::stdin()),
+        Source::Stdin => {
+            live::widen_pipe(io::stdin());
+            Box::new(io::stdin())
+        }
         Source::Path(path) => {
             let meta = std::fs::metadata(path)
                 .with_context(|| format!("{}: cannot open", path.display()))?;
