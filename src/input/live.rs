@@ -10,7 +10,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,8 +52,8 @@ enum Inner {
     /// Synchronous reads, straight into each chunk's own buffer (no copy); an error met after
     /// some bytes of a chunk waits for the next call.
     Direct(Direct),
-    /// A reader thread.
-    Thread(Receiver<Msg>),
+    /// A reader thread, and the way back for the buffers it filled.
+    Thread(Receiver<Msg>, Sender<Vec<u8>>),
 }
 
 impl Feed {
@@ -76,9 +76,16 @@ impl Feed {
     /// it instead of a new allocation (whose pages the kernel would zero again). A buffer only
     /// comes back once nothing else holds it, so at most [`SPARE`] wait here.
     pub fn recycle(&mut self, buffer: Vec<u8>) {
-        if let Inner::Direct(direct) = &mut self.0 {
-            if direct.spare.len() < SPARE && buffer.capacity() >= CHUNK {
-                direct.spare.push(buffer);
+        match &mut self.0 {
+            Inner::Direct(direct) => {
+                if direct.spare.len() < SPARE && buffer.capacity() >= CHUNK {
+                    direct.spare.push(buffer);
+                }
+            }
+            // The reader thread takes one back for each chunk it sends, so no more wait there
+            // than chunks were in flight. It may be gone; then the buffer is simply freed.
+            Inner::Thread(_, back) => {
+                let _ = back.send(buffer);
             }
         }
     }
@@ -86,22 +93,24 @@ impl Feed {
     /// Reads `reader` on a thread of its own.
     pub fn threaded(reader: Box<dyn Read + Send>) -> Feed {
         let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
-        std::thread::spawn(move || pump(reader, &tx));
-        Feed(Inner::Thread(rx))
+        let (back, spares) = mpsc::channel();
+        std::thread::spawn(move || pump(reader, &tx, &Spares(spares)));
+        Feed(Inner::Thread(rx, back))
     }
 
     /// A followed path (file, FIFO or device), read on a thread.
     pub fn follow(follow: Follow) -> Feed {
         let (tx, rx) = mpsc::sync_channel(IN_FLIGHT);
-        std::thread::spawn(move || follow.run(&tx));
-        Feed(Inner::Thread(rx))
+        let (back, spares) = mpsc::channel();
+        std::thread::spawn(move || follow.run(&tx, &Spares(spares)));
+        Feed(Inner::Thread(rx, back))
     }
 
     /// The next chunk; on a live source waits at most `wait` (then [`Chunk::Idle`]).
     pub fn next(&mut self, wait: Duration) -> Chunk {
         match &mut self.0 {
             Inner::Direct(direct) => direct.next(),
-            Inner::Thread(rx) => match rx.recv_timeout(wait) {
+            Inner::Thread(rx, _) => match rx.recv_timeout(wait) {
                 Ok(Msg::Data(data)) => Chunk::Data(data),
                 Ok(Msg::Warning(text)) => Chunk::Warning(text),
                 Ok(Msg::End) | Err(RecvTimeoutError::Disconnected) => Chunk::End,
@@ -158,13 +167,30 @@ impl Direct {
     }
 }
 
+/// The buffers a reader thread's consumer handed back ([`Feed::recycle`]). Each read is
+/// copied into one of them, sized by the reads it held before, rather than into a fresh
+/// allocation: a fresh 256 KiB one is mapped and zeroed by the kernel page by page, which cost
+/// a full-speed stream more than the copy. A slow console's buffers stay as small as its
+/// reads.
+struct Spares(Receiver<Vec<u8>>);
+
+impl Spares {
+    /// `bytes` in a buffer of their own.
+    fn copy(&self, bytes: &[u8]) -> Vec<u8> {
+        let mut data = self.0.try_recv().unwrap_or_default();
+        data.clear();
+        data.extend_from_slice(bytes);
+        data
+    }
+}
+
 /// The reader thread of a plain stream.
-fn pump(mut reader: Box<dyn Read + Send>, tx: &SyncSender<Msg>) {
+fn pump(mut reader: Box<dyn Read + Send>, tx: &SyncSender<Msg>, spares: &Spares) {
     let mut buf = vec![0; CHUNK];
     loop {
         let msg = match reader.read(&mut buf) {
             Ok(0) => Msg::End,
-            Ok(n) => Msg::Data(buf.get(..n).unwrap_or_default().to_vec()),
+            Ok(n) => Msg::Data(spares.copy(buf.get(..n).unwrap_or_default())),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) => Msg::Failed(err.into()),
         };
@@ -264,7 +290,7 @@ impl Follow {
         self.stop.load(Ordering::Relaxed)
     }
 
-    fn run(self, tx: &SyncSender<Msg>) {
+    fn run(self, tx: &SyncSender<Msg>, spares: &Spares) {
         let name = self.path.display().to_string();
         let send = |msg: Msg| tx.send(msg).is_ok();
         let meta = match std::fs::metadata(&self.path) {
@@ -277,7 +303,7 @@ impl Follow {
             }
         };
         if meta.file_type().is_fifo() || meta.file_type().is_char_device() {
-            self.run_stream(tx, meta.file_type().is_fifo());
+            self.run_stream(tx, spares, meta.file_type().is_fifo());
             return;
         }
         let mut buf = vec![0; CHUNK];
@@ -346,7 +372,7 @@ impl Follow {
                     if head.len() < HEAD {
                         head = read_head(file);
                     }
-                    if !send(Msg::Data(buf.get(..n).unwrap_or_default().to_vec())) {
+                    if !send(Msg::Data(spares.copy(buf.get(..n).unwrap_or_default()))) {
                         return;
                     }
                     continue;
@@ -405,7 +431,7 @@ impl Follow {
     }
 
     /// A FIFO (reopened when its writer goes) or a device.
-    fn run_stream(self, tx: &SyncSender<Msg>, fifo: bool) {
+    fn run_stream(self, tx: &SyncSender<Msg>, spares: &Spares, fifo: bool) {
         let name = self.path.display().to_string();
         let mut buf = vec![0; CHUNK];
         while !self.stopped() {
@@ -434,7 +460,7 @@ impl Follow {
                     Ok(0) => std::thread::sleep(POLL),
                     Ok(n) => {
                         if tx
-                            .send(Msg::Data(buf.get(..n).unwrap_or_default().to_vec()))
+                            .send(Msg::Data(spares.copy(buf.get(..n).unwrap_or_default())))
                             .is_err()
                         {
                             return;
@@ -489,6 +515,48 @@ mod tests {
     use super::*;
     use std::io::Write;
     use std::time::Instant;
+
+    /// A reader fed by a channel: each read waits for the next piece.
+    struct Gate(Receiver<Vec<u8>>);
+
+    impl Read for Gate {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let Ok(piece) = self.0.recv() else {
+                return Ok(0);
+            };
+            buf[..piece.len()].copy_from_slice(&piece);
+            Ok(piece.len())
+        }
+    }
+
+    /// A threaded feed copies each read into a buffer handed back by `recycle` (its capacity
+    /// shows it) instead of a new one.
+    #[test]
+    fn threaded_feed_reuses_recycled_buffers() {
+        let (give, pieces) = mpsc::channel();
+        let mut feed = Feed::threaded(Box::new(Gate(pieces)));
+        let wait = Duration::from_secs(60);
+        give.send(b"first\n".to_vec()).unwrap();
+        let Chunk::Data(first) = feed.next(wait) else {
+            panic!("no first chunk");
+        };
+        assert_eq!(first, b"first\n");
+        let mut returned = Vec::with_capacity(12345);
+        returned.extend_from_slice(&first);
+        feed.recycle(returned);
+        give.send(b"second\n".to_vec()).unwrap();
+        let Chunk::Data(second) = feed.next(wait) else {
+            panic!("no second chunk");
+        };
+        assert_eq!(second, b"second\n");
+        assert!(
+            second.capacity() >= 12345,
+            "a new buffer: {}",
+            second.capacity()
+        );
+        drop(give);
+        assert!(matches!(feed.next(wait), Chunk::End));
+    }
 
     /// A pipe with less than a chunk of buffer gets one chunk, a larger one keeps its size,
     /// and a regular file is left alone without an error.
