@@ -72,9 +72,9 @@ impl Feed {
         matches!(self.0, Inner::Direct(_))
     }
 
-    /// Hands back the buffer of a chunk that was looked at, so that the next chunk is read into
-    /// it instead of a new allocation (whose pages the kernel would zero again). A buffer only
-    /// comes back once nothing else holds it, so at most [`SPARE`] wait here.
+    /// Hands back the buffer of a chunk that was looked at, so that the next chunk is read (or,
+    /// from a reader thread, copied) into it instead of a new allocation (whose pages the
+    /// kernel would zero again). A direct feed keeps at most [`SPARE`].
     pub fn recycle(&mut self, buffer: Vec<u8>) {
         match &mut self.0 {
             Inner::Direct(direct) => {
