@@ -209,9 +209,9 @@ pub fn is_live(meta: &std::fs::Metadata) -> bool {
 }
 
 /// Asks for a pipe buffer of one [`CHUNK`] when `fd` is a pipe or FIFO with less; anything
-/// else, or a refusal (the user's pipe quota), leaves it as it is. With the default 64 KiB, a console
-/// written at full speed wakes the reader for every 64 KiB and each read returns at most that:
-/// the writer and the reader take turns instead of running side by side.
+/// else, or a refusal (the user's pipe quota), leaves it as it is. With the default 64 KiB, a
+/// console written at full speed wakes the reader for every 64 KiB and each read returns at
+/// most that: the writer and the reader take turns instead of running side by side.
 pub fn widen_pipe(fd: impl rustix::fd::AsFd) {
     let is_pipe = rustix::fs::fstat(&fd).is_ok_and(|st| {
         rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Fifo
